@@ -1,0 +1,71 @@
+"""Firm: an EU or local contractor that bids for, builds and learns from projects."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+from wecsim.systems.finance import bid_price
+
+if TYPE_CHECKING:
+    from wecsim.model import WECModel
+    from wecsim.projects.pipeline import Project
+
+
+class Firm(mesa.Agent):
+    """A contractor decides whether to bid, at what price, and whether to localise.
+
+    Decision rules
+    --------------
+    * **Bid** when the firm has the technology, a free contract slot (D5) and meets the
+      local-content requirement.
+    * **Price** (D3): ``cost * efficiency * learning * (1 + m0 exp(-k (n - 1)))``; local
+      learning lowers cost by ``local_learning_rate`` per doubling of completed contracts (D4).
+    * **Localise**: a firm shut out by the local-content rule twice in a year raises its
+      local share by ``localisation_step`` at a ``localisation_cost_premium`` on costs.
+    """
+
+    def __init__(self, model: WECModel, row: dict):
+        super().__init__(model)
+        self.firm_id: str = row["firm_id"]
+        self.name: str = row["name"]
+        self.origin: str = row["origin"]
+        self.technologies = frozenset(str(row["technologies"]).split("|"))
+        self.max_contracts = int(row["max_contracts"])
+        self.cost_efficiency = float(row["cost_efficiency"])
+        self.reliability = float(row["reliability"])
+        self.localisation = float(row["localisation_share"])
+        self.active_contracts = 0
+        self.completed = 0
+        self.won = 0
+        self.excluded_this_year = 0
+
+    def can_bid(self, project: Project, local_content: float) -> bool:
+        """Whether the firm may and wants to bid for this project."""
+        if project.tech_id not in self.technologies or self.active_contracts >= self.max_contracts:
+            return False
+        if self.localisation + 1e-9 < local_content:
+            self.excluded_this_year += 1
+            return False
+        return True
+
+    def learning(self) -> float:
+        """Return the firm's cost multiplier from completed contracts (D4) [-]."""
+        lr = self.model.P["local_learning_rate_pct"] / 100
+        return (1 + self.completed) ** math.log2(1 - lr)
+
+    def bid(self, cost_meur: float, n_bidders: int) -> float:
+        """Return the firm's price for a job whose estimated cost is ``cost_meur`` [EUR M]."""
+        P = self.model.P
+        return bid_price(cost_meur * self.cost_efficiency * self.learning(), n_bidders,
+                         P["bid_markup_m0"], P["bid_markup_k"])
+
+    def consider_localising(self) -> None:
+        """Localise one step if the local-content rule kept the firm out twice this year."""
+        P = self.model.P
+        if self.excluded_this_year >= 2 and self.localisation < 1:
+            self.localisation = min(1.0, self.localisation + P["localisation_step"])
+            self.cost_efficiency *= 1 + P["localisation_cost_premium"]
+        self.excluded_this_year = 0

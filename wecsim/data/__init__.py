@@ -1,0 +1,1 @@
+"""Bundled data tables with sources (see ``docs/model.md`` for how each is used)."""

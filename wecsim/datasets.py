@@ -1,0 +1,127 @@
+"""The bundled data tables (``wecsim/data/*.csv``), loaded once and checked at the door.
+
+Every model parameter lives in one of these tables next to a ``source`` column (a citation,
+or ``assumption: why``). Code reads numbers from here and never hard-codes them. The
+``check_*`` functions follow PyPSA's ``consistency.py``: small checks sharing one error type
+(:class:`~wecsim.errors.DataError`), run when the tables are first loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from wecsim.errors import DataError
+
+DATA_PACKAGE = "wecsim.data"
+
+#: Table name -> the column that identifies a row (``None``: no unique key).
+TABLES: dict[str, str | None] = {
+    "regions": "region_id",
+    "region_attributes": "attribute",
+    "basins": "basin_id",
+    "basin_flow_change": None,
+    "climate_pathways": "pathway",
+    "power_fleet": "tech",
+    "technologies": "tech_id",
+    "funders": "funder_id",
+    "firms": "firm_id",
+    "parameters": "name",
+    "levers": "name",
+    "calibration_targets": None,
+}
+
+
+def data_path(name: str):
+    """Return the path of a bundled data file, e.g. ``data_path("regions.csv")``."""
+    return resources.files(DATA_PACKAGE).joinpath(name)
+
+
+def _check_sources(name: str, df: pd.DataFrame) -> None:
+    if "source" not in df.columns:
+        raise DataError(f"{name}.csv: has no 'source' column; every number needs a source")
+    empty = df["source"].isna() | (df["source"].astype(str).str.strip() == "")
+    if empty.any():
+        rows = ", ".join(str(i + 2) for i in df.index[empty][:5])
+        raise DataError(f"{name}.csv: empty 'source' on line(s) {rows}")
+
+
+def _check_unique(name: str, df: pd.DataFrame, key: str | None) -> None:
+    if key is None:
+        return
+    dup = df[key][df[key].duplicated()]
+    if len(dup):
+        raise DataError(f"{name}.csv: duplicate {key} value(s): {', '.join(map(str, dup))}")
+
+
+def _check_references(t: dict[str, pd.DataFrame]) -> None:
+    basins = set(t["basins"]["basin_id"])
+    bad = set(t["regions"]["basin_id"]) - basins
+    if bad:
+        raise DataError(f"regions.csv: basin_id not in basins.csv: {sorted(bad)}")
+    techs = set(t["technologies"]["tech_id"])
+    for firm_id, techs_str in zip(t["firms"]["firm_id"], t["firms"]["technologies"], strict=True):
+        unknown = set(techs_str.split("|")) - techs
+        if unknown:
+            raise DataError(f"firms.csv: firm {firm_id} names unknown technologies {sorted(unknown)}")
+    for _, row in t["technologies"].iterrows():
+        profile = [float(x) for x in str(row["disbursement_profile"]).split("/")]
+        if len(profile) != int(row["build_time_yr"]) or abs(sum(profile) - 1) > 1e-9:
+            raise DataError(
+                f"technologies.csv: {row['tech_id']}: disbursement_profile must have "
+                f"build_time_yr={row['build_time_yr']} shares summing to 1, got {row['disbursement_profile']}"
+            )
+    flows = t["basin_flow_change"]
+    pathways = set(t["climate_pathways"]["pathway"])
+    for b in basins:
+        got = set(flows.loc[flows["basin_id"] == b, "pathway"])
+        if got != pathways:
+            raise DataError(f"basin_flow_change.csv: basin {b} needs one row per pathway {sorted(pathways)}")
+    regions_share = t["regions"]["flood_damage_share"].sum()
+    if abs(regions_share - 1) > 1e-6:
+        raise DataError(f"regions.csv: flood_damage_share must sum to 1, sums to {regions_share:.4f}")
+    transfer = t["basins"]["transfer_in_km3"].sum()
+    if abs(transfer) > 1e-9:
+        raise DataError(f"basins.csv: transfer_in_km3 must sum to 0 (water moves between basins), sums to {transfer}")
+
+
+@cache
+def load_tables() -> dict[str, pd.DataFrame]:
+    """Load and check every bundled table; cached, so the files are read once per process."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, key in TABLES.items():
+        with data_path(f"{name}.csv").open("r", encoding="utf-8") as fh:
+            df = pd.read_csv(fh, keep_default_na=True)
+        _check_sources(name, df)
+        _check_unique(name, df, key)
+        tables[name] = df
+    _check_references(tables)
+    return tables
+
+
+def table(name: str) -> pd.DataFrame:
+    """Return a copy of one bundled table by name (e.g. ``"regions"``)."""
+    return load_tables()[name].copy()
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Scalar parameters from ``parameters.csv``, read by name: ``P["conveyance_loss_share"]``."""
+
+    values: dict[str, float]
+
+    def __getitem__(self, name: str) -> float:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise DataError(f"parameters.csv: no parameter named {name!r}") from None
+
+
+@cache
+def parameters() -> Parameters:
+    """Return the scalar parameters (cached)."""
+    df = load_tables()["parameters"]
+    return Parameters(dict(zip(df["name"], df["value"].astype(float), strict=True)))

@@ -1,0 +1,1 @@
+"""Projects, the unit of investment: the technology catalog and the project pipeline."""

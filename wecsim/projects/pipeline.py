@@ -1,0 +1,129 @@
+"""The project pipeline: each project's lifecycle, with the year and reason of every step.
+
+``proposed -> appraised -> financed -> tendered -> under_construction -> operating -> retired``,
+or ``rejected`` / ``cancelled``. Money is kept in a ledger of commitments and disbursements,
+each row naming the funder and the project, so every euro can be traced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+
+class Stage(StrEnum):
+    """Lifecycle stage of a project."""
+
+    PROPOSED = "proposed"
+    APPRAISED = "appraised"
+    FINANCED = "financed"
+    TENDERED = "tendered"
+    UNDER_CONSTRUCTION = "under_construction"
+    OPERATING = "operating"
+    RETIRED = "retired"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+ALLOWED: dict[Stage, set[Stage]] = {
+    Stage.PROPOSED: {Stage.APPRAISED, Stage.REJECTED},
+    Stage.APPRAISED: {Stage.FINANCED, Stage.CANCELLED, Stage.REJECTED},
+    Stage.FINANCED: {Stage.TENDERED, Stage.CANCELLED},
+    Stage.TENDERED: {Stage.UNDER_CONSTRUCTION, Stage.CANCELLED},
+    Stage.UNDER_CONSTRUCTION: {Stage.OPERATING},
+    Stage.OPERATING: {Stage.RETIRED},
+    Stage.RETIRED: set(),
+    Stage.REJECTED: set(),
+    Stage.CANCELLED: set(),
+}
+
+
+@dataclass
+class Project:
+    """One investment project and its state. Money in EUR M, size in the technology's unit."""
+
+    project_id: int
+    name: str
+    tech_id: str
+    sector: str
+    region_id: str
+    owner: str
+    size: float
+    capex_estimate_meur: float
+    proposed_year: int
+    pinned: bool = False
+    lead_funder: str | None = None
+    stage: Stage = Stage.PROPOSED
+    enpv_meur: float = float("nan")
+    fnpv_meur: float = float("nan")
+    bcr: float = float("nan")
+    commitments: dict[str, float] = field(default_factory=dict)
+    contract_cost_meur: float = float("nan")
+    firm_id: str | None = None
+    n_bidders: int = 0
+    build_years: int = 0
+    schedule_meur: np.ndarray | None = None
+    construction_start_year: int | None = None
+    operating_year: int | None = None
+    retire_year: int | None = None
+    disbursed_meur: float = 0.0
+    waited_yr: int = 0
+    tender_failures: int = 0
+    last_reason: str = ""
+
+    @property
+    def committed_meur(self) -> float:
+        """Total money committed to the project by all funders [EUR M]."""
+        return float(sum(self.commitments.values()))
+
+
+@dataclass
+class Pipeline:
+    """All projects of a run, the log of their transitions and the money ledger."""
+
+    projects: list[Project] = field(default_factory=list)
+    transitions: list[dict] = field(default_factory=list)
+    ledger: list[dict] = field(default_factory=list)
+
+    def add(self, year: int, **kwargs) -> Project:
+        """Create a proposed project and log its proposal."""
+        project = Project(project_id=len(self.projects), proposed_year=year, **kwargs)
+        self.projects.append(project)
+        self.transitions.append({"project_id": project.project_id, "year": year,
+                                 "from_stage": "", "to_stage": str(Stage.PROPOSED),
+                                 "reason": "proposed by " + project.owner})
+        return project
+
+    def move(self, project: Project, to: Stage, year: int, reason: str) -> None:
+        """Move a project to a new stage, logging the year and the reason."""
+        if to not in ALLOWED[project.stage]:
+            raise RuntimeError(f"project {project.project_id}: {project.stage} -> {to} is not allowed")
+        self.transitions.append({"project_id": project.project_id, "year": year,
+                                 "from_stage": str(project.stage), "to_stage": str(to),
+                                 "reason": reason})
+        project.stage = to
+        project.last_reason = reason
+
+    def in_stage(self, *stages: Stage) -> list[Project]:
+        """Return the projects currently in any of the given stages."""
+        return [p for p in self.projects if p.stage in stages]
+
+    def commit(self, project: Project, funder_id: str, amount_meur: float, year: int,
+               instrument: str, region_id: str | None = None) -> None:
+        """Record a commitment (negative amounts release money) of a funder to a project."""
+        project.commitments[funder_id] = project.commitments.get(funder_id, 0.0) + amount_meur
+        self.ledger.append({"year": year, "project_id": project.project_id, "funder_id": funder_id,
+                            "kind": "commitment", "instrument": instrument, "amount_meur": amount_meur,
+                            "sector": project.sector, "region_id": region_id or project.region_id})
+
+    def disburse(self, project: Project, amount_meur: float, year: int) -> None:
+        """Pay ``amount_meur`` to the project, split across funders by their commitments."""
+        total = project.committed_meur
+        for funder_id, committed in project.commitments.items():
+            share = committed / total if total > 0 else 0.0
+            self.ledger.append({"year": year, "project_id": project.project_id, "funder_id": funder_id,
+                                "kind": "disbursement", "instrument": "", "amount_meur": amount_meur * share,
+                                "sector": project.sector, "region_id": project.region_id})
+        project.disbursed_meur += amount_meur

@@ -1,0 +1,139 @@
+"""The scenario file schema (pydantic), generated in part from the lever registry.
+
+A scenario is what one run needs: levers (policy), uncertainties (world), optional funder
+priority overrides, and pinned projects. Unknown keys are errors everywhere
+(``extra="forbid"``), and every value is range-checked against its declaration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from wecsim.datasets import table
+from wecsim.scenario.levers import Parameter, levers, uncertainties
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _field_for(p: Parameter) -> tuple[Any, Any]:
+    description = f"{p.help} [{p.unit}]"
+    if p.type == "categorical":
+        return (Literal[tuple(p.choices)], Field(p.default, description=description))  # type: ignore[valid-type]
+    typ = int if p.type == "int" else float
+    return (Annotated[typ, Field(ge=p.low, le=p.high, strict=False)],
+            Field(p.default, description=description))
+
+
+def _section_model(name: str, params: list[Parameter]) -> type[BaseModel]:
+    fields = {p.name: _field_for(p) for p in params}
+    return create_model(name, __base__=_Strict, **fields)  # type: ignore[call-overload]
+
+
+Levers = _section_model("Levers", levers())
+Uncertainties = _section_model("Uncertainties", uncertainties())
+
+
+@cache
+def known_ids() -> dict[str, dict[str, str]]:
+    """Return the ids a scenario may name: regions (id and name -> id), funders, technologies."""
+    regions = table("regions")
+    region_ids = {r: r for r in regions["region_id"]}
+    region_ids |= {n.lower(): r for n, r in zip(regions["name"], regions["region_id"], strict=True)}
+    return {
+        "regions": region_ids,
+        "funders": {f: f for f in table("funders")["funder_id"] if f != "local"},
+        "technologies": {t: t for t in table("technologies")["tech_id"]},
+    }
+
+
+class FunderOverride(_Strict):
+    """Overrides of one funder's priorities (the envelope itself is a lever)."""
+
+    priority_water: float | None = Field(None, ge=0, le=1)
+    priority_energy: float | None = Field(None, ge=0, le=1)
+    priority_circular: float | None = Field(None, ge=0, le=1)
+    priority_resilience: float | None = Field(None, ge=0, le=1)
+    max_share_of_capex: float | None = Field(None, ge=0, le=1)
+
+
+class PinnedProject(_Strict):
+    """A named project the scenario puts into the pipeline in a given year."""
+
+    name: str = Field(min_length=1)
+    technology: str
+    region: str
+    size: float = Field(gt=0, description="capacity in the technology's unit")
+    year: int = Field(ge=2025, le=2060, description="year the project is proposed")
+    lead_funder: str | None = None
+
+    @field_validator("technology")
+    @classmethod
+    def _known_technology(cls, v: str) -> str:
+        techs = known_ids()["technologies"]
+        if v not in techs:
+            raise ValueError(f"unknown technology {v!r}; expected one of {sorted(techs)}")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, v: str) -> str:
+        regions = known_ids()["regions"]
+        key = v if v in regions else v.lower()
+        if key not in regions:
+            ids = sorted(r for r in regions if r.startswith("KZ-"))
+            raise ValueError(f"unknown region {v!r}; expected an ISO code ({', '.join(ids)}) or a region name")
+        return regions[key]
+
+    @field_validator("lead_funder")
+    @classmethod
+    def _known_funder(cls, v: str | None) -> str | None:
+        funders = known_ids()["funders"]
+        if v is not None and v not in funders:
+            raise ValueError(f"unknown funder {v!r}; expected one of {sorted(funders)}")
+        return v
+
+
+class Scenario(_Strict):
+    """One validated scenario: everything a run needs besides the seed."""
+
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    end_year: int = Field(2050, ge=2026, le=2060, description="last simulated year")
+    seed: int = Field(42, ge=0, description="default random seed")
+    levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
+    uncertainties: Uncertainties = Field(default_factory=Uncertainties)  # type: ignore[valid-type]
+    funders: dict[str, FunderOverride] = Field(default_factory=dict)
+    projects: list[PinnedProject] = Field(default_factory=list)
+
+    @field_validator("funders")
+    @classmethod
+    def _known_funders(cls, v: dict[str, FunderOverride]) -> dict[str, FunderOverride]:
+        funders = known_ids()["funders"]
+        unknown = sorted(set(v) - set(funders))
+        if unknown:
+            raise ValueError(f"unknown funder(s) {unknown}; expected one of {sorted(funders)}")
+        return v
+
+    @model_validator(mode="after")
+    def _projects_in_horizon(self) -> Scenario:
+        for p in self.projects:
+            if p.year > self.end_year:
+                raise ValueError(f"project {p.name!r} is proposed in {p.year}, after end_year {self.end_year}")
+        return self
+
+    def value(self, name: str) -> Any:
+        """Return the value of a lever or uncertainty by name."""
+        section = self.levers if hasattr(self.levers, name) else self.uncertainties
+        return getattr(section, name)
+
+    def scenario_hash(self) -> str:
+        """Return a short SHA-256 of the resolved scenario (for provenance)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -1,0 +1,91 @@
+"""Climate drivers: river-flow trends, droughts, upstream withdrawals and spring floods.
+
+All randomness comes from the ``numpy.random.Generator`` passed in, so a seed reproduces
+a run exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def trend_fraction(year: int, base_year: int, target_year: int = 2050) -> float:
+    """Return how far a linear trend from ``base_year`` to ``target_year`` has gone [0..>1]."""
+    return max(0.0, (year - base_year) / (target_year - base_year))
+
+
+def flow_trend_factor(change_2050_pct: np.ndarray, scale: float, frac: float) -> np.ndarray:
+    """Return each basin's mean-flow multiplier for a year.
+
+    Parameters
+    ----------
+    change_2050_pct
+        Flow change by 2050 under the pathway, per basin [%].
+    scale
+        Uncertainty multiplier on that change [-].
+    frac
+        Progress of the trend, see :func:`trend_fraction` [-].
+
+    Notes
+    -----
+    ``factor = 1 + scale * change_2050_pct / 100 * frac``, floored at 0.
+    """
+    return np.maximum(0.0, 1.0 + scale * change_2050_pct / 100.0 * frac)
+
+
+def upstream_factor(transboundary_share: np.ndarray, growth_pct_2050: float,
+                    cooperation: float, frac: float) -> np.ndarray:
+    """Return the share of a basin's water left after extra upstream withdrawals [-].
+
+    Notes
+    -----
+    ``1 - transboundary_share * growth/100 * frac * (1 - cooperation)``: only the part of
+    the flow formed abroad is exposed, and cooperation (0..1) offsets the growth.
+    """
+    return 1.0 - transboundary_share * growth_pct_2050 / 100.0 * frac * (1.0 - cooperation)
+
+
+def draw_droughts(rng: np.random.Generator, probability: np.ndarray) -> np.ndarray:
+    """Draw which basins have a severe drought this year (one uniform draw per basin)."""
+    return rng.random(probability.shape) < probability
+
+
+def draw_flood_return_period(rng: np.random.Generator, frequency_multiplier: float) -> float:
+    """Draw the return period of this year's worst spring flood [yr].
+
+    Notes
+    -----
+    ``T = m / (1 - U)`` with ``U ~ U(0, 1)``: the annual maximum of an event with return
+    period ``T`` is exceeded with probability ``1/T``; a frequency multiplier ``m`` makes
+    each severity ``m`` times more frequent.
+    """
+    return frequency_multiplier / (1.0 - rng.random())
+
+
+def flood_damage_meur(return_period_yr: float, ref_damage_meur: float, ref_return_period_yr: float,
+                      min_return_period_yr: float, severity_scale: float) -> float:
+    """Return the national flood damage of a year before early warning [EUR M].
+
+    Notes
+    -----
+    Damage grows with the log of the return period and equals the reference damage at the
+    reference return period (the 2024 floods): ``D = D_ref * s * ln(T/T_min) / ln(T_ref/T_min)``
+    for ``T > T_min``, else 0. A common log-linear damage-frequency form (assumption).
+    """
+    if return_period_yr <= min_return_period_yr:
+        return 0.0
+    ratio = np.log(return_period_yr / min_return_period_yr) / np.log(ref_return_period_yr / min_return_period_yr)
+    return float(ref_damage_meur * severity_scale * ratio)
+
+
+def expected_flood_damage_meur(ref_damage_meur: float, ref_return_period_yr: float,
+                               min_return_period_yr: float, frequency_multiplier: float) -> float:
+    """Return the expected yearly national flood damage under :func:`flood_damage_meur` [EUR M/yr].
+
+    Notes
+    -----
+    With ``ln T = ln m + E``, ``E ~ Exp(1)``, ``E[max(0, ln T - ln T_min)] = m / T_min``
+    when ``m <= T_min``, so ``E[D] = D_ref * (m / T_min) / ln(T_ref / T_min)``.
+    """
+    m = min(frequency_multiplier, min_return_period_yr)
+    return float(ref_damage_meur * (m / min_return_period_yr) / np.log(ref_return_period_yr / min_return_period_yr))

@@ -1,0 +1,66 @@
+"""Project economics: discounting, disbursement profiles, bids and learning curves."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def annuity_factor(rate: float, years: int) -> float:
+    """Return the present value of 1 per year for ``years`` years at ``rate`` [-].
+
+    Notes
+    -----
+    ``A = (1 - (1 + r)^-n) / r`` (``n`` when ``r = 0``).
+    """
+    if rate == 0:
+        return float(years)
+    return (1.0 - (1.0 + rate) ** -years) / rate
+
+
+def npv(capex: float, annual_net: float, rate: float, years: int, build_years: int = 0) -> float:
+    """Return the net present value of a project: ``-capex + annual_net * A / (1+r)^build``."""
+    return -capex + annual_net * annuity_factor(rate, years) / (1.0 + rate) ** build_years
+
+
+def funding_gap(fnpv: float) -> float:
+    """Return the grant that brings the financial NPV up to zero (rule F2), never negative."""
+    return max(0.0, -fnpv)
+
+
+def stretch_profile(profile: np.ndarray, years: int) -> np.ndarray:
+    """Spread a disbursement profile over ``years`` years, keeping its cumulative shape.
+
+    Notes
+    -----
+    The cumulative profile is interpolated at ``k / years``; differences give the shares,
+    which sum to 1 exactly.
+    """
+    cum = np.concatenate([[0.0], np.cumsum(profile)])
+    x = np.linspace(0.0, 1.0, len(cum))
+    at = np.interp(np.linspace(0.0, 1.0, years + 1), x, cum)
+    shares = np.diff(at)
+    return shares / shares.sum()
+
+
+def bid_price(cost: float, n_bidders: int, m0: float, k: float) -> float:
+    """Return a bid price under competition (rule D3).
+
+    Notes
+    -----
+    ``bid = cost * (1 + m0 * exp(-k (n - 1)))``: the markup falls as bidders are added
+    (Tas; Carr 2005).
+    """
+    return cost * (1.0 + m0 * np.exp(-k * (n_bidders - 1)))
+
+
+def learning_factor(cumulative: float, initial: float, learning_rate: float) -> float:
+    """Return the cost multiplier after learning (rule D4).
+
+    Notes
+    -----
+    ``C(Q)/C0 = (Q/Q0)^-b`` with ``b = -log2(1 - LR)`` (Wiser et al. 2022).
+    """
+    if initial <= 0 or cumulative <= initial:
+        return 1.0
+    b = -np.log2(1.0 - learning_rate)
+    return float((cumulative / initial) ** -b)
