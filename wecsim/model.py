@@ -82,6 +82,7 @@ class WECModel(mesa.Model):
         self.catalog: dict[str, Technology] = catalog()
         self.pipeline = Pipeline()
         self._active: list[Project] = []
+        self._ordinals: dict[tuple, int] = {}
         self._site_counter: dict[str, int] = {}
         self._setup_tables()
         self._draw_climate(np.random.default_rng(climate_ss))
@@ -141,7 +142,8 @@ class WECModel(mesa.Model):
         self.funder_by_id = {f.funder_id: f for f in self.funders}
         self.firms: list[Firm] = [
             Firm(self, row | {"firm_id": f"{row['firm_id']}-{k + 1:02d}"})
-            for row in table("firms").to_dict("records") for k in range(int(row["count"]))
+            for row in table("firms").to_dict("records")
+            for k in range(int(row["count"]))
         ]
         self.firm_by_id = {f.firm_id: f for f in self.firms}
 
@@ -165,13 +167,18 @@ class WECModel(mesa.Model):
         self.population0 = self.state.population.copy()
         self.irrigated0 = irrigated
         # field duty of conventional hectares, so the 2025 gross duty matches the data
-        self.field_duty_m3_per_ha = (P["irrigation_duty_gross_m3_per_ha"] * (1 - P["conveyance_loss_share"])
-                                     / (1 - saving_share * P["drip_field_saving_share"]))
+        self.field_duty_m3_per_ha = (
+            P["irrigation_duty_gross_m3_per_ha"]
+            * (1 - P["conveyance_loss_share"])
+            / (1 - saving_share * P["drip_field_saving_share"])
+        )
         self.industry0_m3 = df["industry_withdrawal_mm3"].to_numpy(float) * 1e6
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
         msw_t = self.state.population * P["msw_kg_per_capita_2025"] / 1e3
         self.recycling_base_t = msw_t * P["recycling_rate_2025"] / P["recycling_utilisation_mature"]
+        self.separated_share = P["recycling_rate_2025"]
+        self.separated_share_growth = 0.0
         self.gas_backstop_mw = 0.0
         self.gdp_factor = 1.0
         self.water_tariff = P["tariff_water_eur_per_m3"]
@@ -184,13 +191,41 @@ class WECModel(mesa.Model):
 
     def has_active(self, tech_id: str, region_id: str | None = None) -> bool:
         """Whether a project of this technology (in this region) is in the pipeline."""
-        return any(p.tech_id == tech_id and (region_id is None or p.region_id == region_id)
-                   for p in self._active)
+        return any(p.tech_id == tech_id and (region_id is None or p.region_id == region_id) for p in self._active)
+
+    def has_pending(self, tech_id: str, region_id: str) -> bool:
+        """Whether a project of this technology in this region still waits for finance."""
+        return any(
+            p.tech_id == tech_id and p.region_id == region_id and p.stage in (Stage.PROPOSED, Stage.APPRAISED)
+            for p in self._active
+        )
+
+    def msw_growth_rate(self) -> float:
+        """Yearly growth of municipal waste from population and income [-/yr]."""
+        v = self.config.value
+        return (1 + v("population_growth_pct") / 100) * (1 + v("gdp_growth_pct") / 100) ** self.P[
+            "msw_gdp_elasticity"
+        ] - 1
+
+    def recycling_capacity_mature_t(self, idx: int) -> float:
+        """Sorting capacity of a region still operating at the planning horizon, at mature use [t/yr]."""
+        horizon = self.year + self.P["recycling_planning_horizon_yr"]
+        life = self.tech("sorting_recycling").lifetime_yr
+        built = self._operating_size("sorting_recycling", weights=lambda p: float(p.operating_year + life > horizon))[
+            idx
+        ]
+        return float((self.recycling_base_t[idx] + built) * self.P["recycling_utilisation_mature"])
 
     def pipeline_recycling_t(self, region_id: str) -> float:
         """Sorting capacity financed or being built in a region, at mature utilisation [t/yr]."""
-        return sum(p.size for p in self._active if p.tech_id == "sorting_recycling"
-                   and p.region_id == region_id and p.stage != Stage.PROPOSED) * self.P["recycling_utilisation_mature"]
+        return (
+            sum(
+                p.size
+                for p in self._active
+                if p.tech_id == "sorting_recycling" and p.region_id == region_id and p.stage != Stage.PROPOSED
+            )
+            * self.P["recycling_utilisation_mature"]
+        )
 
     def next_site(self, tech_id: str) -> int:
         """Return a rotating counter used to spread auctioned projects across sites."""
@@ -200,7 +235,10 @@ class WECModel(mesa.Model):
     def recycling_target(self, year: int) -> float:
         """National recycling-rate target path: linear to 40% in 2030, then to 50% in 2050."""
         P = self.P
-        points = ([self.base_year, 2030, 2050], [P["recycling_rate_2025"], P["recycling_target_2030"], P["recycling_target_2050"]])
+        points = (
+            [self.base_year, 2030, 2050],
+            [P["recycling_rate_2025"], P["recycling_target_2030"], P["recycling_target_2050"]],
+        )
         return float(np.interp(year, *points))
 
     def variable_cap_share(self) -> float:
@@ -227,16 +265,33 @@ class WECModel(mesa.Model):
             q0 = float(self.fleet.loc[self.fleet_index["solar" if t.learning == "solar" else "wind"], "capacity_mw"])
         return learning_factor(q0 + self._operating_size(tech_id).sum(), q0, lr)
 
-    def propose(self, owner, tech_id: str, region_id: str, size: float, name: str | None = None,
-                pinned: bool = False, lead_funder: str | None = None) -> Project:
+    def propose(
+        self,
+        owner,
+        tech_id: str,
+        region_id: str,
+        size: float,
+        name: str | None = None,
+        pinned: bool = False,
+        lead_funder: str | None = None,
+    ) -> Project:
         """Put a new proposal into the pipeline (capex estimated from the catalog)."""
         t = self.tech(tech_id)
         capex = size * t.capex_meur_per_unit * self.capex_multiplier(tech_id)
+        key = (tech_id, region_id, self.year)
+        self._ordinals[key] = self._ordinals.get(key, -1) + 1
         project = self.pipeline.add(
-            self.year, name=name or f"{t.name}, {self.region_by_id[region_id].name}",
-            tech_id=tech_id, sector=t.sector, region_id=region_id,
-            owner=getattr(owner, "name", str(owner)), size=float(size), capex_estimate_meur=capex,
-            pinned=pinned, lead_funder=lead_funder,
+            self.year,
+            ordinal=self._ordinals[key],
+            name=name or f"{t.name}, {self.region_by_id[region_id].name}",
+            tech_id=tech_id,
+            sector=t.sector,
+            region_id=region_id,
+            owner=getattr(owner, "name", str(owner)),
+            size=float(size),
+            capex_estimate_meur=capex,
+            pinned=pinned,
+            lead_funder=lead_funder,
         )
         self._active.append(project)
         return project
@@ -276,10 +331,33 @@ class WECModel(mesa.Model):
         planned = P["tariff_water_eur_per_m3"] * (1 + v("water_tariff_growth_pct") / 100) ** t
         self.water_tariff = min(planned, affordable)
         self.tariff_capped = planned > affordable
+        if t > 0:
+            # W2: EPR revenue reinvested in separate collection raises the separated share
+            msw_t = float(self.last["msw_generated_t"].sum())
+            added_t = (
+                P["epr_alpha"]
+                * P["epr_reinvested_share"]
+                * self.epr_revenue_meur()
+                * 1e6
+                / P["separate_collection_cost_eur_per_t"]
+            )
+            cap = P["recycling_max_recoverable_share"] * P["collection_coverage"]
+            new_share = min(cap, self.separated_share + added_t / msw_t)
+            self.separated_share_growth = new_share - self.separated_share
+            self.separated_share = new_share
+
+    def epr_revenue_meur(self) -> float:
+        """EPR fees collected this year [EUR M/yr], growing with waste volumes."""
+        P = self.P
+        return (
+            P["epr_revenue_meur_2025"]
+            * self.config.value("epr_fee_multiplier")
+            * self.gdp_factor ** P["msw_gdp_elasticity"]
+        )
 
     def _open_budgets(self) -> None:
         v = self.config.value
-        epr = self.P["epr_revenue_meur_2025"] * v("epr_fee_multiplier") * self.gdp_factor ** self.P["msw_gdp_elasticity"]
+        epr = self.epr_revenue_meur()
         for f in self.funders:
             amount = float(v(f.budget_lever))
             if f.budget_unit == "bn_kzt":
@@ -291,8 +369,10 @@ class WECModel(mesa.Model):
 
     # 2. propose -------------------------------------------------------------
     def _propose(self) -> None:
-        v, P, s = self.config.value, self.P, self.state
-        loss_volume = np.maximum(s.conveyance_loss_share - P["conveyance_loss_floor"], 0) * self.last["demand_irrigation_m3"]
+        _v, P, s = self.config.value, self.P, self.state
+        loss_volume = (
+            np.maximum(s.conveyance_loss_share - P["conveyance_loss_floor"], 0) * self.last["demand_irrigation_m3"]
+        )
         km_share = loss_volume / loss_volume.sum() if loss_volume.sum() > 0 else loss_volume
         for r in self.region_agents:
             r.propose_canal_lining(float(km_share[r.idx]))
@@ -305,8 +385,16 @@ class WECModel(mesa.Model):
         v = self.config.value
         pinned = [(p.name, p.technology, p.region, p.size, p.year, p.lead_funder) for p in self.config.projects]
         if v("aktau_desal_m3_per_day") > 0:
-            pinned.append(("Aktau desalination plant", "desalination", "KZ-47",
-                           float(v("aktau_desal_m3_per_day")), int(v("aktau_desal_first_year")), "netherlands"))
+            pinned.append(
+                (
+                    "Aktau desalination plant",
+                    "desalination",
+                    "KZ-47",
+                    float(v("aktau_desal_m3_per_day")),
+                    int(v("aktau_desal_first_year")),
+                    "netherlands",
+                )
+            )
         for name, tech_id, region_id, size, year, lead in pinned:
             if year == self.year:
                 self.propose("scenario", tech_id, region_id, size, name=name, pinned=True, lead_funder=lead)
@@ -318,8 +406,11 @@ class WECModel(mesa.Model):
         fleet = self.fleet.set_index("tech")
         m = self._flood_multiplier()
         expected = climate.expected_flood_damage_meur(
-            P["flood_damage_ref_meur"] * v("flood_severity_scale"), P["flood_ref_return_period_yr"],
-            P["flood_min_return_period_yr"], m)
+            P["flood_damage_ref_meur"] * v("flood_severity_scale"),
+            P["flood_ref_return_period_yr"],
+            P["flood_min_return_period_yr"],
+            m,
+        )
         demand_mwh = self.last["electricity_demand_mwh"]
         return AppraisalContext(
             social_discount_rate=v("social_discount_rate_pct") / 100,
@@ -327,7 +418,9 @@ class WECModel(mesa.Model):
             water_tariff_eur_per_m3=self.water_tariff,
             capacity_factor=fleet["cf_max"].to_dict(),
             grid_emission_t_per_mwh=float(fleet.loc["coal", "emission_t_per_mwh"]),
-            expected_flood_damage_meur=dict(zip(self.regions_df["region_id"], expected * self.state.flood_damage_share, strict=True)),
+            expected_flood_damage_meur=dict(
+                zip(self.regions_df["region_id"], expected * self.state.flood_damage_share, strict=True)
+            ),
             epr_multiplier=v("epr_fee_multiplier"),
             gate_fee_eur_per_t=v("landfill_gate_fee_kzt_per_t") / self.kzt_per_eur,
             curtailed_mwh=self.curtailed_mwh,
@@ -340,11 +433,19 @@ class WECModel(mesa.Model):
         for p in self.pipeline.in_stage(Stage.PROPOSED):
             appraise(p, self.tech(p.tech_id), ctx, self.P)
             if p.enpv_meur < 0 and p.fnpv_meur < 0 and not p.pinned:
-                self.pipeline.move(p, Stage.REJECTED, self.year,
-                                   f"economic NPV {p.enpv_meur:.1f} and financial NPV {p.fnpv_meur:.1f} M EUR both below zero")
+                self.pipeline.move(
+                    p,
+                    Stage.REJECTED,
+                    self.year,
+                    f"economic NPV {p.enpv_meur:.1f} and financial NPV {p.fnpv_meur:.1f} M EUR both below zero",
+                )
             else:
-                self.pipeline.move(p, Stage.APPRAISED, self.year,
-                                   f"ENPV {p.enpv_meur:.1f} M EUR, FNPV {p.fnpv_meur:.1f} M EUR, BCR {p.bcr:.2f}")
+                self.pipeline.move(
+                    p,
+                    Stage.APPRAISED,
+                    self.year,
+                    f"ENPV {p.enpv_meur:.1f} M EUR, FNPV {p.fnpv_meur:.1f} M EUR, BCR {p.bcr:.2f}",
+                )
 
     # 4. finance -------------------------------------------------------------
     def _contingency(self, p: Project) -> float:
@@ -394,8 +495,7 @@ class WECModel(mesa.Model):
 
     def _finance(self) -> None:
         P = self.P
-        candidates = sorted(self.pipeline.in_stage(Stage.APPRAISED),
-                            key=lambda p: (not p.pinned, -p.bcr, p.project_id))
+        candidates = sorted(self.pipeline.in_stage(Stage.APPRAISED), key=lambda p: (not p.pinned, -p.bcr, p.project_id))
         for p in candidates:
             offers, missing = self._assemble(p)
             if missing <= EPS:
@@ -438,8 +538,7 @@ class WECModel(mesa.Model):
     def _project_rng(self, p: Project) -> np.random.Generator:
         key = [int(x) for x in self._project_seed.generate_state(2)]
         tech_i = list(self.catalog).index(p.tech_id)
-        return np.random.default_rng([*key, tech_i, self.region_index[p.region_id], p.proposed_year,
-                                      int(round(p.size * 10)) % 2**31])
+        return np.random.default_rng([*key, tech_i, self.region_index[p.region_id], p.proposed_year, p.ordinal])
 
     def _tender(self) -> None:
         v, P = self.config.value, self.P
@@ -455,7 +554,7 @@ class WECModel(mesa.Model):
                 else:
                     p.last_reason = reason
                 continue
-            bids = sorted(((f.bid(p.capex_estimate_meur, len(bidders)), f.firm_id) for f in bidders))
+            bids = sorted((f.bid(p.capex_estimate_meur, len(bidders)), f.firm_id) for f in bidders)
             price, firm_id = bids[0]
             firm = self.firm_by_id[firm_id]
             firm.active_contracts += 1
@@ -470,12 +569,16 @@ class WECModel(mesa.Model):
             overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
             d_mean = t.delay_mean_share * v("delay_scale") * (2 - firm.reliability)
             ds = P["delay_sigma_log"]
-            delay = int(round(t.build_time_yr * d_mean * np.exp(ds * z2 - ds**2 / 2)))
+            delay = round(t.build_time_yr * d_mean * np.exp(ds * z2 - ds**2 / 2))
             p.firm_id, p.n_bidders = firm_id, len(bidders)
             p.contract_cost_meur = float(price * (1 + overrun))
             p.build_years = t.build_time_yr + max(delay, 0)
-            self.pipeline.move(p, Stage.TENDERED, self.year,
-                               f"awarded to {firm_id} among {len(bidders)} bidders; contract {p.contract_cost_meur:.1f} M EUR")
+            self.pipeline.move(
+                p,
+                Stage.TENDERED,
+                self.year,
+                f"awarded to {firm_id} among {len(bidders)} bidders; contract {p.contract_cost_meur:.1f} M EUR",
+            )
         for f in self.firms:
             f.consider_localising()
         for p in self.pipeline.in_stage(Stage.TENDERED):
@@ -505,8 +608,9 @@ class WECModel(mesa.Model):
         t = self.tech(p.tech_id)
         p.schedule_meur = p.contract_cost_meur * stretch_profile(t.profile, p.build_years)
         p.construction_start_year = self.year
-        self.pipeline.move(p, Stage.UNDER_CONSTRUCTION, self.year,
-                           f"construction starts; {p.build_years} years planned with delay")
+        self.pipeline.move(
+            p, Stage.UNDER_CONSTRUCTION, self.year, f"construction starts; {p.build_years} years planned with delay"
+        )
 
     # 6. build ---------------------------------------------------------------
     def _build(self) -> None:
@@ -559,7 +663,13 @@ class WECModel(mesa.Model):
         s.ews_coverage = np.minimum(1.0, P["ews_coverage_2025"] + P["ews_coverage_per_system"] * n_ews)
         s.lfg_mw = self._operating_size("landfill_gas")
         # --- water demand
-        muni_net = s.population * P["municipal_lpcd_delivered"] * 365 / 1e3 * self.gdp_factor ** P["municipal_demand_gdp_elasticity"]
+        muni_net = (
+            s.population
+            * P["municipal_lpcd_delivered"]
+            * 365
+            / 1e3
+            * self.gdp_factor ** P["municipal_demand_gdp_elasticity"]
+        )
         saved_net = self._operating_size("network_loss_reduction") * cat["network_loss_reduction"].water_m3_per_unit_yr
         base_loss_ratio = P["network_loss_share"] / (1 - P["network_loss_share"])
         floor_ratio = P["network_loss_floor"] / (1 - P["network_loss_floor"])
@@ -569,7 +679,10 @@ class WECModel(mesa.Model):
         canal_saved = self._operating_size("canal_lining") * cat["canal_lining"].water_m3_per_unit_yr
         c0 = P["conveyance_loss_share"]
         cfloor = P["conveyance_loss_floor"]
-        c_ratio = np.maximum(cfloor / (1 - cfloor), c0 / (1 - c0) - np.divide(canal_saved, field, out=np.zeros_like(field), where=field > 0))
+        c_ratio = np.maximum(
+            cfloor / (1 - cfloor),
+            c0 / (1 - c0) - np.divide(canal_saved, field, out=np.zeros_like(field), where=field > 0),
+        )
         s.conveyance_loss_share = c_ratio / (1 + c_ratio)
         demand = {
             "municipal": water.gross_demand(muni_net, s.network_loss_share),
@@ -583,19 +696,32 @@ class WECModel(mesa.Model):
         p_drought = p_drought * (1 + (self.drought_multiplier_2050 - 1) * min(frac, 1.0))
         drought = self.drought_u[t_idx] < p_drought
         shock = np.where(drought, P["drought_flow_factor"], 1.0)
-        upstream = climate.upstream_factor(b["transboundary_share"].to_numpy(float), v("upstream_withdrawal_growth_pct"),
-                                           v("transboundary_cooperation"), frac)
+        upstream = climate.upstream_factor(
+            b["transboundary_share"].to_numpy(float),
+            v("upstream_withdrawal_growth_pct"),
+            v("transboundary_cooperation"),
+            frac,
+        )
         surface = b["surface_mean_km3"].to_numpy(float) * trend * shock * upstream
-        available = (surface * b["usable_share"].to_numpy(float) + b["groundwater_km3"].to_numpy(float)
-                     + b["transfer_in_km3"].to_numpy(float)) * KM3
+        available = (
+            surface * b["usable_share"].to_numpy(float)
+            + b["groundwater_km3"].to_numpy(float)
+            + b["transfer_in_km3"].to_numpy(float)
+        ) * KM3
         available = np.maximum(available, 0.0)
-        loss = {"municipal": s.network_loss_share, "industry": np.zeros_like(muni_net),
-                "irrigation": s.conveyance_loss_share}
-        wb = water.allocate(self.basin_of_region, available, demand, s.desal_m3 + s.reuse_m3,
-                            self.conventional_cap_m3, loss)
+        loss = {
+            "municipal": s.network_loss_share,
+            "industry": np.zeros_like(muni_net),
+            "irrigation": s.conveyance_loss_share,
+        }
+        wb = water.allocate(
+            self.basin_of_region, available, demand, s.desal_m3 + s.reuse_m3, self.conventional_cap_m3, loss
+        )
         local_used = s.desal_m3 + s.reuse_m3 - wb.local_unused
         local_total = s.desal_m3 + s.reuse_m3
-        desal_used = np.divide(s.desal_m3 * local_used, local_total, out=np.zeros_like(local_total), where=local_total > 0)
+        desal_used = np.divide(
+            s.desal_m3 * local_used, local_total, out=np.zeros_like(local_total), where=local_total > 0
+        )
         reuse_used = local_used - desal_used
         # --- energy
         fleet = self.fleet
@@ -609,11 +735,18 @@ class WECModel(mesa.Model):
         cap[fi["wind"]] += self._operating_size("wind").sum()
         cap[fi["landfill_gas"]] += s.lfg_mw.sum()
         wte_t = self._operating_size("waste_to_energy")
-        recycling_eff = self.recycling_base_t * P["recycling_utilisation_mature"] + self._operating_size(
-            "sorting_recycling", weights=self._recycling_utilisation)
+        recycling_eff = (self.recycling_base_t + self._operating_size("sorting_recycling")) * P[
+            "recycling_utilisation_mature"
+        ]
         msw = s.population * P["msw_kg_per_capita_2025"] / 1e3 * self.gdp_factor ** P["msw_gdp_elasticity"]
-        wf = waste.waste_flows(msw, P["collection_coverage"], recycling_eff, P["recycling_max_recoverable_share"],
-                               wte_t * P["recycling_utilisation_mature"])
+        wf = waste.waste_flows(
+            msw,
+            P["collection_coverage"],
+            recycling_eff,
+            P["recycling_max_recoverable_share"],
+            wte_t * P["recycling_utilisation_mature"],
+            self.separated_share,
+        )
         wte_mwh = wf.energy_recovered_t.sum() * P["wte_mwh_per_t"]
         cf = fleet["cf_max"].to_numpy(float)
         cap[fi["waste_to_energy"]] = wte_mwh / (energy.HOURS_PER_YEAR * cf[fi["waste_to_energy"]])
@@ -621,12 +754,24 @@ class WECModel(mesa.Model):
         availability = np.ones(len(fleet))
         availability[fi["hydro"]] = hydro_factor
         availability[fi["small_hydro"]] = hydro_factor
-        extra_mwh = (desal_used * cat["desalination"].energy_use_kwh_per_m3 + reuse_used * cat["wastewater_reuse"].energy_use_kwh_per_m3) / 1e3
-        demand_mwh = P["electricity_demand_twh_2025"] * 1e6 * self.gdp_factor ** P["electricity_demand_gdp_elasticity"] + extra_mwh.sum()
-        args = dict(capacity_mw=cap, cf_max=cf, must_run_cf=fleet["must_run_cf"].to_numpy(float),
-                    marginal_cost=fleet["marginal_cost_eur_per_mwh"].to_numpy(float),
-                    variable=fleet["variable"].to_numpy(bool), emission_t_per_mwh=fleet["emission_t_per_mwh"].to_numpy(float),
-                    availability=availability, variable_cap_share=self.variable_cap_share())
+        extra_mwh = (
+            desal_used * cat["desalination"].energy_use_kwh_per_m3
+            + reuse_used * cat["wastewater_reuse"].energy_use_kwh_per_m3
+        ) / 1e3
+        demand_mwh = (
+            P["electricity_demand_twh_2025"] * 1e6 * self.gdp_factor ** P["electricity_demand_gdp_elasticity"]
+            + extra_mwh.sum()
+        )
+        args = dict(
+            capacity_mw=cap,
+            cf_max=cf,
+            must_run_cf=fleet["must_run_cf"].to_numpy(float),
+            marginal_cost=fleet["marginal_cost_eur_per_mwh"].to_numpy(float),
+            variable=fleet["variable"].to_numpy(bool),
+            emission_t_per_mwh=fleet["emission_t_per_mwh"].to_numpy(float),
+            availability=availability,
+            variable_cap_share=self.variable_cap_share(),
+        )
         d = energy.dispatch(demand_mwh, **args)
         backstop_added = 0.0
         if record and d.unserved_mwh > 0:
@@ -641,16 +786,24 @@ class WECModel(mesa.Model):
         # --- floods
         m = self._flood_multiplier()
         rp = m / (1.0 - self.flood_u[t_idx])
-        national_damage = climate.flood_damage_meur(rp, P["flood_damage_ref_meur"], P["flood_ref_return_period_yr"],
-                                                    P["flood_min_return_period_yr"], v("flood_severity_scale"))
+        national_damage = climate.flood_damage_meur(
+            rp,
+            P["flood_damage_ref_meur"],
+            P["flood_ref_return_period_yr"],
+            P["flood_min_return_period_yr"],
+            v("flood_severity_scale"),
+        )
         damage0 = national_damage * s.flood_damage_share
-        damage = flood.damage_after_warning(damage0, s.ews_coverage, P["ews_damage_reduction"], P["ews_lead_time_h"], P["ews_response_rate"])
+        damage = flood.damage_after_warning(
+            damage0, s.ews_coverage, P["ews_damage_reduction"], P["ews_lead_time_h"], P["ews_response_rate"]
+        )
         # --- collect per region
         out.update({f"demand_{k}_m3": demand[k] for k in water.SECTORS})
         out.update({f"supplied_{k}_m3": wb.supplied[k] for k in water.SECTORS})
         out.update({f"deficit_{k}_m3": wb.deficit[k] for k in water.SECTORS})
         out["msw_generated_t"] = wf.generated_t
         out["recycled_t"] = wf.recycled_t
+        out["recycling_capacity_t"] = recycling_eff
         out["landfilled_t"] = wf.landfilled_t
         gen = d.generation_mwh
         total_gen = gen.sum()
@@ -660,18 +813,44 @@ class WECModel(mesa.Model):
         out["electricity_demand_mwh"] = demand_mwh
         if not record:
             return out
-        self._record_indicators(wb, wf, d, demand_mwh, total_gen, res_mask, available, surface, drought,
-                                desal_used, reuse_used, damage0, damage, rp, backstop_added)
+        self._record_indicators(
+            wb,
+            wf,
+            d,
+            demand_mwh,
+            total_gen,
+            res_mask,
+            available,
+            surface,
+            drought,
+            desal_used,
+            reuse_used,
+            damage0,
+            damage,
+            rp,
+            backstop_added,
+        )
         return out
 
-    def _recycling_utilisation(self, p: Project) -> float:
-        P = self.P
-        age = self.year - p.operating_year
-        return P["recycling_utilisation_rampup"] if age < P["recycling_rampup_years"] else P["recycling_utilisation_mature"]
-
     # 8. record --------------------------------------------------------------
-    def _record_indicators(self, wb, wf, d, demand_mwh, total_gen, res_mask, available, surface, drought,
-                           desal_used, reuse_used, damage0, damage, return_period, backstop_added) -> None:
+    def _record_indicators(
+        self,
+        wb,
+        wf,
+        d,
+        demand_mwh,
+        total_gen,
+        res_mask,
+        available,
+        surface,
+        drought,
+        desal_used,
+        reuse_used,
+        damage0,
+        damage,
+        return_period,
+        backstop_added,
+    ) -> None:
         s, fi = self.state, self.fleet_index
         withdrawn = {k: wb.from_basin[k] for k in water.SECTORS}
         w_total = sum(x.sum() for x in withdrawn.values())
@@ -697,7 +876,9 @@ class WECModel(mesa.Model):
             "water_deficit_km3": deficit_total / KM3,
             "water_deficit_pct": 100 * deficit_total / demand_total,
             "water_losses_km3": wb.total("losses").sum() / KM3,
-            "conveyance_loss_share": wb.losses["irrigation"].sum() / irrigation_supplied if irrigation_supplied else 0.0,
+            "conveyance_loss_share": wb.losses["irrigation"].sum() / irrigation_supplied
+            if irrigation_supplied
+            else 0.0,
             "network_loss_share": wb.losses["municipal"].sum() / muni_supplied if muni_supplied else 0.0,
             "water_saving_irrigation_share": s.saving_ha_total.sum() / s.irrigated_ha.sum(),
             "basins_in_drought": int(drought.sum()),
@@ -720,6 +901,7 @@ class WECModel(mesa.Model):
             "landfilled_mt": wf.landfilled_t.sum() / 1e6,
             "recycling_rate": wf.recycling_rate,
             "recycling_target": self.recycling_target(self.year),
+            "separated_share": self.separated_share,
             "co2_waste_mt": (landfill_co2 - lfg_avoided) / 1e6,
             "co2_total_mt": (co2_power + landfill_co2 - lfg_avoided) / 1e6,
             "flood_return_period_yr": return_period,
@@ -758,52 +940,119 @@ class WECModel(mesa.Model):
             }
         for j, bid in enumerate(self.basins_df["basin_id"]):
             mask = self.basin_of_region == j
-            self.basin_records.append({
-                "year": self.year, "basin_id": bid,
-                "surface_flow_km3": surface[j], "drought": bool(drought[j]),
-                "available_km3": available[j] / KM3,
-                "withdrawn_km3": wb.basin_withdrawn[j] / KM3,
-                "unallocated_km3": wb.basin_unallocated[j] / KM3,
-                "demand_km3": wb.total("demand")[mask].sum() / KM3,
-                "supplied_km3": wb.total("supplied")[mask].sum() / KM3,
-                "local_supply_km3": sum(wb.from_local[k][mask].sum() for k in water.SECTORS) / KM3,
-                "deficit_km3": wb.total("deficit")[mask].sum() / KM3,
-                "losses_km3": wb.total("losses")[mask].sum() / KM3,
-            })
+            self.basin_records.append(
+                {
+                    "year": self.year,
+                    "basin_id": bid,
+                    "surface_flow_km3": surface[j],
+                    "drought": bool(drought[j]),
+                    "available_km3": available[j] / KM3,
+                    "withdrawn_km3": wb.basin_withdrawn[j] / KM3,
+                    "unallocated_km3": wb.basin_unallocated[j] / KM3,
+                    "demand_km3": wb.total("demand")[mask].sum() / KM3,
+                    "supplied_km3": wb.total("supplied")[mask].sum() / KM3,
+                    "local_supply_km3": sum(wb.from_local[k][mask].sum() for k in water.SECTORS) / KM3,
+                    "deficit_km3": wb.total("deficit")[mask].sum() / KM3,
+                    "losses_km3": wb.total("losses")[mask].sum() / KM3,
+                }
+            )
         for f in self.funders:
-            self.money_records.append({
-                "year": self.year, "funder_id": f.funder_id, "envelope_meur": f.envelope_meur,
-                "committed_meur": f.committed_meur, "released_meur": f.released_meur,
-                "disbursed_meur": f.disbursed_meur, "unused_meur": f.available_meur,
-            })
-        self.money_records.append({
-            "year": self.year, "funder_id": "local", "envelope_meur": self.local_added_meur,
-            "committed_meur": self.local_committed_meur, "released_meur": self.local_released_meur,
-            "disbursed_meur": self.local_disbursed_meur,
-            "unused_meur": sum(r.reserve_meur for r in self.region_agents),
-        })
+            self.money_records.append(
+                {
+                    "year": self.year,
+                    "funder_id": f.funder_id,
+                    "envelope_meur": f.envelope_meur,
+                    "committed_meur": f.committed_meur,
+                    "released_meur": f.released_meur,
+                    "disbursed_meur": f.disbursed_meur,
+                    "unused_meur": f.available_meur,
+                }
+            )
+        self.money_records.append(
+            {
+                "year": self.year,
+                "funder_id": "local",
+                "envelope_meur": self.local_added_meur,
+                "committed_meur": self.local_committed_meur,
+                "released_meur": self.local_released_meur,
+                "disbursed_meur": self.local_disbursed_meur,
+                "unused_meur": sum(r.reserve_meur for r in self.region_agents),
+            }
+        )
 
 
 NATIONAL_INDICATORS = [
-    "population_m", "water_demand_km3", "withdrawal_km3", "withdrawal_agriculture_share",
-    "withdrawal_industry_share", "withdrawal_municipal_share", "desalination_km3", "reuse_km3",
-    "water_deficit_km3", "water_deficit_pct", "water_losses_km3", "conveyance_loss_share",
-    "network_loss_share", "water_saving_irrigation_share", "basins_in_drought", "water_tariff_eur_per_m3",
-    "electricity_demand_twh", "generation_twh",
-    *[f"generation_{t}_twh" for t in ("coal", "gas", "hydro", "solar", "wind", "small_hydro", "waste_to_energy", "landfill_gas")],
-    "coal_share", "gas_share", "hydro_share", "res_share", "curtailed_twh", "unserved_twh",
-    "backstop_gas_mw_added", "co2_power_mt", "grid_emission_factor_t_per_mwh", "msw_generated_mt",
-    "recycled_mt", "energy_recovered_mt", "landfilled_mt", "recycling_rate", "recycling_target",
-    "co2_waste_mt", "co2_total_mt", "flood_return_period_yr", "flood_damage_meur",
-    "flood_damage_avoided_meur", "ews_coverage", "committed_meur", "disbursed_meur",
-    "projects_proposed", "projects_operating", "projects_under_construction", "projects_built",
+    "population_m",
+    "water_demand_km3",
+    "withdrawal_km3",
+    "withdrawal_agriculture_share",
+    "withdrawal_industry_share",
+    "withdrawal_municipal_share",
+    "desalination_km3",
+    "reuse_km3",
+    "water_deficit_km3",
+    "water_deficit_pct",
+    "water_losses_km3",
+    "conveyance_loss_share",
+    "network_loss_share",
+    "water_saving_irrigation_share",
+    "basins_in_drought",
+    "water_tariff_eur_per_m3",
+    "electricity_demand_twh",
+    "generation_twh",
+    *[
+        f"generation_{t}_twh"
+        for t in ("coal", "gas", "hydro", "solar", "wind", "small_hydro", "waste_to_energy", "landfill_gas")
+    ],
+    "coal_share",
+    "gas_share",
+    "hydro_share",
+    "res_share",
+    "curtailed_twh",
+    "unserved_twh",
+    "backstop_gas_mw_added",
+    "co2_power_mt",
+    "grid_emission_factor_t_per_mwh",
+    "msw_generated_mt",
+    "recycled_mt",
+    "energy_recovered_mt",
+    "landfilled_mt",
+    "recycling_rate",
+    "recycling_target",
+    "separated_share",
+    "co2_waste_mt",
+    "co2_total_mt",
+    "flood_return_period_yr",
+    "flood_damage_meur",
+    "flood_damage_avoided_meur",
+    "ews_coverage",
+    "committed_meur",
+    "disbursed_meur",
+    "projects_proposed",
+    "projects_operating",
+    "projects_under_construction",
+    "projects_built",
     "capex_built_meur",
 ]
 
 REGION_INDICATORS = [
-    "population", "water_demand_mm3", "water_supplied_mm3", "water_deficit_mm3",
-    "municipal_deficit_mm3", "irrigation_deficit_mm3", "water_losses_mm3", "desalination_mm3",
-    "reuse_mm3", "network_loss_share", "conveyance_loss_share", "water_saving_irrigation_share",
-    "msw_generated_kt", "recycled_kt", "recycling_rate", "landfilled_kt", "ews_coverage",
-    "flood_damage_meur", "cofinance_reserve_meur",
+    "population",
+    "water_demand_mm3",
+    "water_supplied_mm3",
+    "water_deficit_mm3",
+    "municipal_deficit_mm3",
+    "irrigation_deficit_mm3",
+    "water_losses_mm3",
+    "desalination_mm3",
+    "reuse_mm3",
+    "network_loss_share",
+    "conveyance_loss_share",
+    "water_saving_irrigation_share",
+    "msw_generated_kt",
+    "recycled_kt",
+    "recycling_rate",
+    "landfilled_kt",
+    "ews_coverage",
+    "flood_damage_meur",
+    "cofinance_reserve_meur",
 ]

@@ -59,8 +59,9 @@ class Firm(mesa.Agent):
     def bid(self, cost_meur: float, n_bidders: int) -> float:
         """Return the firm's price for a job whose estimated cost is ``cost_meur`` [EUR M]."""
         P = self.model.P
-        return bid_price(cost_meur * self.cost_efficiency * self.learning(), n_bidders,
-                         P["bid_markup_m0"], P["bid_markup_k"])
+        return bid_price(
+            cost_meur * self.cost_efficiency * self.learning(), n_bidders, P["bid_markup_m0"], P["bid_markup_k"]
+        )
 
     def consider_localising(self) -> None:
         """Localise one step if the local-content rule kept the firm out twice this year."""

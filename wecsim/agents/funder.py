@@ -76,8 +76,15 @@ class Funder(mesa.Agent):
         self.rejections[reason] = self.rejections.get(reason, 0) + 1
         return 0.0
 
-    def offer(self, project: Project, need_meur: float, grant_room_meur: float,
-              debt_room_meur: float, cost_meur: float, grants_meur: float) -> float:
+    def offer(
+        self,
+        project: Project,
+        need_meur: float,
+        grant_room_meur: float,
+        debt_room_meur: float,
+        cost_meur: float,
+        grants_meur: float,
+    ) -> float:
         """Return how much this funder offers the project now [EUR M] (0 with a reason logged)."""
         scale = self.weight_scale(project.sector)
         if scale <= 0:

@@ -52,7 +52,7 @@ class Region(mesa.Agent):
     def propose_canal_lining(self, km_share: float) -> None:
         """Propose this year's share of the national canal programme, if large enough."""
         km = self.model.config.value("canal_lining_km_per_yr") * km_share
-        if km >= self.model.P["canal_min_km"] and not self.model.has_active("canal_lining", self.region_id):
+        if km >= self.model.P["canal_min_km"] and not self.model.has_pending("canal_lining", self.region_id):
             self.model.propose(self, "canal_lining", self.region_id, round(km, 1))
 
     def propose_drip(self) -> None:
@@ -60,7 +60,7 @@ class Region(mesa.Agent):
         P, s = self.model.P, self.model.state
         market = s.irrigated_ha[self.idx] * self.model.config.value("water_saving_target_share")
         adopted = s.saving_ha_total[self.idx]
-        if market <= adopted or self.model.has_active("drip_irrigation", self.region_id):
+        if market <= adopted or self.model.has_pending("drip_irrigation", self.region_id):
             return
         subsidy = self.model.config.value("irrigation_subsidy_share")
         p = P["bass_p0"] * (1 + P["bass_subsidy_beta"] * (subsidy - 0.5))
@@ -74,6 +74,9 @@ class Region(mesa.Agent):
         coverage = self.model.state.ews_coverage[self.idx]
         target = self.model.config.value("flood_ews_target_coverage")
         share = self.model.state.flood_damage_share[self.idx]
-        if (coverage < target and share >= P["ews_min_damage_share"]
-                and not self.model.has_active("flood_ews", self.region_id)):
+        if (
+            coverage < target
+            and share >= P["ews_min_damage_share"]
+            and not self.model.has_active("flood_ews", self.region_id)
+        ):
             self.model.propose(self, "flood_ews", self.region_id, 1)

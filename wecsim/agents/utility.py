@@ -19,10 +19,11 @@ class Utility(mesa.Agent):
     * **Water** (U2): cut network losses while the cost of a saved m3 is below the value of
       new supply; where municipal or industrial demand goes unmet, propose reuse, and on the
       Caspian coast desalination sized to the gap.
-    * **Waste** (W1-W4): propose sorting capacity while the region's recycling rate is below
-      the national target path (40% by 2030, 50% by 2050); propose waste-to-energy when
-      enough residual waste is left and a landfill ban is coming or its appraisal is positive;
-      capture landfill gas where much is landfilled.
+    * **Waste** (W1-W4): propose sorting capacity for the separated feedstock expected
+      when a plant would reach full use (planning horizon), up to the national target path
+      (40% by 2030, 50% by 2050); propose waste-to-energy when enough residual waste is left
+      and a landfill ban is coming (or in the three big cities); capture landfill gas where
+      much is landfilled.
     * **Power** (national grid operator): auction the yearly wind/solar volume (lever) in
       ~100 MW projects across the resource regions; propose interconnection (SECCA) when
       variable renewables near what the grid can absorb.
@@ -66,21 +67,31 @@ class Utility(mesa.Agent):
     def _propose_waste(self) -> None:
         m, P, r = self.model, self.model.P, self.region
         i = r.idx
+        horizon = int(P["recycling_planning_horizon_yr"])
         generated = m.last["msw_generated_t"][i]
-        recycled = m.last["recycled_t"][i]
-        target = m.recycling_target(m.year + 2)
-        gap_t = target * generated - recycled - m.pipeline_recycling_t(r.region_id)
-        if gap_t >= P["recycling_min_plant_t"] and not m.has_active("sorting_recycling", r.region_id):
+        capacity = m.recycling_capacity_mature_t(r.idx)
+        expected_share = min(
+            m.separated_share + horizon * m.separated_share_growth, m.recycling_target(m.year + horizon)
+        )
+        expected_t = generated * (1 + m.msw_growth_rate()) ** horizon
+        gap_t = expected_share * expected_t - capacity - m.pipeline_recycling_t(r.region_id)
+        if gap_t >= P["recycling_min_plant_t"] and not m.has_pending("sorting_recycling", r.region_id):
             size = min(gap_t / P["recycling_utilisation_mature"], 2 * m.tech("sorting_recycling").typical_size)
             m.propose(self, "sorting_recycling", r.region_id, float(round(size, -3)))
         residual = m.last["landfilled_t"][i]
         ban_soon = m.config.value("landfill_ban_year") <= m.year + m.tech("waste_to_energy").build_time_yr + 1
-        if (residual >= P["wte_min_residual_t"] and not m.has_active("waste_to_energy", r.region_id)
-                and (ban_soon or r.kind == "city")):
+        if (
+            residual >= P["wte_min_residual_t"]
+            and not m.has_active("waste_to_energy", r.region_id)
+            and (ban_soon or r.kind == "city")
+        ):
             size = min(residual, m.tech("waste_to_energy").typical_size)
             m.propose(self, "waste_to_energy", r.region_id, float(round(size, -4)))
-        if (residual >= P["lfg_min_landfilled_t"] and not m.has_active("landfill_gas", r.region_id)
-                and m.state.lfg_mw[i] == 0):
+        if (
+            residual >= P["lfg_min_landfilled_t"]
+            and not m.has_active("landfill_gas", r.region_id)
+            and m.state.lfg_mw[i] == 0
+        ):
             mw = residual / 1e5 * P["lfg_mw_per_100kt_landfilled"]
             m.propose(self, "landfill_gas", r.region_id, round(mw, 1))
 
@@ -98,4 +109,6 @@ class Utility(mesa.Agent):
                 m.propose(self, tech_id, region_id, float(size))
         headroom = m.variable_cap_share() - m.last["variable_res_share"]
         if headroom < P["interconnection_trigger_margin"] and not m.has_active("grid_interconnection"):
-            m.propose(self, "grid_interconnection", m.interconnection_region, m.tech("grid_interconnection").typical_size)
+            m.propose(
+                self, "grid_interconnection", m.interconnection_region, m.tech("grid_interconnection").typical_size
+            )

@@ -60,8 +60,9 @@ class AppraisalContext:
     wte_emission_t_per_mwh: float
 
 
-def annual_flows(project: Project, tech: Technology, ctx: AppraisalContext,
-                 P: Parameters) -> tuple[float, float, float]:
+def annual_flows(
+    project: Project, tech: Technology, ctx: AppraisalContext, P: Parameters
+) -> tuple[float, float, float]:
     """Return a project's yearly (economic benefit, financial revenue, opex) [EUR M/yr].
 
     The benefit of each technology follows from its physical effect per unit of ``size``
@@ -74,7 +75,9 @@ def annual_flows(project: Project, tech: Technology, ctx: AppraisalContext,
     benefit = revenue = 0.0
     if tech.water_m3_per_unit_yr > 0 and t != "canal_lining":
         m3 = size * tech.water_m3_per_unit_yr
-        value = P["value_water_industry_eur_per_m3"] if t == "wastewater_reuse" else P["value_water_municipal_eur_per_m3"]
+        value = (
+            P["value_water_industry_eur_per_m3"] if t == "wastewater_reuse" else P["value_water_municipal_eur_per_m3"]
+        )
         energy_mwh = m3 * tech.energy_use_kwh_per_m3 * MWH_PER_KWH
         benefit = m3 * value - energy_mwh * (P["value_electricity_eur_per_mwh"] + ef * scc)
         revenue = m3 * ctx.water_tariff_eur_per_m3 - energy_mwh * P["value_electricity_eur_per_mwh"]
@@ -86,8 +89,12 @@ def annual_flows(project: Project, tech: Technology, ctx: AppraisalContext,
         benefit = m3 * P["value_water_irrigation_eur_per_m3"] + size * P["drip_yield_gain_eur_per_ha"]
         revenue = size * P["drip_yield_gain_eur_per_ha"]
     elif t == "flood_ews":
-        avoided_share = (P["ews_damage_reduction"] * min(1.0, P["ews_lead_time_h"] / 24.0)
-                         * P["ews_coverage_per_system"] * P["ews_response_rate"])
+        avoided_share = (
+            P["ews_damage_reduction"]
+            * min(1.0, P["ews_lead_time_h"] / 24.0)
+            * P["ews_coverage_per_system"]
+            * P["ews_response_rate"]
+        )
         benefit = ctx.expected_flood_damage_meur.get(project.region_id, 0.0) / MEUR_PER_EUR * avoided_share * size
     elif t in ("solar_pv", "wind", "landfill_gas"):
         fleet_id = {"solar_pv": "solar"}.get(t, t)
@@ -102,13 +109,16 @@ def annual_flows(project: Project, tech: Technology, ctx: AppraisalContext,
     elif t == "sorting_recycling":
         tonnes = size * P["recycling_utilisation_mature"]
         benefit = tonnes * (P["value_recycled_eur_per_t"] + P["landfill_emission_t_per_t"] * scc)
-        revenue = tonnes * (P["recycled_material_revenue_eur_per_t"]
-                            + P["epr_reimbursement_eur_per_t"] * ctx.epr_multiplier)
+        revenue = tonnes * (
+            P["recycled_material_revenue_eur_per_t"] + P["epr_reimbursement_eur_per_t"] * ctx.epr_multiplier
+        )
     elif t == "waste_to_energy":
         tonnes = size * P["recycling_utilisation_mature"]
         mwh = tonnes * P["wte_mwh_per_t"]
-        benefit = (mwh * (P["value_electricity_eur_per_mwh"] + (ef - ctx.wte_emission_t_per_mwh) * scc)
-                   + tonnes * P["landfill_emission_t_per_t"] * scc)
+        benefit = (
+            mwh * (P["value_electricity_eur_per_mwh"] + (ef - ctx.wte_emission_t_per_mwh) * scc)
+            + tonnes * P["landfill_emission_t_per_t"] * scc
+        )
         revenue = mwh * P["wte_tariff_eur_per_mwh"] + tonnes * ctx.gate_fee_eur_per_t
     return benefit * MEUR_PER_EUR, revenue * MEUR_PER_EUR, opex
 

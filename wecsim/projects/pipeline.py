@@ -53,6 +53,7 @@ class Project:
     size: float
     capex_estimate_meur: float
     proposed_year: int
+    ordinal: int = 0
     pinned: bool = False
     lead_funder: str | None = None
     stage: Stage = Stage.PROPOSED
@@ -91,18 +92,30 @@ class Pipeline:
         """Create a proposed project and log its proposal."""
         project = Project(project_id=len(self.projects), proposed_year=year, **kwargs)
         self.projects.append(project)
-        self.transitions.append({"project_id": project.project_id, "year": year,
-                                 "from_stage": "", "to_stage": str(Stage.PROPOSED),
-                                 "reason": "proposed by " + project.owner})
+        self.transitions.append(
+            {
+                "project_id": project.project_id,
+                "year": year,
+                "from_stage": "",
+                "to_stage": str(Stage.PROPOSED),
+                "reason": "proposed by " + project.owner,
+            }
+        )
         return project
 
     def move(self, project: Project, to: Stage, year: int, reason: str) -> None:
         """Move a project to a new stage, logging the year and the reason."""
         if to not in ALLOWED[project.stage]:
             raise RuntimeError(f"project {project.project_id}: {project.stage} -> {to} is not allowed")
-        self.transitions.append({"project_id": project.project_id, "year": year,
-                                 "from_stage": str(project.stage), "to_stage": str(to),
-                                 "reason": reason})
+        self.transitions.append(
+            {
+                "project_id": project.project_id,
+                "year": year,
+                "from_stage": str(project.stage),
+                "to_stage": str(to),
+                "reason": reason,
+            }
+        )
         project.stage = to
         project.last_reason = reason
 
@@ -110,20 +123,45 @@ class Pipeline:
         """Return the projects currently in any of the given stages."""
         return [p for p in self.projects if p.stage in stages]
 
-    def commit(self, project: Project, funder_id: str, amount_meur: float, year: int,
-               instrument: str, region_id: str | None = None) -> None:
+    def commit(
+        self,
+        project: Project,
+        funder_id: str,
+        amount_meur: float,
+        year: int,
+        instrument: str,
+        region_id: str | None = None,
+    ) -> None:
         """Record a commitment (negative amounts release money) of a funder to a project."""
         project.commitments[funder_id] = project.commitments.get(funder_id, 0.0) + amount_meur
-        self.ledger.append({"year": year, "project_id": project.project_id, "funder_id": funder_id,
-                            "kind": "commitment", "instrument": instrument, "amount_meur": amount_meur,
-                            "sector": project.sector, "region_id": region_id or project.region_id})
+        self.ledger.append(
+            {
+                "year": year,
+                "project_id": project.project_id,
+                "funder_id": funder_id,
+                "kind": "commitment",
+                "instrument": instrument,
+                "amount_meur": amount_meur,
+                "sector": project.sector,
+                "region_id": region_id or project.region_id,
+            }
+        )
 
     def disburse(self, project: Project, amount_meur: float, year: int) -> None:
         """Pay ``amount_meur`` to the project, split across funders by their commitments."""
         total = project.committed_meur
         for funder_id, committed in project.commitments.items():
             share = committed / total if total > 0 else 0.0
-            self.ledger.append({"year": year, "project_id": project.project_id, "funder_id": funder_id,
-                                "kind": "disbursement", "instrument": "", "amount_meur": amount_meur * share,
-                                "sector": project.sector, "region_id": project.region_id})
+            self.ledger.append(
+                {
+                    "year": year,
+                    "project_id": project.project_id,
+                    "funder_id": funder_id,
+                    "kind": "disbursement",
+                    "instrument": "",
+                    "amount_meur": amount_meur * share,
+                    "sector": project.sector,
+                    "region_id": project.region_id,
+                }
+            )
         project.disbursed_meur += amount_meur

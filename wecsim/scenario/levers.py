@@ -72,12 +72,33 @@ def _row_to_parameter(row: pd.Series) -> Parameter:
     typ = row["type"]
     if typ == "categorical":
         choices = tuple(str(row["choices"]).split("|"))
-        return Parameter(row["name"], row["kind"], typ, str(row["unit"]), None, None,
-                         str(row["default"]), choices, row["label"], row["help"], row["source"])
+        return Parameter(
+            row["name"],
+            row["kind"],
+            typ,
+            str(row["unit"]),
+            None,
+            None,
+            str(row["default"]),
+            choices,
+            row["label"],
+            row["help"],
+            row["source"],
+        )
     cast = int if typ == "int" else float
-    return Parameter(row["name"], row["kind"], typ, str(row["unit"]), cast(row["low"]),
-                     cast(row["high"]), cast(row["default"]), (), row["label"], row["help"],
-                     row["source"])
+    return Parameter(
+        row["name"],
+        row["kind"],
+        typ,
+        str(row["unit"]),
+        cast(row["low"]),
+        cast(row["high"]),
+        cast(row["default"]),
+        (),
+        row["label"],
+        row["help"],
+        row["source"],
+    )
 
 
 @cache

@@ -60,7 +60,9 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(shown, [("", f"expected a mapping of keys (name:, levers:, ...), got {type(data).__name__}")])
+        raise ScenarioError(
+            shown, [("", f"expected a mapping of keys (name:, levers:, ...), got {type(data).__name__}")]
+        )
     return data
 
 
@@ -88,7 +90,9 @@ def _load_raw(path: Path, shown: str, chain: tuple[Path, ...]) -> dict[str, Any]
         raise ScenarioError(shown, [("extends", f"expected a file name, got {parent_ref!r}")])
     parent = resolve_path(parent_ref, relative_to=path)
     if not parent.is_file():
-        raise ScenarioError(shown, [("extends", f"parent scenario {parent_ref!r} not found next to {path.name} or in scenarios/")])
+        raise ScenarioError(
+            shown, [("extends", f"parent scenario {parent_ref!r} not found next to {path.name} or in scenarios/")]
+        )
     base = _load_raw(parent, str(parent_ref), (*chain, path))
     base.pop("description", None)
     return deep_merge(base, data)

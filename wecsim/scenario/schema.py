@@ -27,8 +27,7 @@ def _field_for(p: Parameter) -> tuple[Any, Any]:
     if p.type == "categorical":
         return (Literal[tuple(p.choices)], Field(p.default, description=description))  # type: ignore[valid-type]
     typ = int if p.type == "int" else float
-    return (Annotated[typ, Field(ge=p.low, le=p.high, strict=False)],
-            Field(p.default, description=description))
+    return (Annotated[typ, Field(ge=p.low, le=p.high, strict=False)], Field(p.default, description=description))
 
 
 def _section_model(name: str, params: list[Parameter]) -> type[BaseModel]:

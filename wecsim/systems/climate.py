@@ -33,8 +33,9 @@ def flow_trend_factor(change_2050_pct: np.ndarray, scale: float, frac: float) ->
     return np.maximum(0.0, 1.0 + scale * change_2050_pct / 100.0 * frac)
 
 
-def upstream_factor(transboundary_share: np.ndarray, growth_pct_2050: float,
-                    cooperation: float, frac: float) -> np.ndarray:
+def upstream_factor(
+    transboundary_share: np.ndarray, growth_pct_2050: float, cooperation: float, frac: float
+) -> np.ndarray:
     """Return the share of a basin's water left after extra upstream withdrawals [-].
 
     Notes
@@ -62,8 +63,13 @@ def draw_flood_return_period(rng: np.random.Generator, frequency_multiplier: flo
     return frequency_multiplier / (1.0 - rng.random())
 
 
-def flood_damage_meur(return_period_yr: float, ref_damage_meur: float, ref_return_period_yr: float,
-                      min_return_period_yr: float, severity_scale: float) -> float:
+def flood_damage_meur(
+    return_period_yr: float,
+    ref_damage_meur: float,
+    ref_return_period_yr: float,
+    min_return_period_yr: float,
+    severity_scale: float,
+) -> float:
     """Return the national flood damage of a year before early warning [EUR M].
 
     Notes
@@ -78,8 +84,9 @@ def flood_damage_meur(return_period_yr: float, ref_damage_meur: float, ref_retur
     return float(ref_damage_meur * severity_scale * ratio)
 
 
-def expected_flood_damage_meur(ref_damage_meur: float, ref_return_period_yr: float,
-                               min_return_period_yr: float, frequency_multiplier: float) -> float:
+def expected_flood_damage_meur(
+    ref_damage_meur: float, ref_return_period_yr: float, min_return_period_yr: float, frequency_multiplier: float
+) -> float:
     """Return the expected yearly national flood damage under :func:`flood_damage_meur` [EUR M/yr].
 
     Notes

@@ -19,10 +19,17 @@ class Dispatch:
     co2_t: np.ndarray
 
 
-def dispatch(demand_mwh: float, capacity_mw: np.ndarray, cf_max: np.ndarray,
-             must_run_cf: np.ndarray, marginal_cost: np.ndarray, variable: np.ndarray,
-             emission_t_per_mwh: np.ndarray, availability: np.ndarray,
-             variable_cap_share: float) -> Dispatch:
+def dispatch(
+    demand_mwh: float,
+    capacity_mw: np.ndarray,
+    cf_max: np.ndarray,
+    must_run_cf: np.ndarray,
+    marginal_cost: np.ndarray,
+    variable: np.ndarray,
+    emission_t_per_mwh: np.ndarray,
+    availability: np.ndarray,
+    variable_cap_share: float,
+) -> Dispatch:
     """Dispatch the national fleet for one year (energy balance, no network).
 
     Parameters
@@ -75,5 +82,9 @@ def dispatch(demand_mwh: float, capacity_mw: np.ndarray, cf_max: np.ndarray,
         if extra > 0:
             gen[i] += extra
             residual -= extra
-    return Dispatch(generation_mwh=gen, curtailed_mwh=float(curtailed),
-                    unserved_mwh=float(max(residual, 0.0)), co2_t=gen * emission_t_per_mwh)
+    return Dispatch(
+        generation_mwh=gen,
+        curtailed_mwh=float(curtailed),
+        unserved_mwh=float(max(residual, 0.0)),
+        co2_t=gen * emission_t_per_mwh,
+    )

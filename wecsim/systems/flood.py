@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def damage_after_warning(damage_meur: np.ndarray, coverage: np.ndarray, reduction: float,
-                         lead_time_h: float, response_rate: float) -> np.ndarray:
+def damage_after_warning(
+    damage_meur: np.ndarray, coverage: np.ndarray, reduction: float, lead_time_h: float, response_rate: float
+) -> np.ndarray:
     """Return flood damage left once early warning acts [EUR M].
 
     Parameters

@@ -25,9 +25,14 @@ class WasteFlows:
         return float(self.recycled_t.sum() / total) if total > 0 else 0.0
 
 
-def waste_flows(generated_t: np.ndarray, collection_coverage: float,
-                effective_recycling_capacity_t: np.ndarray, max_recoverable_share: float,
-                wte_capacity_t: np.ndarray) -> WasteFlows:
+def waste_flows(
+    generated_t: np.ndarray,
+    collection_coverage: float,
+    effective_recycling_capacity_t: np.ndarray,
+    max_recoverable_share: float,
+    wte_capacity_t: np.ndarray,
+    separated_share: np.ndarray | float = 1.0,
+) -> WasteFlows:
     """Route one year's waste.
 
     Parameters
@@ -42,15 +47,19 @@ def waste_flows(generated_t: np.ndarray, collection_coverage: float,
         Largest share of collected waste that can be recycled (W2 cap) [-].
     wte_capacity_t
         Waste-to-energy capacity [t/yr].
+    separated_share
+        Share of generated waste separated at source for recycling (grows with EPR
+        spending, rule W2) [-].
 
     Notes
     -----
-    ``recycled = min(capacity, max_share * collected)``; ``energy = min(wte, collected - recycled)``;
-    ``landfilled = collected - recycled - energy``. Mass is conserved:
+    ``recycled = min(capacity, separated * generated, max_share * collected)``;
+    ``energy = min(wte, collected - recycled)``; ``landfilled = collected - recycled - energy``. Mass is conserved:
     ``generated = recycled + energy + landfilled + uncollected``.
     """
     collected = generated_t * collection_coverage
-    recycled = np.minimum(effective_recycling_capacity_t, max_recoverable_share * collected)
+    feedstock = np.minimum(separated_share * generated_t, max_recoverable_share * collected)
+    recycled = np.minimum(effective_recycling_capacity_t, feedstock)
     energy = np.minimum(wte_capacity_t, collected - recycled)
     landfilled = collected - recycled - energy
     return WasteFlows(generated_t, collected, recycled, energy, landfilled, generated_t - collected)

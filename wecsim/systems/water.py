@@ -43,9 +43,14 @@ def _serve(demand: np.ndarray, supply: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return used, supply - used
 
 
-def allocate(basin_of_region: np.ndarray, basin_available_m3: np.ndarray,
-             demand_m3: dict[str, np.ndarray], local_supply_m3: np.ndarray,
-             conventional_cap_m3: np.ndarray, loss_share: dict[str, np.ndarray]) -> WaterBalance:
+def allocate(
+    basin_of_region: np.ndarray,
+    basin_available_m3: np.ndarray,
+    demand_m3: dict[str, np.ndarray],
+    local_supply_m3: np.ndarray,
+    conventional_cap_m3: np.ndarray,
+    loss_share: dict[str, np.ndarray],
+) -> WaterBalance:
     """Allocate water to regions and sectors for one year.
 
     Parameters
@@ -95,9 +100,15 @@ def allocate(basin_of_region: np.ndarray, basin_available_m3: np.ndarray,
     deficit = {s: demand_m3[s] - supplied[s] for s in SECTORS}
     losses = {s: supplied[s] * loss_share[s] for s in SECTORS}
     return WaterBalance(
-        demand=demand_m3, supplied=supplied, from_basin=from_basin, from_local=from_local,
-        deficit=deficit, losses=losses, local_unused=remaining_local,
-        basin_available=basin_available_m3, basin_withdrawn=basin_available_m3 - remaining,
+        demand=demand_m3,
+        supplied=supplied,
+        from_basin=from_basin,
+        from_local=from_local,
+        deficit=deficit,
+        losses=losses,
+        local_unused=remaining_local,
+        basin_available=basin_available_m3,
+        basin_withdrawn=basin_available_m3 - remaining,
         basin_unallocated=remaining,
     )
 

@@ -1,0 +1,5 @@
+"""Allow ``python -m wecsim``."""
+
+from wecsim.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""Results of one run as tidy tables, plus provenance, headline summaries and atomic writing.
+
+Tables (one row per year and entity; units in column names):
+
+``national``     year x indicator columns
+``basin``        year x basin
+``region``       year x region
+``funder``       year x funder: envelope, committed, released, disbursed, unused [EUR M]
+``project``      one row per project: type, region, funder mix, firm, cost, stage, years
+``transitions``  one row per lifecycle step: project, year, from, to, reason
+``ledger``       one row per money movement: commitment or disbursement, funder, project
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions", "ledger")
+
+
+@dataclass
+class Results:
+    """Tidy output tables of one run and the metadata that reproduces it."""
+
+    national: pd.DataFrame
+    basin: pd.DataFrame
+    region: pd.DataFrame
+    funder: pd.DataFrame
+    project: pd.DataFrame
+    transitions: pd.DataFrame
+    ledger: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return every table by name."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def at(self, year: int) -> pd.Series:
+        """Return the national indicators of one year."""
+        return self.national.set_index("year").loc[year]
+
+    def investment_by_funder(self, up_to_year: int | None = None) -> pd.Series:
+        """Net money committed per funder, cumulated to ``up_to_year`` [EUR M]."""
+        led = self.ledger[self.ledger["kind"] == "commitment"]
+        if up_to_year is not None:
+            led = led[led["year"] <= up_to_year]
+        return led.groupby("funder_id")["amount_meur"].sum().sort_values(ascending=False)
+
+    def eu_leverage(self) -> float:
+        """Other money per euro of EU grant in the projects the EU co-finances [-]."""
+        led = self.ledger[self.ledger["kind"] == "commitment"]
+        eu_projects = led.loc[(led["funder_id"] == "eu") & (led["amount_meur"] > 0), "project_id"].unique()
+        in_eu = led[led["project_id"].isin(eu_projects)]
+        eu = in_eu.loc[in_eu["funder_id"] == "eu", "amount_meur"].sum()
+        return float((in_eu["amount_meur"].sum() - eu) / eu) if eu > 0 else float("nan")
+
+    def headline(self, years: tuple[int, ...] = (2025, 2030, 2050)) -> pd.DataFrame:
+        """Return the headline indicators for a few years (rows) in plain units."""
+        years = tuple(y for y in years if y in set(self.national["year"]))
+        nat = self.national.set_index("year")
+        rows = {
+            "Water deficit [km3]": nat["water_deficit_km3"],
+            "Water deficit [% of demand]": nat["water_deficit_pct"],
+            "Water losses [km3]": nat["water_losses_km3"],
+            "Desalination + reuse [km3]": nat["desalination_km3"] + nat["reuse_km3"],
+            "RES share of generation [%]": 100 * nat["res_share"],
+            "CO2, power and waste [Mt]": nat["co2_total_mt"],
+            "Recycling rate [%]": 100 * nat["recycling_rate"],
+            "Flood damage [EUR M]": nat["flood_damage_meur"],
+            "Projects built (cumulative)": nat["projects_built"],
+        }
+        out = pd.DataFrame({k: v.reindex(years) for k, v in rows.items()}).T
+        led = self.ledger[self.ledger["kind"] == "commitment"]
+        for funder_id in led.groupby("funder_id")["amount_meur"].sum().sort_values(ascending=False).index:
+            by_year = led[led["funder_id"] == funder_id].groupby("year")["amount_meur"].sum()
+            cum = by_year.reindex(range(min(self.national["year"]), max(years) + 1), fill_value=0).cumsum()
+            out.loc[f"Committed by {funder_id} (cumulative) [EUR M]"] = cum.reindex(years).to_numpy()
+        out.columns = [str(y) for y in years]
+        return out
+
+    # ------------------------------------------------------------------ files
+    def write(self, out_dir: str | Path, formats: tuple[str, ...] = ("parquet", "csv")) -> Path:
+        """Write every table (Parquet and CSV) and ``meta.json`` atomically into ``out_dir``.
+
+        The files are written into a temporary folder next to ``out_dir`` which then
+        replaces it, so a crash never leaves half-written results.
+        """
+        out = Path(out_dir).resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            for name, df in self.tables().items():
+                if "parquet" in formats:
+                    df.to_parquet(tmp / f"{name}.parquet", index=False)
+                if "csv" in formats:
+                    df.to_csv(tmp / f"{name}.csv", index=False)
+            (tmp / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
+            if out.exists():
+                old = out.parent / f".{out.name}.old-{os.getpid()}"
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    @classmethod
+    def read(cls, out_dir: str | Path) -> Results:
+        """Read results written by :meth:`write` (Parquet preferred, CSV otherwise)."""
+        out = Path(out_dir)
+        tables = {}
+        for name in TABLE_NAMES:
+            pq = out / f"{name}.parquet"
+            tables[name] = pd.read_parquet(pq) if pq.exists() else pd.read_csv(out / f"{name}.csv")
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+        return cls(**tables, meta=meta)
