@@ -35,6 +35,8 @@ from wecsim.systems.finance import annuity_factor, learning_factor, stretch_prof
 ACTIVE = (Stage.PROPOSED, Stage.APPRAISED, Stage.FINANCED, Stage.TENDERED, Stage.UNDER_CONSTRUCTION)
 KM3 = 1e9  # m3 per km3
 EPS = 1e-9
+#: Distinct random draws per (year, technology, region); later projects reuse them cyclically.
+PROJECTS_PER_KEY = 8
 
 
 @dataclass
@@ -73,16 +75,26 @@ class WECModel(mesa.Model):
         climate_ss, project_ss, agent_ss = np.random.SeedSequence(self.seed_used).spawn(3)
         super().__init__(rng=np.random.default_rng(agent_ss))
         self.config = scenario
+        self._values = {**scenario.levers.model_dump(), **scenario.uncertainties.model_dump()}
         self.P = parameters()
         self.base_year = int(self.P["base_year"])
         self.year = self.base_year
         self.end_year = scenario.end_year
         self.years = np.arange(self.base_year, self.end_year + 1)
-        self._project_seed = project_ss
         self.catalog: dict[str, Technology] = catalog()
+        self._tech_order = {t: i for i, t in enumerate(self.catalog)}
+        self._project_z = np.random.default_rng(project_ss).standard_normal(
+            (len(self.years), len(self.catalog), len(table("regions")), PROJECTS_PER_KEY, 2)
+        )
         self.pipeline = Pipeline()
         self._active: list[Project] = []
+        self._active_keys: set[tuple[str, str]] = set()
+        self._pending_keys: set[tuple[str, str]] = set()
+        self._active_techs: set[str] = set()
+        self._assets: dict[str, np.ndarray] | None = None
+        self._recycling_horizon: np.ndarray | None = None
         self._ordinals: dict[tuple, int] = {}
+        self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._site_counter: dict[str, int] = {}
         self._setup_tables()
         self._draw_climate(np.random.default_rng(climate_ss))
@@ -99,7 +111,7 @@ class WECModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
     def _setup_tables(self) -> None:
-        v = self.config.value
+        v = self.value
         self.regions_df = table("regions").reset_index(drop=True)
         self.basins_df = table("basins").reset_index(drop=True)
         self.region_index = {r: i for i, r in enumerate(self.regions_df["region_id"])}
@@ -146,6 +158,7 @@ class WECModel(mesa.Model):
             for k in range(int(row["count"]))
         ]
         self.firm_by_id = {f.firm_id: f for f in self.firms}
+        self.firms_by_tech = {t: [f for f in self.firms if t in f.technologies] for t in self.catalog}
 
     def _setup_state(self) -> None:
         P, df = self.P, self.regions_df
@@ -185,36 +198,42 @@ class WECModel(mesa.Model):
         self.curtailed_mwh = 0.0
 
     # ------------------------------------------------------------------ helpers for agents
+    def value(self, name: str):
+        """Return the value of a lever or uncertainty of this run's scenario."""
+        return self._values[name]
+
     def tech(self, tech_id: str) -> Technology:
         """Return a technology from the catalog."""
         return self.catalog[tech_id]
 
     def has_active(self, tech_id: str, region_id: str | None = None) -> bool:
         """Whether a project of this technology (in this region) is in the pipeline."""
-        return any(p.tech_id == tech_id and (region_id is None or p.region_id == region_id) for p in self._active)
+        if region_id is None:
+            return tech_id in self._active_techs
+        return (tech_id, region_id) in self._active_keys
 
     def has_pending(self, tech_id: str, region_id: str) -> bool:
         """Whether a project of this technology in this region still waits for finance."""
-        return any(
-            p.tech_id == tech_id and p.region_id == region_id and p.stage in (Stage.PROPOSED, Stage.APPRAISED)
-            for p in self._active
-        )
+        return (tech_id, region_id) in self._pending_keys
 
     def msw_growth_rate(self) -> float:
         """Yearly growth of municipal waste from population and income [-/yr]."""
-        v = self.config.value
+        v = self.value
         return (1 + v("population_growth_pct") / 100) * (1 + v("gdp_growth_pct") / 100) ** self.P[
             "msw_gdp_elasticity"
         ] - 1
 
     def recycling_capacity_mature_t(self, idx: int) -> float:
         """Sorting capacity of a region still operating at the planning horizon, at mature use [t/yr]."""
-        horizon = self.year + self.P["recycling_planning_horizon_yr"]
-        life = self.tech("sorting_recycling").lifetime_yr
-        built = self._operating_size("sorting_recycling", weights=lambda p: float(p.operating_year + life > horizon))[
-            idx
-        ]
-        return float((self.recycling_base_t[idx] + built) * self.P["recycling_utilisation_mature"])
+        if self._recycling_horizon is None:
+            horizon = self.year + self.P["recycling_planning_horizon_yr"]
+            life = self.tech("sorting_recycling").lifetime_yr
+            built = np.zeros(len(self.regions_df))
+            for p in self.pipeline.in_stage(Stage.OPERATING):
+                if p.tech_id == "sorting_recycling" and p.operating_year + life > horizon:
+                    built[self.region_index[p.region_id]] += p.size
+            self._recycling_horizon = (self.recycling_base_t + built) * self.P["recycling_utilisation_mature"]
+        return float(self._recycling_horizon[idx])
 
     def pipeline_recycling_t(self, region_id: str) -> float:
         """Sorting capacity financed or being built in a region, at mature utilisation [t/yr]."""
@@ -249,7 +268,7 @@ class WECModel(mesa.Model):
     def unit_cost_of_saving(self, tech_id: str) -> float:
         """Levelised cost of one m3 saved or supplied by a water technology [EUR/m3] (U2)."""
         t = self.tech(tech_id)
-        rate = self.config.value("social_discount_rate_pct") / 100
+        rate = self.value("social_discount_rate_pct") / 100
         yearly = t.capex_meur_per_unit * 1e6 * (1 / annuity_factor(rate, t.lifetime_yr) + t.opex_share_per_yr)
         return yearly / t.water_m3_per_unit_yr
 
@@ -258,7 +277,7 @@ class WECModel(mesa.Model):
         t = self.tech(tech_id)
         if t.learning == "none":
             return 1.0
-        lr = self.config.value(f"learning_rate_{t.learning}_pct") / 100
+        lr = self.value(f"learning_rate_{t.learning}_pct") / 100
         if t.learning == "desal":
             q0 = self.P["desal_installed_m3_per_day_2025"]
         else:
@@ -294,12 +313,20 @@ class WECModel(mesa.Model):
             lead_funder=lead_funder,
         )
         self._active.append(project)
+        self._active_keys.add((tech_id, region_id))
+        self._active_techs.add(tech_id)
+        self._pending_keys.add((tech_id, region_id))
         return project
 
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
         """Simulate one year."""
         self._active = self.pipeline.in_stage(*ACTIVE)
+        self._active_keys = {(p.tech_id, p.region_id) for p in self._active}
+        self._active_techs = {p.tech_id for p in self._active}
+        waiting = (Stage.PROPOSED, Stage.APPRAISED)
+        self._pending_keys = {(p.tech_id, p.region_id) for p in self._active if p.stage in waiting}
+        self._recycling_horizon = None
         self._drivers()
         self._open_budgets()
         self._propose()
@@ -320,7 +347,7 @@ class WECModel(mesa.Model):
 
     # 1. drivers --------------------------------------------------------------
     def _drivers(self) -> None:
-        v, P, s = self.config.value, self.P, self.state
+        v, P, s = self.value, self.P, self.state
         t = self.year - self.base_year
         s.population = self.population0 * (1 + v("population_growth_pct") / 100) ** t
         self.gdp_factor = (1 + v("gdp_growth_pct") / 100) ** t
@@ -351,12 +378,12 @@ class WECModel(mesa.Model):
         P = self.P
         return (
             P["epr_revenue_meur_2025"]
-            * self.config.value("epr_fee_multiplier")
+            * self.value("epr_fee_multiplier")
             * self.gdp_factor ** P["msw_gdp_elasticity"]
         )
 
     def _open_budgets(self) -> None:
-        v = self.config.value
+        v = self.value
         epr = self.epr_revenue_meur()
         for f in self.funders:
             amount = float(v(f.budget_lever))
@@ -369,7 +396,7 @@ class WECModel(mesa.Model):
 
     # 2. propose -------------------------------------------------------------
     def _propose(self) -> None:
-        _v, P, s = self.config.value, self.P, self.state
+        _v, P, s = self.value, self.P, self.state
         loss_volume = (
             np.maximum(s.conveyance_loss_share - P["conveyance_loss_floor"], 0) * self.last["demand_irrigation_m3"]
         )
@@ -382,7 +409,7 @@ class WECModel(mesa.Model):
         self._propose_pinned()
 
     def _propose_pinned(self) -> None:
-        v = self.config.value
+        v = self.value
         pinned = [(p.name, p.technology, p.region, p.size, p.year, p.lead_funder) for p in self.config.projects]
         if v("aktau_desal_m3_per_day") > 0:
             pinned.append(
@@ -402,7 +429,7 @@ class WECModel(mesa.Model):
     # 3. appraise ------------------------------------------------------------
     def appraisal_context(self) -> AppraisalContext:
         """Return what appraisals need to know this year."""
-        v, P = self.config.value, self.P
+        v, P = self.value, self.P
         fleet = self.fleet.set_index("tech")
         m = self._flood_multiplier()
         expected = climate.expected_flood_damage_meur(
@@ -449,11 +476,11 @@ class WECModel(mesa.Model):
 
     # 4. finance -------------------------------------------------------------
     def _contingency(self, p: Project) -> float:
-        return self.tech(p.tech_id).overrun_mean * self.config.value("cost_overrun_scale")
+        return self.tech(p.tech_id).overrun_mean * self.value("cost_overrun_scale")
 
     def _assemble(self, p: Project) -> tuple[dict[str, float], float]:
         """Collect offers for one project; return (offers by funder, amount still missing)."""
-        v, P = self.config.value, self.P
+        v, P = self.value, self.P
         cost = p.capex_estimate_meur * (1 + self._contingency(p))
         if p.tech_id == "drip_irrigation":
             grant_room = v("irrigation_subsidy_share") * cost
@@ -535,16 +562,22 @@ class WECModel(mesa.Model):
                 self._commit(p, funder_id, -amount)
 
     # 5. tender --------------------------------------------------------------
-    def _project_rng(self, p: Project) -> np.random.Generator:
-        key = [int(x) for x in self._project_seed.generate_state(2)]
-        tech_i = list(self.catalog).index(p.tech_id)
-        return np.random.default_rng([*key, tech_i, self.region_index[p.region_id], p.proposed_year, p.ordinal])
+    def _project_normals(self, p: Project) -> np.ndarray:
+        """Two standard normals for a project's overrun and delay (common random numbers).
+
+        Drawn up front per (year, technology, region, ordinal), so the same project in two
+        scenarios run with one seed gets the same draw.
+        """
+        n = self._project_z.shape[3]
+        return self._project_z[
+            p.proposed_year - self.base_year, self._tech_order[p.tech_id], self.region_index[p.region_id], p.ordinal % n
+        ]
 
     def _tender(self) -> None:
-        v, P = self.config.value, self.P
+        v, P = self.value, self.P
         local_content = v("local_content_share")
         for p in self.pipeline.in_stage(Stage.FINANCED):
-            bidders = [f for f in self.firms if f.can_bid(p, local_content)]
+            bidders = [f for f in self.firms_by_tech[p.tech_id] if f.can_bid(p, local_content)]
             if len(bidders) < P["min_bidders"]:
                 p.tender_failures += 1
                 reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
@@ -554,15 +587,15 @@ class WECModel(mesa.Model):
                 else:
                     p.last_reason = reason
                 continue
-            bids = sorted((f.bid(p.capex_estimate_meur, len(bidders)), f.firm_id) for f in bidders)
-            price, firm_id = bids[0]
-            firm = self.firm_by_id[firm_id]
+            # every bidder applies the same competition markup (D3), so the lowest-cost firm wins
+            firm = min(bidders, key=lambda f: (f.unit_cost(), f.firm_id))
+            firm_id = firm.firm_id
+            price = firm.bid(p.capex_estimate_meur, len(bidders))
             firm.active_contracts += 1
             firm.won += 1
-            rng = self._project_rng(p)
             t = self.tech(p.tech_id)
             rho = P["overrun_delay_correlation"]
-            z1, z2 = rng.standard_normal(2)
+            z1, z2 = self._project_normals(p)
             z2 = rho * z1 + np.sqrt(1 - rho**2) * z2
             mean_overrun = self._contingency(p)
             sigma = t.overrun_sigma_log
@@ -605,12 +638,17 @@ class WECModel(mesa.Model):
             share = p.contract_cost_meur / p.committed_meur
             for funder_id, amount in list(p.commitments.items()):
                 self._commit(p, funder_id, -amount * (1 - share))
-        t = self.tech(p.tech_id)
-        p.schedule_meur = p.contract_cost_meur * stretch_profile(t.profile, p.build_years)
+        p.schedule_meur = p.contract_cost_meur * self._profile(p.tech_id, p.build_years)
         p.construction_start_year = self.year
         self.pipeline.move(
             p, Stage.UNDER_CONSTRUCTION, self.year, f"construction starts; {p.build_years} years planned with delay"
         )
+
+    def _profile(self, tech_id: str, years: int) -> np.ndarray:
+        key = (tech_id, years)
+        if key not in self._profiles:
+            self._profiles[key] = stretch_profile(self.tech(tech_id).profile, years)
+        return self._profiles[key]
 
     # 6. build ---------------------------------------------------------------
     def _build(self) -> None:
@@ -622,6 +660,7 @@ class WECModel(mesa.Model):
                 firm.active_contracts -= 1
                 firm.completed += 1
                 self.pipeline.move(p, Stage.OPERATING, self.year, f"commissioned after {p.build_years} years")
+                self._assets = None
                 continue
             amount = float(p.schedule_meur[k])
             self.pipeline.disburse(p, amount, self.year)
@@ -635,22 +674,25 @@ class WECModel(mesa.Model):
             if self.year >= p.operating_year + self.tech(p.tech_id).lifetime_yr:
                 p.retire_year = self.year
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
+                self._assets = None
 
     # 7. operate -------------------------------------------------------------
-    def _operating_size(self, tech_id: str, weights=None) -> np.ndarray:
-        """Operating capacity of one technology per region (optionally weighted per project)."""
-        out = np.zeros(len(self.regions_df))
-        for p in self.pipeline.projects:
-            if p.stage == Stage.OPERATING and p.tech_id == tech_id:
-                out[self.region_index[p.region_id]] += p.size * (1.0 if weights is None else weights(p))
-        return out
+    def _operating_size(self, tech_id: str) -> np.ndarray:
+        """Operating capacity of one technology per region (cached until a project commissions or retires)."""
+        if self._assets is None:
+            assets = {t: np.zeros(len(self.regions_df)) for t in self.catalog}
+            for p in self.pipeline.projects:
+                if p.stage == Stage.OPERATING:
+                    assets[p.tech_id][self.region_index[p.region_id]] += p.size
+            self._assets = assets
+        return self._assets[tech_id]
 
     def _flood_multiplier(self) -> float:
         frac = climate.trend_fraction(self.year, self.base_year)
         return 1 + (self.flood_multiplier_2050 - 1) * min(frac, 1.0)
 
     def _operate(self, record: bool) -> dict:
-        v, P, s = self.config.value, self.P, self.state
+        v, P, s = self.value, self.P, self.state
         t_idx = self.year - self.base_year
         frac = climate.trend_fraction(self.year, self.base_year)
         out: dict = {}

@@ -56,12 +56,14 @@ class Firm(mesa.Agent):
         lr = self.model.P["local_learning_rate_pct"] / 100
         return (1 + self.completed) ** math.log2(1 - lr)
 
+    def unit_cost(self) -> float:
+        """Return the firm's cost per euro of estimated cost: efficiency x learning [-]."""
+        return self.cost_efficiency * self.learning()
+
     def bid(self, cost_meur: float, n_bidders: int) -> float:
         """Return the firm's price for a job whose estimated cost is ``cost_meur`` [EUR M]."""
         P = self.model.P
-        return bid_price(
-            cost_meur * self.cost_efficiency * self.learning(), n_bidders, P["bid_markup_m0"], P["bid_markup_k"]
-        )
+        return bid_price(cost_meur * self.unit_cost(), n_bidders, P["bid_markup_m0"], P["bid_markup_k"])
 
     def consider_localising(self) -> None:
         """Localise one step if the local-content rule kept the firm out twice this year."""

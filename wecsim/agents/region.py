@@ -44,25 +44,25 @@ class Region(mesa.Agent):
 
     def add_budget(self) -> float:
         """Add this year's co-finance budget to the reserve; return the amount added [EUR M]."""
-        yearly = self.population * self.model.config.value("local_budget_eur_per_capita") * 1e-6
+        yearly = self.population * self.model.value("local_budget_eur_per_capita") * 1e-6
         before = self.reserve_meur
         self.reserve_meur = min(self.reserve_meur + yearly, 3 * yearly)
         return self.reserve_meur - before
 
     def propose_canal_lining(self, km_share: float) -> None:
         """Propose this year's share of the national canal programme, if large enough."""
-        km = self.model.config.value("canal_lining_km_per_yr") * km_share
+        km = self.model.value("canal_lining_km_per_yr") * km_share
         if km >= self.model.P["canal_min_km"] and not self.model.has_pending("canal_lining", self.region_id):
             self.model.propose(self, "canal_lining", self.region_id, round(km, 1))
 
     def propose_drip(self) -> None:
         """Propose the year's drip/sprinkler adoption from the Bass diffusion rule (R2)."""
         P, s = self.model.P, self.model.state
-        market = s.irrigated_ha[self.idx] * self.model.config.value("water_saving_target_share")
+        market = s.irrigated_ha[self.idx] * self.model.value("water_saving_target_share")
         adopted = s.saving_ha_total[self.idx]
         if market <= adopted or self.model.has_pending("drip_irrigation", self.region_id):
             return
-        subsidy = self.model.config.value("irrigation_subsidy_share")
+        subsidy = self.model.value("irrigation_subsidy_share")
         p = P["bass_p0"] * (1 + P["bass_subsidy_beta"] * (subsidy - 0.5))
         d_ha = (p + P["bass_q"] * adopted / market) * (market - adopted)
         if d_ha >= P["drip_min_ha"]:
@@ -72,7 +72,7 @@ class Region(mesa.Agent):
         """Propose an early-warning system where coverage is below target (FEW1)."""
         P = self.model.P
         coverage = self.model.state.ews_coverage[self.idx]
-        target = self.model.config.value("flood_ews_target_coverage")
+        target = self.model.value("flood_ews_target_coverage")
         share = self.model.state.flood_damage_share[self.idx]
         if (
             coverage < target

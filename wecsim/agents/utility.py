@@ -79,7 +79,7 @@ class Utility(mesa.Agent):
             size = min(gap_t / P["recycling_utilisation_mature"], 2 * m.tech("sorting_recycling").typical_size)
             m.propose(self, "sorting_recycling", r.region_id, float(round(size, -3)))
         residual = m.last["landfilled_t"][i]
-        ban_soon = m.config.value("landfill_ban_year") <= m.year + m.tech("waste_to_energy").build_time_yr + 1
+        ban_soon = m.value("landfill_ban_year") <= m.year + m.tech("waste_to_energy").build_time_yr + 1
         if (
             residual >= P["wte_min_residual_t"]
             and not m.has_active("waste_to_energy", r.region_id)
@@ -97,8 +97,8 @@ class Utility(mesa.Agent):
 
     def _propose_power(self) -> None:
         m, P = self.model, self.model.P
-        volume = m.config.value("res_auction_mw_per_yr")
-        wind_mw = volume * m.config.value("wind_share_of_auctions")
+        volume = m.value("res_auction_mw_per_yr")
+        wind_mw = volume * m.value("wind_share_of_auctions")
         for tech_id, mw, sites in (("wind", wind_mw, m.wind_sites), ("solar_pv", volume - wind_mw, m.solar_sites)):
             unit = m.tech(tech_id).typical_size
             n = int(mw // unit)

@@ -87,11 +87,13 @@ class Pipeline:
     projects: list[Project] = field(default_factory=list)
     transitions: list[dict] = field(default_factory=list)
     ledger: list[dict] = field(default_factory=list)
+    _live: dict[int, Project] = field(default_factory=dict, repr=False)
 
     def add(self, year: int, **kwargs) -> Project:
         """Create a proposed project and log its proposal."""
         project = Project(project_id=len(self.projects), proposed_year=year, **kwargs)
         self.projects.append(project)
+        self._live[project.project_id] = project
         self.transitions.append(
             {
                 "project_id": project.project_id,
@@ -118,9 +120,13 @@ class Pipeline:
         )
         project.stage = to
         project.last_reason = reason
+        if not ALLOWED[to]:
+            self._live.pop(project.project_id, None)
 
     def in_stage(self, *stages: Stage) -> list[Project]:
-        """Return the projects currently in any of the given stages."""
+        """Return the projects currently in any of the given stages, oldest first."""
+        if all(ALLOWED[s] for s in stages):
+            return [p for p in self._live.values() if p.stage in stages]
         return [p for p in self.projects if p.stage in stages]
 
     def commit(
