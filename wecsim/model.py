@@ -95,6 +95,7 @@ class WECModel(mesa.Model):
         self._recycling_horizon: np.ndarray | None = None
         self._ordinals: dict[tuple, int] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
+        self._rejected_year: dict[tuple[str, str], int] = {}
         self._site_counter: dict[str, int] = {}
         self._setup_tables()
         self._draw_climate(np.random.default_rng(climate_ss))
@@ -293,8 +294,15 @@ class WECModel(mesa.Model):
         name: str | None = None,
         pinned: bool = False,
         lead_funder: str | None = None,
-    ) -> Project:
-        """Put a new proposal into the pipeline (capex estimated from the catalog)."""
+    ) -> Project | None:
+        """Put a new proposal into the pipeline (capex estimated from the catalog).
+
+        Returns ``None`` when the owner's last proposal of this technology in this region was
+        rejected less than ``reproposal_wait_yr`` years ago (pinned projects always go in).
+        """
+        rejected = self._rejected_year.get((tech_id, region_id))
+        if not pinned and rejected is not None and self.year - rejected < self.P["reproposal_wait_yr"]:
+            return None
         t = self.tech(tech_id)
         capex = size * t.capex_meur_per_unit * self.capex_multiplier(tech_id)
         key = (tech_id, region_id, self.year)
@@ -377,9 +385,7 @@ class WECModel(mesa.Model):
         """EPR fees collected this year [EUR M/yr], growing with waste volumes."""
         P = self.P
         return (
-            P["epr_revenue_meur_2025"]
-            * self.value("epr_fee_multiplier")
-            * self.gdp_factor ** P["msw_gdp_elasticity"]
+            P["epr_revenue_meur_2025"] * self.value("epr_fee_multiplier") * self.gdp_factor ** P["msw_gdp_elasticity"]
         )
 
     def _open_budgets(self) -> None:
@@ -460,6 +466,7 @@ class WECModel(mesa.Model):
         for p in self.pipeline.in_stage(Stage.PROPOSED):
             appraise(p, self.tech(p.tech_id), ctx, self.P)
             if p.enpv_meur < 0 and p.fnpv_meur < 0 and not p.pinned:
+                self._rejected_year[(p.tech_id, p.region_id)] = self.year
                 self.pipeline.move(
                     p,
                     Stage.REJECTED,
@@ -957,6 +964,7 @@ class WECModel(mesa.Model):
             "projects_under_construction": int((stages == Stage.UNDER_CONSTRUCTION).sum()),
             "projects_built": len(built),
             "capex_built_meur": float(sum(p.contract_cost_meur for p in built)),
+            "capacity_built_ref_meur": float(sum(p.size * self.catalog[p.tech_id].capex_meur_per_unit for p in built)),
         }
         for i, r in enumerate(self.region_agents):
             r.results = {
@@ -1075,6 +1083,7 @@ NATIONAL_INDICATORS = [
     "projects_under_construction",
     "projects_built",
     "capex_built_meur",
+    "capacity_built_ref_meur",
 ]
 
 REGION_INDICATORS = [

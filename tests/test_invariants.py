@@ -1,0 +1,108 @@
+"""Model invariants: money is conserved and traceable, water balances close, lifecycles are legal."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wecsim
+from wecsim.projects.pipeline import ALLOWED, Stage
+
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module", params=["baseline", "team_europe_accelerated", "drought_2030s"])
+def results(request):
+    return wecsim.run(request.param, seed=3)
+
+
+def test_commitments_within_envelopes(results):
+    f = results.funder
+    for funder_id, g in f.groupby("funder_id"):
+        g = g.sort_values("year")
+        if funder_id != "local":  # regions keep a reserve across years; the others' money lapses
+            # each year: gross commitments <= envelope + money released back that year
+            assert (g["committed_meur"] <= g["envelope_meur"] + g["released_meur"] + TOL).all(), funder_id
+        # cumulatively: net commitments never exceed the envelopes received
+        net = (g["committed_meur"] - g["released_meur"]).cumsum()
+        assert (net <= g["envelope_meur"].cumsum() + TOL).all(), funder_id
+
+
+def test_disbursed_within_committed(results):
+    led = results.ledger
+    by = led.pivot_table(index=["project_id", "funder_id"], columns="kind", values="amount_meur", aggfunc="sum").fillna(
+        0
+    )
+    assert (by.get("disbursement", 0) <= by["commitment"] + TOL).all()
+    totals = led.groupby("kind")["amount_meur"].sum()
+    assert totals["disbursement"] <= totals["commitment"] + TOL
+
+
+def test_every_euro_traceable(results):
+    led, proj = results.ledger, results.project
+    known = set(results.funder["funder_id"])
+    assert set(led["funder_id"]) <= known
+    assert led["project_id"].isin(proj["project_id"]).all()
+    # the project table agrees with the ledger, euro for euro
+    comm = led[led.kind == "commitment"].groupby("project_id")["amount_meur"].sum()
+    disb = led[led.kind == "disbursement"].groupby("project_id")["amount_meur"].sum()
+    p = proj.set_index("project_id")
+    np.testing.assert_allclose(comm.reindex(p.index, fill_value=0), p["committed_meur"], atol=TOL)
+    np.testing.assert_allclose(disb.reindex(p.index, fill_value=0), p["disbursed_meur"], atol=TOL)
+    # the funder table agrees with the ledger too
+    yearly = led[led.kind == "disbursement"].groupby(["year", "funder_id"])["amount_meur"].sum()
+    f = results.funder.set_index(["year", "funder_id"])["disbursed_meur"]
+    np.testing.assert_allclose(yearly, f.reindex(yearly.index), atol=TOL)
+
+
+def test_built_projects_paid_in_full_and_dead_projects_hold_no_money(results):
+    p = results.project
+    built = p[p["operating_year"].notna()]
+    np.testing.assert_allclose(built["disbursed_meur"], built["contract_cost_meur"], rtol=1e-9)
+    np.testing.assert_allclose(built["committed_meur"], built["contract_cost_meur"], rtol=1e-9)
+    dead = p[p["stage"].isin(["rejected", "cancelled"])]
+    assert (dead["committed_meur"].abs() < TOL).all()
+    assert (dead["disbursed_meur"].abs() < TOL).all()
+
+
+def test_water_balance_closes_per_basin_and_year(results):
+    b = results.basin
+    np.testing.assert_allclose(b["available_km3"], b["withdrawn_km3"] + b["unallocated_km3"], atol=1e-9)
+    np.testing.assert_allclose(b["demand_km3"], b["supplied_km3"] + b["deficit_km3"], atol=1e-9)
+    np.testing.assert_allclose(b["supplied_km3"], b["withdrawn_km3"] + b["local_supply_km3"], atol=1e-9)
+    assert (b["deficit_km3"] >= -1e-12).all()
+    assert (b["unallocated_km3"] >= -1e-12).all()
+    # regions add up to their basins
+    r = results.region.groupby(["year", "basin_id"])[["water_demand_mm3", "water_deficit_mm3"]].sum() / 1e3
+    bb = b.set_index(["year", "basin_id"])
+    np.testing.assert_allclose(r["water_demand_mm3"], bb.loc[r.index, "demand_km3"], rtol=1e-9)
+    np.testing.assert_allclose(r["water_deficit_mm3"], bb.loc[r.index, "deficit_km3"], rtol=1e-9, atol=1e-12)
+    # and to the national totals
+    nat = results.national.set_index("year")
+    np.testing.assert_allclose(b.groupby("year")["deficit_km3"].sum(), nat["water_deficit_km3"], rtol=1e-9, atol=1e-12)
+
+
+def test_lifecycle_transitions_are_legal_and_dated(results):
+    tr = results.transitions
+    assert (tr["reason"].str.len() > 0).all()
+    for pid, g in tr.groupby("project_id", sort=False):
+        stages = [Stage.PROPOSED]
+        assert g.iloc[0]["to_stage"] == "proposed"
+        for _, row in g.iloc[1:].iterrows():
+            assert Stage(row["to_stage"]) in ALLOWED[stages[-1]], (pid, stages[-1], row["to_stage"])
+            stages.append(Stage(row["to_stage"]))
+        assert g["year"].is_monotonic_increasing
+    p = results.project
+    ops = p[p["operating_year"].notna()]
+    from wecsim.projects.catalog import catalog
+
+    build = ops["technology"].map(lambda t: catalog()[t].build_time_yr)
+    assert (ops["operating_year"] >= ops["construction_start_year"] + build).all()
+
+
+def test_national_indicators_are_finite_and_shares_bounded(results):
+    nat = results.national
+    assert np.isfinite(nat.select_dtypes("number").to_numpy()).all()
+    for col in [c for c in nat.columns if c.endswith("_share") or c == "recycling_rate"]:
+        assert nat[col].between(0, 1).all(), col
+    assert (nat["projects_built"].diff().dropna() >= 0).all()
+    assert isinstance(results.headline(), pd.DataFrame)
