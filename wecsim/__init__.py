@@ -3,13 +3,26 @@
 >>> from wecsim import load_scenario, run
 >>> results = run("baseline")            # doctest: +SKIP
 >>> results.national[["year", "water_deficit_km3"]]   # doctest: +SKIP
+
+Names are imported lazily, so ``wecsim validate`` and ``wecsim list`` start without Mesa.
 """
 
-from wecsim.errors import DataError, ScenarioError, WecsimError
-from wecsim.results import Results
-from wecsim.runner import run
-from wecsim.scenario import Scenario, load_scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from wecsim.version import __version__
+
+_LAZY = {
+    "DataError": "wecsim.errors",
+    "ScenarioError": "wecsim.errors",
+    "WecsimError": "wecsim.errors",
+    "Results": "wecsim.results",
+    "run": "wecsim.runner",
+    "Scenario": "wecsim.scenario",
+    "load_scenario": "wecsim.scenario",
+}
 
 __all__ = [
     "DataError",
@@ -21,3 +34,16 @@ __all__ = [
     "load_scenario",
     "run",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wecsim.errors import DataError, ScenarioError, WecsimError
+    from wecsim.results import Results
+    from wecsim.runner import run
+    from wecsim.scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    """Import public names on first use (PEP 562)."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'wecsim' has no attribute {name!r}")

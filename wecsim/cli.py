@@ -26,8 +26,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# piped output (files, CI logs) gets a wide page instead of Rich's 80-column default
+_WIDTH = None if sys.stdout.isatty() else 140
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or a shipped scenario name (see `wecsim list`).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")]
@@ -91,10 +93,14 @@ def run_cmd(
     years: Annotated[str, typer.Option(help="Years shown in the headline table, comma-separated.")] = "2025,2030,2050",
 ) -> None:
     """Run one scenario, print the headline table and write tidy results (Parquet and CSV)."""
-    from wecsim.runner import run
+    from wecsim.scenario import load_scenario
 
     year_list = _parse_years(years)
-    res = run(scenario, seed=seed, overrides=set_ or [])
+    config = load_scenario(scenario, set_ or [])  # validate before importing the model
+
+    from wecsim.runner import run
+
+    res = run(config, seed=seed)
     meta = res.meta
     console.print(
         _table(
@@ -148,7 +154,7 @@ def list_cmd() -> None:
 
     folder = Path("scenarios") if Path("scenarios").is_dir() else SCENARIO_DIR
     t = Table(title=f"Scenarios in {folder}", title_justify="left", header_style="bold")
-    t.add_column("name")
+    t.add_column("name", no_wrap=True)
     t.add_column("description")
     for path in sorted(folder.glob("*.yaml")):
         try:
@@ -159,10 +165,18 @@ def list_cmd() -> None:
     console.print(t)
     for title, params in (("Levers (policy)", levers()), ("Uncertainties (world)", uncertainties())):
         t = Table(title=title, title_justify="left", header_style="bold")
-        for col in ("name", "unit", "range", "default", "help"):
-            t.add_column(col)
+        for col in ("name", "unit", "range", "default"):
+            t.add_column(col, no_wrap=True)
+        t.add_column("help", min_width=20)
         for p in params:
-            t.add_row(p.name, escape(p.unit), escape(p.describe_range()), _fmt(p.default), escape(p.help))
+            rng = " | ".join(p.choices) if p.type == "categorical" else f"{p.low:g} to {p.high:g}"
+            t.add_row(
+                p.name,
+                escape(p.unit),
+                rng,
+                f"{p.default:g}" if p.type != "categorical" else str(p.default),
+                escape(p.help),
+            )
         console.print(t)
 
 

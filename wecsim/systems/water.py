@@ -91,8 +91,9 @@ def allocate(
     from_basin = {}
     for s in SECTORS:
         basin_claim = np.bincount(basin_of_region, weights=claim[s], minlength=n_basins)
-        ratio = np.divide(remaining, basin_claim, out=np.ones(n_basins), where=basin_claim > 0)
-        ratio = np.minimum(ratio, 1.0)
+        ratio = np.ones(n_basins)
+        short = basin_claim > remaining
+        ratio[short] = remaining[short] / basin_claim[short]
         from_basin[s] = claim[s] * ratio[basin_of_region]
         remaining = remaining - np.bincount(basin_of_region, weights=from_basin[s], minlength=n_basins)
     remaining = np.maximum(remaining, 0.0)
