@@ -17,11 +17,11 @@ Agents decide; the physics is in ``wecsim.systems``; every number comes from
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
-import pandas as pd
 
 from wecsim.agents import Firm, Funder, Region, Utility
 from wecsim.datasets import parameters, table
@@ -669,14 +669,12 @@ class WECModel(mesa.Model):
                 self.pipeline.move(p, Stage.OPERATING, self.year, f"commissioned after {p.build_years} years")
                 self._assets = None
                 continue
-            amount = float(p.schedule_meur[k])
-            self.pipeline.disburse(p, amount, self.year)
-            for funder_id, committed in p.commitments.items():
-                share = committed / p.committed_meur if p.committed_meur > 0 else 0.0
+            paid = self.pipeline.disburse(p, float(p.schedule_meur[k]), self.year)
+            for funder_id, amount in paid.items():
                 if funder_id == "local":
-                    self.local_disbursed_meur += amount * share
+                    self.local_disbursed_meur += amount
                 else:
-                    self.funder_by_id[funder_id].disbursed_meur += amount * share
+                    self.funder_by_id[funder_id].disbursed_meur += amount
         for p in self.pipeline.in_stage(Stage.OPERATING):
             if self.year >= p.operating_year + self.tech(p.tech_id).lifetime_yr:
                 p.retire_year = self.year
@@ -909,7 +907,7 @@ class WECModel(mesa.Model):
         co2_power = d.co2_t.sum()
         landfill_co2 = wf.landfilled_t.sum() * self.P["landfill_emission_t_per_t"]
         lfg_avoided = gen[fi["landfill_gas"]] * self.P["landfill_gas_t_co2e_per_mwh"]
-        stages = pd.Series([p.stage for p in self.pipeline.projects], dtype=object)
+        stages = Counter(p.stage for p in self.pipeline.projects)
         built = [p for p in self.pipeline.projects if p.operating_year is not None]
         irrigation_supplied = wb.supplied["irrigation"].sum()
         muni_supplied = wb.supplied["municipal"].sum()
@@ -960,8 +958,8 @@ class WECModel(mesa.Model):
             "committed_meur": sum(f.committed_meur for f in self.funders) + self.local_committed_meur,
             "disbursed_meur": sum(f.disbursed_meur for f in self.funders) + self.local_disbursed_meur,
             "projects_proposed": int(sum(1 for p in self.pipeline.projects if p.proposed_year == self.year)),
-            "projects_operating": int((stages == Stage.OPERATING).sum()),
-            "projects_under_construction": int((stages == Stage.UNDER_CONSTRUCTION).sum()),
+            "projects_operating": stages[Stage.OPERATING],
+            "projects_under_construction": stages[Stage.UNDER_CONSTRUCTION],
             "projects_built": len(built),
             "capex_built_meur": float(sum(p.contract_cost_meur for p in built)),
             "capacity_built_ref_meur": float(sum(p.size * self.catalog[p.tech_id].capex_meur_per_unit for p in built)),

@@ -153,11 +153,15 @@ class Pipeline:
             }
         )
 
-    def disburse(self, project: Project, amount_meur: float, year: int) -> None:
-        """Pay ``amount_meur`` to the project, split across funders by their commitments."""
+    def disburse(self, project: Project, amount_meur: float, year: int) -> dict[str, float]:
+        """Pay ``amount_meur`` to the project, split across funders by their commitments.
+
+        Returns the amount paid by each funder [EUR M].
+        """
         total = project.committed_meur
+        paid = {}
         for funder_id, committed in project.commitments.items():
-            share = committed / total if total > 0 else 0.0
+            paid[funder_id] = amount_meur * (committed / total if total > 0 else 0.0)
             self.ledger.append(
                 {
                     "year": year,
@@ -165,9 +169,10 @@ class Pipeline:
                     "funder_id": funder_id,
                     "kind": "disbursement",
                     "instrument": "",
-                    "amount_meur": amount_meur * share,
+                    "amount_meur": paid[funder_id],
                     "sector": project.sector,
                     "region_id": project.region_id,
                 }
             )
         project.disbursed_meur += amount_meur
+        return paid

@@ -1,0 +1,103 @@
+"""Benchmark: how long one wecsim run takes, against a baseline measured in the same process.
+
+Baseline: the bare Mesa framework cost of the same run shape (same number of agents, same 26
+yearly steps, agents doing nothing). The ratio wecsim / baseline shows what the model's own
+work costs; the absolute figure is checked against the 1-second budget of issue 3.
+
+    uv run python benchmarks/single_run.py [--repeats 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import mesa
+
+import wecsim
+from wecsim.model import WECModel
+from wecsim.runner import collect_results
+from wecsim.scenario import SCENARIO_DIR, load_scenario
+
+BUDGET_S = 1.0
+
+
+class _Idle(mesa.Agent):
+    def step(self) -> None:
+        pass
+
+
+class _IdleModel(mesa.Model):
+    """Same shape as a wecsim run: agents stepping once a year, a DataCollector row per year."""
+
+    def __init__(self, n_agents: int, seed: int = 0):
+        super().__init__(rng=seed)
+        for _ in range(n_agents):
+            _Idle(self)
+        self.datacollector = mesa.DataCollector(model_reporters={"n": lambda m: len(m.agents)})
+
+    def step(self) -> None:
+        self.agents.do("step")
+        self.datacollector.collect(self)
+
+
+def _time(fn, repeats: int) -> float:
+    fn()  # warm-up (imports, caches)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Run the benchmark and print a table of medians and ratios."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=10)
+    args = ap.parse_args()
+    base = load_scenario("baseline")
+    model = WECModel(base)
+    n_agents, n_years = len(model.agents), len(model.years)
+
+    def idle():
+        m = _IdleModel(n_agents)
+        for _ in range(n_years):
+            m.step()
+
+    idle_s = _time(idle, args.repeats)
+    rows = []
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        sc = load_scenario(path)
+        total = _time(lambda sc=sc: wecsim.run(sc), args.repeats)
+
+        def model_only(sc=sc):
+            m = WECModel(sc)
+            m.run()
+            return m
+
+        model_s = _time(model_only, args.repeats)
+        m = model_only()
+        collect_s = _time(lambda m=m: collect_results(m), args.repeats)
+        rows.append({"scenario": path.stem, "run_s": total, "model_s": model_s, "tables_s": collect_s,
+                     "projects": len(m.pipeline.projects), "ratio_vs_bare_mesa": total / idle_s,
+                     "share_of_1s_budget": total / BUDGET_S})
+    print(f"baseline (bare Mesa, {n_agents} idle agents x {n_years} steps): {idle_s * 1e3:.1f} ms")
+    print(f"{'scenario':26s} {'run ms':>8s} {'model ms':>9s} {'tables ms':>10s} {'projects':>9s} "
+          f"{'x bare Mesa':>12s} {'of 1 s':>7s}")
+    for r in rows:
+        print(f"{r['scenario']:26s} {r['run_s'] * 1e3:8.1f} {r['model_s'] * 1e3:9.1f} {r['tables_s'] * 1e3:10.1f} "
+              f"{r['projects']:9d} {r['ratio_vs_bare_mesa']:12.1f} {r['share_of_1s_budget']:7.2f}")
+    worst = max(r["run_s"] for r in rows)
+    print(f"slowest single run: {worst * 1e3:.0f} ms = {worst / BUDGET_S:.2f} of the 1 s budget "
+          f"({'met' if worst < BUDGET_S else 'MISSED'})")
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "single_run.json").write_text(json.dumps({"bare_mesa_s": idle_s, "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
