@@ -66,6 +66,22 @@ BAD = {
     "not_yaml.yaml": ("name: x\nlevers: [unclosed\n", "", "not valid YAML"),
     "not_mapping.yaml": ("- just\n- a list\n", "", "expected a mapping"),
     "end_year.yaml": ("name: x\nend_year: 2200\n", "end_year", "less than or equal"),
+    "empty.yaml": ("", "", "is empty"),
+    "boolean.yaml": ("name: x\nlevers:\n  budget_eu_grant_meur: true\n", "levers.budget_eu_grant_meur", "valid number"),
+    "quoted.yaml": ("name: x\nlevers:\n  budget_eu_grant_meur: '50'\n", "levers.budget_eu_grant_meur", "valid number"),
+    "nan.yaml": ("name: x\nlevers:\n  budget_eu_grant_meur: .nan\n", "levers.budget_eu_grant_meur", "finite number"),
+    "duplicate.yaml": (
+        "name: x\nlevers:\n  budget_eu_grant_meur: 5\n  budget_eu_grant_meur: 6\n",
+        "line 4",
+        "duplicate key",
+    ),
+    "misplaced.yaml": ("name: x\nres_auction_mw_per_yr: 900\n", "res_auction_mw_per_yr", "put it under `levers:`"),
+    "section_type.yaml": ("name: x\nlevers: 5\n", "levers", "valid dictionary (got 5)"),
+    "fraction_year.yaml": (
+        "name: x\nlevers:\n  landfill_ban_year: 2030.5\n",
+        "levers.landfill_ban_year",
+        "valid integer",
+    ),
 }
 
 
@@ -153,6 +169,12 @@ def test_dump_round_trip(tmp_path):
     assert again == s
     assert again.scenario_hash() == s.scenario_hash()
     assert yaml.safe_load(path.read_text())["levers"]["budget_eu_grant_meur"] == 33
+
+
+def test_folder_is_refused(tmp_path):
+    (tmp_path / "dir.yaml").mkdir()
+    with pytest.raises(ScenarioError, match="is a folder"):
+        load_scenario(tmp_path / "dir.yaml")
 
 
 def test_oversized_file_is_refused(tmp_path):

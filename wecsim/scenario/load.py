@@ -7,6 +7,7 @@ path and what was expected, so the CLI can print it and exit 2 without a traceba
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,22 +44,44 @@ def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
     return ref
 
 
-def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
-    if not path.is_file():
-        raise ScenarioError(shown, [("", "file not found (give a path or a shipped scenario name)")])
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ScenarioError(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; a scenario is a few kB")])
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def parse_yaml(text: str, shown: str) -> Any:
+    """Parse YAML text with duplicate-key detection; errors name the line and column."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(shown, [("", "is not a UTF-8 text file")]) from None
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(shown, [("", f"is not valid YAML at {where}: {problem}")]) from None
+
+
+def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
+    if path.is_dir():
+        raise ScenarioError(shown, [("", "is a folder; give a scenario .yaml file")])
+    if not path.is_file():
+        raise ScenarioError(shown, [("", "file not found (give a path or a shipped scenario name)")])
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioError(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; a scenario is a few kB")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(shown, [("", "is not a UTF-8 text file")]) from None
+    data = parse_yaml(text, shown)
     if data is None:
-        data = {}
+        raise ScenarioError(shown, [("", "is empty; a scenario needs at least `name:` (or `extends: baseline.yaml`)")])
     if not isinstance(data, dict):
         raise ScenarioError(
             shown, [("", f"expected a mapping of keys (name:, levers:, ...), got {type(data).__name__}")]
@@ -113,6 +136,8 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
+    if isinstance(value, str) and value.lower() in {"nan", "inf", "-inf", "+inf"}:
+        value = float(value)
     return parts, value
 
 
@@ -151,6 +176,10 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         if section in {"levers", "uncertainties"}:
             allowed = [p.name for p in registry().values() if p.section == section]
         elif len(loc) == 1:
+            param = registry().get(loc[0])
+            if param is not None:
+                kind = "a lever" if param.kind == "lever" else "an uncertainty"
+                return path, f"{loc[0]} is {kind}: put it under `{param.section}:`"
             allowed = list(Scenario.model_fields)
         else:
             allowed = []
@@ -162,7 +191,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         msg = f"{msg} (expected {param.describe_range()}; got {err.get('input')!r})"
     elif "input" in err and err["type"] not in {"missing"}:
         msg = f"{msg} (got {err['input']!r})"
-    msg = msg.removeprefix("Value error, ")
+    msg = re.sub(r" or instance of \w+", "", msg.removeprefix("Value error, "))
     return path, msg
 
 

@@ -27,7 +27,9 @@ def _field_for(p: Parameter) -> tuple[Any, Any]:
     if p.type == "categorical":
         return (Literal[tuple(p.choices)], Field(p.default, description=description))  # type: ignore[valid-type]
     typ = int if p.type == "int" else float
-    return (Annotated[typ, Field(ge=p.low, le=p.high, strict=False)], Field(p.default, description=description))
+    # strict: YAML gives numbers as numbers; booleans and quoted strings are mistakes
+    bounds = Field(ge=p.low, le=p.high, strict=True, allow_inf_nan=False)
+    return (Annotated[typ, bounds], Field(p.default, description=description))
 
 
 def _section_model(name: str, params: list[Parameter]) -> type[BaseModel]:
@@ -68,8 +70,8 @@ class PinnedProject(_Strict):
     name: str = Field(min_length=1)
     technology: str
     region: str
-    size: float = Field(gt=0, description="capacity in the technology's unit")
-    year: int = Field(ge=2025, le=2060, description="year the project is proposed")
+    size: float = Field(gt=0, strict=True, allow_inf_nan=False, description="capacity in the technology's unit")
+    year: int = Field(ge=2025, le=2060, strict=True, description="year the project is proposed")
     lead_funder: str | None = None
 
     @field_validator("technology")
@@ -104,8 +106,8 @@ class Scenario(_Strict):
 
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
-    end_year: int = Field(2050, ge=2026, le=2060, description="last simulated year")
-    seed: int = Field(42, ge=0, description="default random seed")
+    end_year: int = Field(2050, ge=2026, le=2060, strict=True, description="last simulated year")
+    seed: int = Field(42, ge=0, strict=True, description="default random seed")
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     uncertainties: Uncertainties = Field(default_factory=Uncertainties)  # type: ignore[valid-type]
     funders: dict[str, FunderOverride] = Field(default_factory=dict)
