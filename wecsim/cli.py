@@ -208,6 +208,168 @@ def compare_cmd(
     )
 
 
+# ---------------------------------------------------------------------- batch experiments
+ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by `wecsim batch`.")]
+
+
+@app.command("batch")
+@user_errors
+def batch_cmd(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (YAML), e.g. experiments/quick_lhs.yaml.")],
+    workers: Annotated[int | None, typer.Option("--workers", "-w", help="Worker processes (default: CPUs).")] = None,
+    executor: Annotated[str, typer.Option("--executor", "-e", help="serial, pool (default) or dask.")] = "pool",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (implies --executor dask).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default: results/experiments/<name>).")
+    ] = None,
+    chunk_size: Annotated[int | None, typer.Option("--chunk-size", help="Runs per task (default: automatic).")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Delete earlier results in the folder first.")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the runs that failed.")] = False,
+    max_runs: Annotated[
+        int | None, typer.Option("--max-runs", help="Stop after this many runs (resume later).")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+) -> None:
+    """Run every (design point x replicate) of an experiment; rerun the same command to resume."""
+    from wecsim.experiments import run_batch
+
+    if workers is not None and workers < 1:
+        raise WecsimError("--workers: expected a whole number >= 1")
+    summary = run_batch(
+        experiment,
+        out,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        progress=progress,
+        fresh=fresh,
+        retry_failed=retry_failed,
+        max_runs=max_runs,
+    )
+    failed = f", [red]{summary.n_failed} failed[/] (see the runs table's error column)" if summary.n_failed else ""
+    console.print(
+        f"{summary.n_done:,} of {summary.n_runs:,} runs stored in [bold]{escape(str(summary.out_dir))}[/]{failed}; "
+        f"this session ran {summary.ran:,} in {summary.wall_s:.1f} s ({summary.runs_per_s:.1f} runs/s) "
+        f"on {escape(summary.executor)}"
+    )
+    if summary.interrupted:
+        err_console.print("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
+        raise typer.Exit(code=130)
+
+
+@app.command("query")
+@user_errors
+def query_cmd(
+    results: ResultsArg,
+    sql: Annotated[str, typer.Argument(help="SQL over the views runs, outputs, results, design, timings.")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the whole answer to this CSV file.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown on screen.")] = 40,
+) -> None:
+    """Query batch results with DuckDB SQL, e.g. "SELECT year, avg(res_share) FROM outputs GROUP BY year"."""
+    from wecsim.experiments import query
+
+    df = query(results, sql)
+    if csv is not None:
+        df.to_csv(csv, index=False)
+    shown = df.head(limit)
+    table = Table(title=f"{len(df):,} row(s)", title_justify="left", header_style="bold")
+    for c in shown.columns:
+        table.add_column(escape(str(c)), justify="right" if pd.api.types.is_numeric_dtype(shown[c]) else "left")
+    for row in shown.itertuples(index=False):
+        table.add_row(*(escape(_fmt_cell(v)) for v in row))
+    console.print(table)
+    if len(df) > limit:
+        console.print(f"... {len(df) - limit:,} more row(s); use --limit or --csv")
+
+
+def _fmt_cell(v) -> str:
+    if isinstance(v, float):
+        return "-" if pd.isna(v) else f"{v:.6g}"
+    return "-" if v is None else str(v)
+
+
+@app.command("sensitivity")
+@user_errors
+def sensitivity_cmd(
+    results: ResultsArg,
+    output: Annotated[list[str], typer.Option("--output", help="Indicator to analyse (repeatable).")],
+    year: Annotated[int | None, typer.Option("--year", help="Year of the indicator.")] = None,
+    method: Annotated[str, typer.Option("--method", help="sobol, morris or auto (the design's).")] = "auto",
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
+    ] = None,
+) -> None:
+    """Sobol (first and total order, with confidence intervals) or Morris indices, ranked, with a chart."""
+    from wecsim.experiments import load_results
+    from wecsim.experiments.reports import sensitivity, write_sensitivity_chart
+
+    res = load_results(results)
+    for name in output:
+        table, used = sensitivity(res, name, year, method)
+        when = f" in {year}" if year else ""
+        title = f"{used.capitalize()} indices of {name}{when} ({res.experiment.name}, {len(res.design):,} points)"
+        ranked = Table(title=escape(title), title_justify="left", header_style="bold")
+        ranked.add_column("rank", justify="right")
+        ranked.add_column("parameter")
+        for c in (c for c in table.columns if c != "rank"):
+            ranked.add_column(escape(c), justify="right")
+        for name_, row in table.iterrows():
+            ranked.add_row(str(int(row["rank"])), escape(str(name_)), *(f"{row[c]:.3f}" for c in table if c != "rank"))
+        console.print(ranked)
+        prefix = chart if chart is not None and len(output) == 1 else None
+        if prefix is None:
+            base = chart if chart is not None else Path(results)
+            stem = f"sensitivity_{name}_{year}" if year else f"sensitivity_{name}"
+            prefix = (base.parent / f"{base.name}_{stem}") if chart is not None else base / stem
+        png, page = write_sensitivity_chart(table, used, name, year, prefix)
+        console.print(f"Chart written to [bold]{escape(str(png))}[/] and [bold]{escape(str(page))}[/]")
+
+
+@app.command("discover")
+@user_errors
+def discover_cmd(
+    results: ResultsArg,
+    condition: Annotated[
+        str, typer.Argument(help="Outcome of interest, a SQL condition on outputs, e.g. 'recycling_rate < 0.4'.")
+    ],
+    year: Annotated[int | None, typer.Option("--year", help="Year the condition is checked in (default: any).")] = None,
+    method: Annotated[str, typer.Option("--method", help="prim (EMA Workbench) or cart (scikit-learn).")] = "prim",
+    inputs: Annotated[str, typer.Option("--inputs", help="all, uncertainties or levers.")] = "all",
+    threshold: Annotated[float, typer.Option("--threshold", help="PRIM: density a box should reach.")] = 0.8,
+    boxes: Annotated[int, typer.Option("--boxes", help="Boxes to find at most.")] = 3,
+) -> None:
+    """Scenario discovery: which input ranges lead to the outcome of interest (PRIM or CART boxes)."""
+    from wecsim.experiments.reports import discover
+
+    found, n, n_hit, n_failed = discover(
+        results, condition, year, method=method, inputs=inputs, threshold=threshold, max_boxes=boxes
+    )
+    when = f" in {year}" if year else " in any kept year"
+    console.print(
+        f"{n_hit:,} of {n:,} runs have {escape(condition)}{when} ({100 * n_hit / n:.1f}%)"
+        + (f"; {n_failed} failed run(s) left out" if n_failed else "")
+    )
+    if not found:
+        console.print("No box found.")
+    for i, box in enumerate(found, 1):
+        t = Table(
+            title=f"Box {i} ({box.method}): coverage {box.coverage:.2f}, density {box.density:.2f}, "
+            f"mass {box.mass:.2f} ({box.n_of_interest} of {box.n} runs of interest)",
+            title_justify="left",
+            header_style="bold",
+        )
+        df = box.table()
+        cols = ["parameter", "box", "full range"] + (["qp_low", "qp_high"] if box.method == "prim" else [])
+        for c in cols:
+            t.add_column(c)
+        for _, row in df.iterrows():
+            t.add_row(*(escape(_fmt_cell(row[c])) for c in cols))
+        console.print(t)
+
+
 def main() -> None:  # pragma: no cover - entry point for `python -m wecsim`
     """Run the CLI."""
     sys.exit(app())

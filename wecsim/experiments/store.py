@@ -1,0 +1,539 @@
+"""The results store of a batch: a Parquet dataset streamed chunk by chunk, plus a manifest.
+
+Layout of a results folder::
+
+    manifest.json         the experiment (resolved), file hash, versions, seeds, design,
+                          runs done (as id ranges) and one entry per session with timings
+    experiment.yaml       a copy of the experiment file
+    design.parquet        one row per design point (``point`` + parameter values)
+    sample.parquet        the raw SALib/LHS sample behind the design (not for factorials)
+    runs/chunk-*.parquet      one row per run: ids, seed, parameters, status, error
+    outputs/chunk-*.parquet   one row per run and year: indicators
+    timings/chunk-*.parquet   one row per run: elapsed_s, worker
+
+Each chunk of runs becomes one file in each of ``outputs/``, ``timings/`` and ``runs/``,
+written to ``.tmp/`` and renamed into place (atomic on POSIX), ``runs/`` last: a run is
+done exactly when its ``runs`` file exists. Reopening a folder deletes what an interrupted
+write left behind (temporary files, ``outputs``/``timings`` files without their ``runs``
+file), so ``kill -9`` at any moment loses at most the chunks in flight and never leaves a
+half-written or duplicated row. Nothing is held in memory but the set of finished run ids.
+
+Read results back with :func:`load_results` (pandas), :func:`query` (DuckDB SQL over the
+views ``runs``, ``outputs``, ``timings``, ``design`` and ``results`` = runs joined with
+outputs), or any Parquet reader (``polars.read_parquet("DIR/outputs/*.parquet")``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wecsim.errors import WecsimError
+from wecsim.experiments.spec import Experiment
+from wecsim.version import __version__
+
+MANIFEST = "manifest.json"
+FORMAT = "wecsim-experiment-results/1"
+TABLES = ("runs", "outputs", "timings")
+#: Seconds between manifest updates while a batch runs (it is always written at the end).
+MANIFEST_EVERY_S = 2.0
+
+
+class StoreError(WecsimError):
+    """A results folder cannot be used (another experiment's, or not a results folder)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not all platforms allow opening a directory
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes, tmp_dir: Path) -> None:
+    """Write ``data`` to ``path`` through a temporary file in ``tmp_dir`` and a rename."""
+    tmp = tmp_dir / f"{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_parquet(table: pa.Table, path: Path, tmp_dir: Path) -> None:
+    """Write an Arrow table to ``path`` through a temporary file in ``tmp_dir`` and a rename."""
+    tmp = tmp_dir / f"{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def id_ranges(ids: set[int] | list[int]) -> list[list[int]]:
+    """Compress run ids into inclusive ``[first, last]`` ranges."""
+    out: list[list[int]] = []
+    for i in sorted(ids):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def _versions() -> dict[str, str]:
+    out = {"wecsim": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in ("numpy", "pandas", "mesa", "pyarrow", "salib", "dask", "distributed"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:  # pragma: no cover
+            pass
+    return out
+
+
+@dataclass
+class Session:
+    """Timings of one invocation of a batch (a resumed batch has several)."""
+
+    started: str
+    executor: str
+    chunk_size: int
+    runs_pending: int
+    runs_done: int = 0
+    runs_failed: int = 0
+    wall_s: float = 0.0
+    finished: str | None = None
+    state: str = "running"
+    _t0: float = field(default_factory=time.perf_counter, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the session as JSON data."""
+        wall = self.wall_s or (time.perf_counter() - self._t0)
+        return {
+            "started": self.started,
+            "finished": self.finished,
+            "state": self.state,
+            "executor": self.executor,
+            "chunk_size": self.chunk_size,
+            "runs_pending": self.runs_pending,
+            "runs_done": self.runs_done,
+            "runs_failed": self.runs_failed,
+            "wall_s": round(wall, 3),
+            "runs_per_s": round(self.runs_done / wall, 3) if wall > 0 else None,
+        }
+
+
+class ResultStore:
+    """A results folder being written by a batch.
+
+    Use :meth:`open` to create it or resume it; then :meth:`write_chunk` for each chunk
+    and :meth:`close` at the end.
+
+    Parameters
+    ----------
+    root
+        The folder.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.tmp = self.root / ".tmp"
+        self.manifest: dict[str, Any] = {}
+        self.done: set[int] = set()
+        self.failed: set[int] = set()
+        self.session: Session | None = None
+        self._last_manifest = 0.0
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        root: str | Path,
+        experiment: Experiment,
+        design: pd.DataFrame,
+        sample: np.ndarray | None,
+        experiment_text: str | None = None,
+        *,
+        fresh: bool = False,
+        retry_failed: bool = False,
+    ) -> ResultStore:
+        """Create a results folder, or reopen one of the same experiment to resume it.
+
+        Parameters
+        ----------
+        root
+            The folder (created if needed).
+        experiment
+            The experiment; a folder holding another experiment's results is refused.
+        design, sample
+            The design points and raw sample (written once).
+        experiment_text
+            The experiment file's text, copied into the folder.
+        fresh
+            Delete the results already in the folder first.
+        retry_failed
+            Forget the runs that failed, so they run again.
+        """
+        store = cls(root)
+        root = store.root
+        manifest_path = root / MANIFEST
+        if fresh and root.exists():
+            if manifest_path.exists() or not any(root.iterdir()):
+                shutil.rmtree(root)
+            else:
+                raise StoreError(f"{root}: --fresh refuses to empty a folder that is not a wecsim results folder")
+        root.mkdir(parents=True, exist_ok=True)
+        if not manifest_path.exists() and any(p for p in root.iterdir() if p.name != ".tmp"):
+            raise StoreError(f"{root}: not empty and not a wecsim results folder (no {MANIFEST}); choose another --out")
+        for sub in (*TABLES, ".tmp"):
+            (root / sub).mkdir(exist_ok=True)
+        for leftover in store.tmp.iterdir():
+            leftover.unlink()
+        spec_hash = experiment.spec_hash()
+        if manifest_path.exists():
+            store.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            old = store.manifest.get("experiment", {}).get("spec_sha256")
+            if old != spec_hash:
+                raise StoreError(
+                    f"{root} holds the results of another experiment ({store.manifest['experiment'].get('name')!r}, "
+                    f"spec hash {str(old)[:12]}; this one is {spec_hash[:12]}). Resume only with the same experiment: "
+                    "use another --out, or --fresh to delete these results."
+                )
+        else:
+            store.manifest = {
+                "format": FORMAT,
+                "created": _now(),
+                "experiment": {
+                    "name": experiment.name,
+                    "file": experiment.source,
+                    "file_sha256": experiment.file_sha256,
+                    "spec_sha256": spec_hash,
+                    "resolved": experiment.to_dict(),
+                },
+                "versions": _versions(),
+                "seeds": {
+                    "experiment_seed": experiment.seed,
+                    "design": "numpy.random.SeedSequence(experiment_seed)",
+                    "runs": (
+                        "SeedSequence(experiment_seed, spawn_key=(replicate,))"
+                        if experiment.common_random_numbers
+                        else "SeedSequence(experiment_seed, spawn_key=(run_id,))"
+                    )
+                    + ".generate_state(1, uint64)[0] & (2**63 - 1); the seed of each run is in runs/",
+                },
+                "design": {
+                    "kind": experiment.design.kind,
+                    "n_points": len(design),
+                    "replicates": experiment.replicates,
+                    "n_runs": len(design) * experiment.replicates,
+                    "parameters": [p.name for p in experiment.parameters],
+                },
+                "sessions": [],
+            }
+            atomic_write_parquet(
+                pa.Table.from_pandas(design.reset_index(), preserve_index=False), root / "design.parquet", store.tmp
+            )
+            if sample is not None:
+                cols = {p.name: sample[:, i] for i, p in enumerate(experiment.parameters)}
+                atomic_write_parquet(pa.table(cols), root / "sample.parquet", store.tmp)
+            if experiment_text is not None:
+                atomic_write_bytes(root / "experiment.yaml", experiment_text.encode("utf-8"), store.tmp)
+        if store.manifest.get("versions", {}).get("wecsim") != __version__:
+            store.manifest.setdefault("warnings", []).append(
+                f"{_now()}: resumed with wecsim {__version__}; earlier runs used {store.manifest['versions']['wecsim']}"
+            )
+        store._recover(retry_failed)
+        return store
+
+    def _recover(self, retry_failed: bool) -> None:
+        """Delete what an interrupted write left, then read which runs are done."""
+        committed = {p.name for p in (self.root / "runs").glob("*.parquet")}
+        for sub in ("outputs", "timings"):
+            for p in (self.root / sub).glob("*.parquet"):
+                if p.name not in committed:
+                    p.unlink()
+        for p in sorted((self.root / "runs").glob("*.parquet")):
+            t = pq.read_table(p, columns=["run_id", "status"])
+            ids = t.column("run_id").to_numpy()
+            bad = np.asarray(t.column("status").to_pylist()) != "ok"
+            if retry_failed and bad.any():
+                self._drop_rows(p.name, set(ids[bad].tolist()))
+                ids = ids[~bad]
+                bad = bad[~bad]
+            self.done.update(ids.tolist())
+            self.failed.update(ids[bad].tolist())
+
+    def _drop_rows(self, name: str, run_ids: set[int]) -> None:
+        """Rewrite one chunk's ``runs`` and ``timings`` files without some runs (failed ones)."""
+        for sub in ("timings", "runs"):  # runs last: it is the commit marker
+            path = self.root / sub / name
+            if not path.exists():
+                continue
+            t = pq.read_table(path)
+            keep = ~np.isin(t.column("run_id").to_numpy(), list(run_ids))
+            if keep.any():
+                atomic_write_parquet(t.filter(pa.array(keep)), path, self.tmp)
+            elif sub == "runs":
+                for s in ("outputs", "timings", "runs"):
+                    (self.root / s / name).unlink(missing_ok=True)
+            else:
+                path.unlink()
+
+    # ------------------------------------------------------------------ writing
+    def start_session(self, executor: str, chunk_size: int, runs_pending: int) -> None:
+        """Record the start of a batch invocation in the manifest."""
+        self.session = Session(_now(), executor, chunk_size, runs_pending)
+        self.write_manifest(force=True)
+
+    def write_chunk(self, tables: dict[str, pa.Table]) -> tuple[int, int]:
+        """Commit one chunk's tables; return (runs written, of which failed).
+
+        Runs already done (a chunk recomputed after a crash) are dropped, so a run is
+        never stored twice.
+        """
+        runs = tables["runs"]
+        ids = runs.column("run_id").to_numpy()
+        fresh = ~np.isin(ids, list(self.done)) if self.done else np.ones(len(ids), dtype=bool)
+        if not fresh.all():
+            keep_ids = set(ids[fresh].tolist())
+            tables = {
+                k: t.filter(pa.array(np.isin(t.column("run_id").to_numpy(), list(keep_ids)))) for k, t in tables.items()
+            }
+            runs, ids = tables["runs"], ids[fresh]
+        if len(ids) == 0:
+            return 0, 0
+        name = f"chunk-{int(ids.min()):010d}-{uuid.uuid4().hex[:8]}.parquet"
+        for sub in ("outputs", "timings", "runs"):  # runs last: it marks the chunk as done
+            atomic_write_parquet(tables[sub], self.root / sub / name, self.tmp)
+        _fsync_dir(self.root / "runs")
+        status = np.asarray(runs.column("status").to_pylist())
+        failed = ids[status != "ok"]
+        self.done.update(ids.tolist())
+        self.failed.update(failed.tolist())
+        if self.session is not None:
+            self.session.runs_done += len(ids)
+            self.session.runs_failed += len(failed)
+        self.write_manifest()
+        return len(ids), len(failed)
+
+    def write_manifest(self, force: bool = False) -> None:
+        """Write the manifest (at most every :data:`MANIFEST_EVERY_S` unless ``force``)."""
+        now = time.monotonic()
+        if not force and now - self._last_manifest < MANIFEST_EVERY_S:
+            return
+        self._last_manifest = now
+        m = self.manifest
+        m["updated"] = _now()
+        m["progress"] = {
+            "n_runs": m["design"]["n_runs"],
+            "n_done": len(self.done),
+            "n_failed": len(self.failed),
+            "complete": len(self.done) >= m["design"]["n_runs"],
+            "done_ranges": id_ranges(self.done),
+            "failed_ids": sorted(self.failed)[:1000],
+        }
+        sessions = list(m.get("sessions", []))
+        if self.session is not None:
+            entry = self.session.to_dict()
+            if sessions and sessions[-1].get("started") == entry["started"]:
+                sessions[-1] = entry
+            else:
+                sessions.append(entry)
+        m["sessions"] = sessions
+        m["timings"] = {
+            "wall_s_total": round(sum(s.get("wall_s", 0.0) for s in sessions), 3),
+            "run_s_mean": self._mean_run_time(),
+        }
+        text = json.dumps(m, indent=2, default=str)
+        atomic_write_bytes(self.root / MANIFEST, text.encode("utf-8"), self.tmp)
+
+    def _mean_run_time(self) -> float | None:
+        return None if not self.done else _mean_elapsed(self.root)
+
+    def close(self, state: str = "finished") -> None:
+        """Record the end of the session (``finished``, ``interrupted`` or ``failed``)."""
+        if self.session is not None:
+            self.session.state = state
+            self.session.finished = _now()
+            self.session.wall_s = time.perf_counter() - self.session._t0
+        self.write_manifest(force=True)
+
+
+def _mean_elapsed(root: Path) -> float | None:
+    files = sorted((root / "timings").glob("*.parquet"))[-20:]
+    if not files:
+        return None
+    vals = np.concatenate([pq.read_table(f, columns=["elapsed_s"]).column("elapsed_s").to_numpy() for f in files])
+    return round(float(vals.mean()), 6) if len(vals) else None
+
+
+# ---------------------------------------------------------------------- reading
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    """Return the manifest of a results folder."""
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise StoreError(f"{root}: not a wecsim results folder (no {MANIFEST}); run `wecsim batch ... --out {root}`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read_table(root: Path, sub: str) -> pd.DataFrame:
+    files = sorted((root / sub).glob("*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    t = pa.concat_tables([pq.read_table(f) for f in files])
+    df = t.to_pandas()
+    keys = ["run_id", "year"] if sub == "outputs" else ["run_id"]
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class ExperimentResults:
+    """The results of a batch as plain pandas tables, aligned on ``run_id``.
+
+    Attributes
+    ----------
+    runs
+        One row per run: ``run_id, point, replicate, seed``, parameters, ``status, error``.
+    outputs
+        One row per run and year: ``run_id, year`` and the indicators.
+    design
+        One row per design point.
+    manifest
+        The manifest.
+    experiment
+        The resolved experiment, rebuilt from the manifest.
+    sample
+        The raw design sample (``None`` for a factorial design).
+    """
+
+    runs: pd.DataFrame
+    outputs: pd.DataFrame
+    design: pd.DataFrame
+    manifest: dict[str, Any]
+    experiment: Experiment
+    sample: np.ndarray | None
+
+    def outcome(self, indicator: str, year: int | None = None) -> pd.Series:
+        """Return one indicator of one year per run (index ``run_id``; NaN where a run failed).
+
+        Parameters
+        ----------
+        indicator
+            An output column.
+        year
+            The year (may be omitted when only one year is stored).
+        """
+        if indicator not in self.outputs.columns or indicator in {"run_id", "year"}:
+            known = [c for c in self.outputs.columns if c not in {"run_id", "year"}]
+            raise WecsimError(f"no output named {indicator!r}; the experiment kept: {', '.join(known)}")
+        years = sorted(self.outputs["year"].unique())
+        if year is None:
+            if len(years) != 1:
+                raise WecsimError(f"give a year for {indicator!r}: the experiment kept {years}")
+            year = int(years[0])
+        if year not in years:
+            raise WecsimError(f"year {year} was not kept; the experiment kept {years}")
+        sel = self.outputs.loc[self.outputs["year"] == year, ["run_id", indicator]].set_index("run_id")[indicator]
+        return sel.reindex(self.runs["run_id"].to_numpy())
+
+    def parameters(self) -> pd.DataFrame:
+        """Return the varied parameters per run (index ``run_id``)."""
+        names = [p.name for p in self.experiment.parameters]
+        return self.runs.set_index("run_id")[names]
+
+    def by_point(self, indicator: str, year: int | None = None) -> np.ndarray:
+        """Return an indicator averaged over replicates, one value per design point (NaN if missing)."""
+        y = self.outcome(indicator, year)
+        points = self.runs.set_index("run_id")["point"]
+        means = y.groupby(points).mean()
+        return means.reindex(range(len(self.design))).to_numpy(dtype=float)
+
+
+def load_results(root: str | Path) -> ExperimentResults:
+    """Load a results folder into pandas tables (sorted by ``run_id`` and ``year``).
+
+    Parameters
+    ----------
+    root
+        A folder written by ``wecsim batch``.
+    """
+    root = Path(root)
+    manifest = read_manifest(root)
+    runs = _read_table(root, "runs")
+    outputs = _read_table(root, "outputs")
+    design = pd.read_parquet(root / "design.parquet").set_index("point")
+    sample_path = root / "sample.parquet"
+    sample = pd.read_parquet(sample_path).to_numpy() if sample_path.exists() else None
+    experiment = Experiment.from_dict(manifest["experiment"]["resolved"])
+    return ExperimentResults(runs, outputs, design, manifest, experiment, sample)
+
+
+def connect(root: str | Path):
+    """Return a DuckDB connection with views over a results folder.
+
+    Views: ``runs``, ``outputs``, ``timings``, ``design`` and ``results`` (runs joined with
+    outputs on ``run_id``).
+    """
+    import duckdb
+
+    root = Path(root)
+    read_manifest(root)
+    con = duckdb.connect()
+    for sub in TABLES:
+        files = sorted((root / sub).glob("*.parquet"))
+        if files:
+            paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+            con.execute(f"CREATE VIEW {sub} AS SELECT * FROM read_parquet([{paths}])")
+        else:
+            con.execute(f"CREATE VIEW {sub} AS SELECT NULL::BIGINT AS run_id WHERE false")
+    design = str(root / "design.parquet").replace("'", "''")
+    con.execute(f"CREATE VIEW design AS SELECT * FROM read_parquet('{design}')")
+    con.execute("CREATE VIEW results AS SELECT * FROM runs JOIN outputs USING (run_id)")
+    return con
+
+
+def query(root: str | Path, sql: str) -> pd.DataFrame:
+    """Run a DuckDB SQL query over a results folder and return a DataFrame.
+
+    Parameters
+    ----------
+    root
+        A folder written by ``wecsim batch``.
+    sql
+        SQL over the views ``runs``, ``outputs``, ``timings``, ``design``, ``results``.
+
+    Examples
+    --------
+    >>> query("results/exp", "SELECT year, avg(water_deficit_km3) FROM outputs GROUP BY year")  # doctest: +SKIP
+    """
+    import duckdb
+
+    con = connect(root)
+    try:
+        return con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise WecsimError(f"query failed: {exc}".strip()) from None
+    finally:
+        con.close()

@@ -1,0 +1,206 @@
+"""Run a chunk of runs, in whatever process the executor chose: the one function of a batch.
+
+A chunk is a list of run rows (``run_id, point, replicate, seed`` and the values of the
+varied parameters, :func:`wecsim.experiments.design.run_rows`). :func:`run_chunk` runs
+each, keeps the chosen outputs, and returns three Arrow tables whose schemas depend only
+on the experiment, so chunks written by any executor concatenate into one dataset:
+
+``runs``     one row per run: the row it was given, ``status`` (``ok``/``error``), ``error``
+             (``Type: message``) and ``traceback``
+``outputs``  one row per run and year: ``run_id, year`` and one float column per indicator
+``timings``  one row per run: ``run_id, elapsed_s, worker`` (kept apart: they differ between
+             executors while ``runs`` and ``outputs`` are identical bit for bit)
+
+A run that raises is recorded with its error and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from wecsim.experiments.spec import WECSIM_MODEL, ParameterSpec, resolve_function
+
+#: Name of the column holding each run's outcome.
+STATUS_OK, STATUS_ERROR = "ok", "error"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every worker needs besides the run rows; small and picklable.
+
+    Attributes
+    ----------
+    model
+        ``"wecsim"`` or ``"package.module:function"``.
+    base_scenario
+        The base scenario as JSON data (wecsim model only).
+    parameters
+        The varied parameters.
+    indicators
+        Output columns kept.
+    years
+        Years kept (``None``: all).
+    """
+
+    model: str
+    base_scenario: dict[str, Any] | None
+    parameters: tuple[ParameterSpec, ...]
+    indicators: tuple[str, ...]
+    years: tuple[int, ...] | None
+
+
+def arrow_type(p: ParameterSpec) -> pa.DataType:
+    """Return the Arrow type of a parameter's column."""
+    if p.type == "categorical" or (p.discrete and not all(isinstance(v, int | float) for v in p.values)):
+        return pa.string()
+    return pa.int64() if p.type == "int" else pa.float64()
+
+
+def schemas(context: RunContext) -> dict[str, pa.Schema]:
+    """Return the Arrow schemas of the ``runs``, ``outputs`` and ``timings`` tables."""
+    runs = pa.schema(
+        [
+            ("run_id", pa.int64()),
+            ("point", pa.int64()),
+            ("replicate", pa.int64()),
+            ("seed", pa.int64()),
+            *[(p.name, arrow_type(p)) for p in context.parameters],
+            ("status", pa.string()),
+            ("error", pa.string()),
+            ("traceback", pa.string()),
+        ]
+    )
+    outputs = pa.schema(
+        [("run_id", pa.int64()), ("year", pa.int64()), *[(name, pa.float64()) for name in context.indicators]]
+    )
+    timings = pa.schema([("run_id", pa.int64()), ("elapsed_s", pa.float64()), ("worker", pa.string())])
+    return {"runs": runs, "outputs": outputs, "timings": timings}
+
+
+@cache
+def _base_scenario(base_json: str):
+    """Validate the base scenario once per process (cached by its JSON text)."""
+    import json
+
+    from wecsim.scenario import Scenario
+
+    return Scenario.model_validate(json.loads(base_json))
+
+
+def _wecsim_model(context: RunContext) -> Callable[..., Any]:
+    import json
+
+    from wecsim.runner import run
+    from wecsim.scenario import Scenario
+
+    base = _base_scenario(json.dumps(context.base_scenario, sort_keys=True))
+    sections = {p.name: ("levers" if p.kind == "lever" else "uncertainties") for p in context.parameters}
+
+    def model(seed: int, **values: Any) -> pd.DataFrame:
+        data = base.model_dump(mode="json")
+        for name, value in values.items():
+            data[sections[name]][name] = value
+        scenario = Scenario.model_validate(data)
+        return run(scenario, seed=seed).national
+
+    return model
+
+
+def model_function(context: RunContext) -> Callable[..., Any]:
+    """Return ``f(seed, **parameters) -> outputs`` for the context's model.
+
+    The wecsim model returns its national table (a DataFrame with a ``year`` column); a
+    function model returns a mapping of output names to numbers, or such a DataFrame.
+    """
+    if context.model == WECSIM_MODEL:
+        return _wecsim_model(context)
+    return resolve_function(context.model)
+
+
+def _select(context: RunContext, result: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Return (years, {indicator: values}) of one run's result, with the years kept."""
+    if isinstance(result, pd.DataFrame):
+        df = result
+        if context.years is not None:
+            df = df.set_index("year").reindex(list(context.years)).reset_index()
+        missing = [c for c in context.indicators if c not in df.columns]
+        if missing:
+            raise KeyError(f"the model returned no output named {', '.join(missing)}")
+        years = df["year"].to_numpy(dtype="int64")
+        return years, {c: df[c].to_numpy(dtype="float64") for c in context.indicators}
+    if isinstance(result, Mapping):
+        missing = [c for c in context.indicators if c not in result]
+        if missing:
+            raise KeyError(f"the model returned no output named {', '.join(missing)}")
+        return np.zeros(1, dtype="int64"), {c: np.array([float(result[c])]) for c in context.indicators}
+    raise TypeError(f"a model must return a DataFrame or a mapping of outputs, got {type(result).__name__}")
+
+
+def _format_error(exc: BaseException) -> tuple[str, str]:
+    message = f"{type(exc).__name__}: {exc}"
+    return message, "".join(traceback.format_exception(exc)).strip()
+
+
+def run_chunk(context: RunContext, rows: list[dict[str, Any]]) -> dict[str, pa.Table]:
+    """Run every row of a chunk and return its ``runs``, ``outputs`` and ``timings`` tables.
+
+    Parameters
+    ----------
+    context
+        What the runs share.
+    rows
+        Run rows from :func:`wecsim.experiments.design.run_rows`.
+    """
+    model = model_function(context)
+    names = [p.name for p in context.parameters]
+    sch = schemas(context)
+    status, errors, tracebacks, elapsed = [], [], [], []
+    out_run_ids: list[np.ndarray] = []
+    out_years: list[np.ndarray] = []
+    out_values: dict[str, list[np.ndarray]] = {c: [] for c in context.indicators}
+    for row in rows:
+        start = time.perf_counter()
+        try:
+            result = model(int(row["seed"]), **{n: row[n] for n in names})
+            years, values = _select(context, result)
+        except Exception as exc:
+            status.append(STATUS_ERROR)
+            message, tb = _format_error(exc)
+            errors.append(message)
+            tracebacks.append(tb)
+        else:
+            status.append(STATUS_OK)
+            errors.append(None)
+            tracebacks.append(None)
+            out_run_ids.append(np.full(len(years), row["run_id"], dtype="int64"))
+            out_years.append(years)
+            for c in context.indicators:
+                out_values[c].append(values[c])
+        elapsed.append(time.perf_counter() - start)
+
+    runs = {f.name: [r[f.name] for r in rows] for f in sch["runs"] if f.name not in {"status", "error", "traceback"}}
+    runs |= {"status": status, "error": errors, "traceback": tracebacks}
+
+    def cat(parts: list[np.ndarray], dtype: str) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    outputs = {"run_id": cat(out_run_ids, "int64"), "year": cat(out_years, "int64")}
+    outputs |= {c: cat(out_values[c], "float64") for c in context.indicators}
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    timings = {"run_id": [r["run_id"] for r in rows], "elapsed_s": elapsed, "worker": [worker] * len(rows)}
+    return {
+        "runs": pa.Table.from_pydict(runs, schema=sch["runs"]),
+        "outputs": pa.Table.from_pydict(outputs, schema=sch["outputs"]),
+        "timings": pa.Table.from_pydict(timings, schema=sch["timings"]),
+    }
