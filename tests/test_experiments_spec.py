@@ -83,7 +83,10 @@ def test_values_outside_the_declared_range_are_rejected(tmp_path):
             },
         )
     )
-    assert "outside the declared range of budget_eu_grant_meur: 0-200 EUR M/yr" in probs["parameters.budget_eu_grant_meur.values[1]"]
+    assert (
+        "outside the declared range of budget_eu_grant_meur: 0-200 EUR M/yr"
+        in probs["parameters.budget_eu_grant_meur.values[1]"]
+    )
     assert "0.1-0.35" in probs["parameters.drought_probability_south.range[0]"]
     assert "whole number" in probs["parameters.landfill_ban_year.values[0]"]
     assert "SSP1-2.6 | SSP2-4.5 | SSP5-8.5" in probs["parameters.climate_pathway.values[0]"]
@@ -156,7 +159,11 @@ def test_run_seeds_come_from_seed_sequence(tmp_path):
 
 def test_full_factorial_and_sobol_sizes():
     ff = load_experiment(
-        {**GOOD, "design": {"kind": "full_factorial"}, "parameters": {"budget_eu_grant_meur": {"range": [0, 100], "levels": 3}, "climate_pathway": "range"}}
+        {
+            **GOOD,
+            "design": {"kind": "full_factorial"},
+            "parameters": {"budget_eu_grant_meur": {"range": [0, 100], "levels": 3}, "climate_pathway": "range"},
+        }
     )
     d = design_points(ff)
     assert len(d) == 9 and sorted(set(d["budget_eu_grant_meur"])) == [0.0, 50.0, 100.0]

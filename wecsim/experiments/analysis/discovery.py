@@ -197,7 +197,9 @@ def prim_boxes(
         ) from None
     xp = _prepare_x(x)
     yb = _as_bool(y, len(xp))
-    finder = prim.Prim(xp, yb.copy(), peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        finder = prim.Prim(xp, yb.copy(), peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
     boxes: list[Box] = []
     for _ in range(max_boxes):
         with warnings.catch_warnings():
@@ -209,26 +211,26 @@ def prim_boxes(
         ok = traj.index[traj["density"] >= threshold]
         i = int(traj.loc[ok, "coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
         found.select(i)
-        _, lims = found.inspect(i, style="data")[0]
-        box_lim = found.box_lims[i]
+        box_lim, init = found.box_lims[i], finder.box_init
+        p_values = found.p_values[i] if i < len(found.p_values) else {}
         inside = np.ones(len(xp), dtype=bool)
         restrictions = []
-        for name in lims.index:
-            row = lims.loc[name]
-            qp = (
-                float(row.iloc[2]) if pd.notna(row.iloc[2]) else None,
-                float(row.iloc[3]) if pd.notna(row.iloc[3]) else None,
-            )
+        for name in xp.columns:
+            lim, full = box_lim[name], init[name]
+            if lim.iloc[0] == full.iloc[0] and lim.iloc[1] == full.iloc[1]:
+                continue  # not restricted
+            qp_raw = list(p_values.get(name, [-1, -1]))
+            qp = tuple(None if v is None or v < 0 else float(v) for v in qp_raw[:2])
             if isinstance(xp[name].dtype, pd.CategoricalDtype):
-                cats = tuple(sorted(str(c) for c in box_lim[name].iloc[0]))
+                cats = tuple(sorted(str(c) for c in lim.iloc[0]))
                 inside &= xp[name].astype(str).isin(cats).to_numpy()
                 restrictions.append(Restriction(name, categories=cats, qp_values=qp))
             else:
-                lo, hi = float(box_lim[name].iloc[0]), float(box_lim[name].iloc[1])
+                lo, hi = float(lim.iloc[0]), float(lim.iloc[1])
                 inside &= ((xp[name] >= lo) & (xp[name] <= hi)).to_numpy()
                 restrictions.append(
                     Restriction(
-                        name, lo, hi, full_low=float(xp[name].min()), full_high=float(xp[name].max()), qp_values=qp
+                        name, lo, hi, full_low=float(full.iloc[0]), full_high=float(full.iloc[1]), qp_values=qp
                     )
                 )
         if not restrictions:
