@@ -10,9 +10,27 @@ from wecsim.projects.pipeline import ALLOWED, Stage
 TOL = 1e-6
 
 
-@pytest.fixture(scope="module", params=["baseline", "team_europe_accelerated", "drought_2030s"])
+CASES = {
+    "baseline": ("baseline", []),
+    "team_europe": ("team_europe_accelerated", []),
+    "drought": ("drought_2030s", []),
+    "no_eu": ("no_eu_finance", []),
+    # money is short everywhere: envelopes bind, so over-commitment would show
+    "tight_budgets": (
+        "baseline",
+        ["budget_national_bn_kzt=30", "budget_ebrd_meur=50", "local_budget_eur_per_capita=1"],
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
 def results(request):
-    return wecsim.run(request.param, seed=3)
+    scenario, overrides = CASES[request.param]
+    return wecsim.run(scenario, seed=3, overrides=overrides)
+
+
+def test_no_funder_ends_a_year_below_zero(results):
+    assert (results.funder["unused_meur"] >= -TOL).all(), results.funder.loc[results.funder["unused_meur"] < -TOL]
 
 
 def test_commitments_within_envelopes(results):

@@ -96,6 +96,7 @@ class WECModel(mesa.Model):
         self._ordinals: dict[tuple, int] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
+        self._built_cum: dict[str, float] = {}
         self._site_counter: dict[str, int] = {}
         self._setup_tables()
         self._draw_climate(np.random.default_rng(climate_ss))
@@ -126,6 +127,7 @@ class WECModel(mesa.Model):
         self.flood_multiplier_2050 = float(pathway["flood_frequency_multiplier_2050"])
         self.fleet = table("power_fleet").reset_index(drop=True)
         self.fleet_index = {t: i for i, t in enumerate(self.fleet["tech"])}
+        self.wte_utilisation = float(self.fleet.loc[self.fleet_index["waste_to_energy"], "cf_max"])
         self.wind_sites = list(self.regions_df.loc[self.regions_df["wind_site"], "region_id"])
         self.solar_sites = list(self.regions_df.loc[self.regions_df["solar_site"], "region_id"])
         self.interconnection_region = self.solar_sites[0]
@@ -153,6 +155,8 @@ class WECModel(mesa.Model):
             if row["funder_id"] != "local"
         ]
         self.funder_by_id = {f.funder_id: f for f in self.funders}
+        local = table("funders").set_index("funder_id").loc["local"]
+        self.local_max_share = float(local["max_share_of_capex"])
         self.firms: list[Firm] = [
             Firm(self, row | {"firm_id": f"{row['firm_id']}-{k + 1:02d}"})
             for row in table("firms").to_dict("records")
@@ -190,8 +194,8 @@ class WECModel(mesa.Model):
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
         msw_t = self.state.population * P["msw_kg_per_capita_2025"] / 1e3
-        self.recycling_base_t = msw_t * P["recycling_rate_2025"] / P["recycling_utilisation_mature"]
-        self.separated_share = P["recycling_rate_2025"]
+        self.recycling_base_t = msw_t * P["recycling_rate_base"] / P["recycling_utilisation_mature"]
+        self.separated_share = P["recycling_rate_base"]
         self.separated_share_growth = 0.0
         self.gas_backstop_mw = 0.0
         self.gdp_factor = 1.0
@@ -257,7 +261,7 @@ class WECModel(mesa.Model):
         P = self.P
         points = (
             [self.base_year, 2030, 2050],
-            [P["recycling_rate_2025"], P["recycling_target_2030"], P["recycling_target_2050"]],
+            [P["recycling_rate_base"], P["recycling_target_2030"], P["recycling_target_2050"]],
         )
         return float(np.interp(year, *points))
 
@@ -283,7 +287,7 @@ class WECModel(mesa.Model):
             q0 = self.P["desal_installed_m3_per_day_2025"]
         else:
             q0 = float(self.fleet.loc[self.fleet_index["solar" if t.learning == "solar" else "wind"], "capacity_mw"])
-        return learning_factor(q0 + self._operating_size(tech_id).sum(), q0, lr)
+        return learning_factor(q0 + self._built_cum.get(tech_id, 0.0), q0, lr)
 
     def propose(
         self,
@@ -382,15 +386,15 @@ class WECModel(mesa.Model):
             self.separated_share = new_share
 
     def epr_revenue_meur(self) -> float:
-        """EPR fees collected this year [EUR M/yr], growing with waste volumes."""
+        """EPR fees collected this year [EUR M/yr], growing with the volume of municipal waste."""
         P = self.P
-        return (
-            P["epr_revenue_meur_2025"] * self.value("epr_fee_multiplier") * self.gdp_factor ** P["msw_gdp_elasticity"]
-        )
+        volume = self.state.population.sum() / self.population0.sum() * self.gdp_factor ** P["msw_gdp_elasticity"]
+        return P["epr_revenue_meur_2025"] * self.value("epr_fee_multiplier") * volume
 
     def _open_budgets(self) -> None:
         v = self.value
-        epr = self.epr_revenue_meur()
+        # EPR fees not spent on separate collection (W2) reach the national budget
+        epr = self.epr_revenue_meur() * (1 - self.P["epr_reinvested_share"])
         for f in self.funders:
             amount = float(v(f.budget_lever))
             if f.budget_unit == "bn_kzt":
@@ -403,12 +407,19 @@ class WECModel(mesa.Model):
     # 2. propose -------------------------------------------------------------
     def _propose(self) -> None:
         _v, P, s = self.value, self.P, self.state
+        # conveyance losses still removable by lining, net of lining already in the pipeline
+        saved_per_km = self.tech("canal_lining").water_m3_per_unit_yr
+        in_pipeline_km = np.zeros(len(self.region_agents))
+        for p in self._active:
+            if p.tech_id == "canal_lining":
+                in_pipeline_km[self.region_index[p.region_id]] += p.size
         loss_volume = (
             np.maximum(s.conveyance_loss_share - P["conveyance_loss_floor"], 0) * self.last["demand_irrigation_m3"]
         )
-        km_share = loss_volume / loss_volume.sum() if loss_volume.sum() > 0 else loss_volume
+        removable_km = np.maximum(loss_volume / saved_per_km - in_pipeline_km, 0)
+        km_share = removable_km / removable_km.sum() if removable_km.sum() > 0 else removable_km
         for r in self.region_agents:
-            r.propose_canal_lining(float(km_share[r.idx]))
+            r.propose_canal_lining(float(km_share[r.idx]), float(removable_km[r.idx]))
             r.propose_drip()
             r.propose_flood_warning()
         self.agents_by_type[Utility].do("propose")
@@ -459,6 +470,8 @@ class WECModel(mesa.Model):
             curtailed_mwh=self.curtailed_mwh,
             res_absorb_mwh_per_mw_interconnection=P["res_integration_per_100mw_interconnection"] / 100 * demand_mwh,
             wte_emission_t_per_mwh=float(fleet.loc["waste_to_energy", "emission_t_per_mwh"]),
+            wte_utilisation=self.wte_utilisation,
+            field_duty_m3_per_ha=self.field_duty_m3_per_ha,
         )
 
     def _appraise(self) -> None:
@@ -485,26 +498,32 @@ class WECModel(mesa.Model):
     def _contingency(self, p: Project) -> float:
         return self.tech(p.tech_id).overrun_mean * self.value("cost_overrun_scale")
 
-    def _assemble(self, p: Project) -> tuple[dict[str, float], float]:
-        """Collect offers for one project; return (offers by funder, amount still missing)."""
+    def _assemble(self, p: Project) -> tuple[list[tuple[str, str, float]], float]:
+        """Collect offers for one project; return ``[(funder, instrument, EUR M)]`` and what is still missing.
+
+        Order: grants (capped by ``1 - co-finance share`` of the cost and, for funders bound by
+        additionality, by the funding gap), the national co-grant, IFI loans (at most
+        ``max_debt_share`` in total), private equity, then a national budget credit to public
+        owners and the owner's own reserve. Nothing is committed here.
+        """
         v, P = self.value, self.P
-        cost = p.capex_estimate_meur * (1 + self._contingency(p))
-        if p.tech_id == "drip_irrigation":
-            grant_room = v("irrigation_subsidy_share") * cost
-            gap_room = grant_room
+        contingency = self._contingency(p)
+        cost = p.capex_estimate_meur * (1 + contingency)
+        if p.tech_id == "drip_irrigation":  # the subsidy share is the policy (R1)
+            grant_room = gap_room = v("irrigation_subsidy_share") * cost
         else:
             grant_room = (1 - v("cofinance_share_required")) * cost
-            gap_room = max(0.0, -p.fnpv_meur) * (1 + self._contingency(p))
+            gap_room = max(0.0, -p.fnpv_meur) * (1 + contingency)
         debt_room = P["max_debt_share"] * cost
-        need, grants, offers = cost, 0.0, {}
+        need, grants, offers = cost, 0.0, []
         order = sorted(self.funders, key=lambda f: (f.funder_id != p.lead_funder, f.order))
         for f in order:
             if need <= EPS:
                 break
-            room = min(grant_room, gap_room) if f.is_grant else grant_room
-            amount = f.offer(p, need, room, debt_room, cost, grants)
+            room = min(grant_room, gap_room) if f.is_grant and f.additional else grant_room
+            amount = f.offer(p, need, room, debt_room, cost, grants / (1 + contingency))
             if amount > 0:
-                offers[f.funder_id] = amount
+                offers.append((f.funder_id, f.instrument, amount))
                 need -= amount
                 if f.is_grant:
                     grants += amount
@@ -512,18 +531,20 @@ class WECModel(mesa.Model):
                     gap_room -= amount
                 if f.is_loan:
                     debt_room -= amount
+        public_owner = p.sector != "energy"
         national = self.funder_by_id["national"]
-        if need > EPS and p.sector != "energy" and debt_room > EPS:
+        if need > EPS and public_owner and debt_room > EPS:
             # budget credit: the republican budget lends to the public owner (after IFIs)
-            amount = min(need, debt_room, national.available_meur)
+            pledged = sum(a for fid, _, a in offers if fid == "national")
+            amount = min(need, debt_room, national.available_meur - pledged)
             if amount > EPS:
-                offers["national"] = offers.get("national", 0.0) + amount
+                offers.append(("national", "budget_credit", amount))
                 need -= amount
-        region = self.region_by_id[p.region_id]
-        if need > EPS and p.sector != "energy":
-            amount = min(need, region.reserve_meur)
+        if need > EPS and public_owner:
+            region = self.region_by_id[p.region_id]
+            amount = min(need, region.reserve_meur, self.local_max_share * cost)
             if amount > EPS:
-                offers["local"] = amount
+                offers.append(("local", "cofinance", amount))
                 need -= amount
         return offers, need
 
@@ -533,9 +554,9 @@ class WECModel(mesa.Model):
         for p in candidates:
             offers, missing = self._assemble(p)
             if missing <= EPS:
-                for funder_id, amount in offers.items():
-                    self._commit(p, funder_id, amount)
-                names = ", ".join(f"{k} {a:.1f}" for k, a in offers.items())
+                for funder_id, instrument, amount in offers:
+                    self._commit(p, funder_id, amount, instrument)
+                names = ", ".join(f"{fid} {a:.1f} ({ins})" for fid, ins, a in offers)
                 self.pipeline.move(p, Stage.FINANCED, self.year, f"financed: {names} (M EUR)")
                 continue
             p.waited_yr += 1
@@ -545,28 +566,27 @@ class WECModel(mesa.Model):
             else:
                 p.last_reason = reason
 
-    def _commit(self, p: Project, funder_id: str, amount: float) -> None:
+    def _commit(self, p: Project, funder_id: str, amount: float, instrument: str) -> None:
+        """Record a commitment (negative: a release) and move the money in or out of the source."""
         if funder_id == "local":
             region = self.region_by_id[p.region_id]
+            region.reserve_meur -= amount
             if amount > 0:
-                region.reserve_meur -= amount
                 self.local_committed_meur += amount
             else:
-                region.reserve_meur -= amount
                 self.local_released_meur -= amount
-            self.pipeline.commit(p, "local", amount, self.year, "cofinance")
-            return
-        f = self.funder_by_id[funder_id]
-        if amount > 0:
-            f.commit(amount)
         else:
-            f.release(-amount)
-        self.pipeline.commit(p, funder_id, amount, self.year, f.instrument)
+            f = self.funder_by_id[funder_id]
+            if amount > 0:
+                f.commit(amount)
+            else:
+                f.release(-amount)
+        self.pipeline.commit(p, funder_id, amount, self.year, instrument)
 
     def _release_all(self, p: Project) -> None:
         for funder_id, amount in list(p.commitments.items()):
             if amount > EPS:
-                self._commit(p, funder_id, -amount)
+                self._commit(p, funder_id, -amount, "release")
 
     # 5. tender --------------------------------------------------------------
     def _project_normals(self, p: Project) -> np.ndarray:
@@ -625,26 +645,31 @@ class WECModel(mesa.Model):
             self._settle_contract(p)
 
     def _settle_contract(self, p: Project) -> None:
-        """Match commitments to the contract price; start construction when covered."""
+        """Match commitments to the contract price; start construction when covered.
+
+        An overrun beyond the financed contingency is topped up by the owner's backer of last
+        resort (private equity for power projects, the national budget otherwise); a cheaper
+        contract releases the surplus to every funder pro rata.
+        """
         diff = p.contract_cost_meur - p.committed_meur
         if diff > EPS:
-            national = self.funder_by_id["national"]
-            if national.available_meur + EPS >= diff:
-                self._commit(p, "national", diff)
+            backer = self.funder_by_id["private" if p.sector == "energy" else "national"]
+            if backer.available_meur + EPS >= diff:
+                self._commit(p, backer.funder_id, diff, "overrun_topup")
                 self.topups_meur += diff
             else:
-                p.waited_yr += 1
-                if p.waited_yr > self.P["proposal_max_wait_yr"] + self.P["overrun_max_wait_yr"]:
+                p.overrun_waited_yr += 1
+                if p.overrun_waited_yr > self.P["overrun_max_wait_yr"]:
                     self._release_all(p)
                     self.firm_by_id[p.firm_id].active_contracts -= 1
                     self.pipeline.move(p, Stage.CANCELLED, self.year, f"cost overrun of {diff:.1f} M EUR not financed")
                 else:
-                    p.last_reason = f"waiting for {diff:.1f} M EUR of overrun financing"
+                    p.last_reason = f"waiting for {diff:.1f} M EUR of overrun financing from {backer.funder_id}"
                 return
         elif diff < -EPS:
             share = p.contract_cost_meur / p.committed_meur
             for funder_id, amount in list(p.commitments.items()):
-                self._commit(p, funder_id, -amount * (1 - share))
+                self._commit(p, funder_id, -amount * (1 - share), "release")
         p.schedule_meur = p.contract_cost_meur * self._profile(p.tech_id, p.build_years)
         p.construction_start_year = self.year
         self.pipeline.move(
@@ -663,6 +688,7 @@ class WECModel(mesa.Model):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
                 p.operating_year = self.year
+                self._built_cum[p.tech_id] = self._built_cum.get(p.tech_id, 0.0) + p.size
                 firm = self.firm_by_id[p.firm_id]
                 firm.active_contracts -= 1
                 firm.completed += 1
@@ -791,7 +817,7 @@ class WECModel(mesa.Model):
             P["collection_coverage"],
             recycling_eff,
             P["recycling_max_recoverable_share"],
-            wte_t * P["recycling_utilisation_mature"],
+            wte_t * self.wte_utilisation,
             self.separated_share,
         )
         wte_mwh = wf.energy_recovered_t.sum() * P["wte_mwh_per_t"]
@@ -832,7 +858,7 @@ class WECModel(mesa.Model):
         self.curtailed_mwh = d.curtailed_mwh
         # --- floods
         m = self._flood_multiplier()
-        rp = m / (1.0 - self.flood_u[t_idx])
+        rp = climate.flood_return_period(self.flood_u[t_idx], m)
         national_damage = climate.flood_damage_meur(
             rp,
             P["flood_damage_ref_meur"],

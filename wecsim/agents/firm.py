@@ -24,7 +24,8 @@ class Firm(mesa.Agent):
     * **Price** (D3): ``cost * efficiency * learning * (1 + m0 exp(-k (n - 1)))``; local
       learning lowers cost by ``local_learning_rate`` per doubling of completed contracts (D4).
     * **Localise**: a firm shut out by the local-content rule twice in a year raises its
-      local share by ``localisation_step`` at a ``localisation_cost_premium`` on costs.
+      local share by ``localisation_step`` at a ``localisation_cost_premium`` on costs
+      (``localisation_trigger_exclusions`` sets "twice").
     """
 
     def __init__(self, model: WECModel, row: dict):
@@ -68,7 +69,7 @@ class Firm(mesa.Agent):
     def consider_localising(self) -> None:
         """Localise one step if the local-content rule kept the firm out twice this year."""
         P = self.model.P
-        if self.excluded_this_year >= 2 and self.localisation < 1:
+        if self.excluded_this_year >= P["localisation_trigger_exclusions"] and self.localisation < 1:
             self.localisation = min(1.0, self.localisation + P["localisation_step"])
             self.cost_efficiency *= 1 + P["localisation_cost_premium"]
         self.excluded_this_year = 0

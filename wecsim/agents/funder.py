@@ -42,6 +42,7 @@ class Funder(mesa.Agent):
         self.priority = {s: float(row[f"priority_{s}"]) for s in SECTORS}
         self.requires_enpv = bool(row["requires_enpv"])
         self.requires_fnpv = bool(row["requires_fnpv"])
+        self.additional = bool(row["grant_additionality"])
         self.budget_lever: str = row["budget_lever"]
         self.budget_unit: str = row["budget_unit"]
         self.available_meur = 0.0
@@ -85,7 +86,21 @@ class Funder(mesa.Agent):
         cost_meur: float,
         grants_meur: float,
     ) -> float:
-        """Return how much this funder offers the project now [EUR M] (0 with a reason logged)."""
+        """Return how much this funder offers the project now [EUR M] (0 with a reason logged).
+
+        Parameters
+        ----------
+        project
+            The appraised proposal.
+        need_meur
+            Money still missing [EUR M].
+        grant_room_meur, debt_room_meur
+            Room left under the grant caps (co-finance rule, funding gap) and the debt cap [EUR M].
+        cost_meur
+            Cost to finance, estimate plus contingency [EUR M].
+        grants_meur
+            Grants offered so far, in the same prices as FNPV (without contingency) [EUR M].
+        """
         scale = self.weight_scale(project.sector)
         if scale <= 0:
             return self._refuse(f"{project.sector} is outside the mandate")

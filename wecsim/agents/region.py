@@ -23,7 +23,7 @@ class Region(mesa.Agent):
     * **Flood early warning** (FEW1): propose a system when coverage is below the target
       and the expected damage makes one worth appraising.
     * **Co-finance**: pay from a reserve that grows by the yearly budget per resident and
-      is capped at three years of budget.
+      is capped at ``cofinance_reserve_years`` years of budget.
     """
 
     def __init__(self, model: WECModel, idx: int, row: dict):
@@ -46,12 +46,15 @@ class Region(mesa.Agent):
         """Add this year's co-finance budget to the reserve; return the amount added [EUR M]."""
         yearly = self.population * self.model.value("local_budget_eur_per_capita") * 1e-6
         before = self.reserve_meur
-        self.reserve_meur = min(self.reserve_meur + yearly, 3 * yearly)
+        self.reserve_meur = min(self.reserve_meur + yearly, self.model.P["cofinance_reserve_years"] * yearly)
         return self.reserve_meur - before
 
-    def propose_canal_lining(self, km_share: float) -> None:
-        """Propose this year's share of the national canal programme, if large enough."""
-        km = self.model.value("canal_lining_km_per_yr") * km_share
+    def propose_canal_lining(self, km_share: float, removable_km: float) -> None:
+        """Propose this year's share of the national canal programme, if large enough.
+
+        The share never exceeds the lining that still removes losses above the floor.
+        """
+        km = min(self.model.value("canal_lining_km_per_yr") * km_share, removable_km)
         if km >= self.model.P["canal_min_km"] and not self.model.has_pending("canal_lining", self.region_id):
             self.model.propose(self, "canal_lining", self.region_id, round(km, 1))
 

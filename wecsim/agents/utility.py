@@ -34,7 +34,6 @@ class Utility(mesa.Agent):
         self.sector = sector
         self.region = region
         self.name = f"{sector} utility {region.region_id}" if region else "national grid operator"
-        self.proposals_made = 0
 
     def propose(self) -> None:
         """Run this utility's proposal rule for the year."""
@@ -46,7 +45,9 @@ class Utility(mesa.Agent):
         i = r.idx
         gross_muni = last["demand_municipal_m3"][i]
         loss = m.state.network_loss_share[i]
-        if loss > P["network_loss_floor"] + 0.02 and not m.has_active("network_loss_reduction", r.region_id):
+        if loss > P["network_loss_floor"] + P["network_loss_margin"] and not m.has_active(
+            "network_loss_reduction", r.region_id
+        ):
             saved_m3_per_day = (loss - P["network_loss_floor"]) * gross_muni / 365.0
             size = min(m.tech("network_loss_reduction").typical_size, saved_m3_per_day)
             if m.unit_cost_of_saving("network_loss_reduction") < P["value_water_municipal_eur_per_m3"]:
@@ -61,7 +62,7 @@ class Utility(mesa.Agent):
         elif not r.coastal and not m.has_active("wastewater_reuse", r.region_id):
             room = P["reuse_max_share_of_municipal"] * last["supplied_municipal_m3"][i] - m.state.reuse_m3[i]
             size = min(gap_m3, room) / m.tech("wastewater_reuse").water_m3_per_unit_yr
-            if size >= 1000:
+            if size >= P["reuse_min_m3_per_day"]:
                 m.propose(self, "wastewater_reuse", r.region_id, float(round(size, -3)))
 
     def _propose_waste(self) -> None:
@@ -76,10 +77,14 @@ class Utility(mesa.Agent):
         expected_t = generated * (1 + m.msw_growth_rate()) ** horizon
         gap_t = expected_share * expected_t - capacity - m.pipeline_recycling_t(r.region_id)
         if gap_t >= P["recycling_min_plant_t"] and not m.has_pending("sorting_recycling", r.region_id):
-            size = min(gap_t / P["recycling_utilisation_mature"], 2 * m.tech("sorting_recycling").typical_size)
+            size = min(
+                gap_t / P["recycling_utilisation_mature"],
+                P["recycling_max_plant_multiple"] * m.tech("sorting_recycling").typical_size,
+            )
             m.propose(self, "sorting_recycling", r.region_id, float(round(size, -3)))
         residual = m.last["landfilled_t"][i]
-        ban_soon = m.value("landfill_ban_year") <= m.year + m.tech("waste_to_energy").build_time_yr + 1
+        lead = m.tech("waste_to_energy").build_time_yr + P["wte_ban_lead_yr"]
+        ban_soon = m.value("landfill_ban_year") <= m.year + lead
         if (
             residual >= P["wte_min_residual_t"]
             and not m.has_active("waste_to_energy", r.region_id)

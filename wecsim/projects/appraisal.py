@@ -45,6 +45,10 @@ class AppraisalContext:
         Extra variable renewable energy the grid absorbs per MW of interconnection [MWh/MW].
     wte_emission_t_per_mwh
         Fossil CO2 of waste-to-energy electricity [t/MWh].
+    wte_utilisation
+        Share of a waste-to-energy plant's capacity in use [-].
+    field_duty_m3_per_ha
+        Water a conventionally irrigated hectare needs at the field [m3/ha/yr].
     """
 
     social_discount_rate: float
@@ -58,6 +62,8 @@ class AppraisalContext:
     curtailed_mwh: float
     res_absorb_mwh_per_mw_interconnection: float
     wte_emission_t_per_mwh: float
+    wte_utilisation: float
+    field_duty_m3_per_ha: float
 
 
 def annual_flows(
@@ -84,8 +90,7 @@ def annual_flows(
     elif t == "canal_lining":
         benefit = size * tech.water_m3_per_unit_yr * P["value_water_irrigation_eur_per_m3"]
     elif t == "drip_irrigation":
-        duty_field = P["irrigation_duty_gross_m3_per_ha"] * (1 - P["conveyance_loss_share"])
-        m3 = size * duty_field * P["drip_field_saving_share"]
+        m3 = size * ctx.field_duty_m3_per_ha * P["drip_field_saving_share"]
         benefit = m3 * P["value_water_irrigation_eur_per_m3"] + size * P["drip_yield_gain_eur_per_ha"]
         revenue = size * P["drip_yield_gain_eur_per_ha"]
     elif t == "flood_ews":
@@ -113,7 +118,7 @@ def annual_flows(
             P["recycled_material_revenue_eur_per_t"] + P["epr_reimbursement_eur_per_t"] * ctx.epr_multiplier
         )
     elif t == "waste_to_energy":
-        tonnes = size * P["recycling_utilisation_mature"]
+        tonnes = size * ctx.wte_utilisation
         mwh = tonnes * P["wte_mwh_per_t"]
         benefit = (
             mwh * (P["value_electricity_eur_per_mwh"] + (ef - ctx.wte_emission_t_per_mwh) * scc)

@@ -71,6 +71,7 @@ class Project:
     retire_year: int | None = None
     disbursed_meur: float = 0.0
     waited_yr: int = 0
+    overrun_waited_yr: int = 0
     tender_failures: int = 0
     last_reason: str = ""
 

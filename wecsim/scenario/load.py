@@ -189,7 +189,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
     param = registry().get(name)
     if param is not None and loc[0] == param.section:
         msg = f"{msg} (expected {param.describe_range()}; got {err.get('input')!r})"
-    elif "input" in err and err["type"] not in {"missing"}:
+    elif loc and "input" in err and err["type"] not in {"missing"}:
         msg = f"{msg} (got {err['input']!r})"
     msg = re.sub(r" or instance of \w+", "", msg.removeprefix("Value error, "))
     return path, msg

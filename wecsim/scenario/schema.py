@@ -57,11 +57,11 @@ def known_ids() -> dict[str, dict[str, str]]:
 class FunderOverride(_Strict):
     """Overrides of one funder's priorities (the envelope itself is a lever)."""
 
-    priority_water: float | None = Field(None, ge=0, le=1)
-    priority_energy: float | None = Field(None, ge=0, le=1)
-    priority_circular: float | None = Field(None, ge=0, le=1)
-    priority_resilience: float | None = Field(None, ge=0, le=1)
-    max_share_of_capex: float | None = Field(None, ge=0, le=1)
+    priority_water: float | None = Field(None, ge=0, le=1, strict=True)
+    priority_energy: float | None = Field(None, ge=0, le=1, strict=True)
+    priority_circular: float | None = Field(None, ge=0, le=1, strict=True)
+    priority_resilience: float | None = Field(None, ge=0, le=1, strict=True)
+    max_share_of_capex: float | None = Field(None, ge=0, le=1, strict=True)
 
 
 class PinnedProject(_Strict):
@@ -127,6 +127,12 @@ class Scenario(_Strict):
         for p in self.projects:
             if p.year > self.end_year:
                 raise ValueError(f"project {p.name!r} is proposed in {p.year}, after end_year {self.end_year}")
+        levers = self.levers
+        if levers.aktau_desal_m3_per_day > 0 and levers.aktau_desal_first_year > self.end_year:
+            raise ValueError(
+                f"levers.aktau_desal_first_year {levers.aktau_desal_first_year} is after end_year {self.end_year}: "
+                "the Aktau plant would never be proposed"
+            )
         return self
 
     def value(self, name: str) -> Any:

@@ -46,21 +46,23 @@ def upstream_factor(
     return 1.0 - transboundary_share * growth_pct_2050 / 100.0 * frac * (1.0 - cooperation)
 
 
-def draw_droughts(rng: np.random.Generator, probability: np.ndarray) -> np.ndarray:
-    """Draw which basins have a severe drought this year (one uniform draw per basin)."""
-    return rng.random(probability.shape) < probability
+def flood_return_period(u: float, frequency_multiplier: float) -> float:
+    """Return the return period of a year's worst spring flood from a uniform draw [yr].
 
-
-def draw_flood_return_period(rng: np.random.Generator, frequency_multiplier: float) -> float:
-    """Draw the return period of this year's worst spring flood [yr].
+    Parameters
+    ----------
+    u
+        A draw from U(0, 1) [-].
+    frequency_multiplier
+        How many times more frequent each flood severity is than today [-].
 
     Notes
     -----
-    ``T = m / (1 - U)`` with ``U ~ U(0, 1)``: the annual maximum of an event with return
-    period ``T`` is exceeded with probability ``1/T``; a frequency multiplier ``m`` makes
-    each severity ``m`` times more frequent.
+    ``T = m / (1 - u)``: the annual maximum of an event with return period ``T`` is
+    exceeded with probability ``1/T``; a frequency multiplier ``m`` makes each severity
+    ``m`` times more frequent.
     """
-    return frequency_multiplier / (1.0 - rng.random())
+    return frequency_multiplier / (1.0 - u)
 
 
 def flood_damage_meur(
@@ -91,8 +93,10 @@ def expected_flood_damage_meur(
 
     Notes
     -----
-    With ``ln T = ln m + E``, ``E ~ Exp(1)``, ``E[max(0, ln T - ln T_min)] = m / T_min``
-    when ``m <= T_min``, so ``E[D] = D_ref * (m / T_min) / ln(T_ref / T_min)``.
+    With ``ln T = ln m + E``, ``E ~ Exp(1)``, ``E[max(0, ln T - ln T_min)]`` is ``m / T_min``
+    when ``m <= T_min`` and ``ln(m / T_min) + 1`` otherwise; the damage is that times
+    ``D_ref / ln(T_ref / T_min)``.
     """
-    m = min(frequency_multiplier, min_return_period_yr)
-    return float(ref_damage_meur * (m / min_return_period_yr) / np.log(ref_return_period_yr / min_return_period_yr))
+    m, t_min = frequency_multiplier, min_return_period_yr
+    excess = m / t_min if m <= t_min else np.log(m / t_min) + 1.0
+    return float(ref_damage_meur * excess / np.log(ref_return_period_yr / t_min))
