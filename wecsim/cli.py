@@ -110,10 +110,13 @@ def run_cmd(
             "indicator",
         )
     )
-    console.print(
-        f"EU leverage: {res.eu_leverage():.1f} EUR of other money per EUR of EU grant; "
-        f"run took {meta['elapsed_s']:.2f} s"
+    leverage = res.eu_leverage()
+    lev_text = (
+        "no EU grants in this run"
+        if leverage != leverage  # NaN
+        else f"{leverage:.1f} EUR of other money per EUR of EU grant"
     )
+    console.print(f"EU leverage: {lev_text}; run took {meta['elapsed_s']:.2f} s")
     target = out or Path("results") / meta["scenario"]
     written = res.write(target)
     console.print(
