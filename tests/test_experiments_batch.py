@@ -164,7 +164,7 @@ def test_failing_runs_are_recorded_and_the_batch_goes_on(tmp_path):
         "outputs": {"indicators": ["y"]},
     }
     path = write(tmp_path / "fails.yaml", exp)
-    summary = run_batch(path, tmp_path / "out", executor="pool", workers=2, chunk_size=4)
+    summary = run_batch(path, tmp_path / "out", executor="dask", workers=2, chunk_size=4)
     runs, outputs = tables(tmp_path / "out")
     bad = runs[runs["status"] == "error"]
     assert summary.n_done == 40 and summary.n_failed == len(bad) > 0

@@ -9,6 +9,7 @@ or duplicated.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,11 +143,12 @@ def run_batch(
     pending = np.setdiff1d(np.arange(n_runs, dtype=np.int64), np.fromiter(store.done, dtype=np.int64))
     if max_runs is not None:
         pending = pending[:max_runs]
+    t0 = time.perf_counter()  # the session's wall time includes starting the executor
     owns_executor = not isinstance(executor, Executor)
     ex = make_executor(executor, workers, scheduler) if owns_executor else executor
     assert isinstance(ex, Executor)
     size = chunk_size or auto_chunk_size(len(pending), ex.workers)
-    store.start_session(ex.describe(), size, len(pending))
+    store.start_session(ex.describe(), size, len(pending), t0)
     context = run_context(exp)
     interrupted = False
     ran = 0

@@ -45,6 +45,17 @@ def _init_pool_worker(parent_pid: int) -> None:  # pragma: no cover - runs in wo
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
 
+#: Modules the fork server imports once, so that workers forked from it start at once.
+FORKSERVER_PRELOAD = ["wecsim.experiments.worker", "wecsim.runner", "distributed", "pyarrow.parquet"]
+
+
+def _forkserver() -> mp.context.BaseContext:
+    """Return the ``forkserver`` context, preloading wecsim (effective before the server starts)."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return ctx
+
+
 class Executor:
     """Base class: run ``fn(context, chunk)`` for every chunk and yield the results.
 
@@ -101,8 +112,7 @@ class PoolExecutor(Executor):
 
     def __init__(self, workers: int | None = None):
         super().__init__(workers or os.cpu_count() or 1)
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["wecsim.experiments.worker", "wecsim.runner"])
+        ctx = _forkserver()
         self._pool = cf.ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(os.getpid(),)
         )
@@ -164,14 +174,26 @@ class DaskExecutor(Executor):
             n = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
             super().__init__(max(n, 1))
         else:
+            import dask
+
             super().__init__(workers or os.cpu_count() or 1)
-            self._cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=40,
-            )
+            # Workers fork from a server that has imported wecsim and distributed once (as the
+            # process pool does) instead of each importing them; the statistical profiler, which
+            # samples every task's stack 100 times a second, is off (it slows pure-Python runs).
+            _forkserver()
+            with dask.config.set(
+                {
+                    "distributed.worker.multiprocessing-method": "forkserver",
+                    "distributed.worker.profile.enabled": False,
+                }
+            ):
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=40,
+                )
             self._client = Client(self._cluster)
 
     def describe(self) -> str:

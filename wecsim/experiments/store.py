@@ -302,9 +302,11 @@ class ResultStore:
                 path.unlink()
 
     # ------------------------------------------------------------------ writing
-    def start_session(self, executor: str, chunk_size: int, runs_pending: int) -> None:
-        """Record the start of a batch invocation in the manifest."""
+    def start_session(self, executor: str, chunk_size: int, runs_pending: int, t0: float | None = None) -> None:
+        """Record the start of a batch invocation in the manifest (``t0``: its ``perf_counter``)."""
         self.session = Session(_now(), executor, chunk_size, runs_pending)
+        if t0 is not None:
+            self.session._t0 = t0
         self.write_manifest(force=True)
 
     def write_chunk(self, tables: dict[str, pa.Table]) -> tuple[int, int]:

@@ -229,9 +229,7 @@ def prim_boxes(
                 lo, hi = float(lim.iloc[0]), float(lim.iloc[1])
                 inside &= ((xp[name] >= lo) & (xp[name] <= hi)).to_numpy()
                 restrictions.append(
-                    Restriction(
-                        name, lo, hi, full_low=float(full.iloc[0]), full_high=float(full.iloc[1]), qp_values=qp
-                    )
+                    Restriction(name, lo, hi, full_low=float(full.iloc[0]), full_high=float(full.iloc[1]), qp_values=qp)
                 )
         if not restrictions:
             break
