@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wecsim.errors import ScenarioError, WecsimError
 
@@ -57,6 +57,15 @@ MAX_RUNS = 10_000_000
 WECSIM_MODEL = "wecsim"
 
 DesignKind = Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
+#: Other names accepted for the designs.
+DESIGN_ALIASES = {
+    "factorial": "full_factorial",
+    "full": "full_factorial",
+    "grid": "full_factorial",
+    "lhs": "latin_hypercube",
+    "latin": "latin_hypercube",
+    "saltelli": "sobol",
+}
 
 
 class ExperimentError(WecsimError, ValueError):
@@ -94,6 +103,12 @@ class DesignSection(_Strict):
     )
     second_order: bool = Field(False, description="sobol: also sample for second-order indices")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels; full_factorial: default levels per range")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _alias(cls, v: Any) -> Any:
+        """Accept common other names of the designs (``lhs``, ``factorial``, ``saltelli``, ...)."""
+        return DESIGN_ALIASES.get(v, v) if isinstance(v, str) else v
 
 
 class OutputsSection(_Strict):
