@@ -205,14 +205,17 @@ class ResultStore:
             else:
                 raise StoreError(f"{root}: --fresh refuses to empty a folder that is not a wecsim results folder")
         root.mkdir(parents=True, exist_ok=True)
-        if not manifest_path.exists() and any(p for p in root.iterdir() if p.name != ".tmp"):
+        ours = {*TABLES, ".tmp", "design.parquet", "sample.parquet", "experiment.yaml"}
+        started = manifest_path.exists() or any((root / sub).glob("*.parquet") for sub in TABLES)
+        if not started and any(p for p in root.iterdir() if p.name not in ours):
             raise StoreError(f"{root}: not empty and not a wecsim results folder (no {MANIFEST}); choose another --out")
         for sub in (*TABLES, ".tmp"):
             (root / sub).mkdir(exist_ok=True)
         for leftover in store.tmp.iterdir():
             leftover.unlink()
         spec_hash = experiment.spec_hash()
-        if manifest_path.exists():
+        new = not manifest_path.exists()
+        if not new:
             store.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             old = store.manifest.get("experiment", {}).get("spec_sha256")
             if old != spec_hash:
@@ -252,14 +255,16 @@ class ResultStore:
                 },
                 "sessions": [],
             }
+            if experiment_text is not None:
+                atomic_write_bytes(root / "experiment.yaml", experiment_text.encode("utf-8"), store.tmp)
+        # the design is a function of the experiment: (re)written if a crash came before it was
+        if new or not (root / "design.parquet").exists():
             atomic_write_parquet(
                 pa.Table.from_pandas(design.reset_index(), preserve_index=False), root / "design.parquet", store.tmp
             )
-            if sample is not None:
-                cols = {p.name: sample[:, i] for i, p in enumerate(experiment.parameters)}
-                atomic_write_parquet(pa.table(cols), root / "sample.parquet", store.tmp)
-            if experiment_text is not None:
-                atomic_write_bytes(root / "experiment.yaml", experiment_text.encode("utf-8"), store.tmp)
+        if sample is not None and (new or not (root / "sample.parquet").exists()):
+            cols = {p.name: sample[:, i] for i, p in enumerate(experiment.parameters)}
+            atomic_write_parquet(pa.table(cols), root / "sample.parquet", store.tmp)
         if store.manifest.get("versions", {}).get("wecsim") != __version__:
             store.manifest.setdefault("warnings", []).append(
                 f"{_now()}: resumed with wecsim {__version__}; earlier runs used {store.manifest['versions']['wecsim']}"
