@@ -194,7 +194,9 @@ class WECModel(mesa.Model):
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
         msw_t = self.state.population * P["msw_kg_per_capita_2025"] / 1e3
-        self.recycling_base_t = msw_t * P["recycling_rate_base"] / P["recycling_utilisation_mature"]
+        self.recycling_base_t = (
+            msw_t * P["recycling_rate_base"] / P["recycling_utilisation_mature"] * P["recycling_capacity_headroom"]
+        )
         self.separated_share = P["recycling_rate_base"]
         self.separated_share_growth = 0.0
         self.gas_backstop_mw = 0.0
@@ -413,10 +415,12 @@ class WECModel(mesa.Model):
         for p in self._active:
             if p.tech_id == "canal_lining":
                 in_pipeline_km[self.region_index[p.region_id]] += p.size
-        loss_volume = (
-            np.maximum(s.conveyance_loss_share - P["conveyance_loss_floor"], 0) * self.last["demand_irrigation_m3"]
-        )
-        removable_km = np.maximum(loss_volume / saved_per_km - in_pipeline_km, 0)
+        # losses work on the loss-to-delivery ratio L/(1-L) (see _operate): lining can remove
+        # field x (L/(1-L) - floor/(1-floor)), with field = gross demand x (1 - L)
+        loss, floor = s.conveyance_loss_share, P["conveyance_loss_floor"]
+        field = self.last["demand_irrigation_m3"] * (1 - loss)
+        removable_m3 = np.maximum(field * (loss / (1 - loss) - floor / (1 - floor)), 0)
+        removable_km = np.maximum(removable_m3 / saved_per_km - in_pipeline_km, 0)
         km_share = removable_km / removable_km.sum() if removable_km.sum() > 0 else removable_km
         for r in self.region_agents:
             r.propose_canal_lining(float(km_share[r.idx]), float(removable_km[r.idx]))
@@ -531,7 +535,7 @@ class WECModel(mesa.Model):
                     gap_room -= amount
                 if f.is_loan:
                     debt_room -= amount
-        public_owner = p.sector != "energy"
+        public_owner = self._public_owner(p)
         national = self.funder_by_id["national"]
         if need > EPS and public_owner and debt_room > EPS:
             # budget credit: the republican budget lends to the public owner (after IFIs)
@@ -547,6 +551,15 @@ class WECModel(mesa.Model):
                 offers.append(("local", "cofinance", amount))
                 need -= amount
         return offers, need
+
+    @staticmethod
+    def _public_owner(p: Project) -> bool:
+        """Whether a public body owns the project: all but power projects that pay for themselves.
+
+        Auctioned wind and solar with a PPA are private; grid interconnection (no revenue) is
+        built by the state grid operator.
+        """
+        return not (p.sector == "energy" and p.fnpv_meur >= 0)
 
     def _finance(self) -> None:
         P = self.P
@@ -648,12 +661,13 @@ class WECModel(mesa.Model):
         """Match commitments to the contract price; start construction when covered.
 
         An overrun beyond the financed contingency is topped up by the owner's backer of last
-        resort (private equity for power projects, the national budget otherwise); a cheaper
+        resort (private equity for power projects that pay for themselves, the national budget
+        otherwise); a cheaper
         contract releases the surplus to every funder pro rata.
         """
         diff = p.contract_cost_meur - p.committed_meur
         if diff > EPS:
-            backer = self.funder_by_id["private" if p.sector == "energy" else "national"]
+            backer = self.funder_by_id["national" if self._public_owner(p) else "private"]
             if backer.available_meur + EPS >= diff:
                 self._commit(p, backer.funder_id, diff, "overrun_topup")
                 self.topups_meur += diff

@@ -95,8 +95,8 @@ def allocate(
         short = basin_claim > remaining
         ratio[short] = remaining[short] / basin_claim[short]
         from_basin[s] = claim[s] * ratio[basin_of_region]
-        remaining = remaining - np.bincount(basin_of_region, weights=from_basin[s], minlength=n_basins)
-    remaining = np.maximum(remaining, 0.0)
+        # rounding may leave -0.0 or a hair below zero: a basin never has negative water
+        remaining = np.maximum(remaining - np.bincount(basin_of_region, weights=from_basin[s], minlength=n_basins), 0.0)
     supplied = {s: from_local[s] + from_basin[s] for s in SECTORS}
     deficit = {s: demand_m3[s] - supplied[s] for s in SECTORS}
     losses = {s: supplied[s] * loss_share[s] for s in SECTORS}
