@@ -662,8 +662,7 @@ class WECModel(mesa.Model):
 
         An overrun beyond the financed contingency is topped up by the owner's backer of last
         resort (private equity for power projects that pay for themselves, the national budget
-        otherwise); a cheaper
-        contract releases the surplus to every funder pro rata.
+        otherwise); a cheaper contract releases the surplus to every funder pro rata.
         """
         diff = p.contract_cost_meur - p.committed_meur
         if diff > EPS:
