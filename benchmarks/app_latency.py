@@ -1,0 +1,107 @@
+"""Lever-to-card latency of the planners' app, measured in a real browser.
+
+Starts ``solara run app.py`` on a free port, opens it in Debian's Chromium (headless), waits
+for the baseline, then moves the renewables auction slider one step at a time with the
+keyboard. For each step it measures, inside the page, the time from the key press to the
+moment the headline cards show new numbers: that is the whole round trip (browser -> server
+-> model run in a worker -> cards -> browser). The lever is the coal retirement start year,
+moved one year earlier per step, which changes CO2 every time; each step is a new lever
+value, so no run comes from the cache. Prints every sample and the median and 90th
+percentile in milliseconds; the target is 300 ms for a single-replicate run.
+
+Usage::
+
+    uv run python benchmarks/app_latency.py [--steps 12] [--pause 1.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wecsim.app.serve import CHROMIUM, app_server, launch_chromium
+
+CARDS = ".wecsim-cards"
+GROUP = "Energy"
+SLIDER = ".wecsim-lever-coal_retirement_start_year [role=slider]"
+KEY = "ArrowLeft"
+
+#: Installs a key listener and a mutation observer; ``window.__wecsimLatency`` then resolves with
+#: the ms from the key press to new text in the cards (-1 if nothing changed within 20 s).
+MEASURE_JS = """
+([cards]) => { window.__wecsimLatency = new Promise((resolve) => {
+  const before = document.querySelector(cards).innerText;
+  let t0 = null;
+  document.addEventListener('keydown', () => { t0 = performance.now(); }, {capture: true, once: true});
+  const obs = new MutationObserver(() => {
+    const now = document.querySelector(cards);
+    if (t0 !== null && now && now.innerText !== before) {
+      obs.disconnect();
+      resolve(performance.now() - t0);
+    }
+  });
+  obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+  setTimeout(() => { obs.disconnect(); resolve(-1); }, 20000);
+}); }
+"""
+
+
+def measure(url: str, steps: int, pause_s: float) -> list[float]:
+    """Return the lever-to-card latency of ``steps`` slider moves [ms]."""
+    from playwright.sync_api import sync_playwright
+
+    samples: list[float] = []
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url)
+        page.locator(CARDS).wait_for(timeout=120_000)
+        page.locator(".wecsim-status-done").wait_for(timeout=120_000)
+        time.sleep(2.0)  # let the first charts finish drawing
+        page.locator(".wecsim-lever-panel .v-expansion-panel-header", has_text=GROUP).click()
+        thumb = page.locator(SLIDER)
+        thumb.focus()
+        for i in range(steps):
+            page.evaluate(MEASURE_JS, [CARDS])
+            thumb.press(KEY)
+            ms = float(page.evaluate("() => window.__wecsimLatency"))
+            if ms < 0:
+                print(f"step {i + 1}: no change within 20 s", flush=True)
+                continue
+            samples.append(ms)
+            print(f"step {i + 1}: {ms:.0f} ms", flush=True)
+            time.sleep(pause_s)
+        browser.close()
+    return samples
+
+
+def main() -> int:
+    """Run the benchmark and print the summary; exit 1 if it could not measure."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=15, help="slider moves to time (at most 21)")
+    ap.add_argument("--pause", type=float, default=1.5, help="seconds between moves (charts redraw meanwhile)")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} not found: install it with `apt-get install chromium`", file=sys.stderr)
+        return 1
+    with app_server(production=True) as url:
+        samples = measure(url, args.steps, args.pause)
+    if not samples:
+        print("no sample measured", file=sys.stderr)
+        return 1
+    s = sorted(samples)
+    p90 = s[min(len(s) - 1, round(0.9 * (len(s) - 1)))]
+    print(
+        f"lever-to-card latency over {len(s)} moves: median {statistics.median(s):.0f} ms, "
+        f"90th percentile {p90:.0f} ms, min {s[0]:.0f} ms, max {s[-1]:.0f} ms (target 300 ms)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

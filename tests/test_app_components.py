@@ -1,0 +1,203 @@
+"""The app's components rendered in-process (no browser): cards, levers, tabs, upload, map.
+
+Runs happen in the calling thread (``WECSIM_APP_WORKERS=0``). Each test works in its own
+Solara virtual kernel, as a browser tab would.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import uuid
+
+import ipywidgets
+import pytest
+import solara
+import solara.server.kernel
+import solara.server.kernel_context
+import solara.server.settings
+
+from wecsim.app import runs, state
+
+
+@pytest.fixture(autouse=True)
+def in_thread(monkeypatch):
+    monkeypatch.setenv("WECSIM_APP_WORKERS", "0")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def server_patches():
+    """Apply the patches the Solara server applies (threads inherit their tab's kernel context)."""
+    import solara.server.patch
+
+    if not solara.server.patch._patched:
+        solara.server.patch.patch()
+
+
+def new_tab():
+    """Return a fresh virtual kernel context: the server's equivalent of one browser tab."""
+    kernel = solara.server.kernel.Kernel()
+    return solara.server.kernel_context.VirtualKernelContext(
+        id=f"tab-{uuid.uuid4().hex[:8]}", kernel=kernel, session_id=f"session-{uuid.uuid4().hex[:8]}"
+    )
+
+
+def wait_until(cond, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def walk(widget):
+    """Yield a widget and every widget below it (children and slots)."""
+    yield widget
+    kids = list(getattr(widget, "children", None) or [])
+    for slot in getattr(widget, "v_slots", None) or []:
+        kid = slot.get("children")
+        kids.extend(kid if isinstance(kid, list) else [kid])
+    for kid in kids:
+        if isinstance(kid, ipywidgets.Widget):
+            yield from walk(kid)
+
+
+def by_class(rc, token: str) -> list:
+    """Return the widgets whose CSS classes include ``token``."""
+    return [w for w in walk(rc.container) if token in (getattr(w, "class_", None) or "").split()]
+
+
+def texts(rc, token: str) -> list[str]:
+    return [w.children[0] for w in by_class(rc, token)]
+
+
+def render_app():
+    from wecsim.app.main import Layout, Page
+
+    return solara.render(Layout(children=[Page()]), handle_error=False)
+
+
+def landed(scenario_value=None) -> bool:
+    view = state.shown.value
+    if view.current is None or state.status.value.running:
+        return False
+    if scenario_value is None:
+        return True
+    name, value = scenario_value
+    return view.current.scenario.value(name) == value
+
+
+def test_app_module_serves_offline():
+    app = importlib.import_module("app")
+    assert callable(app.Page) and callable(app.Layout) and app.page is app.Page
+    assert [k for k, _, _ in app.PAGES] == ["explore", "map", "projects", "compare", "batch", "share"]
+    import solara.checks
+    import solara.settings
+
+    assert solara.server.settings.telemetry.mixpanel_enable is False
+    assert solara.settings.assets.proxy is True
+    assert solara.checks.should_perform_solara_check() is False
+
+
+def test_explore_cards_follow_a_lever():
+    with new_tab():
+        _box, rc = render_app()
+        try:
+            wait_until(landed)
+            before = dict(
+                zip(
+                    ["deficit", "res", "co2", "recycling", "investment", "leverage"],
+                    texts(rc, "wecsim-card-value"),
+                    strict=True,
+                )
+            )
+            assert float(before["res"]) > 0
+            assert len(by_class(rc, "wecsim-card-delta")) == 6
+            state.set_value("res_auction_mw_per_yr", 900.0)
+            wait_until(lambda: landed(("res_auction_mw_per_yr", 900.0)))
+            wait_until(lambda: texts(rc, "wecsim-card-value")[1] != before["res"], 30)  # redraws are async
+            after = texts(rc, "wecsim-card-value")
+            assert float(after[1]) > float(before["res"])
+            better = by_class(rc, "wecsim-verdict-better")
+            assert any("vs baseline" in w.children[0] for w in better)
+            # the reset button brings the lever and the cards back
+            state.reset_levers()
+            wait_until(lambda: landed(("res_auction_mw_per_yr", 700)))
+            wait_until(lambda: texts(rc, "wecsim-card-value")[1] == before["res"], 30)
+        finally:
+            rc.close()
+
+
+def test_two_tabs_keep_separate_levers_and_runs():
+    one, two = new_tab(), new_tab()
+    with one:
+        state.set_value("budget_eu_grant_meur", 120.0)
+        assert state.values["budget_eu_grant_meur"].value == 120.0
+        wait_until(lambda: landed(("budget_eu_grant_meur", 120.0)))
+    with two:
+        assert state.values["budget_eu_grant_meur"].value == 15
+        assert state.shown.value.current is None
+        state.pick("team_europe_accelerated")
+        assert state.values["budget_eu_grant_meur"].value == 60
+    with one:
+        assert state.values["budget_eu_grant_meur"].value == 120.0
+        assert state.base_label.value == "baseline"
+
+
+def test_scenario_built_from_the_levers_is_named_after_its_base():
+    with new_tab():
+        assert state.current_scenario().name == "baseline"
+        state.values["landfill_ban_year"].set(2030)
+        sc = state.current_scenario()
+        assert sc.name == "baseline-edited" and sc.value("landfill_ban_year") == 2030
+        assert state.edited() == {"landfill_ban_year": 2030}
+
+
+def test_upload_shows_the_error_or_loads_the_scenario():
+    from wecsim.app.pages import share
+
+    with new_tab():
+        share.handle_upload({"name": "bad.yaml", "data": b"name: x\nlevers:\n  res_auction_mw_per_yr: 9000\n"})
+        assert "bad.yaml" in share.upload_error.value
+        assert "levers.res_auction_mw_per_yr" in share.upload_error.value
+        assert state.values["res_auction_mw_per_yr"].value == 700
+        share.handle_upload(
+            {
+                "name": "plan.yaml",
+                "data": b"extends: baseline.yaml\nname: plan\nlevers:\n  res_auction_mw_per_yr: 1200\n",
+            }
+        )
+        assert share.upload_error.value == ""
+        assert state.values["res_auction_mw_per_yr"].value == 1200
+        assert "plan" in state.scenario_names()
+        assert state.base_label.value == "plan"
+
+
+def test_every_page_renders_and_the_map_click_selects_a_region():
+    from wecsim.app.pages import map as map_page
+
+    with new_tab():
+        _box, rc = render_app()
+        try:
+            wait_until(landed)
+            pages = {
+                "map": "wecsim-page-map",
+                "projects": "wecsim-page-projects",
+                "compare": "wecsim-page-compare",
+                "batch": "wecsim-page-batch",
+                "share": "wecsim-page-share",
+                "explore": "wecsim-page-explore",
+            }
+            for key, cls in pages.items():
+                state.active_page.set(key)
+                wait_until(lambda cls=cls: bool(by_class(rc, cls)), 30)
+            state.active_page.set("map")
+            wait_until(lambda: len(by_class(rc, "wecsim-tile")) == 20, 30)
+            (tile,) = by_class(rc, "wecsim-tile-KZ-61")
+            tile.fire_event("click", {})
+            assert map_page.selected_region.value == "KZ-61"
+            wait_until(lambda: by_class(rc, "wecsim-tile-selected") == by_class(rc, "wecsim-tile-KZ-61"), 30)
+        finally:
+            rc.close()
+            runs.clear_cache()

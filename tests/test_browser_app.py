@@ -1,0 +1,294 @@
+"""The planners' app in a real browser: Debian's Chromium driven by Playwright.
+
+One app server (``solara run app.py``, as in the README) serves every test of this module.
+Each test gets its own browser context whose every request is routed through a log that
+fails the test if anything would leave 127.0.0.1. Screenshots of each page go to
+``screenshots/`` for review.
+
+Skipped when /usr/bin/chromium is missing, unless ``CI=true`` (then it fails).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wecsim.app.charts import EXPLORE_CHARTS
+from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, app_server, launch_chromium
+from wecsim.scenario.load import MAX_FILE_BYTES
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "screenshots"
+CARD = ".wecsim-card-{} .wecsim-card-value"
+VIEWPORT = {"width": 1500, "height": 1000}
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it with apt-get)")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_chromium()
+    pytest.importorskip("playwright")
+    with app_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def ctx_log(chromium):
+    ctx = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    log = RequestLog().attach(ctx)
+    ctx.request_log = log
+    yield ctx
+    ctx.close()
+    assert log.external == [], f"requests left 127.0.0.1: {log.external}"
+    assert log.failed == [], f"local requests failed: {log.failed}"
+
+
+def open_app(context, url):
+    page = context.new_page()
+    context.request_log.watch(page)
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.locator(".wecsim-status-done").wait_for(timeout=120_000)
+    page.locator(CARD.format("res")).wait_for()
+    wait_charts(page, at_least=len(EXPLORE_CHARTS))
+    return page
+
+
+def card(page, key: str) -> float:
+    text = page.locator(CARD.format(key)).inner_text()
+    return float(text.replace(",", ""))
+
+
+def wait_card_change(page, key: str, before: float, timeout_s: float = 30) -> float:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = card(page, key)
+        if now != before:
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"card {key} stayed at {before} for {timeout_s} s")
+
+
+def go(page, tab: str) -> None:
+    page.locator(f".wecsim-tab-{tab}").click()
+
+
+def open_group(page, title: str) -> None:
+    page.locator(".wecsim-lever-panel .v-expansion-panel-header", has_text=title).click()
+
+
+def set_lever_box(page, name: str, value: float) -> None:
+    """Type a value into a lever's number box and wait until the app has taken it."""
+    box = page.locator(f".wecsim-lever-{name} .wecsim-lever-input input")
+    for _ in range(3):
+        box.fill(str(value))
+        box.press("Enter")
+        try:
+            page.locator(f".wecsim-lever-{name} .wecsim-lever-reset").wait_for(timeout=10_000)
+            return
+        except Exception:  # the page was redrawing: type again
+            continue
+    raise AssertionError(f"lever {name} did not take the value {value}")
+
+
+def shot(page, name: str) -> None:
+    """Save a screenshot of the whole page (the content scrolls inside the app, so grow the window)."""
+    SHOTS.mkdir(exist_ok=True)
+    time.sleep(0.3)
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('div')].map(e => e.scrollHeight), 900)")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 120, 6000)})
+    time.sleep(0.5)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size(VIEWPORT)
+
+
+def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
+    """Wait until ``at_least`` chart images are on the page and none is drawing or updating."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        shown = page.locator(".wecsim-chart-img").count()
+        busy = page.locator(".wecsim-chart-loading, .wecsim-chart-updating").count()
+        if shown >= at_least and busy == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"charts still drawing after {timeout_s} s")
+
+
+# ------------------------------------------------------------------------------------- tests
+def test_every_page_loads_offline_with_screenshots(server, ctx_log):
+    page = open_app(ctx_log, server)
+    assert page.locator(".wecsim-lever").count() >= 10  # levers generated from the registry
+    wait_charts(page)
+    shot(page, "01_explore")
+
+    go(page, "map")
+    page.locator(".wecsim-tile-KZ-61").wait_for()
+    assert page.locator(".wecsim-tile").count() == 20
+    page.locator(".wecsim-tile-KZ-61").click()  # Turkestan
+    page.locator(".wecsim-region-detail", has_text="Turkestan").wait_for()
+    page.locator(".wecsim-table-decisions_KZ-61").wait_for()
+    wait_charts(page, at_least=1)
+    shot(page, "02_map_region_detail")
+
+    go(page, "projects")
+    page.get_by_text("of 1,", exact=False).first.wait_for()
+    shot(page, "03_projects_table")
+    page.get_by_role("tab", name="Funders").click()
+    page.locator(".wecsim-funder-select").wait_for()
+    wait_charts(page, at_least=1)
+    shot(page, "04_projects_funders")
+    page.get_by_role("tab", name="Firms").click()
+    page.locator(".wecsim-table-firms").wait_for()
+    shot(page, "05_projects_firms")
+
+    go(page, "compare")
+    page.locator(".wecsim-chart").first.wait_for(timeout=120_000)
+    page.locator(".wecsim-table-compare_differences").wait_for(timeout=120_000)
+    wait_charts(page, at_least=1)
+    shot(page, "06_compare")
+
+    go(page, "batch")
+    page.locator(".wecsim-page-batch").wait_for()
+    time.sleep(1)
+    shot(page, "07_batch")
+
+    go(page, "share")
+    page.get_by_text("Download scenario YAML").wait_for()
+    shot(page, "08_save_and_share")
+    assert ctx_log.request_log.urls, "no request recorded"
+
+
+def test_moving_a_lever_moves_the_headline_the_right_way(server, ctx_log):
+    page = open_app(ctx_log, server)
+    res_before, inv_before = card(page, "res"), card(page, "investment")
+    open_group(page, "Energy")
+    thumb = page.locator(".wecsim-lever-res_auction_mw_per_yr [role=slider]")
+    thumb.focus()
+    t0 = time.perf_counter()
+    thumb.press("ArrowRight")  # 700 -> 800 MW/yr of renewables auctions
+    res_after = wait_card_change(page, "res", res_before)
+    latency_ms = 1000 * (time.perf_counter() - t0)
+    print(f"lever-to-card latency in this test: {latency_ms:.0f} ms (see benchmarks/app_latency.py)")
+    assert res_after > res_before, "more renewables auctioned must raise the renewable share"
+    assert "800" in page.locator(".wecsim-lever-res_auction_mw_per_yr .wecsim-lever-input input").input_value()
+    # the card says how it compares with the reference, in green
+    delta = page.locator(".wecsim-card-res .wecsim-card-delta")
+    assert "vs baseline" in delta.inner_text()
+    assert "wecsim-verdict-better" in (delta.get_attribute("class") or "")
+    # raising the EU grant envelope mobilises more investment
+    set_lever_box(page, "budget_eu_grant_meur", 120)
+    inv_after = wait_card_change(page, "investment", inv_before)
+    assert inv_after > inv_before
+    wait_charts(page, at_least=len(EXPLORE_CHARTS))
+    shot(page, "09_explore_after_levers")
+
+
+def test_bad_uploads_show_the_loaders_error(server, ctx_log, tmp_path):
+    page = open_app(ctx_log, server)
+    go(page, "share")
+    chooser = page.locator(".wecsim-upload input[type=file]")
+    chooser.wait_for(state="attached")
+
+    bad = tmp_path / "too_generous.yaml"
+    bad.write_text("extends: baseline.yaml\nname: too_generous\nlevers:\n  budget_eu_grant_meur: 999\n")
+    chooser.set_input_files(str(bad))
+    err = page.locator(".wecsim-upload-error")
+    err.wait_for()
+    text = err.inner_text()
+    assert "too_generous.yaml" in text
+    assert "levers.budget_eu_grant_meur" in text
+    assert "0-200 EUR M/yr" in text
+    shot(page, "10_upload_error")
+
+    unknown = tmp_path / "typo.yaml"
+    unknown.write_text("name: typo\nlevers:\n  budget_eu_grant: 50\n")
+    chooser.set_input_files(str(unknown))
+    page.locator(".wecsim-upload-error", has_text="typo.yaml").wait_for()
+    text = page.locator(".wecsim-upload-error").inner_text()
+    assert "levers.budget_eu_grant: unknown key" in text
+    assert "budget_eu_grant_meur" in text  # the message lists the keys it expected
+
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("# " + "x" * (MAX_FILE_BYTES + 10) + "\nname: huge\n")
+    chooser.set_input_files(str(huge))
+    page.locator(".wecsim-upload-error", has_text="huge.yaml").wait_for()
+    assert "larger than 256 kB" in page.locator(".wecsim-upload-error").inner_text()
+
+    good = tmp_path / "my_plan.yaml"
+    good.write_text("extends: baseline.yaml\nname: my_plan\nlevers:\n  budget_eu_grant_meur: 80\n")
+    chooser.set_input_files(str(good))
+    page.locator(".wecsim-upload-ok").wait_for()
+    assert page.locator(".wecsim-upload-error").count() == 0
+    box = page.locator(".wecsim-lever-budget_eu_grant_meur .wecsim-lever-input input")
+    assert box.input_value().startswith("80")
+
+
+def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
+    page = open_app(ctx_log, server)
+    set_lever_box(page, "budget_eu_grant_meur", 60)
+    go(page, "share")
+    with page.expect_download() as dl:
+        page.get_by_text("Download scenario YAML").click()
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["levers"]["budget_eu_grant_meur"] == 60
+    assert data["name"] == "baseline-edited"
+    out = subprocess.run(
+        [sys.executable, "-m", "wecsim", "run", str(path), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert (tmp_path / "out" / "national.csv").exists()
+
+    with page.expect_download() as rep:
+        page.get_by_text("HTML report").click()
+    html = Path(rep.value.path()).read_text(encoding="utf-8")
+    assert "scenario hash" in html and "wecsim version" in html and "seeds" in html
+    assert re.search(r"data:image/png;base64,", html)
+
+
+def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
+    one = open_app(ctx_log, server)
+    two = open_app(ctx_log, server)
+    before_two = card(two, "res")
+    open_group(one, "Energy")
+    set_lever_box(one, "res_auction_mw_per_yr", 300)
+    after_one = wait_card_change(one, "res", before_two)
+    assert after_one < before_two
+    time.sleep(1.0)
+    assert card(two, "res") == before_two
+    box_two = two.locator(".wecsim-lever-budget_eu_grant_meur .wecsim-lever-input input")
+    assert box_two.input_value().startswith("15")
+    open_group(two, "Energy")
+    assert two.locator(".wecsim-lever-res_auction_mw_per_yr .wecsim-lever-input input").input_value().startswith("700")
+    shot(one, "11_tab_one")
+    shot(two, "12_tab_two")

@@ -1,0 +1,67 @@
+"""The top of the sidebar: scenario, reference, seed and replicates, and a reset button."""
+
+from __future__ import annotations
+
+import solara
+
+from wecsim.app import state
+from wecsim.app.components.run_status import RunStatusLine
+
+
+@solara.component
+def ResetButton() -> None:
+    """Put every lever back to the picked scenario (shows how many differ)."""
+    n_changed = len(state.edited())
+    solara.Button(
+        f"Reset {n_changed} changed lever{'s' if n_changed != 1 else ''}",
+        icon_name="mdi-restore",
+        on_click=state.reset_levers,
+        disabled=n_changed == 0,
+        small=True,
+        outlined=True,
+        classes=["wecsim-reset-all"],
+        style={"align-self": "flex-start"},
+    )
+
+
+@solara.component
+def ScenarioPanel() -> None:
+    """Pick the scenario to start from and the one to compare against; set seed and replicates."""
+    names = state.scenario_names()
+    with solara.Column(gap="4px", classes=["wecsim-scenario-panel"]):
+        solara.Select(
+            label="Scenario (start from)",
+            values=names,
+            value=state.base_label.value if state.base_label.value in names else None,
+            on_value=state.pick,
+            classes=["wecsim-scenario-select"],
+        )
+        desc = state.base.value.description.strip()
+        if desc:
+            solara.Text(desc, style={"font-size": "12px", "color": "#616161"})
+        solara.Select(
+            label="Reference (cards and charts compare against it)",
+            values=names,
+            value=state.reference_label.value,
+            on_value=state.reference_label.set,
+            classes=["wecsim-reference-select"],
+        )
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.InputInt(
+                "Seed",
+                value=state.seed.value,
+                on_value=lambda v: state.seed.set(max(0, int(v))) if v is not None else None,
+                style={"max-width": "110px"},
+                classes=["wecsim-seed"],
+            )
+            solara.InputInt(
+                f"Replicates (1-{state.MAX_REPLICATES})",
+                value=state.replicates.value,
+                on_value=lambda v: (
+                    state.replicates.set(min(state.MAX_REPLICATES, max(1, int(v)))) if v is not None else None
+                ),
+                style={"max-width": "150px"},
+                classes=["wecsim-replicates"],
+            )
+        ResetButton()
+        RunStatusLine()

@@ -1,0 +1,85 @@
+"""The clickable tile map: one coloured tile per region, a legend, and a selected region."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import solara
+from reacton import ipyvue
+from solara.alias import rv
+
+from wecsim.app.indicators import Better, fmt
+from wecsim.app.tilemap import Tile as TileSpec
+from wecsim.app.tilemap import colors_for, gradient_css, grid_shape, layout, text_color
+
+
+@solara.component
+def Tile(
+    tile: TileSpec, color: str, value: float, selected: bool, on_select: Callable[[str], None], digits: int
+) -> None:
+    """One region's tile: its name and value on its colour; a click selects it."""
+    fg = text_color(color)
+    border = "3px solid #ff6f00" if selected else "1px solid #ffffff"
+    name = rv.Html(tag="div", children=[tile.name], style_="font-size: 12px; font-weight: 500; line-height: 1.15;")
+    val = rv.Html(tag="div", children=[fmt(float(value), digits)], style_="font-size: 15px; font-weight: 700;")
+    el = rv.Html(
+        tag="div",
+        children=[name, val],
+        class_=f"wecsim-tile wecsim-tile-{tile.region_id}" + (" wecsim-tile-selected" if selected else ""),
+        attributes={"title": f"{tile.name}: {fmt(float(value), digits)}", "role": "button"},
+        style_=(
+            f"grid-row: {tile.row + 1} / span {tile.row_span}; grid-column: {tile.col + 1} / span {tile.col_span};"
+            f" background-color: {color}; color: {fg}; border: {border}; border-radius: 4px; cursor: pointer;"
+            " display: flex; flex-direction: column; align-items: center; justify-content: center;"
+            " text-align: center; padding: 2px 4px; user-select: none;"
+        ),
+    )
+    ipyvue.use_event(el, "click", lambda *_: on_select(tile.region_id))
+
+
+@solara.component
+def TileMap(
+    values: pd.Series,
+    better: Better,
+    title: str,
+    selected: str | None,
+    on_select: Callable[[str], None],
+    digits: int = 1,
+) -> None:
+    """Draw the regions as tiles coloured by ``values`` (indexed by region id); click selects one."""
+    rows, cols = grid_shape()
+    colors = colors_for(values, better)
+    with solara.Column(gap="6px", classes=["wecsim-tilemap"], style={"flex": "0 1 800px", "min-width": "640px"}):
+        with solara.Div(
+            style={
+                "display": "grid",
+                "grid-template-columns": f"repeat({cols}, minmax(88px, 1fr))",
+                "grid-template-rows": f"repeat({rows}, 74px)",
+                "gap": "4px",
+                "max-width": "800px",
+            }
+        ):
+            for t in layout():
+                Tile(
+                    t,
+                    colors.get(t.region_id, "#e0e0e0"),
+                    values.get(t.region_id, float("nan")),
+                    t.region_id == selected,
+                    on_select,
+                    digits,
+                )
+        lo, hi = float(values.min()), float(values.max())
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.Text(fmt(lo, digits), style={"font-size": "12px"})
+            solara.Div(
+                style={"width": "220px", "height": "12px", "background": gradient_css(better), "border-radius": "2px"}
+            )
+            solara.Text(fmt(hi, digits), style={"font-size": "12px"})
+            hint = {"up": "darker = better", "down": "darker = worse", None: "darker = more"}[better]
+            solara.Text(f"{title} · {hint}", style={"font-size": "12px", "color": "#616161"})
+        solara.Text(
+            "Tile map: each region is a tile placed by its position and neighbours (not its area); "
+            "source and licence in wecsim/app/data/README.md.",
+            style={"font-size": "11px", "color": "#9e9e9e"},
+        )

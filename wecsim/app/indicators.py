@@ -1,0 +1,426 @@
+"""What the app shows: headline numbers, indicator labels and per-region map values.
+
+Every function here *reads* the tables of :class:`~wecsim.results.Results` (sums, picks a
+year, divides by a total); none of them models anything. Labels come from the column
+names' unit suffixes, so an indicator the model adds later is shown with a sensible label
+without a change here; :data:`NICE_LABELS` only improves the wording of known ones.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from wecsim.datasets import table
+from wecsim.results import Results
+
+Better = Literal["up", "down"] | None
+
+#: The national recycling target the headline card compares against [%] (Kazakhstan's
+#: 40% municipal waste recycling goal).
+RECYCLING_TARGET_PCT = 40.0
+
+#: Hand-written labels for indicators whose generated label reads badly.
+NICE_LABELS: dict[str, str] = {
+    "population_m": "Population [million]",
+    "water_demand_km3": "Water demand [km³/yr]",
+    "withdrawal_km3": "Water withdrawn from rivers and aquifers [km³/yr]",
+    "desalination_km3": "Desalinated water [km³/yr]",
+    "reuse_km3": "Reused wastewater [km³/yr]",
+    "water_deficit_km3": "Water deficit [km³/yr]",
+    "water_deficit_pct": "Water deficit [% of demand]",
+    "water_losses_km3": "Water losses [km³/yr]",
+    "basins_in_drought": "Basins in drought [count]",
+    "water_tariff_eur_per_m3": "Water tariff [EUR/m³]",
+    "electricity_demand_twh": "Electricity demand [TWh/yr]",
+    "generation_twh": "Electricity generation [TWh/yr]",
+    "res_share": "Renewable share of generation [%]",
+    "curtailed_twh": "Curtailed renewable power [TWh/yr]",
+    "unserved_twh": "Unserved electricity [TWh/yr]",
+    "backstop_gas_mw_added": "Back-up gas capacity added [MW]",
+    "co2_power_mt": "CO₂ from power [Mt/yr]",
+    "co2_waste_mt": "CO₂ from waste [Mt/yr]",
+    "co2_total_mt": "CO₂ from power and waste [Mt/yr]",
+    "grid_emission_factor_t_per_mwh": "Grid emission factor [t CO₂/MWh]",
+    "msw_generated_mt": "Municipal waste generated [Mt/yr]",
+    "recycled_mt": "Waste recycled [Mt/yr]",
+    "energy_recovered_mt": "Waste burnt for energy [Mt/yr]",
+    "landfilled_mt": "Waste landfilled [Mt/yr]",
+    "recycling_rate": "Recycling rate [%]",
+    "recycling_target": "Recycling target path [%]",
+    "separated_share": "Waste separated at source [%]",
+    "flood_return_period_yr": "Flood return period [years]",
+    "flood_damage_meur": "Flood damage [EUR M/yr]",
+    "flood_damage_avoided_meur": "Flood damage avoided [EUR M/yr]",
+    "ews_coverage": "Flood early-warning coverage [% of exposed people]",
+    "committed_meur": "Money committed in the year [EUR M]",
+    "disbursed_meur": "Money disbursed in the year [EUR M]",
+    "projects_proposed": "Projects proposed in the year [count]",
+    "projects_operating": "Projects operating [count]",
+    "projects_under_construction": "Projects under construction [count]",
+    "projects_built": "Projects built, cumulative [count]",
+    "capex_built_meur": "Capital cost of projects built, cumulative [EUR M]",
+    # regions
+    "population": "Population [people]",
+    "water_demand_mm3": "Water demand [million m³/yr]",
+    "water_supplied_mm3": "Water supplied [million m³/yr]",
+    "water_deficit_mm3": "Water deficit [million m³/yr]",
+    "municipal_deficit_mm3": "Deficit for towns and industry [million m³/yr]",
+    "irrigation_deficit_mm3": "Deficit for irrigation [million m³/yr]",
+    "water_losses_mm3": "Water losses [million m³/yr]",
+    "desalination_mm3": "Desalinated water [million m³/yr]",
+    "reuse_mm3": "Reused wastewater [million m³/yr]",
+    "network_loss_share": "Losses in town water networks [%]",
+    "conveyance_loss_share": "Losses in irrigation canals [%]",
+    "water_saving_irrigation_share": "Irrigated land with drip or sprinklers [%]",
+    "msw_generated_kt": "Municipal waste generated [kt/yr]",
+    "recycled_kt": "Waste recycled [kt/yr]",
+    "landfilled_kt": "Waste landfilled [kt/yr]",
+    "cofinance_reserve_meur": "Regional co-finance reserve [EUR M]",
+}
+
+#: Unit suffixes of column names -> (unit text, factor to apply to the values).
+_SUFFIXES: tuple[tuple[str, str, float], ...] = (
+    ("_t_per_mwh", "t/MWh", 1.0),
+    ("_eur_per_m3", "EUR/m³", 1.0),
+    ("_km3", "km³/yr", 1.0),
+    ("_mm3", "million m³/yr", 1.0),
+    ("_twh", "TWh/yr", 1.0),
+    ("_meur", "EUR M", 1.0),
+    ("_mt", "Mt/yr", 1.0),
+    ("_kt", "kt/yr", 1.0),
+    ("_mw", "MW", 1.0),
+    ("_pct", "%", 1.0),
+    ("_share", "%", 100.0),
+    ("_rate", "%", 100.0),
+    ("_coverage", "%", 100.0),
+    ("_yr", "years", 1.0),
+    ("_m", "million", 1.0),
+)
+
+#: Indicators where less is better (colour scales and deltas use it).
+LOWER_IS_BETTER = re.compile(r"deficit|loss|co2|emission|damage|landfilled|unserved|curtailed|drought|coal|gas_share")
+#: Indicators where more is better.
+HIGHER_IS_BETTER = re.compile(
+    r"res_share|recycl|saving|desalination|reuse|coverage|avoided|separated|hydro_share|solar|wind|supplied"
+)
+
+
+def _split_unit(column: str) -> tuple[str, str, float]:
+    for suffix, unit, factor in _SUFFIXES:
+        if column.endswith(suffix) or column == suffix.lstrip("_"):
+            return column[: -len(suffix)], unit, factor
+    return column, "", 1.0
+
+
+def label(column: str) -> str:
+    """Return a plain-language label with the unit in brackets for an indicator column.
+
+    Examples
+    --------
+    >>> label("res_share")
+    'Renewable share of generation [%]'
+    >>> label("generation_small_hydro_twh")
+    'Generation small hydro [TWh/yr]'
+    """
+    if column in NICE_LABELS:
+        return NICE_LABELS[column]
+    stem, unit, _ = _split_unit(column)
+    text = stem.replace("_", " ").strip().capitalize()
+    return f"{text} [{unit}]" if unit else text
+
+
+def scale(column: str) -> float:
+    """Return the factor that turns a column's values into the unit of :func:`label` (x100 for shares)."""
+    return _split_unit(column)[2]
+
+
+def better(column: str) -> Better:
+    """Return ``"down"`` if less of the indicator is better, ``"up"`` if more is, else None."""
+    if LOWER_IS_BETTER.search(column):
+        return "down"
+    if HIGHER_IS_BETTER.search(column):
+        return "up"
+    return None
+
+
+# ----------------------------------------------------------------------------- headline cards
+def _nat(res: Results, column: str, year: int) -> float:
+    nat = res.national
+    row = nat.loc[nat["year"] == year, column]
+    return float(row.iloc[0]) if len(row) else float("nan")
+
+
+def cumulative_commitments_meur(res: Results, up_to_year: int | None = None) -> float:
+    """Return the money committed by all funders, net of releases, up to a year [EUR M]."""
+    return float(res.investment_by_funder(up_to_year=up_to_year).sum())
+
+
+def eu_leverage(res: Results) -> float:
+    """Return other money per euro of EU grant in the projects the EU co-finances [-]."""
+    return res.eu_leverage()
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline card: how to read its number from a run and how to judge a change.
+
+    Attributes
+    ----------
+    key
+        Identifier (used in tests and element ids).
+    title
+        Plain-language title.
+    unit
+        Unit of the value.
+    digits
+        Decimals shown.
+    better
+        ``"up"`` if more is better, ``"down"`` if less is, None if neither.
+    value
+        ``value(results, year)`` -> the number.
+    whole_run
+        True when the number covers the whole run rather than one year.
+    """
+
+    key: str
+    title: str
+    unit: str
+    digits: int
+    better: Better
+    value: Callable[[Results, int], float]
+    whole_run: bool = False
+
+
+HEADLINES: tuple[Headline, ...] = (
+    Headline("deficit", "Water deficit", "km³/yr", 2, "down", lambda r, y: _nat(r, "water_deficit_km3", y)),
+    Headline("res", "Renewable share of power", "%", 1, "up", lambda r, y: 100 * _nat(r, "res_share", y)),
+    Headline("co2", "CO₂ from power and waste", "Mt/yr", 1, "down", lambda r, y: _nat(r, "co2_total_mt", y)),
+    Headline("recycling", "Recycling rate", "%", 1, "up", lambda r, y: 100 * _nat(r, "recycling_rate", y)),
+    Headline(
+        "investment",
+        "Investment mobilised",
+        "EUR bn",
+        2,
+        "up",
+        lambda r, y: cumulative_commitments_meur(r, y) / 1000,
+    ),
+    Headline("leverage", "EU leverage", "×", 1, "up", lambda r, y: eu_leverage(r), True),
+)
+
+
+def headline_by_key(key: str) -> Headline:
+    """Return the headline definition with this key."""
+    return next(h for h in HEADLINES if h.key == key)
+
+
+def fmt(x: float, digits: int = 1) -> str:
+    """Return a number with thousands separators and ``digits`` decimals (``–`` for NaN)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_delta(d: float, digits: int = 1) -> str:
+    """Return a signed change, e.g. ``+1.2`` or ``−0.3`` (``±0`` when it rounds to zero)."""
+    if d is None or math.isnan(d):
+        return "–"
+    if round(d, digits) == 0:
+        return "±0"
+    sign = "+" if d > 0 else "−"
+    return f"{sign}{abs(d):,.{digits}f}"
+
+
+def judge(delta: float, how: Better, digits: int) -> Literal["better", "worse", "same"]:
+    """Return whether a change is an improvement, given which direction is better."""
+    if delta is None or math.isnan(delta) or round(delta, digits) == 0 or how is None:
+        return "same"
+    return "better" if (delta > 0) == (how == "up") else "worse"
+
+
+@dataclass(frozen=True)
+class CardValue:
+    """The numbers on one headline card.
+
+    Attributes
+    ----------
+    headline
+        Which card.
+    value, low, high
+        Mean across replicates and the 10th-90th percentile range.
+    reference
+        The same number in the reference scenario (mean across its replicates).
+    """
+
+    headline: Headline
+    value: float
+    low: float
+    high: float
+    reference: float
+
+    @property
+    def delta(self) -> float:
+        """Return the change against the reference."""
+        return self.value - self.reference
+
+    @property
+    def verdict(self) -> Literal["better", "worse", "same"]:
+        """Return whether the change is an improvement."""
+        return judge(self.delta, self.headline.better, self.headline.digits)
+
+    @property
+    def text(self) -> str:
+        """Return the value as text."""
+        return fmt(self.value, self.headline.digits)
+
+    @property
+    def delta_text(self) -> str:
+        """Return the change as signed text."""
+        return fmt_delta(self.delta, self.headline.digits)
+
+
+def _across(runs: list[Results], fn: Callable[[Results], float]) -> tuple[float, float, float]:
+    xs = np.array([fn(r) for r in runs], dtype=float)
+    if len(xs) == 0 or np.all(np.isnan(xs)):
+        return float("nan"), float("nan"), float("nan")
+    return float(np.nanmean(xs)), float(np.nanpercentile(xs, 10)), float(np.nanpercentile(xs, 90))
+
+
+def card_values(runs: list[Results], reference: list[Results], year: int) -> list[CardValue]:
+    """Return every headline card for a year: mean and range across ``runs``, change vs ``reference``."""
+    out = []
+    for h in HEADLINES:
+        mean, low, high = _across(runs, lambda r, h=h: h.value(r, year))
+        ref = _across(reference, lambda r, h=h: h.value(r, year))[0] if reference else float("nan")
+        out.append(CardValue(h, mean, low, high, ref))
+    return out
+
+
+# ----------------------------------------------------------------------------- names
+@cache
+def funder_names() -> dict[str, str]:
+    """Return each funder's display name by id (from ``wecsim/data/funders.csv``)."""
+    df = table("funders")
+    return dict(zip(df["funder_id"], df["name"], strict=True))
+
+
+@cache
+def technology_names() -> dict[str, str]:
+    """Return each technology's display name by id (from ``wecsim/data/technologies.csv``)."""
+    df = table("technologies")
+    return dict(zip(df["tech_id"], df["name"], strict=True))
+
+
+@cache
+def region_names() -> dict[str, str]:
+    """Return each region's name by ISO id (from ``wecsim/data/regions.csv``)."""
+    df = table("regions")
+    return dict(zip(df["region_id"], df["name"], strict=True))
+
+
+def year_text(years: pd.Series) -> pd.Series:
+    """Return years as text, with ``–`` where there is none (not yet operating, say)."""
+    return years.map(lambda y: "–" if pd.isna(y) else str(int(y)))
+
+
+def stage_label(stage: str) -> str:
+    """Return a lifecycle stage in plain words (``under_construction`` -> ``under construction``)."""
+    return str(stage).replace("_", " ")
+
+
+# ----------------------------------------------------------------------------- map values
+@dataclass(frozen=True)
+class RegionIndicator:
+    """One indicator the map can colour regions by.
+
+    Attributes
+    ----------
+    key
+        Identifier (a region-table column, or a derived name).
+    title
+        Label with unit.
+    better
+        Direction of improvement (sets the colour scale).
+    """
+
+    key: str
+    title: str
+    better: Better
+
+
+#: Derived region indicators (computed from the region, ledger and project tables).
+DERIVED_REGION = (
+    RegionIndicator("water_deficit_pct", "Water deficit [% of demand]", "down"),
+    RegionIndicator("committed_cum_meur", "Money committed to the region's projects, cumulative [EUR M]", "up"),
+    RegionIndicator("committed_per_person_eur", "Money committed per resident, cumulative [EUR/person]", "up"),
+    RegionIndicator("projects_operating", "Projects operating [count]", "up"),
+)
+
+_REGION_ID_COLUMNS = {"year", "region_id", "region", "basin_id"}
+
+
+def region_indicators(res: Results) -> list[RegionIndicator]:
+    """Return every indicator the map offers: the derived ones, then each region-table column."""
+    cols = [
+        c for c in res.region.columns if c not in _REGION_ID_COLUMNS and pd.api.types.is_numeric_dtype(res.region[c])
+    ]
+    first = [
+        "water_deficit_mm3",
+        "water_saving_irrigation_share",
+        "recycling_rate",
+        "ews_coverage",
+        "flood_damage_meur",
+    ]
+    ordered = [c for c in first if c in cols] + [c for c in cols if c not in first]
+    return [*DERIVED_REGION, *(RegionIndicator(c, label(c), better(c)) for c in ordered)]
+
+
+def region_values(res: Results, key: str, year: int) -> pd.Series:
+    """Return one map indicator for every region in a year, indexed by region id, in display units."""
+    reg = res.region[res.region["year"] == year].set_index("region_id")
+    if key == "water_deficit_pct":
+        demand = reg["water_demand_mm3"].replace(0, np.nan)
+        return (100 * reg["water_deficit_mm3"] / demand).fillna(0.0)
+    if key in ("committed_cum_meur", "committed_per_person_eur"):
+        led = res.ledger[(res.ledger["kind"] == "commitment") & (res.ledger["year"] <= year)]
+        money = led.groupby("region_id")["amount_meur"].sum().reindex(reg.index, fill_value=0.0)
+        if key == "committed_cum_meur":
+            return money
+        return money * 1e6 / reg["population"].replace(0, np.nan)
+    if key == "projects_operating":
+        p = res.project
+        on = (p["operating_year"] <= year) & ~(p["retire_year"] <= year)
+        return p[on].groupby("region_id").size().reindex(reg.index, fill_value=0).astype(float)
+    return reg[key].astype(float) * scale(key)
+
+
+def region_balance(res: Results, region_id: str) -> pd.DataFrame:
+    """Return a region's water balance by year [million m³/yr]: demand, supplied, deficit, losses, new sources."""
+    reg = res.region[res.region["region_id"] == region_id].set_index("year")
+    return pd.DataFrame(
+        {
+            "demand": reg["water_demand_mm3"],
+            "supplied": reg["water_supplied_mm3"],
+            "deficit": reg["water_deficit_mm3"],
+            "losses": reg["water_losses_mm3"],
+            "desalination": reg["desalination_mm3"],
+            "reuse": reg["reuse_mm3"],
+        }
+    )
+
+
+def region_decisions(res: Results, region_id: str) -> pd.DataFrame:
+    """Return every lifecycle step of the region's projects: year, project, step and the agent's reason."""
+    p = res.project.loc[res.project["region_id"] == region_id, ["project_id", "name", "technology"]]
+    t = res.transitions.merge(p, on="project_id", how="inner")
+    t = t.assign(step=t["from_stage"].fillna("").map(stage_label) + " → " + t["to_stage"].map(stage_label))
+    t["step"] = t["step"].str.removeprefix(" → ")
+    t = t.sort_values(["year", "project_id"], ascending=[False, True])
+    return t[["year", "project_id", "name", "step", "reason"]].reset_index(drop=True)

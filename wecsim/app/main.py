@@ -1,0 +1,77 @@
+"""The app's pages and the offline settings of the Solara server.
+
+``app.py`` at the repository root imports :func:`Page` and :func:`Layout` from here, which
+is what ``solara run app.py`` serves: the frame (app bar with one tab per page in
+:data:`PAGES`, sidebar with the levers) around the page chosen in the tabs.
+
+:func:`configure_offline` makes sure the page needs nothing from the internet: Solara's front
+end (Vuetify app, require.js, fonts) is served from the ``solara-assets`` package, usage
+telemetry is off, and the first-run "check" that loads a page from solara.dev is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+import solara
+
+from wecsim.app import state
+from wecsim.app.components.layout import Frame
+from wecsim.app.pages.batch import BatchPage
+from wecsim.app.pages.compare import ComparePage
+from wecsim.app.pages.explore import ExplorePage
+from wecsim.app.pages.map import MapPage
+from wecsim.app.pages.projects import ProjectsPage
+from wecsim.app.pages.share import SharePage
+
+#: Environment settings for an offline Solara server (set before the server starts).
+OFFLINE_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_ASSETS_PROXY": "True",
+    "SOLARA_THEME_SHOW_BANNER": "False",
+}
+
+
+def configure_offline() -> None:
+    """Keep the server and the page off the internet, even when started without the environment.
+
+    ``solara run`` reads its settings before it imports ``app.py``, so besides the environment
+    (which covers child processes) the live settings objects are changed here too.
+    """
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)
+    import solara.checks
+    import solara.server.settings as server_settings
+    import solara.settings
+
+    server_settings.telemetry.mixpanel_enable = False
+    server_settings.theme.show_banner = False
+    # serve /_solara/cdn/... from the solara-assets package instead of cdn.jsdelivr.net
+    solara.settings.assets.proxy = True
+    # the first-run check embeds an iframe from solara.dev in development mode
+    solara.checks.should_perform_solara_check = lambda: False
+
+
+#: The pages, in tab order: (key, tab label, component).
+PAGES = (
+    ("explore", "Explore", ExplorePage),
+    ("map", "Map", MapPage),
+    ("projects", "Projects and agents", ProjectsPage),
+    ("compare", "Compare", ComparePage),
+    ("batch", "Batch results", BatchPage),
+    ("share", "Save and share", SharePage),
+)
+
+
+@solara.component
+def Page() -> None:
+    """Show the page chosen in the tabs (Explore first)."""
+    key = state.active_page.value
+    component = next((c for k, _, c in PAGES if k == key), ExplorePage)
+    component()
+
+
+@solara.component
+def Layout(children: list | None = None) -> None:
+    """Frame the page: title bar with the page tabs, sidebar with scenario and levers."""
+    Frame(pages=[(k, label) for k, label, _ in PAGES], children=children or [])

@@ -1,0 +1,112 @@
+"""Batch results: open a ``wecsim batch`` results folder; fan charts and sensitivity rankings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import solara
+
+from wecsim.app.batch_results import BatchError, fan, find_batches, load_batch, ranking
+from wecsim.app.charts import fan_figure, ranking_figure
+from wecsim.app.components.chart import ChartImage
+from wecsim.app.components.prose import Prose
+from wecsim.app.components.tables import Table
+from wecsim.app.indicators import label, scale
+
+folder = solara.reactive("")
+b_indicator = solara.reactive("")
+b_group = solara.reactive("none")
+b_year = solara.reactive(0)
+
+#: Where the page looks for results folders (relative to where the app was started).
+SEARCH_ROOTS = ("results", "experiments")
+
+
+@solara.component
+def BatchPage() -> None:
+    """Pick a results folder; see the ensemble over time and which parameters matter most."""
+    found = solara.use_memo(lambda: [str(p) for root in SEARCH_ROOTS for p in find_batches(root)], [])
+    path = folder.value or (found[0] if found else "")
+    with solara.Column(gap="10px", classes=["wecsim-page-batch"]):
+        Prose(
+            "Results of many runs made with `wecsim batch EXPERIMENT.yaml --out results/NAME` "
+            "(a Parquet dataset and a manifest). Pick a folder found under `results/`, or type a path."
+        )
+        with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
+            if found:
+                solara.Select(
+                    "Results folder",
+                    values=found,
+                    value=path if path in found else None,
+                    on_value=folder.set,
+                    style={"min-width": "360px"},
+                )
+            solara.InputText(
+                "…or a folder path",
+                value=folder.value,
+                on_value=folder.set,
+                style={"min-width": "360px"},
+                classes=["wecsim-batch-path"],
+            )
+        if not path:
+            solara.Info(
+                "No batch results found. Run for example "
+                "`uv run wecsim batch experiments/quick_lhs.yaml --out results/quick` and reload this page.",
+                classes=["wecsim-batch-empty"],
+            )
+            return
+        try:
+            batch = load_batch(Path(path))
+        except BatchError as exc:
+            solara.Warning(str(exc), classes=["wecsim-batch-error"])
+            return
+        summ = pd.DataFrame(list(batch.summary().items()), columns=["", "value"])
+        Table(summ, items_per_page=10, name="batch_summary")
+        inds = batch.indicators
+        ind = b_indicator.value if b_indicator.value in inds else inds[0]
+        cats = [p for p in batch.parameters if not pd.api.types.is_numeric_dtype(batch.runs[p])]
+        group = b_group.value if b_group.value in cats else "none"
+        with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+            solara.Select("Indicator", values=inds, value=ind, on_value=b_indicator.set, style={"min-width": "260px"})
+            solara.Select(
+                "Split the fan by",
+                values=["none", *cats],
+                value=group,
+                on_value=b_group.set,
+                style={"min-width": "220px"},
+            )
+        q = fan(batch, ind, None if group == "none" else group)
+        f = scale(ind)
+        q = q.assign(**{c: q[c] * f for c in ("q05", "q25", "q50", "q75", "q95")})
+        unit = label(ind).split("[")[-1].rstrip("]") if "[" in label(ind) else ""
+        years = batch.years
+        year = b_year.value if b_year.value in years else years[-1]
+        with solara.Columns([1, 1]):
+            ChartImage(
+                lambda: fan_figure(q, f"{label(ind)}: ensemble", unit, None if group == "none" else group),
+                key=("fan", path, ind, group),
+                name=f"fan_{ind}",
+            )
+            with solara.Column(gap="4px"):
+                solara.Select(
+                    "Rank parameters for year",
+                    values=[str(y) for y in years],
+                    value=str(year),
+                    on_value=lambda v: b_year.set(int(v)),
+                    style={"max-width": "220px"},
+                )
+                scores = ranking(batch, ind, year)
+                if scores.empty:
+                    solara.Text("No parameter varies in this batch.")
+                else:
+                    ChartImage(
+                        lambda: ranking_figure(scores, f"What drives {label(ind)} in {year}"),
+                        key=("rank", path, ind, year),
+                        name=f"ranking_{ind}_{year}",
+                    )
+                    solara.Text(
+                        "Score: |Spearman rank correlation| with the outcome across runs "
+                        "(correlation ratio for categorical parameters); a screening measure.",
+                        style={"font-size": "11px", "color": "#757575"},
+                    )

@@ -1,0 +1,168 @@
+"""Compare: two or more scenarios side by side, with differences and replicate bands."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import solara
+import solara.lab
+
+from wecsim.app import runs, state
+from wecsim.app.charts import compare_figure
+from wecsim.app.components.chart import ChartImage
+from wecsim.app.components.prose import Prose
+from wecsim.app.components.tables import Table
+from wecsim.app.indicators import HEADLINES, fmt, fmt_delta, label
+from wecsim.app.runs import Ensemble, Stale
+from wecsim.errors import WecsimError
+from wecsim.scenario import Scenario
+
+CURRENT = "levers as set on the left"
+CHART_INDICATORS = (
+    "water_deficit_km3",
+    "res_share",
+    "co2_total_mt",
+    "recycling_rate",
+    "water_losses_km3",
+    "flood_damage_meur",
+    "committed_meur",
+    "projects_built",
+)
+
+chosen = solara.reactive(["baseline", "team_europe_accelerated", CURRENT])
+cmp_replicates = solara.reactive(3)
+cmp_indicator = solara.reactive("water_deficit_km3")
+cmp_result: solara.Reactive[list[Ensemble] | None] = solara.reactive(None)
+cmp_status = solara.reactive(state.RunStatus())
+
+
+def resolve(names: list[str]) -> list[tuple[str, Scenario]]:
+    """Return ``(label, scenario)`` for the chosen names (the current levers included)."""
+    out = []
+    for n in names:
+        out.append((CURRENT, state.current_scenario()) if n == CURRENT else (n, state.lookup(n)))
+    return out
+
+
+def differences(ensembles: list[Ensemble], years: tuple[int, ...] = (2030, 2050)) -> pd.DataFrame:
+    """Return headline numbers per scenario and their change against the first scenario.
+
+    With replicates, each value is the mean and the 10-90% range is given next to it.
+    """
+    rows = []
+    first = ensembles[0]
+    for h in HEADLINES:
+        for y in years if not h.whole_run else (years[-1],):
+            base_mean = first.scalar(lambda r, h=h, y=y: h.value(r, y))[0]
+            row = {"indicator": f"{h.title} [{h.unit}]", "year": "whole run" if h.whole_run else y}
+            for e in ensembles:
+                mean, lo, hi = e.scalar(lambda r, h=h, y=y: h.value(r, y))
+                text = fmt(mean, h.digits)
+                if e.n > 1:
+                    text += f" ({fmt(lo, h.digits)} to {fmt(hi, h.digits)})"
+                row[e.label] = text
+                if e is not first:
+                    row[f"{e.label} − {first.label}"] = fmt_delta(mean - base_mean, h.digits)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_compare(items: list[tuple[str, Scenario]], seeds: list[int]) -> None:
+    """Run every chosen scenario over the seeds in the background, with progress."""
+    start = time.perf_counter()
+    futures = [(lab, sc, [runs.submit(sc, s) for s in seeds]) for lab, sc in items]
+    total = sum(len(fs) for _, _, fs in futures)
+    last = -1
+    try:
+        while True:
+            if not run_compare.is_current():
+                runs.release([f for _, _, fs in futures for f in fs])
+                raise Stale()
+            done = sum(f.done() for _, _, fs in futures for f in fs)
+            if done != last:
+                last = done
+                cmp_status.set(state.RunStatus(True, done, total))
+            if done == total:
+                break
+            time.sleep(0.02)
+        result = [Ensemble(sc, [f.result() for f in fs], lab) for lab, sc, fs in futures]
+    except Stale:
+        return
+    except WecsimError as exc:
+        cmp_status.set(state.RunStatus(False, 0, 0, None, str(exc)))
+        return
+    if run_compare.is_current():
+        cmp_result.set(result)
+        cmp_status.set(state.RunStatus(False, total, total, time.perf_counter() - start))
+
+
+@solara.component
+def ComparePage() -> None:
+    """Choose scenarios and replicates; see one indicator over time and a table of differences."""
+    names = [*state.scenario_names(), CURRENT]
+    picked = [n for n in chosen.value if n in names]
+    # the current levers count as part of the request, so moving one re-runs the comparison
+    lever_key = state.current_scenario().scenario_hash() if CURRENT in picked else None
+    seeds = runs.seeds_for(state.seed.value, cmp_replicates.value)
+    key = (tuple(picked), lever_key, tuple(seeds))
+
+    def start() -> None:
+        if len(picked) >= 1:
+            try:
+                run_compare(resolve(picked), seeds)
+            except WecsimError as exc:
+                cmp_status.set(state.RunStatus(False, 0, 0, None, str(exc)))
+
+    solara.use_effect(start, [key])
+    st = cmp_status.value
+    result = cmp_result.value
+    with solara.Column(gap="10px", classes=["wecsim-page-compare"]):
+        Prose(
+            "Pick two or more scenarios (or the levers as set on the left) to compare. "
+            "All use the same seeds, so weather and chance events are shared and differences come "
+            "from policy. With more than one replicate the lines are means and the bands show the "
+            "10th-90th percentile across runs."
+        )
+        with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.SelectMultiple(
+                "Scenarios",
+                picked,
+                names,
+                on_value=chosen.set,
+                style={"min-width": "420px"},
+                classes=["wecsim-compare-select"],
+            )
+            solara.InputInt(
+                "Replicates per scenario",
+                value=cmp_replicates.value,
+                on_value=lambda v: (
+                    cmp_replicates.set(min(state.MAX_REPLICATES, max(1, int(v)))) if v is not None else None
+                ),
+                style={"max-width": "190px"},
+                classes=["wecsim-compare-replicates"],
+            )
+            solara.Select(
+                "Indicator",
+                values=[label(c) for c in CHART_INDICATORS],
+                value=label(cmp_indicator.value),
+                on_value=lambda t: cmp_indicator.set(next(c for c in CHART_INDICATORS if label(c) == t)),
+                style={"min-width": "320px"},
+            )
+        if st.running:
+            solara.ProgressLinear(100 * st.done / max(st.total, 1))
+            solara.Text(f"Running {st.total} runs: {st.done} done", classes=["wecsim-compare-progress"])
+        if st.error:
+            solara.Error(st.error)
+        if not result:
+            return
+        key_chart = tuple((e.label, e.scenario.scenario_hash(), tuple(e.seeds)) for e in result)
+        ChartImage(
+            lambda: compare_figure(result, cmp_indicator.value),
+            key=(cmp_indicator.value, *key_chart),
+            name=f"compare_{cmp_indicator.value}",
+            width="min(100%, 860px)",
+        )
+        Prose(f"**Differences** against *{result[0].label}* (first scenario chosen)")
+        Table(differences(result), items_per_page=20, name="compare_differences")

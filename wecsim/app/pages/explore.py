@@ -1,0 +1,60 @@
+"""Explore: headline cards and charts over time for water, energy, waste and money."""
+
+from __future__ import annotations
+
+import solara
+
+from wecsim.app import state
+from wecsim.app.charts import EXPLORE_CHARTS
+from wecsim.app.components.cards import HeadlineCards
+from wecsim.app.components.chart import ChartImage
+from wecsim.app.components.prose import Heading, Prose
+
+TOPIC_INTRO = {
+    "Water": "Where water comes from, who uses it and how much demand goes unmet.",
+    "Energy": "How electricity is generated and what it emits.",
+    "Waste": "How much municipal waste is recycled, against the national target.",
+    "Money": "Who commits and pays out money, and for which sector (from the run's ledger).",
+}
+
+
+def year_choices(end_year: int) -> list[int]:
+    """Return the years the headline cards can show: 2030, 2040 and the last year."""
+    years = [y for y in (2030, 2040) if y < end_year]
+    return [*years, end_year]
+
+
+@solara.component
+def ExplorePage() -> None:
+    """Move levers on the left; cards and charts follow."""
+    view = state.charts.value
+    cur, ref = view.current, view.reference
+    end = state.base.value.end_year
+    choices = year_choices(end)
+    year = state.headline_year.value if state.headline_year.value in choices else choices[-1]
+    with solara.Column(gap="12px", classes=["wecsim-page-explore"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="16px"):
+            Prose(
+                "Move a lever on the left: the cards and charts re-run the model. "
+                "Cards show the chosen year and the change against the reference scenario "
+                "(green: better, red: worse). Hover a lever's name for its meaning and source.",
+                style={"max-width": "720px", "font-size": "14px"},
+            )
+            with solara.Row(gap="6px", style={"align-items": "center"}):
+                solara.Text("Cards show year", style={"font-size": "13px", "color": "#616161"})
+                solara.ToggleButtonsSingle(
+                    value=year, values=choices, on_value=state.headline_year.set, classes=["wecsim-year-toggle"]
+                )
+        HeadlineCards(year)
+        if cur is None:
+            return
+        key = (cur.scenario.scenario_hash(), tuple(cur.seeds), ref.scenario.scenario_hash() if ref else None)
+        topics = list(dict.fromkeys(c.topic for c in EXPLORE_CHARTS))
+        for topic in topics:
+            Heading(topic)
+            Prose(TOPIC_INTRO.get(topic, ""))
+            with solara.ColumnsResponsive(default=12, large=6, xlarge=6):
+                for spec in [c for c in EXPLORE_CHARTS if c.topic == topic]:
+                    ChartImage(lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key).key(
+                        spec.key
+                    )

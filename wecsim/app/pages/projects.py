@@ -1,0 +1,278 @@
+"""Projects and agents: every project with filters; each funder's budget use and refusals; firms."""
+
+from __future__ import annotations
+
+import pandas as pd
+import solara
+
+from wecsim.app import state
+from wecsim.app.charts import funder_figure
+from wecsim.app.components.chart import ChartImage
+from wecsim.app.components.prose import Prose
+from wecsim.app.components.tables import Table
+from wecsim.app.indicators import fmt, funder_names, stage_label, technology_names, year_text
+from wecsim.datasets import table
+from wecsim.results import Results
+
+f_tech = solara.reactive([])
+f_region = solara.reactive([])
+f_stage = solara.reactive([])
+f_funder = solara.reactive("any")
+f_years = solara.reactive((2025, 2050))
+f_text = solara.reactive("")
+funder_pick = solara.reactive("eu")
+
+#: Stages at which a project did not (or not yet) get built.
+NOT_BUILT = ("rejected", "cancelled", "proposed", "appraised")
+
+
+def project_table(res: Results) -> pd.DataFrame:
+    """Return the project table with plain column names: type, region, funders, firm, cost, stage, years, effect."""
+    p = res.project
+    cost = p["contract_cost_meur"].fillna(p["capex_estimate_meur"])
+    return pd.DataFrame(
+        {
+            "id": p["project_id"],
+            "project": p["name"],
+            "type": p["technology"].map(lambda t: technology_names().get(t, t)),
+            "sector": p["sector"],
+            "region": p["region"],
+            "stage": p["stage"].map(stage_label),
+            "proposed": p["proposed_year"],
+            "operating from": year_text(p["operating_year"]),
+            "lead funder": p["lead_funder"].fillna("–"),
+            "funders": p["funders"].fillna(""),
+            "firm": p["firm_id"].fillna("–"),
+            "cost [EUR M]": cost.round(2),
+            "committed [EUR M]": p["committed_meur"].round(2),
+            "effect (size)": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
+            "ENPV [EUR M]": p["enpv_meur"].round(2),
+            "latest reason": p["last_reason"],
+        }
+    )
+
+
+def filter_projects(
+    df: pd.DataFrame,
+    types: list[str],
+    regions: list[str],
+    stages: list[str],
+    funder: str,
+    years: tuple[int, int],
+    text: str,
+) -> pd.DataFrame:
+    """Return the rows of :func:`project_table` matching every filter (empty lists match all)."""
+    keep = df["proposed"].between(years[0], years[1])
+    if types:
+        keep &= df["type"].isin(types)
+    if regions:
+        keep &= df["region"].isin(regions)
+    if stages:
+        keep &= df["stage"].isin(stages)
+    if funder and funder != "any":
+        keep &= df["funders"].str.split(", ").map(lambda fs: funder in fs)
+    if text.strip():
+        keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
+    return df[keep].reset_index(drop=True)
+
+
+def funder_summary(res: Results, funder_id: str) -> dict[str, float]:
+    """Return a funder's totals over the run [EUR M]: envelope, committed, released, net, disbursed, unused."""
+    f = res.funder[res.funder["funder_id"] == funder_id]
+    out = {k: float(f[f"{k}_meur"].sum()) for k in ("envelope", "committed", "released", "disbursed", "unused")}
+    out["net"] = out["committed"] - out["released"]
+    return out
+
+
+def funder_by_sector(res: Results, funder_id: str) -> pd.DataFrame:
+    """Return a funder's net commitments by sector and instrument [EUR M]."""
+    led = res.ledger[(res.ledger["kind"] == "commitment") & (res.ledger["funder_id"] == funder_id)]
+    g = led.groupby("sector")["amount_meur"].agg(["sum", "count"]).reset_index()
+    g.columns = ["sector", "committed [EUR M]", "ledger entries"]
+    g["committed [EUR M]"] = g["committed [EUR M]"].round(1)
+    return g.sort_values("committed [EUR M]", ascending=False)
+
+
+def funder_mandate(funder_id: str) -> str:
+    """Return a funder's decision rules in words (from ``wecsim/data/funders.csv``)."""
+    row = table("funders").set_index("funder_id").loc[funder_id]
+    prios = {s: float(row[f"priority_{s}"]) for s in ("water", "energy", "circular", "resilience")}
+    outside = [s for s, w in prios.items() if w <= 0]
+    parts = [
+        f"instrument: {row['instrument']}",
+        f"at most {100 * float(row['max_share_of_capex']):.0f}% of a project's cost",
+        "priorities " + ", ".join(f"{s} {w:.2f}" for s, w in prios.items()),
+    ]
+    if bool(row["requires_enpv"]):
+        parts.append("refuses projects whose economic NPV is below zero")
+    if bool(row["requires_fnpv"]):
+        parts.append("refuses projects that do not pay for themselves (financial NPV < 0)")
+    if outside:
+        parts.append("does not fund " + ", ".join(outside) + " (outside its mandate)")
+    return "; ".join(parts) + "."
+
+
+def turned_down(res: Results, funder_id: str) -> pd.DataFrame:
+    """Return projects in the funder's mandate that were rejected, cancelled or still wait, with the reason.
+
+    The model records *why a project* was refused or stopped (appraisal, financing gap, failed
+    tender, unfinanced overrun). Which funder said no to which project is not in the results
+    tables yet, so this lists the projects the funder could have financed (sectors it gives
+    weight to) that did not get built, with the model's stated reason.
+    """
+    row = table("funders").set_index("funder_id").loc[funder_id] if funder_id in funder_names() else None
+    p = res.project[res.project["stage"].isin(NOT_BUILT)]
+    if row is not None:
+        sectors = [s for s in ("water", "energy", "circular", "resilience") if float(row[f"priority_{s}"]) > 0]
+        p = p[p["sector"].isin(sectors)]
+    last = res.transitions.sort_values("year").groupby("project_id").tail(1).set_index("project_id")
+    return pd.DataFrame(
+        {
+            "year": year_text(p["project_id"].map(last["year"])),
+            "project": p["name"],
+            "sector": p["sector"],
+            "stage": p["stage"].map(stage_label),
+            "cost [EUR M]": p["capex_estimate_meur"].round(2),
+            "ENPV [EUR M]": p["enpv_meur"].round(2),
+            "FNPV [EUR M]": p["fnpv_meur"].round(2),
+            "reason": p["last_reason"].where(p["last_reason"].astype(bool), p["project_id"].map(last["reason"])),
+        }
+    ).sort_values("year", ascending=False)
+
+
+def reason_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Group refusal reasons into kinds (numbers stripped) and count them."""
+    kinds = df["reason"].fillna("").str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
+    out = kinds.value_counts().rename_axis("reason (numbers as #)").reset_index(name="projects")
+    return out
+
+
+def firm_table(res: Results) -> pd.DataFrame:
+    """Return each firm's contracts: number won, value, and how many are built."""
+    p = res.project[res.project["firm_id"].notna()]
+    cost = p["contract_cost_meur"]
+    g = p.assign(cost=cost, built=p["operating_year"].notna()).groupby("firm_id")
+    out = pd.DataFrame(
+        {
+            "contracts won": g.size(),
+            "contract value [EUR M]": g["cost"].sum().round(1),
+            "built": g["built"].sum(),
+            "mean bidders": g["n_bidders"].mean().round(1),
+        }
+    ).reset_index(names="firm")
+    return out.sort_values("contract value [EUR M]", ascending=False)
+
+
+@solara.component
+def ProjectsTable(res: Results) -> None:
+    """All projects, with filters on type, region, stage, funder, year and name."""
+    df = solara.use_memo(lambda: project_table(res), [id(res)])
+    y0, y1 = int(df["proposed"].min()), int(df["proposed"].max())
+    years = (max(f_years.value[0], y0), min(f_years.value[1], y1))
+    shown = filter_projects(df, f_tech.value, f_region.value, f_stage.value, f_funder.value, years, f_text.value)
+    with solara.Row(gap="10px", style={"flex-wrap": "wrap"}):
+        solara.SelectMultiple(
+            "Type",
+            f_tech.value,
+            sorted(df["type"].unique()),
+            on_value=f_tech.set,
+            style={"min-width": "220px"},
+            dense=True,
+        )
+        solara.SelectMultiple(
+            "Region",
+            f_region.value,
+            sorted(df["region"].unique()),
+            on_value=f_region.set,
+            style={"min-width": "200px"},
+            dense=True,
+        )
+        solara.SelectMultiple(
+            "Stage",
+            f_stage.value,
+            sorted(df["stage"].unique()),
+            on_value=f_stage.set,
+            style={"min-width": "180px"},
+            dense=True,
+        )
+        solara.Select(
+            "Funder",
+            values=["any", *funder_names()],
+            value=f_funder.value,
+            on_value=f_funder.set,
+            style={"max-width": "160px"},
+            dense=True,
+        )
+        solara.InputText("Name contains", value=f_text, continuous_update=True, style={"max-width": "200px"})
+    solara.SliderRangeInt("Proposed between", value=years, min=y0, max=y1, on_value=f_years.set, thumb_label="always")
+    total = shown["cost [EUR M]"].sum()
+    Prose(
+        f"**{len(shown):,} of {len(df):,} projects**, cost {fmt(total / 1000, 2)} EUR bn. "
+        "Cost is the contract price once tendered, else the estimate; effect is the size built "
+        "(km of canal, ha of drip irrigation, MW, m³/day, t/yr, systems)."
+    )
+    Table(shown, items_per_page=15, name="projects")
+
+
+@solara.component
+def FunderView(res: Results) -> None:
+    """One funder: budget use per year, money by sector, and what it did not finance and why."""
+    ids = [f for f in funder_names() if f in set(res.funder["funder_id"])]
+    fid = funder_pick.value if funder_pick.value in ids else ids[0]
+    s = funder_summary(res, fid)
+    with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(
+            "Funder",
+            values=ids,
+            value=fid,
+            on_value=funder_pick.set,
+            style={"max-width": "220px"},
+            classes=["wecsim-funder-select"],
+        )
+        solara.Text(funder_names().get(fid, fid), style={"font-weight": "600"})
+    if fid in table("funders")["funder_id"].to_numpy():
+        solara.Text(funder_mandate(fid), style={"font-size": "13px", "color": "#424242"})
+    used = 100 * s["net"] / s["envelope"] if s["envelope"] > 0 else float("nan")
+    Prose(
+        f"Over the run (EUR M): envelope **{fmt(s['envelope'], 0)}**; committed **{fmt(s['committed'], 0)}**, of "
+        f"which {fmt(s['released'], 0)} came back from cancelled or cheaper projects, so **{fmt(s['net'], 0)}** "
+        f"stayed committed ({fmt(used, 0)}% of the envelope); disbursed **{fmt(s['disbursed'], 0)}**; "
+        f"lapsed unused at year ends **{fmt(s['unused'], 0)}**."
+    )
+    with solara.Columns([3, 2]):
+        ChartImage(
+            lambda: funder_figure(res, fid),
+            key=("funder", fid, res.meta.get("scenario_hash"), res.meta.get("seed")),
+            name=f"budget_{fid}",
+        )
+        Table(funder_by_sector(res, fid), items_per_page=6, name=f"sectors_{fid}")
+    down = turned_down(res, fid)
+    Prose(
+        "**Not financed**: projects in this funder's sectors that were rejected, cancelled or are "
+        "still waiting for money, with the reason the model recorded. (Which funder refused which "
+        "project is not yet in the results tables; see docs/app.md.)"
+    )
+    with solara.Columns([2, 3]):
+        Table(reason_counts(down), items_per_page=8, name=f"reasons_{fid}")
+        Table(down, items_per_page=8, name=f"not_financed_{fid}")
+
+
+@solara.component
+def ProjectsPage() -> None:
+    """Tabs: all projects, funders, firms."""
+    cur = state.shown.value.current
+    if cur is None:
+        solara.Text("Running the baseline…")
+        return
+    res = cur.first
+    with solara.Column(gap="8px", classes=["wecsim-page-projects"]):
+        if cur.n > 1:
+            solara.Info(f"Tables show the run with seed {cur.seeds[0]} of {cur.n}.", dense=True)
+        with solara.lab.Tabs():
+            with solara.lab.Tab("All projects"):
+                ProjectsTable(res)
+            with solara.lab.Tab("Funders"):
+                FunderView(res)
+            with solara.lab.Tab("Firms"):
+                Prose("Firms bid in tenders; the lowest price wins. Contracts won over the run:")
+                Table(firm_table(res), items_per_page=15, name="firms")

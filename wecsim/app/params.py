@@ -1,0 +1,166 @@
+"""Controls for every lever and uncertainty, derived from the scenario schema.
+
+Nothing here lists levers by name: the registry (``wecsim/data/levers.csv``) gives each
+parameter's type, unit, range, default and help text, and this module turns that into what a
+slider needs (a group heading, a step, a formatted value). A lever added to the registry
+appears in the app without any change here; one whose name matches no group rule lands in
+"Other levers".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from wecsim.scenario import Parameter, Scenario, levers, registry, uncertainties
+
+#: Group headings for levers, tried in order: the first whose keywords occur in the lever's
+#: name wins. Uncertainties all go to :data:`WORLD_GROUP`.
+GROUP_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Co-finance", ("cofinance", "local_budget")),
+    ("Funders' envelopes", ("budget_",)),
+    ("Water", ("water", "irrigation", "canal", "aktau", "affordability", "transboundary")),
+    ("Energy", ("res_", "wind", "solar", "coal", "gas")),
+    ("Circular economy", ("epr", "landfill", "recycl", "waste")),
+    ("Climate resilience", ("flood", "drought")),
+    ("Firms and tenders", ("content", "tender")),
+)
+#: Order in which the groups are shown.
+GROUP_ORDER = (
+    "Funders' envelopes",
+    "Co-finance",
+    "Water",
+    "Energy",
+    "Circular economy",
+    "Climate resilience",
+    "Firms and tenders",
+)
+OTHER_GROUP = "Other levers"
+WORLD_GROUP = "The world (uncertainties)"
+
+
+@dataclass(frozen=True)
+class Control:
+    """What the app needs to draw one lever or uncertainty.
+
+    Attributes
+    ----------
+    param
+        The declared parameter (name, unit, range, default, help, source).
+    group
+        Heading the control is shown under.
+    step
+        Slider step, a power of ten near 1/200 of the range (1 for integers).
+    """
+
+    param: Parameter
+    group: str
+    step: float
+
+    @property
+    def name(self) -> str:
+        """Return the parameter's name (its key in the scenario file)."""
+        return self.param.name
+
+    @property
+    def label(self) -> str:
+        """Return the label with its unit, e.g. ``EU grants (Team Europe) [EUR M/yr]``."""
+        unit = self.param.unit
+        return f"{self.param.label} [{unit}]" if unit and unit != "-" else self.param.label
+
+    def clip(self, value: Any) -> Any:
+        """Return ``value`` cast to the parameter's type and clipped to its range."""
+        p = self.param
+        if p.type == "categorical":
+            return value if value in p.choices else p.default
+        x = float(value)
+        x = min(max(x, float(p.low)), float(p.high))  # type: ignore[arg-type]
+        return round(x) if p.type == "int" else x
+
+    def format(self, value: Any) -> str:
+        """Return ``value`` as short text with the unit, e.g. ``60 EUR M/yr``."""
+        return format_value(self.param, value)
+
+
+def group_of(p: Parameter) -> str:
+    """Return the heading a parameter is shown under (see :data:`GROUP_RULES`)."""
+    if p.kind != "lever":
+        return WORLD_GROUP
+    for heading, keywords in GROUP_RULES:
+        if any(k in p.name for k in keywords):
+            return heading
+    return OTHER_GROUP
+
+
+def step_for(p: Parameter) -> float:
+    """Return a slider step: 1 for integers, else the smallest power of ten >= range/200.
+
+    A slider then has between 20 and 200 positions; the number box next to it takes any
+    value in the range.
+
+    Examples
+    --------
+    >>> from wecsim.scenario import registry
+    >>> step_for(registry()["budget_eu_grant_meur"])   # 0-200
+    1.0
+    >>> step_for(registry()["res_auction_mw_per_yr"])  # 0-3000
+    100.0
+    """
+    if p.type == "int":
+        return 1
+    if p.type == "categorical" or p.low is None or p.high is None or p.high <= p.low:
+        return 0.0
+    return float(10 ** math.ceil(math.log10((p.high - p.low) / 200)))
+
+
+def format_value(p: Parameter, value: Any) -> str:
+    """Return a parameter value as text with its unit (no unit for categorical ones)."""
+    if p.type == "categorical":
+        return str(value)
+    x = float(value)
+    if p.type == "int":
+        text = f"{round(x)}"
+    elif abs(x) >= 1000:
+        text = f"{x:,.0f}"
+    else:
+        text = f"{x:.3g}" if abs(x) < 10 else f"{x:.4g}"
+    unit = "" if p.unit in ("", "-") else f" {p.unit}"
+    return text + unit
+
+
+def controls() -> list[Control]:
+    """Return a control for every lever, then every uncertainty, in registry order."""
+    return [Control(p, group_of(p), step_for(p)) for p in [*levers(), *uncertainties()]]
+
+
+def grouped_controls() -> dict[str, list[Control]]:
+    """Return the controls by group heading, headings in :data:`GROUP_ORDER` order."""
+    order = [*GROUP_ORDER, OTHER_GROUP, WORLD_GROUP]
+    out: dict[str, list[Control]] = {g: [] for g in order}
+    for c in controls():
+        out[c.group].append(c)
+    return {g: cs for g, cs in out.items() if cs}
+
+
+def values_of(scenario: Scenario) -> dict[str, Any]:
+    """Return every lever and uncertainty value of a scenario by name."""
+    return {name: scenario.value(name) for name in registry()}
+
+
+def defaults() -> dict[str, Any]:
+    """Return every parameter's declared default by name."""
+    return {name: p.default for name, p in registry().items()}
+
+
+def changed(values: dict[str, Any], against: dict[str, Any]) -> dict[str, Any]:
+    """Return the entries of ``values`` that differ from ``against`` (numbers to 1e-9)."""
+    out = {}
+    for name, v in values.items():
+        w = against.get(name)
+        if isinstance(v, int | float) and isinstance(w, int | float):
+            if not math.isclose(float(v), float(w), rel_tol=1e-9, abs_tol=1e-12):
+                out[name] = v
+        elif v != w:
+            out[name] = v
+    return out

@@ -1,0 +1,346 @@
+"""Run scenarios for the app: worker processes, a results cache and replicate ensembles.
+
+The app never computes anything itself: every number comes from :func:`wecsim.run`. This
+module only decides *where* runs happen (a small pool of worker processes, so the web server
+stays responsive and replicates use both cores) and remembers finished runs, keyed by the
+scenario hash and the seed, so the reference scenario and any lever setting seen before
+come back at once. The cache is shared by all browser tabs; results are never modified.
+
+Set ``WECSIM_APP_WORKERS=0`` to run in the calling thread (used by the unit tests).
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import wecsim
+from wecsim.results import Results
+from wecsim.scenario import Scenario, load_scenario
+
+#: Finished runs kept in memory (about 3 MB each).
+CACHE_SIZE = 96
+
+_lock = threading.Lock()
+_cache: OrderedDict[tuple[str, int], Results] = OrderedDict()
+_inflight: dict[tuple[str, int], Future] = {}
+_waiters: dict[int, int] = {}  # id(future) -> requests waiting for it
+_pool: ProcessPoolExecutor | None = None
+
+
+_TRACE = os.environ.get("WECSIM_APP_TRACE", "") not in ("", "0")
+
+
+def trace(event: str) -> None:
+    """Print a timestamped event to stderr when ``WECSIM_APP_TRACE=1`` (for latency work)."""
+    if _TRACE:
+        print(f"[wecsim.app {time.perf_counter():.3f}] {event}", file=sys.stderr, flush=True)
+
+
+class Stale(Exception):
+    """Raised when a newer request made the one being computed obsolete."""
+
+
+def n_workers() -> int:
+    """Return how many worker processes to use (``WECSIM_APP_WORKERS``, default up to 2)."""
+    env = os.environ.get("WECSIM_APP_WORKERS")
+    if env is not None and env.strip() != "":
+        return max(0, int(env))
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _run_in_worker(scenario: dict[str, Any], seed: int) -> Results:
+    """Run one scenario in a worker process (module level so it can be pickled)."""
+    return wecsim.run(scenario, seed=seed)
+
+
+def _warm_up() -> float:
+    """Import wecsim and fill its data caches in a worker; return the seconds it took."""
+    start = time.perf_counter()
+    wecsim.run("baseline", overrides=["end_year=2026"])
+    return time.perf_counter() - start
+
+
+def pool() -> ProcessPoolExecutor | None:
+    """Return the shared worker pool, starting it (and warming its workers) on first use."""
+    global _pool
+    if n_workers() == 0:
+        return None
+    with _lock:
+        if _pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=ctx)
+            for _ in range(n_workers()):
+                _pool.submit(_warm_up)
+            atexit.register(shutdown)
+        return _pool
+
+
+def shutdown() -> None:
+    """Stop the worker processes (pending runs are dropped)."""
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+
+
+def _forget_pool() -> None:
+    """Drop a broken pool (a worker died) so the next run starts a fresh one."""
+    global _pool
+    with _lock:
+        broken, _pool = _pool, None
+    if broken is not None:
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
+def cache_key(scenario: Scenario, seed: int) -> tuple[str, int]:
+    """Return the cache key of a run: the scenario's content hash and the seed."""
+    return scenario.scenario_hash(), int(seed)
+
+
+def cached(scenario: Scenario, seed: int) -> Results | None:
+    """Return a finished run from the cache, or None."""
+    key = cache_key(scenario, seed)
+    with _lock:
+        res = _cache.get(key)
+        if res is not None:
+            _cache.move_to_end(key)
+        return res
+
+
+def _remember(key: tuple[str, int], res: Results) -> None:
+    with _lock:
+        _cache[key] = res
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    """Forget every cached run."""
+    with _lock:
+        _cache.clear()
+
+
+def submit(scenario: Scenario, seed: int) -> Future:
+    """Start one run and return a future of its :class:`~wecsim.results.Results`.
+
+    A cached run returns an already finished future; a run already in flight (asked for by
+    another tab, say) is shared; otherwise the run goes to the worker pool (or runs right
+    here when there are no workers) and is cached when it lands.
+    """
+    key = cache_key(scenario, seed)
+    hit = cached(scenario, seed)
+    if hit is None:
+        with _lock:
+            shared = _inflight.get(key)
+            if shared is not None and not shared.cancelled():
+                _waiters[id(shared)] = _waiters.get(id(shared), 1) + 1
+                return shared
+    fut: Future = Future()
+    if hit is not None:
+        fut.set_result(hit)
+        return fut
+    data = scenario.model_dump(mode="json")
+    executor = pool()
+    if executor is None:
+        try:
+            res = _run_in_worker(data, int(seed))
+        except BaseException as exc:
+            fut.set_exception(exc)
+            return fut
+        _remember(key, res)
+        fut.set_result(res)
+        return fut
+    inner = executor.submit(_run_in_worker, data, int(seed))
+
+    def _done(f: Future) -> None:
+        with _lock:
+            if _inflight.get(key) is fut:
+                del _inflight[key]
+            _waiters.pop(id(fut), None)
+        if f.cancelled():
+            fut.cancel()
+            fut.set_running_or_notify_cancel()
+            return
+        exc = f.exception()
+        if exc is not None:
+            if isinstance(exc, BrokenProcessPool):
+                _forget_pool()
+            fut.set_exception(exc)
+        else:
+            _remember(key, f.result())
+            fut.set_result(f.result())
+
+    fut.inner = inner  # type: ignore[attr-defined]
+    with _lock:
+        _inflight[key] = fut
+        _waiters[id(fut)] = 1
+    inner.add_done_callback(_done)
+    return fut
+
+
+def prewarm(names: Sequence[str] = ("baseline",)) -> None:
+    """Start the workers and run a few shipped scenarios with their own seed, in the background.
+
+    Called when the server loads ``app.py``, so the first page shows its baseline at once.
+    Does nothing when runs happen in the calling thread (``WECSIM_APP_WORKERS=0``).
+    """
+    if n_workers() == 0:
+        return
+
+    def _go() -> None:
+        for name in names:
+            sc = load_scenario(name)
+            submit(sc, sc.seed)
+
+    threading.Thread(target=_go, name="wecsim-prewarm", daemon=True).start()
+
+
+def release(futures: Sequence[Future]) -> None:
+    """Give up on runs no longer needed: each is cancelled if nobody else waits for it and it has not started."""
+    for f in futures:
+        inner = getattr(f, "inner", None)
+        if inner is None or f.done():
+            continue
+        with _lock:
+            left = _waiters.get(id(f), 1) - 1
+            _waiters[id(f)] = left
+        if left <= 0:
+            inner.cancel()
+
+
+def run_one(scenario: Scenario, seed: int) -> Results:
+    """Run (or fetch from the cache) one scenario with one seed, waiting for the result."""
+    return submit(scenario, seed).result()
+
+
+def seeds_for(seed: int, replicates: int) -> list[int]:
+    """Return the seeds of ``replicates`` runs: ``seed, seed + 1, ...``."""
+    return [int(seed) + k for k in range(max(1, int(replicates)))]
+
+
+def run_many(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    on_progress: Callable[[int, int], None] | None = None,
+    is_stale: Callable[[], bool] | None = None,
+    poll_s: float = 0.01,
+) -> list[Results]:
+    """Run one scenario for several seeds in parallel; return the results in seed order.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    seeds
+        One run per seed.
+    on_progress
+        Called with ``(done, total)`` after each run lands.
+    is_stale
+        Polled while waiting; when it returns True the runs not yet started are cancelled
+        and :class:`Stale` is raised, so a newer request does not queue behind this one.
+    poll_s
+        How often to poll ``is_stale`` [s].
+    """
+    futures = [submit(scenario, s) for s in seeds]
+    pending = set(futures)
+    total = len(futures)
+    if on_progress:
+        on_progress(total - len(pending), total)
+    while pending:
+        if is_stale is not None and is_stale():
+            release(list(pending))
+            raise Stale()
+        done, pending = wait(pending, timeout=poll_s, return_when=FIRST_COMPLETED)
+        if done and on_progress:
+            on_progress(total - len(pending), total)
+    return [f.result() for f in futures]
+
+
+@dataclass
+class Ensemble:
+    """The runs of one scenario over one or more seeds, with summaries across them.
+
+    Attributes
+    ----------
+    scenario
+        The scenario that was run.
+    runs
+        One :class:`~wecsim.results.Results` per seed, in seed order.
+    label
+        Name shown in legends.
+    """
+
+    scenario: Scenario
+    runs: list[Results]
+    label: str = ""
+    _stats: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def first(self) -> Results:
+        """Return the run with the first seed (the one tables and the map show)."""
+        return self.runs[0]
+
+    @property
+    def n(self) -> int:
+        """Return the number of replicates."""
+        return len(self.runs)
+
+    @property
+    def seeds(self) -> list[int]:
+        """Return the seeds of the runs."""
+        return [int(r.meta.get("seed", 0)) for r in self.runs]
+
+    def national(self, column: str) -> pd.DataFrame:
+        """Return one national indicator across replicates: ``year, mean, low, high``.
+
+        ``low`` and ``high`` are the 10th and 90th percentiles across replicates (equal to the
+        mean for a single run).
+        """
+        if column not in self._stats:
+            wide = np.vstack([r.national[column].to_numpy(float) for r in self.runs])
+            years = self.first.national["year"].to_numpy()
+            self._stats[column] = pd.DataFrame(
+                {
+                    "year": years,
+                    "mean": wide.mean(axis=0),
+                    "low": np.percentile(wide, 10, axis=0),
+                    "high": np.percentile(wide, 90, axis=0),
+                }
+            )
+        return self._stats[column]
+
+    def scalar(self, fn: Callable[[Results], float]) -> tuple[float, float, float]:
+        """Return ``(mean, low, high)`` of a per-run number across replicates (10th-90th %)."""
+        xs = np.array([fn(r) for r in self.runs], dtype=float)
+        if np.all(np.isnan(xs)):
+            return float("nan"), float("nan"), float("nan")
+        return float(np.nanmean(xs)), float(np.nanpercentile(xs, 10)), float(np.nanpercentile(xs, 90))
+
+
+def run_ensemble(
+    scenario: Scenario | str,
+    seeds: Sequence[int],
+    label: str = "",
+    on_progress: Callable[[int, int], None] | None = None,
+    is_stale: Callable[[], bool] | None = None,
+) -> Ensemble:
+    """Load a scenario (a name, a path or a :class:`Scenario`) and run it for every seed."""
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    runs = run_many(sc, seeds, on_progress=on_progress, is_stale=is_stale)
+    return Ensemble(sc, runs, label or sc.name)

@@ -1,0 +1,104 @@
+"""Scenarios in and out of the app: build one from the sliders, read uploads, write YAML.
+
+Uploads go through the same loader as ``wecsim run`` (:func:`wecsim.scenario.load_scenario`),
+so ``extends: baseline.yaml`` works and the errors are the CLI's, word for word, naming the
+uploaded file and the field. Downloads come from :func:`wecsim.scenario.dump_scenario`, whose
+output ``wecsim run`` accepts unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wecsim.errors import ScenarioError
+from wecsim.scenario import SCENARIO_DIR, Scenario, dump_scenario, load_scenario, registry
+from wecsim.scenario.load import MAX_FILE_BYTES
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "UploadError",
+    "build_scenario",
+    "read_upload",
+    "safe_filename",
+    "scenario_yaml",
+    "shipped_scenarios",
+]
+
+
+class UploadError(ValueError):
+    """An uploaded scenario was refused; ``str()`` is the message shown on the page."""
+
+
+def shipped_scenarios() -> list[str]:
+    """Return the names of the scenarios shipped in ``scenarios/``, baseline first."""
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+    return sorted(names, key=lambda n: (n != "baseline", n))
+
+
+def build_scenario(base: Scenario, values: dict[str, Any], name: str | None = None) -> Scenario:
+    """Return ``base`` with its levers and uncertainties set to ``values``.
+
+    Funder overrides, pinned projects, horizon and description are kept from ``base``. The
+    result is validated like a file would be, so an out-of-range value raises
+    :class:`~wecsim.errors.ScenarioError`.
+    """
+    data = base.model_dump(mode="json")
+    params = registry()
+    for key, value in values.items():
+        p = params[key]
+        data[p.section][key] = value
+    if name:
+        data["name"] = name
+    return load_scenario(data)
+
+
+def scenario_yaml(scenario: Scenario, header: str | None = None) -> str:
+    """Return the scenario as YAML for ``wecsim run``, optionally after ``#`` comment lines."""
+    text = dump_scenario(scenario)
+    if header:
+        text = "".join(f"# {line}\n" for line in header.splitlines()) + text
+    return text
+
+
+def safe_filename(name: str, suffix: str = "") -> str:
+    """Return ``name`` made safe as a file name (letters, digits, ``-_.``) plus ``suffix``."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
+    return stem[:80] + suffix
+
+
+def read_upload(filename: str, data: bytes) -> Scenario:
+    """Validate an uploaded scenario file and return it.
+
+    Parameters
+    ----------
+    filename
+        The name the user's file had (shown in error messages).
+    data
+        The file's bytes.
+
+    Raises
+    ------
+    UploadError
+        With the same message ``wecsim run`` or ``wecsim validate`` would print: the file
+        name, each bad field and what was expected. Files larger than ``MAX_FILE_BYTES``,
+        with another extension than ``.yaml``/``.yml`` or not UTF-8 are refused too.
+    """
+    shown = Path(filename or "upload.yaml").name
+    if len(data) > MAX_FILE_BYTES:
+        raise UploadError(
+            str(
+                ScenarioError(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; a scenario is a few kB")])
+            )
+        )
+    if Path(shown).suffix.lower() not in (".yaml", ".yml"):
+        raise UploadError(str(ScenarioError(shown, [("", "expected a .yaml or .yml scenario file")])))
+    with tempfile.TemporaryDirectory(prefix="wecsim-upload-") as tmp:
+        path = Path(tmp) / safe_filename(Path(shown).stem, Path(shown).suffix.lower())
+        path.write_bytes(data)
+        try:
+            return load_scenario(path)
+        except ScenarioError as exc:
+            raise UploadError(str(ScenarioError(shown, exc.problems))) from None

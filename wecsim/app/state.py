@@ -1,0 +1,259 @@
+"""The state of one browser tab: chosen scenario, lever values, seeds and the runs on screen.
+
+Every variable is a module-level :func:`solara.reactive`. Solara keeps one value per
+*virtual kernel*, i.e. per browser tab, so two tabs never see each other's levers or runs.
+Functions here change that state; the components in :mod:`wecsim.app.components` and the
+pages only read it and call them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import solara
+
+from wecsim.app import runs
+from wecsim.app.params import changed, values_of
+from wecsim.app.runs import Ensemble, Stale
+from wecsim.app.scenario_io import build_scenario, shipped_scenarios
+from wecsim.errors import WecsimError
+from wecsim.scenario import Scenario, load_scenario, registry
+
+#: Longest ensemble the pages offer (replicates per scenario).
+MAX_REPLICATES = 50
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What the status line says about the latest request.
+
+    Attributes
+    ----------
+    running
+        A run was requested and has not landed yet.
+    done, total
+        Runs finished and requested (for the progress bar).
+    elapsed_s
+        Seconds from the request to the results of the last finished request.
+    error
+        Message of the last failure ("" if none).
+    """
+
+    running: bool = False
+    done: int = 0
+    total: int = 0
+    elapsed_s: float | None = None
+    error: str = ""
+
+
+def _baseline() -> Scenario:
+    return load_scenario("baseline")
+
+
+# ----------------------------------------------------------------------------- per-tab state
+base = solara.reactive(_baseline())
+"""The scenario the levers started from (shipped, uploaded, or edited)."""
+base_label = solara.reactive("baseline")
+"""Name of the scenario picked in the scenario selector."""
+values: dict[str, solara.Reactive] = {name: solara.reactive(p.default) for name, p in registry().items()}
+"""One reactive value per lever and uncertainty, keyed by name."""
+seed = solara.reactive(42)
+replicates = solara.reactive(1)
+reference_label = solara.reactive("baseline")
+headline_year = solara.reactive(2050)
+active_page = solara.reactive("explore")
+"""Key of the page shown (see :data:`wecsim.app.main.PAGES`)."""
+uploaded: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
+"""Scenarios uploaded in this tab, by name; they join the scenario selector."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The runs on screen: the scenario as set and the reference, with the same seeds.
+
+    Attributes
+    ----------
+    current
+        The latest finished request (None before the first lands).
+    reference
+        The reference scenario's runs.
+    """
+
+    current: Ensemble | None = None
+    reference: Ensemble | None = None
+
+
+shown = solara.reactive(Shown())
+"""The runs the cards, map, tables and downloads show (updated first when runs land)."""
+charts = solara.reactive(Shown())
+"""The runs the Explore charts show: set just after :data:`shown`, so cards go out first."""
+status = solara.reactive(RunStatus())
+last_request = solara.reactive(None)
+"""Key of the last request started (read outside rendering only, so it triggers no redraw)."""
+
+
+# ----------------------------------------------------------------------------- scenarios
+def scenario_names() -> list[str]:
+    """Return the scenarios the selector offers: shipped ones, then this tab's uploads."""
+    names = shipped_scenarios()
+    return names + [n for n in uploaded.value if n not in names]
+
+
+@cache
+def shipped(name: str) -> Scenario:
+    """Return a shipped scenario by name (loaded once; scenarios are immutable)."""
+    return load_scenario(name)
+
+
+def lookup(name: str) -> Scenario:
+    """Return a shipped or uploaded scenario by name."""
+    if name in uploaded.value:
+        return uploaded.value[name]
+    return shipped(name)
+
+
+def current_values() -> dict[str, Any]:
+    """Return every lever and uncertainty value as set on the page."""
+    return {name: r.value for name, r in values.items()}
+
+
+def edited() -> dict[str, Any]:
+    """Return the values changed against the picked scenario."""
+    return changed(current_values(), values_of(base.value))
+
+
+def current_scenario(name: str | None = None) -> Scenario:
+    """Return the scenario the page describes: the picked one with the levers as set.
+
+    When levers differ from the picked scenario the name gets ``-edited`` appended (unless
+    ``name`` is given), so files and reports do not pass an edited scenario off as a shipped one.
+    """
+    sc = base.value
+    if name is None:
+        name = sc.name if not edited() else f"{sc.name}-edited"[:80]
+    return build_scenario(sc, current_values(), name=name)
+
+
+def apply_scenario(sc: Scenario, label: str | None = None) -> None:
+    """Load a scenario into this tab: it becomes the base and sets every lever and the seed."""
+    base.set(sc)
+    base_label.set(label or sc.name)
+    for name, v in values_of(sc).items():
+        values[name].set(v)
+    seed.set(int(sc.seed))
+    request_runs()
+
+
+def set_value(name: str, value: Any) -> None:
+    """Set one lever or uncertainty and start the runs it needs at once (before any redraw)."""
+    runs.trace(f"lever {name}={value}")
+    values[name].set(value)
+    request_runs()
+    runs.trace("lever handled")
+
+
+def pick(name: str) -> None:
+    """Load a shipped or uploaded scenario by name."""
+    apply_scenario(lookup(name), name)
+
+
+def reset_levers() -> None:
+    """Put every lever and uncertainty back to the picked scenario's value."""
+    for name, v in values_of(base.value).items():
+        values[name].set(v)
+    request_runs()
+
+
+def add_upload(sc: Scenario) -> str:
+    """Remember an uploaded scenario in this tab and load it; return the name it is listed under."""
+    name = sc.name
+    if name in shipped_scenarios():
+        name = f"{sc.name} (uploaded)"
+    uploaded.set({**uploaded.value, name: sc})
+    apply_scenario(sc, name)
+    return name
+
+
+# ----------------------------------------------------------------------------- running
+def compute(sc: Scenario, ref_sc: Scenario, seeds: list[int], is_stale=lambda: False, on_progress=None) -> tuple:
+    """Run a scenario and its reference over the seeds (both in parallel); return both ensembles.
+
+    Raises :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
+    """
+    fut_cur = [runs.submit(sc, s) for s in seeds]
+    fut_ref = [runs.submit(ref_sc, s) for s in seeds]
+    runs.trace("submitted")
+    pending = fut_cur + fut_ref
+    total = len(pending)
+    while True:
+        if is_stale():
+            runs.release(pending)
+            raise Stale()
+        done = sum(f.done() for f in pending)
+        if on_progress:
+            on_progress(done, total)
+        if done == total:
+            break
+        time.sleep(0.005)
+    runs.trace(f"model seconds in the workers: {[round(f.result().meta.get('elapsed_s') or 0, 3) for f in fut_cur]}")
+    cur = Ensemble(sc, [f.result() for f in fut_cur], sc.name)
+    ref = Ensemble(ref_sc, [f.result() for f in fut_ref], ref_sc.name)
+    return cur, ref
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
+    """Run the page's scenario and reference in the background; show them when they land.
+
+    A newer call makes this one stale: it stops waiting, cancels its queued runs and leaves
+    the figures of the previous request on screen until the newer one lands.
+    """
+    start = time.perf_counter()
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done != last[0] and run_explore.is_current():
+            last[0] = done
+            status.set(RunStatus(True, done, total, status.value.elapsed_s))
+
+    status.set(RunStatus(True, 0, 2 * len(seeds), status.value.elapsed_s))
+    try:
+        cur, ref = compute(sc, ref_sc, seeds, is_stale=lambda: not run_explore.is_current(), on_progress=progress)
+    except Stale:
+        return
+    except WecsimError as exc:
+        if run_explore.is_current():
+            status.set(RunStatus(False, 0, 0, None, str(exc)))
+        return
+    runs.trace("runs landed")
+    if run_explore.is_current():
+        view = Shown(cur, ref)
+        shown.set(view)  # cards first
+        runs.trace("cards set")
+        status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
+        charts.set(view)  # then the charts
+        runs.trace("charts set")
+
+
+def request_runs(force: bool = False) -> None:
+    """Start the runs the page needs (the levers as set, and the reference) in the background.
+
+    Does nothing if the same request was the last one started (unless ``force``), so lever
+    handlers and :func:`~wecsim.app.components.run_status.RunController` can both call it.
+    """
+    try:
+        sc = current_scenario()
+    except WecsimError as exc:
+        status.set(RunStatus(False, 0, 0, None, str(exc)))
+        return
+    ref_sc = lookup(reference_label.value)
+    seeds = runs.seeds_for(seed.value, replicates.value)
+    key = (sc.scenario_hash(), tuple(seeds), ref_sc.scenario_hash())
+    if key == last_request.value and not force:
+        return
+    last_request.set(key)
+    runs.trace("run requested")
+    run_explore(sc, ref_sc, seeds)
