@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_app_batch import write_batch
 
 from wecsim.app.charts import EXPLORE_CHARTS
 from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, app_server, launch_chromium
@@ -140,7 +141,7 @@ def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
 
 
 # ------------------------------------------------------------------------------------- tests
-def test_every_page_loads_offline_with_screenshots(server, ctx_log):
+def test_every_page_loads_offline_with_screenshots(server, ctx_log, tmp_path):
     page = open_app(ctx_log, server)
     assert page.locator(".wecsim-lever").count() >= 10  # levers generated from the registry
     wait_charts(page)
@@ -174,7 +175,12 @@ def test_every_page_loads_offline_with_screenshots(server, ctx_log):
 
     go(page, "batch")
     page.locator(".wecsim-page-batch").wait_for()
-    time.sleep(1)
+    folder = write_batch(tmp_path / "demo_batch")
+    box = page.locator(".wecsim-batch-path input")
+    box.fill(str(folder))
+    box.press("Enter")
+    page.locator(".wecsim-chart-fan_water_deficit_km3 .wecsim-chart-img").wait_for()
+    wait_charts(page, at_least=2)
     shot(page, "07_batch")
 
     go(page, "share")

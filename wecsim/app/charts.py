@@ -21,6 +21,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import AutoLocator, MaxNLocator
 
 from wecsim.app.indicators import (
     RECYCLING_TARGET_PCT,
@@ -31,6 +32,7 @@ from wecsim.app.indicators import (
 )
 from wecsim.app.runs import Ensemble
 from wecsim.results import Results
+from wecsim.scenario import registry
 
 mpl.use("Agg")
 
@@ -88,6 +90,7 @@ def new_figure(title: str, ylabel: str, figsize: tuple[float, float] = FIGSIZE) 
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     ax.set_ylabel(ylabel, fontsize=10)
     ax.tick_params(labelsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -437,7 +440,9 @@ def ranking_figure(scores: pd.Series, title: str) -> Figure:
     """Horizontal bars of sensitivity scores, largest on top."""
     s = scores.sort_values()
     fig, ax = new_figure(title, "", figsize=(6.4, max(2.4, 0.28 * len(s) + 1)))
-    ax.barh([str(i) for i in s.index], s.to_numpy(float), color="#1565c0")
+    ax.xaxis.set_major_locator(AutoLocator())
+    names = {name: p.label for name, p in registry().items()}
+    ax.barh([names.get(str(i), str(i)) for i in s.index], s.to_numpy(float), color="#1565c0")
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel("sensitivity score", fontsize=9)
     return fig

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -67,6 +68,20 @@ def _run_in_worker(scenario: dict[str, Any], seed: int) -> Results:
     return wecsim.run(scenario, seed=seed)
 
 
+def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
+    """End this worker when the app server is gone (stopped, or killed with ``kill -9``)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(0)
+
+
+def _init_worker(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
+    """Set up a worker: Ctrl-C is the server's to handle, and an orphaned worker stops itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
+
+
 def _warm_up() -> float:
     """Import wecsim and fill its data caches in a worker; return the seconds it took."""
     start = time.perf_counter()
@@ -81,8 +96,13 @@ def pool() -> ProcessPoolExecutor | None:
         return None
     with _lock:
         if _pool is None:
+            # one thread per worker for numpy's BLAS: workers already use every core
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ.setdefault(var, "1")
             ctx = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=ctx)
+            _pool = ProcessPoolExecutor(
+                max_workers=n_workers(), mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+            )
             for _ in range(n_workers()):
                 _pool.submit(_warm_up)
             atexit.register(shutdown)

@@ -8,6 +8,7 @@ pages only read it and call them.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,9 @@ from wecsim.scenario import Scenario, load_scenario, registry
 
 #: Longest ensemble the pages offer (replicates per scenario).
 MAX_REPLICATES = 50
+#: Longest wait for the cards to be drawn before the charts start redrawing [s].
+CARDS_FIRST_S = 0.5
+_cards_drawn: dict[int, threading.Event] = {}
 
 
 @dataclass(frozen=True)
@@ -231,11 +235,21 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
     runs.trace("runs landed")
     if run_explore.is_current():
         view = Shown(cur, ref)
-        shown.set(view)  # cards first
-        runs.trace("cards set")
+        drawn = _cards_drawn.setdefault(id(cur), threading.Event())
+        shown.set(view)  # cards first ...
         status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
-        charts.set(view)  # then the charts
-        runs.trace("charts set")
+        drawn.wait(CARDS_FIRST_S)  # ... and only once they are on their way, the charts
+        _cards_drawn.pop(id(cur), None)
+        if run_explore.is_current():
+            charts.set(view)
+            runs.trace("charts set")
+
+
+def cards_drawn(ens: Ensemble | None) -> None:
+    """Tell the waiting run that the cards for ``ens`` have been drawn (called from the cards' effect)."""
+    if ens is not None:
+        runs.trace("cards drawn")
+        _cards_drawn.setdefault(id(ens), threading.Event()).set()
 
 
 def request_runs(force: bool = False) -> None:

@@ -12,7 +12,7 @@ import math
 
 import solara
 
-from wecsim.app import runs, state
+from wecsim.app import state
 from wecsim.app.indicators import RECYCLING_TARGET_PCT, CardValue, card_values, fmt, fmt_delta
 
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "same": "#757575"}
@@ -79,15 +79,18 @@ def HeadlineCards(year: int) -> None:
     """Show the row of headline cards for ``year``, or a placeholder before the first run."""
     view = state.shown.value
     cur, ref = view.current, view.reference
+    if cur is not None and year not in set(cur.first.national["year"]):
+        year = int(cur.first.national["year"].max())
+
+    def compute() -> list[CardValue]:
+        return card_values(cur.runs, ref.runs if ref else [], year) if cur is not None else []
+
+    cards = solara.use_memo(compute, [id(cur), id(ref), year])
+    solara.use_effect(lambda: state.cards_drawn(cur), [id(cur)])
     if cur is None:
         with solara.Row(classes=["wecsim-cards"]):
             solara.Text("Running the baseline…", style={"color": "#616161"})
         return
-    years = set(cur.first.national["year"])
-    if year not in years:
-        year = max(years)
-    cards = card_values(cur.runs, ref.runs if ref else [], year)
-    runs.trace("cards rendered")
     grid = {"display": "grid", "grid-template-columns": "repeat(3, minmax(0, 1fr))", "gap": "10px"}
     with solara.Div(classes=["wecsim-cards"], style=grid):
         for cv in cards:

@@ -32,8 +32,8 @@ def RunStatusLine() -> None:
         if st.error:
             solara.Error(st.error, dense=True, classes=["wecsim-run-error"], style={"white-space": "pre-wrap"})
         if st.running:
-            pct = 100 * st.done / st.total if st.total > 1 else True
-            solara.ProgressLinear(pct, color="primary")
+            # a determinate bar only: an animated one keeps the browser repainting and slows the model
+            solara.ProgressLinear(100 * st.done / st.total if st.total else 0, color="primary")
             text = f"Running {st.total} runs… {st.done} done" if st.total > 2 else "Running the model…"
             solara.Text(text, style={"font-size": "12px", "color": "#616161"}, classes=["wecsim-status-running"])
         elif st.elapsed_s is not None:

@@ -68,7 +68,13 @@ def BatchPage() -> None:
         cats = [p for p in batch.parameters if not pd.api.types.is_numeric_dtype(batch.runs[p])]
         group = b_group.value if b_group.value in cats else "none"
         with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
-            solara.Select("Indicator", values=inds, value=ind, on_value=b_indicator.set, style={"min-width": "260px"})
+            solara.Select(
+                "Indicator",
+                values=[label(i) for i in inds],
+                value=label(ind),
+                on_value=lambda t: b_indicator.set(next(i for i in inds if label(i) == t)),
+                style={"min-width": "320px"},
+            )
             solara.Select(
                 "Split the fan by",
                 values=["none", *cats],

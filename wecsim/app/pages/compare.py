@@ -151,7 +151,7 @@ def ComparePage() -> None:
                 style={"min-width": "320px"},
             )
         if st.running:
-            solara.ProgressLinear(100 * st.done / max(st.total, 1))
+            solara.ProgressLinear(100 * st.done / max(st.total, 1))  # determinate: no repaint loop
             solara.Text(f"Running {st.total} runs: {st.done} done", classes=["wecsim-compare-progress"])
         if st.error:
             solara.Error(st.error)

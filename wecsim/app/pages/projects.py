@@ -30,24 +30,28 @@ def project_table(res: Results) -> pd.DataFrame:
     """Return the project table with plain column names: type, region, funders, firm, cost, stage, years, effect."""
     p = res.project
     cost = p["contract_cost_meur"].fillna(p["capex_estimate_meur"])
+    kind = p["technology"].map(lambda t: technology_names().get(t, t))
+    # generated projects are called "<type>, <region>"; only named (pinned) ones say more
+    named = p["name"].where(p["name"] != kind + ", " + p["region"], "")
     return pd.DataFrame(
         {
             "id": p["project_id"],
-            "project": p["name"],
-            "type": p["technology"].map(lambda t: technology_names().get(t, t)),
-            "sector": p["sector"],
+            "type": kind,
             "region": p["region"],
             "stage": p["stage"].map(stage_label),
-            "proposed": p["proposed_year"],
-            "operating from": year_text(p["operating_year"]),
-            "lead funder": p["lead_funder"].fillna("–"),
-            "funders": p["funders"].fillna(""),
+            "funders (lead first)": p["funders"].fillna("").replace("", "–"),
             "firm": p["firm_id"].fillna("–"),
             "cost [EUR M]": cost.round(2),
-            "committed [EUR M]": p["committed_meur"].round(2),
             "effect (size)": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
+            "proposed": p["proposed_year"],
+            "operating from": year_text(p["operating_year"]),
+            "committed [EUR M]": p["committed_meur"].round(2),
             "ENPV [EUR M]": p["enpv_meur"].round(2),
             "latest reason": p["last_reason"],
+            "sector": p["sector"],
+            "lead funder": p["lead_funder"].fillna("–"),
+            "project": p["name"],
+            "named project": named,
         }
     )
 
@@ -70,7 +74,7 @@ def filter_projects(
     if stages:
         keep &= df["stage"].isin(stages)
     if funder and funder != "any":
-        keep &= df["funders"].str.split(", ").map(lambda fs: funder in fs)
+        keep &= df["funders (lead first)"].str.split(", ").map(lambda fs: funder in fs)
     if text.strip():
         keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
     return df[keep].reset_index(drop=True)
@@ -204,14 +208,17 @@ def ProjectsTable(res: Results) -> None:
             dense=True,
         )
         solara.InputText("Name contains", value=f_text, continuous_update=True, style={"max-width": "200px"})
-    solara.SliderRangeInt("Proposed between", value=years, min=y0, max=y1, on_value=f_years.set, thumb_label="always")
+    with solara.Row(style={"margin-top": "26px", "max-width": "720px"}):
+        solara.SliderRangeInt(
+            "Proposed between", value=years, min=y0, max=y1, on_value=f_years.set, thumb_label="always"
+        )
     total = shown["cost [EUR M]"].sum()
     Prose(
         f"**{len(shown):,} of {len(df):,} projects**, cost {fmt(total / 1000, 2)} EUR bn. "
         "Cost is the contract price once tendered, else the estimate; effect is the size built "
         "(km of canal, ha of drip irrigation, MW, m³/day, t/yr, systems)."
     )
-    Table(shown, items_per_page=15, name="projects")
+    Table(shown.drop(columns=["project"]), items_per_page=15, name="projects")
 
 
 @solara.component
