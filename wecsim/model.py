@@ -106,6 +106,8 @@ class WECModel(mesa.Model):
         self.money_records: list[dict] = []
         self.ind: dict[str, float] = {}
         self.last = self._operate(record=False)
+        # utilities expect separate collection to keep growing at the base-year pace
+        self.separated_share_growth = self._next_separated_share() - self.separated_share
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.ind[k]) for k in NATIONAL_INDICATORS},
             agenttype_reporters={Region: {k: (lambda a, k=k: a.results[k]) for k in REGION_INDICATORS}},
@@ -373,19 +375,26 @@ class WECModel(mesa.Model):
         self.water_tariff = min(planned, affordable)
         self.tariff_capped = planned > affordable
         if t > 0:
-            # W2: EPR revenue reinvested in separate collection raises the separated share
-            msw_t = float(self.last["msw_generated_t"].sum())
-            added_t = (
-                P["epr_alpha"]
-                * P["epr_reinvested_share"]
-                * self.epr_revenue_meur()
-                * 1e6
-                / P["separate_collection_cost_eur_per_t"]
-            )
-            cap = P["recycling_max_recoverable_share"] * P["collection_coverage"]
-            new_share = min(cap, self.separated_share + added_t / msw_t)
+            new_share = self._next_separated_share()
             self.separated_share_growth = new_share - self.separated_share
             self.separated_share = new_share
+
+    def _next_separated_share(self) -> float:
+        """W2: EPR revenue reinvested in separate collection raises the separated share.
+
+        ``s(t+1) = min(cap, s(t) + alpha * reinvested EPR / cost per tonne / waste)``.
+        """
+        P = self.P
+        msw_t = float(self.last["msw_generated_t"].sum())
+        added_t = (
+            P["epr_alpha"]
+            * P["epr_reinvested_share"]
+            * self.epr_revenue_meur()
+            * 1e6
+            / P["separate_collection_cost_eur_per_t"]
+        )
+        cap = P["recycling_max_recoverable_share"] * P["collection_coverage"]
+        return min(cap, self.separated_share + added_t / msw_t)
 
     def epr_revenue_meur(self) -> float:
         """EPR fees collected this year [EUR M/yr], growing with the volume of municipal waste."""
@@ -544,7 +553,8 @@ class WECModel(mesa.Model):
             if amount > EPS:
                 offers.append(("national", "budget_credit", amount))
                 need -= amount
-        if need > EPS and public_owner:
+        if need > EPS and public_owner and self.tech(p.tech_id).owner != "power":
+            # the region's own money goes only to projects of the region and its utilities
             region = self.region_by_id[p.region_id]
             amount = min(need, region.reserve_meur, self.local_max_share * cost)
             if amount > EPS:
