@@ -114,3 +114,11 @@ def test_different_seeds_differ_where_stochastic():
     # the base year reproduces observed conditions whatever the seed
     cols = ["withdrawal_km3", "generation_twh", "recycling_rate"]
     assert na.loc[2025, cols].equals(nb.loc[2025, cols])
+
+
+def test_fast_national_path_equals_full_run():
+    from wecsim.runner import run_national
+    from wecsim.scenario import load_scenario
+
+    sc = load_scenario("drought_2030s")
+    assert run_national(sc, seed=9).equals(wecsim.run(sc, seed=9).national)

@@ -53,10 +53,16 @@ def _project_table(model: WECModel) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
-    """Build the tidy tables of a finished model run."""
+def national_table(model: WECModel) -> pd.DataFrame:
+    """Return the national indicators of a finished run, one row per year."""
     national = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     national.insert(0, "year", model.years[: len(national)])
+    return national
+
+
+def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
+    """Build the tidy tables of a finished model run."""
+    national = national_table(model)
     region = model.datacollector.get_agenttype_vars_dataframe(Region).reset_index()
     ids = {a.unique_id: (a.region_id, a.name, a.basin_id) for a in model.region_agents}
     region.insert(0, "year", region.pop("Step").map(lambda s: model.base_year + int(s) - 1))
@@ -119,6 +125,16 @@ def run(
     model = WECModel(config, seed=seed)
     model.run()
     return collect_results(model, elapsed_s=time.perf_counter() - start)
+
+
+def run_national(scenario: Scenario, seed: int) -> pd.DataFrame:
+    """Run a validated scenario and return only its national table (the fast path for batches).
+
+    Identical to ``run(scenario, seed).national`` without building the other tables.
+    """
+    model = WECModel(scenario, seed=seed)
+    model.run()
+    return national_table(model)
 
 
 def tables_equal(a: Results, b: Results) -> bool:

@@ -101,7 +101,7 @@ def _base_scenario(base_json: str):
 def _wecsim_model(context: RunContext) -> Callable[..., Any]:
     import json
 
-    from wecsim.runner import run
+    from wecsim.runner import run_national
     from wecsim.scenario import Scenario
 
     base = _base_scenario(json.dumps(context.base_scenario, sort_keys=True))
@@ -112,7 +112,7 @@ def _wecsim_model(context: RunContext) -> Callable[..., Any]:
         for name, value in values.items():
             data[sections[name]][name] = value
         scenario = Scenario.model_validate(data)
-        return run(scenario, seed=seed).national
+        return run_national(scenario, seed=seed)
 
     return model
 
