@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 SHOTS = ROOT / "screenshots"
 CARD = ".wecsim-card-{} .wecsim-card-value"
 VIEWPORT = {"width": 1500, "height": 1000}
+WATER_CHARTS = sum(c.topic == "Water" for c in EXPLORE_CHARTS)
 
 
 def _require_chromium() -> None:
@@ -76,7 +77,7 @@ def open_app(context, url):
     page.goto(url)
     page.locator(".wecsim-status-done").wait_for(timeout=120_000)
     page.locator(CARD.format("res")).wait_for()
-    wait_charts(page, at_least=len(EXPLORE_CHARTS))
+    wait_charts(page, at_least=WATER_CHARTS)
     return page
 
 
@@ -144,8 +145,10 @@ def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
 def test_every_page_loads_offline_with_screenshots(server, ctx_log, tmp_path):
     page = open_app(ctx_log, server)
     assert page.locator(".wecsim-lever").count() >= 10  # levers generated from the registry
-    wait_charts(page)
+    page.locator(".wecsim-topic-toggle").get_by_text("All").click()
+    wait_charts(page, at_least=len(EXPLORE_CHARTS))
     shot(page, "01_explore")
+    page.locator(".wecsim-topic-toggle").get_by_text("Water").click()
 
     go(page, "map")
     page.locator(".wecsim-tile-KZ-61").wait_for()
@@ -210,7 +213,8 @@ def test_moving_a_lever_moves_the_headline_the_right_way(server, ctx_log):
     set_lever_box(page, "budget_eu_grant_meur", 120)
     inv_after = wait_card_change(page, "investment", inv_before)
     assert inv_after > inv_before
-    wait_charts(page, at_least=len(EXPLORE_CHARTS))
+    page.locator(".wecsim-topic-toggle").get_by_text("Energy").click()
+    wait_charts(page, at_least=2)
     shot(page, "09_explore_after_levers")
 
 

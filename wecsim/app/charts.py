@@ -90,7 +90,7 @@ def new_figure(title: str, ylabel: str, figsize: tuple[float, float] = FIGSIZE) 
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     ax.set_ylabel(ylabel, fontsize=10)
     ax.tick_params(labelsize=9)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]))
     ax.grid(True, color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):

@@ -12,6 +12,7 @@ Set ``WECSIM_APP_WORKERS=0`` to run in the calling thread (used by the unit test
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -89,6 +90,15 @@ def _warm_up() -> float:
     return time.perf_counter() - start
 
 
+def _no_kernel_context():
+    """Return a context manager under which new threads belong to no Solara browser tab."""
+    try:
+        from solara.server.kernel_context import without_context
+    except ImportError:  # pragma: no cover - solara is a dependency
+        return contextlib.nullcontext()
+    return without_context()
+
+
 def pool() -> ProcessPoolExecutor | None:
     """Return the shared worker pool, starting it (and warming its workers) on first use."""
     global _pool
@@ -100,11 +110,14 @@ def pool() -> ProcessPoolExecutor | None:
             for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                 os.environ.setdefault(var, "1")
             ctx = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(
-                max_workers=n_workers(), mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
-            )
-            for _ in range(n_workers()):
-                _pool.submit(_warm_up)
+            # The pool's helper threads start with the first submit and would inherit the
+            # Solara kernel context of the calling tab (and die with it): start them with none.
+            with _no_kernel_context():
+                _pool = ProcessPoolExecutor(
+                    max_workers=n_workers(), mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+                )
+                for _ in range(n_workers()):
+                    _pool.submit(_warm_up)
             atexit.register(shutdown)
         return _pool
 
@@ -224,11 +237,37 @@ def prewarm(names: Sequence[str] = ("baseline",)) -> None:
         return
 
     def _go() -> None:
-        for name in names:
-            sc = load_scenario(name)
-            submit(sc, sc.seed)
+        with _no_kernel_context():
+            for name in names:
+                sc = load_scenario(name)
+                submit(sc, sc.seed)
 
-    threading.Thread(target=_go, name="wecsim-prewarm", daemon=True).start()
+    thread = threading.Thread(target=_go, name="wecsim-prewarm", daemon=True)
+    thread.current_context = None  # type: ignore[attr-defined] # Solara's thread patch: no tab owns it
+    thread.start()
+
+
+def prefetch_enabled() -> bool:
+    """Whether to run likely next requests ahead (``WECSIM_APP_PREFETCH``, default on)."""
+    return os.environ.get("WECSIM_APP_PREFETCH", "1") not in ("0", "false", "False", "")
+
+
+def prefetch(scenario: Scenario, seed: int) -> bool:
+    """Run a likely next request on an idle worker; return whether it was started.
+
+    Nothing is started when prefetching is off, when runs happen in the server's thread, when
+    the run is cached or when any run is in flight, so a prefetch never delays a real request
+    (it occupies at most one of the workers, and a real request for the same run shares it).
+    """
+    if not prefetch_enabled() or n_workers() == 0 or cached(scenario, seed) is not None:
+        return False
+    with _lock:
+        busy = bool(_inflight)
+    if busy:
+        return False
+    submit(scenario, seed)
+    trace("prefetch started")
+    return True
 
 
 def release(futures: Sequence[Future]) -> None:
@@ -292,9 +331,12 @@ def run_many(
     return [f.result() for f in futures]
 
 
-@dataclass
+@dataclass(eq=False)
 class Ensemble:
     """The runs of one scenario over one or more seeds, with summaries across them.
+
+    Compared by identity (``eq=False``): Solara compares state values and component arguments
+    on every redraw, and comparing the result tables field by field would cost milliseconds.
 
     Attributes
     ----------

@@ -17,7 +17,7 @@ from typing import Any
 import solara
 
 from wecsim.app import runs
-from wecsim.app.params import changed, values_of
+from wecsim.app.params import changed, controls, values_of
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.app.scenario_io import build_scenario, shipped_scenarios
 from wecsim.errors import WecsimError
@@ -74,9 +74,11 @@ uploaded: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
 """Scenarios uploaded in this tab, by name; they join the scenario selector."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Shown:
     """The runs on screen: the scenario as set and the reference, with the same seeds.
+
+    Compared by identity, like :class:`~wecsim.app.runs.Ensemble`.
 
     Attributes
     ----------
@@ -95,6 +97,8 @@ shown = solara.reactive(Shown())
 charts = solara.reactive(Shown())
 """The runs the Explore charts show: set just after :data:`shown`, so cards go out first."""
 status = solara.reactive(RunStatus())
+last_move: solara.Reactive[tuple[str, int] | None] = solara.reactive(None)
+"""The lever moved last and the direction (+1/-1), for prefetching its next step."""
 last_request = solara.reactive(None)
 """Key of the last request started (read outside rendering only, so it triggers no redraw)."""
 
@@ -129,16 +133,21 @@ def edited() -> dict[str, Any]:
     return changed(current_values(), values_of(base.value))
 
 
-def current_scenario(name: str | None = None) -> Scenario:
-    """Return the scenario the page describes: the picked one with the levers as set.
+def scenario_for(vals: dict[str, Any], name: str | None = None) -> Scenario:
+    """Return the picked scenario with ``vals`` for its levers and uncertainties.
 
-    When levers differ from the picked scenario the name gets ``-edited`` appended (unless
+    When they differ from the picked scenario the name gets ``-edited`` appended (unless
     ``name`` is given), so files and reports do not pass an edited scenario off as a shipped one.
     """
     sc = base.value
     if name is None:
-        name = sc.name if not edited() else f"{sc.name}-edited"[:80]
-    return build_scenario(sc, current_values(), name=name)
+        name = sc.name if not changed(vals, values_of(sc)) else f"{sc.name}-edited"[:80]
+    return build_scenario(sc, vals, name=name)
+
+
+def current_scenario(name: str | None = None) -> Scenario:
+    """Return the scenario the page describes: the picked one with the levers as set."""
+    return scenario_for(current_values(), name)
 
 
 def apply_scenario(sc: Scenario, label: str | None = None) -> None:
@@ -154,9 +163,37 @@ def apply_scenario(sc: Scenario, label: str | None = None) -> None:
 def set_value(name: str, value: Any) -> None:
     """Set one lever or uncertainty and start the runs it needs at once (before any redraw)."""
     runs.trace(f"lever {name}={value}")
+    old = values[name].value
     values[name].set(value)
+    if isinstance(value, int | float) and isinstance(old, int | float) and value != old:
+        last_move.set((name, 1 if value > old else -1))
     request_runs()
     runs.trace("lever handled")
+
+
+def prefetch_next_step(seeds: list[int]) -> None:
+    """Start, on an idle worker, the run of the next step of the lever moved last (same direction).
+
+    Planners nudge a slider step by step; when the next step's run is already cached, its
+    cards appear at once. Only one such run at a time, only for single runs, and only when no
+    other run is in flight, so it never delays a real request (see :func:`wecsim.app.runs.prefetch`).
+    """
+    move = last_move.value
+    if move is None or len(seeds) != 1:
+        return
+    name, direction = move
+    control = next((c for c in controls() if c.name == name), None)
+    if control is None or control.param.type == "categorical":
+        return
+    now = values[name].value
+    nxt = control.clip(now + direction * control.step)
+    if nxt == now:
+        return
+    try:
+        sc = scenario_for({**current_values(), name: nxt})
+    except WecsimError:
+        return
+    runs.prefetch(sc, seeds[0])
 
 
 def pick(name: str) -> None:
@@ -238,11 +275,12 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
         drawn = _cards_drawn.setdefault(id(cur), threading.Event())
         shown.set(view)  # cards first ...
         status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
-        drawn.wait(CARDS_FIRST_S)  # ... and only once they are on their way, the charts
+        runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")  # ... then the charts
         _cards_drawn.pop(id(cur), None)
         if run_explore.is_current():
             charts.set(view)
             runs.trace("charts set")
+            prefetch_next_step(seeds)
 
 
 def cards_drawn(ens: Ensemble | None) -> None:

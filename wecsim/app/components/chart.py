@@ -55,6 +55,10 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
             set_shown_key(key)
 
     solara.use_thread(draw, dependencies=[key], intrusive_cancel=False)
+    # download callables that keep their identity while the figure does not change, so the
+    # download buttons do not restart their (idle) threads on every redraw
+    png = solara.use_memo(lambda: lambda: render(build_ref.current(), "png"), [key])
+    svg = solara.use_memo(lambda: lambda: render(build_ref.current(), "svg"), [key])
     stale = shown_key != key
     with solara.Column(gap="0px", classes=["wecsim-chart", f"wecsim-chart-{name}"], style={"position": "relative"}):
         if image is None:
@@ -78,12 +82,5 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
                     },
                 )
         with solara.Row(gap="4px", justify="end"):
-            solara.FileDownload(
-                lambda: render(build_ref.current(), "png"), filename=f"{name}.png", label="PNG", mime_type="image/png"
-            )
-            solara.FileDownload(
-                lambda: render(build_ref.current(), "svg"),
-                filename=f"{name}.svg",
-                label="SVG",
-                mime_type="image/svg+xml",
-            )
+            solara.FileDownload(png, filename=f"{name}.png", label="PNG", mime_type="image/png")
+            solara.FileDownload(svg, filename=f"{name}.svg", label="SVG", mime_type="image/svg+xml")

@@ -37,17 +37,14 @@ def LeverControl(control: Control) -> None:
     color = "#1565c0" if is_changed else "#424242"
     with solara.Column(gap="0px", classes=["wecsim-lever", f"wecsim-lever-{p.name}"], style={"margin-bottom": "6px"}):
         with solara.Row(gap="4px", style={"align-items": "center"}):
-            with solara.Tooltip(_tooltip(control)):
-                solara.Text(
-                    control.label,
-                    style={
-                        "font-size": "13px",
-                        "color": color,
-                        "font-weight": "600" if is_changed else "400",
-                        "cursor": "help",
-                    },
-                    classes=["wecsim-lever-label"],
-                )
+            # a native tooltip (title attribute): light enough for forty controls
+            rv.Html(
+                tag="span",
+                children=[control.label],
+                attributes={"title": _tooltip(control)},
+                class_="wecsim-lever-label",
+                style_=f"font-size: 13px; color: {color}; font-weight: {600 if is_changed else 400}; cursor: help;",
+            )
             if is_changed:
                 solara.Button(
                     icon_name="mdi-restore",
@@ -109,9 +106,10 @@ def LeverPanel() -> None:
     groups = solara.use_memo(grouped_controls, [])
     open_panels, set_open = solara.use_state([0, 1])
     panels = []
-    for title, cs in groups.items():
+    for i, (title, cs) in enumerate(groups.items()):
         header = rv.ExpansionPanelHeader(children=[GroupHeader(title, [c.name for c in cs])], class_="py-1")
-        content = rv.ExpansionPanelContent(children=[LeverControl(c) for c in cs])
+        # controls of closed groups are not built: every state change walks the whole page
+        content = rv.ExpansionPanelContent(children=[LeverControl(c) for c in cs] if i in open_panels else [])
         panels.append(rv.ExpansionPanel(children=[header, content]))
     rv.ExpansionPanels(
         v_model=open_panels,

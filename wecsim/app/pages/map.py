@@ -80,9 +80,10 @@ def RegionDetail(res: Results, region_id: str, year: int) -> None:
         Prose(f"**Projects** ({len(projects)}: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ")")
         Table(projects, items_per_page=8, name=f"projects_{region_id}")
         decisions = region_decisions(res, region_id)
+        decisions = decisions[decisions["year"] <= year]
         Prose(
-            "**Decisions and reasons**: every step of the region's projects, newest first "
-            "(who proposed, the appraisal, who financed, which firm won, delays, cancellations)."
+            f"**Decisions and reasons** up to {year} (move the year slider), newest first: every step of the "
+            "region's projects (who proposed, the appraisal, who financed, which firm won, delays, cancellations)."
         )
         Table(decisions, items_per_page=10, name=f"decisions_{region_id}")
 
