@@ -201,3 +201,21 @@ def test_every_page_renders_and_the_map_click_selects_a_region():
         finally:
             rc.close()
             runs.clear_cache()
+
+
+def test_lever_labels_carry_unit_help_range_and_source():
+    from wecsim.scenario import registry
+
+    with new_tab():
+        _box, rc = render_app()
+        try:
+            wait_until(landed)
+            labels = by_class(rc, "wecsim-lever-label")
+            assert labels, "no lever labels"
+            eu = next(w for w in labels if w.children[0].startswith("EU grants"))
+            p = registry()["budget_eu_grant_meur"]
+            assert eu.children[0] == f"{p.label} [{p.unit}]"
+            tip = eu.attributes["title"]
+            assert p.help in tip and "0-200 EUR M/yr" in tip and p.source in tip
+        finally:
+            rc.close()

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -279,11 +280,24 @@ def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert (tmp_path / "out" / "national.csv").exists()
 
+    with page.expect_download() as res:
+        page.get_by_text("Results (CSV, zip)").click()
+    names = zipfile.ZipFile(res.value.path()).namelist()
+    assert "national.csv" in names and "ledger.csv" in names and "scenario.yaml" in names
+
     with page.expect_download() as rep:
         page.get_by_text("HTML report").click()
     html = Path(rep.value.path()).read_text(encoding="utf-8")
     assert "scenario hash" in html and "wecsim version" in html and "seeds" in html
     assert re.search(r"data:image/png;base64,", html)
+
+    go(page, "explore")
+    chart = page.locator(".wecsim-chart-water_supply")
+    chart.locator(".wecsim-chart-img").wait_for()
+    for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<?xml")):
+        with page.expect_download() as img:
+            chart.get_by_text(fmt, exact=True).click()
+        assert Path(img.value.path()).read_bytes()[:5].startswith(magic), fmt
 
 
 def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
@@ -302,3 +316,20 @@ def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
     assert two.locator(".wecsim-lever-res_auction_mw_per_yr .wecsim-lever-input input").input_value().startswith("700")
     shot(one, "11_tab_one")
     shot(two, "12_tab_two")
+
+
+def test_replicates_show_progress_and_keep_the_page_usable(server, ctx_log):
+    page = open_app(ctx_log, server)
+    box = page.locator(".wecsim-replicates input")
+    box.fill("8")
+    box.press("Enter")
+    running = page.locator(".wecsim-status-running")
+    running.wait_for()
+    assert "runs" in running.inner_text()  # "Running 16 runs… k done"
+    go(page, "map")  # the page answers while the runs go on
+    page.locator(".wecsim-tile-KZ-47").wait_for()
+    go(page, "explore")
+    page.locator(".wecsim-status-done", has_text="8 runs").wait_for(timeout=180_000)
+    assert "10-90%" in page.locator(".wecsim-card-deficit").inner_text()
+    wait_charts(page, at_least=WATER_CHARTS)
+    shot(page, "13_explore_8_replicates")

@@ -117,7 +117,7 @@ def note(fig: Figure, text: str) -> None:
 
 def _band_note(ens: Ensemble) -> str:
     if ens.n > 1:
-        return f"Line: mean of {ens.n} runs (seeds {ens.seeds[0]}-{ens.seeds[-1]}); band: 10th-90th percentile."
+        return f"Mean of {ens.n} runs (seeds {ens.seeds[0]}-{ens.seeds[-1]}); band: 10-90%."
     return f"One run, seed {ens.seeds[0]}."
 
 
@@ -166,7 +166,7 @@ def water_supply_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     ax.plot(years, ens.national("water_demand_km3")["mean"], color="black", linewidth=1.2, label="Demand")
     ax.set_ylim(bottom=0)
     _legend(ax, ncol=2, loc="lower left")
-    note(fig, "Supply = withdrawal + desalination + reuse; demand = supply + deficit. " + _band_note(ens))
+    note(fig, "Demand = supply + deficit. " + _band_note(ens))
     return fig
 
 
@@ -190,7 +190,7 @@ def water_by_sector_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure
     ax.plot(years, ens.national("water_demand_km3")["mean"], color="black", linewidth=1.2, label="Total demand")
     ax.set_ylim(bottom=0)
     _legend(ax, ncol=2, loc="lower left")
-    note(fig, "Withdrawal from rivers and aquifers, split by the model's sector shares. " + _band_note(ens))
+    note(fig, "Withdrawal split by the model's sector shares. " + _band_note(ens))
     return fig
 
 
@@ -201,7 +201,7 @@ def water_deficit_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     reference_line(ax, ref, "water_deficit_km3", 1.0)
     ax.set_ylim(bottom=0)
     _legend(ax)
-    note(fig, "Dry years raise the deficit; drought years differ by seed. " + _band_note(ens))
+    note(fig, "Drought years differ by seed. " + _band_note(ens))
     return fig
 
 

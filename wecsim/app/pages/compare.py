@@ -32,7 +32,7 @@ CHART_INDICATORS = (
 
 chosen = solara.reactive(["baseline", "team_europe_accelerated", CURRENT])
 cmp_replicates = solara.reactive(3)
-cmp_indicator = solara.reactive("water_deficit_km3")
+cmp_indicator = solara.reactive("res_share")
 cmp_result: solara.Reactive[list[Ensemble] | None] = solara.reactive(None)
 cmp_status = solara.reactive(state.RunStatus())
 
