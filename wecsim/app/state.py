@@ -8,8 +8,10 @@ pages only read it and call them.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -22,6 +24,8 @@ from wecsim.app.runs import Ensemble, Stale
 from wecsim.app.scenario_io import build_scenario, shipped_scenarios
 from wecsim.errors import WecsimError
 from wecsim.scenario import Scenario, load_scenario, registry
+
+logger = logging.getLogger(__name__)
 
 #: Longest ensemble the pages offer (replicates per scenario).
 MAX_REPLICATES = 50
@@ -262,12 +266,20 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
 
     status.set(RunStatus(True, 0, 2 * len(seeds), status.value.elapsed_s))
     try:
-        cur, ref = compute(sc, ref_sc, seeds, is_stale=lambda: not run_explore.is_current(), on_progress=progress)
+        try:
+            cur, ref = compute(sc, ref_sc, seeds, is_stale=lambda: not run_explore.is_current(), on_progress=progress)
+        except CancelledError:  # a run shared with another tab was given up there: ask again
+            cur, ref = compute(sc, ref_sc, seeds, is_stale=lambda: not run_explore.is_current(), on_progress=progress)
     except Stale:
         return
     except WecsimError as exc:
         if run_explore.is_current():
             status.set(RunStatus(False, 0, 0, None, str(exc)))
+        return
+    except Exception as exc:  # a worker died, say: say so instead of spinning forever
+        logger.exception("model run failed")
+        if run_explore.is_current():
+            status.set(RunStatus(False, 0, 0, None, f"The model run failed: {type(exc).__name__}: {exc}"))
         return
     runs.trace("runs landed")
     if run_explore.is_current():

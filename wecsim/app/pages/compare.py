@@ -90,8 +90,9 @@ def run_compare(items: list[tuple[str, Scenario]], seeds: list[int]) -> None:
         result = [Ensemble(sc, [f.result() for f in fs], lab) for lab, sc, fs in futures]
     except Stale:
         return
-    except WecsimError as exc:
-        cmp_status.set(state.RunStatus(False, 0, 0, None, str(exc)))
+    except Exception as exc:
+        if run_compare.is_current():
+            cmp_status.set(state.RunStatus(False, 0, 0, None, f"{type(exc).__name__}: {exc}"))
         return
     if run_compare.is_current():
         cmp_result.set(result)

@@ -228,15 +228,15 @@ def FunderView(res: Results) -> None:
     fid = funder_pick.value if funder_pick.value in ids else ids[0]
     s = funder_summary(res, fid)
     with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        names = {f: f"{funder_names().get(f, f)} ({f})" for f in ids}
         solara.Select(
             "Funder",
-            values=ids,
-            value=fid,
-            on_value=funder_pick.set,
-            style={"max-width": "220px"},
+            values=list(names.values()),
+            value=names[fid],
+            on_value=lambda v: funder_pick.set(next(f for f, n in names.items() if n == v)),
+            style={"min-width": "360px"},
             classes=["wecsim-funder-select"],
         )
-        solara.Text(funder_names().get(fid, fid), style={"font-weight": "600"})
     if fid in table("funders")["funder_id"].to_numpy():
         solara.Text(funder_mandate(fid), style={"font-size": "13px", "color": "#424242"})
     used = 100 * s["net"] / s["envelope"] if s["envelope"] > 0 else float("nan")
