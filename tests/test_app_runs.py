@@ -63,9 +63,9 @@ def test_pool_runs_match_in_thread_runs(monkeypatch):
         sc = short(res_auction_mw_per_yr=900)
         a = runs.submit(sc, 11)
         b = runs.submit(sc, 11)  # the same run asked twice while in flight is shared
-        assert a is b
+        assert a is b, "a run asked twice while in flight must be shared"
         res = a.result(timeout=180)
-        assert tables_equal(res, wecsim.run(sc, seed=11))
-        assert runs.cached(sc, 11) is res
+        assert tables_equal(res, wecsim.run(sc, seed=11)), "a worker's run must equal the same run in-process"
+        assert runs.cached(sc, 11) is res, "a finished run must be cached"
     finally:
         runs.shutdown()

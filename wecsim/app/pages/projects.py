@@ -164,6 +164,10 @@ def firm_table(res: Results) -> pd.DataFrame:
             "mean bidders": g["n_bidders"].mean().round(1),
         }
     ).reset_index(names="firm")
+    firms = table("firms").set_index("firm_id")
+    base = out["firm"].str.replace(r"-\d+$", "", regex=True)
+    out.insert(1, "kind of firm", base.map(firms["name"]).fillna(""))
+    out.insert(2, "origin", base.map(firms["origin"]).fillna(""))
     return out.sort_values("contract value [EUR M]", ascending=False)
 
 
@@ -208,7 +212,7 @@ def ProjectsTable(res: Results) -> None:
             dense=True,
         )
         solara.InputText("Name contains", value=f_text, continuous_update=True, style={"max-width": "200px"})
-    with solara.Row(style={"margin-top": "26px", "max-width": "720px"}):
+    with solara.Row(style={"margin-top": "44px", "max-width": "720px"}):
         solara.SliderRangeInt(
             "Proposed between", value=years, min=y0, max=y1, on_value=f_years.set, thumb_label="always"
         )
