@@ -19,6 +19,9 @@ import solara.server.settings
 
 from wecsim.app import runs, state
 
+# Solara's kernel asks asyncio for an event loop outside of one; harmless in these tests
+pytestmark = pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
+
 
 @pytest.fixture(autouse=True)
 def in_thread(monkeypatch):
