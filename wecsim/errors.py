@@ -13,8 +13,8 @@ class WecsimError(Exception):
     """Base class for errors caused by the user's input, reported without a traceback."""
 
 
-class ScenarioError(WecsimError, ValueError):
-    """A scenario file (or an override) is invalid.
+class InputFileError(WecsimError, ValueError):
+    """An input file (or an override of it) is invalid; ``kind`` names what the file holds.
 
     Parameters
     ----------
@@ -24,12 +24,26 @@ class ScenarioError(WecsimError, ValueError):
         ``(field_path, message)`` pairs, one per problem found.
     """
 
+    kind = "input"
+
     def __init__(self, file: str, problems: list[tuple[str, str]]):
         self.file = file
         self.problems = problems
-        lines = [f"{file}: {len(problems)} problem(s) in the scenario:"]
+        lines = [f"{file}: {len(problems)} problem(s) in the {self.kind}:"]
         lines += [f"  - {path or '(top level)'}: {msg}" for path, msg in problems]
         super().__init__("\n".join(lines))
+
+
+class ScenarioError(InputFileError):
+    """A scenario file (or an override) is invalid."""
+
+    kind = "scenario"
+
+
+class ExperimentError(InputFileError):
+    """An experiment file is invalid."""
+
+    kind = "experiment"
 
 
 class DataError(WecsimError, ValueError):

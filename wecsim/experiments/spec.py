@@ -44,10 +44,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wecsim.errors import ScenarioError, WecsimError
+from wecsim.errors import ExperimentError, ScenarioError
+from wecsim.scenario.load import read_yaml_mapping
 
 #: Largest experiment file accepted.
 MAX_FILE_BYTES = 256 * 1024
@@ -66,25 +66,6 @@ DESIGN_ALIASES = {
     "latin": "latin_hypercube",
     "saltelli": "sobol",
 }
-
-
-class ExperimentError(WecsimError, ValueError):
-    """An experiment file is invalid.
-
-    Parameters
-    ----------
-    file
-        The experiment file the problem is in.
-    problems
-        ``(field_path, message)`` pairs, one per problem found.
-    """
-
-    def __init__(self, file: str, problems: list[tuple[str, str]]):
-        self.file = file
-        self.problems = problems
-        lines = [f"{file}: {len(problems)} problem(s) in the experiment:"]
-        lines += [f"  - {path or '(top level)'}: {msg}" for path, msg in problems]
-        super().__init__("\n".join(lines))
 
 
 # ---------------------------------------------------------------------------- raw shape
@@ -318,24 +299,7 @@ class Experiment:
 
 # ---------------------------------------------------------------------------- loading
 def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
-    if not path.is_file():
-        raise ExperimentError(shown, [("", "file not found")])
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ExperimentError(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB")])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ExperimentError(shown, [("", "is not a UTF-8 text file")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ExperimentError(shown, [("", f"is not valid YAML at {where}: {problem}")]) from None
-    if not isinstance(data, dict):
-        raise ExperimentError(
-            shown, [("", f"expected a mapping (name:, base:, design:, ...), got {type(data).__name__}")]
-        )
-    return data
+    return read_yaml_mapping(path, shown, ExperimentError, "name:, base:, design:, ...")
 
 
 def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from wecsim.errors import ScenarioError
+from wecsim.errors import InputFileError, ScenarioError
 from wecsim.scenario.levers import registry
 from wecsim.scenario.schema import Scenario
 
@@ -57,7 +57,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def parse_yaml(text: str, shown: str) -> Any:
+def parse_yaml(text: str, shown: str, error: type[InputFileError] = ScenarioError) -> Any:
     """Parse YAML text with duplicate-key detection; errors name the line and column."""
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
@@ -65,28 +65,37 @@ def parse_yaml(text: str, shown: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(shown, [("", f"is not valid YAML at {where}: {problem}")]) from None
+        raise error(shown, [("", f"is not valid YAML at {where}: {problem}")]) from None
 
 
-def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
+def read_yaml_mapping(
+    path: Path, shown: str, error: type[InputFileError] = ScenarioError, keys: str = "name:, levers:, ..."
+) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping, or raise ``error`` naming the file.
+
+    Shared by scenario and experiment files: folders, missing, oversized, non-UTF-8, invalid
+    or empty files and duplicate keys are all reported the same way.
+    """
     if path.is_dir():
-        raise ScenarioError(shown, [("", "is a folder; give a scenario .yaml file")])
+        raise error(shown, [("", "is a folder; give a .yaml file")])
     if not path.is_file():
-        raise ScenarioError(shown, [("", "file not found (give a path or a shipped scenario name)")])
+        raise error(shown, [("", "file not found (give a path or a shipped name)")])
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise ScenarioError(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; a scenario is a few kB")])
+        raise error(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; these files are a few kB")])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(shown, [("", "is not a UTF-8 text file")]) from None
-    data = parse_yaml(text, shown)
+        raise error(shown, [("", "is not a UTF-8 text file")]) from None
+    data = parse_yaml(text, shown, error)
     if data is None:
-        raise ScenarioError(shown, [("", "is empty; a scenario needs at least `name:` (or `extends: baseline.yaml`)")])
+        raise error(shown, [("", f"is empty; expected at least {keys}")])
     if not isinstance(data, dict):
-        raise ScenarioError(
-            shown, [("", f"expected a mapping of keys (name:, levers:, ...), got {type(data).__name__}")]
-        )
+        raise error(shown, [("", f"expected a mapping of keys ({keys}), got {type(data).__name__}")])
     return data
+
+
+def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
+    return read_yaml_mapping(path, shown, ScenarioError, "`name:` (or `extends: baseline.yaml`)")
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
