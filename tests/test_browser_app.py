@@ -119,6 +119,22 @@ def set_lever_box(page, name: str, value: float) -> None:
     raise AssertionError(f"lever {name} did not take the value {value}")
 
 
+def download(page, target):
+    """Click a download button and return the download; retried, since a redraw can swallow a click."""
+    page.locator(".wecsim-status-done").wait_for(timeout=120_000)
+    for attempt in range(3):
+        try:
+            with page.expect_download(timeout=20_000) as dl:
+                target.click()
+            return dl.value
+        except Exception:  # the page re-rendered under the click: wait for it to settle, try again
+            if attempt == 2:
+                raise
+            page.locator(".wecsim-status-done").wait_for(timeout=120_000)
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 def shot(page, name: str) -> None:
     """Save a screenshot of the whole page (the content scrolls inside the app, so grow the window)."""
     SHOTS.mkdir(exist_ok=True)
@@ -263,10 +279,9 @@ def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
     page = open_app(ctx_log, server)
     set_lever_box(page, "budget_eu_grant_meur", 60)
     go(page, "share")
-    with page.expect_download() as dl:
-        page.get_by_text("Download scenario YAML").click()
-    path = tmp_path / dl.value.suggested_filename
-    dl.value.save_as(path)
+    dl = download(page, page.get_by_text("Download scenario YAML"))
+    path = tmp_path / dl.suggested_filename
+    dl.save_as(path)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["levers"]["budget_eu_grant_meur"] == 60
     assert data["name"] == "baseline-edited"
@@ -280,14 +295,12 @@ def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert (tmp_path / "out" / "national.csv").exists()
 
-    with page.expect_download() as res:
-        page.get_by_text("Results (CSV, zip)").click()
-    names = zipfile.ZipFile(res.value.path()).namelist()
+    res = download(page, page.get_by_text("Results (CSV, zip)"))
+    names = zipfile.ZipFile(res.path()).namelist()
     assert "national.csv" in names and "ledger.csv" in names and "scenario.yaml" in names
 
-    with page.expect_download() as rep:
-        page.get_by_text("HTML report").click()
-    html = Path(rep.value.path()).read_text(encoding="utf-8")
+    rep = download(page, page.get_by_text("HTML report"))
+    html = Path(rep.path()).read_text(encoding="utf-8")
     assert "scenario hash" in html and "wecsim version" in html and "seeds" in html
     assert re.search(r"data:image/png;base64,", html)
 
@@ -295,9 +308,8 @@ def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
     chart = page.locator(".wecsim-chart-water_supply")
     chart.locator(".wecsim-chart-img").wait_for()
     for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<?xml")):
-        with page.expect_download() as img:
-            chart.get_by_text(fmt, exact=True).click()
-        assert Path(img.value.path()).read_bytes()[:5].startswith(magic), fmt
+        img = download(page, chart.get_by_text(fmt, exact=True))
+        assert Path(img.path()).read_bytes()[:5].startswith(magic), fmt
 
 
 def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
