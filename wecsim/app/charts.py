@@ -13,6 +13,7 @@ import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -146,6 +147,22 @@ def render(fig: Figure, fmt: str = "png") -> bytes:
 
 
 # ----------------------------------------------------------------------------- water
+
+
+def _stack_under_demand(ax, ens: Ensemble, years, series: list[tuple[str, Any, str]], demand_label: str) -> None:
+    """Stack ``(label, values, colour)`` series and draw national water demand as a line over them."""
+    ax.stackplot(
+        years,
+        *[values for _, values, _ in series],
+        labels=[n for n, _, _ in series],
+        colors=[c for _, _, c in series],
+        alpha=0.9,
+    )
+    ax.plot(years, ens.national("water_demand_km3")["mean"], color="black", linewidth=1.2, label=demand_label)
+    ax.set_ylim(bottom=0)
+    _legend(ax, ncol=2, loc="lower left")
+
+
 def water_supply_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """Water supply by source, stacked to the demand, with the unmet part on top."""
     fig, ax = new_figure("Water supply by source", "km³ per year")
@@ -156,16 +173,7 @@ def water_supply_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
         ("Wastewater reuse", "reuse_km3", "#7cb342"),
         ("Unmet demand (deficit)", "water_deficit_km3", "#e53935"),
     ]
-    ax.stackplot(
-        years,
-        *[ens.national(col)["mean"] for _, col, _ in parts],
-        labels=[n for n, _, _ in parts],
-        colors=[c for _, _, c in parts],
-        alpha=0.9,
-    )
-    ax.plot(years, ens.national("water_demand_km3")["mean"], color="black", linewidth=1.2, label="Demand")
-    ax.set_ylim(bottom=0)
-    _legend(ax, ncol=2, loc="lower left")
+    _stack_under_demand(ax, ens, years, [(n, ens.national(col)["mean"], c) for n, col, c in parts], "Demand")
     note(fig, "Demand = supply + deficit. " + _band_note(ens))
     return fig
 
@@ -180,16 +188,8 @@ def water_by_sector_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure
         ("Industry and power", "withdrawal_industry_share", "#78909c"),
         ("Towns (municipal)", "withdrawal_municipal_share", "#42a5f5"),
     ]
-    ax.stackplot(
-        years,
-        *[w["mean"] * ens.national(col)["mean"] for _, col, _ in parts],
-        labels=[n for n, _, _ in parts],
-        colors=[c for _, _, c in parts],
-        alpha=0.9,
-    )
-    ax.plot(years, ens.national("water_demand_km3")["mean"], color="black", linewidth=1.2, label="Total demand")
-    ax.set_ylim(bottom=0)
-    _legend(ax, ncol=2, loc="lower left")
+    series = [(n, w["mean"] * ens.national(col)["mean"], c) for n, col, c in parts]
+    _stack_under_demand(ax, ens, years, series, "Total demand")
     note(fig, "Withdrawal split by the model's sector shares. " + _band_note(ens))
     return fig
 
