@@ -134,6 +134,24 @@ class WECModel(mesa.Model):
         self.solar_sites = list(self.regions_df.loc[self.regions_df["solar_site"], "region_id"])
         self.interconnection_region = self.solar_sites[0]
         self.kzt_per_eur = float(v("kzt_per_eur"))
+        # the tables' columns as arrays, read once (the yearly physics reads them every step)
+        b = self.basins_df
+        self.basin_col = {
+            c: b[c].to_numpy(float)
+            for c in ("transboundary_share", "surface_mean_km3", "usable_share", "groundwater_km3", "transfer_in_km3")
+        }
+        self.basin_col["hydro_weight"] = b["hydro_weight"].to_numpy(float)
+        self.basin_south = b["south"].to_numpy(bool)
+        self.hydro_weight_total = b["hydro_weight"].sum()
+        self.basin_masks = [self.basin_of_region == j for j in range(len(b))]
+        f = self.fleet
+        self.fleet_col = {
+            c: f[c].to_numpy(float)
+            for c in ("capacity_mw", "cf_max", "must_run_cf", "marginal_cost_eur_per_mwh", "emission_t_per_mwh")
+        }
+        self.fleet_variable = f["variable"].to_numpy(bool)
+        self.fleet_res = f["res"].to_numpy(bool)
+        self.fleet_cf_by_tech = f.set_index("tech")["cf_max"].to_dict()
 
     def _draw_climate(self, rng: np.random.Generator) -> None:
         n_years, n_basins = len(self.years), len(self.basins_df)
@@ -157,6 +175,8 @@ class WECModel(mesa.Model):
             if row["funder_id"] != "local"
         ]
         self.funder_by_id = {f.funder_id: f for f in self.funders}
+        #: funders in the order they are asked, by the project's lead funder (who is asked first)
+        self._funder_order: dict[str | None, list[Funder]] = {}
         local = table("funders").set_index("funder_id").loc["local"]
         self.local_max_share = float(local["max_share_of_capex"])
         self.firms: list[Firm] = [
@@ -460,7 +480,7 @@ class WECModel(mesa.Model):
     def appraisal_context(self) -> AppraisalContext:
         """Return what appraisals need to know this year."""
         v, P = self.value, self.P
-        fleet = self.fleet.set_index("tech")
+        cf = self.fleet_cf_by_tech
         m = self._flood_multiplier()
         expected = climate.expected_flood_damage_meur(
             P["flood_damage_ref_meur"] * v("flood_severity_scale"),
@@ -473,8 +493,8 @@ class WECModel(mesa.Model):
             social_discount_rate=v("social_discount_rate_pct") / 100,
             financial_discount_rate=P["financial_discount_rate_pct"] / 100,
             water_tariff_eur_per_m3=self.water_tariff,
-            capacity_factor=fleet["cf_max"].to_dict(),
-            grid_emission_t_per_mwh=float(fleet.loc["coal", "emission_t_per_mwh"]),
+            capacity_factor=dict(cf),
+            grid_emission_t_per_mwh=float(self.fleet_col["emission_t_per_mwh"][self.fleet_index["coal"]]),
             expected_flood_damage_meur=dict(
                 zip(self.regions_df["region_id"], expected * self.state.flood_damage_share, strict=True)
             ),
@@ -482,7 +502,7 @@ class WECModel(mesa.Model):
             gate_fee_eur_per_t=v("landfill_gate_fee_kzt_per_t") / self.kzt_per_eur,
             curtailed_mwh=self.curtailed_mwh,
             res_absorb_mwh_per_mw_interconnection=P["res_integration_per_100mw_interconnection"] / 100 * demand_mwh,
-            wte_emission_t_per_mwh=float(fleet.loc["waste_to_energy", "emission_t_per_mwh"]),
+            wte_emission_t_per_mwh=float(self.fleet_col["emission_t_per_mwh"][self.fleet_index["waste_to_energy"]]),
             wte_utilisation=self.wte_utilisation,
             field_duty_m3_per_ha=self.field_duty_m3_per_ha,
         )
@@ -529,7 +549,11 @@ class WECModel(mesa.Model):
             gap_room = max(0.0, -p.fnpv_meur) * (1 + contingency)
         debt_room = P["max_debt_share"] * cost
         need, grants, offers = cost, 0.0, []
-        order = sorted(self.funders, key=lambda f: (f.funder_id != p.lead_funder, f.order))
+        order = self._funder_order.get(p.lead_funder)
+        if order is None:
+            order = self._funder_order[p.lead_funder] = sorted(
+                self.funders, key=lambda f: (f.funder_id != p.lead_funder, f.order)
+            )
         for f in order:
             if need <= EPS:
                 break
@@ -626,6 +650,8 @@ class WECModel(mesa.Model):
     def _tender(self) -> None:
         v, P = self.value, self.P
         local_content = v("local_content_share")
+        # a firm's cost changes only when it completes a contract or localises, not during tendering
+        unit_cost = {f: f.unit_cost() for f in self.firms}
         for p in self.pipeline.in_stage(Stage.FINANCED):
             bidders = [f for f in self.firms_by_tech[p.tech_id] if f.can_bid(p, local_content)]
             if len(bidders) < P["min_bidders"]:
@@ -638,7 +664,7 @@ class WECModel(mesa.Model):
                     p.last_reason = reason
                 continue
             # every bidder applies the same competition markup (D3), so the lowest-cost firm wins
-            firm = min(bidders, key=lambda f: (f.unit_cost(), f.firm_id))
+            firm = min(bidders, key=lambda f: (unit_cost[f], f.firm_id))
             firm_id = firm.firm_id
             price = firm.bid(p.capex_estimate_meur, len(bidders))
             firm.active_contracts += 1
@@ -786,24 +812,20 @@ class WECModel(mesa.Model):
             "irrigation": water.gross_demand(field, s.conveyance_loss_share),
         }
         # --- water supply
-        b = self.basins_df
+        b = self.basin_col
         trend = climate.flow_trend_factor(self.flow_change_2050, v("flow_change_scale"), frac)
-        p_drought = np.where(b["south"].to_numpy(bool), v("drought_probability_south"), P["drought_probability_north"])
+        p_drought = np.where(self.basin_south, v("drought_probability_south"), P["drought_probability_north"])
         p_drought = p_drought * (1 + (self.drought_multiplier_2050 - 1) * min(frac, 1.0))
         drought = self.drought_u[t_idx] < p_drought
         shock = np.where(drought, P["drought_flow_factor"], 1.0)
         upstream = climate.upstream_factor(
-            b["transboundary_share"].to_numpy(float),
+            b["transboundary_share"],
             v("upstream_withdrawal_growth_pct"),
             v("transboundary_cooperation"),
             frac,
         )
-        surface = b["surface_mean_km3"].to_numpy(float) * trend * shock * upstream
-        available = (
-            surface * b["usable_share"].to_numpy(float)
-            + b["groundwater_km3"].to_numpy(float)
-            + b["transfer_in_km3"].to_numpy(float)
-        ) * KM3
+        surface = b["surface_mean_km3"] * trend * shock * upstream
+        available = (surface * b["usable_share"] + b["groundwater_km3"] + b["transfer_in_km3"]) * KM3
         available = np.maximum(available, 0.0)
         loss = {
             "municipal": s.network_loss_share,
@@ -820,8 +842,8 @@ class WECModel(mesa.Model):
         )
         reuse_used = local_used - desal_used
         # --- energy
-        fleet = self.fleet
-        cap = fleet["capacity_mw"].to_numpy(float).copy()
+        fleet = self.fleet_col
+        cap = fleet["capacity_mw"].copy()
         fi = self.fleet_index
         start = v("coal_retirement_start_year")
         retired = max(0, self.year - start + 1) * v("coal_retirement_mw_per_yr")
@@ -844,10 +866,10 @@ class WECModel(mesa.Model):
             self.separated_share,
         )
         wte_mwh = wf.energy_recovered_t.sum() * P["wte_mwh_per_t"]
-        cf = fleet["cf_max"].to_numpy(float)
+        cf = fleet["cf_max"]
         cap[fi["waste_to_energy"]] = wte_mwh / (energy.HOURS_PER_YEAR * cf[fi["waste_to_energy"]])
-        hydro_factor = float((trend * shock * b["hydro_weight"].to_numpy(float)).sum() / b["hydro_weight"].sum())
-        availability = np.ones(len(fleet))
+        hydro_factor = float((trend * shock * b["hydro_weight"]).sum() / self.hydro_weight_total)
+        availability = np.ones(len(cap))
         availability[fi["hydro"]] = hydro_factor
         availability[fi["small_hydro"]] = hydro_factor
         extra_mwh = (
@@ -861,10 +883,10 @@ class WECModel(mesa.Model):
         args = dict(
             capacity_mw=cap,
             cf_max=cf,
-            must_run_cf=fleet["must_run_cf"].to_numpy(float),
-            marginal_cost=fleet["marginal_cost_eur_per_mwh"].to_numpy(float),
-            variable=fleet["variable"].to_numpy(bool),
-            emission_t_per_mwh=fleet["emission_t_per_mwh"].to_numpy(float),
+            must_run_cf=fleet["must_run_cf"],
+            marginal_cost=fleet["marginal_cost_eur_per_mwh"],
+            variable=self.fleet_variable,
+            emission_t_per_mwh=fleet["emission_t_per_mwh"],
             availability=availability,
             variable_cap_share=self.variable_cap_share(),
         )
@@ -903,9 +925,8 @@ class WECModel(mesa.Model):
         out["landfilled_t"] = wf.landfilled_t
         gen = d.generation_mwh
         total_gen = gen.sum()
-        res_mask = fleet["res"].to_numpy(bool)
-        var_mask = fleet["variable"].to_numpy(bool)
-        out["variable_res_share"] = float(gen[var_mask].sum() / demand_mwh)
+        res_mask = self.fleet_res
+        out["variable_res_share"] = float(gen[self.fleet_variable].sum() / demand_mwh)
         out["electricity_demand_mwh"] = demand_mwh
         if not record:
             return out
@@ -948,10 +969,11 @@ class WECModel(mesa.Model):
         backstop_added,
     ) -> None:
         s, fi = self.state, self.fleet_index
+        tot = {k: wb.total(k) for k in ("demand", "supplied", "deficit", "losses")}
         withdrawn = {k: wb.from_basin[k] for k in water.SECTORS}
         w_total = sum(x.sum() for x in withdrawn.values())
-        demand_total = wb.total("demand").sum()
-        deficit_total = wb.total("deficit").sum()
+        demand_total = tot["demand"].sum()
+        deficit_total = tot["deficit"].sum()
         gen = d.generation_mwh
         co2_power = d.co2_t.sum()
         landfill_co2 = wf.landfilled_t.sum() * self.P["landfill_emission_t_per_t"]
@@ -971,7 +993,7 @@ class WECModel(mesa.Model):
             "reuse_km3": reuse_used.sum() / KM3,
             "water_deficit_km3": deficit_total / KM3,
             "water_deficit_pct": 100 * deficit_total / demand_total,
-            "water_losses_km3": wb.total("losses").sum() / KM3,
+            "water_losses_km3": tot["losses"].sum() / KM3,
             "conveyance_loss_share": wb.losses["irrigation"].sum() / irrigation_supplied
             if irrigation_supplied
             else 0.0,
@@ -1013,30 +1035,34 @@ class WECModel(mesa.Model):
             "capex_built_meur": float(sum(p.contract_cost_meur for p in built)),
             "capacity_built_ref_meur": float(sum(p.size * self.catalog[p.tech_id].capex_meur_per_unit for p in built)),
         }
-        for i, r in enumerate(self.region_agents):
-            r.results = {
-                "population": s.population[i],
-                "water_demand_mm3": wb.total("demand")[i] / 1e6,
-                "water_supplied_mm3": wb.total("supplied")[i] / 1e6,
-                "water_deficit_mm3": wb.total("deficit")[i] / 1e6,
-                "municipal_deficit_mm3": wb.deficit["municipal"][i] / 1e6,
-                "irrigation_deficit_mm3": wb.deficit["irrigation"][i] / 1e6,
-                "water_losses_mm3": wb.total("losses")[i] / 1e6,
-                "desalination_mm3": desal_used[i] / 1e6,
-                "reuse_mm3": reuse_used[i] / 1e6,
-                "network_loss_share": s.network_loss_share[i],
-                "conveyance_loss_share": s.conveyance_loss_share[i],
-                "water_saving_irrigation_share": s.saving_ha_total[i] / s.irrigated_ha[i] if s.irrigated_ha[i] else 0.0,
-                "msw_generated_kt": wf.generated_t[i] / 1e3,
-                "recycled_kt": wf.recycled_t[i] / 1e3,
-                "recycling_rate": wf.recycled_t[i] / wf.generated_t[i],
-                "landfilled_kt": wf.landfilled_t[i] / 1e3,
-                "ews_coverage": s.ews_coverage[i],
-                "flood_damage_meur": damage[i],
-                "cofinance_reserve_meur": r.reserve_meur,
-            }
+        irrigated = s.irrigated_ha > 0
+        region_cols = {
+            "population": s.population,
+            "water_demand_mm3": tot["demand"] / 1e6,
+            "water_supplied_mm3": tot["supplied"] / 1e6,
+            "water_deficit_mm3": tot["deficit"] / 1e6,
+            "municipal_deficit_mm3": wb.deficit["municipal"] / 1e6,
+            "irrigation_deficit_mm3": wb.deficit["irrigation"] / 1e6,
+            "water_losses_mm3": tot["losses"] / 1e6,
+            "desalination_mm3": desal_used / 1e6,
+            "reuse_mm3": reuse_used / 1e6,
+            "network_loss_share": s.network_loss_share,
+            "conveyance_loss_share": s.conveyance_loss_share,
+            "water_saving_irrigation_share": np.divide(
+                s.saving_ha_total, s.irrigated_ha, out=np.zeros_like(s.irrigated_ha), where=irrigated
+            ),
+            "msw_generated_kt": wf.generated_t / 1e3,
+            "recycled_kt": wf.recycled_t / 1e3,
+            "recycling_rate": wf.recycled_t / wf.generated_t,
+            "landfilled_kt": wf.landfilled_t / 1e3,
+            "ews_coverage": s.ews_coverage,
+            "flood_damage_meur": damage,
+            "cofinance_reserve_meur": np.array([r.reserve_meur for r in self.region_agents]),
+        }
+        for r, row in zip(self.region_agents, zip(*region_cols.values(), strict=True), strict=True):
+            r.results = dict(zip(region_cols, row, strict=True))
         for j, bid in enumerate(self.basins_df["basin_id"]):
-            mask = self.basin_of_region == j
+            mask = self.basin_masks[j]
             self.basin_records.append(
                 {
                     "year": self.year,
@@ -1046,11 +1072,11 @@ class WECModel(mesa.Model):
                     "available_km3": available[j] / KM3,
                     "withdrawn_km3": wb.basin_withdrawn[j] / KM3,
                     "unallocated_km3": wb.basin_unallocated[j] / KM3,
-                    "demand_km3": wb.total("demand")[mask].sum() / KM3,
-                    "supplied_km3": wb.total("supplied")[mask].sum() / KM3,
+                    "demand_km3": tot["demand"][mask].sum() / KM3,
+                    "supplied_km3": tot["supplied"][mask].sum() / KM3,
                     "local_supply_km3": sum(wb.from_local[k][mask].sum() for k in water.SECTORS) / KM3,
-                    "deficit_km3": wb.total("deficit")[mask].sum() / KM3,
-                    "losses_km3": wb.total("losses")[mask].sum() / KM3,
+                    "deficit_km3": tot["deficit"][mask].sum() / KM3,
+                    "losses_km3": tot["losses"][mask].sum() / KM3,
                 }
             )
         for f in self.funders:

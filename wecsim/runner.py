@@ -3,16 +3,62 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wecsim.agents import Region
 from wecsim.model import WECModel
+from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
 from wecsim.results import Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
+
+
+def records_frame(rows: list[tuple], columns: Sequence[str]) -> pd.DataFrame:
+    """Turn row tuples into a table, column by column through Arrow.
+
+    About 2x faster than pandas' row-wise constructor for the ledger's tens of thousands of
+    rows, with the same dtypes.
+    """
+    if not rows:
+        return pd.DataFrame.from_records(rows, columns=list(columns))
+    return pa.table(dict(zip(columns, zip(*rows, strict=True), strict=True))).to_pandas()
+
+
+#: Columns of the project table.
+PROJECT_COLUMNS = (
+    "project_id",
+    "name",
+    "technology",
+    "sector",
+    "region_id",
+    "region",
+    "owner",
+    "size",
+    "unit",
+    "pinned",
+    "stage",
+    "proposed_year",
+    "construction_start_year",
+    "operating_year",
+    "retire_year",
+    "capex_estimate_meur",
+    "contract_cost_meur",
+    "committed_meur",
+    "disbursed_meur",
+    "lead_funder",
+    "funders",
+    "firm_id",
+    "n_bidders",
+    "enpv_meur",
+    "fnpv_meur",
+    "bcr",
+    "last_reason",
+)
 
 
 def _project_table(model: WECModel) -> pd.DataFrame:
@@ -20,37 +66,37 @@ def _project_table(model: WECModel) -> pd.DataFrame:
     for p in model.pipeline.projects:
         mix = sorted(((a, f) for f, a in p.commitments.items() if a > 1e-9), reverse=True)
         rows.append(
-            {
-                "project_id": p.project_id,
-                "name": p.name,
-                "technology": p.tech_id,
-                "sector": p.sector,
-                "region_id": p.region_id,
-                "region": model.region_by_id[p.region_id].name,
-                "owner": p.owner,
-                "size": p.size,
-                "unit": model.tech(p.tech_id).unit,
-                "pinned": p.pinned,
-                "stage": str(p.stage),
-                "proposed_year": p.proposed_year,
-                "construction_start_year": p.construction_start_year,
-                "operating_year": p.operating_year,
-                "retire_year": p.retire_year,
-                "capex_estimate_meur": p.capex_estimate_meur,
-                "contract_cost_meur": p.contract_cost_meur,
-                "committed_meur": p.committed_meur,
-                "disbursed_meur": p.disbursed_meur,
-                "lead_funder": mix[0][1] if mix else None,
-                "funders": ", ".join(f for _, f in mix),
-                "firm_id": p.firm_id,
-                "n_bidders": p.n_bidders,
-                "enpv_meur": p.enpv_meur,
-                "fnpv_meur": p.fnpv_meur,
-                "bcr": p.bcr,
-                "last_reason": p.last_reason,
-            }
+            (
+                p.project_id,
+                p.name,
+                p.tech_id,
+                p.sector,
+                p.region_id,
+                model.region_by_id[p.region_id].name,
+                p.owner,
+                p.size,
+                model.tech(p.tech_id).unit,
+                p.pinned,
+                str(p.stage),
+                p.proposed_year,
+                p.construction_start_year,
+                p.operating_year,
+                p.retire_year,
+                p.capex_estimate_meur,
+                p.contract_cost_meur,
+                p.committed_meur,
+                p.disbursed_meur,
+                mix[0][1] if mix else None,
+                ", ".join(f for _, f in mix),
+                p.firm_id,
+                p.n_bidders,
+                p.enpv_meur,
+                p.fnpv_meur,
+                p.bcr,
+                p.last_reason,
+            )
         )
-    return pd.DataFrame(rows)
+    return records_frame(rows, PROJECT_COLUMNS)
 
 
 def national_table(model: WECModel) -> pd.DataFrame:
@@ -71,13 +117,8 @@ def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
     )
     front = ["year", "region_id", "region", "basin_id"]
     region = region[front + [c for c in region.columns if c not in front]]
-    ledger = pd.DataFrame(
-        model.pipeline.ledger,
-        columns=["year", "project_id", "funder_id", "kind", "instrument", "amount_meur", "sector", "region_id"],
-    )
-    transitions = pd.DataFrame(
-        model.pipeline.transitions, columns=["project_id", "year", "from_stage", "to_stage", "reason"]
-    )
+    ledger = records_frame(model.pipeline.ledger, LEDGER_COLUMNS)
+    transitions = records_frame(model.pipeline.transitions, TRANSITION_COLUMNS)
     meta = {
         "scenario": model.config.name,
         "scenario_hash": model.config.scenario_hash(),

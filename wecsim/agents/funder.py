@@ -51,16 +51,12 @@ class Funder(mesa.Agent):
         self.released_meur = 0.0
         self.disbursed_meur = 0.0
         self.rejections: dict[str, int] = {}
-
-    @property
-    def is_grant(self) -> bool:
-        """Whether the money is a grant (counts against the funding gap and the grant cap)."""
-        return self.instrument in ("grant", "budget")
-
-    @property
-    def is_loan(self) -> bool:
-        """Whether the money is a loan (counts against the debt cap)."""
-        return self.instrument == "loan"
+        #: whether the money is a grant (counts against the funding gap and the grant cap)
+        self.is_grant = self.instrument in ("grant", "budget")
+        #: whether the money is a loan (counts against the debt cap)
+        self.is_loan = self.instrument == "loan"
+        top = max(self.priority.values())
+        self._scale = {s: (w / top if top > 0 else 0.0) for s, w in self.priority.items()}
 
     def open_year(self, envelope_meur: float) -> None:
         """Start a year: the envelope becomes available; last year's leftovers lapse."""
@@ -70,8 +66,7 @@ class Funder(mesa.Agent):
 
     def weight_scale(self, sector: str) -> float:
         """Return the priority of a sector relative to this funder's top priority [0..1]."""
-        top = max(self.priority.values())
-        return self.priority[sector] / top if top > 0 else 0.0
+        return self._scale[sector]
 
     def _refuse(self, reason: str) -> float:
         self.rejections[reason] = self.rejections.get(reason, 0) + 1
@@ -107,10 +102,10 @@ class Funder(mesa.Agent):
         if self.requires_enpv and not project.enpv_meur >= 0:
             return self._refuse("economic NPV below zero")
         cap = self.max_share * scale * cost_meur
-        if self.is_grant:
-            cap = min(cap, grant_room_meur)
-        if self.is_loan:
-            cap = min(cap, debt_room_meur)
+        if self.is_grant and grant_room_meur < cap:
+            cap = grant_room_meur
+        if self.is_loan and debt_room_meur < cap:
+            cap = debt_room_meur
         if self.requires_fnpv and project.fnpv_meur + grants_meur < 0:
             return self._refuse("does not pay for itself")
         amount = min(cap, need_meur, self.available_meur)

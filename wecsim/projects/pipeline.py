@@ -81,53 +81,55 @@ class Project:
         return float(sum(self.commitments.values()))
 
 
+#: Columns of :attr:`Pipeline.transitions` rows.
+TRANSITION_COLUMNS = ("project_id", "year", "from_stage", "to_stage", "reason")
+#: Columns of :attr:`Pipeline.ledger` rows.
+LEDGER_COLUMNS = ("year", "project_id", "funder_id", "kind", "instrument", "amount_meur", "sector", "region_id")
+
+
 @dataclass
 class Pipeline:
-    """All projects of a run, the log of their transitions and the money ledger."""
+    """All projects of a run, the log of their transitions and the money ledger.
+
+    Log rows are tuples in the order of :data:`TRANSITION_COLUMNS` and :data:`LEDGER_COLUMNS`
+    (a run writes tens of thousands; tuples are cheaper to make and to turn into tables).
+    """
 
     projects: list[Project] = field(default_factory=list)
-    transitions: list[dict] = field(default_factory=list)
-    ledger: list[dict] = field(default_factory=list)
-    _live: dict[int, Project] = field(default_factory=dict, repr=False)
+    transitions: list[tuple] = field(default_factory=list)
+    ledger: list[tuple] = field(default_factory=list)
+    #: live projects by stage, each dict keyed by project id (stages with no way out are not indexed)
+    _by_stage: dict[Stage, dict[int, Project]] = field(
+        default_factory=lambda: {s: {} for s in Stage if ALLOWED[s]}, repr=False
+    )
 
     def add(self, year: int, **kwargs) -> Project:
         """Create a proposed project and log its proposal."""
         project = Project(project_id=len(self.projects), proposed_year=year, **kwargs)
         self.projects.append(project)
-        self._live[project.project_id] = project
-        self.transitions.append(
-            {
-                "project_id": project.project_id,
-                "year": year,
-                "from_stage": "",
-                "to_stage": str(Stage.PROPOSED),
-                "reason": "proposed by " + project.owner,
-            }
-        )
+        self._by_stage[Stage.PROPOSED][project.project_id] = project
+        self.transitions.append((project.project_id, year, "", str(Stage.PROPOSED), "proposed by " + project.owner))
         return project
 
     def move(self, project: Project, to: Stage, year: int, reason: str) -> None:
         """Move a project to a new stage, logging the year and the reason."""
         if to not in ALLOWED[project.stage]:
             raise RuntimeError(f"project {project.project_id}: {project.stage} -> {to} is not allowed")
-        self.transitions.append(
-            {
-                "project_id": project.project_id,
-                "year": year,
-                "from_stage": str(project.stage),
-                "to_stage": str(to),
-                "reason": reason,
-            }
-        )
+        self.transitions.append((project.project_id, year, str(project.stage), str(to), reason))
+        del self._by_stage[project.stage][project.project_id]
+        if ALLOWED[to]:
+            self._by_stage[to][project.project_id] = project
         project.stage = to
         project.last_reason = reason
-        if not ALLOWED[to]:
-            self._live.pop(project.project_id, None)
 
     def in_stage(self, *stages: Stage) -> list[Project]:
         """Return the projects currently in any of the given stages, oldest first."""
-        if all(ALLOWED[s] for s in stages):
-            return [p for p in self._live.values() if p.stage in stages]
+        if all(s in self._by_stage for s in stages):
+            if len(stages) == 1:
+                live = self._by_stage[stages[0]]
+                return [live[i] for i in sorted(live)]
+            found = {i: p for s in stages for i, p in self._by_stage[s].items()}
+            return [found[i] for i in sorted(found)]
         return [p for p in self.projects if p.stage in stages]
 
     def commit(
@@ -142,16 +144,16 @@ class Pipeline:
         """Record a commitment (negative amounts release money) of a funder to a project."""
         project.commitments[funder_id] = project.commitments.get(funder_id, 0.0) + amount_meur
         self.ledger.append(
-            {
-                "year": year,
-                "project_id": project.project_id,
-                "funder_id": funder_id,
-                "kind": "commitment",
-                "instrument": instrument,
-                "amount_meur": amount_meur,
-                "sector": project.sector,
-                "region_id": region_id or project.region_id,
-            }
+            (
+                year,
+                project.project_id,
+                funder_id,
+                "commitment",
+                instrument,
+                amount_meur,
+                project.sector,
+                region_id or project.region_id,
+            )
         )
 
     def disburse(self, project: Project, amount_meur: float, year: int) -> dict[str, float]:
@@ -161,19 +163,9 @@ class Pipeline:
         """
         total = project.committed_meur
         paid = {}
+        pid, sector, region_id, append = project.project_id, project.sector, project.region_id, self.ledger.append
         for funder_id, committed in project.commitments.items():
-            paid[funder_id] = amount_meur * (committed / total if total > 0 else 0.0)
-            self.ledger.append(
-                {
-                    "year": year,
-                    "project_id": project.project_id,
-                    "funder_id": funder_id,
-                    "kind": "disbursement",
-                    "instrument": "",
-                    "amount_meur": paid[funder_id],
-                    "sector": project.sector,
-                    "region_id": project.region_id,
-                }
-            )
+            paid[funder_id] = amount = amount_meur * (committed / total if total > 0 else 0.0)
+            append((year, pid, funder_id, "disbursement", "", amount, sector, region_id))
         project.disbursed_meur += amount_meur
         return paid
