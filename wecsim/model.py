@@ -17,7 +17,7 @@ Agents decide; the physics is in ``wecsim.systems``; every number comes from
 
 from __future__ import annotations
 
-from collections import Counter
+import bisect
 from dataclasses import dataclass
 
 import mesa
@@ -93,6 +93,12 @@ class WECModel(mesa.Model):
         self._active_techs: set[str] = set()
         self._assets: dict[str, np.ndarray] | None = None
         self._recycling_horizon: np.ndarray | None = None
+        self._recycling_pipeline: dict[str, float] | None = None
+        self._capex_multipliers: dict[tuple[str, float], float] = {}
+        self._retiring: dict[int, list[Project]] = {}
+        self._built: list[Project] = []  # commissioned projects, in project order
+        self._built_totals: tuple[float, float] | None = None
+        self._proposed_this_year = 0
         self._ordinals: dict[tuple, int] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
@@ -265,15 +271,17 @@ class WECModel(mesa.Model):
         return float(self._recycling_horizon[idx])
 
     def pipeline_recycling_t(self, region_id: str) -> float:
-        """Sorting capacity financed or being built in a region, at mature utilisation [t/yr]."""
-        return (
-            sum(
-                p.size
-                for p in self._active
-                if p.tech_id == "sorting_recycling" and p.region_id == region_id and p.stage != Stage.PROPOSED
-            )
-            * self.P["recycling_utilisation_mature"]
-        )
+        """Sorting capacity appraised, financed or being built in a region, at mature utilisation [t/yr].
+
+        Summed once a step over the projects active at its start (new proposals do not count).
+        """
+        if self._recycling_pipeline is None:
+            sizes: dict[str, float] = {}
+            for p in self._active:
+                if p.tech_id == "sorting_recycling" and p.stage != Stage.PROPOSED:
+                    sizes[p.region_id] = sizes.get(p.region_id, 0) + p.size
+            self._recycling_pipeline = sizes
+        return self._recycling_pipeline.get(region_id, 0) * self.P["recycling_utilisation_mature"]
 
     def next_site(self, tech_id: str) -> int:
         """Return a rotating counter used to spread auctioned projects across sites."""
@@ -303,6 +311,12 @@ class WECModel(mesa.Model):
 
     def capex_multiplier(self, tech_id: str) -> float:
         """Capex multiplier from learning on cumulative capacity (D4)."""
+        key = (tech_id, self._built_cum.get(tech_id, 0.0))
+        if key not in self._capex_multipliers:
+            self._capex_multipliers[key] = self._learned_capex_multiplier(tech_id)
+        return self._capex_multipliers[key]
+
+    def _learned_capex_multiplier(self, tech_id: str) -> float:
         t = self.tech(tech_id)
         if t.learning == "none":
             return 1.0
@@ -349,6 +363,7 @@ class WECModel(mesa.Model):
             lead_funder=lead_funder,
         )
         self._active.append(project)
+        self._proposed_this_year += 1
         self._active_keys.add((tech_id, region_id))
         self._active_techs.add(tech_id)
         self._pending_keys.add((tech_id, region_id))
@@ -363,6 +378,8 @@ class WECModel(mesa.Model):
         waiting = (Stage.PROPOSED, Stage.APPRAISED)
         self._pending_keys = {(p.tech_id, p.region_id) for p in self._active if p.stage in waiting}
         self._recycling_horizon = None
+        self._recycling_pipeline = None
+        self._proposed_this_year = 0
         self._drivers()
         self._open_budgets()
         self._propose()
@@ -743,6 +760,10 @@ class WECModel(mesa.Model):
                 firm.completed += 1
                 self.pipeline.move(p, Stage.OPERATING, self.year, f"commissioned after {p.build_years} years")
                 self._assets = None
+                bisect.insort(self._built, p, key=lambda q: q.project_id)
+                self._built_totals = None
+                end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
+                self._retiring.setdefault(end_of_life, []).append(p)
                 continue
             paid = self.pipeline.disburse(p, float(p.schedule_meur[k]), self.year)
             for funder_id, amount in paid.items():
@@ -750,8 +771,8 @@ class WECModel(mesa.Model):
                     self.local_disbursed_meur += amount
                 else:
                     self.funder_by_id[funder_id].disbursed_meur += amount
-        for p in self.pipeline.in_stage(Stage.OPERATING):
-            if self.year >= p.operating_year + self.tech(p.tech_id).lifetime_yr:
+        for p in sorted(self._retiring.pop(self.year, []), key=lambda p: p.project_id):
+            if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
                 self._assets = None
@@ -761,9 +782,8 @@ class WECModel(mesa.Model):
         """Operating capacity of one technology per region (cached until a project commissions or retires)."""
         if self._assets is None:
             assets = {t: np.zeros(len(self.regions_df)) for t in self.catalog}
-            for p in self.pipeline.projects:
-                if p.stage == Stage.OPERATING:
-                    assets[p.tech_id][self.region_index[p.region_id]] += p.size
+            for p in self.pipeline.in_stage(Stage.OPERATING):
+                assets[p.tech_id][self.region_index[p.region_id]] += p.size
             self._assets = assets
         return self._assets[tech_id]
 
@@ -978,8 +998,11 @@ class WECModel(mesa.Model):
         co2_power = d.co2_t.sum()
         landfill_co2 = wf.landfilled_t.sum() * self.P["landfill_emission_t_per_t"]
         lfg_avoided = gen[fi["landfill_gas"]] * self.P["landfill_gas_t_co2e_per_mwh"]
-        stages = Counter(p.stage for p in self.pipeline.projects)
-        built = [p for p in self.pipeline.projects if p.operating_year is not None]
+        if self._built_totals is None:  # sums in project order, redone only when a project is commissioned
+            self._built_totals = (
+                float(sum(p.contract_cost_meur for p in self._built)),
+                float(sum(p.size * self.catalog[p.tech_id].capex_meur_per_unit for p in self._built)),
+            )
         irrigation_supplied = wb.supplied["irrigation"].sum()
         muni_supplied = wb.supplied["municipal"].sum()
         self.ind = {
@@ -1028,12 +1051,12 @@ class WECModel(mesa.Model):
             "ews_coverage": float((s.ews_coverage * s.flood_damage_share).sum()),
             "committed_meur": sum(f.committed_meur for f in self.funders) + self.local_committed_meur,
             "disbursed_meur": sum(f.disbursed_meur for f in self.funders) + self.local_disbursed_meur,
-            "projects_proposed": int(sum(1 for p in self.pipeline.projects if p.proposed_year == self.year)),
-            "projects_operating": stages[Stage.OPERATING],
-            "projects_under_construction": stages[Stage.UNDER_CONSTRUCTION],
-            "projects_built": len(built),
-            "capex_built_meur": float(sum(p.contract_cost_meur for p in built)),
-            "capacity_built_ref_meur": float(sum(p.size * self.catalog[p.tech_id].capex_meur_per_unit for p in built)),
+            "projects_proposed": self._proposed_this_year,
+            "projects_operating": self.pipeline.count(Stage.OPERATING),
+            "projects_under_construction": self.pipeline.count(Stage.UNDER_CONSTRUCTION),
+            "projects_built": len(self._built),
+            "capex_built_meur": self._built_totals[0],
+            "capacity_built_ref_meur": self._built_totals[1],
         }
         irrigated = s.irrigated_ha > 0
         region_cols = {
@@ -1059,7 +1082,9 @@ class WECModel(mesa.Model):
             "flood_damage_meur": damage,
             "cofinance_reserve_meur": np.array([r.reserve_meur for r in self.region_agents]),
         }
-        for r, row in zip(self.region_agents, zip(*region_cols.values(), strict=True), strict=True):
+        # Python floats: the DataCollector deep-copies every value that is not a built-in scalar
+        columns = [np.asarray(c, dtype=float).tolist() for c in region_cols.values()]
+        for r, row in zip(self.region_agents, zip(*columns, strict=True), strict=True):
             r.results = dict(zip(region_cols, row, strict=True))
         for j, bid in enumerate(self.basins_df["basin_id"]):
             mask = self.basin_masks[j]

@@ -132,6 +132,12 @@ class Pipeline:
             return [found[i] for i in sorted(found)]
         return [p for p in self.projects if p.stage in stages]
 
+    def count(self, stage: Stage) -> int:
+        """Return how many projects are in a stage now."""
+        if stage in self._by_stage:
+            return len(self._by_stage[stage])
+        return sum(1 for p in self.projects if p.stage == stage)
+
     def commit(
         self,
         project: Project,
