@@ -37,6 +37,9 @@ class Results:
     transitions: pd.DataFrame
     ledger: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    #: numbers derived from the tables, remembered by their readers (e.g. the app's headline
+    #: cards); never part of the results themselves
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return every table by name."""

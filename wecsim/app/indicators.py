@@ -293,12 +293,20 @@ def _across(runs: list[Results], fn: Callable[[Results], float]) -> tuple[float,
     return float(np.nanmean(xs)), float(np.nanpercentile(xs, 10)), float(np.nanpercentile(xs, 90))
 
 
+def headline_value(res: Results, h: Headline, year: int) -> float:
+    """Return one headline number of one run, computed once per run and year (runs never change)."""
+    key = ("headline", h.key, year)
+    if key not in res.derived:
+        res.derived[key] = h.value(res, year)
+    return res.derived[key]
+
+
 def card_values(runs: list[Results], reference: list[Results], year: int) -> list[CardValue]:
     """Return every headline card for a year: mean and range across ``runs``, change vs ``reference``."""
     out = []
     for h in HEADLINES:
-        mean, low, high = _across(runs, lambda r, h=h: h.value(r, year))
-        ref = _across(reference, lambda r, h=h: h.value(r, year))[0] if reference else float("nan")
+        mean, low, high = _across(runs, lambda r, h=h: headline_value(r, h, year))
+        ref = _across(reference, lambda r, h=h: headline_value(r, h, year))[0] if reference else float("nan")
         out.append(CardValue(h, mean, low, high, ref))
     return out
 

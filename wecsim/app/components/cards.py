@@ -14,16 +14,15 @@ import solara
 
 from wecsim.app import state
 from wecsim.app.indicators import RECYCLING_TARGET_PCT, CardValue, card_values, fmt, fmt_delta
+from wecsim.results import Results
 
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "same": "#757575"}
 ARROWS = {True: "▲", False: "▼"}
 
 
-def context_line(cv: CardValue, year: int) -> str:
-    """Return the small line under a card's number."""
+def context_line(cv: CardValue, year: int, res: Results | None) -> str:
+    """Return the small line under a card's number (``res``: the run the deficit share is read from)."""
     key = cv.headline.key
-    cur = state.shown.value.current
-    res = cur.first if cur else None
     if key == "recycling":
         gap = cv.value - RECYCLING_TARGET_PCT
         return f"{fmt_delta(gap, 1)} pt against the {RECYCLING_TARGET_PCT:.0f}% target"
@@ -44,8 +43,12 @@ def context_line(cv: CardValue, year: int) -> str:
 
 
 @solara.component
-def HeadlineCard(cv: CardValue, year: int, reference_label: str, n: int) -> None:
-    """One card: title, value with unit, change against the reference, context."""
+def HeadlineCard(cv: CardValue, year: int, reference_label: str, n: int, context: str) -> None:
+    """One card: title, value with unit, change against the reference, context.
+
+    Reads no app state: only :func:`HeadlineCards` listens to the runs shown, so a new result
+    costs one redraw of the page, not one per card.
+    """
     h = cv.headline
     color = VERDICT_COLORS[cv.verdict]
     delta = cv.delta
@@ -71,7 +74,7 @@ def HeadlineCard(cv: CardValue, year: int, reference_label: str, n: int) -> None
             classes=["wecsim-card-delta", f"wecsim-verdict-{cv.verdict}"],
             style={"font-size": "13px", "color": color, "font-weight": "500", "display": "block"},
         )
-        solara.Text(context_line(cv, year), style={"font-size": "11px", "color": "#757575", "display": "block"})
+        solara.Text(context, style={"font-size": "11px", "color": "#757575", "display": "block"})
 
 
 @solara.component
@@ -82,8 +85,10 @@ def HeadlineCards(year: int) -> None:
     if cur is not None and year not in set(cur.first.national["year"]):
         year = int(cur.first.national["year"].max())
 
-    def compute() -> list[CardValue]:
-        return card_values(cur.runs, ref.runs if ref else [], year) if cur is not None else []
+    def compute() -> list[tuple[CardValue, str]]:
+        if cur is None:
+            return []
+        return [(cv, context_line(cv, year, cur.first)) for cv in card_values(cur.runs, ref.runs if ref else [], year)]
 
     cards = solara.use_memo(compute, [id(cur), id(ref), year])
     solara.use_effect(lambda: state.cards_drawn(cur), [id(cur)])
@@ -93,5 +98,5 @@ def HeadlineCards(year: int) -> None:
         return
     grid = {"display": "grid", "grid-template-columns": "repeat(3, minmax(0, 1fr))", "gap": "10px"}
     with solara.Div(classes=["wecsim-cards"], style=grid):
-        for cv in cards:
-            HeadlineCard(cv, year, ref.label if ref else "reference", cur.n)
+        for cv, context in cards:
+            HeadlineCard(cv, year, ref.label if ref else "reference", cur.n, context)

@@ -38,8 +38,7 @@ def RunStatusLine() -> None:
             solara.Text(text, style={"font-size": "12px", "color": "#616161"}, classes=["wecsim-status-running"])
         elif st.elapsed_s is not None:
             solara.ProgressLinear(False)
-            cur = state.shown.value.current
-            n = cur.n if cur else 1
+            n = max(1, st.total)  # a finished request: total = replicates run
             took = "from the cache" if st.elapsed_s < 0.02 else f"{st.elapsed_s * 1000:.0f} ms"
             solara.Text(
                 f"Up to date · {n} run{'s' if n > 1 else ''} · {took}",
