@@ -24,7 +24,8 @@ import mesa
 import numpy as np
 
 from wecsim.agents import Firm, Funder, Region, Utility
-from wecsim.datasets import parameters, table
+from wecsim.datasets import parameters
+from wecsim.model_data import climate_data, model_data
 from wecsim.projects.appraisal import AppraisalContext, appraise
 from wecsim.projects.catalog import Technology, catalog
 from wecsim.projects.pipeline import Pipeline, Project, Stage
@@ -84,7 +85,7 @@ class WECModel(mesa.Model):
         self.catalog: dict[str, Technology] = catalog()
         self._tech_order = {t: i for i, t in enumerate(self.catalog)}
         self._project_z = np.random.default_rng(project_ss).standard_normal(
-            (len(self.years), len(self.catalog), len(table("regions")), PROJECTS_PER_KEY, 2)
+            (len(self.years), len(self.catalog), len(model_data().regions_df), PROJECTS_PER_KEY, 2)
         )
         self.pipeline = Pipeline()
         self._active: list[Project] = []
@@ -121,43 +122,22 @@ class WECModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
     def _setup_tables(self) -> None:
-        v = self.value
-        self.regions_df = table("regions").reset_index(drop=True)
-        self.basins_df = table("basins").reset_index(drop=True)
-        self.region_index = {r: i for i, r in enumerate(self.regions_df["region_id"])}
-        basin_index = {b: i for i, b in enumerate(self.basins_df["basin_id"])}
-        self.basin_of_region = self.regions_df["basin_id"].map(basin_index).to_numpy()
-        flows = table("basin_flow_change")
-        flows = flows[flows["pathway"] == v("climate_pathway")].set_index("basin_id")
-        self.flow_change_2050 = flows.loc[self.basins_df["basin_id"], "flow_change_2050_pct"].to_numpy(float)
-        pathway = table("climate_pathways").set_index("pathway").loc[v("climate_pathway")]
-        self.drought_multiplier_2050 = float(pathway["drought_probability_multiplier_2050"])
-        self.flood_multiplier_2050 = float(pathway["flood_frequency_multiplier_2050"])
-        self.fleet = table("power_fleet").reset_index(drop=True)
-        self.fleet_index = {t: i for i, t in enumerate(self.fleet["tech"])}
-        self.wte_utilisation = float(self.fleet.loc[self.fleet_index["waste_to_energy"], "cf_max"])
-        self.wind_sites = list(self.regions_df.loc[self.regions_df["wind_site"], "region_id"])
-        self.solar_sites = list(self.regions_df.loc[self.regions_df["solar_site"], "region_id"])
+        v, d = self.value, model_data()
+        self.regions_df, self.basins_df, self.fleet = d.regions_df, d.basins_df, d.fleet
+        self.region_index = d.region_index
+        self.basin_of_region, self.basin_masks = d.basin_of_region, d.basin_masks
+        self.flow_change_2050, self.drought_multiplier_2050, self.flood_multiplier_2050 = climate_data(
+            v("climate_pathway")
+        )
+        self.fleet_index = d.fleet_index
+        self.wte_utilisation = float(d.fleet_cf_by_tech["waste_to_energy"])
+        self.wind_sites, self.solar_sites = list(d.wind_sites), list(d.solar_sites)
         self.interconnection_region = self.solar_sites[0]
         self.kzt_per_eur = float(v("kzt_per_eur"))
-        # the tables' columns as arrays, read once (the yearly physics reads them every step)
-        b = self.basins_df
-        self.basin_col = {
-            c: b[c].to_numpy(float)
-            for c in ("transboundary_share", "surface_mean_km3", "usable_share", "groundwater_km3", "transfer_in_km3")
-        }
-        self.basin_col["hydro_weight"] = b["hydro_weight"].to_numpy(float)
-        self.basin_south = b["south"].to_numpy(bool)
-        self.hydro_weight_total = b["hydro_weight"].sum()
-        self.basin_masks = [self.basin_of_region == j for j in range(len(b))]
-        f = self.fleet
-        self.fleet_col = {
-            c: f[c].to_numpy(float)
-            for c in ("capacity_mw", "cf_max", "must_run_cf", "marginal_cost_eur_per_mwh", "emission_t_per_mwh")
-        }
-        self.fleet_variable = f["variable"].to_numpy(bool)
-        self.fleet_res = f["res"].to_numpy(bool)
-        self.fleet_cf_by_tech = f.set_index("tech")["cf_max"].to_dict()
+        # the tables' columns as read-only arrays (the yearly physics reads them every step)
+        self.basin_col, self.basin_south, self.hydro_weight_total = d.basin_col, d.basin_south, d.hydro_weight_total
+        self.fleet_col, self.fleet_variable, self.fleet_res = d.fleet_col, d.fleet_variable, d.fleet_res
+        self.fleet_cf_by_tech = d.fleet_cf_by_tech
 
     def _draw_climate(self, rng: np.random.Generator) -> None:
         n_years, n_basins = len(self.years), len(self.basins_df)
@@ -166,28 +146,22 @@ class WECModel(mesa.Model):
         self.drought_u[0] = 1.0  # the base year reproduces observed conditions
 
     def _setup_agents(self) -> None:
-        self.region_agents: list[Region] = [
-            Region(self, i, row) for i, row in enumerate(self.regions_df.to_dict("records"))
-        ]
+        d = model_data()
+        self.region_agents: list[Region] = [Region(self, i, row) for i, row in enumerate(d.region_records)]
         self.region_by_id = {r.region_id: r for r in self.region_agents}
         for r in self.region_agents:
             Utility(self, "water", r)
             Utility(self, "waste", r)
         Utility(self, "power")
         overrides = {k: o.model_dump() for k, o in self.config.funders.items()}
-        self.funders: list[Funder] = [
-            Funder(self, row, overrides.get(row["funder_id"]))
-            for row in table("funders").sort_values("order").to_dict("records")
-            if row["funder_id"] != "local"
-        ]
+        self.funders: list[Funder] = [Funder(self, row, overrides.get(row["funder_id"])) for row in d.funder_records]
         self.funder_by_id = {f.funder_id: f for f in self.funders}
         #: funders in the order they are asked, by the project's lead funder (who is asked first)
         self._funder_order: dict[str | None, list[Funder]] = {}
-        local = table("funders").set_index("funder_id").loc["local"]
-        self.local_max_share = float(local["max_share_of_capex"])
+        self.local_max_share = d.local_max_share
         self.firms: list[Firm] = [
             Firm(self, row | {"firm_id": f"{row['firm_id']}-{k + 1:02d}"})
-            for row in table("firms").to_dict("records")
+            for row in d.firm_records
             for k in range(int(row["count"]))
         ]
         self.firm_by_id = {f.firm_id: f for f in self.firms}
