@@ -110,6 +110,8 @@ class WECModel(mesa.Model):
         self._setup_state()
         self.basin_records: list[dict] = []
         self.money_records: list[dict] = []
+        #: One ``(year, funder_id, project_id, sector, region_id, reason)`` per offer a funder refused.
+        self.refusals: list[tuple[int, str, int, str, str, str]] = []
         self.ind: dict[str, float] = {}
         self.last = self._operate(record=False)
         # utilities expect separate collection to keep growing at the base-year pace
