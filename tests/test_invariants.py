@@ -126,6 +126,16 @@ def test_national_indicators_are_finite_and_shares_bounded(results):
     assert isinstance(results.headline(), pd.DataFrame)
 
 
+def test_water_demand_by_sector_sums_to_the_total(results):
+    nat = results.national
+    sectors = nat[["water_demand_municipal_km3", "water_demand_industry_km3", "water_demand_irrigation_km3"]]
+    assert (sectors > 0).all().all()
+    np.testing.assert_allclose(sectors.sum(axis=1), nat["water_demand_km3"], rtol=1e-12)
+    # and the national total is what the regions demand
+    regions = results.region.groupby("year")["water_demand_mm3"].sum() / 1e3
+    np.testing.assert_allclose(nat.set_index("year")["water_demand_km3"], regions, rtol=1e-9)
+
+
 def test_refusals_name_real_funders_and_projects_and_follow_the_offer_rules(results):
     from wecsim.agents.funder import REFUSAL_REASONS
     from wecsim.datasets import table

@@ -1010,6 +1010,7 @@ class WECModel(mesa.Model):
         self.ind = {
             "population_m": s.population.sum() / 1e6,
             "water_demand_km3": demand_total / KM3,
+            **{f"water_demand_{k}_km3": wb.demand[k].sum() / KM3 for k in water.SECTORS},
             "withdrawal_km3": w_total / KM3,
             "withdrawal_agriculture_share": withdrawn["irrigation"].sum() / w_total,
             "withdrawal_industry_share": withdrawn["industry"].sum() / w_total,
@@ -1134,6 +1135,7 @@ class WECModel(mesa.Model):
 NATIONAL_INDICATORS = [
     "population_m",
     "water_demand_km3",
+    *[f"water_demand_{k}_km3" for k in water.SECTORS],
     "withdrawal_km3",
     "withdrawal_agriculture_share",
     "withdrawal_industry_share",

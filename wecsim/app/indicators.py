@@ -31,6 +31,9 @@ RECYCLING_TARGET_PCT = 40.0
 NICE_LABELS: dict[str, str] = {
     "population_m": "Population [million]",
     "water_demand_km3": "Water demand [km³/yr]",
+    "water_demand_municipal_km3": "Water demand of towns (municipal) [km³/yr]",
+    "water_demand_industry_km3": "Water demand of industry [km³/yr]",
+    "water_demand_irrigation_km3": "Water demand of irrigation [km³/yr]",
     "withdrawal_km3": "Water withdrawn from rivers and aquifers [km³/yr]",
     "desalination_km3": "Desalinated water [km³/yr]",
     "reuse_km3": "Reused wastewater [km³/yr]",
