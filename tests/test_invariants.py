@@ -174,3 +174,15 @@ def test_refusals_name_real_funders_and_projects_and_follow_the_offer_rules(resu
     assert not set(zip(other["funder_id"], other["sector"], strict=True)) & set(
         zip(outside["funder_id"], outside["sector"], strict=True)
     )
+
+
+def test_largest_funder_is_the_one_with_the_largest_net_commitment(results):
+    p = results.project.set_index("project_id")
+    assert "lead_funder" not in p.columns  # the scenario's lead funder is the one asked first, not this
+    led = results.ledger[results.ledger["kind"] == "commitment"]
+    net = led.groupby(["project_id", "funder_id"])["amount_meur"].sum()
+    net = net[net > 1e-9]
+    best = net.groupby(level="project_id").max()
+    chosen = net.reindex(list(zip(best.index, p.loc[best.index, "largest_funder"], strict=True))).to_numpy()
+    np.testing.assert_allclose(chosen, best.to_numpy(), rtol=1e-9)
+    assert p.loc[~p.index.isin(best.index), "largest_funder"].isna().all()

@@ -50,7 +50,7 @@ PROJECT_COLUMNS = (
     "contract_cost_meur",
     "committed_meur",
     "disbursed_meur",
-    "lead_funder",
+    "largest_funder",
     "funders",
     "firm_id",
     "n_bidders",

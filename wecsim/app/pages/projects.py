@@ -39,7 +39,7 @@ def project_table(res: Results) -> pd.DataFrame:
             "type": kind,
             "region": p["region"],
             "stage": p["stage"].map(stage_label),
-            "funders (lead first)": p["funders"].fillna("").replace("", "–"),
+            "funders (largest first)": p["funders"].fillna("").replace("", "–"),
             "firm": p["firm_id"].fillna("–"),
             "cost [EUR M]": cost.round(2),
             "effect (size)": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
@@ -49,7 +49,7 @@ def project_table(res: Results) -> pd.DataFrame:
             "ENPV [EUR M]": p["enpv_meur"].round(2),
             "latest reason": p["last_reason"],
             "sector": p["sector"],
-            "lead funder": p["lead_funder"].fillna("–"),
+            "largest funder": p["largest_funder"].fillna("–"),
             "project": p["name"],
             "named project": named,
         }
@@ -74,7 +74,7 @@ def filter_projects(
     if stages:
         keep &= df["stage"].isin(stages)
     if funder and funder != "any":
-        keep &= df["funders (lead first)"].str.split(", ").map(lambda fs: funder in fs)
+        keep &= df["funders (largest first)"].str.split(", ").map(lambda fs: funder in fs)
     if text.strip():
         keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
     return df[keep].reset_index(drop=True)
