@@ -338,6 +338,21 @@ def stage_label(stage: str) -> str:
     return str(stage).replace("_", " ")
 
 
+#: A funder's refusal reasons (the ``reason`` column of the ``refusals`` table) in plain words.
+REFUSAL_TEXT: dict[str, str] = {
+    "outside the mandate": "Sector outside the funder's mandate",
+    "economic NPV below zero": "Costs society more than it brings (economic NPV below zero)",
+    "does not pay for itself": "Would not pay for itself, even with the grants offered (financial NPV below zero)",
+    "envelope used up": "The year's budget was already used up",
+    "no room under the share caps": "No room left under the caps on its share of the cost, on grants or on loans",
+}
+
+
+def refusal_label(reason: str) -> str:
+    """Return a refusal reason in plain words (unknown reasons are returned unchanged)."""
+    return REFUSAL_TEXT.get(reason, reason)
+
+
 # ----------------------------------------------------------------------------- map values
 @dataclass(frozen=True)
 class RegionIndicator:
