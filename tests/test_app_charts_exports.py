@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,3 +100,24 @@ def test_report_states_its_provenance(ens, baseline):
     ):
         assert text in html, text
     assert html.count("data:image/png;base64,") == len(EXPLORE_CHARTS)
+
+
+def test_water_demand_chart_stacks_the_three_sectors_to_the_total(ens, baseline):
+    from matplotlib.collections import PolyCollection
+
+    from wecsim.app.charts import chart_by_key
+
+    ax = chart_by_key("water_by_sector").build(ens, None).axes[0]
+    assert ax.get_title(loc="left") == "Water demand by sector" and ax.get_ylabel() == "km³ per year"
+    stacks = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert [c.get_label() for c in stacks] == ["Irrigation", "Industry", "Towns (municipal)"]
+    nat = baseline.national
+    # the top of the stack is the sum of the three sector columns, which is the total demand line
+    xy = stacks[-1].get_paths()[0].vertices
+    upper = pd.Series(xy[:, 1]).groupby(xy[:, 0]).max()  # upper edge of the top band, by year
+    assert list(upper.index) == list(nat["year"])
+    sectors = nat[["water_demand_irrigation_km3", "water_demand_industry_km3", "water_demand_municipal_km3"]]
+    np.testing.assert_allclose(upper, sectors.sum(axis=1), rtol=1e-12)
+    (total,) = [line for line in ax.lines if line.get_label() == "Total demand"]
+    np.testing.assert_allclose(total.get_ydata(), nat["water_demand_km3"], rtol=1e-12)
+    np.testing.assert_allclose(upper, total.get_ydata(), rtol=1e-12)

@@ -1,4 +1,4 @@
-"""The app's components rendered in-process (no browser): cards, levers, tabs, upload, map.
+"""The app's components rendered in-process (no browser): cards, levers, tabs, upload, map, funder view.
 
 Runs happen in the calling thread (``WECSIM_APP_WORKERS=0``). Each test works in its own
 Solara virtual kernel, as a browser tab would.
@@ -220,5 +220,53 @@ def test_lever_labels_carry_unit_help_range_and_source():
             assert eu.children[0] == f"{p.label} [{p.unit}]"
             tip = eu.attributes["title"]
             assert p.help in tip and "0-200 EUR M/yr" in tip and p.source in tip
+        finally:
+            rc.close()
+
+
+def rows_shown(rc, table: str) -> int:
+    """Return the row count a :func:`~wecsim.app.components.tables.Table` states under itself."""
+    (box,) = by_class(rc, f"wecsim-table-{table}")
+    text = next(w.children[0] for w in walk(box) if type(w).__name__ == "Html" and w.children[0].endswith(" rows"))
+    return int(text.split()[0].replace(",", ""))
+
+
+def test_funder_view_counts_and_filters_the_funders_refusals(baseline):
+    from wecsim.agents.funder import REFUSAL_REASONS
+    from wecsim.app.indicators import refusal_label
+    from wecsim.app.pages import projects
+
+    ref = baseline.refusals
+    with new_tab():
+        _box, rc = solara.render(projects.FunderView(baseline), handle_error=False)
+        try:
+            assert projects.funder_pick.value == "eu" and by_class(rc, "wecsim-funder-select")
+            eu = ref[ref["funder_id"] == "eu"]
+            assert rows_shown(rc, "refusals_eu") == len(eu)
+            assert rows_shown(rc, "refusal_reasons_eu") == eu["reason"].nunique()
+            # the reason filter offers the plain-language reasons of this funder only
+            (reason_select,) = [w for w in walk(rc.container) if getattr(w, "label", None) == "Reason"]
+            in_rule_order = [refusal_label(r) for r in REFUSAL_REASONS if r in set(eu["reason"])]
+            assert reason_select.items == ["any", *in_rule_order]
+            projects.r_reason.set(refusal_label("envelope used up"))
+            wait_until(lambda: rows_shown(rc, "refusals_eu") == (eu["reason"] == "envelope used up").sum(), 30)
+            projects.r_text.set("Wind")
+            n_wind = (
+                (eu["reason"] == "envelope used up")
+                & eu["project_id"].isin(
+                    baseline.project.loc[baseline.project["name"].str.contains("Wind"), "project_id"]
+                )
+            ).sum()
+            wait_until(lambda: rows_shown(rc, "refusals_eu") == n_wind, 30)
+            assert 0 < n_wind < (eu["reason"] == "envelope used up").sum()
+            # another funder: its own refusals; a filter value it does not have falls back to "any"
+            projects.funder_pick.set("private")
+            projects.r_text.set("")
+            wait_until(lambda: bool(by_class(rc, "wecsim-table-refusals_private")), 30)
+            assert rows_shown(rc, "refusals_private") == (ref["funder_id"] == "private").sum()
+            # the regions' money is never refused: no refusal tables
+            projects.funder_pick.set("local")
+            wait_until(lambda: not by_class(rc, "wecsim-table-refusals_private"), 30)
+            assert not [w for w in walk(rc.container) if "wecsim-table-refusal" in (getattr(w, "class_", "") or "")]
         finally:
             rc.close()

@@ -126,3 +126,40 @@ def test_colours_follow_values_and_text_stays_readable():
     assert len({cols["a"], cols["b"], cols["c"]}) == 3
     assert text_color("#ffffff") == "#000000" and text_color("#000000") == "#ffffff"
     assert all(h.title and h.unit for h in HEADLINES)
+
+
+def test_every_refusal_reason_has_plain_words():
+    from wecsim.agents.funder import REFUSAL_REASONS
+    from wecsim.app.indicators import REFUSAL_TEXT, refusal_label
+
+    assert tuple(REFUSAL_TEXT) == REFUSAL_REASONS
+    assert all(refusal_label(r) != r and "_" not in refusal_label(r) for r in REFUSAL_REASONS)
+
+
+def test_funder_refusals_are_the_refusals_table_in_plain_words(baseline):
+    from wecsim.app.indicators import refusal_label, technology_names
+    from wecsim.app.pages.projects import filter_refusals, funder_refusals, refusal_counts
+
+    ref = baseline.refusals[baseline.refusals["funder_id"] == "eu"]
+    df = funder_refusals(baseline, "eu")
+    assert list(df.columns) == ["year", "id", "project", "technology", "region", "reason", "stage at the end"]
+    assert len(df) == len(ref) and df["year"].is_monotonic_decreasing
+    assert sorted(df["reason"]) == sorted(ref["reason"].map(refusal_label))
+    one = df.iloc[0]
+    p = baseline.project.set_index("project_id").loc[one["id"]]
+    assert one["project"] == p["name"] and one["region"] == p["region"]
+    assert one["technology"] == technology_names()[p["technology"]]
+    # counts by reason add up; projects built with other money are among those refused
+    counts = refusal_counts(df).set_index("reason")
+    assert counts["refusals"].sum() == len(ref)
+    assert (counts["projects"] <= counts["refusals"]).all()
+    assert (counts["of which built with other money"] <= counts["projects"]).all()
+    used_up = refusal_label("envelope used up")
+    assert counts.loc[used_up, "refusals"] == (ref["reason"] == "envelope used up").sum()
+    # filters
+    region = df["region"].iloc[0]
+    shown = filter_refusals(df, used_up, region, "")
+    assert len(shown) == ((df["reason"] == used_up) & (df["region"] == region)).sum() > 0
+    assert len(filter_refusals(df, "any", "any", "")) == len(df)
+    assert filter_refusals(df, "any", "any", "no such project").empty
+    assert funder_refusals(baseline, "local").empty

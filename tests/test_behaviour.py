@@ -103,11 +103,13 @@ def test_same_seed_same_result_bit_for_bit():
     assert tables_equal(a, b)
     for name, df in a.tables().items():
         assert df.equals(b.tables()[name]), name
+    assert len(a.refusals) > 1000  # the funders' refusals are recorded, in the same order
 
 
 def test_different_seeds_differ_where_stochastic():
     a, b = wecsim.run("baseline", seed=1), wecsim.run("baseline", seed=2)
     assert not tables_equal(a, b)
+    assert not a.refusals.equals(b.refusals)  # other projects are proposed, so other refusals
     na, nb = _nat(a), _nat(b)
     assert not np.array_equal(na["flood_return_period_yr"], nb["flood_return_period_yr"])
     assert not np.array_equal(na["basins_in_drought"], nb["basins_in_drought"])
@@ -122,3 +124,20 @@ def test_fast_national_path_equals_full_run():
 
     sc = load_scenario("drought_2030s")
     assert run_national(sc, seed=9).equals(wecsim.run(sc, seed=9).national)
+
+
+def test_funder_without_budget_refuses_every_offer_for_an_empty_envelope():
+    """With no EU envelope, the EU (asked first) turns down every project that is financed, and commits nothing."""
+    res = wecsim.run("baseline", seed=3, overrides=["budget_eu_grant_meur=0", "end_year=2030"])
+    eu = res.refusals[res.refusals["funder_id"] == "eu"]
+    assert (res.ledger["funder_id"] != "eu").all()
+    assert (eu["reason"] == "envelope used up").sum() > 100
+    # only the checks made before the envelope can come first: the EU gives weight to every sector
+    assert set(eu["reason"]) <= {"economic NPV below zero", "envelope used up"}
+    fin = res.transitions[res.transitions["to_stage"] == "financed"]
+    financed = set(zip(fin["project_id"], fin["year"], strict=True))
+    assert financed and financed <= set(zip(eu["project_id"], eu["year"], strict=True))
+    # with its usual envelope the EU finances some of them
+    usual = wecsim.run("baseline", seed=3, overrides=["end_year=2030"])
+    assert usual.investment_by_funder()["eu"] > 0
+    assert (usual.refusals["funder_id"] == "eu").sum() < len(eu)

@@ -45,6 +45,26 @@ def test_run_twice_replaces_results_atomically(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
 
 
+def test_written_results_read_back_equal_and_an_incomplete_folder_is_a_clear_error(tmp_path, baseline):
+    from typer.testing import CliRunner
+
+    from wecsim.cli import app
+    from wecsim.errors import ResultsFolderError
+    from wecsim.runner import tables_equal
+
+    out = baseline.write(tmp_path / "res")
+    assert tables_equal(Results.read(out), baseline)
+    assert len(Results.read(out).refusals) == len(baseline.refusals) > 0
+    # a folder written before the refusals table existed
+    (out / "refusals.parquet").unlink()
+    (out / "refusals.csv").unlink()
+    with pytest.raises(ResultsFolderError, match=r"missing refusals\.parquet or refusals\.csv"):
+        Results.read(out)
+    result = CliRunner().invoke(app, ["compare", str(out), str(out)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "run the scenario again" in result.output
+
+
 BAD_FILES = {
     "typo.yaml": "name: typo\nlevers:\n  budget_eu_grant_meru: 20\n",
     "range.yaml": "name: range\nuncertainties:\n  drought_probability_south: 0.9\n",

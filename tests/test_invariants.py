@@ -124,3 +124,65 @@ def test_national_indicators_are_finite_and_shares_bounded(results):
         assert nat[col].between(0, 1).all(), col
     assert (nat["projects_built"].diff().dropna() >= 0).all()
     assert isinstance(results.headline(), pd.DataFrame)
+
+
+def test_water_demand_by_sector_sums_to_the_total(results):
+    nat = results.national
+    sectors = nat[["water_demand_municipal_km3", "water_demand_industry_km3", "water_demand_irrigation_km3"]]
+    assert (sectors > 0).all().all()
+    np.testing.assert_allclose(sectors.sum(axis=1), nat["water_demand_km3"], rtol=1e-12)
+    # and the national total is what the regions demand
+    regions = results.region.groupby("year")["water_demand_mm3"].sum() / 1e3
+    np.testing.assert_allclose(nat.set_index("year")["water_demand_km3"], regions, rtol=1e-9)
+
+
+def test_refusals_name_real_funders_and_projects_and_follow_the_offer_rules(results):
+    from wecsim.agents.funder import REFUSAL_REASONS
+    from wecsim.datasets import table
+
+    ref, proj = results.refusals, results.project.set_index("project_id")
+    assert len(ref) > 0
+    assert list(ref.columns) == ["year", "funder_id", "project_id", "sector", "region_id", "reason"]
+    funders = table("funders").set_index("funder_id")
+    assert set(ref["funder_id"]) <= set(funders.index) - {"local"}
+    assert set(ref["reason"]) <= set(REFUSAL_REASONS)
+    assert ref["project_id"].isin(proj.index).all()
+    # sector and region are the refused project's
+    assert (ref["sector"].to_numpy() == proj.loc[ref["project_id"], "sector"].to_numpy()).all()
+    assert (ref["region_id"].to_numpy() == proj.loc[ref["project_id"], "region_id"].to_numpy()).all()
+    # a funder is asked once a year per project, between appraisal and finance
+    assert not ref.duplicated(["year", "funder_id", "project_id"]).any()
+    tr = results.transitions
+    appraised = tr[tr["to_stage"] == "appraised"].set_index("project_id")["year"]
+    financed = tr[tr["to_stage"] == "financed"].set_index("project_id")["year"]
+    assert (ref["year"].to_numpy() >= appraised.loc[ref["project_id"]].to_numpy()).all()
+    fin = ref["project_id"].map(financed)
+    assert (ref["year"][fin.notna()] <= fin[fin.notna()]).all()
+    # each reason matches the project and the funder's rules
+    enpv = ref["reason"] == "economic NPV below zero"
+    assert (proj.loc[ref.loc[enpv, "project_id"], "enpv_meur"] < 0).all()
+    fnpv = ref["reason"] == "does not pay for itself"
+    assert (proj.loc[ref.loc[fnpv, "project_id"], "fnpv_meur"] < 0).all()
+    # a sector outside a funder's mandate gets none of its money, and is refused for that reason only
+    outside = ref.loc[ref["reason"] == "outside the mandate", ["funder_id", "sector"]].drop_duplicates()
+    led = results.ledger
+    offers = led[(led["kind"] == "commitment") & (led["amount_meur"] > 0)]
+    offers = offers[offers["instrument"] == offers["funder_id"].map(funders["instrument"])]
+    paid = set(zip(offers["funder_id"], offers["sector"], strict=True))
+    assert not paid & set(zip(outside["funder_id"], outside["sector"], strict=True))
+    other = ref[ref["reason"] != "outside the mandate"]
+    assert not set(zip(other["funder_id"], other["sector"], strict=True)) & set(
+        zip(outside["funder_id"], outside["sector"], strict=True)
+    )
+
+
+def test_largest_funder_is_the_one_with_the_largest_net_commitment(results):
+    p = results.project.set_index("project_id")
+    assert "lead_funder" not in p.columns  # the scenario's lead funder is the one asked first, not this
+    led = results.ledger[results.ledger["kind"] == "commitment"]
+    net = led.groupby(["project_id", "funder_id"])["amount_meur"].sum()
+    net = net[net > 1e-9]
+    best = net.groupby(level="project_id").max()
+    chosen = net.reindex(list(zip(best.index, p.loc[best.index, "largest_funder"], strict=True))).to_numpy()
+    np.testing.assert_allclose(chosen, best.to_numpy(), rtol=1e-9)
+    assert p.loc[~p.index.isin(best.index), "largest_funder"].isna().all()

@@ -121,7 +121,7 @@ def run_cmd(
     written = res.write(target)
     console.print(
         f"Results written to [bold]{written}[/] (national, basin, region, funder, project, "
-        "transitions, ledger as .parquet and .csv; meta.json)"
+        "transitions, ledger, refusals as .parquet and .csv; meta.json)"
     )
 
 

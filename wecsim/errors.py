@@ -48,3 +48,7 @@ class ExperimentError(InputFileError):
 
 class DataError(WecsimError, ValueError):
     """A bundled data table is inconsistent (raised once, when the data are loaded)."""
+
+
+class ResultsFolderError(WecsimError, ValueError):
+    """A folder given as written results is incomplete (a table or ``meta.json`` is missing)."""

@@ -111,6 +111,8 @@ class WECModel(mesa.Model):
         self._setup_state()
         self.basin_records: list[dict] = []
         self.money_records: list[dict] = []
+        #: One ``(year, funder_id, project_id, sector, region_id, reason)`` per offer a funder refused.
+        self.refusals: list[tuple[int, str, int, str, str, str]] = []
         self.ind: dict[str, float] = {}
         self.last = self._operate(record=False)
         # utilities expect separate collection to keep growing at the base-year pace
@@ -982,6 +984,7 @@ class WECModel(mesa.Model):
         self.ind = {
             "population_m": s.population.sum() / 1e6,
             "water_demand_km3": demand_total / KM3,
+            **{f"water_demand_{k}_km3": wb.demand[k].sum() / KM3 for k in water.SECTORS},
             "withdrawal_km3": w_total / KM3,
             "withdrawal_agriculture_share": withdrawn["irrigation"].sum() / w_total,
             "withdrawal_industry_share": withdrawn["industry"].sum() / w_total,
@@ -1106,6 +1109,7 @@ class WECModel(mesa.Model):
 NATIONAL_INDICATORS = [
     "population_m",
     "water_demand_km3",
+    *[f"water_demand_{k}_km3" for k in water.SECTORS],
     "withdrawal_km3",
     "withdrawal_agriculture_share",
     "withdrawal_industry_share",

@@ -9,6 +9,7 @@ Tables (one row per year and entity; units in column names):
 ``project``      one row per project: type, region, funder mix, firm, cost, stage, years
 ``transitions``  one row per lifecycle step: project, year, from, to, reason
 ``ledger``       one row per money movement: commitment or disbursement, funder, project
+``refusals``     one row per offer a funder refused: year, funder, project, sector, region, reason
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions", "ledger")
+from wecsim.errors import ResultsFolderError
+
+TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions", "ledger", "refusals")
+#: Columns of the ``refusals`` table.
+REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Results:
     project: pd.DataFrame
     transitions: pd.DataFrame
     ledger: pd.DataFrame
+    refusals: pd.DataFrame
     meta: dict = field(default_factory=dict)
     #: numbers derived from the tables, remembered by their readers (e.g. the app's headline
     #: cards); never part of the results themselves
@@ -119,8 +125,27 @@ class Results:
 
     @classmethod
     def read(cls, out_dir: str | Path) -> Results:
-        """Read results written by :meth:`write` (Parquet preferred, CSV otherwise)."""
+        """Read results written by :meth:`write` (Parquet preferred, CSV otherwise).
+
+        Raises
+        ------
+        ResultsFolderError
+            If ``meta.json`` or a table is missing (a folder written by an older wecsim lacks
+            the tables added since).
+        """
         out = Path(out_dir)
+        missing = [
+            f"{n}.parquet or {n}.csv"
+            for n in TABLE_NAMES
+            if not (out / f"{n}.parquet").exists() and not (out / f"{n}.csv").exists()
+        ]
+        if not (out / "meta.json").exists():
+            missing.append("meta.json")
+        if missing:
+            raise ResultsFolderError(
+                f"{out}: not a complete wecsim results folder; missing {', '.join(missing)}. "
+                "Folders written by an older wecsim lack the tables added since: run the scenario again."
+            )
         tables = {}
         for name in TABLE_NAMES:
             pq = out / f"{name}.parquet"

@@ -13,7 +13,7 @@ import pyarrow as pa
 from wecsim.agents import Region
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
-from wecsim.results import Results
+from wecsim.results import REFUSAL_COLUMNS, Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
 
@@ -50,7 +50,7 @@ PROJECT_COLUMNS = (
     "contract_cost_meur",
     "committed_meur",
     "disbursed_meur",
-    "lead_funder",
+    "largest_funder",
     "funders",
     "firm_id",
     "n_bidders",
@@ -99,6 +99,11 @@ def _project_table(model: WECModel) -> pd.DataFrame:
     return records_frame(rows, PROJECT_COLUMNS)
 
 
+def refusal_table(model: WECModel) -> pd.DataFrame:
+    """Return every offer a funder refused, one row each, in the order the model asked."""
+    return records_frame(model.refusals, REFUSAL_COLUMNS).astype({"year": "int64", "project_id": "int64"})
+
+
 def national_table(model: WECModel) -> pd.DataFrame:
     """Return the national indicators of a finished run, one row per year."""
     national = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
@@ -136,6 +141,7 @@ def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
         project=_project_table(model),
         transitions=transitions,
         ledger=ledger,
+        refusals=refusal_table(model),
         meta=meta,
     )
 

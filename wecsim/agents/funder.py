@@ -13,6 +13,15 @@ if TYPE_CHECKING:
 
 SECTORS = ("water", "energy", "circular", "resilience")
 
+#: Why a funder offers nothing (the ``reason`` column of the ``refusals`` table), in the order checked.
+REFUSAL_REASONS = (
+    "outside the mandate",
+    "economic NPV below zero",
+    "does not pay for itself",
+    "envelope used up",
+    "no room under the share caps",
+)
+
 
 class Funder(mesa.Agent):
     """A funder offers money to proposals within its yearly envelope.
@@ -50,7 +59,6 @@ class Funder(mesa.Agent):
         self.committed_meur = 0.0
         self.released_meur = 0.0
         self.disbursed_meur = 0.0
-        self.rejections: dict[str, int] = {}
         #: whether the money is a grant (counts against the funding gap and the grant cap)
         self.is_grant = self.instrument in ("grant", "budget")
         #: whether the money is a loan (counts against the debt cap)
@@ -68,8 +76,11 @@ class Funder(mesa.Agent):
         """Return the priority of a sector relative to this funder's top priority [0..1]."""
         return self._scale[sector]
 
-    def _refuse(self, reason: str) -> float:
-        self.rejections[reason] = self.rejections.get(reason, 0) + 1
+    def _refuse(self, project: Project, reason: str) -> float:
+        """Record a refusal as a row of the model's ``refusals`` table and offer nothing."""
+        self.model.refusals.append(
+            (self.model.year, self.funder_id, project.project_id, project.sector, project.region_id, reason)
+        )
         return 0.0
 
     def offer(
@@ -81,7 +92,7 @@ class Funder(mesa.Agent):
         cost_meur: float,
         grants_meur: float,
     ) -> float:
-        """Return how much this funder offers the project now [EUR M] (0 with a reason logged).
+        """Return how much this funder offers the project now [EUR M] (0, with a refusal recorded).
 
         Parameters
         ----------
@@ -98,19 +109,20 @@ class Funder(mesa.Agent):
         """
         scale = self.weight_scale(project.sector)
         if scale <= 0:
-            return self._refuse(f"{project.sector} is outside the mandate")
+            return self._refuse(project, "outside the mandate")
         if self.requires_enpv and not project.enpv_meur >= 0:
-            return self._refuse("economic NPV below zero")
+            return self._refuse(project, "economic NPV below zero")
         cap = self.max_share * scale * cost_meur
         if self.is_grant and grant_room_meur < cap:
             cap = grant_room_meur
         if self.is_loan and debt_room_meur < cap:
             cap = debt_room_meur
         if self.requires_fnpv and project.fnpv_meur + grants_meur < 0:
-            return self._refuse("does not pay for itself")
+            return self._refuse(project, "does not pay for itself")
         amount = min(cap, need_meur, self.available_meur)
         if amount <= 1e-9:
-            return self._refuse("envelope used up" if self.available_meur <= 1e-9 else "no room under the share caps")
+            used_up = self.available_meur <= 1e-9
+            return self._refuse(project, "envelope used up" if used_up else "no room under the share caps")
         return amount
 
     def commit(self, amount_meur: float) -> None:

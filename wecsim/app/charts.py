@@ -178,19 +178,21 @@ def water_supply_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     return fig
 
 
+#: Sectors of the water demand chart: (label, national column, colour).
+WATER_DEMAND_SECTORS = (
+    ("Irrigation", "water_demand_irrigation_km3", "#8d6e63"),
+    ("Industry", "water_demand_industry_km3", "#78909c"),
+    ("Towns (municipal)", "water_demand_municipal_km3", "#42a5f5"),
+)
+
+
 def water_by_sector_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
-    """Water withdrawn by sector (the model reports sector shares of withdrawal)."""
-    fig, ax = new_figure("Water withdrawn by sector", "km³ per year")
-    w = ens.national("withdrawal_km3")
-    years = w["year"]
-    parts = [
-        ("Agriculture", "withdrawal_agriculture_share", "#8d6e63"),
-        ("Industry and power", "withdrawal_industry_share", "#78909c"),
-        ("Towns (municipal)", "withdrawal_municipal_share", "#42a5f5"),
-    ]
-    series = [(n, w["mean"] * ens.national(col)["mean"], c) for n, col, c in parts]
+    """Gross water demand by sector, stacked to the total demand."""
+    fig, ax = new_figure("Water demand by sector", "km³ per year")
+    years = ens.national("water_demand_km3")["year"]
+    series = [(n, ens.national(col)["mean"], c) for n, col, c in WATER_DEMAND_SECTORS]
     _stack_under_demand(ax, ens, years, series, "Total demand")
-    note(fig, "Withdrawal split by the model's sector shares. " + _band_note(ens))
+    note(fig, "Demand includes the water lost in town networks and irrigation canals. " + _band_note(ens))
     return fig
 
 

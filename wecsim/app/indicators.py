@@ -31,6 +31,9 @@ RECYCLING_TARGET_PCT = 40.0
 NICE_LABELS: dict[str, str] = {
     "population_m": "Population [million]",
     "water_demand_km3": "Water demand [km³/yr]",
+    "water_demand_municipal_km3": "Water demand of towns (municipal) [km³/yr]",
+    "water_demand_industry_km3": "Water demand of industry [km³/yr]",
+    "water_demand_irrigation_km3": "Water demand of irrigation [km³/yr]",
     "withdrawal_km3": "Water withdrawn from rivers and aquifers [km³/yr]",
     "desalination_km3": "Desalinated water [km³/yr]",
     "reuse_km3": "Reused wastewater [km³/yr]",
@@ -341,6 +344,21 @@ def year_text(years: pd.Series) -> pd.Series:
 def stage_label(stage: str) -> str:
     """Return a lifecycle stage in plain words (``under_construction`` -> ``under construction``)."""
     return str(stage).replace("_", " ")
+
+
+#: A funder's refusal reasons (the ``reason`` column of the ``refusals`` table) in plain words.
+REFUSAL_TEXT: dict[str, str] = {
+    "outside the mandate": "Sector outside the funder's mandate",
+    "economic NPV below zero": "Costs society more than it brings (economic NPV below zero)",
+    "does not pay for itself": "Would not pay for itself, even with the grants offered (financial NPV below zero)",
+    "envelope used up": "The year's budget was already used up",
+    "no room under the share caps": "No room left under the caps on its share of the cost, on grants or on loans",
+}
+
+
+def refusal_label(reason: str) -> str:
+    """Return a refusal reason in plain words (unknown reasons are returned unchanged)."""
+    return REFUSAL_TEXT.get(reason, reason)
 
 
 # ----------------------------------------------------------------------------- map values

@@ -36,7 +36,7 @@ def region_projects(res: Results, region_id: str) -> pd.DataFrame:
             "project": p["name"],
             "stage": p["stage"].map(stage_label),
             "size": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
-            "lead funder": p["lead_funder"].fillna("–"),
+            "largest funder": p["largest_funder"].fillna("–"),
             "funders": p["funders"].fillna(""),
             "firm": p["firm_id"].fillna("–"),
             "cost [EUR M]": cost.round(2),

@@ -10,7 +10,15 @@ from wecsim.app.charts import funder_figure
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
-from wecsim.app.indicators import fmt, funder_names, stage_label, technology_names, year_text
+from wecsim.app.indicators import (
+    REFUSAL_TEXT,
+    fmt,
+    funder_names,
+    refusal_label,
+    stage_label,
+    technology_names,
+    year_text,
+)
 from wecsim.datasets import table
 from wecsim.results import Results
 
@@ -21,9 +29,9 @@ f_funder = solara.reactive("any")
 f_years = solara.reactive((2025, 2050))
 f_text = solara.reactive("")
 funder_pick = solara.reactive("eu")
-
-#: Stages at which a project did not (or not yet) get built.
-NOT_BUILT = ("rejected", "cancelled", "proposed", "appraised")
+r_reason = solara.reactive("any")
+r_region = solara.reactive("any")
+r_text = solara.reactive("")
 
 
 def project_table(res: Results) -> pd.DataFrame:
@@ -39,7 +47,7 @@ def project_table(res: Results) -> pd.DataFrame:
             "type": kind,
             "region": p["region"],
             "stage": p["stage"].map(stage_label),
-            "funders (lead first)": p["funders"].fillna("").replace("", "–"),
+            "funders (largest first)": p["funders"].fillna("").replace("", "–"),
             "firm": p["firm_id"].fillna("–"),
             "cost [EUR M]": cost.round(2),
             "effect (size)": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
@@ -49,7 +57,7 @@ def project_table(res: Results) -> pd.DataFrame:
             "ENPV [EUR M]": p["enpv_meur"].round(2),
             "latest reason": p["last_reason"],
             "sector": p["sector"],
-            "lead funder": p["lead_funder"].fillna("–"),
+            "largest funder": p["largest_funder"].fillna("–"),
             "project": p["name"],
             "named project": named,
         }
@@ -74,7 +82,7 @@ def filter_projects(
     if stages:
         keep &= df["stage"].isin(stages)
     if funder and funder != "any":
-        keep &= df["funders (lead first)"].str.split(", ").map(lambda fs: funder in fs)
+        keep &= df["funders (largest first)"].str.split(", ").map(lambda fs: funder in fs)
     if text.strip():
         keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
     return df[keep].reset_index(drop=True)
@@ -116,39 +124,59 @@ def funder_mandate(funder_id: str) -> str:
     return "; ".join(parts) + "."
 
 
-def turned_down(res: Results, funder_id: str) -> pd.DataFrame:
-    """Return projects in the funder's mandate that were rejected, cancelled or still wait, with the reason.
+def funder_refusals(res: Results, funder_id: str) -> pd.DataFrame:
+    """Return each time a funder refused a project, newest first, in plain words.
 
-    The model records *why a project* was refused or stopped (appraisal, financing gap, failed
-    tender, unfinanced overrun). Which funder said no to which project is not in the results
-    tables yet, so this lists the projects the funder could have financed (sectors it gives
-    weight to) that did not get built, with the model's stated reason.
+    Columns: year, project id and name, technology, region, reason, and the project's stage at
+    the end of the run (a refused project may still be financed by other funders).
     """
-    row = table("funders").set_index("funder_id").loc[funder_id] if funder_id in funder_names() else None
-    p = res.project[res.project["stage"].isin(NOT_BUILT)]
-    if row is not None:
-        sectors = [s for s in ("water", "energy", "circular", "resilience") if float(row[f"priority_{s}"]) > 0]
-        p = p[p["sector"].isin(sectors)]
-    last = res.transitions.sort_values("year").groupby("project_id").tail(1).set_index("project_id")
-    return pd.DataFrame(
+    r = res.refusals[res.refusals["funder_id"] == funder_id]
+    p = res.project.set_index("project_id")
+    ids = r["project_id"]
+    out = pd.DataFrame(
         {
-            "year": year_text(p["project_id"].map(last["year"])),
-            "project": p["name"],
-            "sector": p["sector"],
-            "stage": p["stage"].map(stage_label),
-            "cost [EUR M]": p["capex_estimate_meur"].round(2),
-            "ENPV [EUR M]": p["enpv_meur"].round(2),
-            "FNPV [EUR M]": p["fnpv_meur"].round(2),
-            "reason": p["last_reason"].where(p["last_reason"].astype(bool), p["project_id"].map(last["reason"])),
+            "year": r["year"],
+            "id": ids,
+            "project": ids.map(p["name"]),
+            "technology": ids.map(p["technology"]).map(lambda t: technology_names().get(t, t)),
+            "region": ids.map(p["region"]),
+            "reason": r["reason"].map(refusal_label),
+            "stage at the end": ids.map(p["stage"]).map(stage_label),
         }
-    ).sort_values("year", ascending=False)
+    )
+    return out.sort_values(["year", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def reason_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """Group refusal reasons into kinds (numbers stripped) and count them."""
-    kinds = df["reason"].fillna("").str.replace(r"-?\d+(\.\d+)?", "#", regex=True)
-    out = kinds.value_counts().rename_axis("reason (numbers as #)").reset_index(name="projects")
-    return out
+def refusal_counts(refused: pd.DataFrame) -> pd.DataFrame:
+    """Count a funder's refusals by reason (rows of :func:`funder_refusals`), in the order the rules are checked.
+
+    Columns: reason, refusals (times asked and refused), projects (distinct projects refused)
+    and how many of those projects were built all the same, with other money.
+    """
+    built = refused["stage at the end"].isin(["operating", "retired"])
+    g = refused.assign(built_id=refused["id"].where(built)).groupby("reason")
+    out = pd.DataFrame(
+        {
+            "refusals": g.size(),
+            "projects": g["id"].nunique(),
+            "of which built with other money": g["built_id"].nunique(),
+        }
+    )
+    order = [refusal_label(k) for k in REFUSAL_TEXT]
+    out = out.reindex([r for r in order if r in out.index] + [r for r in out.index if r not in order])
+    return out.rename_axis("reason").reset_index()
+
+
+def filter_refusals(df: pd.DataFrame, reason: str, region: str, text: str) -> pd.DataFrame:
+    """Return the rows of :func:`funder_refusals` with a reason and region ("any": all) and ``text`` in the name."""
+    keep = pd.Series(True, index=df.index)
+    if reason and reason != "any":
+        keep &= df["reason"] == reason
+    if region and region != "any":
+        keep &= df["region"] == region
+    if text.strip():
+        keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
+    return df[keep].reset_index(drop=True)
 
 
 def firm_table(res: Results) -> pd.DataFrame:
@@ -227,7 +255,7 @@ def ProjectsTable(res: Results) -> None:
 
 @solara.component
 def FunderView(res: Results) -> None:
-    """One funder: budget use per year, money by sector, and what it did not finance and why."""
+    """One funder: budget use per year, money by sector, and what it refused and why."""
     ids = [f for f in funder_names() if f in set(res.funder["funder_id"])]
     fid = funder_pick.value if funder_pick.value in ids else ids[0]
     s = funder_summary(res, fid)
@@ -257,15 +285,41 @@ def FunderView(res: Results) -> None:
             name=f"budget_{fid}",
         )
         Table(funder_by_sector(res, fid), items_per_page=6, name=f"sectors_{fid}")
-    down = turned_down(res, fid)
+    RefusalsView(res, fid)
+
+
+@solara.component
+def RefusalsView(res: Results, fid: str) -> None:
+    """Show what one funder refused and why: counts by reason and a filterable list of the projects."""
+    refused = solara.use_memo(lambda: funder_refusals(res, fid), [id(res), fid])
+    if fid == "local":
+        Prose("**Refused**: the regions' own money is not offered project by project, so it is never refused.")
+        return
+    if refused.empty:
+        Prose("**Refused**: none; this funder made an offer to every project it was asked to finance in this run.")
+        return
+    n_projects = refused["id"].nunique()
+    n_built = refused.loc[refused["stage at the end"].isin(["operating", "retired"]), "id"].nunique()
     Prose(
-        "**Not financed**: projects in this funder's sectors that were rejected, cancelled or are "
-        "still waiting for money, with the reason the model recorded. (Which funder refused which "
-        "project is not yet in the results tables; see docs/app.md.)"
+        f"**Refused**: {len(refused):,} times this funder was asked for money and said no, "
+        f"for {n_projects:,} projects; {n_built:,} of them were built all the same, with money from "
+        "other funders. A project still waiting for money is asked again the next year, so it can "
+        "be refused more than once."
     )
-    with solara.Columns([2, 3]):
-        Table(reason_counts(down), items_per_page=8, name=f"reasons_{fid}")
-        Table(down, items_per_page=8, name=f"not_financed_{fid}")
+    Table(refusal_counts(refused), items_per_page=6, name=f"refusal_reasons_{fid}")
+    reasons = [refusal_label(k) for k in REFUSAL_TEXT if refusal_label(k) in set(refused["reason"])]
+    regions = sorted(refused["region"].dropna().unique())
+    reason = r_reason.value if r_reason.value in reasons else "any"
+    region = r_region.value if r_region.value in regions else "any"
+    with solara.Row(gap="10px", style={"flex-wrap": "wrap", "align-items": "center"}):
+        solara.Select(
+            "Reason", values=["any", *reasons], value=reason, on_value=r_reason.set, style={"min-width": "360px"}
+        )
+        solara.Select(
+            "Region", values=["any", *regions], value=region, on_value=r_region.set, style={"min-width": "200px"}
+        )
+        solara.InputText("Project name contains", value=r_text, continuous_update=True, style={"max-width": "200px"})
+    Table(filter_refusals(refused, reason, region, r_text.value), items_per_page=10, name=f"refusals_{fid}")
 
 
 @solara.component
