@@ -100,6 +100,7 @@ class WECModel(mesa.Model):
         self._built: list[Project] = []  # commissioned projects, in project order
         self._built_totals: tuple[float, float] | None = None
         self._proposed_this_year = 0
+        self._recycling_targets: dict[int, float] = {}
         self._ordinals: dict[tuple, int] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
@@ -266,6 +267,11 @@ class WECModel(mesa.Model):
 
     def recycling_target(self, year: int) -> float:
         """National recycling-rate target path: linear to 40% in 2030, then to 50% in 2050."""
+        if year not in self._recycling_targets:
+            self._recycling_targets[year] = self._recycling_target(year)
+        return self._recycling_targets[year]
+
+    def _recycling_target(self, year: int) -> float:
         P = self.P
         points = (
             [self.base_year, 2030, 2050],
@@ -643,10 +649,12 @@ class WECModel(mesa.Model):
     def _tender(self) -> None:
         v, P = self.value, self.P
         local_content = v("local_content_share")
-        # a firm's cost changes only when it completes a contract or localises, not during tendering
+        # a firm's cost and localisation change only when it completes a contract or localises,
+        # not during tendering: sort the firms of each technology by the rule once a step
         unit_cost = {f: f.unit_cost() for f in self.firms}
+        local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in self.firms_by_tech.items()}
         for p in self.pipeline.in_stage(Stage.FINANCED):
-            bidders = [f for f in self.firms_by_tech[p.tech_id] if f.can_bid(p, local_content)]
+            bidders = Firm.bidders(*local_enough[p.tech_id])
             if len(bidders) < P["min_bidders"]:
                 p.tender_failures += 1
                 reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"

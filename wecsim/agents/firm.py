@@ -11,7 +11,6 @@ from wecsim.systems.finance import bid_price
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
-    from wecsim.projects.pipeline import Project
 
 
 class Firm(mesa.Agent):
@@ -43,14 +42,28 @@ class Firm(mesa.Agent):
         self.won = 0
         self.excluded_this_year = 0
 
-    def can_bid(self, project: Project, local_content: float) -> bool:
-        """Whether the firm may and wants to bid for this project."""
-        if project.tech_id not in self.technologies or self.active_contracts >= self.max_contracts:
-            return False
-        if self.localisation + 1e-9 < local_content:
-            self.excluded_this_year += 1
-            return False
-        return True
+    def meets_local_content(self, local_content: float) -> bool:
+        """Whether the firm's localisation meets the local-content rule."""
+        return self.localisation + 1e-9 >= local_content
+
+    @staticmethod
+    def split_by_local_content(firms: list[Firm], local_content: float) -> tuple[list[Firm], list[Firm]]:
+        """Split the firms of one technology into those that meet the local-content rule and the others."""
+        ok = [f for f in firms if f.meets_local_content(local_content)]
+        return ok, [f for f in firms if not f.meets_local_content(local_content)]
+
+    @staticmethod
+    def bidders(local: list[Firm], not_local: list[Firm]) -> list[Firm]:
+        """Return the firms that bid for a project of their technology.
+
+        Those are the firms with a free contract slot among ``local`` (the firms meeting the
+        local-content rule, from :meth:`split_by_local_content`). Firms with a free slot that
+        fail the rule count an exclusion (they localise after two).
+        """
+        for f in not_local:
+            if f.active_contracts < f.max_contracts:
+                f.excluded_this_year += 1
+        return [f for f in local if f.active_contracts < f.max_contracts]
 
     def learning(self) -> float:
         """Return the firm's cost multiplier from completed contracts (D4) [-]."""
