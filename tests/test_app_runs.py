@@ -67,5 +67,45 @@ def test_pool_runs_match_in_thread_runs(monkeypatch):
         res = a.result(timeout=180)
         assert tables_equal(res, wecsim.run(sc, seed=11)), "a worker's run must equal the same run in-process"
         assert runs.cached(sc, 11) is res, "a finished run must be cached"
+        # the headline tables sent ahead equal the whole result's
+        early = a.early.result(timeout=1)
+        for name in runs.HEADLINE_TABLES:
+            assert getattr(early, name).equals(getattr(res, name)), name
+        assert "partial" not in res.meta
+        assert runs.submit(sc, 11).early.result() is res, "a cached run has no separate headline result"
     finally:
         runs.shutdown()
+
+
+def test_headline_tables_come_before_the_rest(monkeypatch):
+    """The worker sends the headline tables first: they land before the whole result does."""
+    monkeypatch.setenv("WECSIM_APP_WORKERS", "1")
+    try:
+        runs.pool().submit(int).result(timeout=180)  # the worker is up
+        sc = load_scenario("baseline")
+        fut = runs.submit(sc, 5)
+        early = fut.early.result(timeout=180)
+        # the whole result could only win this race if the server stalled for the ~30 ms it takes
+        # the worker to build the other tables
+        assert early.meta.get("partial") == list(runs.HEADLINE_TABLES), "the headline tables did not come first"
+        assert early.project.empty and early is not fut.result(timeout=180)
+        assert tables_equal(fut.result(timeout=180), wecsim.run(sc, seed=5)), (
+            "sending the headline ahead must not change the run"
+        )
+    finally:
+        runs.shutdown()
+
+
+def test_collect_results_builds_only_the_tables_asked_for():
+    from wecsim.model import WECModel
+    from wecsim.results import TABLE_NAMES
+    from wecsim.runner import collect_results
+
+    sc = short()
+    model = WECModel(sc, seed=2)
+    model.run()
+    full = collect_results(model)
+    part = collect_results(model, tables=("national", "ledger"))
+    assert part.meta["partial"] == ["national", "ledger"]
+    assert part.national.equals(full.national) and part.ledger.equals(full.ledger)
+    assert all(getattr(part, n).empty for n in TABLE_NAMES if n not in ("national", "ledger"))

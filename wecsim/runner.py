@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import pyarrow as pa
 from wecsim.agents import Region
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
-from wecsim.results import REFUSAL_COLUMNS, Results
+from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
 
@@ -111,9 +111,7 @@ def national_table(model: WECModel) -> pd.DataFrame:
     return national
 
 
-def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
-    """Build the tidy tables of a finished model run."""
-    national = national_table(model)
+def _region_table(model: WECModel) -> pd.DataFrame:
     region = model.datacollector.get_agenttype_vars_dataframe(Region).reset_index()
     ids = {a.unique_id: (a.region_id, a.name, a.basin_id) for a in model.region_agents}
     region.insert(0, "year", region.pop("Step").map(lambda s: model.base_year + int(s) - 1))
@@ -121,9 +119,29 @@ def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
         [ids[i] for i in region.pop("AgentID")], index=region.index
     )
     front = ["year", "region_id", "region", "basin_id"]
-    region = region[front + [c for c in region.columns if c not in front]]
-    ledger = records_frame(model.pipeline.ledger, LEDGER_COLUMNS)
-    transitions = records_frame(model.pipeline.transitions, TRANSITION_COLUMNS)
+    return region[front + [c for c in region.columns if c not in front]]
+
+
+#: How each table of :class:`~wecsim.results.Results` is built from a finished model.
+TABLE_BUILDERS: dict[str, Callable[[WECModel], pd.DataFrame]] = {
+    "national": national_table,
+    "basin": lambda m: pd.DataFrame(m.basin_records),
+    "region": _region_table,
+    "funder": lambda m: pd.DataFrame(m.money_records),
+    "project": _project_table,
+    "transitions": lambda m: records_frame(m.pipeline.transitions, TRANSITION_COLUMNS),
+    "ledger": lambda m: records_frame(m.pipeline.ledger, LEDGER_COLUMNS),
+    "refusals": refusal_table,
+}
+
+
+def collect_results(model: WECModel, elapsed_s: float | None = None, tables: Collection[str] = TABLE_NAMES) -> Results:
+    """Build the tidy tables of a finished model run.
+
+    ``tables`` names the tables to build; the others are left empty and ``meta["partial"]``
+    lists what was built (the app's headline cards need only a few, and need them fast).
+    """
+    frames = {name: TABLE_BUILDERS[name](model) if name in tables else pd.DataFrame() for name in TABLE_NAMES}
     meta = {
         "scenario": model.config.name,
         "scenario_hash": model.config.scenario_hash(),
@@ -133,17 +151,9 @@ def collect_results(model: WECModel, elapsed_s: float | None = None) -> Results:
         "elapsed_s": elapsed_s,
         "scenario_resolved": model.config.model_dump(mode="json"),
     }
-    return Results(
-        national=national,
-        basin=pd.DataFrame(model.basin_records),
-        region=region,
-        funder=pd.DataFrame(model.money_records),
-        project=_project_table(model),
-        transitions=transitions,
-        ledger=ledger,
-        refusals=refusal_table(model),
-        meta=meta,
-    )
+    if set(tables) != set(TABLE_NAMES):
+        meta["partial"] = [name for name in TABLE_NAMES if name in tables]
+    return Results(**frames, meta=meta)
 
 
 def run(

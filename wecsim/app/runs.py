@@ -1,10 +1,12 @@
 """Run scenarios for the app: worker processes, a results cache and replicate ensembles.
 
-The app never computes anything itself: every number comes from :func:`wecsim.run`. This
-module only decides *where* runs happen (a small pool of worker processes, so the web server
-stays responsive and replicates use both cores) and remembers finished runs, keyed by the
-scenario hash and the seed, so the reference scenario and any lever setting seen before
-come back at once. The cache is shared by all browser tabs; results are never modified.
+The app never computes anything itself: every number comes from a model run (the steps of
+:func:`wecsim.run`). This module only decides *where* runs happen (a small pool of worker
+processes, so the web server stays responsive and replicates use both cores) and remembers
+finished runs, keyed by the scenario hash and the seed, so the reference scenario and any
+lever setting seen before come back at once. The cache is shared by all browser tabs;
+results are never modified. A worker sends the tables the headline cards need ahead of the
+rest (see :func:`submit`).
 
 Set ``WECSIM_APP_WORKERS=0`` to run in the calling thread (used by the unit tests).
 """
@@ -21,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +32,9 @@ import numpy as np
 import pandas as pd
 
 import wecsim
+from wecsim.model import WECModel
 from wecsim.results import Results
+from wecsim.runner import collect_results
 from wecsim.scenario import Scenario, load_scenario
 
 #: Finished runs kept in memory (about 3 MB each).
@@ -41,6 +45,15 @@ _cache: OrderedDict[tuple[str, int], Results] = OrderedDict()
 _inflight: dict[tuple[str, int], Future] = {}
 _waiters: dict[int, int] = {}  # id(future) -> requests waiting for it
 _pool: ProcessPoolExecutor | None = None
+#: Headline results sent ahead by the workers, read by a listener thread (see :func:`submit`).
+_early_queue: Any = None
+_early: dict[tuple[str, int], Future] = {}
+
+#: The tables the headline cards read: a worker sends them as soon as the model has run,
+#: before it builds the others (about 40 ms sooner than the whole result).
+HEADLINE_TABLES = ("national", "funder", "ledger")
+
+_worker_early_queue: Any = None  # in a worker process: where to send headline results
 
 
 _TRACE = os.environ.get("WECSIM_APP_TRACE", "") not in ("", "0")
@@ -64,9 +77,26 @@ def n_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _run_in_worker(scenario: dict[str, Any], seed: int) -> Results:
-    """Run one scenario in a worker process (module level so it can be pickled)."""
-    return wecsim.run(scenario, seed=seed)
+def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | None = None) -> Results:
+    """Run one scenario in a worker process (module level so it can be pickled).
+
+    With an early queue (set by the pool's initializer) the headline tables go out first,
+    tagged with ``key``; the whole result is returned as usual.
+    """
+    trace("worker: task in")
+    config = load_scenario(scenario)
+    trace("worker: scenario loaded")
+    start = time.perf_counter()
+    model = WECModel(config, seed=seed)
+    model.run()
+    elapsed = time.perf_counter() - start
+    trace("worker: model run")
+    if _worker_early_queue is not None and key is not None:
+        light = collect_results(model, elapsed, HEADLINE_TABLES)
+        trace("worker: light built")
+        _worker_early_queue.put((key, light))
+        trace("worker: light put")
+    return collect_results(model, elapsed)
 
 
 def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
@@ -77,8 +107,10 @@ def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker
             os._exit(0)
 
 
-def _init_worker(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
+def _init_worker(parent_pid: int, early_queue: Any = None) -> None:  # pragma: no cover - runs in workers
     """Set up a worker: Ctrl-C is the server's to handle, and an orphaned worker stops itself."""
+    global _worker_early_queue
+    _worker_early_queue = early_queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
 
@@ -99,9 +131,35 @@ def _no_kernel_context():
     return without_context()
 
 
+def _listen(queue: Any) -> None:
+    """Hand headline results sent ahead by the workers to whoever waits for them (a thread)."""
+    while True:
+        try:
+            item = queue.get()
+        except (EOFError, OSError):  # pragma: no cover - the pool is gone
+            return
+        if item is None:
+            return
+        key, light = item
+        trace("listener: headline received")
+        with _lock:
+            early = _early.pop(key, None)
+        if early is not None:
+            _resolve(early, light)
+
+
+def _resolve(fut: Future, result: Any = None, exc: BaseException | None = None) -> None:
+    """Finish a future unless it already is (the early and the full result race to it)."""
+    with contextlib.suppress(InvalidStateError):
+        if exc is not None:
+            fut.set_exception(exc)
+        else:
+            fut.set_result(result)
+
+
 def pool() -> ProcessPoolExecutor | None:
     """Return the shared worker pool, starting it (and warming its workers) on first use."""
-    global _pool
+    global _pool, _early_queue
     if n_workers() == 0:
         return None
     with _lock:
@@ -113,8 +171,13 @@ def pool() -> ProcessPoolExecutor | None:
             # The pool's helper threads start with the first submit and would inherit the
             # Solara kernel context of the calling tab (and die with it): start them with none.
             with _no_kernel_context():
+                _early_queue = ctx.SimpleQueue()  # put() pickles and sends at once (no feeder thread)
+                threading.Thread(target=_listen, args=(_early_queue,), daemon=True, name="wecsim-early").start()
                 _pool = ProcessPoolExecutor(
-                    max_workers=n_workers(), mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+                    max_workers=n_workers(),
+                    mp_context=ctx,
+                    initializer=_init_worker,
+                    initargs=(os.getpid(), _early_queue),
                 )
                 for _ in range(n_workers()):
                     _pool.submit(_warm_up)
@@ -122,22 +185,32 @@ def pool() -> ProcessPoolExecutor | None:
         return _pool
 
 
+def _stop_listener(queue: Any) -> None:
+    if queue is not None:
+        with contextlib.suppress(Exception):
+            queue.put(None)
+
+
 def shutdown() -> None:
     """Stop the worker processes (pending runs are dropped)."""
-    global _pool
+    global _pool, _early_queue
     with _lock:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
+        queue, _early_queue = _early_queue, None
+    _stop_listener(queue)
 
 
 def _forget_pool() -> None:
     """Drop a broken pool (a worker died) so the next run starts a fresh one."""
-    global _pool
+    global _pool, _early_queue
     with _lock:
         broken, _pool = _pool, None
+        queue, _early_queue = _early_queue, None
     if broken is not None:
         broken.shutdown(wait=False, cancel_futures=True)
+    _stop_listener(queue)
 
 
 def cache_key(scenario: Scenario, seed: int) -> tuple[str, int]:
@@ -175,6 +248,10 @@ def submit(scenario: Scenario, seed: int) -> Future:
     A cached run returns an already finished future; a run already in flight (asked for by
     another tab, say) is shared; otherwise the run goes to the worker pool (or runs right
     here when there are no workers) and is cached when it lands.
+
+    The future's ``early`` attribute is a future of the same run's headline tables
+    (:data:`HEADLINE_TABLES`, the others empty, ``meta["partial"]`` set), which a worker sends
+    as soon as the model has run; it holds the whole result when that comes first.
     """
     key = cache_key(scenario, seed)
     hit = cached(scenario, seed)
@@ -185,6 +262,7 @@ def submit(scenario: Scenario, seed: int) -> Future:
                 _waiters[id(shared)] = _waiters.get(id(shared), 1) + 1
                 return shared
     fut: Future = Future()
+    fut.early = fut  # type: ignore[attr-defined]
     if hit is not None:
         fut.set_result(hit)
         return fut
@@ -199,24 +277,33 @@ def submit(scenario: Scenario, seed: int) -> Future:
         _remember(key, res)
         fut.set_result(res)
         return fut
-    inner = executor.submit(_run_in_worker, data, int(seed))
+    early: Future = Future()
+    fut.early = early  # type: ignore[attr-defined]
+    with _lock:
+        _early[key] = early
+    inner = executor.submit(_run_in_worker, data, int(seed), key)
 
     def _done(f: Future) -> None:
         with _lock:
             if _inflight.get(key) is fut:
                 del _inflight[key]
             _waiters.pop(id(fut), None)
+            if _early.get(key) is early:
+                del _early[key]
         if f.cancelled():
             fut.cancel()
             fut.set_running_or_notify_cancel()
+            early.cancel()
             return
         exc = f.exception()
         if exc is not None:
             if isinstance(exc, BrokenProcessPool):
                 _forget_pool()
+            _resolve(early, exc=exc)
             fut.set_exception(exc)
         else:
             _remember(key, f.result())
+            _resolve(early, f.result())
             fut.set_result(f.result())
 
     fut.inner = inner  # type: ignore[attr-defined]
