@@ -6,7 +6,9 @@ Solara virtual kernel, as a browser tab would.
 
 from __future__ import annotations
 
+import html
 import importlib
+import re
 import time
 import uuid
 
@@ -75,6 +77,22 @@ def texts(rc, token: str) -> list[str]:
     return [w.children[0] for w in by_class(rc, token)]
 
 
+def card_row(rc) -> str:
+    """Return the HTML of the headline card row (one widget)."""
+    rows = [
+        w.unsafe_innerHTML
+        for w in walk(rc.container)
+        if "wecsim-cards" in ((getattr(w, "attributes", None) or {}).get("class") or "").split()
+    ]
+    assert len(rows) == 1, f"expected one card row, found {len(rows)}"
+    return rows[0]
+
+
+def card_texts(rc, token: str) -> list[str]:
+    """Return the text of every element of the card row with a CSS class, in order."""
+    return [html.unescape(t) for t in re.findall(rf'class="[^"]*\b{token}\b[^"]*"[^>]*>([^<]*)<', card_row(rc))]
+
+
 def render_app():
     from wecsim.app.main import Layout, Page
 
@@ -111,23 +129,23 @@ def test_explore_cards_follow_a_lever():
             before = dict(
                 zip(
                     ["deficit", "res", "co2", "recycling", "investment", "leverage"],
-                    texts(rc, "wecsim-card-value"),
+                    card_texts(rc, "wecsim-card-value"),
                     strict=True,
                 )
             )
             assert float(before["res"]) > 0
-            assert len(by_class(rc, "wecsim-card-delta")) == 6
+            assert len(card_texts(rc, "wecsim-card-delta")) == 6
             state.set_value("res_auction_mw_per_yr", 900.0)
             wait_until(lambda: landed(("res_auction_mw_per_yr", 900.0)))
-            wait_until(lambda: texts(rc, "wecsim-card-value")[1] != before["res"], 30)  # redraws are async
-            after = texts(rc, "wecsim-card-value")
+            wait_until(lambda: card_texts(rc, "wecsim-card-value")[1] != before["res"], 30)  # redraws are async
+            after = card_texts(rc, "wecsim-card-value")
             assert float(after[1]) > float(before["res"])
-            better = by_class(rc, "wecsim-verdict-better")
-            assert any("vs baseline" in w.children[0] for w in better)
+            better = card_texts(rc, "wecsim-verdict-better")
+            assert any("vs baseline" in t for t in better)
             # the reset button brings the lever and the cards back
             state.reset_levers()
             wait_until(lambda: landed(("res_auction_mw_per_yr", 700)))
-            wait_until(lambda: texts(rc, "wecsim-card-value")[1] == before["res"], 30)
+            wait_until(lambda: card_texts(rc, "wecsim-card-value")[1] == before["res"], 30)
         finally:
             rc.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -96,10 +96,16 @@ class Shown:
     reference: Ensemble | None = None
 
 
+cards = solara.reactive(Shown())
+"""The runs the headline cards show: set first, possibly with only the headline tables
+(:data:`wecsim.app.runs.HEADLINE_TABLES`), which the workers send ahead of the rest."""
+card_row: solara.Reactive[Any] = solara.reactive(None)
+"""This tab's card-row widget, written directly when headline results land (read outside rendering
+only, so setting it triggers no redraw; see :func:`wecsim.app.components.cards.show_at_once`)."""
 shown = solara.reactive(Shown())
-"""The runs the cards, map, tables and downloads show (updated first when runs land)."""
+"""The whole runs the map, tables and downloads show (set when every table has landed)."""
 charts = solara.reactive(Shown())
-"""The runs the Explore charts show: set just after :data:`shown`, so cards go out first."""
+"""The runs the Explore charts show: set with :data:`shown`, after the cards are out."""
 status = solara.reactive(RunStatus())
 last_move: solara.Reactive[tuple[str, int] | None] = solara.reactive(None)
 """The lever moved last and the direction (+1/-1), for prefetching its next step."""
@@ -223,27 +229,43 @@ def add_upload(sc: Scenario) -> str:
 
 
 # ----------------------------------------------------------------------------- running
-def compute(sc: Scenario, ref_sc: Scenario, seeds: list[int], is_stale=lambda: False, on_progress=None) -> tuple:
+def _wait(futures: list[Future], runs_of: list[Future], is_stale, on_progress) -> None:
+    """Wait until ``futures`` are done, polling ``is_stale`` (then give up ``runs_of``: raise Stale)."""
+    total = len(futures)
+    while True:
+        if is_stale():
+            runs.release(runs_of)
+            raise Stale()
+        done = sum(f.done() for f in futures)
+        if on_progress:
+            on_progress(done, total)
+        if done == total:
+            return
+        time.sleep(0.005)
+
+
+def compute(
+    sc: Scenario, ref_sc: Scenario, seeds: list[int], is_stale=lambda: False, on_progress=None, on_headline=None
+) -> tuple:
     """Run a scenario and its reference over the seeds (both in parallel); return both ensembles.
 
-    Raises :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
+    ``on_headline(cur, ref)`` is called first with ensembles of the headline tables only (as
+    soon as the workers send them), so the cards need not wait for every table. Raises
+    :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
     """
     fut_cur = [runs.submit(sc, s) for s in seeds]
     fut_ref = [runs.submit(ref_sc, s) for s in seeds]
     runs.trace("submitted")
     pending = fut_cur + fut_ref
-    total = len(pending)
-    while True:
-        if is_stale():
-            runs.release(pending)
-            raise Stale()
-        done = sum(f.done() for f in pending)
-        if on_progress:
-            on_progress(done, total)
-        if done == total:
-            break
-        time.sleep(0.005)
-    runs.trace(f"model seconds in the workers: {[round(f.result().meta.get('elapsed_s') or 0, 3) for f in fut_cur]}")
+    if on_headline is not None:
+        _wait([f.early for f in pending], pending, is_stale, on_progress)
+        runs.trace(f"headline in: model seconds {[round(f.early.result().meta['elapsed_s'] or 0, 3) for f in fut_cur]}")
+        on_headline(
+            Ensemble(sc, [f.early.result() for f in fut_cur], sc.name),
+            Ensemble(ref_sc, [f.early.result() for f in fut_ref], ref_sc.name),
+        )
+    _wait(pending, pending, is_stale, None if on_headline else on_progress)
+    runs.trace("runs landed")
     cur = Ensemble(sc, [f.result() for f in fut_cur], sc.name)
     ref = Ensemble(ref_sc, [f.result() for f in fut_ref], ref_sc.name)
     return cur, ref
@@ -260,16 +282,31 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
     last = [0]
 
     def progress(done: int, total: int) -> None:
-        if done != last[0] and run_explore.is_current():
+        # a single run (and its reference) shows no count: skip the redraw, the cards come next
+        if total > 2 and done != last[0] and run_explore.is_current():
             last[0] = done
             status.set(RunStatus(True, done, total, status.value.elapsed_s))
 
+    def headline(cur: Ensemble, ref: Ensemble) -> None:
+        """Show the cards as soon as their tables are in; the charts wait for the rest."""
+        from wecsim.app.components.cards import show_at_once
+
+        if run_explore.is_current():
+            view = Shown(cur, ref)
+            if show_at_once(view, headline_year.value):
+                runs.trace("cards written")
+            drawn = _cards_drawn.setdefault(id(cur), threading.Event())
+            cards.set(view)  # the regular redraw, which now changes nothing on screen
+            runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
+            _cards_drawn.pop(id(cur), None)
+
     status.set(RunStatus(True, 0, 2 * len(seeds), status.value.elapsed_s))
+    ask = dict(is_stale=lambda: not run_explore.is_current(), on_progress=progress, on_headline=headline)
     try:
         try:
-            cur, ref = compute(sc, ref_sc, seeds, is_stale=lambda: not run_explore.is_current(), on_progress=progress)
+            cur, ref = compute(sc, ref_sc, seeds, **ask)
         except CancelledError:  # a run shared with another tab was given up there: ask again
-            cur, ref = compute(sc, ref_sc, seeds, is_stale=lambda: not run_explore.is_current(), on_progress=progress)
+            cur, ref = compute(sc, ref_sc, seeds, **ask)
     except Stale:
         return
     except WecsimError as exc:
@@ -281,14 +318,10 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
         if run_explore.is_current():
             status.set(RunStatus(False, 0, 0, None, f"The model run failed: {type(exc).__name__}: {exc}"))
         return
-    runs.trace("runs landed")
     if run_explore.is_current():
         view = Shown(cur, ref)
-        drawn = _cards_drawn.setdefault(id(cur), threading.Event())
-        shown.set(view)  # cards first ...
+        shown.set(view)
         status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
-        runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")  # ... then the charts
-        _cards_drawn.pop(id(cur), None)
         if run_explore.is_current():
             charts.set(view)
             runs.trace("charts set")
