@@ -128,6 +128,7 @@ class WECModel(mesa.Model):
         v, d = self.value, model_data()
         self.regions_df, self.basins_df, self.fleet = d.regions_df, d.basins_df, d.fleet
         self.region_index = d.region_index
+        self.basin_ids = d.basin_ids
         self.basin_of_region, self.basin_masks = d.basin_of_region, d.basin_masks
         self.flow_change_2050, self.drought_multiplier_2050, self.flood_multiplier_2050 = climate_data(
             v("climate_pathway")
@@ -765,9 +766,14 @@ class WECModel(mesa.Model):
     def _operating_size(self, tech_id: str) -> np.ndarray:
         """Operating capacity of one technology per region (cached until a project commissions or retires)."""
         if self._assets is None:
-            assets = {t: np.zeros(len(self.regions_df)) for t in self.catalog}
+            # summed in Python floats in project order (numpy item updates cost ~10x more)
+            sizes: dict[tuple[str, int], float] = {}
             for p in self.pipeline.in_stage(Stage.OPERATING):
-                assets[p.tech_id][self.region_index[p.region_id]] += p.size
+                key = (p.tech_id, self.region_index[p.region_id])
+                sizes[key] = sizes.get(key, 0.0) + p.size
+            assets = {t: np.zeros(len(self.regions_df)) for t in self.catalog}
+            for (tech, i), size in sizes.items():
+                assets[tech][i] = size
             self._assets = assets
         return self._assets[tech_id]
 
@@ -1071,7 +1077,7 @@ class WECModel(mesa.Model):
         columns = [np.asarray(c, dtype=float).tolist() for c in region_cols.values()]
         for r, row in zip(self.region_agents, zip(*columns, strict=True), strict=True):
             r.results = dict(zip(region_cols, row, strict=True))
-        for j, bid in enumerate(self.basins_df["basin_id"]):
+        for j, bid in enumerate(self.basin_ids):
             mask = self.basin_masks[j]
             self.basin_records.append(
                 {

@@ -49,6 +49,7 @@ class ModelData:
     basins_df: pd.DataFrame
     fleet: pd.DataFrame
     region_index: Mapping[str, int]
+    basin_ids: tuple[str, ...]
     basin_of_region: np.ndarray
     basin_masks: tuple[np.ndarray, ...]
     basin_col: Mapping[str, np.ndarray]
@@ -81,6 +82,7 @@ def model_data() -> ModelData:
         basins_df=basins,
         fleet=fleet,
         region_index=MappingProxyType({r: i for i, r in enumerate(regions["region_id"])}),
+        basin_ids=tuple(basins["basin_id"]),
         basin_of_region=basin_of_region,
         basin_masks=tuple(_frozen(basin_of_region == j) for j in range(len(basins))),
         basin_col=MappingProxyType({c: _frozen(basins[c].to_numpy(float)) for c in BASIN_COLUMNS}),
