@@ -35,6 +35,10 @@ CSS = """
 .wecsim-chart-img { max-width: 100%; }
 .wecsim-tile:hover { filter: brightness(1.08); outline: 2px solid #ff6f00; }
 .wecsim-upload-error { white-space: pre-wrap; margin: 0; font-size: 13px; }
+/* no animations when a lever moves (slider, reset icon, progress bar): each animation frame is
+   drawn on the CPU the model run needs, and the cards come later for it */
+.wecsim-lever-slider *, .wecsim-lever-reset *, .wecsim-status .v-progress-linear,
+.wecsim-status .v-progress-linear * { transition: none !important; }
 """
 
 
