@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 MAX_REPLICATES = 50
 #: Longest wait for the cards to be drawn before the charts start redrawing [s].
 CARDS_FIRST_S = 0.5
+#: A request shows "Running…" only once it has taken this long [s]: a run from the cache, or a
+#: single fresh run, lands in about that time, and the status redraw would take CPU from it.
+RUNNING_AFTER_S = 0.15
 _cards_drawn: dict[int, threading.Event] = {}
 
 
@@ -279,11 +282,13 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
     the figures of the previous request on screen until the newer one lands.
     """
     start = time.perf_counter()
-    last = [0]
+    last = [-1]  # runs done when the status line last said so (-1: it does not say "Running" yet)
 
     def progress(done: int, total: int) -> None:
-        # a single run (and its reference) shows no count: skip the redraw, the cards come next
-        if total > 2 and done != last[0] and run_explore.is_current():
+        if not run_explore.is_current() or (last[0] < 0 and time.perf_counter() - start < RUNNING_AFTER_S):
+            return
+        # a single run (and its reference) shows no count: one "Running the model…" is enough
+        if done != last[0] and (last[0] < 0 or total > 2):
             last[0] = done
             status.set(RunStatus(True, done, total, status.value.elapsed_s))
 
@@ -300,7 +305,6 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
             runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
             _cards_drawn.pop(id(cur), None)
 
-    status.set(RunStatus(True, 0, 2 * len(seeds), status.value.elapsed_s))
     ask = dict(is_stale=lambda: not run_explore.is_current(), on_progress=progress, on_headline=headline)
     try:
         try:
