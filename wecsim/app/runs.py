@@ -83,19 +83,16 @@ def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | N
     With an early queue (set by the pool's initializer) the headline tables go out first,
     tagged with ``key``; the whole result is returned as usual.
     """
-    trace("worker: task in")
+    trace("worker: started")
     config = load_scenario(scenario)
-    trace("worker: scenario loaded")
     start = time.perf_counter()
     model = WECModel(config, seed=seed)
     model.run()
     elapsed = time.perf_counter() - start
-    trace("worker: model run")
+    trace("worker: model run done")
     if _worker_early_queue is not None and key is not None:
-        light = collect_results(model, elapsed, HEADLINE_TABLES)
-        trace("worker: light built")
-        _worker_early_queue.put((key, light))
-        trace("worker: light put")
+        _worker_early_queue.put((key, collect_results(model, elapsed, HEADLINE_TABLES)))
+        trace("worker: headline tables sent")
     return collect_results(model, elapsed)
 
 
@@ -141,7 +138,7 @@ def _listen(queue: Any) -> None:
         if item is None:
             return
         key, light = item
-        trace("listener: headline received")
+        trace("headline tables received")
         with _lock:
             early = _early.pop(key, None)
         if early is not None:
