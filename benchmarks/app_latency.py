@@ -12,6 +12,12 @@ step in the same direction, so the next nudge may come from the cache). Prints e
 and, per mode, the median and 90th percentile in milliseconds; the target is 300 ms for a
 single-replicate run.
 
+The baseline, measured in the same run (before and after the browser runs): one model run of
+the same scenario and lever values in this process, without the app. A cold move cannot be
+faster than that; the summary gives each mode's median as a ratio to it and what the app adds
+on top (browser, server, worker hand-over, cards), so results from machines (or hours) of
+different speed can be compared.
+
 Usage::
 
     uv run python benchmarks/app_latency.py [--steps 10] [--pause 2] [--mode both|cold|prefetch]
@@ -83,6 +89,23 @@ def measure(url: str, steps: int, pause_s: float) -> list[float]:
     return samples
 
 
+def model_run_ms(steps: int, repeats: int = 3) -> float:
+    """Return the median time of one in-process run of the benchmark's scenarios [ms] (the baseline)."""
+    from wecsim.model import WECModel
+    from wecsim.scenario import load_scenario
+
+    base = load_scenario("baseline")
+    start_year = base.value("coal_retirement_start_year")
+    times = []
+    for k in range(repeats):
+        for i in range(1, steps + 1):
+            sc = load_scenario("baseline", [f"coal_retirement_start_year={start_year - i - k}"])
+            t = time.perf_counter()
+            WECModel(sc, seed=sc.seed).run()
+            times.append(1e3 * (time.perf_counter() - t))
+    return statistics.median(times)
+
+
 def summary(samples: list[float]) -> str:
     """Return median, 90th percentile, min and max of the samples as text."""
     s = sorted(samples)
@@ -106,18 +129,28 @@ def main() -> int:
         print(f"{CHROMIUM} not found: install it with `apt-get install chromium`", file=sys.stderr)
         return 1
     modes = ["cold", "prefetch"] if args.mode == "both" else [args.mode]
+    steps = min(args.steps, 20)
+    baseline = [model_run_ms(min(steps, 5))]
+    print(f"baseline: one model run in this process, no app: median {baseline[0]:.0f} ms")
     results = {}
     for mode in modes:
         env = {"WECSIM_APP_PREFETCH": "0" if mode == "cold" else "1"}
         print(f"-- {mode}: {'no prefetching, every move runs the model' if mode == 'cold' else 'app default'}")
         with app_server(production=True, env=env) as url:
-            samples = measure(url, min(args.steps, 20), args.pause)
+            samples = measure(url, steps, args.pause)
         if not samples:
             print("no sample measured", file=sys.stderr)
             return 1
         results[mode] = samples
+    baseline.append(model_run_ms(min(steps, 5)))
+    model_ms = statistics.median(baseline)
+    print(f"baseline again after the browser runs: {baseline[1]:.0f} ms; used: {model_ms:.0f} ms")
     for mode, samples in results.items():
-        print(f"lever-to-card latency, {mode}, {len(samples)} moves: {summary(samples)} (target 300 ms)")
+        med = statistics.median(samples)
+        print(
+            f"lever-to-card latency, {mode}, {len(samples)} moves: {summary(samples)} (target 300 ms); "
+            f"median = {med / model_ms:.2f} x the model run ({model_ms:.0f} ms), the app adds {med - model_ms:+.0f} ms"
+        )
     return 0
 
 
