@@ -29,74 +29,43 @@ def records_frame(rows: list[tuple], columns: Sequence[str]) -> pd.DataFrame:
     return pa.table(dict(zip(columns, zip(*rows, strict=True), strict=True))).to_pandas()
 
 
-#: Columns of the project table.
-PROJECT_COLUMNS = (
-    "project_id",
-    "name",
-    "technology",
-    "sector",
-    "region_id",
-    "region",
-    "owner",
-    "size",
-    "unit",
-    "pinned",
-    "stage",
-    "proposed_year",
-    "construction_start_year",
-    "operating_year",
-    "retire_year",
-    "capex_estimate_meur",
-    "contract_cost_meur",
-    "committed_meur",
-    "disbursed_meur",
-    "largest_funder",
-    "funders",
-    "firm_id",
-    "n_bidders",
-    "enpv_meur",
-    "fnpv_meur",
-    "bcr",
-    "last_reason",
-)
-
-
 def _project_table(model: WECModel) -> pd.DataFrame:
     rows = []
     for p in model.pipeline.projects:
         mix = sorted(((a, f) for f, a in p.commitments.items() if a > 1e-9), reverse=True)
         rows.append(
-            (
-                p.project_id,
-                p.name,
-                p.tech_id,
-                p.sector,
-                p.region_id,
-                model.region_by_id[p.region_id].name,
-                p.owner,
-                p.size,
-                model.tech(p.tech_id).unit,
-                p.pinned,
-                str(p.stage),
-                p.proposed_year,
-                p.construction_start_year,
-                p.operating_year,
-                p.retire_year,
-                p.capex_estimate_meur,
-                p.contract_cost_meur,
-                p.committed_meur,
-                p.disbursed_meur,
-                mix[0][1] if mix else None,
-                ", ".join(f for _, f in mix),
-                p.firm_id,
-                p.n_bidders,
-                p.enpv_meur,
-                p.fnpv_meur,
-                p.bcr,
-                p.last_reason,
-            )
+            {
+                "project_id": p.project_id,
+                "name": p.name,
+                "technology": p.tech_id,
+                "sector": p.sector,
+                "region_id": p.region_id,
+                "region": model.region_by_id[p.region_id].name,
+                "owner": p.owner,
+                "size": p.size,
+                "unit": model.tech(p.tech_id).unit,
+                "pinned": p.pinned,
+                "stage": str(p.stage),
+                "proposed_year": p.proposed_year,
+                "construction_start_year": p.construction_start_year,
+                "operating_year": p.operating_year,
+                "retire_year": p.retire_year,
+                "capex_estimate_meur": p.capex_estimate_meur,
+                "contract_cost_meur": p.contract_cost_meur,
+                "committed_meur": p.committed_meur,
+                "disbursed_meur": p.disbursed_meur,
+                "largest_funder": mix[0][1] if mix else None,
+                "funders": ", ".join(f for _, f in mix),
+                "firm_id": p.firm_id,
+                "n_bidders": p.n_bidders,
+                "enpv_meur": p.enpv_meur,
+                "fnpv_meur": p.fnpv_meur,
+                "bcr": p.bcr,
+                "last_reason": p.last_reason,
+            }
         )
-    return records_frame(rows, PROJECT_COLUMNS)
+    # through Arrow, like records_frame: same dtypes as pandas' row-wise constructor, faster
+    return pa.Table.from_pylist(rows).to_pandas() if rows else pd.DataFrame(rows)
 
 
 def refusal_table(model: WECModel) -> pd.DataFrame:
