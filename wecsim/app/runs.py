@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ import pandas as pd
 
 import wecsim
 from wecsim.model import WECModel
-from wecsim.results import Results
+from wecsim.results import TABLE_NAMES, Results
 from wecsim.runner import collect_results
 from wecsim.scenario import Scenario, load_scenario
 
@@ -90,10 +90,15 @@ def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | N
     model.run()
     elapsed = time.perf_counter() - start
     trace("worker: model run done")
-    if _worker_early_queue is not None and key is not None:
-        _worker_early_queue.put((key, collect_results(model, elapsed, HEADLINE_TABLES)))
-        trace("worker: headline tables sent")
-    return collect_results(model, elapsed)
+    if _worker_early_queue is None or key is None:
+        return collect_results(model, elapsed)
+    headline = collect_results(model, elapsed, HEADLINE_TABLES)
+    _worker_early_queue.put((key, headline))  # pickled and sent here and now (a SimpleQueue)
+    trace("worker: headline tables sent")
+    rest = collect_results(model, elapsed, [n for n in TABLE_NAMES if n not in HEADLINE_TABLES])
+    # the whole result reuses the headline tables instead of building them twice
+    meta = {k: v for k, v in rest.meta.items() if k != "partial"}
+    return replace(rest, **{n: getattr(headline, n) for n in HEADLINE_TABLES}, meta=meta)
 
 
 def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
