@@ -102,6 +102,11 @@ def test_water_balance_closes_per_basin_and_year(results):
 def test_lifecycle_transitions_are_legal_and_dated(results):
     tr = results.transitions
     assert (tr["reason"].str.len() > 0).all()
+    # reasons are kept as %-formats until read: none may reach a table unfilled
+    assert not tr["reason"].str.contains(r"%[sdf.]|%\.\d", regex=True).any()
+    assert not results.project["last_reason"].str.contains("%", regex=False).any()
+    financed = tr.loc[tr["to_stage"] == "financed", "reason"]
+    assert financed.str.fullmatch(r"financed: .+ \(M EUR\)").all()
     for pid, g in tr.groupby("project_id", sort=False):
         stages = [Stage.PROPOSED]
         assert g.iloc[0]["to_stage"] == "proposed"

@@ -18,6 +18,7 @@ Agents decide; the physics is in ``wecsim.systems``; every number comes from
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass
 
 import mesa
@@ -38,6 +39,12 @@ KM3 = 1e9  # m3 per km3
 EPS = 1e-9
 #: Distinct random draws per (year, technology, region); later projects reuse them cyclically.
 PROJECTS_PER_KEY = 8
+
+
+@functools.cache
+def _financed_reason(n_offers: int) -> str:
+    """Return the ``%``-format of a financing reason naming ``n_offers`` offers (funder, EUR M, instrument)."""
+    return "financed: " + ", ".join(["%s %.1f (%s)"] * n_offers) + " (M EUR)"
 
 
 @dataclass
@@ -517,14 +524,19 @@ class WECModel(mesa.Model):
                     p,
                     Stage.REJECTED,
                     self.year,
-                    f"economic NPV {p.enpv_meur:.1f} and financial NPV {p.fnpv_meur:.1f} M EUR both below zero",
+                    "economic NPV %.1f and financial NPV %.1f M EUR both below zero",
+                    p.enpv_meur,
+                    p.fnpv_meur,
                 )
             else:
                 self.pipeline.move(
                     p,
                     Stage.APPRAISED,
                     self.year,
-                    f"ENPV {p.enpv_meur:.1f} M EUR, FNPV {p.fnpv_meur:.1f} M EUR, BCR {p.bcr:.2f}",
+                    "ENPV %.1f M EUR, FNPV %.1f M EUR, BCR %.2f",
+                    p.enpv_meur,
+                    p.fnpv_meur,
+                    p.bcr,
                 )
 
     # 4. finance -------------------------------------------------------------
@@ -603,13 +615,13 @@ class WECModel(mesa.Model):
             if missing <= EPS:
                 for funder_id, instrument, amount in offers:
                     self._commit(p, funder_id, amount, instrument)
-                names = ", ".join(f"{fid} {a:.1f} ({ins})" for fid, ins, a in offers)
-                self.pipeline.move(p, Stage.FINANCED, self.year, f"financed: {names} (M EUR)")
+                words = tuple(x for fid, ins, a in offers for x in (fid, a, ins))
+                self.pipeline.move(p, Stage.FINANCED, self.year, _financed_reason(len(offers)), *words)
                 continue
             p.waited_yr += 1
             reason = f"financing gap of {missing:.1f} M EUR"
             if p.waited_yr > P["proposal_max_wait_yr"]:
-                self.pipeline.move(p, Stage.CANCELLED, self.year, f"{reason} after {p.waited_yr} years")
+                self.pipeline.move(p, Stage.CANCELLED, self.year, "%s after %s years", reason, p.waited_yr)
             else:
                 p.last_reason = reason
 
@@ -636,24 +648,34 @@ class WECModel(mesa.Model):
                 self._commit(p, funder_id, -amount, "release")
 
     # 5. tender --------------------------------------------------------------
-    def _project_normals(self, p: Project) -> np.ndarray:
-        """Two standard normals for a project's overrun and delay (common random numbers).
+    def _project_normals(self, projects: list[Project]) -> np.ndarray:
+        """Two standard normals per project, for its overrun and delay (common random numbers).
 
         Drawn up front per (year, technology, region, ordinal), so the same project in two
-        scenarios run with one seed gets the same draw.
+        scenarios run with one seed gets the same draw. Returns an array of shape ``(n, 2)``.
         """
         n = self._project_z.shape[3]
-        return self._project_z[
-            p.proposed_year - self.base_year, self._tech_order[p.tech_id], self.region_index[p.region_id], p.ordinal % n
-        ]
+        index = np.array(
+            [
+                (
+                    p.proposed_year - self.base_year,
+                    self._tech_order[p.tech_id],
+                    self.region_index[p.region_id],
+                    p.ordinal % n,
+                )
+                for p in projects
+            ]
+        ).T
+        return self._project_z[tuple(index)]
 
     def _tender(self) -> None:
-        v, P = self.value, self.P
-        local_content = v("local_content_share")
+        P = self.P
+        local_content = self.value("local_content_share")
         # a firm's cost and localisation change only when it completes a contract or localises,
         # not during tendering: sort the firms of each technology by the rule once a step
         unit_cost = {f: f.unit_cost() for f in self.firms}
         local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in self.firms_by_tech.items()}
+        awards: list[tuple[Project, Firm, int]] = []
         for p in self.pipeline.in_stage(Stage.FINANCED):
             bidders = Firm.bidders(*local_enough[p.tech_id])
             if len(bidders) < P["min_bidders"]:
@@ -667,33 +689,52 @@ class WECModel(mesa.Model):
                 continue
             # every bidder applies the same competition markup (D3), so the lowest-cost firm wins
             firm = min(bidders, key=lambda f: (unit_cost[f], f.firm_id))
-            firm_id = firm.firm_id
-            price = firm.bid(p.capex_estimate_meur, len(bidders))
             firm.active_contracts += 1
             firm.won += 1
-            t = self.tech(p.tech_id)
-            rho = P["overrun_delay_correlation"]
-            z1, z2 = self._project_normals(p)
-            z2 = rho * z1 + np.sqrt(1 - rho**2) * z2
-            mean_overrun = self._contingency(p)
-            sigma = t.overrun_sigma_log
-            overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
-            d_mean = t.delay_mean_share * v("delay_scale") * (2 - firm.reliability)
-            ds = P["delay_sigma_log"]
-            delay = round(t.build_time_yr * d_mean * np.exp(ds * z2 - ds**2 / 2))
-            p.firm_id, p.n_bidders = firm_id, len(bidders)
-            p.contract_cost_meur = float(price * (1 + overrun))
-            p.build_years = t.build_time_yr + max(delay, 0)
-            self.pipeline.move(
-                p,
-                Stage.TENDERED,
-                self.year,
-                f"awarded to {firm_id} among {len(bidders)} bidders; contract {p.contract_cost_meur:.1f} M EUR",
-            )
+            awards.append((p, firm, len(bidders)))
+        if awards:
+            self._award(awards)
         for f in self.firms:
             f.consider_localising()
         for p in self.pipeline.in_stage(Stage.TENDERED):
             self._settle_contract(p)
+
+    def _award(self, awards: list[tuple[Project, Firm, int]]) -> None:
+        """Price the year's contracts: the winner's bid, then a lognormal overrun and delay (D1, D2).
+
+        The draws of all awards are made as arrays (same numbers as one project at a time).
+        """
+        v, P = self.value, self.P
+        projects = [p for p, _, _ in awards]
+        techs = [self.tech(p.tech_id) for p in projects]
+        z = self._project_normals(projects)
+        rho = P["overrun_delay_correlation"]
+        z1 = z[:, 0]
+        z2 = rho * z1 + np.sqrt(1 - rho**2) * z[:, 1]
+        mean_overrun = np.array([self._contingency(p) for p in projects])
+        sigma = np.array([t.overrun_sigma_log for t in techs])
+        overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
+        delay_scale = v("delay_scale")
+        d_mean = np.array(
+            [t.delay_mean_share * delay_scale * (2 - f.reliability) for t, (_, f, _) in zip(techs, awards, strict=True)]
+        )
+        build_time = np.array([t.build_time_yr for t in techs])
+        ds = P["delay_sigma_log"]
+        delay = np.round(build_time * d_mean * np.exp(ds * z2 - ds**2 / 2))
+        for (p, firm, n_bidders), t, over, late in zip(awards, techs, overrun.tolist(), delay.tolist(), strict=True):
+            price = firm.bid(p.capex_estimate_meur, n_bidders)
+            p.firm_id, p.n_bidders = firm.firm_id, n_bidders
+            p.contract_cost_meur = float(price * (1 + over))
+            p.build_years = t.build_time_yr + max(int(late), 0)
+            self.pipeline.move(
+                p,
+                Stage.TENDERED,
+                self.year,
+                "awarded to %s among %s bidders; contract %.1f M EUR",
+                firm.firm_id,
+                n_bidders,
+                p.contract_cost_meur,
+            )
 
     def _settle_contract(self, p: Project) -> None:
         """Match commitments to the contract price; start construction when covered.
@@ -724,7 +765,7 @@ class WECModel(mesa.Model):
         p.schedule_meur = p.contract_cost_meur * self._profile(p.tech_id, p.build_years)
         p.construction_start_year = self.year
         self.pipeline.move(
-            p, Stage.UNDER_CONSTRUCTION, self.year, f"construction starts; {p.build_years} years planned with delay"
+            p, Stage.UNDER_CONSTRUCTION, self.year, "construction starts; %s years planned with delay", p.build_years
         )
 
     def _profile(self, tech_id: str, years: int) -> np.ndarray:
@@ -743,7 +784,7 @@ class WECModel(mesa.Model):
                 firm = self.firm_by_id[p.firm_id]
                 firm.active_contracts -= 1
                 firm.completed += 1
-                self.pipeline.move(p, Stage.OPERATING, self.year, f"commissioned after {p.build_years} years")
+                self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
                 self._assets = None
                 bisect.insort(self._built, p, key=lambda q: q.project_id)
                 self._built_totals = None

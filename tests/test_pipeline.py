@@ -1,0 +1,49 @@
+"""The project pipeline: stage moves, their logged reasons, and the money ledger."""
+
+from __future__ import annotations
+
+import pytest
+
+from wecsim.projects.pipeline import TRANSITION_COLUMNS, Pipeline, Stage
+
+
+def proposal(pipe: Pipeline):
+    return pipe.add(
+        2026,
+        name="Reuse plant, Astana",
+        tech_id="wastewater_reuse",
+        sector="water",
+        region_id="KZ-71",
+        owner="water utility KZ-71",
+        size=10_000.0,
+        capex_estimate_meur=12.5,
+    )
+
+
+def test_reasons_are_filled_when_read():
+    pipe = Pipeline()
+    p = proposal(pipe)
+    pipe.move(p, Stage.APPRAISED, 2026, "ENPV %.1f M EUR, BCR %.2f", 3.14159, 1.23456)
+    assert p.stage is Stage.APPRAISED
+    assert p.last_reason == "ENPV 3.1 M EUR, BCR 1.23"
+    rows = pipe.transition_rows()
+    assert [len(r) for r in rows] == [len(TRANSITION_COLUMNS)] * 2
+    assert rows[0] == (p.project_id, 2026, "", "proposed", "proposed by water utility KZ-71")
+    assert rows[1] == (p.project_id, 2026, "proposed", "appraised", "ENPV 3.1 M EUR, BCR 1.23")
+
+
+def test_a_plain_reason_keeps_its_percent_signs():
+    pipe = Pipeline()
+    p = proposal(pipe)
+    p.last_reason = "waiting: 100% of the envelope is used"
+    assert p.last_reason == "waiting: 100% of the envelope is used"
+    pipe.move(p, Stage.REJECTED, 2026, "share above 50% of cost")
+    assert pipe.transition_rows()[-1][-1] == "share above 50% of cost"
+
+
+def test_illegal_moves_are_refused():
+    pipe = Pipeline()
+    p = proposal(pipe)
+    with pytest.raises(RuntimeError, match="proposed -> operating is not allowed"):
+        pipe.move(p, Stage.OPERATING, 2026, "skipping ahead")
+    assert p.stage is Stage.PROPOSED and len(pipe.transitions) == 1
