@@ -109,3 +109,19 @@ def test_collect_results_builds_only_the_tables_asked_for():
     assert part.meta["partial"] == ["national", "ledger"]
     assert part.national.equals(full.national) and part.ledger.equals(full.ledger)
     assert all(getattr(part, n).empty for n in TABLE_NAMES if n not in ("national", "ledger"))
+
+
+def test_partial_results_carry_the_eu_leverage_of_the_whole_run():
+    """Without the ledger table, a partial result still knows the EU leverage, to the last bit."""
+    from wecsim.model import WECModel
+    from wecsim.runner import collect_results
+
+    model = WECModel(load_scenario("baseline"), seed=3)
+    model.run()
+    full = collect_results(model)
+    part = collect_results(model, tables=runs.HEADLINE_TABLES)
+    assert part.ledger.empty
+    assert part.eu_leverage() == full.eu_leverage() > 1
+    # the investment card reads the small funder table; it must agree with the ledger
+    assert full.committed_meur(2035) == pytest.approx(full.investment_by_funder(2035).sum(), rel=1e-12)
+    assert full.committed_meur(2035) < full.committed_meur()

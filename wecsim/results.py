@@ -15,9 +15,11 @@ Tables (one row per year and entity; units in column names):
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,20 @@ from wecsim.errors import ResultsFolderError
 TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions", "ledger", "refusals")
 #: Columns of the ``refusals`` table.
 REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
+
+
+def eu_leverage_of(project_ids: Sequence[int], funder_ids: Sequence[str], amounts_meur: Sequence[float]) -> float:
+    """Return other money per euro of EU grant in the projects the EU co-finances [-].
+
+    Reads commitment rows (project, funder, EUR M; releases negative). Sums are exact
+    (:func:`math.fsum`), so the number is the same from the ledger table or from the model's
+    own rows, in any order. NaN when the EU committed nothing.
+    """
+    rows = list(zip(project_ids, funder_ids, amounts_meur, strict=True))
+    eu_projects = {p for p, f, a in rows if f == "eu" and a > 0}
+    total = math.fsum(a for p, _, a in rows if p in eu_projects)
+    eu = math.fsum(a for p, f, a in rows if p in eu_projects and f == "eu")
+    return (total - eu) / eu if eu > 0 else float("nan")
 
 
 @dataclass
@@ -63,12 +79,26 @@ class Results:
         return led.groupby("funder_id")["amount_meur"].sum().sort_values(ascending=False)
 
     def eu_leverage(self) -> float:
-        """Other money per euro of EU grant in the projects the EU co-finances [-]."""
-        led = self.ledger[self.ledger["kind"] == "commitment"]
-        eu_projects = led.loc[(led["funder_id"] == "eu") & (led["amount_meur"] > 0), "project_id"].unique()
-        in_eu = led[led["project_id"].isin(eu_projects)]
-        eu = in_eu.loc[in_eu["funder_id"] == "eu", "amount_meur"].sum()
-        return float((in_eu["amount_meur"].sum() - eu) / eu) if eu > 0 else float("nan")
+        """Other money per euro of EU grant in the projects the EU co-finances [-].
+
+        Remembered in :attr:`derived`; the app's workers fill it from the model before the
+        ledger table is built (see :func:`eu_leverage_of`).
+        """
+        if "eu_leverage" not in self.derived:
+            led = self.ledger[self.ledger["kind"] == "commitment"]
+            self.derived["eu_leverage"] = eu_leverage_of(
+                led["project_id"].tolist(), led["funder_id"].tolist(), led["amount_meur"].tolist()
+            )
+        return self.derived["eu_leverage"]
+
+    def committed_meur(self, up_to_year: int | None = None) -> float:
+        """Net money committed by all funders (commitments less releases), cumulated to ``up_to_year`` [EUR M].
+
+        Read from the small ``funder`` table; equals the sum of :meth:`investment_by_funder`
+        up to rounding.
+        """
+        f = self.funder if up_to_year is None else self.funder[self.funder["year"] <= up_to_year]
+        return math.fsum(f["committed_meur"].tolist()) - math.fsum(f["released_meur"].tolist())
 
     def headline(self, years: tuple[int, ...] = (2025, 2030, 2050)) -> pd.DataFrame:
         """Return the headline indicators for a few years (rows) in plain units."""

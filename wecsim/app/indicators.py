@@ -163,7 +163,7 @@ def _nat(res: Results, column: str, year: int) -> float:
 
 def cumulative_commitments_meur(res: Results, up_to_year: int | None = None) -> float:
     """Return the money committed by all funders, net of releases, up to a year [EUR M]."""
-    return float(res.investment_by_funder(up_to_year=up_to_year).sum())
+    return res.committed_meur(up_to_year)
 
 
 def eu_leverage(res: Results) -> float:
