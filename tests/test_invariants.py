@@ -191,3 +191,25 @@ def test_largest_funder_is_the_one_with_the_largest_net_commitment(results):
     chosen = net.reindex(list(zip(best.index, p.loc[best.index, "largest_funder"], strict=True))).to_numpy()
     np.testing.assert_allclose(chosen, best.to_numpy(), rtol=1e-9)
     assert p.loc[~p.index.isin(best.index), "largest_funder"].isna().all()
+
+
+def test_a_closed_model_is_freed_without_the_cycle_collector():
+    """Model and agents refer to each other; ``close`` breaks that so the run is freed at once."""
+    import gc
+    import weakref
+
+    from wecsim.model import WECModel
+    from wecsim.scenario import load_scenario
+
+    model = WECModel(load_scenario("baseline", ["end_year=2028"]), seed=1)
+    model.run()
+    refs = [weakref.ref(x) for x in (model, model.pipeline, model.funders[0], model.region_agents[0])]
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        model.close()
+        del model
+        assert [r() is None for r in refs] == [True] * 4
+    finally:
+        if was_enabled:
+            gc.enable()

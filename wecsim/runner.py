@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -163,7 +164,20 @@ def run(
     start = time.perf_counter()
     model = WECModel(config, seed=seed)
     model.run()
-    return collect_results(model, elapsed_s=time.perf_counter() - start)
+    res = collect_results(model, elapsed_s=time.perf_counter() - start)
+    model.close()
+    return res
+
+
+def settle_worker() -> None:
+    """Exempt everything alive now (imports, data caches) from Python's cycle collector.
+
+    For worker processes that run many models, called once they are set up. A full
+    collection then scans only what was made since: 1-3 ms instead of 40-70 ms per
+    collection on a 2-core machine (see ``docs/model.md``, "Speed").
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def run_national(scenario: Scenario, seed: int) -> pd.DataFrame:
@@ -173,7 +187,9 @@ def run_national(scenario: Scenario, seed: int) -> pd.DataFrame:
     """
     model = WECModel(scenario, seed=seed)
     model.run()
-    return national_table(model)
+    national = national_table(model)
+    model.close()
+    return national
 
 
 def tables_equal(a: Results, b: Results) -> bool:

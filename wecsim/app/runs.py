@@ -34,7 +34,7 @@ import pandas as pd
 import wecsim
 from wecsim.model import WECModel
 from wecsim.results import TABLE_NAMES, Results
-from wecsim.runner import collect_results
+from wecsim.runner import collect_results, settle_worker
 from wecsim.scenario import Scenario, load_scenario
 
 #: Finished runs kept in memory (about 3 MB each).
@@ -92,11 +92,14 @@ def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | N
     elapsed = time.perf_counter() - start
     trace("worker: model run done")
     if _worker_early_queue is None or key is None:
-        return collect_results(model, elapsed)
+        res = collect_results(model, elapsed)
+        model.close()
+        return res
     headline = collect_results(model, elapsed, HEADLINE_TABLES)
     _worker_early_queue.put((key, headline))  # pickled and sent here and now (a SimpleQueue)
     trace("worker: headline tables sent")
     rest = collect_results(model, elapsed, [n for n in TABLE_NAMES if n not in HEADLINE_TABLES])
+    model.close()
     # the whole result reuses the headline tables instead of building them twice
     meta = {k: v for k, v in rest.meta.items() if k != "partial"}
     whole = replace(rest, **{n: getattr(headline, n) for n in HEADLINE_TABLES}, meta=meta)
@@ -118,6 +121,7 @@ def _init_worker(parent_pid: int, early_queue: Any = None) -> None:  # pragma: n
     _worker_early_queue = early_queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
+    settle_worker()
 
 
 def _warm_up() -> float:

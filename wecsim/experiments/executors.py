@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from wecsim.errors import WecsimError
+from wecsim.runner import settle_worker
 
 #: Chunks in flight per worker: enough to keep every worker busy while results are written.
 IN_FLIGHT_PER_WORKER = 2
@@ -43,6 +44,7 @@ def _init_pool_worker(parent_pid: int) -> None:  # pragma: no cover - runs in wo
     """Set up a pool worker: Ctrl-C is the batch's to handle, and orphans stop themselves."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    settle_worker()
 
 
 #: Modules the fork server imports once, so that workers forked from it start at once.
