@@ -333,15 +333,17 @@ def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
 def test_replicates_show_progress_and_keep_the_page_usable(server, ctx_log):
     page = open_app(ctx_log, server)
     box = page.locator(".wecsim-replicates input")
-    box.fill("8")
+    # 16 seeds of the baseline (page and reference are the same scenario): ~1.5 s on two
+    # workers, long enough for the status line, which says "Running" only after 0.5 s
+    box.fill("16")
     box.press("Enter")
     running = page.locator(".wecsim-status-running")
     running.wait_for()
-    assert "runs" in running.inner_text()  # "Running 16 runs… k done"
+    assert "runs" in running.inner_text()  # "Running 32 runs… k done"
     go(page, "map")  # the page answers while the runs go on
     page.locator(".wecsim-tile-KZ-47").wait_for()
     go(page, "explore")
-    page.locator(".wecsim-status-done", has_text="8 runs").wait_for(timeout=180_000)
+    page.locator(".wecsim-status-done", has_text="16 runs").wait_for(timeout=180_000)
     assert "10-90%" in page.locator(".wecsim-card-deficit").inner_text()
     wait_charts(page, at_least=WATER_CHARTS)
-    shot(page, "13_explore_8_replicates")
+    shot(page, "13_explore_16_replicates")
