@@ -413,18 +413,34 @@ def run_many(
         How often to poll ``is_stale`` [s].
     """
     futures = [submit(scenario, s) for s in seeds]
-    pending = set(futures)
-    total = len(futures)
-    if on_progress:
-        on_progress(total - len(pending), total)
-    while pending:
-        if is_stale is not None and is_stale():
-            release(list(pending))
-            raise Stale()
-        done, pending = wait(pending, timeout=poll_s, return_when=FIRST_COMPLETED)
-        if done and on_progress:
-            on_progress(total - len(pending), total)
+    wait_for(futures, is_stale=is_stale, on_progress=on_progress, poll_s=poll_s)
     return [f.result() for f in futures]
+
+
+def wait_for(
+    futures: Sequence[Future],
+    is_stale: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    give_up: Sequence[Future] | None = None,
+    poll_s: float = 0.02,
+) -> None:
+    """Wait until every future is done, waking the moment one finishes.
+
+    ``on_progress(done, total)`` is called at every wake, at least every ``poll_s`` seconds, so
+    a caller can also act on the time waited. When ``is_stale()`` turns True, the runs of
+    ``give_up`` (default: ``futures``) are released and :class:`Stale` is raised.
+    """
+    total = len(futures)
+    while True:
+        if is_stale is not None and is_stale():
+            release(list(futures if give_up is None else give_up))
+            raise Stale()
+        pending = [f for f in futures if not f.done()]
+        if on_progress:
+            on_progress(total - len(pending), total)
+        if not pending:
+            return
+        wait(pending, timeout=poll_s, return_when=FIRST_COMPLETED)
 
 
 @dataclass(eq=False)

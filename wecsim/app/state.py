@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -237,22 +237,6 @@ def add_upload(sc: Scenario) -> str:
 
 
 # ----------------------------------------------------------------------------- running
-def _wait(futures: list[Future], runs_of: list[Future], is_stale, on_progress) -> None:
-    """Wait until ``futures`` are done, polling ``is_stale`` (then give up ``runs_of``: raise Stale)."""
-    total = len(futures)
-    while True:
-        if is_stale():
-            runs.release(runs_of)
-            raise Stale()
-        done = sum(f.done() for f in futures)
-        if on_progress:
-            on_progress(done, total)
-        if done == total:
-            return
-        # wakes the moment a run lands (a poll with sleep would add half its period on average)
-        wait([f for f in futures if not f.done()], timeout=STALE_CHECK_S, return_when=FIRST_COMPLETED)
-
-
 def compute(
     sc: Scenario, ref_sc: Scenario, seeds: list[int], is_stale=lambda: False, on_progress=None, on_headline=None
 ) -> tuple:
@@ -267,13 +251,14 @@ def compute(
     runs.trace("submitted")
     pending = fut_cur + fut_ref
     if on_headline is not None:
-        _wait([f.early for f in pending], pending, is_stale, on_progress)
+        early = [f.early for f in pending]
+        runs.wait_for(early, is_stale, on_progress, give_up=pending, poll_s=STALE_CHECK_S)
         runs.trace(f"headline in: model seconds {[round(f.early.result().meta['elapsed_s'] or 0, 3) for f in fut_cur]}")
         on_headline(
             Ensemble(sc, [f.early.result() for f in fut_cur], sc.name),
             Ensemble(ref_sc, [f.early.result() for f in fut_ref], ref_sc.name),
         )
-    _wait(pending, pending, is_stale, None if on_headline else on_progress)
+    runs.wait_for(pending, is_stale, None if on_headline else on_progress, poll_s=STALE_CHECK_S)
     runs.trace("runs landed")
     cur = Ensemble(sc, [f.result() for f in fut_cur], sc.name)
     ref = Ensemble(ref_sc, [f.result() for f in fut_ref], ref_sc.name)
