@@ -84,6 +84,8 @@ def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | N
     With an early queue (set by the pool's initializer) the headline tables go out first,
     tagged with ``key``; the whole result is returned as usual.
     """
+    if _worker_early_queue is None or key is None:
+        return wecsim.run(scenario, seed=seed)
     trace("worker: started")
     config = load_scenario(scenario)
     start = time.perf_counter()
@@ -91,10 +93,6 @@ def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | N
     model.run()
     elapsed = time.perf_counter() - start
     trace("worker: model run done")
-    if _worker_early_queue is None or key is None:
-        res = collect_results(model, elapsed)
-        model.close()
-        return res
     headline = collect_results(model, elapsed, HEADLINE_TABLES)
     _worker_early_queue.put((key, headline))  # pickled and sent here and now (a SimpleQueue)
     trace("worker: headline tables sent")
