@@ -19,7 +19,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +32,14 @@ TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions"
 REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
 
 
-def eu_leverage_of(project_ids: Sequence[int], funder_ids: Sequence[str], amounts_meur: Sequence[float]) -> float:
+def eu_leverage_of(commitments: Iterable[tuple[int, str, float]]) -> float:
     """Return other money per euro of EU grant in the projects the EU co-finances [-].
 
-    Reads commitment rows (project, funder, EUR M; releases negative). Sums are exact
-    (:func:`math.fsum`), so the number is the same from the ledger table or from the model's
-    own rows, in any order. NaN when the EU committed nothing.
+    Reads commitment rows ``(project_id, funder_id, EUR M)``, releases negative. Sums are
+    exact (:func:`math.fsum`), so the number is the same from the ledger table or from the
+    model's own rows, in any order. NaN when the EU committed nothing.
     """
-    rows = list(zip(project_ids, funder_ids, amounts_meur, strict=True))
+    rows = list(commitments)
     eu_projects = {p for p, f, a in rows if f == "eu" and a > 0}
     total = math.fsum(a for p, _, a in rows if p in eu_projects)
     eu = math.fsum(a for p, f, a in rows if p in eu_projects and f == "eu")
@@ -87,7 +87,7 @@ class Results:
         if "eu_leverage" not in self.derived:
             led = self.ledger[self.ledger["kind"] == "commitment"]
             self.derived["eu_leverage"] = eu_leverage_of(
-                led["project_id"].tolist(), led["funder_id"].tolist(), led["amount_meur"].tolist()
+                zip(led["project_id"].tolist(), led["funder_id"].tolist(), led["amount_meur"].tolist(), strict=True)
             )
         return self.derived["eu_leverage"]
 

@@ -121,9 +121,9 @@ def collect_results(model: WECModel, elapsed_s: float | None = None, tables: Col
         "elapsed_s": elapsed_s,
         "scenario_resolved": model.config.model_dump(mode="json"),
     }
-    res = Results(**frames, meta=meta)
     if set(tables) != set(TABLE_NAMES):
         meta["partial"] = [name for name in TABLE_NAMES if name in tables]
+    res = Results(**frames, meta=meta)
     if "ledger" not in tables:
         # the headline cards need the EU leverage; from the model's rows it costs ~2.5 ms, the ledger table ~8
         res.derived["eu_leverage"] = model_eu_leverage(model)
@@ -135,8 +135,7 @@ def model_eu_leverage(model: WECModel) -> float:
     kind, project, funder, amount = (
         LEDGER_COLUMNS.index(c) for c in ("kind", "project_id", "funder_id", "amount_meur")
     )
-    rows = [r for r in model.pipeline.ledger if r[kind] == "commitment"]
-    return eu_leverage_of([r[project] for r in rows], [r[funder] for r in rows], [r[amount] for r in rows])
+    return eu_leverage_of((r[project], r[funder], r[amount]) for r in model.pipeline.ledger if r[kind] == "commitment")
 
 
 def run(
