@@ -8,7 +8,6 @@ or ``assumption: why``). Code reads numbers from here and never hard-codes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -27,6 +26,8 @@ TABLES: dict[str, str | None] = {
     "climate_pathways": "pathway",
     "power_fleet": "tech",
     "technologies": "tech_id",
+    "assets": "asset_id",
+    "eu_instruments": "instrument_id",
     "funders": "funder_id",
     "firms": "firm_id",
     "parameters": "name",
@@ -83,6 +84,21 @@ def _check_references(t: dict[str, pd.DataFrame]) -> None:
     regions_share = t["regions"]["flood_damage_share"].sum()
     if abs(regions_share - 1) > 1e-6:
         raise DataError(f"regions.csv: flood_damage_share must sum to 1, sums to {regions_share:.4f}")
+    lever_names = set(t["levers"]["name"])
+    for _, row in t["eu_instruments"].iterrows():
+        unknown = set(str(row["levers"]).split("|")) - lever_names
+        if unknown:
+            raise DataError(f"eu_instruments.csv: {row['instrument_id']} names unknown levers {sorted(unknown)}")
+    bad = set(t["assets"]["renewal_tech"]) - techs
+    if bad:
+        raise DataError(f"assets.csv: renewal_tech not in technologies.csv: {sorted(bad)}")
+    routes = {"public", "utility", "private", "farmer"}
+    bad = set(t["technologies"]["route"]) - routes
+    if bad:
+        raise DataError(f"technologies.csv: route must be one of {sorted(routes)}, got {sorted(bad)}")
+    for fid, r in zip(t["funders"]["funder_id"], t["funders"]["routes"], strict=True):
+        if not set(str(r).split("|")) <= routes:
+            raise DataError(f"funders.csv: {fid}: routes must be among {sorted(routes)}, got {r!r}")
     transfer = t["basins"]["transfer_in_km3"].sum()
     if abs(transfer) > 1e-9:
         raise DataError(f"basins.csv: transfer_in_km3 must sum to 0 (water moves between basins), sums to {transfer}")
@@ -107,17 +123,15 @@ def table(name: str) -> pd.DataFrame:
     return load_tables()[name].copy()
 
 
-@dataclass(frozen=True)
-class Parameters:
-    """Scalar parameters from ``parameters.csv``, read by name: ``P["conveyance_loss_share"]``."""
+class Parameters(dict):
+    """Scalar parameters from ``parameters.csv``, read by name: ``P["conveyance_loss_share"]``.
 
-    values: dict[str, float]
+    A dict (lookups cost what a dict's do: a run makes ~90,000) whose missing names raise a
+    :class:`~wecsim.errors.DataError` naming the file.
+    """
 
-    def __getitem__(self, name: str) -> float:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise DataError(f"parameters.csv: no parameter named {name!r}") from None
+    def __missing__(self, name: str) -> float:
+        raise DataError(f"parameters.csv: no parameter named {name!r}")
 
 
 @cache

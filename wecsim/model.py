@@ -1,18 +1,21 @@
 """WECModel: the Mesa model that owns the yearly schedule of wecsim.
 
-Each step is one year, a script of phases (ARCHITECTURE.md section 1):
+Each step is one year, a script of phases:
 
-1. drivers   climate, droughts, floods, population, demand growth, tariffs, learning
-2. propose   regions and utilities find their gaps and propose projects
-3. appraise  every proposal gets its economic and financial NPV
-4. finance   funders make offers; a project is financed only when fully covered
-5. tender    firms bid; the lowest price wins; overruns and delays are drawn
-6. build     construction disburses money; commissioning adds assets; old assets retire
-7. operate   water balance, power dispatch, waste flows and floods (``wecsim.systems``)
-8. record    Mesa DataCollector (national, regions) plus basin and money tables
+1. drivers   climate, population, demand growth, learning, utilities' tariffs and money
+2. budgets   funders' envelopes open (the state's less its debt service), regions save
+3. tender    projects financed last year are tendered; overruns are topped up first
+4. build     construction disburses money; commissioning adds assets; old assets retire
+5. propose   regions, utilities and the grid operator (auctions) propose projects
+6. prepare   preparation funds pay feasibility studies (bankable next year)
+7. appraise  every new proposal gets its economic and financial NPV
+8. finance   funders rank the candidates and pledge; a project closes only when fully covered
+9. operate   water balance, power dispatch, waste flows and floods (``wecsim.systems``)
+10. record   Mesa DataCollector (national, regions) plus basin and money tables
 
-Agents decide; the physics is in ``wecsim.systems``; every number comes from
-``wecsim/data/*.csv`` or the scenario.
+Agents decide (``wecsim.agents``, each through a replaceable policy); the physics is in
+``wecsim.systems``; the finance round is ``wecsim.projects.market``; every number comes
+from ``wecsim/data/*.csv`` or the scenario.
 """
 
 from __future__ import annotations
@@ -24,21 +27,28 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from wecsim.agents import Firm, Funder, Region, Utility
+from wecsim.agents import Firm, Region
+from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder
+from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility
 from wecsim.datasets import parameters
 from wecsim.model_data import climate_data, model_data
 from wecsim.projects.appraisal import AppraisalContext, appraise
 from wecsim.projects.catalog import Technology, catalog
+from wecsim.projects.market import EPS, FOCUS, ROUTES, SECTORS, Book, run_round
 from wecsim.projects.pipeline import Pipeline, Project, Stage
+from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
 from wecsim.systems import climate, energy, flood, waste, water
-from wecsim.systems.finance import annuity_factor, learning_factor, stretch_profile
+from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
 
 ACTIVE = (Stage.PROPOSED, Stage.APPRAISED, Stage.FINANCED, Stage.TENDERED, Stage.UNDER_CONSTRUCTION)
 KM3 = 1e9  # m3 per km3
-EPS = 1e-9
 #: Distinct random draws per (year, technology, region); later projects reuse them cyclically.
 PROJECTS_PER_KEY = 8
+#: Distinct auction sites drawn per year and technology.
+SITES_PER_YEAR = 64
+#: Funders whose money the model's counterfactual "without EU money" removes (institution ``eu``).
+EU_INSTITUTION = "eu"
 
 
 @functools.cache
@@ -55,13 +65,16 @@ class State:
     irrigated_ha: np.ndarray
     saving_ha_base: np.ndarray
     saving_ha_total: np.ndarray
+    wear: dict[str, np.ndarray]
     network_loss_share: np.ndarray
     conveyance_loss_share: np.ndarray
     flood_damage_share: np.ndarray
+    flood_protected_share: np.ndarray
     ews_coverage: np.ndarray
     desal_m3: np.ndarray
     reuse_m3: np.ndarray
     lfg_mw: np.ndarray
+    tariff_eur_per_m3: np.ndarray
 
 
 class WECModel(mesa.Model):
@@ -74,8 +87,8 @@ class WECModel(mesa.Model):
     seed
         Random seed; defaults to the scenario's. Three independent streams are spawned from
         it with ``numpy.random.SeedSequence``: climate, projects and the agents' ``rng``.
-        Climate draws are made up front, so scenarios run with one seed share their weather
-        (common random numbers) and differ only by policy.
+        Climate, site and project draws are made up front, so scenarios run with one seed
+        share their weather and sites (common random numbers) and differ only by policy.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None):
@@ -91,9 +104,12 @@ class WECModel(mesa.Model):
         self.years = np.arange(self.base_year, self.end_year + 1)
         self.catalog: dict[str, Technology] = catalog()
         self._tech_order = {t: i for i, t in enumerate(self.catalog)}
-        self._project_z = np.random.default_rng(project_ss).standard_normal(
-            (len(self.years), len(self.catalog), len(model_data().regions_df), PROJECTS_PER_KEY, 2)
+        project_rng = np.random.default_rng(project_ss)
+        n_regions = len(model_data().regions_df)
+        self._project_z = project_rng.standard_normal(
+            (len(self.years), len(self.catalog), n_regions, PROJECTS_PER_KEY, 3)
         )
+        self._site_z = project_rng.standard_normal((len(self.years), 2, SITES_PER_YEAR, 2))
         self.pipeline = Pipeline()
         self._active: list[Project] = []
         self._active_keys: set[tuple[str, str]] = set()
@@ -102,25 +118,25 @@ class WECModel(mesa.Model):
         self._assets: dict[str, np.ndarray] | None = None
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
-        self._capex_multipliers: dict[tuple[str, float], float] = {}
+        self._pipeline_size: dict[str, np.ndarray] | None = None
         self._retiring: dict[int, list[Project]] = {}
         self._built: list[Project] = []  # commissioned projects, in project order
         self._built_totals: tuple[float, float] | None = None
         self._proposed_this_year = 0
         self._recycling_targets: dict[int, float] = {}
+        self._wear_targets: dict[tuple[str, int], float] = {}
         self._ordinals: dict[tuple, int] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
-        self._built_cum: dict[str, float] = {}
-        self._site_counter: dict[str, int] = {}
+        self.auction_record = {"offered_mw": 0.0, "awarded_mw": 0.0, "guaranteed_mw": 0.0, "price_eur_per_mwh": 0.0}
         self._setup_tables()
         self._draw_climate(np.random.default_rng(climate_ss))
         self._setup_agents()
         self._setup_state()
         self.basin_records: list[dict] = []
         self.money_records: list[dict] = []
-        #: One ``(year, funder_id, project_id, sector, region_id, reason)`` per offer a funder refused.
-        self.refusals: list[tuple[int, str, int, str, str, str]] = []
+        #: ``(year, funder_id, project ids, reason codes)`` blocks, one per funder and round
+        self.refusal_blocks: list[tuple[int, str, np.ndarray, np.ndarray]] = []
         self.ind: dict[str, float] = {}
         self.last = self._operate(record=False)
         # utilities expect separate collection to keep growing at the base-year pace
@@ -145,31 +161,42 @@ class WECModel(mesa.Model):
         self.wind_sites, self.solar_sites = list(d.wind_sites), list(d.solar_sites)
         self.interconnection_region = self.solar_sites[0]
         self.kzt_per_eur = float(v("kzt_per_eur"))
-        # the tables' columns as read-only arrays (the yearly physics reads them every step)
         self.basin_col, self.basin_south, self.hydro_weight_total = d.basin_col, d.basin_south, d.hydro_weight_total
         self.fleet_col, self.fleet_variable, self.fleet_res = d.fleet_col, d.fleet_variable, d.fleet_res
         self.fleet_cf_by_tech = d.fleet_cf_by_tech
+        #: ageing assets (water and sewer networks, irrigation structures): the rows of ``assets.csv``
+        self.assets = {a["asset_id"]: a for a in d.asset_records}
+        self.asset_of_tech = {a["renewal_tech"]: aid for aid, a in self.assets.items()}
+        self.asset_stock = {aid: d.region_col[a["stock_column"]] for aid, a in self.assets.items()}
+        self.wear0 = {aid: d.region_col[a["wear_column"]] for aid, a in self.assets.items()}
+        self._renewed = {aid: np.zeros(len(d.regions_df)) for aid in self.assets}
+        self.network_km = self.asset_stock["water_network"]
+        self.solar_cf, self.wind_cf = d.region_col["solar_cf"], d.region_col["wind_cf"]
+        self.tech_focus = d.tech_focus
+        self.region_focus = d.region_focus
 
     def _draw_climate(self, rng: np.random.Generator) -> None:
-        n_years, n_basins = len(self.years), len(self.basins_df)
-        self.drought_u = rng.random((n_years, n_basins))
+        P = self.P
+        n_years = len(self.years)
+        self.drought_z = climate.drought_latent(
+            rng, n_years, self.basin_south, P["drought_persistence"], P["drought_south_correlation"]
+        )
         self.flood_u = rng.random(n_years)
-        self.drought_u[0] = 1.0  # the base year reproduces observed conditions
 
     def _setup_agents(self) -> None:
         d = model_data()
         self.region_agents: list[Region] = [Region(self, i, row) for i, row in enumerate(d.region_records)]
         self.region_by_id = {r.region_id: r for r in self.region_agents}
-        for r in self.region_agents:
-            Utility(self, "water", r)
-            Utility(self, "waste", r)
-        Utility(self, "power")
+        self.water_utilities = [WaterUtility(self, r) for r in self.region_agents]
+        self.waste_utilities = [WasteUtility(self, r) for r in self.region_agents]
+        self.grid_operator = GridOperator(self)
         overrides = {k: o.model_dump() for k, o in self.config.funders.items()}
-        self.funders: list[Funder] = [Funder(self, row, overrides.get(row["funder_id"])) for row in d.funder_records]
+        self.funders = [make_funder(self, row, overrides.get(row["funder_id"])) for row in d.funder_records]
         self.funder_by_id = {f.funder_id: f for f in self.funders}
-        #: funders in the order they are asked, by the project's lead funder (who is asked first)
-        self._funder_order: dict[str | None, list[Funder]] = {}
-        self.local_max_share = d.local_max_share
+        self.capex_funders = [f for f in self.funders if not isinstance(f, SupportFunder)]
+        self.national: NationalBudget = self.funder_by_id["national"]  # type: ignore[assignment]
+        self.local: RegionalFunds = self.funder_by_id["local"]  # type: ignore[assignment]
+        self.utility_funds: RegionalFunds = self.funder_by_id["utility"]  # type: ignore[assignment]
         self.firms: list[Firm] = [
             Firm(self, row | {"firm_id": f"{row['firm_id']}-{k + 1:02d}"})
             for row in d.firm_records
@@ -177,35 +204,47 @@ class WECModel(mesa.Model):
         ]
         self.firm_by_id = {f.firm_id: f for f in self.firms}
         self.firms_by_tech = {t: [f for f in self.firms if t in f.technologies] for t in self.catalog}
+        horizon = len(self.years) + int(self.P["debt_schedule_padding_yr"])
+        #: debt service on sovereign loans due each model year [EUR M]
+        self.national_debt_service = np.zeros(horizon)
 
     def _setup_state(self) -> None:
-        P, df = self.P, self.regions_df
+        P, df, d = self.P, self.regions_df, model_data()
         irrigated = df["irrigated_kha"].to_numpy(float) * 1e3
-        saving_share = P["water_saving_kha_2025"] * 1e3 / irrigated.sum()
+        saving_share = d.region_col["water_saving_share_2025"]
+        n = len(df)
         self.state = State(
             population=df["population_k"].to_numpy(float) * 1e3,
             irrigated_ha=irrigated.copy(),
             saving_ha_base=irrigated * saving_share,
             saving_ha_total=irrigated * saving_share,
-            network_loss_share=np.full(len(df), P["network_loss_share"]),
-            conveyance_loss_share=np.full(len(df), P["conveyance_loss_share"]),
+            wear={aid: w.copy() for aid, w in self.wear0.items()},
+            network_loss_share=d.region_col["network_loss_share_2025"].copy(),
+            conveyance_loss_share=np.full(n, P["conveyance_loss_share"]),
             flood_damage_share=df["flood_damage_share"].to_numpy(float),
-            ews_coverage=np.full(len(df), P["ews_coverage_2025"]),
-            desal_m3=np.zeros(len(df)),
-            reuse_m3=np.zeros(len(df)),
-            lfg_mw=np.zeros(len(df)),
+            flood_protected_share=np.zeros(n),
+            ews_coverage=np.full(n, P["ews_coverage_2025"]),
+            desal_m3=np.zeros(n),
+            reuse_m3=np.zeros(n),
+            lfg_mw=np.zeros(n),
+            tariff_eur_per_m3=np.full(n, P["tariff_water_eur_per_m3"]),
         )
         self.population0 = self.state.population.copy()
         self.irrigated0 = irrigated
+        national_saving = (irrigated * saving_share).sum() / irrigated.sum()
         # field duty of conventional hectares, so the 2025 gross duty matches the data
         self.field_duty_m3_per_ha = (
             P["irrigation_duty_gross_m3_per_ha"]
             * (1 - P["conveyance_loss_share"])
-            / (1 - saving_share * P["drip_field_saving_share"])
+            / (1 - national_saving * P["drip_field_saving_share"])
         )
         self.industry0_m3 = df["industry_withdrawal_mm3"].to_numpy(float) * 1e6
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
+        self.desal_existing_m3 = np.zeros(n)
+        self.desal_existing_m3[self.region_index[d.kenderli_region]] = (
+            P["desal_kenderli_m3_per_day"] * self.catalog["desalination"].water_m3_per_unit_yr
+        )
         msw_t = self.state.population * P["msw_kg_per_capita_2025"] / 1e3
         self.recycling_base_t = (
             msw_t * P["recycling_rate_base"] / P["recycling_utilisation_mature"] * P["recycling_capacity_headroom"]
@@ -216,6 +255,20 @@ class WECModel(mesa.Model):
         self.gdp_factor = 1.0
         self.water_tariff = P["tariff_water_eur_per_m3"]
         self.curtailed_mwh = 0.0
+        self.loss0 = d.region_col["network_loss_share_2025"]
+        # wastewater treated at the start, kept by plants that fail one by one over their remaining life
+        muni_net0 = self.state.population * P["municipal_lpcd_delivered"] * 365 / 1e3
+        self.treatment_existing0_m3 = (
+            muni_net0 * P["wastewater_return_share"] * d.region_col["wastewater_treated_share_2025"]
+        )
+        self.treated_share0 = float(
+            self.treatment_existing0_m3.sum() / (muni_net0 * P["wastewater_return_share"]).sum()
+        )
+        self.storage_mcm = np.zeros(len(self.basins_df))
+        # water scarcity of each region's basin (withdrawal claim over what the basin can give), for the drip rule
+        self.basin_stress = d.basin_stress[self.basin_of_region]
+        self.mean_basin_stress = float(np.mean(self.basin_stress))
+        self._recent_shock = np.zeros(len(df), dtype=bool)
 
     # ------------------------------------------------------------------ helpers for agents
     def value(self, name: str):
@@ -236,11 +289,27 @@ class WECModel(mesa.Model):
         """Whether a project of this technology in this region still waits for finance."""
         return (tech_id, region_id) in self._pending_keys
 
+    def in_pipeline(self, tech_id: str, idx: int) -> float:
+        """Size of this technology proposed, financed or being built in a region (start of year) [unit]."""
+        if self._pipeline_size is None:
+            sizes = {t: np.zeros(len(self.region_agents)) for t in self.catalog}
+            for p in self._active:
+                sizes[p.tech_id][self.region_index[p.region_id]] += p.size
+            self._pipeline_size = sizes
+        return float(self._pipeline_size[tech_id][idx])
+
     def msw_growth_rate(self) -> float:
         """Yearly growth of municipal waste from population and income [-/yr]."""
         v = self.value
         return (1 + v("population_growth_pct") / 100) * (1 + v("gdp_growth_pct") / 100) ** self.P[
             "msw_gdp_elasticity"
+        ] - 1
+
+    def municipal_growth_rate(self) -> float:
+        """Yearly growth of municipal water use from population and income [-/yr]."""
+        v = self.value
+        return (1 + v("population_growth_pct") / 100) * (1 + v("gdp_growth_pct") / 100) ** self.P[
+            "municipal_demand_gdp_elasticity"
         ] - 1
 
     def recycling_capacity_mature_t(self, idx: int) -> float:
@@ -268,54 +337,90 @@ class WECModel(mesa.Model):
             self._recycling_pipeline = sizes
         return self._recycling_pipeline.get(region_id, 0) * self.P["recycling_utilisation_mature"]
 
-    def next_site(self, tech_id: str) -> int:
-        """Return a rotating counter used to spread auctioned projects across sites."""
-        self._site_counter[tech_id] = self._site_counter.get(tech_id, -1) + 1
-        return self._site_counter[tech_id]
-
     def recycling_target(self, year: int) -> float:
         """National recycling-rate target path: linear to 40% in 2030, then to 50% in 2050."""
         if year not in self._recycling_targets:
-            self._recycling_targets[year] = self._recycling_target(year)
+            P = self.P
+            points = (
+                [self.base_year, 2030, 2050],
+                [P["recycling_rate_base"], P["recycling_target_2030"], P["recycling_target_2050"]],
+            )
+            self._recycling_targets[year] = float(np.interp(year, *points))
         return self._recycling_targets[year]
 
-    def _recycling_target(self, year: int) -> float:
-        P = self.P
-        points = (
-            [self.base_year, 2030, 2050],
-            [P["recycling_rate_base"], P["recycling_target_2030"], P["recycling_target_2050"]],
+    def wear_target(self, asset_id: str, year: int) -> float:
+        """National target path of an asset's wear: from today's average to the target year's, then held [-]."""
+        key = (asset_id, year)
+        if key not in self._wear_targets:
+            a = self.assets[asset_id]
+            now = float(np.average(self.wear0[asset_id], weights=np.maximum(self.asset_stock[asset_id], 1e-9)))
+            self._wear_targets[key] = float(
+                np.interp(year, [self.base_year, a["target_year"]], [now, a["wear_target"]])
+            )
+        return self._wear_targets[key]
+
+    def renewal_gap(self, asset_id: str, idx: int) -> float:
+        """Renewal a region's owner should propose to keep an asset on the national wear path (U3) [stock unit].
+
+        Wear expected when the work would be done (this year's plus ageing over the build
+        time), less the target then, times the stock, less renewal already in the pipeline;
+        at most ``renewal_max_share_per_yr`` of the stock; 0 below ``min_renewal``.
+        """
+        a = self.assets[asset_id]
+        stock = float(self.asset_stock[asset_id][idx])
+        if stock <= 0:
+            return 0.0
+        lead = 1 + self.tech(a["renewal_tech"]).build_time_yr
+        expected = self.state.wear[asset_id][idx] + lead / a["service_life_yr"]
+        gap = (expected - self.wear_target(asset_id, self.year + lead)) * stock - self.in_pipeline(
+            a["renewal_tech"], idx
         )
+        gap = min(gap, a["renewal_max_share_per_yr"] * stock)
+        return gap if gap >= a["min_renewal"] else 0.0
+
+    def treatment_target(self, year: int) -> float:
+        """National target path of the share of wastewater treated to standard [-]."""
+        P = self.P
+        points = ([self.base_year, P["wastewater_target_year"]], [self.treated_share0, P["wastewater_treated_target"]])
         return float(np.interp(year, *points))
 
-    def variable_cap_share(self) -> float:
-        """Share of demand variable renewables can cover before curtailment this year."""
-        mw = self._operating_size("grid_interconnection").sum()
-        return self.P["res_integration_cap_share"] + self.P["res_integration_per_100mw_interconnection"] * mw / 100
+    def treatment_capacity_m3(self, idx: int, year: int) -> float:
+        """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
+        old = self.treatment_existing0_m3[idx] * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
+        new = self._operating_size("wastewater_treatment")[idx] * self.tech("wastewater_treatment").water_m3_per_unit_yr
+        return old + new
 
     def unit_cost_of_saving(self, tech_id: str) -> float:
         """Levelised cost of one m3 saved or supplied by a water technology [EUR/m3] (U2)."""
+        from wecsim.systems.finance import annuity_factor
+
         t = self.tech(tech_id)
         rate = self.value("social_discount_rate_pct") / 100
         yearly = t.capex_meur_per_unit * 1e6 * (1 / annuity_factor(rate, t.lifetime_yr) + t.opex_share_per_yr)
         return yearly / t.water_m3_per_unit_yr
 
-    def capex_multiplier(self, tech_id: str) -> float:
-        """Capex multiplier from learning on cumulative capacity (D4)."""
-        key = (tech_id, self._built_cum.get(tech_id, 0.0))
-        if key not in self._capex_multipliers:
-            self._capex_multipliers[key] = self._learned_capex_multiplier(tech_id)
-        return self._capex_multipliers[key]
+    def capex_multiplier(self, tech_id: str, year: int | None = None) -> float:
+        """Capex multiplier of a technology this year (rule D4, and the Horizon Europe effect).
 
-    def _learned_capex_multiplier(self, tech_id: str) -> float:
+        Solar, wind and desalination learn on *global* cumulative capacity, which grows by the
+        yearly global additions in ``parameters.csv`` (Kazakhstan's own builds are a rounding
+        error beside it); the learning rates are uncertainties. Technologies that local
+        research partnerships can adapt (``research_sensitive`` in ``technologies.csv``) get
+        the cost cut of Kazakh participation in EU research (Horizon Europe).
+        """
+        year = self.year if year is None else year
         t = self.tech(tech_id)
-        if t.learning == "none":
-            return 1.0
-        lr = self.value(f"learning_rate_{t.learning}_pct") / 100
-        if t.learning == "desal":
-            q0 = self.P["desal_installed_m3_per_day_2025"]
-        else:
-            q0 = float(self.fleet.loc[self.fleet_index["solar" if t.learning == "solar" else "wind"], "capacity_mw"])
-        return learning_factor(q0 + self._built_cum.get(tech_id, 0.0), q0, lr)
+        mult = 1.0
+        if t.learning != "none":
+            P = self.P
+            q0 = P[f"global_{t.learning}_capacity_2025"]
+            q = q0 + P[f"global_{t.learning}_additions_per_yr"] * max(0, year - self.base_year)
+            name = f"learning_rate_{t.learning}_pct"
+            rate = self.value(name) if name in self._values else P[name]
+            mult = learning_factor(q, q0, rate / 100)
+        if t.research_sensitive:
+            mult *= 1 - self.horizon_cost_cut
+        return mult
 
     def propose(
         self,
@@ -326,6 +431,8 @@ class WECModel(mesa.Model):
         name: str | None = None,
         pinned: bool = False,
         lead_funder: str | None = None,
+        programme: bool = False,
+        **fields,
     ) -> Project | None:
         """Put a new proposal into the pipeline (capex estimated from the catalog).
 
@@ -336,12 +443,20 @@ class WECModel(mesa.Model):
         if not pinned and rejected is not None and self.year - rejected < self.P["reproposal_wait_yr"]:
             return None
         t = self.tech(tech_id)
-        capex = size * t.capex_meur_per_unit * self.capex_multiplier(tech_id)
+        capex = size * t.capex_meur_per_unit * fields.pop("capex_factor", 1.0) * self.capex_multiplier(tech_id)
         key = (tech_id, region_id, self.year)
-        self._ordinals[key] = self._ordinals.get(key, -1) + 1
+        ordinal = self._ordinals[key] = self._ordinals.get(key, -1) + 1
+        z = self._project_z[
+            self.year - self.base_year,
+            self._tech_order[tech_id],
+            self.region_index[region_id],
+            ordinal % PROJECTS_PER_KEY,
+            2,
+        ]
+        sigma = t.benefit_sigma_log
         project = self.pipeline.add(
             self.year,
-            ordinal=self._ordinals[key],
+            ordinal=ordinal,
             name=name or f"{t.name}, {self.region_by_id[region_id].name}",
             tech_id=tech_id,
             sector=t.sector,
@@ -351,6 +466,10 @@ class WECModel(mesa.Model):
             capex_estimate_meur=capex,
             pinned=pinned,
             lead_funder=lead_funder,
+            route=t.route,
+            programme=programme or pinned,
+            site_factor=float(np.exp(sigma * z - sigma**2 / 2)),
+            **fields,
         )
         self._active.append(project)
         self._proposed_this_year += 1
@@ -359,9 +478,32 @@ class WECModel(mesa.Model):
         self._pending_keys.add((tech_id, region_id))
         return project
 
+    def record_refusals(self, funder_id: str, book: Book, rows: np.ndarray, reasons: np.ndarray) -> None:
+        """Keep the projects a funder turned down this year and why (codes into ``REFUSAL_REASONS``)."""
+        if len(rows):
+            ids = np.fromiter((book.projects[r].project_id for r in rows.tolist()), dtype=np.int64, count=len(rows))
+            self.refusal_blocks.append((self.year, funder_id, ids, np.asarray(reasons, dtype=np.int8)))
+
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
         """Simulate one year."""
+        self._begin_year()
+        self._drivers()
+        self._open_budgets()
+        tender(self)
+        self._build()
+        self._begin_year()  # tendering and building moved projects: refresh what is active
+        self._propose()
+        self._appraise()
+        self._prepare()
+        self._finance()
+        self.last = self._operate(record=True)
+        self.datacollector.collect(self)
+        self.year += 1
+        if self.year > self.end_year:
+            self.running = False
+
+    def _begin_year(self) -> None:
         self._active = self.pipeline.in_stage(*ACTIVE)
         self._active_keys = {(p.tech_id, p.region_id) for p in self._active}
         self._active_techs = {p.tech_id for p in self._active}
@@ -369,19 +511,7 @@ class WECModel(mesa.Model):
         self._pending_keys = {(p.tech_id, p.region_id) for p in self._active if p.stage in waiting}
         self._recycling_horizon = None
         self._recycling_pipeline = None
-        self._proposed_this_year = 0
-        self._drivers()
-        self._open_budgets()
-        self._propose()
-        self._appraise()
-        self._finance()
-        self._tender()
-        self._build()
-        self.last = self._operate(record=True)
-        self.datacollector.collect(self)
-        self.year += 1
-        if self.year > self.end_year:
-            self.running = False
+        self._pipeline_size = None
 
     def run(self) -> None:
         """Run every year from the base year to ``end_year``."""
@@ -405,16 +535,24 @@ class WECModel(mesa.Model):
         s.population = self.population0 * (1 + v("population_growth_pct") / 100) ** t
         self.gdp_factor = (1 + v("gdp_growth_pct") / 100) ** t
         s.irrigated_ha = self.irrigated0 * (1 + P["irrigated_area_growth_pct"] / 100) ** t
-        income = P["income_bottom40_eur_per_capita_yr"] * self.gdp_factor
-        m3_per_person = P["municipal_lpcd_delivered"] * 365 / 1e3
-        affordable = v("affordability_cap_pct") / 100 * income / m3_per_person
-        planned = P["tariff_water_eur_per_m3"] * (1 + v("water_tariff_growth_pct") / 100) ** t
-        self.water_tariff = min(planned, affordable)
-        self.tariff_capped = planned > affordable
+        self._proposed_this_year = 0
+        for renewed in self._renewed.values():
+            renewed[:] = 0.0
+        # EU-funded knowledge: cumulative SECCA, Green Central Asia and Horizon Europe money
+        years_in = t + 1
+        self.secca_flex = P["secca_flex_gain_max"] * (1 - np.exp(-v("secca_meur") * years_in / P["secca_scale_meur"]))
+        coop0 = v("transboundary_cooperation")
+        gca = 1 - np.exp(-v("green_central_asia_meur") * years_in / P["gca_scale_meur"])
+        self.cooperation = coop0 + (1 - coop0) * P["gca_cooperation_gain_max"] * gca
+        self.horizon_cost_cut = P["horizon_cost_cut_max"] * (
+            1 - np.exp(-v("horizon_europe_meur") * years_in / P["horizon_scale_meur"])
+        )
         if t > 0:
             new_share = self._next_separated_share()
             self.separated_share_growth = new_share - self.separated_share
             self.separated_share = new_share
+        for r in self.region_agents:
+            r.remember(bool(self.last["drought_region"][r.idx]), float(self.last["flood_damage_meur"][r.idx]))
 
     def _next_separated_share(self) -> float:
         """W2: EPR revenue reinvested in separate collection raises the separated share.
@@ -439,40 +577,60 @@ class WECModel(mesa.Model):
         volume = self.state.population.sum() / self.population0.sum() * self.gdp_factor ** P["msw_gdp_elasticity"]
         return P["epr_revenue_meur_2025"] * self.value("epr_fee_multiplier") * volume
 
+    # 2. budgets --------------------------------------------------------------
     def _open_budgets(self) -> None:
-        v = self.value
+        v, P = self.value, self.P
+        t = self.year - self.base_year
         # EPR fees not spent on separate collection (W2) reach the national budget
-        epr = self.epr_revenue_meur() * (1 - self.P["epr_reinvested_share"])
+        epr = self.epr_revenue_meur() * (1 - P["epr_reinvested_share"])
         for f in self.funders:
-            amount = float(v(f.budget_lever))
+            if isinstance(f, RegionalFunds):
+                continue
+            source = f.budget_source
+            amount = float(v(source)) if source in self._values else float(P[source])
             if f.budget_unit == "bn_kzt":
-                amount = amount * 1e3 / self.kzt_per_eur + (epr if f.funder_id == "national" else 0.0)
+                amount = amount * 1e3 / self.kzt_per_eur + epr
+            elif f.budget_unit == "share_of_ifi_lending":
+                amount *= sum(float(v(g.budget_source)) for g in self.funders if g.is_loan)
             f.open_year(amount)
-        self.local_added_meur = sum(r.add_budget() for r in self.region_agents)
-        self.local_committed_meur = self.local_released_meur = self.local_disbursed_meur = 0.0
+        # the state pays its debt service first
+        self.debt_service_meur = float(self.national_debt_service[t])
+        self.national.available_meur = max(0.0, self.national.available_meur - self.debt_service_meur)
+        # regions save their co-finance budget; utilities keep what tariffs leave
+        added = np.array([r.yearly_budget_meur() for r in self.region_agents])
+        before = self.local.reserve_meur.copy()
+        self.local.reserve_meur = np.minimum(before + added, P["cofinance_reserve_years"] * added)
+        self.local.open_year(float((self.local.reserve_meur - before).sum()))
+        self.local.available_meur = float(self.local.reserve_meur.sum())
+        cash = np.array([u.update_finances() for u in self.water_utilities])
+        self.utility_funds.reserve_meur = self.utility_funds.reserve_meur + cash
+        self.utility_funds.open_year(float(cash.sum()))
+        self.utility_funds.available_meur = float(self.utility_funds.reserve_meur.sum())
+        self.state.tariff_eur_per_m3 = np.array([u.tariff for u in self.water_utilities])
+        self.water_tariff = float(np.average(self.state.tariff_eur_per_m3, weights=self.state.population))
         self.topups_meur = 0.0
 
-    # 2. propose -------------------------------------------------------------
+    # 5. propose -------------------------------------------------------------
     def _propose(self) -> None:
-        _v, P, s = self.value, self.P, self.state
+        P, s = self.P, self.state
         # conveyance losses still removable by lining, net of lining already in the pipeline
         saved_per_km = self.tech("canal_lining").water_m3_per_unit_yr
-        in_pipeline_km = np.zeros(len(self.region_agents))
-        for p in self._active:
-            if p.tech_id == "canal_lining":
-                in_pipeline_km[self.region_index[p.region_id]] += p.size
+        in_pipeline_km = np.array([self.in_pipeline("canal_lining", i) for i in range(len(self.region_agents))])
         # losses work on the loss-to-delivery ratio L/(1-L) (see _operate): lining can remove
         # field x (L/(1-L) - floor/(1-floor)), with field = gross demand x (1 - L)
         loss, floor = s.conveyance_loss_share, P["conveyance_loss_floor"]
         field = self.last["demand_irrigation_m3"] * (1 - loss)
         removable_m3 = np.maximum(field * (loss / (1 - loss) - floor / (1 - floor)), 0)
-        removable_km = np.maximum(removable_m3 / saved_per_km - in_pipeline_km, 0)
-        km_share = removable_km / removable_km.sum() if removable_km.sum() > 0 else removable_km
+        self.canal_removable_km = np.maximum(removable_m3 / saved_per_km - in_pipeline_km, 0)
+        total = self.canal_removable_km.sum()
+        self.canal_km_share = self.canal_removable_km / total if total > 0 else self.canal_removable_km
         for r in self.region_agents:
-            r.propose_canal_lining(float(km_share[r.idx]), float(removable_km[r.idx]))
-            r.propose_drip()
-            r.propose_flood_warning()
-        self.agents_by_type[Utility].do("propose")
+            r.policy.propose(r)
+        for u in self.water_utilities:
+            u.propose()
+        for u in self.waste_utilities:
+            u.propose()
+        self.grid_operator.propose()
         self._propose_pinned()
 
     def _propose_pinned(self) -> None:
@@ -485,7 +643,7 @@ class WECModel(mesa.Model):
                     "desalination",
                     "KZ-47",
                     float(v("aktau_desal_m3_per_day")),
-                    int(v("aktau_desal_first_year")),
+                    int(self.P["aktau_desal_proposal_year"]),
                     "netherlands",
                 )
             )
@@ -493,7 +651,129 @@ class WECModel(mesa.Model):
             if year == self.year:
                 self.propose("scenario", tech_id, region_id, size, name=name, pinned=True, lead_funder=lead)
 
-    # 3. appraise ------------------------------------------------------------
+    def run_auction(self, operator: GridOperator) -> None:
+        """Hold this year's renewables auction (see :class:`~wecsim.agents.utility.GridOperator`)."""
+        v, P = self.value, self.P
+        volume = float(v("res_auction_mw_per_yr"))
+        wind_mw = volume * v("wind_share_of_auctions")
+        ppa = v("ppa_price_kzt_per_kwh") * 1e3 / P["kzt_per_eur_reference"]
+        wacc = P["res_wacc_pct"] / 100
+        wacc_guaranteed = wacc - P["guarantee_wacc_cut_pp"] / 100
+        t = self.year - self.base_year
+        guarantee = self.funder_by_id["eu_guarantee"]
+        rec = {"offered_mw": volume, "awarded_mw": 0.0, "guaranteed_mw": 0.0, "price_eur_per_mwh": 0.0}
+        paid = 0.0
+        for k, (tech_id, mw, sites, cf_col) in enumerate(
+            (
+                ("wind", wind_mw, self.wind_sites, self.wind_cf),
+                ("solar_pv", volume - wind_mw, self.solar_sites, self.solar_cf),
+            )
+        ):
+            tech = self.tech(tech_id)
+            unit = tech.typical_size
+            n_bids = min(SITES_PER_YEAR, int(np.ceil(P["auction_bid_ratio"] * mw / unit)))
+            if mw <= 0 or n_bids == 0:
+                continue
+            site = np.array([self.region_index[sites[(t * 7 + j) % len(sites)]] for j in range(n_bids)])
+            z = self._site_z[t, k, :n_bids]
+            s_cf, s_cx = P["site_cf_sigma_log"], P["site_capex_sigma_log"]
+            cf = cf_col[site] * np.exp(s_cf * z[:, 0] - s_cf**2 / 2)
+            capex = tech.capex_meur_per_unit * self.capex_multiplier(tech_id) * np.exp(s_cx * z[:, 1] - s_cx**2 / 2)
+            life, build = tech.lifetime_yr, tech.build_time_yr
+            cost = np.array(
+                [lcoe(c * 1e3, tech.opex_share_per_yr, wacc, life, f, build) for c, f in zip(capex, cf, strict=True)]
+            )
+            cost_g = np.array(
+                [
+                    lcoe(c * 1e3, tech.opex_share_per_yr, wacc_guaranteed, life, f, build)
+                    for c, f in zip(capex, cf, strict=True)
+                ]
+            )
+            viable = cost <= ppa
+            # the EU guarantee goes to bids that pass only at the guaranteed cost of capital (additional)
+            helped = (~viable) & (cost_g <= ppa)
+            provision = capex * unit * P["guarantee_provision_per_eur"]
+            support = np.zeros(n_bids)
+            if helped.any():
+                score = np.where(helped, ppa - cost_g, -np.inf)
+                idx = np.flatnonzero(helped)
+                support[idx] = guarantee.support(score[idx], provision[idx])
+            guaranteed = support >= provision - EPS
+            price = np.where(guaranteed, cost_g, cost)
+            ok = viable | guaranteed
+            order = np.lexsort((np.arange(n_bids), price))
+            awarded = 0.0
+            for j in order.tolist():
+                if not ok[j] or awarded + 1 > mw:
+                    continue
+                size = min(unit, mw - awarded)
+                awarded += size
+                region_id = self.region_agents[site[j]].region_id
+                p = self.propose(
+                    operator,
+                    tech_id,
+                    region_id,
+                    float(size),
+                    capex_factor=capex[j] / (tech.capex_meur_per_unit * self.capex_multiplier(tech_id)),
+                    ppa_eur_per_mwh=float(price[j]),
+                    wacc=float(wacc_guaranteed if guaranteed[j] else wacc),
+                    capacity_factor=float(cf[j]),
+                )
+                if p is not None and guaranteed[j]:
+                    self.pipeline.add_support(
+                        p, guarantee.funder_id, float(support[j] * size / unit), self.year, "guarantee"
+                    )
+                    guarantee.commit(float(support[j] * size / unit))
+                    rec["guaranteed_mw"] += size
+                paid += size * float(price[j])
+            # unused provisions go back to the envelope
+            unused = support[~ok | (support < provision - EPS)].sum()
+            guarantee.available_meur += float(unused)
+            rec["awarded_mw"] += awarded
+        rec["price_eur_per_mwh"] = paid / rec["awarded_mw"] if rec["awarded_mw"] > 0 else float("nan")
+        self.auction_record = rec
+
+    # 7b. prepare ------------------------------------------------------------
+    def _prepare(self) -> None:
+        """Pay feasibility studies to IFI standard for bankable public and utility projects.
+
+        Bankable: economic NPV >= 0 and at least the IFIs' minimum size. A prepared project
+        can borrow from IFIs and receive EU and bilateral grants in this year's round, and
+        overruns and delays less; an unprepared one can only wait for domestic money. So the
+        money for studies sets how much foreign money the pipeline can absorb, and how long
+        projects wait in the state's queue.
+        """
+        P = self.P
+        waiting = [
+            p
+            for p in self.pipeline.in_stage(Stage.APPRAISED)
+            if p.prepared_year is None and p.route in ("public", "utility") and not p.enpv_meur < 0
+        ]
+        if not waiting:
+            return
+        cost = np.array([p.capex_estimate_meur * P["preparation_cost_share"] for p in waiting])
+        eligible = cost / P["preparation_cost_share"] >= P["ifi_min_project_meur"]
+        for f in (self.funder_by_id["eu_preparation"], self.funder_by_id["ifi_preparation"]):
+            idx = np.flatnonzero(eligible & np.array([p.prepared_year is None for p in waiting]))
+            if not len(idx):
+                break
+            sector = np.array([SECTORS.index(waiting[i].sector) for i in idx])
+            bcr = np.array([waiting[i].bcr for i in idx])
+            score = f.priority[sector] * np.nan_to_num(bcr, nan=0.0)
+            if f.focus:
+                focus = np.array([self._focus_flags(waiting[i]) & FOCUS[f.focus] > 0 for i in idx])
+                score = score * (1 + P["funder_focus_bonus"] * focus)
+            score = np.where(f.priority[sector] > 0, score, -np.inf)
+            paid = f.support(score, cost[idx])
+            for i, a in zip(idx.tolist(), paid.tolist(), strict=True):
+                if a >= cost[i] - EPS:
+                    waiting[i].prepared_year = self.year
+                    self.pipeline.add_support(waiting[i], f.funder_id, a, self.year, "preparation")
+                    f.commit(a)
+                elif a > EPS:
+                    f.available_meur += a  # a study is paid whole or not at all
+
+    # 7. appraise ------------------------------------------------------------
     def appraisal_context(self) -> AppraisalContext:
         """Return what appraisals need to know this year."""
         v, P = self.value, self.P
@@ -505,7 +785,7 @@ class WECModel(mesa.Model):
             P["flood_min_return_period_yr"],
             m,
         )
-        demand_mwh = self.last["electricity_demand_mwh"]
+        p_drought = float(np.mean(self._drought_probability()[self.basin_south]))
         return AppraisalContext(
             social_discount_rate=v("social_discount_rate_pct") / 100,
             financial_discount_rate=P["financial_discount_rate_pct"] / 100,
@@ -513,22 +793,53 @@ class WECModel(mesa.Model):
             capacity_factor=dict(cf),
             grid_emission_t_per_mwh=float(self.fleet_col["emission_t_per_mwh"][self.fleet_index["coal"]]),
             expected_flood_damage_meur=dict(
-                zip(self.regions_df["region_id"], expected * self.state.flood_damage_share, strict=True)
+                zip(
+                    self.regions_df["region_id"],
+                    expected * self.state.flood_damage_share * (1 - self.state.flood_protected_share),
+                    strict=True,
+                )
             ),
             epr_multiplier=v("epr_fee_multiplier"),
             gate_fee_eur_per_t=v("landfill_gate_fee_kzt_per_t") / self.kzt_per_eur,
+            ban_gate_fee_eur_per_t=P["landfill_ban_gate_fee_eur_per_t"],
+            landfill_ban_year=int(v("landfill_ban_year")),
             curtailed_mwh=self.curtailed_mwh,
-            res_absorb_mwh_per_mw_interconnection=P["res_integration_per_100mw_interconnection"] / 100 * demand_mwh,
             wte_emission_t_per_mwh=float(self.fleet_col["emission_t_per_mwh"][self.fleet_index["waste_to_energy"]]),
             wte_utilisation=self.wte_utilisation,
             field_duty_m3_per_ha=self.field_duty_m3_per_ha,
+            renewal_benefit_eur_per_km=P["renewal_water_saved_m3_per_km"] * P["value_water_municipal_eur_per_m3"]
+            + P["renewal_repair_cost_saved_eur_per_km"]
+            + P["renewal_service_value_eur_per_km"],
+            reservoir_yield_m3_per_mcm=1e6
+            * P["reservoir_yield_share"]
+            * (1 - p_drought * (1 - P["drought_flow_factor"])),
+            interconnection_mwh_per_mw=energy.HOURS_PER_YEAR * P["interconnection_export_utilisation"],
+            sewer_saving_m3_per_km=float(
+                self.last["wastewater_generated_m3"].sum()
+                * P["sewer_leak_at_full_wear"]
+                / self.asset_stock["sewer_network"].sum()
+            ),
+            structure_saving_m3=dict(
+                zip(
+                    self.regions_df["region_id"],
+                    np.divide(
+                        self.last["demand_irrigation_m3"]
+                        * (1 - self.state.conveyance_loss_share)
+                        * P["irrigation_wear_loss_slope"],
+                        self.asset_stock["irrigation_structures"],
+                        out=np.zeros(len(self.region_agents)),
+                        where=self.asset_stock["irrigation_structures"] > 0,
+                    ),
+                    strict=True,
+                )
+            ),
         )
 
     def _appraise(self) -> None:
         ctx = self.appraisal_context()
         for p in self.pipeline.in_stage(Stage.PROPOSED):
             appraise(p, self.tech(p.tech_id), ctx, self.P)
-            if p.enpv_meur < 0 and p.fnpv_meur < 0 and not p.pinned:
+            if p.enpv_meur < 0 and p.fnpv_meur < 0 and not p.pinned and not p.programme:
                 self._rejected_year[(p.tech_id, p.region_id)] = self.year
                 self.pipeline.move(
                     p,
@@ -549,120 +860,172 @@ class WECModel(mesa.Model):
                     p.bcr,
                 )
 
-    # 4. finance -------------------------------------------------------------
-    def _contingency(self, p: Project) -> float:
-        return self.tech(p.tech_id).overrun_mean * self.value("cost_overrun_scale")
+    # 8. finance -------------------------------------------------------------
+    def contingency(self, p: Project) -> float:
+        """Return the mean overrun a project's financing plan provides for (lower once prepared) [-]."""
+        base = self.tech(p.tech_id).overrun_mean * self.value("cost_overrun_scale")
+        return base * (1 - self.P["prep_overrun_cut"]) if p.prepared_year is not None else base
 
-    def _assemble(self, p: Project) -> tuple[list[tuple[str, str, float]], float]:
-        """Collect offers for one project; return ``[(funder, instrument, EUR M)]`` and what is still missing.
+    def _focus_flags(self, p: Project) -> int:
+        return int(self.tech_focus[p.tech_id]) | int(self.region_focus[self.region_index[p.region_id]])
 
-        Order: grants (capped by ``1 - co-finance share`` of the cost and, for funders bound by
-        additionality, by the funding gap), the national co-grant, IFI loans (at most
-        ``max_debt_share`` in total), private equity, then a national budget credit to public
-        owners and the owner's own reserve. Nothing is committed here.
-        """
+    def _book(self, candidates: list[Project]) -> Book:
+        """Lay this year's candidates out as a table for the funders."""
         v, P = self.value, self.P
-        contingency = self._contingency(p)
-        cost = p.capex_estimate_meur * (1 + contingency)
-        if p.tech_id == "drip_irrigation":  # the subsidy share is the policy (R1)
-            grant_room = gap_room = v("irrigation_subsidy_share") * cost
-        else:
-            grant_room = (1 - v("cofinance_share_required")) * cost
-            gap_room = max(0.0, -p.fnpv_meur) * (1 + contingency)
-        debt_room = P["max_debt_share"] * cost
-        need, grants, offers = cost, 0.0, []
-        order = self._funder_order.get(p.lead_funder)
-        if order is None:
-            order = self._funder_order[p.lead_funder] = sorted(
-                self.funders, key=lambda f: (f.funder_id != p.lead_funder, f.order)
-            )
-        for f in order:
-            if need <= EPS:
-                break
-            room = min(grant_room, gap_room) if f.is_grant and f.additional else grant_room
-            amount = f.offer(p, need, room, debt_room, cost, grants / (1 + contingency))
-            if amount > 0:
-                offers.append((f.funder_id, f.instrument, amount))
-                need -= amount
-                if f.is_grant:
-                    grants += amount
-                    grant_room -= amount
-                    gap_room -= amount
-                if f.is_loan:
-                    debt_room -= amount
-        public_owner = self._public_owner(p)
-        national = self.funder_by_id["national"]
-        if need > EPS and public_owner and debt_room > EPS:
-            # budget credit: the republican budget lends to the public owner (after IFIs)
-            pledged = sum(a for fid, _, a in offers if fid == "national")
-            amount = min(need, debt_room, national.available_meur - pledged)
-            if amount > EPS:
-                offers.append(("national", "budget_credit", amount))
-                need -= amount
-        if need > EPS and public_owner and self.tech(p.tech_id).owner != "power":
-            # the region's own money goes only to projects of the region and its utilities
-            region = self.region_by_id[p.region_id]
-            amount = min(need, region.reserve_meur, self.local_max_share * cost)
-            if amount > EPS:
-                offers.append(("local", "cofinance", amount))
-                need -= amount
-        return offers, need
+        n = len(candidates)
+        contingency = np.array([self.contingency(p) for p in candidates])
+        cost = np.array([p.capex_estimate_meur for p in candidates]) * (1 + contingency)
+        route = np.array([ROUTES.index(p.route) for p in candidates], dtype=np.int64)
+        fnpv = np.array([p.fnpv_meur for p in candidates])
+        cofin = v("cofinance_share_required")
+        public = route <= ROUTES.index("utility")
+        farmer = route == ROUTES.index("farmer")
+        extra = v("eu_tariff_condition_pct")
+        accepts = np.array(
+            [extra <= 0 or u.policy.accepts_condition(u, extra) for u in self.water_utilities], dtype=bool
+        )
+        region = np.array([self.region_index[p.region_id] for p in candidates], dtype=np.int64)
+        book = Book(
+            projects=candidates,
+            cost=cost,
+            sector=np.array([SECTORS.index(p.sector) for p in candidates], dtype=np.int64),
+            route=route,
+            region=region,
+            tech=np.array([self._tech_order[p.tech_id] for p in candidates], dtype=np.int64),
+            enpv=np.array([p.enpv_meur for p in candidates]),
+            fnpv=fnpv,
+            bcr=np.array([p.bcr for p in candidates]),
+            # private sponsors prepare their own projects; public and utility ones need a study paid for
+            prepared=np.array([p.route == "private" or p.prepared_year is not None for p in candidates]),
+            programme=np.array([p.programme for p in candidates]),
+            shocked=np.array([self.region_agents[r].shocked for r in region.tolist()]),
+            focus=np.array([self._focus_flags(p) for p in candidates], dtype=np.int64),
+            grant_room=np.where(farmer, 0.0, (1 - cofin) * cost),
+            gap_room=np.maximum(0.0, -fnpv) * (1 + contingency),
+            external_room=np.where(public, (1 - cofin) * cost, np.inf),
+            debt_room=np.where(farmer, 0.0, P["max_debt_share"] * cost),
+            subsidy_room=np.where(farmer, v("irrigation_subsidy_share") * cost, 0.0),
+            private_loan_room=P["national_loan_max_share"] * cost,
+            national_loan=np.array([p.tech_id in NATIONAL_LOAN_TECHS for p in candidates]),
+            utility_capacity=np.array([u.debt_capacity_meur() for u in self.water_utilities]),
+            blending=np.zeros(n),
+            condition_ok=np.where(route == ROUTES.index("utility"), accepts[region], True),
+        )
+        return book
 
-    @staticmethod
-    def _public_owner(p: Project) -> bool:
-        """Whether a public body owns the project: all but power projects that pay for themselves.
-
-        Auctioned wind and solar with a PPA are private; grid interconnection (no revenue) is
-        built by the state grid operator.
-        """
-        return not (p.sector == "energy" and p.fnpv_meur >= 0)
+    def _reserve_blending(self, book: Book) -> None:
+        """Reserve EU interest buy-downs for the IFI-eligible candidates the blending instrument prefers."""
+        P = self.P
+        f = self.funder_by_id["eu_blending"]
+        self._blending_committed_before = f.committed_meur
+        ok = (book.route <= ROUTES.index("utility")) & book.prepared & (book.enpv >= 0) & book.condition_ok
+        ok &= f.priority[book.sector] > 0
+        rows = np.flatnonzero(ok)
+        if not len(rows) or not f.has_money():
+            return
+        score = f.score(book, rows)
+        amount = P["blending_max_share_of_loan"] * book.debt_room[rows]
+        book.blending[rows] = f.support(score, amount)
 
     def _finance(self) -> None:
         P = self.P
-        candidates = sorted(self.pipeline.in_stage(Stage.APPRAISED), key=lambda p: (not p.pinned, -p.bcr, p.project_id))
-        for p in candidates:
-            offers, missing = self._assemble(p)
-            if missing <= EPS:
-                for funder_id, instrument, amount in offers:
-                    self._commit(p, funder_id, amount, instrument)
-                words = tuple(x for fid, ins, a in offers for x in (fid, a, ins))
-                self.pipeline.move(p, Stage.FINANCED, self.year, _financed_reason(len(offers)), *words)
+        candidates = self.pipeline.in_stage(Stage.APPRAISED)
+        if not candidates:
+            return
+        book = self._book(candidates)
+        self._reserve_blending(book)
+        reserved = book.blending.copy()
+        run_round(book, self.capex_funders)
+        complete = book.complete()
+        blending = self.funder_by_id["eu_blending"]
+        loans = np.zeros(len(book))
+        for fid, instrument, row, amount in book.pledges:
+            p = book.projects[row]
+            f = self.funder_by_id[fid]
+            if not complete[row]:
+                f.unpledge(int(book.region[row]), amount)
                 continue
+            self._commit(p, fid, amount, instrument)
+            if instrument == "loan":
+                loans[row] += amount
+        for row in np.flatnonzero(complete).tolist():
+            p = book.projects[row]
+            # blending used: on utility loans what the loans drew beyond the utility's own capacity,
+            # on sovereign loans the buy-down reserved for them (the state's debt service falls)
+            if book.route[row] == ROUTES.index("utility"):
+                used = reserved[row] - book.blending[row]
+            else:
+                used = min(reserved[row], P["blending_max_share_of_loan"] * loans[row])
+            if used > EPS:
+                self.pipeline.add_support(p, blending.funder_id, used, self.year, "blending")
+                blending.commit(used)
+            self._record_debt(p, book.route[row], loans[row], used)
+            if (
+                any(self.funder_by_id[f].conditional for f in p.commitments)
+                and self.value("eu_tariff_condition_pct") > 0
+            ):
+                if p.route == "utility":
+                    u = self.water_utilities[self.region_index[p.region_id]]
+                    u.condition_until = max(u.condition_until, self.year + int(P["eu_condition_years"]))
+            words = tuple(x for fid, a in p.commitments.items() for x in (fid, a, self._instrument_of(fid)))
+            self.pipeline.move(p, Stage.FINANCED, self.year, _financed_reason(len(p.commitments)), *words)
+        # what the blending instrument reserved but did not use goes back to its envelope
+        blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
+        for row in np.flatnonzero(~complete).tolist():
+            p = book.projects[row]
             p.waited_yr += 1
-            reason = f"financing gap of {missing:.1f} M EUR"
+            reason = f"financing gap of {book.need[row]:.1f} M EUR"
             if p.waited_yr > P["proposal_max_wait_yr"]:
                 self.pipeline.move(p, Stage.CANCELLED, self.year, "%s after %s years", reason, p.waited_yr)
             else:
                 p.last_reason = reason
+        self.financing_gap_meur = float(book.need[~complete].sum())
+        self.projects_waiting = int((~complete).sum())
+
+    def _instrument_of(self, funder_id: str) -> str:
+        return self.funder_by_id[funder_id].instrument if funder_id in self.funder_by_id else "cofinance"
+
+    def _record_debt(self, p: Project, route: int, loans_meur: float, blending_meur: float) -> None:
+        """Add the debt service of a project's IFI loans to who repays them: the state or the utility."""
+        if loans_meur <= EPS:
+            return
+        principal = max(loans_meur - blending_meur, 0.0)
+        if route == ROUTES.index("utility"):
+            self.water_utilities[self.region_index[p.region_id]].borrow(principal)
+            return
+        if route != ROUTES.index("public"):
+            return  # private sponsors repay their own loans
+        rate = np.mean([self.funder_by_id[f].loan_rate for f in p.commitments if self.funder_by_id[f].is_loan])
+        P = self.P
+        ds = debt_service_schedule(principal, float(rate), int(P["ifi_loan_tenor_yr"]), int(P["ifi_loan_grace_yr"]))
+        start = self.year - self.base_year + 1
+        end = min(start + len(ds), len(self.national_debt_service))
+        self.national_debt_service[start:end] += ds[: end - start]
 
     def _commit(self, p: Project, funder_id: str, amount: float, instrument: str) -> None:
         """Record a commitment (negative: a release) and move the money in or out of the source."""
-        if funder_id == "local":
-            region = self.region_by_id[p.region_id]
-            region.reserve_meur -= amount
-            if amount > 0:
-                self.local_committed_meur += amount
-            else:
-                self.local_released_meur -= amount
+        f = self.funder_by_id[funder_id]
+        if amount > 0:
+            f.commit(amount)
         else:
-            f = self.funder_by_id[funder_id]
-            if amount > 0:
-                f.commit(amount)
-            else:
-                f.release(-amount)
+            f.release(-amount, self.region_index[p.region_id])
         self.pipeline.commit(p, funder_id, amount, self.year, instrument)
 
-    def _release_all(self, p: Project) -> None:
+    def release_all(self, p: Project) -> None:
+        """Give back every commitment of a project that will not be built."""
         for funder_id, amount in list(p.commitments.items()):
             if amount > EPS:
                 self._commit(p, funder_id, -amount, "release")
 
-    # 5. tender --------------------------------------------------------------
-    def _project_normals(self, projects: list[Project]) -> np.ndarray:
-        """Two standard normals per project, for its overrun and delay (common random numbers).
+    def backer_of(self, p: Project):
+        """Return who tops up a project's overrun: its private sponsor, the farmers or the state."""
+        return self.funder_by_id[{"private": "private", "farmer": "farmers"}.get(p.route, "national")]
+
+    def project_normals(self, projects: list[Project]) -> np.ndarray:
+        """Three standard normals per project, for its overrun, delay and bids (common random numbers).
 
         Drawn up front per (year, technology, region, ordinal), so the same project in two
-        scenarios run with one seed gets the same draw. Returns an array of shape ``(n, 2)``.
+        scenarios run with one seed gets the same draw. Returns an array of shape ``(n, 3)``.
         """
         n = self._project_z.shape[3]
         index = np.array(
@@ -678,119 +1041,21 @@ class WECModel(mesa.Model):
         ).T
         return self._project_z[tuple(index)]
 
-    def _tender(self) -> None:
-        P = self.P
-        local_content = self.value("local_content_share")
-        # a firm's cost and localisation change only when it completes a contract or localises,
-        # not during tendering: sort the firms of each technology by the rule once a step
-        unit_cost = {f: f.unit_cost() for f in self.firms}
-        local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in self.firms_by_tech.items()}
-        awards: list[tuple[Project, Firm, int]] = []
-        for p in self.pipeline.in_stage(Stage.FINANCED):
-            bidders = Firm.bidders(*local_enough[p.tech_id])
-            if len(bidders) < P["min_bidders"]:
-                p.tender_failures += 1
-                reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
-                if p.tender_failures >= P["tender_max_failures"]:
-                    self._release_all(p)
-                    self.pipeline.move(p, Stage.CANCELLED, self.year, f"{reason} (twice)")
-                else:
-                    p.last_reason = reason
-                continue
-            # every bidder applies the same competition markup (D3), so the lowest-cost firm wins
-            firm = min(bidders, key=lambda f: (unit_cost[f], f.firm_id))
-            firm.active_contracts += 1
-            firm.won += 1
-            awards.append((p, firm, len(bidders)))
-        if awards:
-            self._award(awards)
-        for f in self.firms:
-            f.consider_localising()
-        for p in self.pipeline.in_stage(Stage.TENDERED):
-            self._settle_contract(p)
+    def profile(self, tech_id: str, years: int) -> np.ndarray:
+        """Return the disbursement profile of a technology stretched over ``years`` (cached)."""
+        from wecsim.systems.finance import stretch_profile
 
-    def _award(self, awards: list[tuple[Project, Firm, int]]) -> None:
-        """Price the year's contracts: the winner's bid, then a lognormal overrun and delay (D1, D2).
-
-        The draws of all awards are made as arrays (same numbers as one project at a time).
-        """
-        v, P = self.value, self.P
-        projects = [p for p, _, _ in awards]
-        techs = [self.tech(p.tech_id) for p in projects]
-        z = self._project_normals(projects)
-        rho = P["overrun_delay_correlation"]
-        z1 = z[:, 0]
-        z2 = rho * z1 + np.sqrt(1 - rho**2) * z[:, 1]
-        mean_overrun = np.array([self._contingency(p) for p in projects])
-        sigma = np.array([t.overrun_sigma_log for t in techs])
-        overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
-        delay_scale = v("delay_scale")
-        d_mean = np.array(
-            [t.delay_mean_share * delay_scale * (2 - f.reliability) for t, (_, f, _) in zip(techs, awards, strict=True)]
-        )
-        build_time = np.array([t.build_time_yr for t in techs])
-        ds = P["delay_sigma_log"]
-        delay = np.round(build_time * d_mean * np.exp(ds * z2 - ds**2 / 2))
-        for (p, firm, n_bidders), t, over, late in zip(awards, techs, overrun.tolist(), delay.tolist(), strict=True):
-            price = firm.bid(p.capex_estimate_meur, n_bidders)
-            p.firm_id, p.n_bidders = firm.firm_id, n_bidders
-            p.contract_cost_meur = float(price * (1 + over))
-            p.build_years = t.build_time_yr + max(int(late), 0)
-            self.pipeline.move(
-                p,
-                Stage.TENDERED,
-                self.year,
-                "awarded to %s among %s bidders; contract %.1f M EUR",
-                firm.firm_id,
-                n_bidders,
-                p.contract_cost_meur,
-            )
-
-    def _settle_contract(self, p: Project) -> None:
-        """Match commitments to the contract price; start construction when covered.
-
-        An overrun beyond the financed contingency is topped up by the owner's backer of last
-        resort (private equity for power projects that pay for themselves, the national budget
-        otherwise); a cheaper contract releases the surplus to every funder pro rata.
-        """
-        diff = p.contract_cost_meur - p.committed_meur
-        if diff > EPS:
-            backer = self.funder_by_id["national" if self._public_owner(p) else "private"]
-            if backer.available_meur + EPS >= diff:
-                self._commit(p, backer.funder_id, diff, "overrun_topup")
-                self.topups_meur += diff
-            else:
-                p.overrun_waited_yr += 1
-                if p.overrun_waited_yr > self.P["overrun_max_wait_yr"]:
-                    self._release_all(p)
-                    self.firm_by_id[p.firm_id].active_contracts -= 1
-                    self.pipeline.move(p, Stage.CANCELLED, self.year, f"cost overrun of {diff:.1f} M EUR not financed")
-                else:
-                    p.last_reason = f"waiting for {diff:.1f} M EUR of overrun financing from {backer.funder_id}"
-                return
-        elif diff < -EPS:
-            share = p.contract_cost_meur / p.committed_meur
-            for funder_id, amount in list(p.commitments.items()):
-                self._commit(p, funder_id, -amount * (1 - share), "release")
-        p.schedule_meur = p.contract_cost_meur * self._profile(p.tech_id, p.build_years)
-        p.construction_start_year = self.year
-        self.pipeline.move(
-            p, Stage.UNDER_CONSTRUCTION, self.year, "construction starts; %s years planned with delay", p.build_years
-        )
-
-    def _profile(self, tech_id: str, years: int) -> np.ndarray:
         key = (tech_id, years)
         if key not in self._profiles:
             self._profiles[key] = stretch_profile(self.tech(tech_id).profile, years)
         return self._profiles[key]
 
-    # 6. build ---------------------------------------------------------------
+    # 4. build ---------------------------------------------------------------
     def _build(self) -> None:
         for p in self.pipeline.in_stage(Stage.UNDER_CONSTRUCTION):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
                 p.operating_year = self.year
-                self._built_cum[p.tech_id] = self._built_cum.get(p.tech_id, 0.0) + p.size
                 firm = self.firm_by_id[p.firm_id]
                 firm.active_contracts -= 1
                 firm.completed += 1
@@ -800,20 +1065,19 @@ class WECModel(mesa.Model):
                 self._built_totals = None
                 end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
                 self._retiring.setdefault(end_of_life, []).append(p)
+                if p.tech_id in self.asset_of_tech:
+                    self._renewed[self.asset_of_tech[p.tech_id]][self.region_index[p.region_id]] += p.size
                 continue
             paid = self.pipeline.disburse(p, float(p.schedule_meur[k]), self.year)
             for funder_id, amount in paid.items():
-                if funder_id == "local":
-                    self.local_disbursed_meur += amount
-                else:
-                    self.funder_by_id[funder_id].disbursed_meur += amount
+                self.funder_by_id[funder_id].disbursed_meur += amount
         for p in sorted(self._retiring.pop(self.year, []), key=lambda p: p.project_id):
             if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
                 self._assets = None
 
-    # 7. operate -------------------------------------------------------------
+    # 9. operate -------------------------------------------------------------
     def _operating_size(self, tech_id: str) -> np.ndarray:
         """Operating capacity of one technology per region (cached until a project commissions or retires)."""
         if self._assets is None:
@@ -832,39 +1096,81 @@ class WECModel(mesa.Model):
         frac = climate.trend_fraction(self.year, self.base_year)
         return 1 + (self.flood_multiplier_2050 - 1) * min(frac, 1.0)
 
+    def _drought_probability(self) -> np.ndarray:
+        """Yearly probability of a severe drought in each basin this year [-]."""
+        frac = climate.trend_fraction(self.year, self.base_year)
+        p = np.where(self.basin_south, self.value("drought_probability_south"), self.P["drought_probability_north"])
+        return p * (1 + (self.drought_multiplier_2050 - 1) * min(frac, 1.0))
+
+    def variable_limit_share(self) -> float:
+        """Share of demand variable renewables tend to at most: the grid's own flexibility, links and SECCA [-]."""
+        mw = self._operating_size("grid_interconnection").sum()
+        demand = self.last["electricity_demand_mwh"] if self.last else self.P["electricity_demand_twh_2025"] * 1e6
+        link = mw * energy.HOURS_PER_YEAR * self.P["interconnection_export_utilisation"] / demand
+        return self.P["res_integration_limit_share"] + link + self.secca_flex
+
     def _operate(self, record: bool) -> dict:
         v, P, s = self.value, self.P, self.state
         t_idx = self.year - self.base_year
         frac = climate.trend_fraction(self.year, self.base_year)
         out: dict = {}
+        if not record:
+            self.secca_flex, self.cooperation, self.horizon_cost_cut = 0.0, v("transboundary_cooperation"), 0.0
         # --- assets from operating projects
         cat = self.catalog
-        s.desal_m3 = self._operating_size("desalination") * cat["desalination"].water_m3_per_unit_yr
-        s.reuse_m3 = self._operating_size("wastewater_reuse") * cat["wastewater_reuse"].water_m3_per_unit_yr
+        s.desal_m3 = (
+            self.desal_existing_m3 + self._operating_size("desalination") * cat["desalination"].water_m3_per_unit_yr
+        )
         s.saving_ha_total = np.minimum(s.saving_ha_base + self._operating_size("drip_irrigation"), s.irrigated_ha)
         n_ews = self._operating_size("flood_ews")
         s.ews_coverage = np.minimum(1.0, P["ews_coverage_2025"] + P["ews_coverage_per_system"] * n_ews)
+        s.flood_protected_share = np.minimum(
+            P["flood_protection_max_share"],
+            P["flood_protection_share_per_structure"] * self._operating_size("flood_protection"),
+        )
         s.lfg_mw = self._operating_size("landfill_gas")
-        # --- water demand
+        # --- municipal demand, network wear and losses
+        price = (s.tariff_eur_per_m3 / P["tariff_water_eur_per_m3"]) ** P["municipal_price_elasticity"]
         muni_net = (
             s.population
             * P["municipal_lpcd_delivered"]
             * 365
             / 1e3
             * self.gdp_factor ** P["municipal_demand_gdp_elasticity"]
+            * price
         )
+        if record:
+            for aid, a in self.assets.items():
+                stock = self.asset_stock[aid]
+                renewed = np.divide(self._renewed[aid], stock, out=np.zeros_like(stock), where=stock > 0)
+                s.wear[aid] = np.clip(s.wear[aid] + 1.0 / a["service_life_yr"] - renewed, 0.0, 1.0)
         saved_net = self._operating_size("network_loss_reduction") * cat["network_loss_reduction"].water_m3_per_unit_yr
-        base_loss_ratio = P["network_loss_share"] / (1 - P["network_loss_share"])
+        wear_ratio = water.network_loss_ratio(
+            s.wear["water_network"], self.loss0, self.wear0["water_network"], P["network_loss_floor"]
+        )
         floor_ratio = P["network_loss_floor"] / (1 - P["network_loss_floor"])
-        ratio = np.maximum(floor_ratio, base_loss_ratio - saved_net / muni_net)
+        ratio = np.maximum(floor_ratio, wear_ratio - saved_net / muni_net)
         s.network_loss_share = ratio / (1 + ratio)
+        # --- wastewater: treated by old plants that fail one by one, and by new ones
+        generated_ww = muni_net * P["wastewater_return_share"]
+        capacity_ww = np.array([self.treatment_capacity_m3(i, self.year) for i in range(len(s.population))])
+        # worn sewers lose wastewater before it reaches a plant
+        collected_ww = generated_ww * (1 - P["sewer_leak_at_full_wear"] * s.wear["sewer_network"])
+        treated_ww = np.minimum(collected_ww, capacity_ww)
+        reuse_cap = self._operating_size("wastewater_reuse") * cat["wastewater_reuse"].water_m3_per_unit_yr
+        s.reuse_m3 = np.minimum(reuse_cap, treated_ww)
+        # --- irrigation demand
         field = self.field_duty_m3_per_ha * (s.irrigated_ha - s.saving_ha_total * P["drip_field_saving_share"])
         canal_saved = self._operating_size("canal_lining") * cat["canal_lining"].water_m3_per_unit_yr
         c0 = P["conveyance_loss_share"]
         cfloor = P["conveyance_loss_floor"]
+        # worn headworks and gates lose water too (above their 2025 state)
+        structures = P["irrigation_wear_loss_slope"] * (
+            s.wear["irrigation_structures"] - self.wear0["irrigation_structures"]
+        )
         c_ratio = np.maximum(
             cfloor / (1 - cfloor),
-            c0 / (1 - c0) - np.divide(canal_saved, field, out=np.zeros_like(field), where=field > 0),
+            c0 / (1 - c0) + structures - np.divide(canal_saved, field, out=np.zeros_like(field), where=field > 0),
         )
         s.conveyance_loss_share = c_ratio / (1 + c_ratio)
         demand = {
@@ -872,21 +1178,24 @@ class WECModel(mesa.Model):
             "industry": self.industry0_m3 * self.gdp_factor ** P["industry_demand_gdp_elasticity"],
             "irrigation": water.gross_demand(field, s.conveyance_loss_share),
         }
-        # --- water supply
+        # --- water supply: trend, correlated persistent droughts, upstream use, new storage
         b = self.basin_col
         trend = climate.flow_trend_factor(self.flow_change_2050, v("flow_change_scale"), frac)
-        p_drought = np.where(self.basin_south, v("drought_probability_south"), P["drought_probability_north"])
-        p_drought = p_drought * (1 + (self.drought_multiplier_2050 - 1) * min(frac, 1.0))
-        drought = self.drought_u[t_idx] < p_drought
+        p_drought = self._drought_probability()
+        drought = self.drought_z[t_idx] < climate.drought_threshold(p_drought)
+        if t_idx == 0:
+            drought[:] = False  # the base year reproduces observed conditions
         shock = np.where(drought, P["drought_flow_factor"], 1.0)
         upstream = climate.upstream_factor(
-            b["transboundary_share"],
-            v("upstream_withdrawal_growth_pct"),
-            v("transboundary_cooperation"),
-            frac,
+            b["transboundary_share"], v("upstream_withdrawal_growth_pct"), self.cooperation, frac
         )
         surface = b["surface_mean_km3"] * trend * shock * upstream
-        available = (surface * b["usable_share"] + b["groundwater_km3"] + b["transfer_in_km3"]) * KM3
+        storage_m3 = (
+            np.bincount(self.basin_of_region, weights=self._operating_size("reservoir"), minlength=len(self.basin_ids))
+            * 1e6
+        )
+        reservoir_yield = storage_m3 * P["reservoir_yield_share"] * shock
+        available = (surface * b["usable_share"] + b["groundwater_km3"] + b["transfer_in_km3"]) * KM3 + reservoir_yield
         available = np.maximum(available, 0.0)
         loss = {
             "municipal": s.network_loss_share,
@@ -894,14 +1203,9 @@ class WECModel(mesa.Model):
             "irrigation": s.conveyance_loss_share,
         }
         wb = water.allocate(
-            self.basin_of_region, available, demand, s.desal_m3 + s.reuse_m3, self.conventional_cap_m3, loss
+            self.basin_of_region, available, demand, s.reuse_m3, s.desal_m3, self.conventional_cap_m3, loss
         )
-        local_used = s.desal_m3 + s.reuse_m3 - wb.local_unused
-        local_total = s.desal_m3 + s.reuse_m3
-        desal_used = np.divide(
-            s.desal_m3 * local_used, local_total, out=np.zeros_like(local_total), where=local_total > 0
-        )
-        reuse_used = local_used - desal_used
+        desal_used, reuse_used = wb.desal_used, wb.reuse_used
         # --- energy
         fleet = self.fleet_col
         cap = fleet["capacity_mw"].copy()
@@ -933,6 +1237,7 @@ class WECModel(mesa.Model):
         availability = np.ones(len(cap))
         availability[fi["hydro"]] = hydro_factor
         availability[fi["small_hydro"]] = hydro_factor
+        treatment_mwh = treated_ww * cat["wastewater_treatment"].energy_use_kwh_per_m3 / 1e3
         extra_mwh = (
             desal_used * cat["desalination"].energy_use_kwh_per_m3
             + reuse_used * cat["wastewater_reuse"].energy_use_kwh_per_m3
@@ -941,6 +1246,8 @@ class WECModel(mesa.Model):
             P["electricity_demand_twh_2025"] * 1e6 * self.gdp_factor ** P["electricity_demand_gdp_elasticity"]
             + extra_mwh.sum()
         )
+        out["electricity_demand_mwh"] = demand_mwh
+        self.last = self.last if record else out
         args = dict(
             capacity_mw=cap,
             cf_max=cf,
@@ -949,7 +1256,8 @@ class WECModel(mesa.Model):
             variable=self.fleet_variable,
             emission_t_per_mwh=fleet["emission_t_per_mwh"],
             availability=availability,
-            variable_cap_share=self.variable_cap_share(),
+            variable_limit_share=self.variable_limit_share(),
+            curtailment_sharpness=P["curtailment_sharpness"],
         )
         d = energy.dispatch(demand_mwh, **args)
         backstop_added = 0.0
@@ -962,7 +1270,7 @@ class WECModel(mesa.Model):
             args["capacity_mw"][gas_i] += backstop_added
             d = energy.dispatch(demand_mwh, **args)
         self.curtailed_mwh = d.curtailed_mwh
-        # --- floods
+        # --- floods: damage before warning, less what protection works hold back, then warning
         m = self._flood_multiplier()
         rp = climate.flood_return_period(self.flood_u[t_idx], m)
         national_damage = climate.flood_damage_meur(
@@ -973,22 +1281,27 @@ class WECModel(mesa.Model):
             v("flood_severity_scale"),
         )
         damage0 = national_damage * s.flood_damage_share
+        protected = s.flood_protected_share if rp <= P["flood_protection_design_return_period_yr"] else 0.0
+        damage1 = damage0 * (1 - protected)
         damage = flood.damage_after_warning(
-            damage0, s.ews_coverage, P["ews_damage_reduction"], P["ews_lead_time_h"], P["ews_response_rate"]
+            damage1, s.ews_coverage, P["ews_damage_reduction"], P["ews_lead_time_h"], P["ews_response_rate"]
         )
         # --- collect per region
         out.update({f"demand_{k}_m3": demand[k] for k in water.SECTORS})
         out.update({f"supplied_{k}_m3": wb.supplied[k] for k in water.SECTORS})
         out.update({f"deficit_{k}_m3": wb.deficit[k] for k in water.SECTORS})
+        out["delivered_municipal_m3"] = wb.supplied["municipal"] - wb.losses["municipal"]
+        out["wastewater_generated_m3"] = generated_ww
         out["msw_generated_t"] = wf.generated_t
         out["recycled_t"] = wf.recycled_t
         out["recycling_capacity_t"] = recycling_eff
         out["landfilled_t"] = wf.landfilled_t
+        out["drought_region"] = drought[self.basin_of_region]
+        out["flood_damage_meur"] = damage
         gen = d.generation_mwh
         total_gen = gen.sum()
-        res_mask = self.fleet_res
         out["variable_res_share"] = float(gen[self.fleet_variable].sum() / demand_mwh)
-        out["electricity_demand_mwh"] = demand_mwh
+        out["variable_available_mwh"] = float(gen[self.fleet_variable].sum() + d.curtailed_mwh)
         if not record:
             return out
         self._record_indicators(
@@ -997,20 +1310,21 @@ class WECModel(mesa.Model):
             d,
             demand_mwh,
             total_gen,
-            res_mask,
             available,
             surface,
             drought,
-            desal_used,
-            reuse_used,
             damage0,
             damage,
             rp,
             backstop_added,
+            treated_ww,
+            generated_ww,
+            treatment_mwh,
+            storage_m3,
         )
         return out
 
-    # 8. record --------------------------------------------------------------
+    # 10. record -------------------------------------------------------------
     def _record_indicators(
         self,
         wb,
@@ -1018,18 +1332,19 @@ class WECModel(mesa.Model):
         d,
         demand_mwh,
         total_gen,
-        res_mask,
         available,
         surface,
         drought,
-        desal_used,
-        reuse_used,
         damage0,
         damage,
         return_period,
         backstop_added,
+        treated_ww,
+        generated_ww,
+        treatment_mwh,
+        storage_m3,
     ) -> None:
-        s, fi = self.state, self.fleet_index
+        s, fi, P = self.state, self.fleet_index, self.P
         tot = {k: wb.total(k) for k in ("demand", "supplied", "deficit", "losses")}
         withdrawn = {k: wb.from_basin[k] for k in water.SECTORS}
         w_total = sum(x.sum() for x in withdrawn.values())
@@ -1037,8 +1352,9 @@ class WECModel(mesa.Model):
         deficit_total = tot["deficit"].sum()
         gen = d.generation_mwh
         co2_power = d.co2_t.sum()
-        landfill_co2 = wf.landfilled_t.sum() * self.P["landfill_emission_t_per_t"]
-        lfg_avoided = gen[fi["landfill_gas"]] * self.P["landfill_gas_t_co2e_per_mwh"]
+        landfill_co2 = wf.landfilled_t.sum() * P["landfill_emission_t_per_t"]
+        uncollected_co2 = wf.uncollected_t.sum() * P["uncollected_emission_t_per_t"]
+        lfg_avoided = gen[fi["landfill_gas"]] * P["landfill_gas_t_co2e_per_mwh"]
         if self._built_totals is None:  # sums in project order, redone only when a project is commissioned
             self._built_totals = (
                 float(sum(p.contract_cost_meur for p in self._built)),
@@ -1046,6 +1362,7 @@ class WECModel(mesa.Model):
             )
         irrigation_supplied = wb.supplied["irrigation"].sum()
         muni_supplied = wb.supplied["municipal"].sum()
+        eu = [f for f in self.funders if f.institution == EU_INSTITUTION]
         self.ind = {
             "population_m": s.population.sum() / 1e6,
             "water_demand_km3": demand_total / KM3,
@@ -1054,8 +1371,8 @@ class WECModel(mesa.Model):
             "withdrawal_agriculture_share": withdrawn["irrigation"].sum() / w_total,
             "withdrawal_industry_share": withdrawn["industry"].sum() / w_total,
             "withdrawal_municipal_share": withdrawn["municipal"].sum() / w_total,
-            "desalination_km3": desal_used.sum() / KM3,
-            "reuse_km3": reuse_used.sum() / KM3,
+            "desalination_km3": wb.desal_used.sum() / KM3,
+            "reuse_km3": wb.reuse_used.sum() / KM3,
             "water_deficit_km3": deficit_total / KM3,
             "water_deficit_pct": 100 * deficit_total / demand_total,
             "water_losses_km3": tot["losses"].sum() / KM3,
@@ -1063,36 +1380,54 @@ class WECModel(mesa.Model):
             if irrigation_supplied
             else 0.0,
             "network_loss_share": wb.losses["municipal"].sum() / muni_supplied if muni_supplied else 0.0,
+            **{
+                f"{aid}_wear": float(np.average(w, weights=np.maximum(self.asset_stock[aid], 1e-9)))
+                for aid, w in s.wear.items()
+            },
+            "wastewater_treated_share": float(treated_ww.sum() / generated_ww.sum()),
+            "reservoir_storage_mcm": float(storage_m3.sum() / 1e6),
             "water_saving_irrigation_share": s.saving_ha_total.sum() / s.irrigated_ha.sum(),
             "basins_in_drought": int(drought.sum()),
             "water_tariff_eur_per_m3": self.water_tariff,
+            "utility_revenue_meur": float(sum(u.revenue_meur for u in self.water_utilities)),
+            "utility_cash_meur": float(sum(u.cash_meur for u in self.water_utilities)),
             "electricity_demand_twh": demand_mwh / 1e6,
             "generation_twh": total_gen / 1e6,
             **{f"generation_{t}_twh": gen[i] / 1e6 for t, i in fi.items()},
             "coal_share": gen[fi["coal"]] / total_gen,
             "gas_share": gen[fi["gas"]] / total_gen,
             "hydro_share": gen[fi["hydro"]] / total_gen,
-            "res_share": gen[res_mask].sum() / total_gen,
+            "res_share": gen[self.fleet_res].sum() / total_gen,
             "curtailed_twh": d.curtailed_mwh / 1e6,
             "unserved_twh": d.unserved_mwh / 1e6,
+            "res_auctioned_mw": self.auction_record["offered_mw"],
+            "res_awarded_mw": self.auction_record["awarded_mw"],
+            "res_guaranteed_mw": self.auction_record["guaranteed_mw"],
             "backstop_gas_mw_added": backstop_added,
+            "backstop_gas_capex_meur": backstop_added * P["backstop_gas_capex_meur_per_mw"],
             "co2_power_mt": co2_power / 1e6,
             "grid_emission_factor_t_per_mwh": co2_power / total_gen,
             "msw_generated_mt": wf.generated_t.sum() / 1e6,
             "recycled_mt": wf.recycled_t.sum() / 1e6,
             "energy_recovered_mt": wf.energy_recovered_t.sum() / 1e6,
             "landfilled_mt": wf.landfilled_t.sum() / 1e6,
+            "uncollected_mt": wf.uncollected_t.sum() / 1e6,
             "recycling_rate": wf.recycling_rate,
             "recycling_target": self.recycling_target(self.year),
             "separated_share": self.separated_share,
-            "co2_waste_mt": (landfill_co2 - lfg_avoided) / 1e6,
-            "co2_total_mt": (co2_power + landfill_co2 - lfg_avoided) / 1e6,
+            "co2_waste_mt": (landfill_co2 + uncollected_co2 - lfg_avoided) / 1e6,
+            "co2_total_mt": (co2_power + landfill_co2 + uncollected_co2 - lfg_avoided) / 1e6,
             "flood_return_period_yr": return_period,
             "flood_damage_meur": damage.sum(),
             "flood_damage_avoided_meur": (damage0 - damage).sum(),
             "ews_coverage": float((s.ews_coverage * s.flood_damage_share).sum()),
-            "committed_meur": sum(f.committed_meur for f in self.funders) + self.local_committed_meur,
-            "disbursed_meur": sum(f.disbursed_meur for f in self.funders) + self.local_disbursed_meur,
+            "flood_protected_share": float((s.flood_protected_share * s.flood_damage_share).sum()),
+            "committed_meur": sum(f.committed_meur for f in self.capex_funders),
+            "disbursed_meur": sum(f.disbursed_meur for f in self.capex_funders),
+            "eu_committed_meur": sum(f.committed_meur for f in eu),
+            "national_debt_service_meur": self.debt_service_meur,
+            "financing_gap_meur": getattr(self, "financing_gap_meur", 0.0),
+            "projects_waiting": getattr(self, "projects_waiting", 0),
             "projects_proposed": self._proposed_this_year,
             "projects_operating": self.pipeline.count(Stage.OPERATING),
             "projects_under_construction": self.pipeline.count(Stage.UNDER_CONSTRUCTION),
@@ -1100,6 +1435,8 @@ class WECModel(mesa.Model):
             "capex_built_meur": self._built_totals[0],
             "capacity_built_ref_meur": self._built_totals[1],
         }
+        self.financing_gap_meur = 0.0
+        self.projects_waiting = 0
         irrigated = s.irrigated_ha > 0
         region_cols = {
             "population": s.population,
@@ -1109,20 +1446,27 @@ class WECModel(mesa.Model):
             "municipal_deficit_mm3": wb.deficit["municipal"] / 1e6,
             "irrigation_deficit_mm3": wb.deficit["irrigation"] / 1e6,
             "water_losses_mm3": tot["losses"] / 1e6,
-            "desalination_mm3": desal_used / 1e6,
-            "reuse_mm3": reuse_used / 1e6,
+            "desalination_mm3": wb.desal_used / 1e6,
+            "reuse_mm3": wb.reuse_used / 1e6,
             "network_loss_share": s.network_loss_share,
+            **{f"{aid}_wear": w for aid, w in s.wear.items()},
+            "wastewater_treated_share": np.divide(
+                treated_ww, generated_ww, out=np.zeros_like(treated_ww), where=generated_ww > 0
+            ),
             "conveyance_loss_share": s.conveyance_loss_share,
             "water_saving_irrigation_share": np.divide(
                 s.saving_ha_total, s.irrigated_ha, out=np.zeros_like(s.irrigated_ha), where=irrigated
             ),
+            "water_tariff_eur_per_m3": s.tariff_eur_per_m3,
             "msw_generated_kt": wf.generated_t / 1e3,
             "recycled_kt": wf.recycled_t / 1e3,
             "recycling_rate": wf.recycled_t / wf.generated_t,
             "landfilled_kt": wf.landfilled_t / 1e3,
             "ews_coverage": s.ews_coverage,
+            "flood_protected_share": s.flood_protected_share,
             "flood_damage_meur": damage,
-            "cofinance_reserve_meur": np.array([r.reserve_meur for r in self.region_agents]),
+            "cofinance_reserve_meur": self.local.reserve_meur,
+            "utility_reserve_meur": self.utility_funds.reserve_meur,
         }
         # Python floats: the DataCollector deep-copies every value that is not a built-in scalar
         columns = [np.asarray(c, dtype=float).tolist() for c in region_cols.values()]
@@ -1144,9 +1488,11 @@ class WECModel(mesa.Model):
                     "local_supply_km3": sum(wb.from_local[k][mask].sum() for k in water.SECTORS) / KM3,
                     "deficit_km3": tot["deficit"][mask].sum() / KM3,
                     "losses_km3": tot["losses"][mask].sum() / KM3,
+                    "reservoir_storage_mcm": storage_m3[j] / 1e6,
                 }
             )
         for f in self.funders:
+            unused = f.reserve_meur.sum() if isinstance(f, RegionalFunds) else f.available_meur
             self.money_records.append(
                 {
                     "year": self.year,
@@ -1155,21 +1501,13 @@ class WECModel(mesa.Model):
                     "committed_meur": f.committed_meur,
                     "released_meur": f.released_meur,
                     "disbursed_meur": f.disbursed_meur,
-                    "unused_meur": f.available_meur,
+                    "unused_meur": float(unused),
                 }
             )
-        self.money_records.append(
-            {
-                "year": self.year,
-                "funder_id": "local",
-                "envelope_meur": self.local_added_meur,
-                "committed_meur": self.local_committed_meur,
-                "released_meur": self.local_released_meur,
-                "disbursed_meur": self.local_disbursed_meur,
-                "unused_meur": sum(r.reserve_meur for r in self.region_agents),
-            }
-        )
 
+
+#: Private projects that may borrow concessional money from the state (the recycling loans at 3%).
+NATIONAL_LOAN_TECHS = frozenset({"sorting_recycling"})
 
 NATIONAL_INDICATORS = [
     "population_m",
@@ -1186,9 +1524,16 @@ NATIONAL_INDICATORS = [
     "water_losses_km3",
     "conveyance_loss_share",
     "network_loss_share",
+    "water_network_wear",
+    "sewer_network_wear",
+    "irrigation_structures_wear",
+    "wastewater_treated_share",
+    "reservoir_storage_mcm",
     "water_saving_irrigation_share",
     "basins_in_drought",
     "water_tariff_eur_per_m3",
+    "utility_revenue_meur",
+    "utility_cash_meur",
     "electricity_demand_twh",
     "generation_twh",
     *[
@@ -1201,13 +1546,18 @@ NATIONAL_INDICATORS = [
     "res_share",
     "curtailed_twh",
     "unserved_twh",
+    "res_auctioned_mw",
+    "res_awarded_mw",
+    "res_guaranteed_mw",
     "backstop_gas_mw_added",
+    "backstop_gas_capex_meur",
     "co2_power_mt",
     "grid_emission_factor_t_per_mwh",
     "msw_generated_mt",
     "recycled_mt",
     "energy_recovered_mt",
     "landfilled_mt",
+    "uncollected_mt",
     "recycling_rate",
     "recycling_target",
     "separated_share",
@@ -1217,8 +1567,13 @@ NATIONAL_INDICATORS = [
     "flood_damage_meur",
     "flood_damage_avoided_meur",
     "ews_coverage",
+    "flood_protected_share",
     "committed_meur",
     "disbursed_meur",
+    "eu_committed_meur",
+    "national_debt_service_meur",
+    "financing_gap_meur",
+    "projects_waiting",
     "projects_proposed",
     "projects_operating",
     "projects_under_construction",
@@ -1238,13 +1593,20 @@ REGION_INDICATORS = [
     "desalination_mm3",
     "reuse_mm3",
     "network_loss_share",
+    "water_network_wear",
+    "sewer_network_wear",
+    "irrigation_structures_wear",
+    "wastewater_treated_share",
     "conveyance_loss_share",
     "water_saving_irrigation_share",
+    "water_tariff_eur_per_m3",
     "msw_generated_kt",
     "recycled_kt",
     "recycling_rate",
     "landfilled_kt",
     "ews_coverage",
+    "flood_protected_share",
     "flood_damage_meur",
     "cofinance_reserve_meur",
+    "utility_reserve_meur",
 ]

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from wecsim.datasets import table
+from wecsim.datasets import parameters, table
 
 #: Basin columns the yearly water balance reads [units as in ``basins.csv``].
 BASIN_COLUMNS = (
@@ -29,6 +29,37 @@ BASIN_COLUMNS = (
 )
 #: Power-fleet columns the dispatch reads [units as in ``power_fleet.csv``].
 FLEET_COLUMNS = ("capacity_mw", "cf_max", "must_run_cf", "marginal_cost_eur_per_mwh", "emission_t_per_mwh")
+#: Region columns the model reads as arrays [units as in ``region_attributes.csv``].
+REGION_COLUMNS = (
+    "water_saving_share_2025",
+    "network_km",
+    "network_wear_2025",
+    "network_loss_share_2025",
+    "wastewater_treated_share_2025",
+    "fiscal_capacity",
+    "solar_cf",
+    "wind_cf",
+    "reservoir_programme_share",
+    "sewer_km",
+    "sewer_wear_2025",
+    "irrigation_structures",
+    "irrigation_wear_2025",
+)
+#: The region of the Kenderli desalination plant (50,000 m3/day, commissioned October 2025).
+KENDERLI_REGION = "KZ-47"
+#: Technologies in each funder focus area (``funders.csv`` column ``focus``).
+TECH_FOCUS = {
+    "wastewater": (
+        "wastewater_treatment",
+        "wastewater_reuse",
+        "network_loss_reduction",
+        "network_renewal",
+        "sewer_renewal",
+    ),
+    "coastal_flood": ("desalination", "flood_ews", "flood_protection"),
+    "south_irrigation": ("canal_lining", "reservoir", "drip_irrigation", "hydraulic_rehabilitation"),
+    "climate": ("solar_pv", "wind", "grid_interconnection", "waste_to_energy", "landfill_gas"),
+}
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -63,9 +94,14 @@ class ModelData:
     wind_sites: tuple[str, ...]
     solar_sites: tuple[str, ...]
     region_records: tuple[Mapping, ...]
+    region_col: Mapping[str, np.ndarray]
+    region_focus: np.ndarray
+    tech_focus: Mapping[str, int]
+    basin_stress: np.ndarray
+    kenderli_region: str
     funder_records: tuple[Mapping, ...]
-    local_max_share: float
     firm_records: tuple[Mapping, ...]
+    asset_records: tuple[Mapping, ...]
 
 
 @cache
@@ -96,10 +132,43 @@ def model_data() -> ModelData:
         wind_sites=tuple(regions.loc[regions["wind_site"], "region_id"]),
         solar_sites=tuple(regions.loc[regions["solar_site"], "region_id"]),
         region_records=_records(regions),
-        funder_records=_records(funders[funders["funder_id"] != "local"].sort_values("order")),
-        local_max_share=float(funders.set_index("funder_id").loc["local", "max_share_of_capex"]),
+        region_col=MappingProxyType({c: _frozen(regions[c].to_numpy(float)) for c in REGION_COLUMNS}),
+        region_focus=_frozen(_region_focus(regions, basins, basin_of_region)),
+        tech_focus=MappingProxyType(_tech_focus()),
+        basin_stress=_frozen(basins["use_ratio_2025"].to_numpy(float)),
+        kenderli_region=KENDERLI_REGION,
+        funder_records=_records(funders.sort_values("order")),
         firm_records=_records(table("firms")),
+        asset_records=_records(table("assets")),
     )
+
+
+def _region_focus(regions: pd.DataFrame, basins: pd.DataFrame, basin_of_region: np.ndarray) -> np.ndarray:
+    """Return each region's focus-area bit flags (see ``wecsim.projects.market.FOCUS``)."""
+    from wecsim.projects.market import FOCUS
+
+    P = parameters()
+    b = {c: basins[c].to_numpy()[basin_of_region] for c in ("use_ratio_2025", "transboundary_share", "south")}
+    flags = np.zeros(len(regions), dtype=np.int64)
+    flags |= np.where(b["use_ratio_2025"] >= P["focus_water_stress_use_ratio"], FOCUS["water_stress"], 0)
+    flags |= np.where(b["transboundary_share"] >= P["focus_transboundary_share"], FOCUS["transboundary"], 0)
+    coastal = regions["coastal"].to_numpy(bool) | (
+        regions["flood_damage_share"].to_numpy(float) >= P["focus_flood_share"]
+    )
+    flags |= np.where(coastal, FOCUS["coastal_flood"], 0)
+    flags |= np.where(b["south"].astype(bool), FOCUS["south_irrigation"], 0)
+    return flags
+
+
+def _tech_focus() -> dict[str, int]:
+    """Return each technology's focus-area bit flags."""
+    from wecsim.projects.market import FOCUS
+
+    out = {t: 0 for t in table("technologies")["tech_id"]}
+    for focus, techs in TECH_FOCUS.items():
+        for t in techs:
+            out[t] |= FOCUS[focus]
+    return out
 
 
 @cache

@@ -40,9 +40,9 @@ def eu_leverage_of(commitments: Iterable[tuple[int, str, float]]) -> float:
     model's own rows, in any order. NaN when the EU committed nothing.
     """
     rows = list(commitments)
-    eu_projects = {p for p, f, a in rows if f == "eu" and a > 0}
+    eu_projects = {p for p, f, a in rows if f.startswith("eu_") and a > 0}
     total = math.fsum(a for p, _, a in rows if p in eu_projects)
-    eu = math.fsum(a for p, f, a in rows if p in eu_projects and f == "eu")
+    eu = math.fsum(a for p, f, a in rows if p in eu_projects and f.startswith("eu_"))
     return (total - eu) / eu if eu > 0 else float("nan")
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from wecsim.agents import Region
+from wecsim.agents.funder import REFUSAL_REASONS
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
 from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results, eu_leverage_of
@@ -70,8 +71,26 @@ def _project_table(model: WECModel) -> pd.DataFrame:
 
 
 def refusal_table(model: WECModel) -> pd.DataFrame:
-    """Return every offer a funder refused, one row each, in the order the model asked."""
-    return records_frame(model.refusals, REFUSAL_COLUMNS).astype({"year": "int64", "project_id": "int64"})
+    """Return every candidate a funder turned down, one row each, in the order the model asked."""
+    blocks = model.refusal_blocks
+    if not blocks:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c in ("year", "project_id") else object) for c in REFUSAL_COLUMNS}
+        )
+    ids = np.concatenate([b[2] for b in blocks])
+    codes = np.concatenate([b[3] for b in blocks])
+    lengths = [len(b[2]) for b in blocks]
+    projects = model.pipeline.projects
+    return pd.DataFrame(
+        {
+            "year": np.repeat([b[0] for b in blocks], lengths).astype("int64"),
+            "funder_id": np.repeat([b[1] for b in blocks], lengths),
+            "project_id": ids.astype("int64"),
+            "sector": [projects[i].sector for i in ids.tolist()],
+            "region_id": [projects[i].region_id for i in ids.tolist()],
+            "reason": np.asarray(REFUSAL_REASONS, dtype=object)[codes],
+        }
+    )
 
 
 def national_table(model: WECModel) -> pd.DataFrame:

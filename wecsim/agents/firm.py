@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,20 @@ if TYPE_CHECKING:
     from wecsim.model import WECModel
 
 
+class MarkupPolicy:
+    """The default bidding rule of a firm (D3); replaceable by any object with ``markup(firm, n)``."""
+
+    def markup(self, firm: Firm, n_bidders: int) -> float:
+        """Return the markup over cost for a tender with ``n_bidders`` bidders: ``m0 exp(-k (n - 1))`` [-]."""
+        P = firm.model.P
+        return _markup(n_bidders, P["bid_markup_m0"], P["bid_markup_k"])
+
+
+@functools.cache
+def _markup(n_bidders: int, m0: float, k: float) -> float:
+    return float(bid_price(1.0, n_bidders, m0, k) - 1.0)
+
+
 class Firm(mesa.Agent):
     """A contractor decides whether to bid, at what price, and whether to localise.
 
@@ -20,8 +35,12 @@ class Firm(mesa.Agent):
     --------------
     * **Bid** when the firm has the technology, a free contract slot (D5) and meets the
       local-content requirement.
-    * **Price** (D3): ``cost * efficiency * learning * (1 + m0 exp(-k (n - 1)))``; local
-      learning lowers cost by ``local_learning_rate`` per doubling of completed contracts (D4).
+    * **Price** (D3): ``estimate * efficiency * learning * (1 + markup(n)) * noise``; the
+      markup falls with the number of bidders; local learning lowers cost by
+      ``local_learning_rate`` per doubling of completed contracts (D4); each bid carries the
+      firm's own estimating error (lognormal, ``bid_sigma_log``).
+    * **Quality**: the firm's ``reliability`` is its quality score in tenders that weigh
+      quality, and sets its projects' delays and overruns.
     * **Localise**: a firm shut out by the local-content rule twice in a year raises its
       local share by ``localisation_step`` at a ``localisation_cost_premium`` on costs
       (``localisation_trigger_exclusions`` sets "twice").
@@ -32,6 +51,8 @@ class Firm(mesa.Agent):
         self.firm_id: str = row["firm_id"]
         self.name: str = row["name"]
         self.origin: str = row["origin"]
+        self.country: str = row["country"]
+        self.policy = MarkupPolicy()
         self.technologies = frozenset(str(row["technologies"]).split("|"))
         self.max_contracts = int(row["max_contracts"])
         self.cost_efficiency = float(row["cost_efficiency"])
@@ -53,17 +74,21 @@ class Firm(mesa.Agent):
         return ok, [f for f in firms if not f.meets_local_content(local_content)]
 
     @staticmethod
-    def bidders(local: list[Firm], not_local: list[Firm]) -> list[Firm]:
+    def bidders(local: list[Firm], not_local: list[Firm], most: int | None = None) -> list[Firm]:
         """Return the firms that bid for a project of their technology.
 
         Those are the firms with a free contract slot among ``local`` (the firms meeting the
-        local-content rule, from :meth:`split_by_local_content`). Firms with a free slot that
-        fail the rule count an exclusion (they localise after two).
+        local-content rule, from :meth:`split_by_local_content`), at most ``most`` of them,
+        the least busy first. Firms with a free slot that fail the rule count an exclusion
+        (they localise after two).
         """
         for f in not_local:
             if f.active_contracts < f.max_contracts:
                 f.excluded_this_year += 1
-        return [f for f in local if f.active_contracts < f.max_contracts]
+        free = [f for f in local if f.active_contracts < f.max_contracts]
+        if most is not None and len(free) > most:
+            free = sorted(free, key=lambda f: f.active_contracts / f.max_contracts)[:most]
+        return free
 
     def learning(self) -> float:
         """Return the firm's cost multiplier from completed contracts (D4) [-]."""
@@ -74,10 +99,12 @@ class Firm(mesa.Agent):
         """Return the firm's cost per euro of estimated cost: efficiency x learning [-]."""
         return self.cost_efficiency * self.learning()
 
-    def bid(self, cost_meur: float, n_bidders: int) -> float:
-        """Return the firm's price for a job whose estimated cost is ``cost_meur`` [EUR M]."""
-        P = self.model.P
-        return bid_price(cost_meur * self.unit_cost(), n_bidders, P["bid_markup_m0"], P["bid_markup_k"])
+    def bid(self, cost_meur: float, n_bidders: int, error: float = 1.0) -> float:
+        """Return the firm's price for a job whose estimated cost is ``cost_meur`` [EUR M].
+
+        ``error`` is the firm's estimating error on this job (a multiplier around 1).
+        """
+        return cost_meur * self.unit_cost() * (1.0 + self.policy.markup(self, n_bidders)) * error
 
     def consider_localising(self) -> None:
         """Localise one step if the local-content rule kept the firm out twice this year."""

@@ -1,136 +1,349 @@
-"""Funder: the EU, IFIs, bilateral donors, private investors and the national budget."""
+"""Funders: the EU and its instruments, bilateral donors, IFIs, the national budget, regions, utilities, investors.
+
+A funder keeps its envelope and its hard rules (mandate, economic gate, share caps: the
+*gates*) and asks its policy how to share the envelope among the candidates that pass them
+(:mod:`wecsim.agents.policy`; default rule F7). What each funder weighs is its own: its
+sector priorities and focus in ``funders.csv``, and one of three ranking rules
+(``rank_by``): economic return (``bcr``), financial return (``fnpv``) or the national
+budget's political order (``national``).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from wecsim.projects.pipeline import Project
+from wecsim.agents.policy import DEFAULT_FUNDER_POLICY
+from wecsim.projects.market import EPS, ROUTES, SECTORS, Book
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
 
-SECTORS = ("water", "energy", "circular", "resilience")
-
-#: Why a funder offers nothing (the ``reason`` column of the ``refusals`` table), in the order checked.
+#: Why a funder offers nothing to a candidate of its route and mandate (``refusals.reason``), by code.
 REFUSAL_REASONS = (
-    "outside the mandate",
     "economic NPV below zero",
+    "not prepared to the funder's standard",
     "does not pay for itself",
-    "envelope used up",
+    "below the funder's minimum size",
+    "borrower cannot service more debt",
+    "borrower refused the tariff condition",
     "no room under the share caps",
+    "envelope used up",
+    "ranked below other proposals",
 )
+_ENPV, _PREP, _FNPV, _SIZE, _DEBT, _COND, _ROOM, _USED, _RANK = range(len(REFUSAL_REASONS))
+
+#: Instruments whose money pays for a project's capex (the others support it: see ``SupportFunder``).
+CAPEX_INSTRUMENTS = ("grant", "loan", "budget", "cofinance", "own_funds", "equity", "farm_equity")
 
 
 class Funder(mesa.Agent):
-    """A funder offers money to proposals within its yearly envelope.
+    """A source of money for projects: gates, a score, an envelope and a policy.
 
-    Decision rules
-    --------------
-    * **Mandate**: no offer to a sector with priority weight 0; the offer's share scales with
-      ``weight / max(weights)`` so priorities shape amounts (F7).
-    * **Economic gate** (F1, World Bank OP 10.04): EU, bilateral donors and IFIs need ENPV >= 0.
-    * **Grant additionality** (F2, ECA SR 16/2014): grants never exceed the funding gap that
-      brings FNPV to zero, nor ``1 - co-finance share`` of the cost in total.
-    * **Share cap** (F3): at most ``max_share_of_capex`` of a project's cost.
-    * **Private money** needs FNPV >= 0 (after grants); lenders together finance at most
-      ``max_debt_share`` of the cost.
-    * **Envelope**: the yearly envelope (a lever) plus money released by earlier projects;
-      what is not committed by year end lapses.
+    Gates (hard rules, checked on the whole candidate table at once)
+    ---------------------------------------------------------------
+    * **Route and mandate**: only projects of the funder's routes (public, utility, private,
+      farmer) and sectors with priority above 0.
+    * **Economic gate** (F1, World Bank OP 10.04): ENPV >= 0 where ``requires_enpv``.
+    * **Preparation**: IFIs and EU/bilateral grants need a bankable feasibility study.
+    * **Minimum size**: IFIs do not process small projects.
+    * **Grant additionality** (F2, ECA SR 16/2014): grants at most the funding gap.
+    * **Share caps** (F3): ``max_share_of_capex`` x the sector's relative priority; grants and
+      foreign loans together at most ``1 - cofinance_share_required`` of the cost.
+    * **Private money** needs FNPV >= 0 after grants.
+
+    The envelope is the yearly lever (or parameter) plus money released by earlier projects;
+    what is not committed by year end lapses.
     """
 
-    def __init__(self, model: WECModel, row: dict, overrides: dict | None = None):
+    def __init__(self, model: WECModel, row, overrides: dict | None = None):
         super().__init__(model)
         row = dict(row) | {k: v for k, v in (overrides or {}).items() if v is not None}
         self.funder_id: str = row["funder_id"]
+        self.institution: str = row["institution"]
         self.name: str = row["name"]
         self.instrument: str = row["instrument"]
         self.order = int(row["order"])
         self.max_share = float(row["max_share_of_capex"])
-        self.priority = {s: float(row[f"priority_{s}"]) for s in SECTORS}
+        self.priority = np.array([float(row[f"priority_{s}"]) for s in SECTORS])
         self.requires_enpv = bool(row["requires_enpv"])
         self.requires_fnpv = bool(row["requires_fnpv"])
         self.additional = bool(row["grant_additionality"])
-        self.budget_lever: str = row["budget_lever"]
+        self.needs_preparation = bool(row["needs_preparation"])
+        self.min_project_meur = float(row["min_project_meur"])
+        self.focus: str = str(row["focus"]) if isinstance(row["focus"], str) else ""
+        self.rank_by: str = row["rank_by"]
+        self.routes = np.array([r in str(row["routes"]).split("|") for r in ROUTES])
+        self.loan_rate = float(row["loan_rate_pct"]) / 100
+        self.tenor_yr = int(row["tenor_yr"])
+        self.grace_yr = int(row["grace_yr"])
+        self.budget_source: str = row["budget_lever"]
         self.budget_unit: str = row["budget_unit"]
-        self.available_meur = 0.0
-        self.envelope_meur = 0.0
-        self.committed_meur = 0.0
-        self.released_meur = 0.0
-        self.disbursed_meur = 0.0
-        #: whether the money is a grant (counts against the funding gap and the grant cap)
-        self.is_grant = self.instrument in ("grant", "budget")
-        #: whether the money is a loan (counts against the debt cap)
+        #: whether the money is foreign (counts against the domestic counterpart rule)
+        self.is_external = bool(row["external"])
+        #: whether the money comes with the EU tariff condition for utilities
+        self.conditional = bool(row["conditional"])
+        self.is_grant = self.instrument == "grant"
         self.is_loan = self.instrument == "loan"
-        top = max(self.priority.values())
-        self._scale = {s: (w / top if top > 0 else 0.0) for s, w in self.priority.items()}
+        # a foreign funder's share of a project scales with the sector's priority (F7); domestic
+        # money (the state, regions, utilities, investors) may pay up to its share cap in any sector it serves
+        top = self.priority.max()
+        if not self.is_external:
+            self.scale = (self.priority > 0).astype(float)
+        else:
+            self.scale = self.priority / top if top > 0 else np.zeros_like(self.priority)
+        self.policy = DEFAULT_FUNDER_POLICY
+        self.available_meur = self.envelope_meur = 0.0
+        self.committed_meur = self.released_meur = self.disbursed_meur = 0.0
 
+    # ------------------------------------------------------------------ money
     def open_year(self, envelope_meur: float) -> None:
         """Start a year: the envelope becomes available; last year's leftovers lapse."""
         self.envelope_meur = envelope_meur
         self.available_meur = envelope_meur
         self.committed_meur = self.released_meur = self.disbursed_meur = 0.0
 
-    def weight_scale(self, sector: str) -> float:
-        """Return the priority of a sector relative to this funder's top priority [0..1]."""
-        return self._scale[sector]
+    def has_money(self) -> bool:
+        """Whether anything is left to offer this year."""
+        return self.available_meur > EPS
 
-    def _refuse(self, project: Project, reason: str) -> float:
-        """Record a refusal as a row of the model's ``refusals`` table and offer nothing."""
-        self.model.refusals.append(
-            (self.model.year, self.funder_id, project.project_id, project.sector, project.region_id, reason)
-        )
-        return 0.0
+    def allocate(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Ask the policy how much to offer each candidate, within the caps and the money left [EUR M]."""
+        amounts = np.asarray(self.policy.allocate(self, book, rows, cap), dtype=float)
+        # a policy may offer less than the cap, never more, nor more than the funder has
+        amounts = np.minimum(np.maximum(amounts, 0.0), cap)
+        total = amounts.sum()
+        if total > self.available_meur:
+            amounts = amounts * (self.available_meur / total)
+        return amounts
 
-    def offer(
-        self,
-        project: Project,
-        need_meur: float,
-        grant_room_meur: float,
-        debt_room_meur: float,
-        cost_meur: float,
-        grants_meur: float,
-    ) -> float:
-        """Return how much this funder offers the project now [EUR M] (0, with a refusal recorded).
-
-        Parameters
-        ----------
-        project
-            The appraised proposal.
-        need_meur
-            Money still missing [EUR M].
-        grant_room_meur, debt_room_meur
-            Room left under the grant caps (co-finance rule, funding gap) and the debt cap [EUR M].
-        cost_meur
-            Cost to finance, estimate plus contingency [EUR M].
-        grants_meur
-            Grants offered so far, in the same prices as FNPV (without contingency) [EUR M].
-        """
-        scale = self.weight_scale(project.sector)
-        if scale <= 0:
-            return self._refuse(project, "outside the mandate")
-        if self.requires_enpv and not project.enpv_meur >= 0:
-            return self._refuse(project, "economic NPV below zero")
-        cap = self.max_share * scale * cost_meur
-        if self.is_grant and grant_room_meur < cap:
-            cap = grant_room_meur
-        if self.is_loan and debt_room_meur < cap:
-            cap = debt_room_meur
-        if self.requires_fnpv and project.fnpv_meur + grants_meur < 0:
-            return self._refuse(project, "does not pay for itself")
-        amount = min(cap, need_meur, self.available_meur)
-        if amount <= 1e-9:
-            used_up = self.available_meur <= 1e-9
-            return self._refuse(project, "envelope used up" if used_up else "no room under the share caps")
-        return amount
+    def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
+        """Take pledged money out of what is available (``regions``: of each pledged project)."""
+        self.available_meur -= float(amounts.sum())
 
     def commit(self, amount_meur: float) -> None:
-        """Take a commitment out of this year's available money."""
-        self.available_meur -= amount_meur
+        """Count a commitment; the money already left ``available_meur`` when it was pledged."""
         self.committed_meur += amount_meur
 
-    def release(self, amount_meur: float) -> None:
+    def unpledge(self, region: int, amount_meur: float) -> None:
+        """Take back a pledge to a project (in ``region``) that did not close this year."""
+        self.available_meur += amount_meur
+
+    def release(self, amount_meur: float, region: int | None = None) -> None:
         """Take back money released by a project (cancelled, or cheaper than financed)."""
         self.available_meur += amount_meur
         self.released_meur += amount_meur
+
+    # ------------------------------------------------------------------ gates
+    def max_offers(self, book: Book) -> tuple[np.ndarray, np.ndarray]:
+        """Return the candidate rows this funder may finance and the most it may offer each [EUR M].
+
+        Candidates of the funder's route and mandate that fail a gate are recorded as
+        refusals with the reason; so are those the policy then gives nothing.
+        """
+        mine = self.routes[book.route] & (self.priority[book.sector] > 0) & (book.need > EPS) & self._in_scope(book)
+        rows = np.flatnonzero(mine)
+        if not len(rows):
+            return rows, np.zeros(0)
+        reason = np.full(len(rows), -1)
+
+        def gate(fails: np.ndarray, code: int) -> None:
+            reason[(reason < 0) & fails] = code
+
+        if self.requires_enpv:
+            gate(~(book.enpv[rows] >= 0), _ENPV)
+        if self.needs_preparation:
+            gate(~book.prepared[rows], _PREP)
+        if self.requires_fnpv:
+            gate(~(book.fnpv[rows] + book.grants[rows] >= -EPS * book.cost[rows]), _FNPV)
+        if self.min_project_meur > 0:
+            gate(book.cost[rows] < self.min_project_meur, _SIZE)
+        if self.conditional:
+            gate(~book.condition_ok[rows], _COND)
+        cap = self.max_share * self.scale[book.sector[rows]] * book.cost[rows]
+        if self.is_grant:
+            cap = np.minimum(cap, book.grant_room[rows])
+            if self.additional:
+                cap = np.minimum(cap, book.gap_room[rows])
+        if self.is_loan:
+            cap = np.minimum(cap, book.debt_room[rows])
+            debt_limit = book.borrower_capacity(rows)
+            gate(debt_limit <= EPS, _DEBT)
+            cap = np.minimum(cap, debt_limit)
+        if self.is_external:
+            cap = np.minimum(cap, book.external_room[rows])
+        cap = np.minimum(self._route_caps(book, rows, cap), book.need[rows])
+        gate(cap <= EPS, _ROOM)
+        ok = reason < 0
+        self.model.record_refusals(self.funder_id, book, rows[~ok], reason[~ok])
+        return rows[ok], cap[ok]
+
+    def _in_scope(self, book: Book) -> np.ndarray | bool:
+        """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""
+        return True
+
+    def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Further caps a funder kind applies (none by default)."""
+        return cap
+
+    def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
+        """Record the candidates that passed the gates but got nothing from the policy."""
+        none = amounts <= EPS
+        if none.any():
+            code = _USED if self.available_meur - amounts.sum() <= EPS else _RANK
+            self.model.record_refusals(self.funder_id, book, rows[none], np.full(int(none.sum()), code))
+
+    # ------------------------------------------------------------------ preferences
+    def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
+        """Return how much the funder wants each candidate (higher first).
+
+        ``bcr``: sector priority x benefit-cost ratio; ``fnpv``: sector priority x financial
+        return per euro; ``national``: see :class:`NationalBudget`. A project that matches
+        the funder's focus (``funders.csv``) scores ``funder_focus_bonus`` higher.
+        """
+        weight = self.priority[book.sector[rows]]
+        if self.rank_by == "fnpv":
+            base = weight * (1.0 + book.fnpv[rows] / np.maximum(book.cost[rows], EPS))
+        else:
+            base = weight * np.nan_to_num(book.bcr[rows], nan=0.0)
+        if self.focus:
+            base = base * (1.0 + self.model.P["funder_focus_bonus"] * book.has_focus(self.focus, rows))
+        return base
+
+
+class NationalBudget(Funder):
+    """The republican budget: water, sanitation, flood, waste loans and farm subsidies.
+
+    Its claims come in this order: debt service on sovereign loans (taken off the envelope
+    when the year opens), overruns of projects already under contract (at tender, before
+    this round), then this round, ranked politically: packages that bring foreign money
+    first (counterpart funds), then the state programmes, then the regions hit by a drought
+    or a flood in the last years, each by sector priority x benefit-cost ratio. It pays up
+    to the whole cost of public and utility projects, the drip subsidy share of farmers'
+    projects and concessional loans (at most ``national_loan_max_share``) to private
+    recycling plants.
+    """
+
+    def _in_scope(self, book: Book) -> np.ndarray:
+        """Private projects only when they may borrow from the state (recycling plants)."""
+        return (book.route != ROUTES.index("private")) | book.national_loan
+
+    def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        route = book.route[rows]
+        farmer = route == ROUTES.index("farmer")
+        private = route == ROUTES.index("private")
+        cap = np.where(farmer, np.minimum(cap, book.subsidy_room[rows]), cap)
+        return np.where(private, np.minimum(cap, book.private_loan_room[rows]), cap)
+
+    def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
+        """Rank packages with foreign money first, then programmes and shocked regions, then sector x BCR."""
+        P = self.model.P
+        base = self.priority[book.sector[rows]] * np.nan_to_num(book.bcr[rows], nan=0.0)
+        base = base * (1.0 + P["national_programme_bonus"] * book.programme[rows])
+        base = base * (1.0 + P["national_shock_bonus"] * book.shocked[rows])
+        return base + P["national_package_bonus"] * (book.external[rows] > EPS)
+
+
+class RegionalFunds(Funder):
+    """Money that belongs to one region: the akimats' co-finance or a water utility's own funds.
+
+    Each region (or utility) offers only to projects in its own region, from its own
+    reserve; the policy shares each reserve among that region's candidates.
+    """
+
+    def __init__(self, model: WECModel, row, overrides: dict | None = None):
+        super().__init__(model, row, overrides)
+        self.reserve_meur = np.zeros(len(model.region_agents))
+
+    def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        return np.minimum(cap, self.reserve_meur[book.region[rows]])
+
+    def has_money(self) -> bool:
+        """Whether any region has money left."""
+        return bool((self.reserve_meur > EPS).any())
+
+    def allocate(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Share each region's reserve among its own candidates with the funder's policy."""
+        regions = book.region[rows]
+        if self.policy is DEFAULT_FUNDER_POLICY:
+            # rule F7 region by region, done for all regions at once: rank within each region,
+            # then fill each region's reserve greedily
+            order = np.lexsort((rows, -self.score(book, rows), regions))
+            offer = cap[order]
+            before = np.cumsum(offer) - offer
+            group = regions[order]
+            start = np.searchsorted(group, group, side="left")
+            spent_before = before - before[start]
+            amounts = np.empty(len(rows))
+            amounts[order] = np.clip(self.reserve_meur[group] - spent_before, 0.0, offer)
+            return amounts
+        amounts = np.zeros(len(rows))
+        for r in np.unique(regions).tolist():
+            sel = np.flatnonzero(regions == r)
+            self.available_meur = float(self.reserve_meur[r])
+            amounts[sel] = super().allocate(book, rows[sel], cap[sel])
+        self.available_meur = float(self.reserve_meur.sum())
+        return amounts
+
+    def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
+        """Record the candidates that got nothing (their region's reserve ran out, or they ranked lower)."""
+        none = amounts <= EPS
+        if none.any():
+            used = self.reserve_meur[book.region[rows[none]]] <= EPS
+            self.model.record_refusals(self.funder_id, book, rows[none], np.where(used, _USED, _RANK))
+
+    def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
+        """Take pledged money out of each project's region reserve."""
+        np.subtract.at(self.reserve_meur, regions, amounts)
+        self.available_meur = float(self.reserve_meur.sum())
+
+    def unpledge(self, region: int, amount_meur: float) -> None:
+        """Give a pledge back to its region's reserve."""
+        self.reserve_meur[region] += amount_meur
+        self.available_meur += amount_meur
+
+    def release(self, amount_meur: float, region: int | None = None) -> None:
+        """Take back money released by a project of ``region``."""
+        self.reserve_meur[region] += amount_meur
+        self.available_meur += amount_meur
+        self.released_meur += amount_meur
+
+
+class SupportFunder(Funder):
+    """An instrument that supports projects without paying their capex.
+
+    ``preparation`` pays feasibility studies (projects become bankable a year later, with
+    smaller overruns and delays); ``blending`` buys down the interest of IFI loans (a utility
+    can borrow more, the state pays less debt service); ``guarantee`` provisions a guarantee
+    that lowers private investors' cost of capital. Its policy chooses among the
+    candidates the model offers it (see :class:`~wecsim.agents.policy.SupportPolicy`).
+    """
+
+    def support(self, score: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Return the support given to each candidate [EUR M] (the policy chooses, the envelope binds)."""
+        if not len(score) or self.available_meur <= EPS:
+            return np.zeros(len(score))
+        amounts = np.minimum(np.maximum(np.asarray(self.policy.choose(self, score, cost), dtype=float), 0.0), cost)
+        total = amounts.sum()
+        if total > self.available_meur:
+            amounts = amounts * (self.available_meur / total)
+        self.available_meur -= float(amounts.sum())
+        return amounts
+
+
+#: Which class implements each instrument.
+FUNDER_CLASSES: dict[str, type[Funder]] = {
+    "budget": NationalBudget,
+    "cofinance": RegionalFunds,
+    "own_funds": RegionalFunds,
+    "preparation": SupportFunder,
+    "blending": SupportFunder,
+    "guarantee": SupportFunder,
+}
+
+
+def make_funder(model: WECModel, row, overrides: dict | None = None) -> Funder:
+    """Create the funder agent of one ``funders.csv`` row."""
+    return FUNDER_CLASSES.get(row["instrument"], Funder)(model, row, overrides)

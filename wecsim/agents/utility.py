@@ -1,4 +1,4 @@
-"""Utility: a regional water or waste operator, or the national power grid operator."""
+"""Utilities: a region's water and waste operators, and the national grid operator."""
 
 from __future__ import annotations
 
@@ -6,53 +6,195 @@ import math
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
+
+from wecsim.systems.finance import capital_recovery_factor, debt_service_schedule
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
 
 
-class Utility(mesa.Agent):
-    """A utility finds its service gaps and proposes projects to close them.
+class TariffPolicy:
+    """The default tariff decisions of a water utility (rule U1, with EU conditionality).
+
+    Replaceable by any object with the same two methods.
+    """
+
+    def tariff_growth(self, utility: WaterUtility) -> float:
+        """Return this year's real tariff growth: the lever, plus the EU condition while it binds [-]."""
+        m = utility.model
+        g = m.value("water_tariff_growth_pct") / 100
+        if m.year <= utility.condition_until:
+            g += m.value("eu_tariff_condition_pct") / 100
+        return g
+
+    def accepts_condition(self, utility: WaterUtility, extra_pct: float) -> bool:
+        """Accept EU money tied to ``extra_pct`` more tariff growth a year if the path stays acceptable.
+
+        Acceptable: total real growth within what the regulator and akimat allow
+        (``max_acceptable_tariff_growth_pct``) and the tariff at the end of the condition
+        still within the affordability cap (F5).
+        """
+        m, P = utility.model, utility.model.P
+        growth = m.value("water_tariff_growth_pct") + extra_pct
+        if growth > P["max_acceptable_tariff_growth_pct"]:
+            return False
+        after = utility.tariff * (1 + growth / 100) ** P["eu_condition_years"]
+        return after <= utility.affordable_tariff()
+
+
+class WaterUtility(mesa.Agent):
+    """A region's water and wastewater utility (vodokanal): tariffs, money, assets and proposals.
 
     Decision rules
     --------------
-    * **Water** (U2): cut network losses while the cost of a saved m3 is below the value of
-      new supply; where municipal or industrial demand goes unmet, propose reuse, and on the
+    * **Tariff** (U1, F5): grows each year by the real growth lever (plus the EU condition
+      while one binds), never above the affordability cap: ``affordability_cap_pct`` of the
+      bottom-40% income per m3 a person uses (a parameter: it does not bind before 2050).
+    * **Money** (F4): revenue = tariff x water sold; what is left after operating costs and
+      debt service goes to the utility's reserve (its own funds). It may borrow from IFIs only
+      while the debt-service cover ratio stays at least ``utility_min_dscr``; a blending grant
+      lets it borrow that much more.
+    * **Renewal** (U3): pipes and sewers age by ``1 / service_life_yr`` a year (``assets.csv``);
+      the utility proposes renewal to bring their wear down the national path (water pipes
+      49% to 33% by 2030, sewers to 41%, then held).
+    * **Treatment**: proposes plants to keep up with the national target for treated wastewater
+      as old plants fail.
+    * **Losses** (U2): cut network losses while a saved m3 costs less than new supply.
+    * **Gaps**: where municipal or industrial demand goes unmet, propose reuse, and on the
       Caspian coast desalination sized to the gap.
-    * **Waste** (W1-W4): propose sorting capacity for the separated feedstock expected
-      when a plant would reach full use (planning horizon), up to the national target path
-      (40% by 2030, 50% by 2050); propose waste-to-energy when enough residual waste is left
-      and a landfill ban is coming (or in the three big cities); capture landfill gas where
-      much is landfilled.
-    * **Power** (national grid operator): auction the yearly wind/solar volume (lever) in
-      ~100 MW projects across the resource regions; propose interconnection (SECCA) when
-      variable renewables near what the grid can absorb.
     """
 
-    def __init__(self, model: WECModel, sector: str, region=None):
+    def __init__(self, model: WECModel, region):
         super().__init__(model)
-        self.sector = sector
+        P = model.P
         self.region = region
-        self.name = f"{sector} utility {region.region_id}" if region else "national grid operator"
+        self.idx = region.idx
+        self.name = f"water utility {region.region_id}"
+        self.tariff = P["tariff_water_eur_per_m3"]
+        self.revenue_meur = self.opex_meur = self.cash_meur = 0.0
+        self.condition_until = -1
+        horizon = len(model.years) + P["debt_schedule_padding_yr"]
+        #: debt service due each model year (index = year - base year) [EUR M]
+        self.debt_service = np.zeros(int(horizon))
+        self.policy = TariffPolicy()
 
+    # ------------------------------------------------------------------ money
+    def affordable_tariff(self) -> float:
+        """Return the highest tariff the affordability cap allows this year (F5) [EUR/m3]."""
+        m, P = self.model, self.model.P
+        income = (
+            P["income_bottom40_eur_per_capita_yr"]
+            * m.gdp_factor
+            * self.region.fiscal_capacity ** P["income_fiscal_elasticity"]
+        )
+        m3_per_person = P["municipal_lpcd_delivered"] * 365 / 1e3
+        return P["affordability_cap_pct"] / 100 * income / m3_per_person
+
+    def update_finances(self) -> float:
+        """Set this year's tariff, revenue, costs and cash; return the cash left for the reserve [EUR M]."""
+        m, P = self.model, self.model.P
+        t = m.year - m.base_year
+        if t > 0:
+            self.tariff = min(
+                self.tariff * (1 + self.policy.tariff_growth(self)), max(self.affordable_tariff(), self.tariff)
+            )
+        billed_m3 = m.last["delivered_municipal_m3"][self.idx]
+        produced_m3 = m.last["supplied_municipal_m3"][self.idx]
+        self.revenue_meur = self.tariff * billed_m3 / 1e6
+        self.opex_meur = P["utility_opex_eur_per_m3"] * produced_m3 / 1e6
+        self.cash_meur = self.revenue_meur - self.opex_meur - float(self.debt_service[t])
+        return max(self.cash_meur, 0.0) * P["utility_cash_retained_share"]
+
+    def debt_capacity_meur(self) -> float:
+        """Return the largest new loan the utility can service at the minimum cover ratio [EUR M].
+
+        Next year's operating margin divided by the minimum debt-service cover ratio, less the
+        debt service already due, is what a new loan's yearly payment may be; its principal
+        follows from the sub-sovereign loan terms.
+        """
+        m, P = self.model, self.model.P
+        t = m.year - m.base_year
+        tariff_next = min(
+            self.tariff * (1 + self.policy.tariff_growth(self)), max(self.affordable_tariff(), self.tariff)
+        )
+        margin = tariff_next * m.last["delivered_municipal_m3"][self.idx] / 1e6 - self.opex_meur
+        room = margin / P["utility_min_dscr"] - float(self.debt_service[t + 1 :].max(initial=0.0))
+        if room <= 0:
+            return 0.0
+        rate, tenor, grace = (
+            P["subsovereign_loan_rate_pct"] / 100,
+            int(P["ifi_loan_tenor_yr"]),
+            int(P["ifi_loan_grace_yr"]),
+        )
+        return room / capital_recovery_factor(rate, tenor - grace)
+
+    def borrow(self, principal_meur: float) -> None:
+        """Add a sub-sovereign loan signed this year to the utility's debt service."""
+        P, m = self.model.P, self.model
+        rate, tenor, grace = (
+            P["subsovereign_loan_rate_pct"] / 100,
+            int(P["ifi_loan_tenor_yr"]),
+            int(P["ifi_loan_grace_yr"]),
+        )
+        start = m.year - m.base_year + 1
+        ds = debt_service_schedule(principal_meur, rate, tenor, grace)
+        self.debt_service[start : start + tenor] += ds[: len(self.debt_service) - start]
+
+    # ------------------------------------------------------------------ proposals
     def propose(self) -> None:
-        """Run this utility's proposal rule for the year."""
-        {"water": self._propose_water, "waste": self._propose_waste, "power": self._propose_power}[self.sector]()
+        """Run the utility's proposal rules for the year."""
+        self.propose_renewal()
+        self.propose_treatment()
+        self.propose_loss_reduction()
+        self.propose_supply()
 
-    def _propose_water(self) -> None:
-        m, P, r = self.model, self.model.P, self.region
-        last = m.last
-        i = r.idx
-        gross_muni = last["demand_municipal_m3"][i]
+    def propose_renewal(self) -> None:
+        """Propose pipe and sewer renewal that brings the networks' wear down the national path (U3)."""
+        m = self.model
+        for asset_id in ("water_network", "sewer_network"):
+            tech_id = m.assets[asset_id]["renewal_tech"]
+            if m.has_pending(tech_id, self.region.region_id):
+                continue
+            size = m.renewal_gap(asset_id, self.idx)
+            if size > 0:
+                m.propose(self, tech_id, self.region.region_id, round(size, 1), programme=True)
+
+    def propose_treatment(self) -> None:
+        """Propose treatment capacity that keeps the treated share on the national target path."""
+        m, P = self.model, self.model.P
+        if m.has_pending("wastewater_treatment", self.region.region_id):
+            return
+        lead = m.tech("wastewater_treatment").build_time_yr + 1
+        generated = m.last["wastewater_generated_m3"][self.idx] * (1 + m.municipal_growth_rate()) ** lead
+        capacity = (
+            m.treatment_capacity_m3(self.idx, m.year + lead)
+            + m.in_pipeline("wastewater_treatment", self.idx) * m.tech("wastewater_treatment").water_m3_per_unit_yr
+        )
+        gap_m3 = m.treatment_target(m.year + lead) * generated - capacity
+        size = gap_m3 / m.tech("wastewater_treatment").water_m3_per_unit_yr
+        if size >= P["wastewater_min_m3_per_day"]:
+            size = min(size, P["wastewater_max_plant_multiple"] * m.tech("wastewater_treatment").typical_size)
+            m.propose(self, "wastewater_treatment", self.region.region_id, float(round(size, -3)), programme=True)
+
+    def propose_loss_reduction(self) -> None:
+        """Cut network losses while a saved m3 costs less than new supply (U2)."""
+        m, P = self.model, self.model.P
+        i = self.idx
         loss = m.state.network_loss_share[i]
         if loss > P["network_loss_floor"] + P["network_loss_margin"] and not m.has_active(
-            "network_loss_reduction", r.region_id
+            "network_loss_reduction", self.region.region_id
         ):
-            saved_m3_per_day = (loss - P["network_loss_floor"]) * gross_muni / 365.0
+            saved_m3_per_day = (loss - P["network_loss_floor"]) * m.last["demand_municipal_m3"][i] / 365.0
             size = min(m.tech("network_loss_reduction").typical_size, saved_m3_per_day)
             if m.unit_cost_of_saving("network_loss_reduction") < P["value_water_municipal_eur_per_m3"]:
-                m.propose(self, "network_loss_reduction", r.region_id, round(size))
-        gap_m3 = last["deficit_municipal_m3"][i] + last["deficit_industry_m3"][i]
+                m.propose(self, "network_loss_reduction", self.region.region_id, round(size))
+
+    def propose_supply(self) -> None:
+        """Where municipal or industrial demand went unmet: reuse inland, desalination on the coast."""
+        m, P, r = self.model, self.model.P, self.region
+        i = self.idx
+        gap_m3 = m.last["deficit_municipal_m3"][i] + m.last["deficit_industry_m3"][i]
         if gap_m3 <= 0:
             return
         if r.coastal and not m.has_active("desalination", r.region_id):
@@ -60,20 +202,38 @@ class Utility(mesa.Agent):
             size = math.ceil(gap_m3 / m.tech("desalination").water_m3_per_unit_yr / step) * step
             m.propose(self, "desalination", r.region_id, float(size))
         elif not r.coastal and not m.has_active("wastewater_reuse", r.region_id):
-            room = P["reuse_max_share_of_municipal"] * last["supplied_municipal_m3"][i] - m.state.reuse_m3[i]
+            room = P["reuse_max_share_of_municipal"] * m.last["supplied_municipal_m3"][i] - m.state.reuse_m3[i]
             size = min(gap_m3, room) / m.tech("wastewater_reuse").water_m3_per_unit_yr
             if size >= P["reuse_min_m3_per_day"]:
                 m.propose(self, "wastewater_reuse", r.region_id, float(round(size, -3)))
 
-    def _propose_waste(self) -> None:
+
+class WasteUtility(mesa.Agent):
+    """A region's waste operator.
+
+    Decision rules
+    --------------
+    * **Sorting** (W1-W3): propose sorting and recycling capacity for the separated
+      feedstock expected when a plant would reach full use (planning horizon). The national
+      target (40% by 2030) is a target the state reports against, not a ceiling on plants.
+    * **Waste-to-energy** (W4): propose a plant when enough residual waste is left and a
+      landfill ban is coming (or in the three big cities).
+    * **Landfill gas**: capture it where much is landfilled.
+    """
+
+    def __init__(self, model: WECModel, region):
+        super().__init__(model)
+        self.region = region
+        self.name = f"waste utility {region.region_id}"
+
+    def propose(self) -> None:
+        """Run the waste utility's proposal rules for the year."""
         m, P, r = self.model, self.model.P, self.region
         i = r.idx
         horizon = int(P["recycling_planning_horizon_yr"])
         generated = m.last["msw_generated_t"][i]
-        capacity = m.recycling_capacity_mature_t(r.idx)
-        expected_share = min(
-            m.separated_share + horizon * m.separated_share_growth, m.recycling_target(m.year + horizon)
-        )
+        capacity = m.recycling_capacity_mature_t(i)
+        expected_share = m.separated_share + horizon * m.separated_share_growth
         expected_t = generated * (1 + m.msw_growth_rate()) ** horizon
         gap_t = expected_share * expected_t - capacity - m.pipeline_recycling_t(r.region_id)
         if gap_t >= P["recycling_min_plant_t"] and not m.has_pending("sorting_recycling", r.region_id):
@@ -100,20 +260,38 @@ class Utility(mesa.Agent):
             mw = residual / 1e5 * P["lfg_mw_per_100kt_landfilled"]
             m.propose(self, "landfill_gas", r.region_id, round(mw, 1))
 
-    def _propose_power(self) -> None:
+
+class GridOperator(mesa.Agent):
+    """The national grid operator (KEGOC and its settlement centre): renewables auctions and grid links.
+
+    Decision rules
+    --------------
+    * **Auction** (D3, Kazakh RES auctions): offer the year's volume (lever) of wind and solar;
+      developers bid their sites' levelised cost at their cost of capital; the cheapest bids
+      at or below the PPA price win, pay-as-bid, until the volume is filled. Sites differ
+      (capacity factor and cost drawn per site), so the volume built moves smoothly with the
+      PPA price, the cost of capital and the learning curves. The EU guarantee may cover bids
+      that pass only at the lower cost of capital it brings (additionality).
+    * **Interconnection**: propose a grid link when last year's curtailment exceeds
+      ``interconnection_trigger_curtailment``.
+    """
+
+    def __init__(self, model: WECModel):
+        super().__init__(model)
+        self.name = "national grid operator"
+        self.region = None
+
+    def propose(self) -> None:
+        """Run the auction and the grid-link rule for the year."""
+        self.model.run_auction(self)
         m, P = self.model, self.model.P
-        volume = m.value("res_auction_mw_per_yr")
-        wind_mw = volume * m.value("wind_share_of_auctions")
-        for tech_id, mw, sites in (("wind", wind_mw, m.wind_sites), ("solar_pv", volume - wind_mw, m.solar_sites)):
-            unit = m.tech(tech_id).typical_size
-            n = int(mw // unit)
-            rest = mw - n * unit
-            sizes = [unit] * n + ([rest] if rest >= 1 else [])
-            for size in sizes:
-                region_id = sites[m.next_site(tech_id) % len(sites)]
-                m.propose(self, tech_id, region_id, float(size))
-        headroom = m.variable_cap_share() - m.last["variable_res_share"]
-        if headroom < P["interconnection_trigger_margin"] and not m.has_active("grid_interconnection"):
+        var_mwh = m.last["variable_available_mwh"]
+        curtailed = m.curtailed_mwh / var_mwh if var_mwh > 0 else 0.0
+        if curtailed > P["interconnection_trigger_curtailment"] and not m.has_active("grid_interconnection"):
             m.propose(
-                self, "grid_interconnection", m.interconnection_region, m.tech("grid_interconnection").typical_size
+                self,
+                "grid_interconnection",
+                m.interconnection_region,
+                m.tech("grid_interconnection").typical_size,
+                programme=True,
             )

@@ -1,8 +1,10 @@
 """Economic and financial appraisal of a proposal (rules F1 and F2).
 
 ENPV values a project's physical effects at economic prices (water, electricity, recycled
-material, avoided CO2 and flood damage) at the social discount rate; FNPV counts only the
-cash it earns (tariffs, PPAs, EPR reimbursements, gate fees) at the financial rate. Funders
+material, treated wastewater, avoided CO2 and flood damage) at the social discount rate,
+times the project's site factor (sites differ); FNPV counts only the cash it earns
+(tariffs, PPAs, EPR reimbursements, gate fees) at the financial rate, or at the sponsor's
+cost of capital for auctioned renewables. Funders
 read both: IFIs and the EU need ENPV >= 0 (World Bank OP 10.04); grants are capped by the
 funding gap that brings FNPV to zero (ECA SR 16/2014); private money needs FNPV >= 0.
 """
@@ -39,16 +41,27 @@ class AppraisalContext:
         Expected yearly flood damage by region, before early warning [EUR M/yr].
     epr_multiplier, gate_fee_eur_per_t
         EPR fee level [x] and landfill gate fee [EUR/t].
+    ban_gate_fee_eur_per_t, landfill_ban_year
+        Gate fee a waste-to-energy plant earns once landfilling is banned [EUR/t], and the year of the ban.
     curtailed_mwh
         Variable renewable energy curtailed last year [MWh].
-    res_absorb_mwh_per_mw_interconnection
-        Extra variable renewable energy the grid absorbs per MW of interconnection [MWh/MW].
     wte_emission_t_per_mwh
         Fossil CO2 of waste-to-energy electricity [t/MWh].
     wte_utilisation
         Share of a waste-to-energy plant's capacity in use [-].
     field_duty_m3_per_ha
         Water a conventionally irrigated hectare needs at the field [m3/ha/yr].
+    renewal_benefit_eur_per_km
+        Yearly benefit of renewing one km of worn pipe: water no longer lost and failures
+        avoided [EUR/km/yr].
+    reservoir_yield_m3_per_mcm
+        Water one million m3 of new storage delivers in a year [m3/yr].
+    interconnection_mwh_per_mw
+        Variable renewable energy one MW of grid link lets the grid absorb [MWh/MW/yr].
+    sewer_saving_m3_per_km
+        Wastewater one km of renewed sewer brings back to treatment [m3/km/yr].
+    structure_saving_m3
+        Irrigation water one rebuilt hydraulic structure saves, by region [m3/yr].
     """
 
     social_discount_rate: float
@@ -59,11 +72,17 @@ class AppraisalContext:
     expected_flood_damage_meur: dict[str, float]
     epr_multiplier: float
     gate_fee_eur_per_t: float
+    ban_gate_fee_eur_per_t: float
+    landfill_ban_year: int
     curtailed_mwh: float
-    res_absorb_mwh_per_mw_interconnection: float
     wte_emission_t_per_mwh: float
     wte_utilisation: float
     field_duty_m3_per_ha: float
+    renewal_benefit_eur_per_km: float
+    reservoir_yield_m3_per_mcm: float
+    interconnection_mwh_per_mw: float
+    sewer_saving_m3_per_km: float
+    structure_saving_m3: dict[str, float]
 
 
 def annual_flows(
@@ -77,9 +96,9 @@ def annual_flows(
     size, t = project.size, tech.tech_id
     scc = P["social_cost_carbon_eur_per_t"]
     ef = ctx.grid_emission_t_per_mwh
-    opex = tech.capex_meur_per_unit * size * tech.opex_share_per_yr
+    opex = project.capex_estimate_meur * tech.opex_share_per_yr
     benefit = revenue = 0.0
-    if tech.water_m3_per_unit_yr > 0 and t != "canal_lining":
+    if t in ("desalination", "wastewater_reuse", "network_loss_reduction"):
         m3 = size * tech.water_m3_per_unit_yr
         value = (
             P["value_water_industry_eur_per_m3"] if t == "wastewater_reuse" else P["value_water_municipal_eur_per_m3"]
@@ -87,8 +106,32 @@ def annual_flows(
         energy_mwh = m3 * tech.energy_use_kwh_per_m3 * MWH_PER_KWH
         benefit = m3 * value - energy_mwh * (P["value_electricity_eur_per_mwh"] + ef * scc)
         revenue = m3 * ctx.water_tariff_eur_per_m3 - energy_mwh * P["value_electricity_eur_per_mwh"]
+    elif t == "wastewater_treatment":
+        m3 = size * tech.water_m3_per_unit_yr
+        energy_mwh = m3 * tech.energy_use_kwh_per_m3 * MWH_PER_KWH
+        benefit = m3 * P["value_wastewater_treated_eur_per_m3"] - energy_mwh * (
+            P["value_electricity_eur_per_mwh"] + ef * scc
+        )
+        revenue = (
+            m3 * ctx.water_tariff_eur_per_m3 * P["sewer_share_of_tariff"]
+            - energy_mwh * P["value_electricity_eur_per_mwh"]
+        )
+    elif t == "network_renewal":
+        benefit = size * ctx.renewal_benefit_eur_per_km
+        revenue = size * P["renewal_repair_cost_saved_eur_per_km"]
+    elif t == "sewer_renewal":
+        benefit = size * (
+            ctx.sewer_saving_m3_per_km * P["value_wastewater_treated_eur_per_m3"]
+            + P["renewal_repair_cost_saved_eur_per_km"]
+            + P["renewal_service_value_eur_per_km"]
+        )
+        revenue = size * P["renewal_repair_cost_saved_eur_per_km"]
+    elif t == "hydraulic_rehabilitation":
+        benefit = size * ctx.structure_saving_m3.get(project.region_id, 0.0) * P["value_water_irrigation_eur_per_m3"]
     elif t == "canal_lining":
         benefit = size * tech.water_m3_per_unit_yr * P["value_water_irrigation_eur_per_m3"]
+    elif t == "reservoir":
+        benefit = size * ctx.reservoir_yield_m3_per_mcm * P["value_water_irrigation_eur_per_m3"]
     elif t == "drip_irrigation":
         m3 = size * ctx.field_duty_m3_per_ha * P["drip_field_saving_share"]
         benefit = m3 * P["value_water_irrigation_eur_per_m3"] + size * P["drip_yield_gain_eur_per_ha"]
@@ -101,15 +144,19 @@ def annual_flows(
             * P["ews_response_rate"]
         )
         benefit = ctx.expected_flood_damage_meur.get(project.region_id, 0.0) / MEUR_PER_EUR * avoided_share * size
-    elif t in ("solar_pv", "wind", "landfill_gas"):
-        fleet_id = {"solar_pv": "solar"}.get(t, t)
-        mwh = size * ctx.capacity_factor[fleet_id] * HOURS_PER_YEAR
+    elif t == "flood_protection":
+        avoided_share = P["flood_protection_share_per_structure"] * P["flood_protection_ead_share"]
+        benefit = ctx.expected_flood_damage_meur.get(project.region_id, 0.0) / MEUR_PER_EUR * avoided_share * size
+    elif t in ("solar_pv", "wind"):
+        mwh = size * project.capacity_factor * HOURS_PER_YEAR
         benefit = mwh * (P["value_electricity_eur_per_mwh"] + ef * scc)
-        if t == "landfill_gas":
-            benefit += mwh * P["landfill_gas_t_co2e_per_mwh"] * scc
-        revenue = mwh * P["ppa_eur_per_mwh"]
+        revenue = mwh * project.ppa_eur_per_mwh
+    elif t == "landfill_gas":
+        mwh = size * ctx.capacity_factor[t] * HOURS_PER_YEAR
+        benefit = mwh * (P["value_electricity_eur_per_mwh"] + ef * scc + P["landfill_gas_t_co2e_per_mwh"] * scc)
+        revenue = mwh * P["lfg_tariff_eur_per_mwh"]
     elif t == "grid_interconnection":
-        mwh = min(ctx.curtailed_mwh, size * ctx.res_absorb_mwh_per_mw_interconnection)
+        mwh = min(ctx.curtailed_mwh, size * ctx.interconnection_mwh_per_mw)
         benefit = mwh * (P["value_electricity_eur_per_mwh"] + ef * scc)
     elif t == "sorting_recycling":
         tonnes = size * P["recycling_utilisation_mature"]
@@ -124,7 +171,11 @@ def annual_flows(
             mwh * (P["value_electricity_eur_per_mwh"] + (ef - ctx.wte_emission_t_per_mwh) * scc)
             + tonnes * P["landfill_emission_t_per_t"] * scc
         )
-        revenue = mwh * P["wte_tariff_eur_per_mwh"] + tonnes * ctx.gate_fee_eur_per_t
+        fee = ctx.gate_fee_eur_per_t
+        if ctx.landfill_ban_year <= project.proposed_year + tech.build_time_yr:
+            fee = max(fee, ctx.ban_gate_fee_eur_per_t)
+        revenue = mwh * P["wte_tariff_eur_per_mwh"] + tonnes * fee
+    benefit *= project.site_factor
     return benefit * MEUR_PER_EUR, revenue * MEUR_PER_EUR, opex
 
 
@@ -132,6 +183,9 @@ def appraise(project: Project, tech: Technology, ctx: AppraisalContext, P: Param
     """Set ``enpv_meur``, ``fnpv_meur`` and ``bcr`` on the project (rules F1, F2)."""
     benefit, revenue, opex = annual_flows(project, tech, ctx, P)
     capex = project.capex_estimate_meur
+    rate = project.wacc if project.wacc == project.wacc else ctx.financial_discount_rate
+    if tech.tech_id == "sorting_recycling":
+        rate = P["concessional_recycling_rate_pct"] / 100  # recyclers borrow from the state at 3%
     project.enpv_meur = npv(capex, benefit - opex, ctx.social_discount_rate, tech.lifetime_yr, tech.build_time_yr)
-    project.fnpv_meur = npv(capex, revenue - opex, ctx.financial_discount_rate, tech.lifetime_yr, tech.build_time_yr)
+    project.fnpv_meur = npv(capex, revenue - opex, rate, tech.lifetime_yr, tech.build_time_yr)
     project.bcr = (project.enpv_meur + capex) / capex if capex > 0 else 0.0

@@ -30,6 +30,15 @@ class Technology:
         Water supplied or saved per unit of capacity [m3/yr/unit].
     energy_use_kwh_per_m3
         Electricity used per m3 produced [kWh/m3].
+    route
+        How the project is owned and so which money it may receive: ``public``, ``utility``,
+        ``private`` or ``farmer``.
+    quality_weight
+        Weight of technical quality when IFI rules score the bids [-].
+    benefit_sigma_log
+        Log-spread of a project's benefit around the technology's average (sites differ) [-].
+    research_sensitive
+        Whether research partnerships (Horizon Europe) can lower its local cost.
     """
 
     tech_id: str
@@ -49,6 +58,10 @@ class Technology:
     typical_size: float
     water_m3_per_unit_yr: float
     energy_use_kwh_per_m3: float
+    route: str
+    quality_weight: float
+    benefit_sigma_log: float
+    research_sensitive: bool
 
     @property
     def profile(self) -> np.ndarray:
@@ -80,5 +93,9 @@ def catalog() -> dict[str, Technology]:
             typical_size=float(r["typical_size"]),
             water_m3_per_unit_yr=float(r["water_m3_per_unit_yr"]),
             energy_use_kwh_per_m3=float(r["energy_use_kwh_per_m3"]),
+            route=r["route"],
+            quality_weight=float(r["quality_weight"]),
+            benefit_sigma_log=float(r["benefit_sigma_log"]),
+            research_sensitive=bool(r["research_sensitive"]),
         )
     return out

@@ -56,11 +56,25 @@ class Project:
     ordinal: int = 0
     pinned: bool = False
     lead_funder: str | None = None
+    route: str = "public"
+    programme: bool = False
+    #: site factor on the project's benefit (sites differ; drawn once per project) [-]
+    site_factor: float = 1.0
+    #: price the project sells its power at (auctioned renewables) [EUR/MWh]
+    ppa_eur_per_mwh: float = float("nan")
+    #: cost of capital of a private sponsor (lower with an EU guarantee) [-]
+    wacc: float = float("nan")
+    #: capacity factor of the project's site (wind and solar) [-]
+    capacity_factor: float = float("nan")
+    #: year a feasibility study to IFI standards was paid for (bankable the year after)
+    prepared_year: int | None = None
     stage: Stage = Stage.PROPOSED
     enpv_meur: float = float("nan")
     fnpv_meur: float = float("nan")
     bcr: float = float("nan")
     commitments: dict[str, float] = field(default_factory=dict)
+    #: money that supports the project without paying its capex (preparation, blending, guarantee)
+    support: dict[str, float] = field(default_factory=dict)
     contract_cost_meur: float = float("nan")
     firm_id: str | None = None
     n_bidders: int = 0
@@ -189,6 +203,13 @@ class Pipeline:
                 project.sector,
                 region_id or project.region_id,
             )
+        )
+
+    def add_support(self, project: Project, funder_id: str, amount_meur: float, year: int, instrument: str) -> None:
+        """Record support that does not pay capex (kind ``support``): a study, an interest buy-down, a guarantee."""
+        project.support[funder_id] = project.support.get(funder_id, 0.0) + amount_meur
+        self.ledger.append(
+            (year, project.project_id, funder_id, "support", instrument, amount_meur, project.sector, project.region_id)
         )
 
     def disburse(self, project: Project, amount_meur: float, year: int) -> dict[str, float]:

@@ -127,12 +127,6 @@ class Scenario(_Strict):
         for p in self.projects:
             if p.year > self.end_year:
                 raise ValueError(f"project {p.name!r} is proposed in {p.year}, after end_year {self.end_year}")
-        levers = self.levers
-        if levers.aktau_desal_m3_per_day > 0 and levers.aktau_desal_first_year > self.end_year:
-            raise ValueError(
-                f"levers.aktau_desal_first_year {levers.aktau_desal_first_year} is after end_year {self.end_year}: "
-                "the Aktau plant would never be proposed"
-            )
         return self
 
     def value(self, name: str) -> Any:

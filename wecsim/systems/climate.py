@@ -7,6 +7,7 @@ a run exactly.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 
 def trend_fraction(year: int, base_year: int, target_year: int = 2050) -> float:
@@ -44,6 +45,55 @@ def upstream_factor(
     the flow formed abroad is exposed, and cooperation (0..1) offsets the growth.
     """
     return 1.0 - transboundary_share * growth_pct_2050 / 100.0 * frac * (1.0 - cooperation)
+
+
+def drought_latent(
+    rng: np.random.Generator, n_years: int, shared: np.ndarray, persistence: float, correlation: float
+) -> np.ndarray:
+    """Draw each basin's yearly dryness index: standard normal, persistent in time, shared across a region.
+
+    Parameters
+    ----------
+    rng
+        The climate stream of the run.
+    n_years
+        Years to draw.
+    shared
+        True for the basins that share a common climate signal (the southern basins) [-].
+    persistence
+        Lag-1 autocorrelation of a basin's index from one year to the next [-].
+    correlation
+        Correlation of the index between two basins that share the signal [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        Array ``(n_years, n_basins)``; every entry is marginally N(0, 1), so a drought with
+        probability ``p`` is the event ``z < Phi^-1(p)`` whatever the persistence.
+
+    Notes
+    -----
+    ``e = sqrt(c) e_common + sqrt(1 - c) e_basin`` (``c`` = correlation for shared basins, 0
+    otherwise) and ``z_t = rho z_(t-1) + sqrt(1 - rho^2) e_t``: a Gaussian AR(1) with a common
+    factor, the usual way to give synthetic annual flows their persistence and spatial
+    coherence (e.g. Salas et al. 1980, *Applied Modeling of Hydrologic Time Series*).
+    """
+    n_basins = len(shared)
+    c = np.where(shared, correlation, 0.0)
+    common = rng.standard_normal(n_years)
+    own = rng.standard_normal((n_years, n_basins))
+    e = np.sqrt(c) * common[:, None] + np.sqrt(1.0 - c) * own
+    z = np.empty_like(e)
+    z[0] = e[0]
+    innovation = np.sqrt(1.0 - persistence**2)
+    for t in range(1, n_years):
+        z[t] = persistence * z[t - 1] + innovation * e[t]
+    return z
+
+
+def drought_threshold(probability: np.ndarray) -> np.ndarray:
+    """Return the dryness index below which a year is a drought, ``Phi^-1(p)`` [-]."""
+    return ndtri(np.clip(np.asarray(probability, dtype=float), 1e-12, 1 - 1e-12))
 
 
 def flood_return_period(u: float, frequency_multiplier: float) -> float:

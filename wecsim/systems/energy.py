@@ -19,6 +19,22 @@ class Dispatch:
     co2_t: np.ndarray
 
 
+def absorbed_variable_mwh(available_mwh: float, limit_mwh: float, sharpness: float) -> float:
+    """Return how much variable renewable energy the grid absorbs [MWh/yr].
+
+    Notes
+    -----
+    A smooth minimum of what is available ``A`` and the grid's integration limit ``L``:
+    ``A / (1 + (A/L)^n)^(1/n)``. Small amounts are absorbed almost whole, the marginal MWh is
+    absorbed less and less as ``A`` nears ``L`` and the total tends to ``L``: curtailment
+    grows continuously with the variable share, as in system studies of rising penetration,
+    instead of starting at a threshold. ``n`` sets how sharp the bend is.
+    """
+    if available_mwh <= 0 or limit_mwh <= 0:
+        return 0.0
+    return float(available_mwh / (1.0 + (available_mwh / limit_mwh) ** sharpness) ** (1.0 / sharpness))
+
+
 def dispatch(
     demand_mwh: float,
     capacity_mw: np.ndarray,
@@ -28,7 +44,8 @@ def dispatch(
     variable: np.ndarray,
     emission_t_per_mwh: np.ndarray,
     availability: np.ndarray,
-    variable_cap_share: float,
+    variable_limit_share: float,
+    curtailment_sharpness: float,
 ) -> Dispatch:
     """Dispatch the national fleet for one year (energy balance, no network).
 
@@ -41,13 +58,15 @@ def dispatch(
     marginal_cost
         Cost of one more MWh [EUR/MWh]; zero-cost plants run first.
     variable
-        True for wind and solar, which the grid absorbs only up to ``variable_cap_share``.
+        True for wind and solar, which the grid absorbs as :func:`absorbed_variable_mwh` says.
     emission_t_per_mwh
         CO2 emission factor [t/MWh].
     availability
         This year's multiplier on available energy, e.g. hydro flow [-].
-    variable_cap_share
-        Largest share of demand variable renewables can cover before curtailment [-].
+    variable_limit_share
+        Share of demand variable renewables tend to at most (the grid's flexibility) [-].
+    curtailment_sharpness
+        How sharply curtailment rises near that limit (``n`` of :func:`absorbed_variable_mwh`) [-].
 
     Notes
     -----
@@ -61,10 +80,10 @@ def dispatch(
     free = (marginal_cost <= 0) & (must_run_cf <= 0)
     zero_cost = np.where(free, available, 0.0)
     var_total = zero_cost[variable].sum()
-    var_limit = variable_cap_share * demand_mwh
-    curtailed = max(0.0, var_total - var_limit)
-    if var_total > 0 and curtailed > 0:
-        zero_cost = np.where(variable, zero_cost * (var_limit / var_total), zero_cost)
+    absorbed = absorbed_variable_mwh(var_total, variable_limit_share * demand_mwh, curtailment_sharpness)
+    curtailed = var_total - absorbed
+    if var_total > 0:
+        zero_cost = np.where(variable, zero_cost * (absorbed / var_total), zero_cost)
     residual = demand_mwh - gen.sum()
     if zero_cost.sum() > residual:
         # more zero-cost energy than demand: curtail pro rata

@@ -17,6 +17,47 @@ def annuity_factor(rate: float, years: int) -> float:
     return (1.0 - (1.0 + rate) ** -years) / rate
 
 
+def capital_recovery_factor(rate: float, years: int) -> float:
+    """Return the yearly payment that repays 1 over ``years`` years at ``rate`` [-/yr] (``1 / A``)."""
+    return 1.0 / annuity_factor(rate, years)
+
+
+def debt_service_schedule(principal: float, rate: float, tenor_yr: int, grace_yr: int) -> np.ndarray:
+    """Return a loan's yearly debt service, year 1 after signature first [EUR/yr] (rule F4).
+
+    Notes
+    -----
+    Interest only during the grace period, then an annuity over the remaining
+    ``tenor - grace`` years; the present value at ``rate`` equals the principal.
+    """
+    grace_yr = min(grace_yr, tenor_yr - 1)
+    out = np.full(tenor_yr, principal * rate)
+    out[grace_yr:] = principal * capital_recovery_factor(rate, tenor_yr - grace_yr)
+    return out
+
+
+def grant_element(rate: float, reference_rate: float, tenor_yr: int, grace_yr: int) -> float:
+    """Return the OECD DAC grant element of a loan: ``1 - PV(debt service at the reference rate) / face`` [-]."""
+    ds = debt_service_schedule(1.0, rate, tenor_yr, grace_yr)
+    disc = (1.0 + reference_rate) ** -np.arange(1, tenor_yr + 1)
+    return float(1.0 - (ds * disc).sum())
+
+
+def lcoe(
+    capex_per_kw: float, opex_share: float, wacc: float, life_yr: int, capacity_factor: float, build_yr: int = 0
+) -> float:
+    """Return a power plant's levelised cost of electricity [money per MWh when capex is per kW].
+
+    Notes
+    -----
+    ``LCOE = capex ((1 + wacc)^build CRF(wacc, life) + opex share) / (CF x 8.76 MWh/kW/yr)``:
+    the price at which :func:`npv` of the plant, paid up front and earning from the end of
+    its ``build_yr`` years of construction, is zero.
+    """
+    yearly = capex_per_kw * ((1.0 + wacc) ** build_yr * capital_recovery_factor(wacc, life_yr) + opex_share)
+    return yearly / (capacity_factor * 8.76)
+
+
 def npv(capex: float, annual_net: float, rate: float, years: int, build_years: int = 0) -> float:
     """Return the net present value of a project: ``-capex + annual_net * A / (1+r)^build``."""
     return -capex + annual_net * annuity_factor(rate, years) / (1.0 + rate) ** build_years

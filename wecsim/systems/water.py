@@ -19,18 +19,26 @@ class WaterBalance:
     """Result of one year's allocation; arrays are per region unless named ``basin_``.
 
     All volumes in m3/yr. ``demand``/``supplied``/``deficit``/``losses`` are dicts by sector.
+    ``from_local`` is what reuse and desalination delivered (``from_reuse + from_desal``).
     """
 
     demand: dict[str, np.ndarray]
     supplied: dict[str, np.ndarray]
     from_basin: dict[str, np.ndarray]
-    from_local: dict[str, np.ndarray]
+    from_reuse: dict[str, np.ndarray]
+    from_desal: dict[str, np.ndarray]
     deficit: dict[str, np.ndarray]
     losses: dict[str, np.ndarray]
-    local_unused: np.ndarray
+    reuse_used: np.ndarray
+    desal_used: np.ndarray
     basin_available: np.ndarray
     basin_withdrawn: np.ndarray
     basin_unallocated: np.ndarray
+
+    @property
+    def from_local(self) -> dict[str, np.ndarray]:
+        """Return what reuse and desalination delivered per sector [m3/yr]."""
+        return {s: self.from_reuse[s] + self.from_desal[s] for s in SECTORS}
 
     def total(self, field: str) -> np.ndarray:
         """Return the per-region sum over sectors of one field (e.g. ``"deficit"``)."""
@@ -43,11 +51,18 @@ def _serve(demand: np.ndarray, supply: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return used, supply - used
 
 
+#: Sectors treated wastewater may serve (not drinking water), in order.
+REUSE_SECTORS = ("industry", "irrigation")
+#: Sectors desalinated water serves, in order.
+DESAL_SECTORS = ("municipal", "industry")
+
+
 def allocate(
     basin_of_region: np.ndarray,
     basin_available_m3: np.ndarray,
     demand_m3: dict[str, np.ndarray],
-    local_supply_m3: np.ndarray,
+    reuse_m3: np.ndarray,
+    desal_m3: np.ndarray,
     conventional_cap_m3: np.ndarray,
     loss_share: dict[str, np.ndarray],
 ) -> WaterBalance:
@@ -59,11 +74,11 @@ def allocate(
         Index of each region's basin [-].
     basin_available_m3
         Water each basin can supply this year (surface x usable share + groundwater +
-        transfers) [m3/yr].
+        transfers + reservoir releases) [m3/yr].
     demand_m3
         Gross demand per sector and region, losses included [m3/yr].
-    local_supply_m3
-        Desalination and reuse available in each region [m3/yr].
+    reuse_m3, desal_m3
+        Treated wastewater and desalinated water each region can deliver [m3/yr].
     conventional_cap_m3
         Most a region's intakes can take from its basin for municipal and industrial use
         (``inf`` where there is no limit) [m3/yr].
@@ -72,16 +87,20 @@ def allocate(
 
     Notes
     -----
-    Local supply serves municipal, then industrial, then irrigation demand. The rest is
-    taken from the basin in priority order; within a sector each region gets the same share
-    of its demand when the basin runs short (proportional rationing).
+    Order of supply, cheapest first: treated wastewater serves industry, then irrigation
+    (it is produced anyway and is not drinking water); the basin then serves municipal,
+    industrial and irrigation demand in that priority (within a sector each region gets the
+    same share of its demand when the basin runs short: proportional rationing);
+    desalination, the dearest source, fills what is still missing for municipal, then
+    industrial users. Desalination that is not needed does not run.
     """
     n_basins = len(basin_available_m3)
-    remaining_local = local_supply_m3.astype(float).copy()
-    from_local, residual = {}, {}
-    for s in SECTORS:
-        from_local[s], remaining_local = _serve(demand_m3[s], remaining_local)
-        residual[s] = demand_m3[s] - from_local[s]
+    zero = np.zeros_like(reuse_m3, dtype=float)
+    residual = {s: demand_m3[s].astype(float) for s in SECTORS}
+    from_reuse, remaining_reuse = {s: zero for s in SECTORS}, reuse_m3.astype(float)
+    for s in REUSE_SECTORS:
+        from_reuse[s], remaining_reuse = _serve(residual[s], remaining_reuse)
+        residual[s] = residual[s] - from_reuse[s]
     cap_left = conventional_cap_m3.astype(float).copy()
     claim = {}
     for s in ("municipal", "industry"):
@@ -95,23 +114,54 @@ def allocate(
         short = basin_claim > remaining
         ratio[short] = remaining[short] / basin_claim[short]
         from_basin[s] = claim[s] * ratio[basin_of_region]
+        residual[s] = residual[s] - from_basin[s]
         # rounding may leave -0.0 or a hair below zero: a basin never has negative water
         remaining = np.maximum(remaining - np.bincount(basin_of_region, weights=from_basin[s], minlength=n_basins), 0.0)
-    supplied = {s: from_local[s] + from_basin[s] for s in SECTORS}
+    from_desal, remaining_desal = {s: zero for s in SECTORS}, desal_m3.astype(float)
+    for s in DESAL_SECTORS:
+        from_desal[s], remaining_desal = _serve(np.maximum(residual[s], 0.0), remaining_desal)
+    supplied = {s: from_reuse[s] + from_basin[s] + from_desal[s] for s in SECTORS}
     deficit = {s: demand_m3[s] - supplied[s] for s in SECTORS}
     losses = {s: supplied[s] * loss_share[s] for s in SECTORS}
     return WaterBalance(
         demand=demand_m3,
         supplied=supplied,
         from_basin=from_basin,
-        from_local=from_local,
+        from_reuse=from_reuse,
+        from_desal=from_desal,
         deficit=deficit,
         losses=losses,
-        local_unused=remaining_local,
+        reuse_used=reuse_m3 - remaining_reuse,
+        desal_used=desal_m3 - remaining_desal,
         basin_available=basin_available_m3,
         basin_withdrawn=basin_available_m3 - remaining,
         basin_unallocated=remaining,
     )
+
+
+def reservoir_release(storage_m3: np.ndarray, shortfall_m3: np.ndarray) -> np.ndarray:
+    """Return what each basin's new reservoirs release to make up a dry year's shortfall [m3/yr].
+
+    Notes
+    -----
+    ``release = min(storage, shortfall)``: stored water tops up the flow lost to drought,
+    as far as it goes. A reservoir emptied in one dry year cannot help in the next unless it
+    refilled in between, so multi-year droughts hurt more than isolated ones.
+    """
+    return np.minimum(storage_m3, np.maximum(shortfall_m3, 0.0))
+
+
+def network_loss_ratio(wear: np.ndarray, loss_at_ref: float, wear_ref: float, floor: float) -> np.ndarray:
+    """Return the loss-to-delivery ratio ``L/(1-L)`` of a water network of given wear [-].
+
+    Notes
+    -----
+    Leakage grows with the share of pipes past their service life: the loss share rises
+    linearly from ``floor`` (a new network) through ``loss_at_ref`` at the reference wear.
+    """
+    loss = floor + (loss_at_ref - floor) * np.asarray(wear, dtype=float) / wear_ref
+    loss = np.clip(loss, floor, 0.95)
+    return loss / (1.0 - loss)
 
 
 def gross_demand(net_m3: np.ndarray, loss_share: np.ndarray) -> np.ndarray:

@@ -1,0 +1,307 @@
+"""What EU money changes: each run against the same run without it (same seed, same weather).
+
+A run's *additionality* is the difference between the scenario as it is and its
+counterfactual with the EU envelopes set to zero, everything else equal: the same seed,
+so the same droughts, floods, sites and project draws (common random numbers). One
+counterfactual removes all EU money of the chosen scope; one more per instrument removes
+that instrument alone, so each instrument's row says what it adds on top of the others.
+
+The instruments and the levers that make them up are declared in
+``wecsim/data/eu_instruments.csv``. Scope ``eu`` is the EU budget's own instruments; scope
+``team_europe`` adds the member states and the EIB.
+
+*Net mobilisation* replaces the usual "leverage": other money committed with EU money,
+less other money committed without it, per euro of EU money. Money the EU displaces (the
+state's budget going elsewhere, or not being spent) counts against it, never for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from wecsim.datasets import table
+from wecsim.errors import WecsimError
+from wecsim.results import Results
+from wecsim.runner import run
+from wecsim.scenario import Scenario, load_scenario
+
+#: Outcomes compared, with the direction that is better (+1: more is better, -1: less is better).
+OUTCOMES: dict[str, int] = {
+    "water_deficit_km3": -1,
+    "res_share": 1,
+    "co2_total_mt": -1,
+    "recycling_rate": 1,
+    "flood_damage_meur": -1,
+    "wastewater_treated_share": 1,
+    "network_loss_share": -1,
+    "projects_built": 1,
+    "capacity_built_ref_meur": 1,
+}
+#: Regional outcomes compared.
+REGION_OUTCOMES = (
+    "water_deficit_mm3",
+    "wastewater_treated_share",
+    "network_loss_share",
+    "water_saving_irrigation_share",
+    "flood_damage_meur",
+)
+SCOPES = ("eu", "team_europe")
+#: Envelopes spent on programmes rather than on projects: counted as spent in full each year.
+TA_LEVERS = ("secca_meur", "horizon_europe_meur", "green_central_asia_meur")
+
+
+def instruments(scope: str = "eu") -> pd.DataFrame:
+    """Return the EU instruments of a scope, one row each, with their levers as lists."""
+    if scope not in SCOPES:
+        raise WecsimError(f"scope: expected one of {', '.join(SCOPES)}, got {scope!r}")
+    df = table("eu_instruments")
+    if scope == "eu":
+        df = df[df["scope"] == "eu"]
+    df = df.assign(levers=df["levers"].str.split("|"))
+    return df.reset_index(drop=True)
+
+
+def without(scenario: Scenario, levers: Iterable[str], name_suffix: str) -> Scenario:
+    """Return the scenario with the given envelope levers set to zero (a counterfactual)."""
+    data = scenario.model_dump(mode="json")
+    for lever in levers:
+        data["levers"][lever] = 0
+    data["name"] = f"{scenario.name}{name_suffix}"
+    return load_scenario(data)
+
+
+@dataclass
+class Additionality:
+    """Outcomes of a run with and without EU money, as tidy tables.
+
+    Attributes
+    ----------
+    national
+        One row per (year, counterfactual, indicator): ``with_eu``, ``without_eu`` and
+        ``additional = with_eu - without_eu``. Counterfactual ``all`` removes every
+        instrument of the scope; the others remove one instrument each.
+    region
+        The same per region, for :data:`REGION_OUTCOMES`, counterfactual ``all`` only.
+    projects
+        Projects commissioned by the end of the run with and without EU money, by
+        technology and region (count and cost at reference prices).
+    summary
+        One row per counterfactual: EU money committed and spent, net mobilisation and the
+        cumulative or end-year difference in each outcome.
+    meta
+        Scenario, seed, scope and the instruments' levers.
+    """
+
+    national: pd.DataFrame
+    region: pd.DataFrame
+    projects: pd.DataFrame
+    summary: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+
+def eu_money_meur(res: Results, scope_funders: Sequence[str], scope: str = "eu") -> float:
+    """Return the EU money a run spent [EUR M].
+
+    Capex money and support (studies, buy-downs, guarantees) net of releases, plus the
+    programmes that fund no project (SECCA, Horizon Europe, Green Central Asia).
+    """
+    led = res.ledger
+    rows = led[led["funder_id"].isin(scope_funders) & led["kind"].isin(("commitment", "support"))]
+    levers = res.meta.get("scenario_resolved", {}).get("levers", {})
+    years = res.national["year"].nunique()
+    programmes = [lv for lvs in instruments(scope)["levers"] for lv in lvs if lv in TA_LEVERS]
+    return math.fsum(rows["amount_meur"].tolist()) + years * math.fsum(float(levers.get(lv, 0.0)) for lv in programmes)
+
+
+def other_money_meur(res: Results, scope_funders: Sequence[str]) -> float:
+    """Capex money committed by everyone else, net of releases [EUR M]."""
+    led = res.ledger
+    rows = led[~led["funder_id"].isin(scope_funders) & (led["kind"] == "commitment")]
+    return math.fsum(rows["amount_meur"].tolist())
+
+
+def scope_funders(scope: str) -> list[str]:
+    """Return the funder ids whose money counts as EU money in a scope."""
+    funders = table("funders")
+    if scope == "eu":
+        return funders.loc[funders["institution"] == "eu", "funder_id"].tolist()
+    return funders.loc[
+        funders["institution"].isin(["eu", "germany", "netherlands", "finland", "eib"]), "funder_id"
+    ].tolist()
+
+
+def _long(res: Results, cols: Sequence[str], keys: Sequence[str]) -> pd.DataFrame:
+    return res.national[["year", *cols]].melt(id_vars=list(keys), var_name="indicator", value_name="value")
+
+
+def _built(res: Results) -> pd.DataFrame:
+    p = res.project[res.project["operating_year"].notna()]
+    return p.groupby(["technology", "region_id"]).agg(
+        projects=("project_id", "size"), capex_meur=("contract_cost_meur", "sum")
+    )
+
+
+def compare(with_eu: Results, without_eu: Results, label: str) -> pd.DataFrame:
+    """Return the national outcomes of two runs side by side, one row per (year, indicator)."""
+    cols = [c for c in OUTCOMES if c in with_eu.national.columns]
+    a = _long(with_eu, cols, ["year"]).rename(columns={"value": "with_eu"})
+    b = _long(without_eu, cols, ["year"]).rename(columns={"value": "without_eu"})
+    out = a.merge(b, on=["year", "indicator"])
+    out["additional"] = out["with_eu"] - out["without_eu"]
+    out.insert(1, "counterfactual", label)
+    return out
+
+
+def additionality(
+    scenario: str | Scenario = "baseline",
+    seed: int | None = None,
+    overrides: list[str] | None = None,
+    scope: str = "eu",
+    by_instrument: bool = True,
+) -> Additionality:
+    """Run a scenario with and without EU money (same seed) and return what the money changed.
+
+    Parameters
+    ----------
+    scenario, seed, overrides
+        As for :func:`wecsim.run`.
+    scope
+        ``eu`` (the EU budget's instruments) or ``team_europe`` (adds member states and EIB).
+    by_instrument
+        Also remove each instrument alone (one more run per instrument).
+    """
+    config = load_scenario(scenario, overrides)
+    seed = config.seed if seed is None else seed
+    inst = instruments(scope)
+    funders = scope_funders(scope)
+    base = run(config, seed=seed)
+    all_levers = [lever for levers in inst["levers"] for lever in levers]
+    counterfactuals = {"all": all_levers}
+    if by_instrument:
+        counterfactuals |= dict(zip(inst["instrument_id"], inst["levers"], strict=True))
+    national, summaries, region, projects = [], [], pd.DataFrame(), pd.DataFrame()
+    eu_total = eu_money_meur(base, funders, scope)
+    other_with = other_money_meur(base, funders)
+    for label, levers in counterfactuals.items():
+        alt = run(without(config, levers, f" without {label}"), seed=seed)
+        national.append(compare(base, alt, label))
+        eu_removed = eu_total - eu_money_meur(alt, funders, scope)
+        summaries.append(_summary(base, alt, label, eu_removed, other_with - other_money_meur(alt, funders)))
+        if label == "all":
+            region = _region(base, alt)
+            projects = _projects(base, alt)
+    return Additionality(
+        national=pd.concat(national, ignore_index=True),
+        region=region,
+        projects=projects,
+        summary=pd.DataFrame(summaries),
+        meta={
+            "scenario": config.name,
+            "seed": seed,
+            "scope": scope,
+            "instruments": {i: list(lv) for i, lv in zip(inst["instrument_id"], inst["levers"], strict=True)},
+            "years": [int(base.national["year"].min()), int(base.national["year"].max())],
+        },
+    )
+
+
+def _summary(base: Results, alt: Results, label: str, eu_meur: float, other_extra_meur: float) -> dict:
+    """One counterfactual's totals: money, net mobilisation and outcome differences."""
+    a, b = base.national.set_index("year"), alt.national.set_index("year")
+    last = int(a.index.max())
+    row = {
+        "counterfactual": label,
+        "eu_money_meur": eu_meur,
+        "other_money_added_meur": other_extra_meur,
+        "net_mobilisation": other_extra_meur / eu_meur if eu_meur > 1e-9 else float("nan"),
+        "projects_added": float(a.loc[last, "projects_built"] - b.loc[last, "projects_built"]),
+        "capacity_added_meur": float(a.loc[last, "capacity_built_ref_meur"] - b.loc[last, "capacity_built_ref_meur"]),
+        "water_deficit_avoided_km3": float((b["water_deficit_km3"] - a["water_deficit_km3"]).sum()),
+        "co2_avoided_mt": float((b["co2_total_mt"] - a["co2_total_mt"]).sum()),
+        "flood_damage_avoided_meur": float((b["flood_damage_meur"] - a["flood_damage_meur"]).sum()),
+        "res_share_added_end": float(a.loc[last, "res_share"] - b.loc[last, "res_share"]),
+        "recycling_rate_added_end": float(a.loc[last, "recycling_rate"] - b.loc[last, "recycling_rate"]),
+        "wastewater_treated_share_added_end": float(
+            a.loc[last, "wastewater_treated_share"] - b.loc[last, "wastewater_treated_share"]
+        ),
+    }
+    return row
+
+
+def _region(base: Results, alt: Results) -> pd.DataFrame:
+    keys = ["year", "region_id", "region"]
+    cols = [c for c in REGION_OUTCOMES if c in base.region.columns]
+    a = base.region[keys + cols].melt(id_vars=keys, var_name="indicator", value_name="with_eu")
+    b = alt.region[keys + cols].melt(id_vars=keys, var_name="indicator", value_name="without_eu")
+    out = a.merge(b, on=[*keys, "indicator"])
+    out["additional"] = out["with_eu"] - out["without_eu"]
+    return out
+
+
+def _projects(base: Results, alt: Results) -> pd.DataFrame:
+    a, b = _built(base), _built(alt)
+    out = a.join(b, how="outer", lsuffix="_with_eu", rsuffix="_without_eu").fillna(0.0)
+    out["projects_added"] = out["projects_with_eu"] - out["projects_without_eu"]
+    out["capex_added_meur"] = out["capex_meur_with_eu"] - out["capex_meur_without_eu"]
+    return out.reset_index()
+
+
+#: The per-run outcome differences :func:`compare_instruments` reports (name -> column of a summary row).
+COMPARED = (
+    "projects_added",
+    "capacity_added_meur",
+    "water_deficit_avoided_km3",
+    "co2_avoided_mt",
+    "flood_damage_avoided_meur",
+    "res_share_added_end",
+    "recycling_rate_added_end",
+    "wastewater_treated_share_added_end",
+    "other_money_added_meur",
+)
+
+
+def compare_instruments(
+    scenario: str | Scenario = "baseline",
+    extra_meur: float = 20.0,
+    seeds: Sequence[int] = (1, 2, 3, 4, 5),
+    scope: str = "eu",
+    overrides: list[str] | None = None,
+) -> pd.DataFrame:
+    """Which instrument buys the most? Add the same money to each instrument in turn, same seeds.
+
+    For each instrument of the scope, ``extra_meur`` EUR M a year more (split evenly over
+    its levers, each kept within its range) is compared with the scenario as it is, seed by
+    seed (common random numbers). Returns one row per (instrument, seed) with the EU money
+    actually spent in addition, every difference in :data:`COMPARED`, and the same per
+    EUR 100 M of extra EU money spent.
+    """
+    from wecsim.scenario import registry
+
+    config = load_scenario(scenario, overrides)
+    inst = instruments(scope)
+    funders = scope_funders(scope)
+    params = registry()
+    rows = []
+    for seed in seeds:
+        base = run(config, seed=seed)
+        eu_base, other_base = eu_money_meur(base, funders, scope), other_money_meur(base, funders)
+        for instrument_id, levers in zip(inst["instrument_id"], inst["levers"], strict=True):
+            data = config.model_dump(mode="json")
+            for lever in levers:
+                p = params[lever]
+                data["levers"][lever] = min(p.high, data["levers"][lever] + extra_meur / len(levers))
+            data["name"] = f"{config.name} plus {instrument_id}"
+            alt = run(load_scenario(data), seed=seed)
+            spent = eu_money_meur(alt, funders, scope) - eu_base
+            row = _summary(alt, base, instrument_id, spent, other_money_meur(alt, funders) - other_base)
+            row = {"instrument": instrument_id, "seed": seed, "eu_money_added_meur": spent} | {
+                k: row[k] for k in COMPARED
+            }
+            for k in COMPARED:
+                row[f"{k}_per_100meur"] = 100 * row[k] / spent if spent > 1e-9 else float("nan")
+            rows.append(row)
+    return pd.DataFrame(rows)

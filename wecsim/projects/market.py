@@ -1,0 +1,199 @@
+"""The yearly finance round: each funder ranks the proposals it may finance and pledges money.
+
+A project is financed only when its pledges cover its whole cost; otherwise every pledge is
+released and the project waits for next year. The round is a table of candidates (one row
+per project, components as arrays, PyPSA style) that each funder reads in turn, in the
+order of ``funders.csv``: grants first, then loans, regional and utility money, the national
+budget and private money. A funder's gates (its mandate and rules, :meth:`Funder.max_offers`)
+say how much it *may* offer each candidate; its policy (:mod:`wecsim.agents.policy`) says how
+much it *does* offer, so a person or an optimiser can take a funder's place.
+
+Caps that bind across funders live on the book, not on the funders (rules F2, F3):
+
+``grant_room``     grants at most ``1 - cofinance_share_required`` of the cost
+``gap_room``       additional grants at most the funding gap (FNPV before grants below zero)
+``external_room``  grants and foreign loans together at most ``1 - cofinance_share_required``
+``debt_room``      loans at most ``max_debt_share`` of the cost
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wecsim.projects.pipeline import Project
+
+if TYPE_CHECKING:
+    from wecsim.agents.funder import Funder
+
+#: How a project is owned and so which money it may receive (``technologies.csv`` column ``route``).
+ROUTES = ("public", "utility", "private", "farmer")
+#: Sectors in the order of the funders' priority columns.
+SECTORS = ("water", "energy", "circular", "resilience")
+EPS = 1e-9
+
+
+@dataclass
+class Book:
+    """The candidates for finance in one year's round, one entry per project (arrays in project order).
+
+    Attributes
+    ----------
+    projects
+        The appraised projects waiting for money.
+    cost
+        Money to raise: capex estimate plus contingency [EUR M].
+    need
+        Money still missing after the pledges so far [EUR M].
+    sector, route, region, tech
+        Index into :data:`SECTORS`, :data:`ROUTES`, the model's regions and technologies [-].
+    enpv, fnpv, bcr
+        Appraisal results: economic and financial NPV [EUR M], benefit-cost ratio [-].
+    prepared
+        Whether the project has a bankable feasibility study (rule of IFIs and EU grants).
+    programme, shocked
+        Whether the project belongs to a state programme; whether its region had a drought or
+        a flood in the last years (the national budget's political order).
+    focus
+        Bit flags of the focus areas the project belongs to (see :data:`FOCUS`).
+    grant_room, gap_room, external_room, debt_room
+        Room left under the shared caps (see the module docstring) [EUR M].
+    subsidy_room, private_loan_room, national_loan
+        The national budget's caps on farmers' and private projects [EUR M], and whether a
+        private project may borrow from it (recycling plants).
+    utility_capacity, blending
+        Debt each region's water utility can still service (as a loan principal) and the
+        blending grant reserved for each candidate, which lets its borrower take that much
+        more [EUR M].
+    condition_ok
+        Whether the project's owner accepts the tariff condition tied to EU money.
+    grants, loans, external
+        Grants, loans and foreign money pledged so far [EUR M].
+    pledges
+        ``(funder_id, instrument, row, EUR M)`` in the order they were made.
+    """
+
+    projects: list[Project]
+    cost: np.ndarray
+    sector: np.ndarray
+    route: np.ndarray
+    region: np.ndarray
+    tech: np.ndarray
+    enpv: np.ndarray
+    fnpv: np.ndarray
+    bcr: np.ndarray
+    prepared: np.ndarray
+    programme: np.ndarray
+    shocked: np.ndarray
+    focus: np.ndarray
+    grant_room: np.ndarray
+    gap_room: np.ndarray
+    external_room: np.ndarray
+    debt_room: np.ndarray
+    subsidy_room: np.ndarray
+    private_loan_room: np.ndarray
+    national_loan: np.ndarray
+    utility_capacity: np.ndarray
+    blending: np.ndarray
+    condition_ok: np.ndarray
+    need: np.ndarray = field(init=False)
+    grants: np.ndarray = field(init=False)
+    loans: np.ndarray = field(init=False)
+    external: np.ndarray = field(init=False)
+    pledges: list[tuple[str, str, int, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.need = self.cost.copy()
+        self.grants = np.zeros(len(self.cost))
+        self.loans = np.zeros(len(self.cost))
+        self.external = np.zeros(len(self.cost))
+
+    def __len__(self) -> int:
+        return len(self.projects)
+
+    def has_focus(self, focus: str, rows: np.ndarray) -> np.ndarray:
+        """Return whether each row belongs to a funder's focus area."""
+        return (self.focus[rows] & FOCUS[focus]) > 0
+
+    def borrower_capacity(self, rows: np.ndarray) -> np.ndarray:
+        """Return the most each row's borrower can still take on as a loan [EUR M].
+
+        Utilities are held to a debt-service cover ratio (:class:`~wecsim.agents.utility.WaterUtility`);
+        a blending grant reserved for the project adds to what it can take. The state (public
+        projects) and private sponsors are limited by the other caps only.
+        """
+        utility = self.route[rows] == UTILITY
+        limit = np.full(len(rows), np.inf)
+        limit[utility] = self.utility_capacity[self.region[rows[utility]]] + self.blending[rows[utility]]
+        return limit
+
+    def pledge(self, funder: Funder, rows: np.ndarray, amounts: np.ndarray) -> None:
+        """Record a funder's pledges and take them off the shared caps and the funder's money."""
+        keep = amounts > EPS
+        rows, amounts = rows[keep], amounts[keep]
+        if not len(rows):
+            return
+        self.need[rows] -= amounts
+        if funder.is_grant:
+            self.grants[rows] += amounts
+            self.grant_room[rows] -= amounts
+            self.gap_room[rows] -= amounts
+        if funder.is_loan:
+            self.loans[rows] += amounts
+            self.debt_room[rows] -= amounts
+            utility = self.route[rows] == UTILITY
+            if utility.any():
+                # a loan draws on the utility's own debt capacity first, then on the blending grant
+                for r, a in zip(rows[utility].tolist(), amounts[utility].tolist(), strict=True):
+                    region = self.region[r]
+                    own = min(a, max(self.utility_capacity[region], 0.0))
+                    self.utility_capacity[region] -= own
+                    self.blending[r] -= min(a - own, self.blending[r])
+        if funder.is_external:
+            self.external[rows] += amounts
+            self.external_room[rows] -= amounts
+        fid, instrument = funder.funder_id, funder.instrument
+        self.pledges.extend((fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True))
+        funder.withdraw(self.region[rows], amounts)
+
+    def complete(self) -> np.ndarray:
+        """Return whether each row's pledges cover its whole cost."""
+        return self.need <= EPS * np.maximum(1.0, self.cost)
+
+
+#: Focus areas a funder may favour (``funders.csv`` column ``focus``), as bit flags.
+FOCUS = {
+    "water_stress": 1,  # regions in basins that use most of their water
+    "transboundary": 2,  # basins fed from abroad (Green Central Asia)
+    "coastal_flood": 4,  # the Caspian coast, desalination and flood risk
+    "wastewater": 8,  # wastewater treatment, reuse and network losses
+    "south_irrigation": 16,  # irrigation canals and reservoirs
+    "climate": 32,  # renewable power and grids
+}
+UTILITY = ROUTES.index("utility")
+
+
+def greedy_fill(order: np.ndarray, max_offer: np.ndarray, budget: float) -> np.ndarray:
+    """Give each row in ``order`` its ``max_offer`` until ``budget`` runs out (the last one gets the rest).
+
+    Returns the amounts in ``order``'s order [EUR M]. The default allocation rule of every
+    funder (rule F7: rank, then fill the envelope greedily).
+    """
+    offer = max_offer[order]
+    before = np.cumsum(offer) - offer
+    return np.clip(budget - before, 0.0, offer)
+
+
+def run_round(book: Book, funders: list[Funder]) -> None:
+    """Let every funder, in order, pledge to the candidates it may finance."""
+    for f in funders:
+        if not f.has_money() or not len(book):
+            continue
+        rows, max_offer = f.max_offers(book)
+        if not len(rows):
+            continue
+        amounts = f.allocate(book, rows, max_offer)
+        f.refuse_unchosen(book, rows, amounts)
+        book.pledge(f, rows, amounts)

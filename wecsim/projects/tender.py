@@ -1,0 +1,182 @@
+"""Tendering and contracts: firms bid for financed projects; the winner's price, overrun and delay (D1-D5).
+
+Who wins depends on the rules of the money behind the project. Where foreign money pays
+at least ``external_procurement_share`` of the cost, the IFIs' procurement rules apply:
+bids are scored on price and quality (the technology's ``quality_weight``), and firms of the
+country of a bilateral donor that co-finances the project bid on its concessional terms
+(``tied_finance_advantage``). Otherwise Kazakh public procurement applies: lowest price,
+and bids below ``dumping_limit_share`` under the estimate count as dumping, so firms bid no
+lower than that. Either way
+every firm adds its own estimating error to its price, so the lowest-cost firm does not
+always win.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from wecsim.agents.firm import Firm
+from wecsim.projects.pipeline import Project, Stage
+
+if TYPE_CHECKING:
+    from wecsim.model import WECModel
+
+EPS = 1e-9
+#: Most bidders a tender draws estimating errors for (more than any technology has firms).
+MAX_BIDDERS = 64
+
+
+def _bid_errors(u: np.ndarray, n: int, sigma: float) -> np.ndarray:
+    """Return lognormal estimating errors (mean 1) for ``n`` bidders on each project (common random numbers).
+
+    ``u`` holds one uniform per project; bidder ``k`` reads it shifted by ``k`` golden-ratio
+    steps (a rotated low-discrepancy sequence), so each firm's error on a project is the
+    same whatever the scenario. Returns an array of shape ``(len(u), n)``.
+    """
+    q = (u[:, None] + _GOLDEN * np.arange(1, n + 1)) % 1.0
+    z = ndtri(np.clip(q, 1e-12, 1 - 1e-12))
+    return np.exp(sigma * z - sigma**2 / 2)
+
+
+_GOLDEN = (5**0.5 - 1) / 2
+
+
+def tender(model: WECModel) -> None:
+    """Tender every project financed last year, then settle the contracts tendered so far."""
+    P = model.P
+    local_content = model.value("local_content_share")
+    unit_cost = {f: f.unit_cost() for f in model.firms}
+    local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in model.firms_by_tech.items()}
+    financed = model.pipeline.in_stage(Stage.FINANCED)
+    z = model.project_normals(financed) if financed else np.zeros((0, 3))
+    errors = _bid_errors(ndtr(z[:, 2]), MAX_BIDDERS, P["bid_sigma_log"])
+    awards: list[tuple[Project, Firm, int, float]] = []
+    for p, err in zip(financed, errors, strict=True):
+        bidders = Firm.bidders(*local_enough[p.tech_id], most=int(P["max_bidders_per_tender"]))
+        if len(bidders) < P["min_bidders"]:
+            p.tender_failures += 1
+            reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
+            if p.tender_failures >= P["tender_max_failures"]:
+                model.release_all(p)
+                model.pipeline.move(p, Stage.CANCELLED, model.year, f"{reason} (twice)")
+            else:
+                p.last_reason = reason
+            continue
+        n = len(bidders)
+        price = (
+            np.array([unit_cost[f] * (1 + f.policy.markup(f, n)) for f in bidders]) * err[:n] * p.capex_estimate_meur
+        )
+        firm, contract = _winner(model, p, bidders, price)
+        firm.active_contracts += 1
+        firm.won += 1
+        awards.append((p, firm, len(bidders), contract))
+    if awards:
+        _award(model, awards)
+    for f in model.firms:
+        f.consider_localising()
+    for p in model.pipeline.in_stage(Stage.TENDERED):
+        settle_contract(model, p)
+
+
+def _winner(model: WECModel, p: Project, bidders: list[Firm], price: np.ndarray) -> tuple[Firm, float]:
+    """Return the firm that wins a tender under the rules of the money behind it, and its price [EUR M]."""
+    P = model.P
+    committed = sum(p.commitments.values())
+    foreign = sum(a for f, a in p.commitments.items() if model.funder_by_id[f].is_external)
+    ifi_rules = committed > 0 and foreign / committed >= P["external_procurement_share"]
+    if not ifi_rules:
+        # firms know the dumping limit and bid no lower; among bids at the limit the firm
+        # whose own price was lowest wins
+        floor = (1 - P["dumping_limit_share"]) * p.capex_estimate_meur
+        offered = np.maximum(price, floor)
+        best = int(np.lexsort((price, offered))[0])
+        return bidders[best], float(offered[best])
+    donors = {model.funder_by_id[f].institution for f, a in p.commitments.items() if a > EPS}
+    effective = np.array(
+        [
+            pr * (1 - P["tied_finance_advantage"]) if f.country in donors else pr
+            for f, pr in zip(bidders, price, strict=True)
+        ]
+    )
+    w = model.tech(p.tech_id).quality_weight
+    quality = np.array([f.reliability for f in bidders])
+    score = (1 - w) * effective.min() / effective + w * quality
+    best = int(np.argmax(score))
+    return bidders[best], float(price[best])
+
+
+def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> None:
+    """Price the year's contracts: the winner's bid, then a lognormal overrun and delay (D1, D2).
+
+    A project prepared to IFI standard starts from a smaller mean overrun and delay; a
+    less reliable firm adds to both. The draws of all awards are made as arrays.
+    """
+    v, P = model.value, model.P
+    projects = [p for p, _, _, _ in awards]
+    techs = [model.tech(p.tech_id) for p in projects]
+    z = model.project_normals(projects)
+    rho = P["overrun_delay_correlation"]
+    z1 = z[:, 0]
+    z2 = rho * z1 + np.sqrt(1 - rho**2) * z[:, 1]
+    reliability = np.array([f.reliability for _, f, _, _ in awards])
+    quality = 1 + P["quality_overrun_slope"] * (P["quality_reliability_ref"] - reliability)
+    mean_overrun = np.array([model.contingency(p) for p in projects]) * quality
+    sigma = np.array([t.overrun_sigma_log for t in techs])
+    overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
+    prepared = np.array([p.prepared_year is not None for p in projects])
+    delay_scale = v("delay_scale") * np.where(prepared, 1 - P["prep_delay_cut"], 1.0)
+    d_mean = np.array([t.delay_mean_share for t in techs]) * delay_scale * (2 - reliability)
+    build_time = np.array([t.build_time_yr for t in techs])
+    ds = P["delay_sigma_log"]
+    delay = np.round(build_time * d_mean * np.exp(ds * z2 - ds**2 / 2))
+    for (p, firm, n_bidders, price), t, over, late in zip(awards, techs, overrun.tolist(), delay.tolist(), strict=True):
+        p.firm_id, p.n_bidders = firm.firm_id, n_bidders
+        p.contract_cost_meur = float(price * (1 + over))
+        p.build_years = t.build_time_yr + max(int(late), 0)
+        model.pipeline.move(
+            p,
+            Stage.TENDERED,
+            model.year,
+            "awarded to %s among %s bidders; contract %.1f M EUR",
+            firm.firm_id,
+            n_bidders,
+            p.contract_cost_meur,
+        )
+
+
+def settle_contract(model: WECModel, p: Project) -> None:
+    """Match commitments to the contract price; start construction when covered.
+
+    An overrun beyond the financed contingency is topped up by the owner's backer of last
+    resort (private equity for private projects, the farmers for theirs, the national
+    budget otherwise), before any new project is financed this year; a cheaper contract
+    releases the surplus to every funder pro rata.
+    """
+    diff = p.contract_cost_meur - p.committed_meur
+    if diff > EPS:
+        backer = model.backer_of(p)
+        if backer.available_meur + EPS >= diff:
+            backer.available_meur -= diff
+            model._commit(p, backer.funder_id, diff, "overrun_topup")
+            model.topups_meur += diff
+        else:
+            p.overrun_waited_yr += 1
+            if p.overrun_waited_yr > model.P["overrun_max_wait_yr"]:
+                model.release_all(p)
+                model.firm_by_id[p.firm_id].active_contracts -= 1
+                model.pipeline.move(p, Stage.CANCELLED, model.year, f"cost overrun of {diff:.1f} M EUR not financed")
+            else:
+                p.last_reason = f"waiting for {diff:.1f} M EUR of overrun financing from {backer.funder_id}"
+            return
+    elif diff < -EPS:
+        share = p.contract_cost_meur / p.committed_meur
+        for funder_id, amount in list(p.commitments.items()):
+            model._commit(p, funder_id, -amount * (1 - share), "release")
+    p.schedule_meur = p.contract_cost_meur * model.profile(p.tech_id, p.build_years)
+    p.construction_start_year = model.year
+    model.pipeline.move(
+        p, Stage.UNDER_CONSTRUCTION, model.year, "construction starts; %s years planned with delay", p.build_years
+    )
