@@ -8,6 +8,8 @@ import wecsim
 from wecsim.projects.pipeline import ALLOWED, Stage
 
 TOL = 1e-6
+#: Funders whose money is a reserve kept across years (akimats' co-finance, utilities' own funds).
+REGIONAL = {"local", "utility"}
 
 
 CASES = {
@@ -37,7 +39,7 @@ def test_commitments_within_envelopes(results):
     f = results.funder
     for funder_id, g in f.groupby("funder_id"):
         g = g.sort_values("year")
-        if funder_id != "local":  # regions keep a reserve across years; the others' money lapses
+        if funder_id not in REGIONAL:  # regions and utilities keep reserves across years; the others' money lapses
             # each year: gross commitments <= envelope + money released back that year
             assert (g["committed_meur"] <= g["envelope_meur"] + g["released_meur"] + TOL).all(), funder_id
         # cumulatively: net commitments never exceed the envelopes received
@@ -149,7 +151,7 @@ def test_refusals_name_real_funders_and_projects_and_follow_the_offer_rules(resu
     assert len(ref) > 0
     assert list(ref.columns) == ["year", "funder_id", "project_id", "sector", "region_id", "reason"]
     funders = table("funders").set_index("funder_id")
-    assert set(ref["funder_id"]) <= set(funders.index) - {"local"}
+    assert set(ref["funder_id"]) <= set(funders.index)
     assert set(ref["reason"]) <= set(REFUSAL_REASONS)
     assert ref["project_id"].isin(proj.index).all()
     # sector and region are the refused project's
@@ -168,17 +170,23 @@ def test_refusals_name_real_funders_and_projects_and_follow_the_offer_rules(resu
     assert (proj.loc[ref.loc[enpv, "project_id"], "enpv_meur"] < 0).all()
     fnpv = ref["reason"] == "does not pay for itself"
     assert (proj.loc[ref.loc[fnpv, "project_id"], "fnpv_meur"] < 0).all()
-    # a sector outside a funder's mandate gets none of its money, and is refused for that reason only
-    outside = ref.loc[ref["reason"] == "outside the mandate", ["funder_id", "sector"]].drop_duplicates()
+    # a project is refused "not prepared" only before its feasibility study was paid for
+    prep = ref["reason"] == "not prepared to the funder's standard"
+    prepared_year = proj.loc[ref.loc[prep, "project_id"], "prepared_year"].to_numpy()
+    assert (np.isnan(prepared_year) | (ref.loc[prep, "year"].to_numpy() < prepared_year)).all()
+    # a funder refuses, and pays, only projects of its routes and of sectors it gives weight to
+    routes = funders["routes"].str.split("|")
+    weight = {
+        (f, s): funders.loc[f, f"priority_{s}"]
+        for f in funders.index
+        for s in ("water", "energy", "circular", "resilience")
+    }
     led = results.ledger
-    offers = led[(led["kind"] == "commitment") & (led["amount_meur"] > 0)]
-    offers = offers[offers["instrument"] == offers["funder_id"].map(funders["instrument"])]
-    paid = set(zip(offers["funder_id"], offers["sector"], strict=True))
-    assert not paid & set(zip(outside["funder_id"], outside["sector"], strict=True))
-    other = ref[ref["reason"] != "outside the mandate"]
-    assert not set(zip(other["funder_id"], other["sector"], strict=True)) & set(
-        zip(outside["funder_id"], outside["sector"], strict=True)
-    )
+    paid = led[(led["kind"] == "commitment") & (led["amount_meur"] > 0) & (led["instrument"] != "overrun_topup")]
+    for frame in (ref, paid):
+        route = proj.loc[frame["project_id"], "route"].to_numpy()
+        assert all(r in routes[f] for f, r in zip(frame["funder_id"], route, strict=True))
+        assert all(weight[(f, s)] > 0 for f, s in zip(frame["funder_id"], frame["sector"], strict=True))
 
 
 def test_largest_funder_is_the_one_with_the_largest_net_commitment(results):

@@ -244,7 +244,7 @@ def _region(base: Results, alt: Results) -> pd.DataFrame:
 
 def _projects(base: Results, alt: Results) -> pd.DataFrame:
     a, b = _built(base), _built(alt)
-    out = a.join(b, how="outer", lsuffix="_with_eu", rsuffix="_without_eu").fillna(0.0)
+    out = a.merge(b, how="outer", left_index=True, right_index=True, suffixes=("_with_eu", "_without_eu")).fillna(0.0)
     out["projects_added"] = out["projects_with_eu"] - out["projects_without_eu"]
     out["capex_added_meur"] = out["capex_meur_with_eu"] - out["capex_meur_without_eu"]
     return out.reset_index()

@@ -20,8 +20,8 @@ from ``wecsim/data/*.csv`` or the scenario.
 
 from __future__ import annotations
 
-import bisect
 import functools
+import math
 from dataclasses import dataclass
 
 import mesa
@@ -115,16 +115,19 @@ class WECModel(mesa.Model):
         self._active_keys: set[tuple[str, str]] = set()
         self._pending_keys: set[tuple[str, str]] = set()
         self._active_techs: set[str] = set()
-        self._assets: dict[str, np.ndarray] | None = None
+        #: operating capacity of each technology per region, kept as projects commission and retire
+        self._assets: dict[str, np.ndarray] = {t: np.zeros(n_regions) for t in self.catalog}
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
         self._pipeline_size: dict[str, np.ndarray] | None = None
         self._retiring: dict[int, list[Project]] = {}
-        self._built: list[Project] = []  # commissioned projects, in project order
-        self._built_totals: tuple[float, float] | None = None
+        self._n_built = 0  # projects commissioned so far
+        #: cost and reference-price capacity of every project commissioned so far [EUR M]
+        self._built_totals = [0.0, 0.0]
         self._proposed_this_year = 0
         self._recycling_targets: dict[int, float] = {}
         self._wear_targets: dict[tuple[str, int], float] = {}
+        self._capex_multipliers: dict[tuple[str, int], float] = {}
         self._ordinals: dict[tuple, int] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
@@ -409,6 +412,9 @@ class WECModel(mesa.Model):
         the cost cut of Kazakh participation in EU research (Horizon Europe).
         """
         year = self.year if year is None else year
+        key = (tech_id, year)
+        if key in self._capex_multipliers:
+            return self._capex_multipliers[key]
         t = self.tech(tech_id)
         mult = 1.0
         if t.learning != "none":
@@ -420,6 +426,8 @@ class WECModel(mesa.Model):
             mult = learning_factor(q, q0, rate / 100)
         if t.research_sensitive:
             mult *= 1 - self.horizon_cost_cut
+        if year == self.year:  # the research effect is known for this year only
+            self._capex_multipliers[key] = mult
         return mult
 
     def propose(
@@ -468,7 +476,7 @@ class WECModel(mesa.Model):
             lead_funder=lead_funder,
             route=t.route,
             programme=programme or pinned,
-            site_factor=float(np.exp(sigma * z - sigma**2 / 2)),
+            site_factor=math.exp(sigma * float(z) - sigma**2 / 2),
             **fields,
         )
         self._active.append(project)
@@ -1060,13 +1068,15 @@ class WECModel(mesa.Model):
                 firm.active_contracts -= 1
                 firm.completed += 1
                 self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
-                self._assets = None
-                bisect.insort(self._built, p, key=lambda q: q.project_id)
-                self._built_totals = None
+                i = self.region_index[p.region_id]
+                self._assets[p.tech_id][i] += p.size
+                self._n_built += 1
+                self._built_totals[0] += p.contract_cost_meur
+                self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
                 end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
                 self._retiring.setdefault(end_of_life, []).append(p)
                 if p.tech_id in self.asset_of_tech:
-                    self._renewed[self.asset_of_tech[p.tech_id]][self.region_index[p.region_id]] += p.size
+                    self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
                 continue
             paid = self.pipeline.disburse(p, float(p.schedule_meur[k]), self.year)
             for funder_id, amount in paid.items():
@@ -1075,21 +1085,11 @@ class WECModel(mesa.Model):
             if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
-                self._assets = None
+                self._assets[p.tech_id][self.region_index[p.region_id]] -= p.size
 
     # 9. operate -------------------------------------------------------------
     def _operating_size(self, tech_id: str) -> np.ndarray:
-        """Operating capacity of one technology per region (cached until a project commissions or retires)."""
-        if self._assets is None:
-            # summed in Python floats in project order (numpy item updates cost ~10x more)
-            sizes: dict[tuple[str, int], float] = {}
-            for p in self.pipeline.in_stage(Stage.OPERATING):
-                key = (p.tech_id, self.region_index[p.region_id])
-                sizes[key] = sizes.get(key, 0.0) + p.size
-            assets = {t: np.zeros(len(self.regions_df)) for t in self.catalog}
-            for (tech, i), size in sizes.items():
-                assets[tech][i] = size
-            self._assets = assets
+        """Operating capacity of one technology per region [the technology's unit]."""
         return self._assets[tech_id]
 
     def _flood_multiplier(self) -> float:
@@ -1139,7 +1139,7 @@ class WECModel(mesa.Model):
             * self.gdp_factor ** P["municipal_demand_gdp_elasticity"]
             * price
         )
-        if record:
+        if record and t_idx > 0:  # the base year keeps the observed wear
             for aid, a in self.assets.items():
                 stock = self.asset_stock[aid]
                 renewed = np.divide(self._renewed[aid], stock, out=np.zeros_like(stock), where=stock > 0)
@@ -1355,11 +1355,6 @@ class WECModel(mesa.Model):
         landfill_co2 = wf.landfilled_t.sum() * P["landfill_emission_t_per_t"]
         uncollected_co2 = wf.uncollected_t.sum() * P["uncollected_emission_t_per_t"]
         lfg_avoided = gen[fi["landfill_gas"]] * P["landfill_gas_t_co2e_per_mwh"]
-        if self._built_totals is None:  # sums in project order, redone only when a project is commissioned
-            self._built_totals = (
-                float(sum(p.contract_cost_meur for p in self._built)),
-                float(sum(p.size * self.catalog[p.tech_id].capex_meur_per_unit for p in self._built)),
-            )
         irrigation_supplied = wb.supplied["irrigation"].sum()
         muni_supplied = wb.supplied["municipal"].sum()
         eu = [f for f in self.funders if f.institution == EU_INSTITUTION]
@@ -1431,7 +1426,7 @@ class WECModel(mesa.Model):
             "projects_proposed": self._proposed_this_year,
             "projects_operating": self.pipeline.count(Stage.OPERATING),
             "projects_under_construction": self.pipeline.count(Stage.UNDER_CONSTRUCTION),
-            "projects_built": len(self._built),
+            "projects_built": self._n_built,
             "capex_built_meur": self._built_totals[0],
             "capacity_built_ref_meur": self._built_totals[1],
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,7 @@ class Firm(mesa.Agent):
                 f.excluded_this_year += 1
         free = [f for f in local if f.active_contracts < f.max_contracts]
         if most is not None and len(free) > most:
-            free = sorted(free, key=lambda f: f.active_contracts / f.max_contracts)[:most]
+            free = heapq.nsmallest(most, free, key=lambda f: f.active_contracts / f.max_contracts)
         return free
 
     def learning(self) -> float:

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from wecsim.model import WECModel
 
 EPS = 1e-9
-#: Most bidders a tender draws estimating errors for (more than any technology has firms).
-MAX_BIDDERS = 64
 
 
 def _bid_errors(u: np.ndarray, n: int, sigma: float) -> np.ndarray:
@@ -52,10 +50,11 @@ def tender(model: WECModel) -> None:
     local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in model.firms_by_tech.items()}
     financed = model.pipeline.in_stage(Stage.FINANCED)
     z = model.project_normals(financed) if financed else np.zeros((0, 3))
-    errors = _bid_errors(ndtr(z[:, 2]), MAX_BIDDERS, P["bid_sigma_log"])
+    most = int(P["max_bidders_per_tender"])
+    errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
     for p, err in zip(financed, errors, strict=True):
-        bidders = Firm.bidders(*local_enough[p.tech_id], most=int(P["max_bidders_per_tender"]))
+        bidders = Firm.bidders(*local_enough[p.tech_id], most=most)
         if len(bidders) < P["min_bidders"]:
             p.tender_failures += 1
             reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
@@ -65,10 +64,8 @@ def tender(model: WECModel) -> None:
             else:
                 p.last_reason = reason
             continue
-        n = len(bidders)
-        price = (
-            np.array([unit_cost[f] * (1 + f.policy.markup(f, n)) for f in bidders]) * err[:n] * p.capex_estimate_meur
-        )
+        n, estimate = len(bidders), p.capex_estimate_meur
+        price = [unit_cost[f] * (1 + f.policy.markup(f, n)) * e * estimate for f, e in zip(bidders, err, strict=False)]
         firm, contract = _winner(model, p, bidders, price)
         firm.active_contracts += 1
         firm.won += 1
@@ -81,31 +78,29 @@ def tender(model: WECModel) -> None:
         settle_contract(model, p)
 
 
-def _winner(model: WECModel, p: Project, bidders: list[Firm], price: np.ndarray) -> tuple[Firm, float]:
+def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]) -> tuple[Firm, float]:
     """Return the firm that wins a tender under the rules of the money behind it, and its price [EUR M]."""
     P = model.P
-    committed = sum(p.commitments.values())
-    foreign = sum(a for f, a in p.commitments.items() if model.funder_by_id[f].is_external)
+    committed = foreign = 0.0
+    for f, a in p.commitments.items():
+        committed += a
+        if model.funder_by_id[f].is_external:
+            foreign += a
     ifi_rules = committed > 0 and foreign / committed >= P["external_procurement_share"]
     if not ifi_rules:
         # firms know the dumping limit and bid no lower; among bids at the limit the firm
         # whose own price was lowest wins
         floor = (1 - P["dumping_limit_share"]) * p.capex_estimate_meur
-        offered = np.maximum(price, floor)
-        best = int(np.lexsort((price, offered))[0])
-        return bidders[best], float(offered[best])
+        best = min(range(len(price)), key=lambda i: (max(price[i], floor), price[i]))
+        return bidders[best], max(price[best], floor)
     donors = {model.funder_by_id[f].institution for f, a in p.commitments.items() if a > EPS}
-    effective = np.array(
-        [
-            pr * (1 - P["tied_finance_advantage"]) if f.country in donors else pr
-            for f, pr in zip(bidders, price, strict=True)
-        ]
-    )
+    tied = 1 - P["tied_finance_advantage"]
+    effective = [pr * tied if f.country in donors else pr for f, pr in zip(bidders, price, strict=True)]
     w = model.tech(p.tech_id).quality_weight
-    quality = np.array([f.reliability for f in bidders])
-    score = (1 - w) * effective.min() / effective + w * quality
-    best = int(np.argmax(score))
-    return bidders[best], float(price[best])
+    lowest = min(effective)
+    score = [(1 - w) * lowest / e + w * f.reliability for f, e in zip(bidders, effective, strict=True)]
+    best = max(range(len(score)), key=score.__getitem__)
+    return bidders[best], price[best]
 
 
 def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> None:

@@ -145,9 +145,12 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
-    if isinstance(value, str) and value.lower() in {"nan", "inf", "-inf", "+inf"}:
-        value = float(value)
+    if isinstance(value, str) and (value.lower() in {"nan", "inf", "-inf", "+inf"} or _SCIENTIFIC.fullmatch(value)):
+        value = float(value)  # YAML 1.1 reads 1e-06 (no dot) as text; on the command line it is a number
     return parts, value
+
+
+_SCIENTIFIC = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:

@@ -32,7 +32,12 @@ def absorbed_variable_mwh(available_mwh: float, limit_mwh: float, sharpness: flo
     """
     if available_mwh <= 0 or limit_mwh <= 0:
         return 0.0
-    return float(available_mwh / (1.0 + (available_mwh / limit_mwh) ** sharpness) ** (1.0 / sharpness))
+    if limit_mwh <= available_mwh * 1e-12:
+        return float(limit_mwh)  # the limit, to machine precision
+    x = available_mwh / limit_mwh
+    if x <= 1.0:
+        return float(available_mwh / (1.0 + x**sharpness) ** (1.0 / sharpness))
+    return float(limit_mwh / (1.0 + x**-sharpness) ** (1.0 / sharpness))  # the same, without overflow
 
 
 def dispatch(

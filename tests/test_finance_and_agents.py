@@ -1,0 +1,266 @@
+"""Money that binds, EU instruments that differ, agents that choose and react (issue 11).
+
+Each test states a behaviour a planner relies on and checks it on full runs, several seeds
+where the effect could be luck.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wecsim
+from wecsim.additionality import additionality, instruments
+from wecsim.model import WECModel
+from wecsim.scenario import load_scenario
+
+MORE_EU = ["budget_eu_grant_meur=40", "eu_project_preparation_meur=10", "eu_blending_meur=10"]
+
+
+def _nat(res):
+    return res.national.set_index("year")
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return wecsim.run("baseline", seed=42)
+
+
+def test_the_national_budget_binds_and_more_is_proposed_than_financed(baseline):
+    f = baseline.funder.set_index(["funder_id", "year"]).loc["national"]
+    early = f.loc[2025:2035]
+    # the state commits (gross, net of what projects give back) nearly all of its envelope
+    assert (early["unused_meur"] <= 0.15 * early["envelope_meur"]).all()
+    nat = _nat(baseline)
+    assert (nat.loc[2025:2030, "financing_gap_meur"] > 100).all()
+    assert (nat.loc[2025:2030, "projects_waiting"] > 10).all()
+    # and sovereign loans come back as debt service on the same budget
+    assert nat.loc[2040, "national_debt_service_meur"] > 10
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3))
+def test_more_eu_money_builds_more_and_cuts_the_deficit_where_it_goes(seed):
+    low = wecsim.run("baseline", seed=seed)
+    high = wecsim.run("baseline", seed=seed, overrides=MORE_EU)
+    assert _nat(high).loc[2050, "capacity_built_ref_meur"] > _nat(low).loc[2050, "capacity_built_ref_meur"]
+    assert _nat(high).loc[2026:, "water_deficit_km3"].sum() < _nat(low).loc[2026:, "water_deficit_km3"].sum()
+    # in the regions that received at least EUR 10 M of EU money, more is built and less water is short
+    led = high.ledger[
+        high.ledger["kind"].isin(["commitment", "support"]) & high.ledger["funder_id"].str.startswith("eu")
+    ]
+    reached = led.groupby("region_id")["amount_meur"].sum().loc[lambda s: s >= 10].index
+    assert len(reached) >= 3
+
+    def region_sums(res):
+        r = res.region[res.region["region_id"].isin(reached)]
+        built = res.project[res.project["operating_year"].notna() & res.project["region_id"].isin(reached)]
+        return r["water_deficit_mm3"].sum(), len(built)
+
+    (deficit_low, built_low), (deficit_high, built_high) = region_sums(low), region_sums(high)
+    assert built_high > built_low
+    assert deficit_high < deficit_low
+
+
+@pytest.mark.parametrize("seed", (1, 2))
+def test_moving_eu_money_from_grants_to_preparation_changes_which_projects_are_built(seed):
+    grants = wecsim.run("baseline", seed=seed, overrides=["budget_eu_grant_meur=24", "eu_project_preparation_meur=0"])
+    prep = wecsim.run("baseline", seed=seed, overrides=["budget_eu_grant_meur=0", "eu_project_preparation_meur=24"])
+    # studies make many more projects bankable
+    assert prep.project["prepared_year"].notna().sum() > 1.2 * grants.project["prepared_year"].notna().sum()
+
+    def built(res):
+        p = res.project[res.project["operating_year"].notna()]
+        return p.groupby(["technology", "region_id"]).size()
+
+    a, b = built(grants), built(prep)
+    both = a.index.union(b.index)
+    changed = (a.reindex(both, fill_value=0) != b.reindex(both, fill_value=0)).sum()
+    assert changed >= 5, "the same money through another instrument should build other projects"
+
+
+def test_a_guarantee_lowers_the_price_at_which_renewables_are_built():
+    def awarded(ppa, guarantee):
+        ov = [f"ppa_price_kzt_per_kwh={ppa}", f"eu_guarantee_meur={guarantee}", "end_year=2035"]
+        return wecsim.run("baseline", seed=1, overrides=ov).national["res_awarded_mw"].sum()
+
+    prices = (13.0, 14.0, 15.0, 16.0, 17.0, 18.0)
+    without = [awarded(p, 0) for p in prices]
+    with_g = [awarded(p, 50) for p in prices]
+    assert all(np.diff(without) >= 0) and all(np.diff(with_g) >= 0)  # a higher price never builds less
+    target = without[-1] / 2
+
+    def lowest_price(series):
+        return next(p for p, mw in zip(prices, series, strict=True) if mw >= target)
+
+    assert lowest_price(with_g) < lowest_price(without)
+
+
+def test_renewables_respond_smoothly_to_auction_volume_and_price():
+    def res_2050(ov):
+        return _nat(wecsim.run("baseline", seed=7, overrides=ov)).loc[2050, "res_share"]
+
+    volumes = [res_2050([f"res_auction_mw_per_yr={v}"]) for v in (0, 500, 1000, 1500, 2000)]
+    assert all(np.diff(volumes) > 0)  # no knife-edge: more auctioned, more built
+    prices = [res_2050([f"ppa_price_kzt_per_kwh={p}"]) for p in (12.5, 15.0, 17.5, 20.0, 22.6)]
+    assert all(np.diff(prices) > 0)
+    assert max(np.diff(prices)) < 0.6 * (prices[-1] - prices[0])  # no single step decides it all
+
+
+def test_the_recycling_target_is_a_target_not_a_ceiling():
+    high = _nat(wecsim.run("baseline", seed=2, overrides=["epr_fee_multiplier=3"]))
+    assert high.loc[2030, "recycling_rate"] > high.loc[2030, "recycling_target"] + 0.02
+
+
+def test_regions_differ_and_react_to_droughts_and_floods():
+    model = WECModel(load_scenario("baseline"), seed=42)
+    while model.year <= 2035:
+        model.step()
+    shares = [r.results["water_saving_irrigation_share"] for r in model.region_agents if r.kind != "city"]
+    assert len(set(np.round(shares, 3))) > 5  # regions adopt drip at their own pace
+    assert max(shares) - min(shares) > 0.05
+    turkestan = model.region_by_id["KZ-61"]
+    turkestan.last_drought_year = None
+    p_calm = turkestan.bass_innovation()
+    turkestan.last_drought_year = model.year
+    assert turkestan.bass_innovation() > p_calm * 1.2  # a drought raises water-saving adoption
+    west = model.region_by_id["KZ-27"]
+    west.last_flood_year = None
+    target = west.ews_target()
+    west.last_flood_year = model.year
+    assert west.ews_target() > target  # a flood raises the early-warning target
+    stressed = model.region_by_id["KZ-31"]  # Zhambyl, Shu-Talas: a stressed basin
+    north = model.region_by_id["KZ-59"]  # North Kazakhstan, Esil
+    stressed.last_drought_year = north.last_drought_year = None
+    assert stressed.bass_innovation() > north.bass_innovation()
+    model.close()
+
+
+def test_funders_rank_by_their_own_priorities(baseline):
+    led = baseline.ledger[(baseline.ledger["kind"] == "commitment") & (baseline.ledger["amount_meur"] > 0)]
+    by = led.groupby(["funder_id", "sector"])["amount_meur"].sum().unstack(fill_value=0)
+    share = by.div(by.sum(axis=1), axis=0)
+    assert share.loc["finland", "water"] == pytest.approx(1.0)  # Finland: wastewater and water only
+    assert share.loc["isdb"].get("energy", 0) == 0  # the IsDB programme: irrigation and floods
+    assert share.loc["private", "energy"] > 0.5
+    # donors' focus shows in where their money goes: the Netherlands to the coast and flood-prone regions
+    p = baseline.project.set_index("project_id")
+    nl = led[led["funder_id"] == "netherlands"]
+    tech = p.loc[nl["project_id"], "technology"]
+    flood_or_coast = tech.isin(["desalination", "flood_ews", "flood_protection"]) | p.loc[
+        nl["project_id"], "region_id"
+    ].isin(["KZ-47", "KZ-23", "KZ-27", "KZ-15", "KZ-39", "KZ-59", "KZ-10", "KZ-11"])
+    assert flood_or_coast.mean() > 0.5
+
+
+def test_eu_firms_win_where_quality_or_financing_terms_count(baseline):
+    p = baseline.project[baseline.project["firm_id"].notna()]
+    origin = p["firm_id"].str.split("_").str[0]
+    eu_share = (origin == "eu").groupby(p["technology"]).mean()
+    # plants tendered under IFI rules weigh quality: EU firms win a fair part of them
+    assert eu_share["wastewater_treatment"] > 0.15
+    assert eu_share[["wind", "solar_pv"]].max() > 0.15
+    # simple civil works bought by the state on price go to Kazakh firms
+    assert eu_share["canal_lining"] < 0.05
+
+
+def test_a_person_or_another_rule_can_take_an_agents_place():
+    """Each agent decides through a policy object; replacing it changes what that agent does."""
+
+    class FundNothing:
+        def allocate(self, funder, book, rows, max_offer):
+            return np.zeros(len(rows))
+
+    class ProposeNothing:
+        def propose(self, region):
+            pass
+
+    from wecsim.agents.policy import use_policy
+
+    model = WECModel(load_scenario("baseline", ["end_year=2029"]), seed=5)
+    use_policy(model.funder_by_id["national"], FundNothing())
+    use_policy(model.region_by_id["KZ-61"], ProposeNothing())
+    model.run()
+    national = [
+        r for r in model.pipeline.ledger if r[2] == "national" and r[3] == "commitment" and r[4] != "overrun_topup"
+    ]
+    assert national == []
+    assert not any(p.region_id == "KZ-61" and p.owner.startswith("Turkestan") for p in model.pipeline.projects)
+    assert any(p.region_id == "KZ-61" for p in model.pipeline.projects)  # utilities still propose there
+    model.close()
+
+
+def test_additionality_compares_runs_with_the_same_weather():
+    a = additionality("baseline", seed=4, overrides=["end_year=2035"], by_instrument=False)
+    assert set(a.summary["counterfactual"]) == {"all"}
+    nat = a.national
+    assert set(nat["counterfactual"]) == {"all"}
+    # every outcome of every year, with and without, and the difference
+    np.testing.assert_allclose(nat["additional"], nat["with_eu"] - nat["without_eu"])
+    # the counterfactual spends no EU money, the run some
+    s = a.summary.iloc[0]
+    assert s["eu_money_meur"] > 0
+    assert a.meta["instruments"].keys() == set(instruments("eu")["instrument_id"])
+    # the same weather: the counterfactual scenario differs only in the EU levers
+    from wecsim.additionality import without
+
+    sc = load_scenario("baseline", ["end_year=2035"])
+    cf = without(sc, [lv for lvs in instruments("eu")["levers"] for lv in lvs], " without")
+    assert cf.uncertainties == sc.uncertainties
+    changed = {k for k, v in cf.levers.model_dump().items() if v != sc.levers.model_dump()[k]}
+    assert changed <= {lv for lvs in instruments("eu")["levers"] for lv in lvs}
+
+
+def test_team_europe_scope_counts_member_states_and_the_eib():
+    eu, te = instruments("eu"), instruments("team_europe")
+    assert set(eu["instrument_id"]) < set(te["instrument_id"])
+    assert "budget_germany_meur" in [lv for lvs in te["levers"] for lv in lvs]
+    with pytest.raises(wecsim.WecsimError, match="scope"):
+        instruments("nato")
+
+
+def test_learning_runs_on_global_capacity():
+    model = WECModel(load_scenario("baseline"), seed=1)
+    solar_2025, solar_2040 = model.capex_multiplier("solar_pv", 2025), model.capex_multiplier("solar_pv", 2040)
+    assert solar_2025 == 1.0 and solar_2040 < 0.75  # global additions make solar cheaper over time
+    assert model.capex_multiplier("canal_lining", 2040) == 1.0  # civil works do not learn globally
+    model.close()
+
+
+def test_grid_links_absorb_at_most_their_capacity_over_the_hours_they_run():
+    model = WECModel(load_scenario("baseline"), seed=1)
+    model.step()
+    base = model.variable_limit_share()
+    demand = model.last["electricity_demand_mwh"]
+    # add a 500 MW link as if it operated
+    model._operating_size("grid_interconnection")[0] += 500.0
+    added_mwh = (model.variable_limit_share() - base) * demand
+    assert 0 < added_mwh <= 500.0 * 8760
+    model.close()
+
+
+def test_kenderli_desalination_is_in_the_base_year_supply():
+    model = WECModel(load_scenario("baseline"), seed=1)
+    i = model.region_index["KZ-47"]
+    assert model.desal_existing_m3[i] == pytest.approx(50_000 * model.catalog["desalination"].water_m3_per_unit_yr)
+    model.close()
+
+
+def test_uncollected_waste_and_the_gas_backstop_are_counted(baseline):
+    nat = _nat(baseline)
+    assert (nat["uncollected_mt"] > 0).all()
+    assert (nat["co2_waste_mt"] > 0).all()
+    retire = _nat(wecsim.run("baseline", seed=42, overrides=["coal_retirement_mw_per_yr=2000", "end_year=2040"]))
+    added = retire["backstop_gas_mw_added"]
+    assert added.sum() > 0
+    np.testing.assert_allclose(retire["backstop_gas_capex_meur"], added * 1.39)
+
+
+def test_results_name_each_funders_instrument_and_support(baseline):
+    led = baseline.ledger
+    support = led[led["kind"] == "support"]
+    assert set(support["instrument"]) <= {"preparation", "blending", "guarantee"}
+    assert {"preparation", "guarantee"} <= set(support["instrument"])
+    # support pays no capex: built projects are paid in full by commitments alone
+    p = baseline.project
+    built = p[p["operating_year"].notna()]
+    np.testing.assert_allclose(built["committed_meur"], built["contract_cost_meur"], rtol=1e-9)
+    assert isinstance(pd.Series(dtype=float), pd.Series)
