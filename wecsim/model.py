@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import mesa
@@ -30,7 +31,8 @@ import numpy as np
 from wecsim.agents import Firm, Region
 from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder
 from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility
-from wecsim.datasets import parameters
+from wecsim.datasets import Parameters, parameters
+from wecsim.errors import DataError
 from wecsim.model_data import climate_data, model_data
 from wecsim.projects.appraisal import AppraisalContext, appraise
 from wecsim.projects.catalog import Technology, catalog
@@ -89,15 +91,26 @@ class WECModel(mesa.Model):
         it with ``numpy.random.SeedSequence``: climate, projects and the agents' ``rng``.
         Climate, site and project draws are made up front, so scenarios run with one seed
         share their weather and sites (common random numbers) and differ only by policy.
+    parameter_changes
+        New values for some fixed parameters of ``parameters.csv`` (for sensitivity studies
+        of the parameters themselves; scenarios change levers and uncertainties only).
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(
+        self, scenario: Scenario, seed: int | None = None, parameter_changes: Mapping[str, float] | None = None
+    ):
         self.seed_used = int(scenario.seed if seed is None else seed)
         climate_ss, project_ss, agent_ss = np.random.SeedSequence(self.seed_used).spawn(3)
         super().__init__(rng=np.random.default_rng(agent_ss))
         self.config = scenario
         self._values = {**scenario.levers.model_dump(), **scenario.uncertainties.model_dump()}
         self.P = parameters()
+        if parameter_changes:
+            # a researcher's change of the fixed parameters (e.g. a parameter sensitivity sweep)
+            unknown = set(parameter_changes) - set(self.P)
+            if unknown:
+                raise DataError(f"parameters.csv: no parameter named {sorted(unknown)}")
+            self.P = Parameters({**self.P, **{k: float(v) for k, v in parameter_changes.items()}})
         self.base_year = int(self.P["base_year"])
         self.year = self.base_year
         self.end_year = scenario.end_year
@@ -366,19 +379,20 @@ class WECModel(mesa.Model):
         """Renewal a region's owner should propose to keep an asset on the national wear path (U3) [stock unit].
 
         Wear expected when the work would be done (this year's plus ageing over the build
-        time), less the target then, times the stock, less renewal already in the pipeline;
-        at most ``renewal_max_share_per_yr`` of the stock; 0 below ``min_renewal``.
+        time and the ``tranche_yr`` years one proposal covers), less the target then, times
+        the stock, less renewal already in the pipeline; at most ``renewal_max_share_per_yr``
+        of the stock a year of the tranche; 0 below ``min_renewal``.
         """
         a = self.assets[asset_id]
         stock = float(self.asset_stock[asset_id][idx])
         if stock <= 0:
             return 0.0
-        lead = 1 + self.tech(a["renewal_tech"]).build_time_yr
+        lead = self.tech(a["renewal_tech"]).build_time_yr + a["tranche_yr"]
         expected = self.state.wear[asset_id][idx] + lead / a["service_life_yr"]
         gap = (expected - self.wear_target(asset_id, self.year + lead)) * stock - self.in_pipeline(
             a["renewal_tech"], idx
         )
-        gap = min(gap, a["renewal_max_share_per_yr"] * stock)
+        gap = min(gap, a["renewal_max_share_per_yr"] * a["tranche_yr"] * stock)
         return gap if gap >= a["min_renewal"] else 0.0
 
     def treatment_target(self, year: int) -> float:

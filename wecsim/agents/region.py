@@ -32,7 +32,8 @@ class Region(mesa.Agent):
     Decision rules
     --------------
     * **Canal lining** (Water Concept 2024-30): the national programme (lever, km/yr) is
-      shared among regions in proportion to the irrigation losses still to remove.
+      shared among regions in proportion to the irrigation losses still to remove; a region
+      proposes ``canal_tranche_yr`` years of its share at once.
     * **Hydraulic structures** (Comprehensive Water Plan 2024-28, U3): headworks age; the
       region proposes rebuilding them on the national path (37 structures by 2028, then held).
     * **Reservoirs** (Comprehensive Water Plan 2024-28): the region proposes its share of the
@@ -97,7 +98,10 @@ class Region(mesa.Agent):
         The share never exceeds the lining that still removes losses above the floor.
         """
         m = self.model
-        km = min(m.value("canal_lining_km_per_yr") * m.canal_km_share[self.idx], m.canal_removable_km[self.idx])
+        km = min(
+            m.value("canal_lining_km_per_yr") * m.P["canal_tranche_yr"] * m.canal_km_share[self.idx],
+            m.canal_removable_km[self.idx],
+        )
         if km >= m.P["canal_min_km"] and not m.has_pending("canal_lining", self.region_id):
             m.propose(self, "canal_lining", self.region_id, round(km, 1), programme=True)
 
