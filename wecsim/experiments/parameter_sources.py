@@ -1,4 +1,4 @@
-"""Which fixed parameters drive the headlines, and how well are those sourced?
+"""Find which fixed parameters drive the headlines, and how well those are sourced.
 
 Levers and uncertainties are swept by experiments; the fixed numbers of ``parameters.csv``
 are not. This module moves each of them alone by a factor (one at a time, the same seed),
