@@ -157,9 +157,9 @@ class WECModel(mesa.Model):
         self.last = self._operate(record=False)
         # utilities expect separate collection to keep growing at the base-year pace
         self.separated_share_growth = self._next_separated_share() - self.separated_share
+        # Mesa's DataCollector tables: one row a year for the nation, one a year for each region
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.ind[k]) for k in NATIONAL_INDICATORS},
-            agenttype_reporters={Region: {k: (lambda a, k=k: a.results[k]) for k in REGION_INDICATORS}},
+            tables={"national": ["year", *NATIONAL_INDICATORS], "region": [*REGION_KEYS, *REGION_INDICATORS]}
         )
 
     # ------------------------------------------------------------------ set-up
@@ -203,6 +203,11 @@ class WECModel(mesa.Model):
         d = model_data()
         self.region_agents: list[Region] = [Region(self, i, row) for i, row in enumerate(d.region_records)]
         self.region_by_id = {r.region_id: r for r in self.region_agents}
+        self._region_keys = {
+            "region_id": [r.region_id for r in self.region_agents],
+            "region": [r.name for r in self.region_agents],
+            "basin_id": [r.basin_id for r in self.region_agents],
+        }
         self.water_utilities = [WaterUtility(self, r) for r in self.region_agents]
         self.waste_utilities = [WasteUtility(self, r) for r in self.region_agents]
         self.grid_operator = GridOperator(self)
@@ -331,12 +336,13 @@ class WECModel(mesa.Model):
     def recycling_capacity_mature_t(self, idx: int) -> float:
         """Sorting capacity of a region still operating at the planning horizon, at mature use [t/yr]."""
         if self._recycling_horizon is None:
-            horizon = self.year + self.P["recycling_planning_horizon_yr"]
-            life = self.tech("sorting_recycling").lifetime_yr
-            built = np.zeros(len(self.regions_df))
-            for p in self.pipeline.in_stage(Stage.OPERATING):
-                if p.tech_id == "sorting_recycling" and p.operating_year + life > horizon:
-                    built[self.region_index[p.region_id]] += p.size
+            # plants operating now, less those that retire before the horizon
+            horizon = int(self.year + self.P["recycling_planning_horizon_yr"])
+            built = self._assets["sorting_recycling"].copy()
+            for y in range(self.year + 1, horizon + 1):
+                for p in self._retiring.get(y, ()):
+                    if p.tech_id == "sorting_recycling" and p.stage == Stage.OPERATING:
+                        built[self.region_index[p.region_id]] -= p.size
             self._recycling_horizon = (self.recycling_base_t + built) * self.P["recycling_utilisation_mature"]
         return float(self._recycling_horizon[idx])
 
@@ -520,7 +526,6 @@ class WECModel(mesa.Model):
         self._prepare()
         self._finance()
         self.last = self._operate(record=True)
-        self.datacollector.collect(self)
         self.year += 1
         if self.year > self.end_year:
             self.running = False
@@ -1477,10 +1482,17 @@ class WECModel(mesa.Model):
             "cofinance_reserve_meur": self.local.reserve_meur,
             "utility_reserve_meur": self.utility_funds.reserve_meur,
         }
-        # Python floats: the DataCollector deep-copies every value that is not a built-in scalar
-        columns = [np.asarray(c, dtype=float).tolist() for c in region_cols.values()]
-        for r, row in zip(self.region_agents, zip(*columns, strict=True), strict=True):
-            r.results = dict(zip(region_cols, row, strict=True))
+        self.datacollector.add_table_row("national", {"year": self.year, **self.ind})
+        # the region table grows a column at a time (20 rows a year), as Python floats
+        columns = {k: np.asarray(c, dtype=float).tolist() for k, c in region_cols.items()}
+        table = self.datacollector.tables["region"]
+        table["year"].extend([self.year] * len(self.region_agents))
+        for key in ("region_id", "region", "basin_id"):
+            table[key].extend(self._region_keys[key])
+        for k, values in columns.items():
+            table[k].extend(values)
+        for r, row in zip(self.region_agents, zip(*columns.values(), strict=True), strict=True):
+            r.results = dict(zip(columns, row, strict=True))
         for j, bid in enumerate(self.basin_ids):
             mask = self.basin_masks[j]
             self.basin_records.append(
@@ -1590,6 +1602,9 @@ NATIONAL_INDICATORS = [
     "capex_built_meur",
     "capacity_built_ref_meur",
 ]
+
+#: Columns that name a row of the region table.
+REGION_KEYS = ("year", "region_id", "region", "basin_id")
 
 REGION_INDICATORS = [
     "population",

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from wecsim.agents import Region
 from wecsim.agents.funder import REFUSAL_REASONS
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
@@ -98,20 +97,15 @@ def refusal_table(model: WECModel) -> pd.DataFrame:
 
 def national_table(model: WECModel) -> pd.DataFrame:
     """Return the national indicators of a finished run, one row per year."""
-    national = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    national.insert(0, "year", model.years[: len(national)])
+    national = model.datacollector.get_table_dataframe("national")
+    national["year"] = national["year"].astype("int64")
     return national
 
 
 def _region_table(model: WECModel) -> pd.DataFrame:
-    region = model.datacollector.get_agenttype_vars_dataframe(Region).reset_index()
-    ids = {a.unique_id: (a.region_id, a.name, a.basin_id) for a in model.region_agents}
-    region.insert(0, "year", region.pop("Step").map(lambda s: model.base_year + int(s) - 1))
-    region[["region_id", "region", "basin_id"]] = pd.DataFrame(
-        [ids[i] for i in region.pop("AgentID")], index=region.index
-    )
-    front = ["year", "region_id", "region", "basin_id"]
-    return region[front + [c for c in region.columns if c not in front]]
+    region = model.datacollector.get_table_dataframe("region")
+    region["year"] = region["year"].astype("int64")
+    return region
 
 
 #: How each table of :class:`~wecsim.results.Results` is built from a finished model.

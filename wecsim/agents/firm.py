@@ -24,6 +24,11 @@ class MarkupPolicy:
         return _markup(n_bidders, P["bid_markup_m0"], P["bid_markup_k"])
 
 
+def _load(firm: Firm) -> float:
+    """Return how busy a firm is: contracts in hand over the most it can take [-]."""
+    return firm.active_contracts / firm.max_contracts
+
+
 @functools.cache
 def _markup(n_bidders: int, m0: float, k: float) -> float:
     return float(bid_price(1.0, n_bidders, m0, k) - 1.0)
@@ -88,7 +93,7 @@ class Firm(mesa.Agent):
                 f.excluded_this_year += 1
         free = [f for f in local if f.active_contracts < f.max_contracts]
         if most is not None and len(free) > most:
-            free = heapq.nsmallest(most, free, key=lambda f: f.active_contracts / f.max_contracts)
+            free = heapq.nsmallest(most, free, key=_load)
         return free
 
     def learning(self) -> float:
