@@ -512,6 +512,16 @@ class WECModel(mesa.Model):
             ids = np.fromiter((book.projects[r].project_id for r in rows.tolist()), dtype=np.int64, count=len(rows))
             self.refusal_blocks.append((self.year, funder_id, ids, np.asarray(reasons, dtype=np.int8)))
 
+    def _forget_refusals(self, since: int, book: Book, rows: np.ndarray) -> None:
+        """Drop the refusals recorded after block ``since`` for ``rows``, which stay in the round."""
+        if not len(rows):
+            return
+        again = np.fromiter((book.projects[r].project_id for r in rows.tolist()), dtype=np.int64, count=len(rows))
+        for i in range(since, len(self.refusal_blocks)):
+            year, fid, ids, reasons = self.refusal_blocks[i]
+            keep = ~np.isin(ids, again)
+            self.refusal_blocks[i] = (year, fid, ids[keep], reasons[keep])
+
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
         """Simulate one year."""
@@ -962,16 +972,22 @@ class WECModel(mesa.Model):
         book = self._book(candidates)
         self._reserve_blending(book)
         reserved = book.blending.copy()
-        run_round(book, self.capex_funders)
+        for round_no in range(int(P["finance_rounds"])):
+            first_refusal = len(self.refusal_blocks)
+            run_round(book, self.capex_funders)
+            stuck = book.stuck()
+            if not len(stuck):
+                break
+            book.withdraw(stuck, self.funder_by_id)
+            if round_no + 1 < P["finance_rounds"]:
+                # candidates still open are judged again next round: keep only their last refusals
+                self._forget_refusals(first_refusal, book, np.flatnonzero(book.open & ~book.complete()))
+        book.withdraw(book.stuck(), self.funder_by_id)
         complete = book.complete()
         blending = self.funder_by_id["eu_blending"]
         loans = np.zeros(len(book))
         for fid, instrument, row, amount in book.pledges:
             p = book.projects[row]
-            f = self.funder_by_id[fid]
-            if not complete[row]:
-                f.unpledge(int(book.region[row]), amount)
-                continue
             self._commit(p, fid, amount, instrument)
             if instrument == "loan":
                 loans[row] += amount

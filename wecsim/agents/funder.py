@@ -143,7 +143,13 @@ class Funder(mesa.Agent):
         Candidates of the funder's route and mandate that fail a gate are recorded as
         refusals with the reason; so are those the policy then gives nothing.
         """
-        mine = self.routes[book.route] & (self.priority[book.sector] > 0) & (book.need > EPS) & self._in_scope(book)
+        mine = (
+            self.routes[book.route]
+            & (self.priority[book.sector] > 0)
+            & (book.need > EPS)
+            & book.open
+            & self._in_scope(book)
+        )
         rows = np.flatnonzero(mine)
         if not len(rows):
             return rows, np.zeros(0)

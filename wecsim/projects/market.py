@@ -1,7 +1,10 @@
 """The yearly finance round: each funder ranks the proposals it may finance and pledges money.
 
-A project is financed only when its pledges cover its whole cost; otherwise every pledge is
-released and the project waits for next year. The round is a table of candidates (one row
+A project is financed only when its pledges cover its whole cost. The round repeats (up to
+``finance_rounds`` times a year): pledges to a project that cannot close are withdrawn, the
+project leaves the round and waits for next year, and the money freed goes to the next
+candidates in each funder's own ranking, as a ministry re-allocates lapsing money in the
+mid-year budget clarification. The round is a table of candidates (one row
 per project, components as arrays, PyPSA style) that each funder reads in turn, in the
 order of ``funders.csv``: grants first, then loans, regional and utility money, the national
 budget and private money. A funder's gates (its mandate and rules, :meth:`Funder.max_offers`)
@@ -69,6 +72,10 @@ class Book:
         more [EUR M].
     condition_ok
         Whether the project's owner accepts the tariff condition tied to EU money.
+    open
+        Whether the project is still in this year's round (its pledges were not withdrawn).
+    own_draw
+        The part of each row's loans drawn on its utility's own debt capacity [EUR M].
     grants, loans, external
         Grants, loans and foreign money pledged so far [EUR M].
     pledges
@@ -99,6 +106,8 @@ class Book:
     blending: np.ndarray
     condition_ok: np.ndarray
     need: np.ndarray = field(init=False)
+    open: np.ndarray = field(init=False)
+    own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
     external: np.ndarray = field(init=False)
@@ -109,6 +118,8 @@ class Book:
         self.grants = np.zeros(len(self.cost))
         self.loans = np.zeros(len(self.cost))
         self.external = np.zeros(len(self.cost))
+        self.open = np.ones(len(self.cost), dtype=bool)
+        self.own_draw = np.zeros(len(self.cost))
 
     def __len__(self) -> int:
         return len(self.projects)
@@ -150,6 +161,7 @@ class Book:
                     region = self.region[r]
                     own = min(a, max(self.utility_capacity[region], 0.0))
                     self.utility_capacity[region] -= own
+                    self.own_draw[r] += own
                     self.blending[r] -= min(a - own, self.blending[r])
         if funder.is_external:
             self.external[rows] += amounts
@@ -160,7 +172,29 @@ class Book:
 
     def complete(self) -> np.ndarray:
         """Return whether each row's pledges cover its whole cost."""
-        return self.need <= EPS * np.maximum(1.0, self.cost)
+        return self.open & (self.need <= EPS * np.maximum(1.0, self.cost))
+
+    def withdraw(self, rows: np.ndarray, funders: dict[str, Funder]) -> None:
+        """Give back every pledge to ``rows`` (projects that cannot close) and take them out of the round."""
+        out = np.zeros(len(self), dtype=bool)
+        out[rows] = True
+        kept = []
+        for pledge in self.pledges:
+            fid, _, r, amount = pledge
+            if out[r]:
+                funders[fid].unpledge(int(self.region[r]), amount)
+            else:
+                kept.append(pledge)
+        self.pledges = kept
+        np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
+        self.own_draw[rows] = 0.0
+        self.open[rows] = False
+
+    def stuck(self) -> np.ndarray:
+        """Return the rows still in the round that have pledges but not enough to close."""
+        pledged = np.zeros(len(self), dtype=bool)
+        pledged[[r for _, _, r, _ in self.pledges]] = True
+        return np.flatnonzero(pledged & self.open & ~self.complete())
 
 
 #: Focus areas a funder may favour (``funders.csv`` column ``focus``), as bit flags.
@@ -187,7 +221,7 @@ def greedy_fill(order: np.ndarray, max_offer: np.ndarray, budget: float) -> np.n
 
 
 def run_round(book: Book, funders: list[Funder]) -> None:
-    """Let every funder, in order, pledge to the candidates it may finance."""
+    """Let every funder, in order, pledge to the candidates still open in the round that it may finance."""
     for f in funders:
         if not f.has_money() or not len(book):
             continue
