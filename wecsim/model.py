@@ -153,6 +153,8 @@ class WECModel(mesa.Model):
         self.money_records: list[dict] = []
         #: ``(year, funder_id, project ids, reason codes)`` blocks, one per funder and round
         self.refusal_blocks: list[tuple[int, str, np.ndarray, np.ndarray]] = []
+        #: each funder's last word on each candidate of the finance round in progress (-1: no refusal)
+        self._round_refusals: dict[str, np.ndarray] | None = None
         self.ind: dict[str, float] = {}
         self.last = self._operate(record=False)
         # utilities expect separate collection to keep growing at the base-year pace
@@ -507,20 +509,30 @@ class WECModel(mesa.Model):
         return project
 
     def record_refusals(self, funder_id: str, book: Book, rows: np.ndarray, reasons: np.ndarray) -> None:
-        """Keep the projects a funder turned down this year and why (codes into ``REFUSAL_REASONS``)."""
-        if len(rows):
-            ids = np.fromiter((book.projects[r].project_id for r in rows.tolist()), dtype=np.int64, count=len(rows))
-            self.refusal_blocks.append((self.year, funder_id, ids, np.asarray(reasons, dtype=np.int8)))
+        """Keep the projects a funder turned down this year and why (codes into ``REFUSAL_REASONS``).
 
-    def _forget_refusals(self, since: int, book: Book, rows: np.ndarray) -> None:
-        """Drop the refusals recorded after block ``since`` for ``rows``, which stay in the round."""
-        if not len(rows):
+        A code of -1 means the funder pledged (no refusal). During the finance round only each
+        funder's last word on each candidate is kept, until the round ends
+        (:meth:`_keep_last_refusals`): a candidate judged again in a later pass keeps its last reason.
+        """
+        if self._round_refusals is not None:
+            last = self._round_refusals.get(funder_id)
+            if last is None:
+                last = self._round_refusals[funder_id] = np.full(len(book), -1, dtype=np.int8)
+            last[rows] = reasons
             return
-        again = np.fromiter((book.projects[r].project_id for r in rows.tolist()), dtype=np.int64, count=len(rows))
-        for i in range(since, len(self.refusal_blocks)):
-            year, fid, ids, reasons = self.refusal_blocks[i]
-            keep = ~np.isin(ids, again)
-            self.refusal_blocks[i] = (year, fid, ids[keep], reasons[keep])
+        refused = reasons >= 0
+        if refused.any():
+            self.refusal_blocks.append(
+                (self.year, funder_id, book.ids[rows[refused]], np.asarray(reasons, dtype=np.int8)[refused])
+            )
+
+    def _keep_last_refusals(self, book: Book) -> None:
+        """Record each funder's last refusal of each candidate of the finance round."""
+        last_words, self._round_refusals = self._round_refusals, None
+        for fid, last in last_words.items():
+            rows = np.flatnonzero(last >= 0)
+            self.record_refusals(fid, book, rows, last[rows])
 
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
@@ -972,17 +984,14 @@ class WECModel(mesa.Model):
         book = self._book(candidates)
         self._reserve_blending(book)
         reserved = book.blending.copy()
+        self._round_refusals = {}
         for round_no in range(int(P["finance_rounds"])):
-            first_refusal = len(self.refusal_blocks)
-            run_round(book, self.capex_funders)
+            run_round(book, self.capex_funders, again=round_no > 0)
             stuck = book.stuck()
             if not len(stuck):
                 break
             book.withdraw(stuck, self.funder_by_id)
-            if round_no + 1 < P["finance_rounds"]:
-                # candidates still open are judged again next round: keep only their last refusals
-                self._forget_refusals(first_refusal, book, np.flatnonzero(book.open & ~book.complete()))
-        book.withdraw(book.stuck(), self.funder_by_id)
+        self._keep_last_refusals(book)
         complete = book.complete()
         blending = self.funder_by_id["eu_blending"]
         loans = np.zeros(len(book))

@@ -34,6 +34,8 @@ REFUSAL_REASONS = (
     "ranked below other proposals",
 )
 _ENPV, _PREP, _FNPV, _SIZE, _DEBT, _COND, _ROOM, _USED, _RANK = range(len(REFUSAL_REASONS))
+#: code of a candidate the funder did pledge to (no refusal)
+_NONE = -1
 
 #: Instruments whose money pays for a project's capex (the others support it: see ``SupportFunder``).
 CAPEX_INSTRUMENTS = ("grant", "loan", "budget", "cofinance", "own_funds", "equity", "farm_equity")
@@ -96,6 +98,8 @@ class Funder(mesa.Agent):
             self.scale = self.priority / top if top > 0 else np.zeros_like(self.priority)
         self.policy = DEFAULT_FUNDER_POLICY
         self.available_meur = self.envelope_meur = 0.0
+        #: money left after the funder's last pass of the finance round [EUR M]
+        self.available_after_pass = 0.0
         self.committed_meur = self.released_meur = self.disbursed_meur = 0.0
 
     # ------------------------------------------------------------------ money
@@ -197,9 +201,8 @@ class Funder(mesa.Agent):
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record the candidates that passed the gates but got nothing from the policy."""
         none = amounts <= EPS
-        if none.any():
-            code = _USED if self.available_meur - amounts.sum() <= EPS else _RANK
-            self.model.record_refusals(self.funder_id, book, rows[none], np.full(int(none.sum()), code))
+        code = _USED if self.available_meur - amounts.sum() <= EPS else _RANK
+        self.model.record_refusals(self.funder_id, book, rows, np.where(none, code, _NONE))
 
     # ------------------------------------------------------------------ preferences
     def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
@@ -295,10 +298,9 @@ class RegionalFunds(Funder):
 
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record the candidates that got nothing (their region's reserve ran out, or they ranked lower)."""
-        none = amounts <= EPS
-        if none.any():
-            used = self.reserve_meur[book.region[rows[none]]] <= EPS
-            self.model.record_refusals(self.funder_id, book, rows[none], np.where(used, _USED, _RANK))
+        used = self.reserve_meur[book.region[rows]] <= EPS
+        codes = np.where(amounts <= EPS, np.where(used, _USED, _RANK), _NONE)
+        self.model.record_refusals(self.funder_id, book, rows, codes)
 
     def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
         """Take pledged money out of each project's region reserve."""

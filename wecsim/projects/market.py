@@ -72,6 +72,8 @@ class Book:
         more [EUR M].
     condition_ok
         Whether the project's owner accepts the tariff condition tied to EU money.
+    ids
+        Each row's project id.
     open
         Whether the project is still in this year's round (its pledges were not withdrawn).
     own_draw
@@ -106,6 +108,7 @@ class Book:
     blending: np.ndarray
     condition_ok: np.ndarray
     need: np.ndarray = field(init=False)
+    ids: np.ndarray = field(init=False)
     open: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
@@ -119,6 +122,7 @@ class Book:
         self.loans = np.zeros(len(self.cost))
         self.external = np.zeros(len(self.cost))
         self.open = np.ones(len(self.cost), dtype=bool)
+        self.ids = np.fromiter((p.project_id for p in self.projects), dtype=np.int64, count=len(self.projects))
         self.own_draw = np.zeros(len(self.cost))
 
     def __len__(self) -> int:
@@ -220,10 +224,16 @@ def greedy_fill(order: np.ndarray, max_offer: np.ndarray, budget: float) -> np.n
     return np.clip(budget - before, 0.0, offer)
 
 
-def run_round(book: Book, funders: list[Funder]) -> None:
-    """Let every funder, in order, pledge to the candidates still open in the round that it may finance."""
+def run_round(book: Book, funders: list[Funder], again: bool = False) -> None:
+    """Let every funder, in order, pledge to the candidates still open in the round that it may finance.
+
+    ``again``: a later pass of the same year, in which a funder looks again only if money came
+    back to it (pledges withdrawn from projects that could not close).
+    """
     for f in funders:
         if not f.has_money() or not len(book):
+            continue
+        if again and f.available_meur <= f.available_after_pass + EPS:
             continue
         rows, max_offer = f.max_offers(book)
         if not len(rows):
@@ -231,3 +241,4 @@ def run_round(book: Book, funders: list[Funder]) -> None:
         amounts = f.allocate(book, rows, max_offer)
         f.refuse_unchosen(book, rows, amounts)
         book.pledge(f, rows, amounts)
+        f.available_after_pass = f.available_meur
