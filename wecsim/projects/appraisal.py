@@ -143,6 +143,8 @@ def annual_flows(
             * P["ews_coverage_per_system"]
             * P["ews_response_rate"]
         )
+        # warnings also save lives and livestock, which simulated flood damage does not count
+        avoided_share *= 1 + P["ews_cobenefit_share"]
         benefit = ctx.expected_flood_damage_meur.get(project.region_id, 0.0) / MEUR_PER_EUR * avoided_share * size
     elif t == "flood_protection":
         avoided_share = P["flood_protection_share_per_structure"] * P["flood_protection_ead_share"]
