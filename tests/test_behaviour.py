@@ -56,11 +56,14 @@ def test_aktau_plant_adds_capacity_after_build_time_and_raises_power_demand():
     after = reg.loc[(year, "KZ-47")]
     assert after["desalination_mm3"] > before["desalination_mm3"]
     assert after["municipal_deficit_mm3"] == pytest.approx(0, abs=1e-6)
-    # power demand rises by exactly the energy the extra desalinated (and reused) water needs
+    # power demand rises by exactly the energy the extra desalinated, reused and treated water needs
     a, b = _nat(akt).loc[year], _nat(base).loc[year]
-    extra_twh = (a["desalination_km3"] - b["desalination_km3"]) * tech.energy_use_kwh_per_m3 + (
-        a["reuse_km3"] - b["reuse_km3"]
-    ) * catalog()["wastewater_reuse"].energy_use_kwh_per_m3
+    extra_twh = (
+        (a["desalination_km3"] - b["desalination_km3"]) * tech.energy_use_kwh_per_m3
+        + (a["reuse_km3"] - b["reuse_km3"]) * catalog()["wastewater_reuse"].energy_use_kwh_per_m3
+        + (a["wastewater_treated_km3"] - b["wastewater_treated_km3"])
+        * catalog()["wastewater_treatment"].energy_use_kwh_per_m3
+    )
     assert a["desalination_km3"] > b["desalination_km3"]
     assert a["electricity_demand_twh"] - b["electricity_demand_twh"] == pytest.approx(extra_twh, rel=1e-9)
 

@@ -116,12 +116,6 @@ def test_reuse_serves_industry_first_and_desalination_last_by_hand():
     assert wb.deficit["irrigation"][0] == pytest.approx(10.0)
 
 
-@given(storage=arrays(float, 4, elements=volumes), shortfall=arrays(float, 4, elements=st.floats(-1e9, 1e10)))
-def test_reservoirs_release_at_most_what_they_hold_and_what_is_short(storage, shortfall):
-    release = water.reservoir_release(storage, shortfall)
-    assert np.all(release >= 0) and np.all(release <= storage) and np.all(release <= np.maximum(shortfall, 0))
-
-
 def test_network_losses_grow_with_wear():
     ratio = water.network_loss_ratio(np.array([0.0, 0.49, 0.8, 1.0]), 0.2, 0.49, 0.10)
     loss = ratio / (1 + ratio)

@@ -7,9 +7,11 @@ Each step is one year, a script of phases:
 3. tender    projects financed last year are tendered; overruns are topped up first
 4. build     construction disburses money; commissioning adds assets; old assets retire
 5. propose   regions, utilities and the grid operator (auctions) propose projects
-6. prepare   preparation funds pay feasibility studies (bankable next year)
-7. appraise  every new proposal gets its economic and financial NPV
-8. finance   funders rank the candidates and pledge; a project closes only when fully covered
+6. appraise  every new proposal gets its economic and financial NPV
+7. prepare   preparation funds pay feasibility studies of appraised public and utility projects
+             (bankable in this year's round)
+8. finance   funders rank the candidates and pledge, up to ``finance_rounds`` passes; a project
+             closes only when fully covered
 9. operate   water balance, power dispatch, waste flows and floods (``wecsim.systems``)
 10. record   Mesa DataCollector (national, regions) plus basin and money tables
 
@@ -47,6 +49,9 @@ ACTIVE = (Stage.PROPOSED, Stage.APPRAISED, Stage.FINANCED, Stage.TENDERED, Stage
 KM3 = 1e9  # m3 per km3
 #: Distinct random draws per (year, technology, region); later projects reuse them cyclically.
 PROJECTS_PER_KEY = 8
+#: Standard normals drawn per project: overrun, delay, bids (see project_normals) and its site.
+PROJECT_DRAWS = 4
+SITE_DRAW = 3
 #: Distinct auction sites drawn per year and technology.
 SITES_PER_YEAR = 64
 #: Funders whose money the model's counterfactual "without EU money" removes (institution ``eu``).
@@ -120,7 +125,7 @@ class WECModel(mesa.Model):
         project_rng = np.random.default_rng(project_ss)
         n_regions = len(model_data().regions_df)
         self._project_z = project_rng.standard_normal(
-            (len(self.years), len(self.catalog), n_regions, PROJECTS_PER_KEY, 3)
+            (len(self.years), len(self.catalog), n_regions, PROJECTS_PER_KEY, PROJECT_DRAWS)
         )
         self._site_z = project_rng.standard_normal((len(self.years), 2, SITES_PER_YEAR, 2))
         self.pipeline = Pipeline()
@@ -481,7 +486,7 @@ class WECModel(mesa.Model):
             self._tech_order[tech_id],
             self.region_index[region_id],
             ordinal % PROJECTS_PER_KEY,
-            2,
+            SITE_DRAW,
         ]
         sigma = t.benefit_sigma_log
         project = self.pipeline.add(
@@ -786,7 +791,8 @@ class WECModel(mesa.Model):
     def _prepare(self) -> None:
         """Pay feasibility studies to IFI standard for bankable public and utility projects.
 
-        Bankable: economic NPV >= 0 and at least the IFIs' minimum size. A prepared project
+        Bankable: economic NPV >= 0, of a route the fund serves and at least its minimum size
+        (``funders.csv``; private sponsors prepare their own projects). A prepared project
         can borrow from IFIs and receive EU and bilateral grants in this year's round, and
         overruns and delays less; an unprepared one can only wait for domestic money. So the
         money for studies sets how much foreign money the pipeline can absorb, and how long
@@ -800,9 +806,11 @@ class WECModel(mesa.Model):
         ]
         if not waiting:
             return
-        cost = np.array([p.capex_estimate_meur * P["preparation_cost_share"] for p in waiting])
-        eligible = cost / P["preparation_cost_share"] >= P["ifi_min_project_meur"]
+        capex = np.array([p.capex_estimate_meur for p in waiting])
+        cost = capex * P["preparation_cost_share"]
+        route = np.array([ROUTES.index(p.route) for p in waiting], dtype=np.int64)
         for f in (self.funder_by_id["eu_preparation"], self.funder_by_id["ifi_preparation"]):
+            eligible = f.routes[route] & (capex >= f.min_project_meur)
             idx = np.flatnonzero(eligible & np.array([p.prepared_year is None for p in waiting]))
             if not len(idx):
                 break
@@ -959,6 +967,7 @@ class WECModel(mesa.Model):
             utility_capacity=np.array([u.debt_capacity_meur() for u in self.water_utilities]),
             blending=np.zeros(n),
             condition_ok=np.where(route == ROUTES.index("utility"), accepts[region], True),
+            lead=np.array([p.lead_funder or "" for p in candidates], dtype=object),
         )
         return book
 
@@ -1012,13 +1021,12 @@ class WECModel(mesa.Model):
                 self.pipeline.add_support(p, blending.funder_id, used, self.year, "blending")
                 blending.commit(used)
             self._record_debt(p, book.route[row], loans[row], used)
-            if (
-                any(self.funder_by_id[f].conditional for f in p.commitments)
-                and self.value("eu_tariff_condition_pct") > 0
-            ):
-                if p.route == "utility":
-                    u = self.water_utilities[self.region_index[p.region_id]]
-                    u.condition_until = max(u.condition_until, self.year + int(P["eu_condition_years"]))
+            conditional = any(self.funder_by_id[f].conditional for f in p.commitments) or (
+                used > EPS and blending.conditional
+            )
+            if conditional and p.route == "utility" and self.value("eu_tariff_condition_pct") > 0:
+                u = self.water_utilities[self.region_index[p.region_id]]
+                u.condition_until = max(u.condition_until, self.year + int(P["eu_condition_years"]))
             words = tuple(x for fid, a in p.commitments.items() for x in (fid, a, self._instrument_of(fid)))
             self.pipeline.move(p, Stage.FINANCED, self.year, _financed_reason(len(p.commitments)), *words)
         # what the blending instrument reserved but did not use goes back to its envelope
@@ -1038,21 +1046,26 @@ class WECModel(mesa.Model):
         return self.funder_by_id[funder_id].instrument if funder_id in self.funder_by_id else "cofinance"
 
     def _record_debt(self, p: Project, route: int, loans_meur: float, blending_meur: float) -> None:
-        """Add the debt service of a project's IFI loans to who repays them: the state or the utility."""
-        if loans_meur <= EPS:
-            return
-        principal = max(loans_meur - blending_meur, 0.0)
-        if route == ROUTES.index("utility"):
-            self.water_utilities[self.region_index[p.region_id]].borrow(principal)
-            return
-        if route != ROUTES.index("public"):
+        """Add the debt service of a project's IFI loans to who repays them: the state or the utility.
+
+        Each lender's loan is repaid on its own terms (``funders.csv``: rate, tenor, grace); an EU
+        blending grant pays down every loan of the project in proportion. A utility borrows on-lent
+        money at the sub-sovereign rate, on the lender's tenor and grace.
+        """
+        if loans_meur <= EPS or route not in (ROUTES.index("public"), ROUTES.index("utility")):
             return  # private sponsors repay their own loans
-        rate = np.mean([self.funder_by_id[f].loan_rate for f in p.commitments if self.funder_by_id[f].is_loan])
-        P = self.P
-        ds = debt_service_schedule(principal, float(rate), int(P["ifi_loan_tenor_yr"]), int(P["ifi_loan_grace_yr"]))
+        kept = max(loans_meur - blending_meur, 0.0) / loans_meur
         start = self.year - self.base_year + 1
-        end = min(start + len(ds), len(self.national_debt_service))
-        self.national_debt_service[start:end] += ds[: end - start]
+        for fid, amount in p.commitments.items():
+            f = self.funder_by_id.get(fid)
+            if f is None or not f.is_loan or amount <= EPS:
+                continue
+            if route == ROUTES.index("utility"):
+                self.water_utilities[self.region_index[p.region_id]].borrow(amount * kept, f.tenor_yr, f.grace_yr)
+                continue
+            ds = debt_service_schedule(amount * kept, f.loan_rate, f.tenor_yr, f.grace_yr)
+            end = min(start + len(ds), len(self.national_debt_service))
+            self.national_debt_service[start:end] += ds[: end - start]
 
     def _commit(self, p: Project, funder_id: str, amount: float, instrument: str) -> None:
         """Record a commitment (negative: a release) and move the money in or out of the source."""
@@ -1091,7 +1104,7 @@ class WECModel(mesa.Model):
                 for p in projects
             ]
         ).T
-        return self._project_z[tuple(index)]
+        return self._project_z[tuple(index)][:, :SITE_DRAW]
 
     def profile(self, tech_id: str, years: int) -> np.ndarray:
         """Return the disbursement profile of a technology stretched over ``years`` (cached)."""
@@ -1282,10 +1295,12 @@ class WECModel(mesa.Model):
         availability[fi["hydro"]] = hydro_factor
         availability[fi["small_hydro"]] = hydro_factor
         treatment_mwh = treated_ww * cat["wastewater_treatment"].energy_use_kwh_per_m3 / 1e3
+        # water treatment is added on top of the GDP-driven demand; what plants used in 2025
+        # (~0.3 TWh) is then counted twice, 0.2% of demand, below the data's precision
         extra_mwh = (
             desal_used * cat["desalination"].energy_use_kwh_per_m3
             + reuse_used * cat["wastewater_reuse"].energy_use_kwh_per_m3
-        ) / 1e3
+        ) / 1e3 + treatment_mwh
         demand_mwh = (
             P["electricity_demand_twh_2025"] * 1e6 * self.gdp_factor ** P["electricity_demand_gdp_elasticity"]
             + extra_mwh.sum()
@@ -1424,6 +1439,7 @@ class WECModel(mesa.Model):
                 for aid, w in s.wear.items()
             },
             "wastewater_treated_share": float(treated_ww.sum() / generated_ww.sum()),
+            "wastewater_treated_km3": float(treated_ww.sum() / KM3),
             "reservoir_storage_mcm": float(storage_m3.sum() / 1e6),
             "water_saving_irrigation_share": s.saving_ha_total.sum() / s.irrigated_ha.sum(),
             "basins_in_drought": int(drought.sum()),
@@ -1574,6 +1590,7 @@ NATIONAL_INDICATORS = [
     "sewer_network_wear",
     "irrigation_structures_wear",
     "wastewater_treated_share",
+    "wastewater_treated_km3",
     "reservoir_storage_mcm",
     "water_saving_irrigation_share",
     "basins_in_drought",

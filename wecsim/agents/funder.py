@@ -322,7 +322,7 @@ class RegionalFunds(Funder):
 class SupportFunder(Funder):
     """An instrument that supports projects without paying their capex.
 
-    ``preparation`` pays feasibility studies (projects become bankable a year later, with
+    ``preparation`` pays feasibility studies (projects become bankable in the same year's round, with
     smaller overruns and delays); ``blending`` buys down the interest of IFI loans (a utility
     can borrow more, the state pays less debt service); ``guarantee`` provisions a guarantee
     that lowers private investors' cost of capital. Its policy chooses among the

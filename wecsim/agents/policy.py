@@ -50,13 +50,15 @@ class SupportPolicy(Protocol):
 class RankedFill:
     """Rule F7: rank the candidates by the funder's own score, then fill the envelope greedily.
 
-    Ties go to the older project (lower project id), so the rule is deterministic.
+    A scenario's pinned project comes first with its ``lead_funder``. Ties go to the older
+    project (lower project id), so the rule is deterministic.
     """
 
     def allocate(self, funder: Funder, book: Book, rows: np.ndarray, max_offer: np.ndarray) -> np.ndarray:
         """Give the best-scored candidates their whole ``max_offer`` until the envelope runs out."""
         score = funder.score(book, rows)
-        order = np.lexsort((rows, -score))
+        led = book.lead[rows] == funder.funder_id
+        order = np.lexsort((rows, -score, ~led))
         amounts = np.empty(len(rows))
         amounts[order] = greedy_fill(order, max_offer, funder.available_meur)
         return amounts

@@ -40,7 +40,7 @@ class Region(mesa.Agent):
       programme's new storage each year until the programme ends; afterwards a region whose
       irrigation went short in a drought proposes storage of its own.
     * **Drip adoption** (Bass, rule R2): ``dA = (p + q A/M) (M - A)`` with
-      ``p = p0 (1 + beta (s - 0.5)) (1 + gamma stress)``: a higher subsidy ``s`` and scarcer
+      ``p = p0 (1 + beta (s - 0.5)) (1 + gamma (stress - mean stress))``: a higher subsidy ``s`` and scarcer
       water in the region's basin raise the innovation rate, and a drought in the last
       ``drought_memory_yr`` years raises it by ``drought_adoption_boost``.
     * **Flood early warning** (FEW1): propose a system when coverage is below the target; a

@@ -129,14 +129,10 @@ class WaterUtility(mesa.Agent):
         )
         return room / capital_recovery_factor(rate, tenor - grace)
 
-    def borrow(self, principal_meur: float) -> None:
-        """Add a sub-sovereign loan signed this year to the utility's debt service."""
+    def borrow(self, principal_meur: float, tenor: int, grace: int) -> None:
+        """Add a sub-sovereign loan signed this year (``tenor`` and ``grace`` in years) to the debt service."""
         P, m = self.model.P, self.model
-        rate, tenor, grace = (
-            P["subsovereign_loan_rate_pct"] / 100,
-            int(P["ifi_loan_tenor_yr"]),
-            int(P["ifi_loan_grace_yr"]),
-        )
+        rate = P["subsovereign_loan_rate_pct"] / 100
         start = m.year - m.base_year + 1
         ds = debt_service_schedule(principal_meur, rate, tenor, grace)
         self.debt_service[start : start + tenor] += ds[: len(self.debt_service) - start]

@@ -72,6 +72,9 @@ class Book:
         more [EUR M].
     condition_ok
         Whether the project's owner accepts the tariff condition tied to EU money.
+    lead
+        The funder a scenario named to lead each pinned project (``""`` for none); it ranks
+        that project ahead of its other candidates.
     ids
         Each row's project id.
     open
@@ -107,6 +110,7 @@ class Book:
     utility_capacity: np.ndarray
     blending: np.ndarray
     condition_ok: np.ndarray
+    lead: np.ndarray
     need: np.ndarray = field(init=False)
     ids: np.ndarray = field(init=False)
     open: np.ndarray = field(init=False)

@@ -66,7 +66,7 @@ class Project:
     wacc: float = float("nan")
     #: capacity factor of the project's site (wind and solar) [-]
     capacity_factor: float = float("nan")
-    #: year a feasibility study to IFI standards was paid for (bankable the year after)
+    #: year a feasibility study to IFI standards was paid for (bankable from that year's finance round)
     prepared_year: int | None = None
     stage: Stage = Stage.PROPOSED
     enpv_meur: float = float("nan")

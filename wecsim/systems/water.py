@@ -74,7 +74,7 @@ def allocate(
         Index of each region's basin [-].
     basin_available_m3
         Water each basin can supply this year (surface x usable share + groundwater +
-        transfers + reservoir releases) [m3/yr].
+        transfers + the yield of new reservoirs) [m3/yr].
     demand_m3
         Gross demand per sector and region, losses included [m3/yr].
     reuse_m3, desal_m3
@@ -137,18 +137,6 @@ def allocate(
         basin_withdrawn=basin_available_m3 - remaining,
         basin_unallocated=remaining,
     )
-
-
-def reservoir_release(storage_m3: np.ndarray, shortfall_m3: np.ndarray) -> np.ndarray:
-    """Return what each basin's new reservoirs release to make up a dry year's shortfall [m3/yr].
-
-    Notes
-    -----
-    ``release = min(storage, shortfall)``: stored water tops up the flow lost to drought,
-    as far as it goes. A reservoir emptied in one dry year cannot help in the next unless it
-    refilled in between, so multi-year droughts hurt more than isolated ones.
-    """
-    return np.minimum(storage_m3, np.maximum(shortfall_m3, 0.0))
 
 
 def network_loss_ratio(wear: np.ndarray, loss_at_ref: float, wear_ref: float, floor: float) -> np.ndarray:
