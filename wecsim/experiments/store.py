@@ -25,10 +25,11 @@ outputs), or any Parquet reader (``polars.read_parquet("DIR/outputs/*.parquet")`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
-import shutil
+import stat
 import sys
 import time
 import uuid
@@ -45,17 +46,83 @@ import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
 from wecsim.experiments.spec import Experiment
+from wecsim.outputs import refuse_special, summarise
 from wecsim.version import __version__
 
 MANIFEST = "manifest.json"
 FORMAT = "wecsim-experiment-results/1"
 TABLES = ("runs", "outputs", "timings")
+#: The files of a chunk in ``runs/``, ``outputs/`` and ``timings/``.
+CHUNK_GLOB = "chunk-*.parquet"
+#: Files wecsim writes at the top of a results folder (``--fresh`` deletes only these and the chunks).
+TOP_FILES = (MANIFEST, "experiment.yaml", "design.parquet", "sample.parquet")
+#: Largest manifest read (wecsim writes tens of kB).
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 #: Seconds between manifest updates while a batch runs (it is always written at the end).
 MANIFEST_EVERY_S = 2.0
 
 
 class StoreError(WecsimError):
     """A results folder cannot be used (another experiment's, or not a results folder)."""
+
+
+def _read_manifest_file(path: Path) -> dict[str, Any] | None:
+    """Return a manifest written by wecsim (a JSON mapping with its format), or ``None``."""
+    try:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MANIFEST_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def batch_folder_state(root: Path) -> tuple[str, str]:
+    """Return what ``root`` is for a batch: ``absent``, ``empty``, ``ours``, ``foreign`` or ``file``, and why.
+
+    ``ours`` needs a manifest written by wecsim. A folder holding only the empty
+    sub-folders a batch makes first counts as empty (a batch stopped at its first step).
+    """
+    try:
+        st = root.lstat()
+    except FileNotFoundError:
+        return "absent", "does not exist"
+    except OSError as exc:
+        raise StoreError(f"{root}: cannot be examined ({exc.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode):
+        return "file", "is a file"
+    try:
+        entries = list(root.iterdir())
+    except OSError as exc:
+        raise StoreError(f"{root}: cannot be listed ({exc.strerror})") from None
+    if _read_manifest_file(root / MANIFEST) is not None:
+        return "ours", "holds wecsim batch results"
+    ours = {*TABLES, ".tmp"}
+    if all(p.name in ours and p.is_dir() and not p.is_symlink() and not any(p.iterdir()) for p in entries):
+        return "empty", "is empty"
+    return "foreign", f"is not empty and holds no wecsim batch results (no wecsim {MANIFEST}; {summarise(root)})"
+
+
+def _delete_ours(root: Path) -> None:
+    """Delete the batch results wecsim wrote in ``root`` (``--fresh``), and nothing else.
+
+    Chunks first, the manifest last, so a folder interrupted half-way is still recognised
+    as wecsim's and ``--fresh`` can be given again. Other files (notes, charts) are kept.
+    """
+    for sub in (*TABLES, ".tmp"):
+        folder = root / sub
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for p in folder.glob(CHUNK_GLOB if sub != ".tmp" else "*.tmp"):
+            if stat.S_ISREG(p.lstat().st_mode):
+                p.unlink()
+        with contextlib.suppress(OSError):  # not empty: something of the user's is in it
+            folder.rmdir()
+    for name in TOP_FILES:
+        p = root / name
+        if p.exists() and stat.S_ISREG(p.lstat().st_mode):
+            p.unlink()
 
 
 def _now() -> str:
@@ -196,23 +263,28 @@ class ResultStore:
         retry_failed
             Forget the runs that failed, so they run again.
         """
-        store = cls(root)
+        store = cls(refuse_special(root, "--out"))
         root = store.root
         manifest_path = root / MANIFEST
-        if fresh and root.exists():
-            if manifest_path.exists() or not any(root.iterdir()):
-                shutil.rmtree(root)
-            else:
-                raise StoreError(f"{root}: --fresh refuses to empty a folder that is not a wecsim results folder")
-        root.mkdir(parents=True, exist_ok=True)
-        ours = {*TABLES, ".tmp", "design.parquet", "sample.parquet", "experiment.yaml"}
-        started = manifest_path.exists() or any((root / sub).glob("*.parquet") for sub in TABLES)
-        if not started and any(p for p in root.iterdir() if p.name not in ours):
-            raise StoreError(f"{root}: not empty and not a wecsim results folder (no {MANIFEST}); choose another --out")
-        for sub in (*TABLES, ".tmp"):
-            (root / sub).mkdir(exist_ok=True)
-        for leftover in store.tmp.iterdir():
-            leftover.unlink()
+        state, why = batch_folder_state(root)
+        if state == "file":
+            raise StoreError(f"{root}: is a file, not a folder; choose another --out (nothing was written)")
+        if state == "foreign":
+            also = " (--fresh deletes only wecsim's own results)" if fresh else ""
+            raise StoreError(
+                f"{root}: {why}; wecsim writes a batch only to a new or empty folder, or resumes its own{also}: "
+                "choose another --out (nothing was written or deleted)"
+            )
+        try:
+            if fresh and state == "ours":
+                _delete_ours(root)
+            root.mkdir(parents=True, exist_ok=True)
+            for sub in (*TABLES, ".tmp"):
+                (root / sub).mkdir(exist_ok=True)
+            for leftover in store.tmp.glob("*.tmp"):  # what an interrupted atomic write left
+                leftover.unlink()
+        except OSError as exc:
+            raise StoreError(f"--out {root}: cannot write there ({exc.strerror or exc})") from None
         spec_hash = experiment.spec_hash()
         new = not manifest_path.exists()
         if not new:
@@ -255,6 +327,7 @@ class ResultStore:
                 },
                 "sessions": [],
             }
+            store.write_manifest(force=True)  # first, so that every folder wecsim made is recognisably its own
             if experiment_text is not None:
                 atomic_write_bytes(root / "experiment.yaml", experiment_text.encode("utf-8"), store.tmp)
         # the design is a function of the experiment: (re)written if a crash came before it was
@@ -274,12 +347,12 @@ class ResultStore:
 
     def _recover(self, retry_failed: bool) -> None:
         """Delete what an interrupted write left, then read which runs are done."""
-        committed = {p.name for p in (self.root / "runs").glob("*.parquet")}
+        committed = {p.name for p in (self.root / "runs").glob(CHUNK_GLOB)}
         for sub in ("outputs", "timings"):
-            for p in (self.root / sub).glob("*.parquet"):
+            for p in (self.root / sub).glob(CHUNK_GLOB):
                 if p.name not in committed:
                     p.unlink()
-        for p in sorted((self.root / "runs").glob("*.parquet")):
+        for p in sorted((self.root / "runs").glob(CHUNK_GLOB)):
             t = pq.read_table(p, columns=["run_id", "status"])
             ids = t.column("run_id").to_numpy()
             bad = np.asarray(t.column("status").to_pylist()) != "ok"
@@ -402,7 +475,10 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
     path = Path(root) / MANIFEST
     if not path.is_file():
         raise StoreError(f"{root}: not a wecsim results folder (no {MANIFEST}); run `wecsim batch ... --out {root}`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    manifest = _read_manifest_file(path)
+    if manifest is None:
+        raise StoreError(f"{path}: not a manifest written by wecsim batch (damaged, or another program's)")
+    return manifest
 
 
 def _read_table(root: Path, sub: str) -> pd.DataFrame:
@@ -537,10 +613,16 @@ def query(root: str | Path, sql: str) -> pd.DataFrame:
     """
     import duckdb
 
+    if not sql.strip():
+        raise WecsimError("the SQL is empty; e.g. \"SELECT year, avg(res_share) FROM outputs GROUP BY year\"")
     con = connect(root)
     try:
-        return con.execute(sql).df()
+        result = con.execute(sql)
+        if result is None:
+            raise WecsimError("the SQL holds no statement (only comments?); give a query")
+        return result.df()
     except duckdb.Error as exc:
-        raise WecsimError(f"query failed: {exc}".strip()) from None
+        text = str(exc).strip()
+        raise WecsimError(f"query failed: {text if len(text) <= 600 else text[:600] + '...'}") from None
     finally:
         con.close()
