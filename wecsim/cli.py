@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wecsim.errors import ScenarioError, WecsimError, check_number
+from wecsim.errors import WecsimError, check_number
 from wecsim.version import __version__
 
 app = typer.Typer(
@@ -139,9 +139,9 @@ def _parse_years(years: str) -> list[int]:
     try:
         out = [int(y) for y in years.split(",") if y.strip()]
     except ValueError:
-        raise ScenarioError("--years", [("--years", f"expected comma-separated years, got {years[:60]!r}")]) from None
+        raise WecsimError(f"--years: expected comma-separated years, e.g. 2030,2050; got {years[:60]!r}") from None
     if not out:
-        raise ScenarioError("--years", [("--years", "expected at least one year, e.g. --years 2030,2050")])
+        raise WecsimError("--years: expected at least one year, e.g. --years 2030,2050")
     return list(dict.fromkeys(out))
 
 
@@ -155,10 +155,7 @@ def _check_years(years: list[int] | None, first: int, last: int, default: tuple[
         return sorted({y for y in default if first <= y <= last} | {last})
     outside = [y for y in years if not first <= y <= last]
     if outside:
-        raise ScenarioError(
-            "--years",
-            [("--years", f"{', '.join(map(str, outside))} outside the simulated years {first}-{last}")],
-        )
+        raise WecsimError(f"--years: {', '.join(map(str, outside))} outside the simulated years {first}-{last}")
     return years
 
 
@@ -430,7 +427,7 @@ def batch_cmd(
 def query_cmd(
     results: ResultsArg,
     sql: Annotated[str, typer.Argument(help="SQL over the views runs, outputs, results, design, timings.")],
-    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the whole answer to this new CSV file.")] = None,
+    csv: Annotated[str | None, typer.Option("--csv", help="Also write the whole answer to this new CSV file.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --csv file if it exists.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Rows shown on screen, >= 0.")] = 40,
 ) -> None:
@@ -439,11 +436,11 @@ def query_cmd(
     The SQL runs with your permissions (DuckDB can read and write files): a power-user tool.
     """
     from wecsim.experiments import query
-    from wecsim.outputs import refuse_special, write_file
+    from wecsim.outputs import check_file_target, write_file
 
     check_number("--limit", limit, 0)
     if csv is not None:
-        refuse_special(csv, "--csv")
+        check_file_target(csv, overwrite=overwrite, option="--csv")  # before the query runs
     df = query(results, sql)
     if csv is not None:
         write_file(csv, lambda tmp: df.to_csv(tmp, index=False), overwrite=overwrite, option="--csv")
@@ -472,7 +469,7 @@ def sensitivity_cmd(
     year: Annotated[int | None, typer.Option("--year", help="Year of the indicator.")] = None,
     method: Annotated[str, typer.Option("--method", help="sobol, morris or auto (the design's).")] = "auto",
     chart: Annotated[
-        Path | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
+        str | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace chart files that exist.")] = False,
 ) -> None:
@@ -482,9 +479,19 @@ def sensitivity_cmd(
     """
     from wecsim.experiments import load_results
     from wecsim.experiments.reports import sensitivity, write_sensitivity_chart
+    from wecsim.outputs import check_file_target, refuse_special
 
-    if chart is not None and not str(chart).strip():
-        raise WecsimError("--chart: empty; give a file name prefix, e.g. --chart charts/water")
+    output = list(dict.fromkeys(output))
+    chart_path = refuse_special(chart, "--chart", "file") if chart is not None else None
+    prefixes = {}
+    for name in output:  # every chart file is checked before anything is computed or written
+        stem = f"sensitivity_{name}_{year}" if year else f"sensitivity_{name}"
+        if chart_path is None:
+            prefixes[name] = Path(results) / stem
+        else:
+            prefixes[name] = chart_path if len(output) == 1 else chart_path.parent / f"{chart_path.name}_{stem}"
+        for suffix in (".png", ".html"):
+            check_file_target(f"{prefixes[name]}{suffix}", overwrite=overwrite, option="--chart")
     res = load_results(results)
     for name in output:
         table, used = sensitivity(res, name, year, method)
@@ -498,12 +505,7 @@ def sensitivity_cmd(
         for name_, row in table.iterrows():
             ranked.add_row(str(int(row["rank"])), escape(str(name_)), *(f"{row[c]:.3f}" for c in table if c != "rank"))
         console.print(ranked)
-        prefix = chart if chart is not None and len(output) == 1 else None
-        if prefix is None:
-            base = chart if chart is not None else Path(results)
-            stem = f"sensitivity_{name}_{year}" if year else f"sensitivity_{name}"
-            prefix = (base.parent / f"{base.name}_{stem}") if chart is not None else base / stem
-        png, page = write_sensitivity_chart(table, used, name, year, prefix, overwrite=overwrite)
+        png, page = write_sensitivity_chart(table, used, name, year, prefixes[name], overwrite=overwrite)
         console.print(f"Chart written to [bold]{escape(str(png))}[/] and [bold]{escape(str(page))}[/]")
 
 

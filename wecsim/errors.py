@@ -102,7 +102,10 @@ def check_number(
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and value > high
     if too_low or too_high:
-        lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
-        hi = "" if high is None else f"<= {high}"
-        bounds = " and ".join(x for x in (lo, hi) if x)
+        if low is not None and high is not None and not low_open:
+            bounds = f"from {low} to {high}"
+        else:
+            lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
+            hi = "" if high is None else f"<= {high}"
+            bounds = " and ".join(x for x in (lo, hi) if x)
         raise WecsimError(f"{name}: expected a {'whole ' if integer else ''}number {bounds}, got {value!r}")

@@ -53,22 +53,23 @@ def summarise(folder: Path, limit: int = 5) -> str:
     return f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}: {', '.join(names)}{more}"
 
 
-def refuse_special(path: str | Path, option: str) -> Path:
+def refuse_special(path: str | Path, option: str, what: str = "folder") -> Path:
     """Return ``path`` as a :class:`Path`, refusing paths no results may ever go to.
 
     Refused: an empty path, the current folder or one of its parents (``.``, ``..``, ``/``),
-    and a symbolic link (replacing it would act on what it points to).
+    and a symbolic link (replacing it would act on what it points to). ``what`` (``folder``
+    or ``file``) words the messages.
     """
     text = str(path)
     if not text.strip():
-        raise OutputError(f"{option}: empty path; give the path of a new folder, e.g. {option} results/run1")
+        raise OutputError(f"{option}: empty path; give the path of a new {what}")
     p = Path(text)
     absolute = Path(os.path.abspath(p))
     cwd = Path(os.path.abspath(Path.cwd()))
     if absolute == cwd or absolute in cwd.parents:
         raise OutputError(
-            f"{option} {text}: is the current folder or one of its parents; wecsim writes results only to a "
-            f"new folder or its own results folder: give one, e.g. {option} results/run1"
+            f"{option} {text}: is the current folder or one of its parents; wecsim writes only to a new {what} "
+            "or over its own results: give one"
         )
     if p.is_symlink():
         raise OutputError(f"{option} {text}: is a symbolic link; give the folder itself (nothing was written)")
@@ -233,11 +234,12 @@ def _remove_ours(old: Path, allowed: frozenset[str], out: Path) -> None:
 
 def check_file_target(path: str | Path, *, overwrite: bool, option: str) -> Path:
     """Check that a file may be written at ``path``: not a folder or a link; existing only with ``overwrite``."""
-    p = refuse_special(path, option)
+    p = refuse_special(path, option, "file")
     if p.is_dir():
         raise OutputError(f"{option} {p}: is a folder; give a file name (nothing was written)")
     if p.exists() and not overwrite:
         raise OutputError(f"{option} {p}: exists; pass --overwrite to replace it, or give another name")
+    check_writable(p, option)
     return p
 
 

@@ -24,6 +24,7 @@ from wecsim.experiments.executors import Executor, check_executor, check_workers
 from wecsim.experiments.spec import Experiment, load_experiment, resolve_experiment
 from wecsim.experiments.store import ResultStore, StoreError
 from wecsim.experiments.worker import RunContext, run_chunk
+from wecsim.outputs import refuse_special
 from wecsim.scenario.load import read_text_file
 
 #: Largest automatic chunk (runs per task).
@@ -143,7 +144,7 @@ def run_batch(
     else:
         exp = load_experiment(experiment)
         text = read_text_file(resolve_experiment(experiment), str(experiment), ExperimentError)
-    out = Path(out_dir) if out_dir is not None else Path("results") / "experiments" / exp.name
+    out = refuse_special(out_dir, "--out") if out_dir is not None else Path("results") / "experiments" / exp.name
     sample = sample_matrix(exp)
     design = design_points(exp, sample)
     store = ResultStore.open(out, exp, design, sample, text, fresh=fresh, retry_failed=retry_failed)

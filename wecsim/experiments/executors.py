@@ -78,6 +78,28 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, old)
 
 
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold back Ctrl-C while a worker process is being started, and raise it right after.
+
+    A pool records a new process only once it has started; an interrupt in between would
+    leave a process nobody stops, which then fails noisily when the batch is gone.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hits: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: hits.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if hits:
+        raise KeyboardInterrupt
+
+
 def _forkserver() -> mp.context.BaseContext:
     """Return the ``forkserver`` context, preloading wecsim, with the server started Ctrl-C-proof."""
     from multiprocessing import forkserver
@@ -178,7 +200,8 @@ class PoolExecutor(Executor):
         window = IN_FLIGHT_PER_WORKER * self.workers
         running: set[cf.Future] = set()
         for chunk in todo:
-            running.add(self._pool.submit(fn, context, chunk))
+            with _sigint_deferred():  # a submit may start a worker process
+                running.add(self._pool.submit(fn, context, chunk))
             if len(running) >= window:
                 break
         while running:
@@ -186,7 +209,8 @@ class PoolExecutor(Executor):
             for fut in done:
                 nxt = next(todo, None)
                 if nxt is not None:
-                    running.add(self._pool.submit(fn, context, nxt))
+                    with _sigint_deferred():
+                        running.add(self._pool.submit(fn, context, nxt))
                 yield fut.result()
 
     def close(self) -> None:
@@ -236,14 +260,11 @@ class DaskExecutor(Executor):
             # process pool does) instead of each importing them; the statistical profiler, which
             # samples every task's stack 100 times a second, is off (it slows pure-Python runs).
             _forkserver()
-            with (
-                dask.config.set(
-                    {
-                        "distributed.worker.multiprocessing-method": "forkserver",
-                        "distributed.worker.profile.enabled": False,
-                    }
-                ),
-                _sigint_ignored(),
+            with dask.config.set(
+                {
+                    "distributed.worker.multiprocessing-method": "forkserver",
+                    "distributed.worker.profile.enabled": False,
+                }
             ):
                 self._cluster = LocalCluster(
                     n_workers=self.workers,

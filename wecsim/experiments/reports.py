@@ -83,8 +83,10 @@ def write_sensitivity_chart(
     title = f"{method.capitalize()} sensitivity of {output}{when}"
 
     def write_png(tmp_png: Path) -> None:
-        write_file(page, lambda tmp_page: plot_indices(table, method, title, tmp_png, tmp_page), overwrite=overwrite,
-                   option="--chart")
+        def write_page(tmp_page: Path) -> None:
+            plot_indices(table, method, title, tmp_png, tmp_page)
+
+        write_file(page, write_page, overwrite=overwrite, option="--chart")
 
     write_file(png, write_png, overwrite=overwrite, option="--chart")
     return png, page

@@ -474,7 +474,9 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
     """Return the manifest of a results folder."""
     path = Path(root) / MANIFEST
     if not path.is_file():
-        raise StoreError(f"{root}: not a wecsim results folder (no {MANIFEST}); run `wecsim batch ... --out {root}`")
+        raise StoreError(
+            f"{root}: not a wecsim batch results folder (no {MANIFEST}); give a folder written by `wecsim batch`"
+        )
     manifest = _read_manifest_file(path)
     if manifest is None:
         raise StoreError(f"{path}: not a manifest written by wecsim batch (damaged, or another program's)")

@@ -128,9 +128,9 @@ class _LimitedLoader(yaml.SafeLoader):
         event = self.peek_event()
         mark = event.start_mark
         if isinstance(event, yaml.AliasEvent):
-            self._refuse(f"uses a YAML alias (*{short(event.anchor, 40)}); write the values out instead", mark)
+            self._refuse(f"uses a YAML alias (*{event.anchor[:40]}); write the values out instead", mark)
         if getattr(event, "anchor", None) is not None:
-            self._refuse(f"uses a YAML anchor (&{short(event.anchor, 40)}); anchors and aliases are refused", mark)
+            self._refuse(f"uses a YAML anchor (&{event.anchor[:40]}); anchors and aliases are refused", mark)
         self._nodes += 1
         if self._nodes > MAX_NODES:
             self._refuse(f"has more than {MAX_NODES:,} values; a scenario has a few hundred", mark)
@@ -171,10 +171,12 @@ def parse_yaml(text: str, shown: str, error: type[InputFileError] = ScenarioErro
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(shown, [("", f"is not valid YAML at {where}: {short(problem, 200)[1:-1]}")]) from None
+        problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+        problem = problem if len(problem) <= 200 else problem[:200] + "..."
+        raise error(shown, [("", f"is not valid YAML at {where}: {problem}")]) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
-        raise error(shown, [("", f"holds a value YAML cannot read: {short(str(exc), 120)[1:-1]}")]) from None
+        problem = str(exc) if len(str(exc)) <= 100 else str(exc)[:100] + "..."
+        raise error(shown, [("", f"holds a value that cannot be read ({problem})")]) from None
 
 
 def read_text_file(path: Path, shown: str, error: type[InputFileError] = ScenarioError) -> str:
