@@ -37,6 +37,8 @@ console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 #: Whether ``--debug`` was given (or ``WECSIM_DEBUG=1`` is set): show tracebacks.
 _debug = {"on": os.environ.get("WECSIM_DEBUG", "") not in {"", "0"}}
+#: Whether "interrupted" was said already (Typer turns a Ctrl-C outside a command into a silent exit 130).
+_interrupt_told = {"done": False}
 #: Largest seed accepted (numpy seeds are unbounded; the batch's are 63-bit).
 MAX_SEED = 2**63 - 1
 
@@ -66,8 +68,12 @@ def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors (for developers).")] = False,
 ) -> None:
     """Simulate water, energy and circular-economy investment policy in Kazakhstan."""
-    if debug:
-        _debug["on"] = True
+    _debug["on"] = debug or os.environ.get("WECSIM_DEBUG", "") not in {"", "0"}
+
+
+def _say_interrupted(text: str = "[yellow]interrupted[/]") -> None:
+    err_console.print(text)
+    _interrupt_told["done"] = True
 
 
 def _error(text: str) -> None:
@@ -94,7 +100,9 @@ def user_errors(func):
             _error(str(exc))
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
-            err_console.print("[yellow]interrupted[/]")
+            if _debug["on"]:
+                traceback.print_exc()
+            _say_interrupted()
             raise typer.Exit(code=130) from None
         except Exception as exc:
             if _debug["on"]:
@@ -418,7 +426,7 @@ def batch_cmd(
         f"on {escape(summary.executor)}"
     )
     if summary.interrupted:
-        err_console.print("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
+        _say_interrupted("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
         raise typer.Exit(code=130)
 
 
@@ -556,5 +564,9 @@ def main() -> None:
     try:
         app(prog_name="wecsim")
     except KeyboardInterrupt:  # pressed before a command started (e.g. during imports)
-        err_console.print("[yellow]interrupted[/]")
+        _say_interrupted()
         sys.exit(130)
+    except SystemExit as exc:  # Typer exits 130 without a word for a Ctrl-C while it parses
+        if exc.code == 130 and not _interrupt_told["done"]:
+            _say_interrupted()
+        raise

@@ -84,7 +84,7 @@ def folder_state(path: Path, allowed: frozenset[str]) -> tuple[State, str]:
     """
     try:
         st = path.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # below a file: check_writable says so
         return "absent", "does not exist"
     except OSError as exc:
         raise OutputError(f"{path}: cannot be examined ({exc.strerror})") from None

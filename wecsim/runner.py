@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from wecsim.agents import Region
+from wecsim.errors import check_number
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
 from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results, eu_leverage_of
@@ -148,7 +149,7 @@ def run(
     scenario
         A scenario file path, a shipped scenario name, a mapping or a :class:`Scenario`.
     seed
-        Random seed (default: the scenario's ``seed``).
+        Random seed, a whole number from 0 to 2**63 - 1 (default: the scenario's ``seed``).
     overrides
         ``PATH=VALUE`` items, as ``--set`` on the command line.
 
@@ -159,6 +160,7 @@ def run(
     >>> float(res.at(2025)["recycling_rate"]) > 0
     True
     """
+    check_number("seed", seed, 0, 2**63 - 1)
     config = load_scenario(scenario, overrides)
     start = time.perf_counter()
     model = WECModel(config, seed=seed)

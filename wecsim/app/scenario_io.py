@@ -26,6 +26,7 @@ __all__ = [
     "safe_filename",
     "scenario_yaml",
     "shipped_scenarios",
+    "upload_name",
 ]
 
 
@@ -70,6 +71,20 @@ def safe_filename(name: str, suffix: str = "") -> str:
     return stem[:80] + suffix
 
 
+def upload_name(filename: object) -> str:
+    """Return the name an uploaded file is shown by: its base name, at most ~120 characters.
+
+    Never a path: folders (slashes and backslashes) are dropped; a long name keeps its suffix.
+    """
+    name = Path(str(filename or "").replace("\\", "/")).name
+    if name in {"", ".", ".."}:
+        return "upload.yaml"
+    if len(name) > 120:
+        suffix = Path(name).suffix[:10]
+        name = name[: 100] + "..." + suffix
+    return name
+
+
 def read_upload(filename: str, data: bytes) -> Scenario:
     """Validate an uploaded scenario file and return it.
 
@@ -88,8 +103,7 @@ def read_upload(filename: str, data: bytes) -> Scenario:
         with another extension than ``.yaml``/``.yml``, not UTF-8, beyond the reader's limits
         or extending anything but a shipped scenario are refused too.
     """
-    shown = Path(str(filename or "upload.yaml").replace("\\", "/")).name or "upload.yaml"
-    shown = shown if len(shown) <= 120 else shown[:100] + "..." + Path(shown).suffix[:10]
+    shown = upload_name(filename)
     if len(data) > MAX_FILE_BYTES:
         raise UploadError(
             str(

@@ -22,7 +22,7 @@ from wecsim.errors import ExperimentError, check_number
 from wecsim.experiments.design import design_points, run_rows, sample_matrix
 from wecsim.experiments.executors import Executor, check_executor, check_workers, make_executor
 from wecsim.experiments.spec import Experiment, load_experiment, resolve_experiment
-from wecsim.experiments.store import ResultStore, StoreError
+from wecsim.experiments.store import ResultStore, StoreError, check_batch_target
 from wecsim.experiments.worker import RunContext, run_chunk
 from wecsim.outputs import refuse_special
 from wecsim.scenario.load import read_text_file
@@ -138,6 +138,8 @@ def run_batch(
     check_number("--max-runs", max_runs, 1)
     check_workers(workers)
     kind = check_executor(executor, scheduler) if not isinstance(executor, Executor) else None
+    if out_dir is not None:
+        check_batch_target(out_dir, fresh)  # before the experiment is designed
     text = None
     if isinstance(experiment, Experiment):
         exp = experiment

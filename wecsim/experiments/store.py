@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
 from wecsim.experiments.spec import Experiment
-from wecsim.outputs import refuse_special, summarise
+from wecsim.outputs import check_writable, refuse_special, summarise
 from wecsim.version import __version__
 
 MANIFEST = "manifest.json"
@@ -86,7 +86,7 @@ def batch_folder_state(root: Path) -> tuple[str, str]:
     """
     try:
         st = root.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return "absent", "does not exist"
     except OSError as exc:
         raise StoreError(f"{root}: cannot be examined ({exc.strerror})") from None
@@ -102,6 +102,33 @@ def batch_folder_state(root: Path) -> tuple[str, str]:
     if all(p.name in ours and p.is_dir() and not p.is_symlink() and not any(p.iterdir()) for p in entries):
         return "empty", "is empty"
     return "foreign", f"is not empty and holds no wecsim batch results (no wecsim {MANIFEST}; {summarise(root)})"
+
+
+def check_batch_target(root: str | Path, fresh: bool = False) -> str:
+    """Check that a batch may write to ``root``; return its :func:`batch_folder_state`.
+
+    Raises
+    ------
+    StoreError
+        If ``root`` is empty text, the current folder (or a parent), a link, a file, or a
+        folder holding anything but wecsim batch results.
+    """
+    root = refuse_special(root, "--out")
+    state, why = batch_folder_state(root)
+    if state == "file":
+        raise StoreError(f"{root}: is a file, not a folder; choose another --out (nothing was written)")
+    if state == "foreign":
+        also = " (--fresh deletes only wecsim's own results)" if fresh else ""
+        raise StoreError(
+            f"{root}: {why}; wecsim writes a batch only to a new or empty folder, or resumes its own{also}: "
+            "choose another --out (nothing was written or deleted)"
+        )
+    if state == "absent":
+        try:
+            check_writable(root)
+        except WecsimError as exc:
+            raise StoreError(str(exc)) from None
+    return state
 
 
 def _delete_ours(root: Path) -> None:
@@ -262,19 +289,37 @@ class ResultStore:
             Delete the results already in the folder first.
         retry_failed
             Forget the runs that failed, so they run again.
+
+        Raises
+        ------
+        StoreError
+            If the folder is a file, holds anything but wecsim batch results, holds another
+            experiment's results (without ``fresh``), or cannot be written (permissions, a
+            full disk).
         """
-        store = cls(refuse_special(root, "--out"))
+        try:
+            return cls._open(root, experiment, design, sample, experiment_text, fresh, retry_failed)
+        except OSError as exc:
+            raise StoreError(
+                f"--out {root}: cannot write there ({exc.strerror or exc}); free some space or fix the folder, "
+                "then run the same command again"
+            ) from None
+
+    @classmethod
+    def _open(
+        cls,
+        root: str | Path,
+        experiment: Experiment,
+        design: pd.DataFrame,
+        sample: np.ndarray | None,
+        experiment_text: str | None,
+        fresh: bool,
+        retry_failed: bool,
+    ) -> ResultStore:
+        store = cls(root)
         root = store.root
         manifest_path = root / MANIFEST
-        state, why = batch_folder_state(root)
-        if state == "file":
-            raise StoreError(f"{root}: is a file, not a folder; choose another --out (nothing was written)")
-        if state == "foreign":
-            also = " (--fresh deletes only wecsim's own results)" if fresh else ""
-            raise StoreError(
-                f"{root}: {why}; wecsim writes a batch only to a new or empty folder, or resumes its own{also}: "
-                "choose another --out (nothing was written or deleted)"
-            )
+        state = check_batch_target(root, fresh)
         try:
             if fresh and state == "ours":
                 _delete_ours(root)
@@ -462,7 +507,7 @@ class ResultStore:
 
 
 def _mean_elapsed(root: Path) -> float | None:
-    files = sorted((root / "timings").glob("*.parquet"))[-20:]
+    files = sorted((root / "timings").glob(CHUNK_GLOB))[-20:]
     if not files:
         return None
     vals = np.concatenate([pq.read_table(f, columns=["elapsed_s"]).column("elapsed_s").to_numpy() for f in files])
@@ -484,7 +529,7 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
 
 
 def _read_table(root: Path, sub: str) -> pd.DataFrame:
-    files = sorted((root / sub).glob("*.parquet"))
+    files = sorted((root / sub).glob(CHUNK_GLOB))
     if not files:
         return pd.DataFrame()
     t = pa.concat_tables([pq.read_table(f) for f in files])
@@ -587,7 +632,7 @@ def connect(root: str | Path):
     read_manifest(root)
     con = duckdb.connect()
     for sub in TABLES:
-        files = sorted((root / sub).glob("*.parquet"))
+        files = sorted((root / sub).glob(CHUNK_GLOB))
         if files:
             paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE VIEW {sub} AS SELECT * FROM read_parquet([{paths}])")

@@ -84,7 +84,8 @@ def find_parent(
         where += f" or a .yaml file in the same folder as {shown}"
     rule = f"expected the name of {where} (shipped: {', '.join(shipped_names())})"
     if not isinstance(ref, str):
-        raise error(shown, [(field, f"{rule}; got a {type(ref).__name__}")])
+        kind = {list: "a list", dict: "a mapping", bool: "true/false", type(None): "nothing"}.get(type(ref), "a number")
+        raise error(shown, [(field, f"{rule}; got {kind}")])
     if not is_safe_name(ref):
         raise error(shown, [(field, f"{short(ref, 60)} is not allowed: {rule}; paths and folders are not accepted")])
     names = [ref] if Path(ref).suffix in _YAML_SUFFIXES else [ref + ".yaml", ref + ".yml"]
@@ -391,11 +392,22 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
 
 
 def validate(data: dict[str, Any], shown: str) -> Scenario:
-    """Validate a raw mapping into a :class:`Scenario`, or raise a :class:`ScenarioError`."""
+    """Validate a raw mapping into a :class:`Scenario`, or raise a :class:`ScenarioError`.
+
+    The list of allowed keys is given once per section, so that many unknown keys still
+    make a short message.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(shown, [_describe(e) for e in exc.errors()]) from None
+        problems, hinted = [], set()
+        for path, msg in (_describe(e) for e in exc.errors()):
+            head, sep, hint = msg.partition("; expected one of: ")
+            if sep and hint in hinted:
+                msg = f"{head} (allowed keys listed above)"
+            hinted.add(hint)
+            problems.append((path, msg))
+        raise ScenarioError(shown, problems) from None
 
 
 def load_scenario(source: str | Path | Scenario | dict, overrides: list[str] | None = None) -> Scenario:

@@ -11,7 +11,14 @@ from wecsim.app.components.prose import Prose
 from wecsim.app.components.upload import ScenarioUpload
 from wecsim.app.exports import charts_zip, report_html, results_excel, results_zip
 from wecsim.app.params import changed, controls, defaults, values_of
-from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, safe_filename, scenario_yaml
+from wecsim.app.scenario_io import (
+    MAX_FILE_BYTES,
+    UploadError,
+    read_upload,
+    safe_filename,
+    scenario_yaml,
+    upload_name,
+)
 from wecsim.errors import WecsimError
 
 upload_error = solara.reactive("")
@@ -29,7 +36,7 @@ def handle_upload(info: dict) -> None:
     server path: the loader's own errors are shown as they are, anything else (a fault of
     ours) as a one-line notice, with the details in the server's log.
     """
-    shown = str(info.get("name") or "upload.yaml")[:120] if isinstance(info, dict) else "upload.yaml"
+    shown = upload_name(info.get("name") if isinstance(info, dict) else None)
     try:
         sc = read_upload(shown, info["data"])
         name = state.add_upload(sc)
