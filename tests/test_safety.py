@@ -36,7 +36,8 @@ def _user_files(root: Path) -> dict[str, bytes]:
         "keep.txt": b"years of notes\n",
         "mine/a.txt": b"my data\n",
         "mine/sub/b.csv": b"x,y\n1,2\n",
-        "other/secret.yaml": f"password: {SECRET}\nname: secret\n".encode(),
+        "mine/sub/secret.yaml": f"password: {SECRET}\nname: secret\n".encode(),
+        "../other/secret.yaml": f"password: {SECRET}\nname: secret\n".encode(),
         "results/foo/notes.md": b"my own folder named like a results folder\n",
         "results/baseline-old/meta.json": b'{"mine": true}\n',
         "data.yaml": b"name: data\n",
@@ -50,7 +51,9 @@ def _user_files(root: Path) -> dict[str, bytes]:
 
 
 def _snapshot(root: Path) -> dict[str, bytes | None]:
-    out: dict[str, bytes | None] = {}
+    """Return every entry under ``root`` (and the secret beside it, if any) with its bytes."""
+    secret = root.parent / "other" / "secret.yaml"
+    out: dict[str, bytes | None] = {"../other/secret.yaml": secret.read_bytes()} if secret.exists() else {}
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
         out[rel] = p.read_bytes() if p.is_file() and not p.is_symlink() else None
@@ -141,7 +144,7 @@ HOSTILE_FILES: dict[str, tuple[str, str]] = {
     "extends_mem.yaml": ("extends: /proc/self/mem\nname: s\n", "is not allowed"),
     "extends_dotdot.yaml": ("extends: ../other/secret.yaml\nname: s\n", "is not allowed"),
     "extends_dotdot_plain.yaml": ("extends: ..\nname: s\n", "is not allowed"),
-    "extends_subfolder.yaml": ("extends: other/secret\nname: s\n", "is not allowed"),
+    "extends_subfolder.yaml": ("extends: mine/sub/secret\nname: s\n", "is not allowed"),
     "extends_dot.yaml": ("extends: .\nname: s\n", "is not allowed"),
     "extends_empty.yaml": ("extends: ''\nname: s\n", "is not allowed"),
     "extends_slash.yaml": ("extends: /\nname: s\n", "is not allowed"),
@@ -171,7 +174,7 @@ def _write_hostile(folder: Path, name: str) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     if name == "extends_link.yaml":
-        (folder / "link_to_secret.yaml").symlink_to(folder / "other" / "secret.yaml")
+        (folder / "link_to_secret.yaml").symlink_to(folder.parent / "other" / "secret.yaml")
     return path
 
 
@@ -187,8 +190,8 @@ def test_hostile_scenario_file(home, name, command):
 
 def test_refused_extends_says_nothing_of_the_other_file(home):
     """Whether the file exists or not, the message is the same but for the name written."""
-    (home / "a.yaml").write_text(f"extends: {home / 'other' / 'secret.yaml'}\nname: a\n")
-    (home / "b.yaml").write_text(f"extends: {home / 'other' / 'absent.yaml'}\nname: b\n")
+    (home / "a.yaml").write_text(f"extends: {home.parent / 'other' / 'secret.yaml'}\nname: a\n")
+    (home / "b.yaml").write_text(f"extends: {home.parent / 'other' / 'absent.yaml'}\nname: b\n")
     _, out_a, _ = cli("validate", "a.yaml")
     _, out_b, _ = cli("validate", "b.yaml")
     assert SECRET not in out_a and "password" not in out_a
@@ -457,26 +460,36 @@ BATCH_CASES = {
 }
 
 
-def _hostile_experiment(name: str, changes: dict) -> Case:
-    return Case(["batch", name, "--executor", "serial"], 2, [name], setup=lambda h: _experiment(h, name, **changes))
+def _hostile_experiment(name: str, changes: dict, expected: str) -> Case:
+    return Case(
+        ["batch", name, "--executor", "serial"], 2, [name, expected], setup=lambda h: _experiment(h, name, **changes)
+    )
 
 
 BATCH_CASES |= {
-    "exp_name_dotdot": _hostile_experiment("e1.yaml", {"name": ".."}),
-    "exp_name_path": _hostile_experiment("e2.yaml", {"name": "../../results"}),
-    "exp_name_empty": _hostile_experiment("e3.yaml", {"name": ""}),
+    "exp_name_dotdot": _hostile_experiment("e1.yaml", {"name": ".."}, "name: expected a name"),
+    "exp_name_path": _hostile_experiment("e2.yaml", {"name": "../../results"}, "name: expected a name"),
+    "exp_name_empty": _hostile_experiment("e3.yaml", {"name": ""}, "name"),
     "exp_levels_huge": _hostile_experiment(
-        "e4.yaml", {"design": {"kind": "full_factorial"}, "parameters": {"x1": {"range": [0, 1], "levels": 10**12}}}
+        "e4.yaml",
+        {"design": {"kind": "full_factorial"}, "parameters": {"x1": {"range": [0, 1], "levels": 10**12}}},
+        "expected a whole number from 2 to 1,000",
     ),
-    "exp_model_stdlib": _hostile_experiment("e5.yaml", {"model": "os:system"}),
-    "exp_model_shutil": _hostile_experiment("e6.yaml", {"model": "shutil:rmtree"}),
+    "exp_model_stdlib": _hostile_experiment("e5.yaml", {"model": "os:system"}, "standard library"),
+    "exp_model_shutil": _hostile_experiment("e6.yaml", {"model": "shutil:rmtree"}, "standard library"),
     "exp_base_absolute": _hostile_experiment(
-        "e7.yaml", {"model": "wecsim", "base": "/etc/passwd", "parameters": {"budget_eu_grant_meur": "range"}}
+        "e7.yaml",
+        {"model": "wecsim", "base": "/etc/passwd", "parameters": {"budget_eu_grant_meur": "range"}},
+        "base: '/etc/passwd' is not allowed",
     ),
     "exp_base_secret": _hostile_experiment(
-        "e8.yaml", {"model": "wecsim", "base": "../other/secret", "parameters": {"budget_eu_grant_meur": "range"}}
+        "e8.yaml",
+        {"model": "wecsim", "base": "../other/secret", "parameters": {"budget_eu_grant_meur": "range"}},
+        "base: '../other/secret' is not allowed",
     ),
-    "exp_runs_too_many": _hostile_experiment("e9.yaml", {"design": {"kind": "latin_hypercube", "n": 10**12}}),
+    "exp_runs_too_many": _hostile_experiment(
+        "e9.yaml", {"design": {"kind": "latin_hypercube", "n": 10**12}}, "more than the limit"
+    ),
 }
 
 

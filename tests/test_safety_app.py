@@ -50,6 +50,7 @@ def test_hostile_upload_gives_a_short_message(name):
         assert share.upload_ok.value == ""
         assert state.uploaded.value == before, "a bad upload must not join the scenario list"
     _assert_clean(message, name)
+    assert HOSTILE_FILES[name][1] in message, message
     assert took < UPLOAD_S, f"{name}: {took:.2f} s"
     assert peak < 64 * 2**20, f"{name}: {peak / 2**20:.0f} MB"
 
