@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
-from wecsim.errors import OutputError
+from wecsim.errors import OutputError, WecsimError
 
 #: Marker in the ``meta.json`` of run results (``Results.write``).
 RUN_FORMAT = "wecsim-run-results/1"
@@ -76,28 +76,56 @@ def refuse_special(path: str | Path, option: str, what: str = "folder") -> Path:
     return p
 
 
+def examine(path: Path, error: type[WecsimError] = OutputError) -> tuple[str, list[Path]]:
+    """Return ``("absent", [])``, ``("file", [])`` or ``("folder", entries)`` for ``path``.
+
+    A symbolic link counts as a file (it is never followed); a path below a file counts as
+    absent (making it fails later, with its own message).
+
+    Raises
+    ------
+    WecsimError
+        ``error``, if ``path`` cannot be examined or listed (no permission).
+    """
+    try:
+        st = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return "absent", []
+    except OSError as exc:
+        raise error(f"{path}: cannot be examined ({exc.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode):
+        return "file", []
+    try:
+        return "folder", list(path.iterdir())
+    except OSError as exc:
+        raise error(f"{path}: cannot be listed ({exc.strerror})") from None
+
+
+def read_small_json(path: Path, max_bytes: int) -> object | None:
+    """Return the JSON in a regular file of at most ``max_bytes``, or ``None`` (missing, too big, not JSON)."""
+    try:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def folder_state(path: Path, allowed: frozenset[str]) -> tuple[State, str]:
     """Return what ``path`` is for a run's results, and a phrase saying why.
 
     ``ours`` means a folder whose ``meta.json`` was written by wecsim and whose every entry
     is a regular file with one of the ``allowed`` names.
     """
-    try:
-        st = path.lstat()
-    except (FileNotFoundError, NotADirectoryError):  # below a file: check_writable says so
+    kind, entries = examine(path)
+    if kind == "absent":
         return "absent", "does not exist"
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be examined ({exc.strerror})") from None
-    if not stat.S_ISDIR(st.st_mode):
+    if kind == "file":
         return "file", "is a file, not a folder"
-    try:
-        entries = list(path.iterdir())
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be listed ({exc.strerror})") from None
     if not entries:
         return "empty", "is empty"
-    meta = path / "meta.json"
-    if not _is_run_meta(meta):
+    if not _is_run_meta(path / "meta.json"):
         return "foreign", f"is not empty and holds no wecsim run results ({summarise(path)})"
     others = [p for p in entries if p.name not in allowed or not stat.S_ISREG(p.lstat().st_mode)]
     if others:
@@ -108,12 +136,7 @@ def folder_state(path: Path, allowed: frozenset[str]) -> tuple[State, str]:
 
 def _is_run_meta(meta: Path) -> bool:
     """Whether ``meta`` is a ``meta.json`` written by :meth:`Results.write` (this or an older wecsim)."""
-    try:
-        if not stat.S_ISREG(meta.lstat().st_mode) or meta.lstat().st_size > MAX_META_BYTES:
-            return False
-        data = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    data = read_small_json(meta, MAX_META_BYTES)
     if not isinstance(data, dict):
         return False
     # results written before the marker existed carry these keys

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from wecsim.errors import ResultsFolderError
-from wecsim.outputs import RUN_FORMAT, run_file_names, write_folder
+from wecsim.outputs import MAX_META_BYTES, RUN_FORMAT, read_small_json, run_file_names, write_folder
 
 TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions", "ledger", "refusals")
 #: The files a run's results folder may hold (anything else makes it a folder of the user's).
@@ -181,10 +181,10 @@ class Results:
             for name in TABLE_NAMES:
                 pq = out / f"{name}.parquet"
                 tables[name] = pd.read_parquet(pq) if pq.exists() else pd.read_csv(out / f"{name}.csv")
-            meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:  # pyarrow and pandas raise these for damaged files
             raise ResultsFolderError(f"{out}: a results file cannot be read ({type(exc).__name__})") from None
+        meta = read_small_json(out / "meta.json", MAX_META_BYTES)
         if not isinstance(meta, dict):
-            raise ResultsFolderError(f"{out}: meta.json is not a wecsim meta.json")
+            raise ResultsFolderError(f"{out}: meta.json is not a meta.json written by wecsim (damaged or too large)")
         meta.pop("format", None)
         return cls(**tables, meta=meta)

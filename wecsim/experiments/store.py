@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
 from wecsim.experiments.spec import Experiment
-from wecsim.outputs import check_writable, refuse_special, summarise
+from wecsim.outputs import check_writable, examine, read_small_json, refuse_special, summarise
 from wecsim.version import __version__
 
 MANIFEST = "manifest.json"
@@ -68,13 +68,7 @@ class StoreError(WecsimError):
 
 def _read_manifest_file(path: Path) -> dict[str, Any] | None:
     """Return a manifest written by wecsim (a JSON mapping with its format), or ``None``."""
-    try:
-        st = path.lstat()
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MANIFEST_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_small_json(path, MAX_MANIFEST_BYTES)
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
@@ -84,18 +78,9 @@ def batch_folder_state(root: Path) -> tuple[str, str]:
     ``ours`` needs a manifest written by wecsim. A folder holding only the empty
     sub-folders a batch makes first counts as empty (a batch stopped at its first step).
     """
-    try:
-        st = root.lstat()
-    except (FileNotFoundError, NotADirectoryError):
-        return "absent", "does not exist"
-    except OSError as exc:
-        raise StoreError(f"{root}: cannot be examined ({exc.strerror})") from None
-    if not stat.S_ISDIR(st.st_mode):
-        return "file", "is a file"
-    try:
-        entries = list(root.iterdir())
-    except OSError as exc:
-        raise StoreError(f"{root}: cannot be listed ({exc.strerror})") from None
+    kind, entries = examine(root, StoreError)
+    if kind != "folder":
+        return kind, "does not exist" if kind == "absent" else "is a file"
     if _read_manifest_file(root / MANIFEST) is not None:
         return "ours", "holds wecsim batch results"
     ours = {*TABLES, ".tmp"}
