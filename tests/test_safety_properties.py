@@ -94,7 +94,11 @@ def test_an_output_path_is_never_the_current_folder_or_above(text):
     absolute = Path(os.path.abspath(p))
     cwd = Path(os.path.abspath(Path.cwd()))
     assert absolute != cwd and absolute not in cwd.parents
-    assert text.strip()
+    assert text.strip() and "\x00" not in text
+    try:  # usable as a path: lstat raises no ValueError (as it would for a NUL byte)
+        os.lstat(p)
+    except OSError:
+        pass
 
 
 @settings(max_examples=60, deadline=None)

@@ -63,6 +63,8 @@ def refuse_special(path: str | Path, option: str, what: str = "folder") -> Path:
     text = str(path)
     if not text.strip():
         raise OutputError(f"{option}: empty path; give the path of a new {what}")
+    if "\x00" in text:
+        raise OutputError(f"{option}: the path holds a NUL character; give the path of a new {what}")
     p = Path(text)
     absolute = Path(os.path.abspath(p))
     cwd = Path(os.path.abspath(Path.cwd()))
