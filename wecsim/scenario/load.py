@@ -191,8 +191,10 @@ def read_text_file(path: Path, shown: str, error: type[InputFileError] = Scenari
         raise error("(empty name)", [("", "give a file, or the name of a shipped scenario")])
     try:
         st = path.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise error(shown, [("", "file not found (give a path or a shipped name)")]) from None
+    except ValueError:  # a NUL character
+        raise error(shown, [("", "is not a valid file name")]) from None
     except OSError as exc:
         raise error(shown, [("", f"cannot be read ({exc.strerror or type(exc).__name__})")]) from None
     if stat.S_ISDIR(st.st_mode):
