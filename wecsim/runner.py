@@ -12,7 +12,6 @@ import pandas as pd
 import pyarrow as pa
 
 from wecsim.agents import Region
-from wecsim.errors import check_number
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
 from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results, eu_leverage_of
@@ -160,6 +159,8 @@ def run(
     >>> float(res.at(2025)["recycling_rate"]) > 0
     True
     """
+    from wecsim.errors import check_number  # here, not at the top: keeps this module's imports as they were
+
     check_number("seed", seed, 0, 2**63 - 1)
     config = load_scenario(scenario, overrides)
     start = time.perf_counter()
