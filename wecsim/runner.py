@@ -159,7 +159,7 @@ def run(
     >>> float(res.at(2025)["recycling_rate"]) > 0
     True
     """
-    from wecsim.errors import check_number  # here, not at the top: keeps this module's imports as they were
+    from wecsim.errors import check_number
 
     check_number("seed", seed, 0, 2**63 - 1)
     config = load_scenario(scenario, overrides)
