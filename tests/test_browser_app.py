@@ -275,6 +275,40 @@ def test_bad_uploads_show_the_loaders_error(server, ctx_log, tmp_path):
     assert box.input_value().startswith("80")
 
 
+def test_hostile_uploads_get_one_short_message_and_other_tabs_carry_on(server, ctx_log, tmp_path):
+    """An alias bomb, deep nesting and a path in extends: each one line, no traceback; tab two still works."""
+    page = open_app(ctx_log, server)
+    other = open_app(ctx_log, server)
+    go(page, "share")
+    chooser = page.locator(".wecsim-upload input[type=file]")
+    chooser.wait_for(state="attached")
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for p, c in zip("abcdefgh", "bcdefghi", strict=True):
+        bomb += f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n"
+    files = {
+        "bomb.yaml": (bomb + "name: *i\n", "anchor"),
+        "deep.yaml": ("name: " + "[" * 10_000 + "]" * 10_000 + "\n", "nested deeper than 20"),
+        "environ.yaml": ("extends: /proc/self/environ\nname: e\n", "is not allowed"),
+    }
+    for name, (text, expected) in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        t0 = time.monotonic()
+        chooser.set_input_files(str(path))
+        err = page.locator(".wecsim-upload-error", has_text=name)
+        err.wait_for(timeout=20_000)
+        message = err.inner_text()
+        assert expected in message, message
+        assert "Traceback" not in message and "site-packages" not in message and "PATH=" not in message
+        assert len(message) < 2000 and time.monotonic() - t0 < 20
+    # the other tab still answers a lever move
+    before = card(other, "res")
+    open_group(other, "Energy")
+    set_lever_box(other, "res_auction_mw_per_yr", 1800)
+    assert wait_card_change(other, "res", before) > before
+    shot(page, "10b_hostile_upload")
+
+
 def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
     page = open_app(ctx_log, server)
     set_lever_box(page, "budget_eu_grant_meur", 60)

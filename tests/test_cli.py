@@ -37,10 +37,15 @@ def test_run_prints_headline_and_writes_tidy_results(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary folders left behind"
 
 
-def test_run_twice_replaces_results_atomically(tmp_path):
+def test_run_twice_replaces_results_atomically_only_with_overwrite(tmp_path):
     out = tmp_path / "res"
     assert wecsim("run", "baseline", "--out", str(out), "--set", "end_year=2030").returncode == 0
-    assert wecsim("run", "baseline", "--out", str(out), "--set", "end_year=2035").returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    p = wecsim("run", "baseline", "--out", str(out), "--set", "end_year=2035")
+    assert p.returncode == 2 and "already holds wecsim run results" in p.stderr and "--overwrite" in p.stderr
+    assert "Water deficit" not in p.stdout, "the model must not run when the folder is refused"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert wecsim("run", "baseline", "--out", str(out), "--set", "end_year=2035", "--overwrite").returncode == 0
     assert Results.read(out).national["year"].max() == 2035
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
 

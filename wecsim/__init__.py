@@ -4,7 +4,9 @@
 >>> results = run("baseline")            # doctest: +SKIP
 >>> results.national[["year", "water_deficit_km3"]]   # doctest: +SKIP
 
-Names are imported lazily, so ``wecsim validate`` and ``wecsim list`` start without Mesa.
+Names are imported lazily, so ``wecsim validate`` and ``wecsim list`` start without Mesa,
+and importing the package itself costs nothing (Ctrl-C during start-up is then handled by
+:func:`wecsim.__main__.main`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from wecsim.version import __version__
-
 _LAZY = {
+    "__version__": "wecsim.version",
     "DataError": "wecsim.errors",
     "ScenarioError": "wecsim.errors",
     "WecsimError": "wecsim.errors",
@@ -40,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wecsim.results import Results
     from wecsim.runner import run
     from wecsim.scenario import Scenario, load_scenario
+    from wecsim.version import __version__
 
 
 def __getattr__(name: str):

@@ -1,13 +1,17 @@
 """The ``wecsim`` command line (Typer + Rich).
 
 Every error the user can cause is a :class:`~wecsim.errors.WecsimError`; it is printed as
-one paragraph and the command exits with code 2, never with a traceback.
+one paragraph naming the file or option and the command exits with code 2, never with a
+traceback. Anything else is a fault of ours: one line, "internal error: ...", exit code 1.
+``wecsim --debug COMMAND`` shows the traceback in both cases. Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wecsim.errors import ScenarioError, WecsimError
+from wecsim.errors import WecsimError, check_number
+from wecsim.version import __version__
 
 app = typer.Typer(
     name="wecsim",
@@ -30,25 +35,85 @@ app = typer.Typer(
 _WIDTH = None if sys.stdout.isatty() else 140
 console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
+#: Whether ``--debug`` was given (or ``WECSIM_DEBUG=1`` is set): show tracebacks.
+_debug = {"on": os.environ.get("WECSIM_DEBUG", "") not in {"", "0"}}
+#: Whether "interrupted" was said already (Typer turns a Ctrl-C outside a command into a silent exit 130).
+_interrupt_told = {"done": False}
+#: Largest seed accepted (numpy seeds are unbounded; the batch's are 63-bit).
+MAX_SEED = 2**63 - 1
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario YAML file, or a shipped scenario name (see `wecsim list`).")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed >= 0 (default: the scenario's).")]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a value, e.g. --set levers.budget_eu_grant_meur=60 (repeatable)."),
 ]
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option("--overwrite", help="Replace earlier wecsim results (never other files) at the output path."),
+]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"wecsim {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors (for developers).")] = False,
+) -> None:
+    """Simulate water, energy and circular-economy investment policy in Kazakhstan."""
+    _debug["on"] = debug or os.environ.get("WECSIM_DEBUG", "") not in {"", "0"}
+
+
+def _say_interrupted(text: str = "[yellow]interrupted[/]") -> None:
+    err_console.print(text)
+    _interrupt_told["done"] = True
+
+
+def _error(text: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 def user_errors(func):
-    """Turn user errors into a clear message and exit code 2."""
+    """Turn every error of a command into one message and an exit code, never a traceback.
+
+    :class:`WecsimError` (bad input, an unusable output path): exit 2. Ctrl-C: exit 130.
+    Anything else is a fault of ours: "internal error", exit 1. With ``--debug`` the
+    traceback is printed as well.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except WecsimError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            if _debug["on"]:
+                traceback.print_exc()
+            _error(str(exc))
             raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            if _debug["on"]:
+                traceback.print_exc()
+            _say_interrupted()
+            raise typer.Exit(code=130) from None
+        except Exception as exc:
+            if _debug["on"]:
+                traceback.print_exc()
+            text = str(exc)
+            text = text if len(text) <= 300 else text[:300] + "..."
+            _error(
+                f"internal error: {type(exc).__name__}: {text} (a fault of wecsim, not of your input; "
+                "run with `wecsim --debug ...` for the traceback and please report it)"
+            )
+            raise typer.Exit(code=1) from None
 
     return wrapper
 
@@ -71,14 +136,35 @@ def _table(df: pd.DataFrame, title: str, index_name: str = "") -> Table:
     return table
 
 
-def _load_results(ref: str, seed: int | None, overrides: list[str]):
-    from wecsim.results import Results
-    from wecsim.runner import run
+def _base_year() -> int:
+    from wecsim.datasets import parameters
 
-    path = Path(ref)
-    if path.is_dir() and (path / "meta.json").exists():
-        return Results.read(path)
-    return run(ref, seed=seed, overrides=overrides)
+    return int(parameters()["base_year"])
+
+
+def _parse_years(years: str) -> list[int]:
+    """Parse ``--years`` (comma-separated whole years), before anything runs."""
+    try:
+        out = [int(y) for y in years.split(",") if y.strip()]
+    except ValueError:
+        raise WecsimError(f"--years: expected comma-separated years, e.g. 2030,2050; got {years[:60]!r}") from None
+    if not out:
+        raise WecsimError("--years: expected at least one year, e.g. --years 2030,2050")
+    return list(dict.fromkeys(out))
+
+
+def _check_years(years: list[int] | None, first: int, last: int, default: tuple[int, ...]) -> list[int]:
+    """Return the years to show: ``years`` if all were simulated (``first``-``last``), else refuse.
+
+    Without ``--years`` (``None``): the ``default`` years that were simulated, and ``last``.
+    Checked before the model runs.
+    """
+    if years is None:
+        return sorted({y for y in default if first <= y <= last} | {last})
+    outside = [y for y in years if not first <= y <= last]
+    if outside:
+        raise WecsimError(f"--years: {', '.join(map(str, outside))} outside the simulated years {first}-{last}")
+    return years
 
 
 @app.command("run")
@@ -88,15 +174,31 @@ def run_cmd(
     seed: SeedOpt = None,
     set_: SetOpt = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for the result tables (default: results/<scenario>).")
+        str | None,
+        typer.Option(
+            "--out",
+            help="New folder for the result tables (default: results/<scenario>, or results/<scenario>-2, ... "
+            "when that holds an earlier run).",
+        ),
     ] = None,
-    years: Annotated[str, typer.Option(help="Years shown in the headline table, comma-separated.")] = "2025,2030,2050",
+    overwrite: OverwriteOpt = False,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years shown in the headline table, comma-separated (default: 2025, 2030, the last year)."),
+    ] = None,
 ) -> None:
-    """Run one scenario, print the headline table and write tidy results (Parquet and CSV)."""
+    """Run one scenario, print the headline table and write tidy results (Parquet and CSV).
+
+    Results go to a new folder: --out, or results/<scenario>. Earlier results are never
+    replaced without --overwrite; without --out the next free results/<scenario>-N is used.
+    """
     from wecsim.scenario import load_scenario
 
-    year_list = _parse_years(years)
+    check_number("--seed", seed, 0, MAX_SEED)
+    year_list = _parse_years(years) if years is not None else None
     config = load_scenario(scenario, set_ or [])  # validate before importing the model
+    year_list = _check_years(year_list, _base_year(), config.end_year, (_base_year(), 2030))
+    target, note = _run_target(out, config.name, overwrite)
 
     from wecsim.runner import run
 
@@ -117,22 +219,65 @@ def run_cmd(
         else f"{leverage:.1f} EUR of other money per EUR of EU grant"
     )
     console.print(f"EU leverage: {lev_text}; run took {meta['elapsed_s']:.2f} s")
-    target = out or Path("results") / meta["scenario"]
-    written = res.write(target)
+    written = res.write(target, overwrite=overwrite)
+    if note:
+        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     console.print(
-        f"Results written to [bold]{written}[/] (national, basin, region, funder, project, "
+        f"Results written to [bold]{escape(str(written))}[/] (national, basin, region, funder, project, "
         "transitions, ledger, refusals as .parquet and .csv; meta.json)"
     )
 
 
-def _parse_years(years: str) -> list[int]:
-    try:
-        return [int(y) for y in years.split(",") if y.strip()]
-    except ValueError:
-        raise ScenarioError("--years", [("--years", f"expected comma-separated years, got {years!r}")]) from None
+def _run_target(out: str | None, name: str, overwrite: bool) -> tuple[Path, str]:
+    """Return where ``run`` writes, and a note when it is not the default folder; check it first.
+
+    ``--out`` must be new, empty, or (with ``--overwrite``) earlier run results. Without
+    ``--out`` the default ``results/<name>`` is used if free; if it holds something, the
+    next free ``results/<name>-N`` is used instead, unless ``--overwrite`` asks to replace
+    the earlier run results there.
+    """
+    from wecsim.outputs import check_run_target, check_writable, describe_run, folder_state, next_free, refuse_special
+    from wecsim.results import RUN_FILES
+
+    if out is not None:
+        path = refuse_special(out, "--out")
+        check_run_target(path, RUN_FILES, overwrite)
+        check_writable(path)
+        return path, ""
+    default = Path("results") / name
+    state, why = folder_state(default, RUN_FILES)
+    note = ""
+    path = default
+    if state == "ours" and overwrite:
+        note = f"replaced the earlier results in {default} ({describe_run(default)}), as --overwrite asked"
+    elif state == "ours":
+        path = next_free(default, RUN_FILES)
+        note = (
+            f"{default} holds an earlier run ({describe_run(default)}), kept as it is; these results went to "
+            f"{path}. Pass --overwrite to replace {default}, or --out to choose a folder."
+        )
+    elif state in {"foreign", "file"}:
+        if overwrite:
+            check_run_target(default, RUN_FILES, overwrite, "--out")  # raises: --overwrite replaces only results
+        path = next_free(default, RUN_FILES)
+        note = f"{default} {why}, so it was left alone; these results went to {path}."
+    check_writable(path)
+    return path, note
+
+
+def _load_results(ref: str):
+    """Return the results folder ``ref`` as Results, or ``ref`` loaded as a Scenario (not run)."""
+    from wecsim.results import Results
+    from wecsim.scenario import load_scenario
+
+    path = Path(ref)
+    if ref.strip() and path.is_dir() and (path / "meta.json").exists():
+        return Results.read(path)
+    return load_scenario(ref)
 
 
 @app.command("validate")
+@user_errors
 def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files to check.")]) -> None:
     """Check scenario files without running them (exit 2 if any is invalid)."""
     from wecsim.scenario import load_scenario
@@ -141,10 +286,10 @@ def validate_cmd(files: Annotated[list[str], typer.Argument(help="Scenario files
     for f in files:
         try:
             s = load_scenario(f)
-            console.print(f"[green]ok[/]   {f}  (scenario {s.name!r}, hash {s.scenario_hash()})")
+            console.print(f"[green]ok[/]   {escape(f)}  (scenario {s.name!r}, hash {s.scenario_hash()})")
         except WecsimError as exc:
             bad += 1
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            _error(str(exc))
     if bad:
         raise typer.Exit(code=2)
 
@@ -189,12 +334,22 @@ def compare_cmd(
     a: Annotated[str, typer.Argument(help="First scenario (file, name, or a results folder).")],
     b: Annotated[str, typer.Argument(help="Second scenario (file, name, or a results folder).")],
     seed: SeedOpt = None,
-    years: Annotated[str, typer.Option(help="Years to compare, comma-separated.")] = "2030,2050",
+    years: Annotated[
+        str | None, typer.Option(help="Years to compare, comma-separated (default: 2030 and the last common year).")
+    ] = None,
 ) -> None:
     """Run (or read) two scenarios and print their headline indicators and differences."""
-    year_list = tuple(_parse_years(years))
-    ra, rb = _load_results(a, seed, []), _load_results(b, seed, [])
-    ha, hb = ra.headline(year_list), rb.headline(year_list)
+    from wecsim.results import Results
+    from wecsim.runner import run
+
+    check_number("--seed", seed, 0, MAX_SEED)
+    year_list = _parse_years(years) if years is not None else None
+    sources = [_load_results(a), _load_results(b)]
+    first = _base_year()
+    last = min(int(src.meta["years"][1]) if isinstance(src, Results) else src.end_year for src in sources)
+    year_list = _check_years(year_list, first, last, (2030,))  # both must have simulated every year compared
+    ra, rb = (src if isinstance(src, Results) else run(src, seed=seed) for src in sources)
+    ha, hb = ra.headline(tuple(year_list)), rb.headline(tuple(year_list))
     rows = ha.index.union(hb.index, sort=False)
     ha, hb = ha.reindex(rows).fillna(0.0), hb.reindex(rows).fillna(0.0)
     df = pd.DataFrame(index=rows)
@@ -218,28 +373,40 @@ ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by `w
 @app.command("batch")
 @user_errors
 def batch_cmd(
-    experiment: Annotated[Path, typer.Argument(help="Experiment file (YAML), e.g. experiments/quick_lhs.yaml.")],
-    workers: Annotated[int | None, typer.Option("--workers", "-w", help="Worker processes (default: CPUs).")] = None,
+    experiment: Annotated[
+        str, typer.Argument(help="Experiment file (YAML), e.g. experiments/quick_lhs.yaml, or a shipped name.")
+    ],
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Worker processes (default: CPUs; at most 4 x CPUs).")
+    ] = None,
     executor: Annotated[str, typer.Option("--executor", "-e", help="serial, pool (default) or dask.")] = "pool",
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (implies --executor dask).")
+        str | None,
+        typer.Option("--scheduler", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (means dask)"),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Results folder (default: results/experiments/<name>).")
+        str | None, typer.Option("--out", "-o", help="Results folder (default: results/experiments/<name>).")
     ] = None,
-    chunk_size: Annotated[int | None, typer.Option("--chunk-size", help="Runs per task (default: automatic).")] = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Delete earlier results in the folder first.")] = False,
+    chunk_size: Annotated[
+        int | None, typer.Option("--chunk-size", help="Runs per task, >= 1 (default: automatic).")
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            "--overwrite",
+            help="Delete the earlier results of wecsim in the folder first (never other files).",
+        ),
+    ] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the runs that failed.")] = False,
     max_runs: Annotated[
-        int | None, typer.Option("--max-runs", help="Stop after this many runs (resume later).")
+        int | None, typer.Option("--max-runs", help="Stop after this many runs, >= 1 (resume later).")
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
 ) -> None:
     """Run every (design point x replicate) of an experiment; rerun the same command to resume."""
     from wecsim.experiments import run_batch
 
-    if workers is not None and workers < 1:
-        raise WecsimError("--workers: expected a whole number >= 1")
     summary = run_batch(
         experiment,
         out,
@@ -259,7 +426,7 @@ def batch_cmd(
         f"on {escape(summary.executor)}"
     )
     if summary.interrupted:
-        err_console.print("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
+        _say_interrupted("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
         raise typer.Exit(code=130)
 
 
@@ -268,15 +435,23 @@ def batch_cmd(
 def query_cmd(
     results: ResultsArg,
     sql: Annotated[str, typer.Argument(help="SQL over the views runs, outputs, results, design, timings.")],
-    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the whole answer to this CSV file.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows shown on screen.")] = 40,
+    csv: Annotated[str | None, typer.Option("--csv", help="Also write the whole answer to this new CSV file.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --csv file if it exists.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown on screen, >= 0.")] = 40,
 ) -> None:
-    """Query batch results with DuckDB SQL, e.g. "SELECT year, avg(res_share) FROM outputs GROUP BY year"."""
-    from wecsim.experiments import query
+    """Query batch results with DuckDB SQL, e.g. "SELECT year, avg(res_share) FROM outputs GROUP BY year".
 
+    The SQL runs with your permissions (DuckDB can read and write files): a power-user tool.
+    """
+    from wecsim.experiments import query
+    from wecsim.outputs import check_file_target, write_file
+
+    check_number("--limit", limit, 0)
+    if csv is not None:
+        check_file_target(csv, overwrite=overwrite, option="--csv")  # before the query runs
     df = query(results, sql)
     if csv is not None:
-        df.to_csv(csv, index=False)
+        write_file(csv, lambda tmp: df.to_csv(tmp, index=False), overwrite=overwrite, option="--csv")
     shown = df.head(limit)
     table = Table(title=f"{len(df):,} row(s)", title_justify="left", header_style="bold")
     for c in shown.columns:
@@ -302,13 +477,29 @@ def sensitivity_cmd(
     year: Annotated[int | None, typer.Option("--year", help="Year of the indicator.")] = None,
     method: Annotated[str, typer.Option("--method", help="sobol, morris or auto (the design's).")] = "auto",
     chart: Annotated[
-        Path | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
+        str | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
     ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace chart files that exist.")] = False,
 ) -> None:
-    """Sobol (first and total order, with confidence intervals) or Morris indices, ranked, with a chart."""
+    """Sobol (first and total order, with confidence intervals) or Morris indices, ranked, with a chart.
+
+    Charts are written as PNG and HTML; existing files are replaced only with --overwrite.
+    """
     from wecsim.experiments import load_results
     from wecsim.experiments.reports import sensitivity, write_sensitivity_chart
+    from wecsim.outputs import check_file_target, refuse_special
 
+    output = list(dict.fromkeys(output))
+    chart_path = refuse_special(chart, "--chart", "file") if chart is not None else None
+    prefixes = {}
+    for name in output:  # every chart file is checked before anything is computed or written
+        stem = f"sensitivity_{name}_{year}" if year else f"sensitivity_{name}"
+        if chart_path is None:
+            prefixes[name] = Path(results) / stem
+        else:
+            prefixes[name] = chart_path if len(output) == 1 else chart_path.parent / f"{chart_path.name}_{stem}"
+        for suffix in (".png", ".html"):
+            check_file_target(f"{prefixes[name]}{suffix}", overwrite=overwrite, option="--chart")
     res = load_results(results)
     for name in output:
         table, used = sensitivity(res, name, year, method)
@@ -322,12 +513,7 @@ def sensitivity_cmd(
         for name_, row in table.iterrows():
             ranked.add_row(str(int(row["rank"])), escape(str(name_)), *(f"{row[c]:.3f}" for c in table if c != "rank"))
         console.print(ranked)
-        prefix = chart if chart is not None and len(output) == 1 else None
-        if prefix is None:
-            base = chart if chart is not None else Path(results)
-            stem = f"sensitivity_{name}_{year}" if year else f"sensitivity_{name}"
-            prefix = (base.parent / f"{base.name}_{stem}") if chart is not None else base / stem
-        png, page = write_sensitivity_chart(table, used, name, year, prefix)
+        png, page = write_sensitivity_chart(table, used, name, year, prefixes[name], overwrite=overwrite)
         console.print(f"Chart written to [bold]{escape(str(png))}[/] and [bold]{escape(str(page))}[/]")
 
 
@@ -341,8 +527,8 @@ def discover_cmd(
     year: Annotated[int | None, typer.Option("--year", help="Year the condition is checked in (default: any).")] = None,
     method: Annotated[str, typer.Option("--method", help="prim (EMA Workbench) or cart (scikit-learn).")] = "prim",
     inputs: Annotated[str, typer.Option("--inputs", help="all, uncertainties or levers.")] = "all",
-    threshold: Annotated[float, typer.Option("--threshold", help="PRIM: density a box should reach.")] = 0.8,
-    boxes: Annotated[int, typer.Option("--boxes", help="Boxes to find at most.")] = 3,
+    threshold: Annotated[float, typer.Option("--threshold", help="PRIM: density a box should reach, in (0, 1].")] = 0.8,
+    boxes: Annotated[int, typer.Option("--boxes", help="Boxes to find at most, 1 to 100.")] = 3,
 ) -> None:
     """Scenario discovery: which input ranges lead to the outcome of interest (PRIM or CART boxes)."""
     from wecsim.experiments.reports import discover
@@ -373,6 +559,14 @@ def discover_cmd(
         console.print(t)
 
 
-def main() -> None:  # pragma: no cover - entry point for `python -m wecsim`
-    """Run the CLI."""
-    sys.exit(app())
+def main() -> None:
+    """Run the CLI (the ``wecsim`` command and ``python -m wecsim``)."""
+    try:
+        app(prog_name="wecsim")
+    except KeyboardInterrupt:  # pressed before a command started (e.g. during imports)
+        _say_interrupted()
+        sys.exit(130)
+    except SystemExit as exc:  # Typer exits 130 without a word for a Ctrl-C while it parses
+        if exc.code == 130 and not _interrupt_told["done"]:
+            _say_interrupted()
+        raise

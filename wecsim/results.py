@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +23,11 @@ from pathlib import Path
 import pandas as pd
 
 from wecsim.errors import ResultsFolderError
+from wecsim.outputs import MAX_META_BYTES, RUN_FORMAT, read_small_json, run_file_names, write_folder
 
 TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions", "ledger", "refusals")
+#: The files a run's results folder may hold (anything else makes it a folder of the user's).
+RUN_FILES = run_file_names(TABLE_NAMES)
 #: Columns of the ``refusals`` table.
 REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
 
@@ -125,33 +125,33 @@ class Results:
         return out
 
     # ------------------------------------------------------------------ files
-    def write(self, out_dir: str | Path, formats: tuple[str, ...] = ("parquet", "csv")) -> Path:
+    def write(
+        self, out_dir: str | Path, formats: tuple[str, ...] = ("parquet", "csv"), *, overwrite: bool = False
+    ) -> Path:
         """Write every table (Parquet and CSV) and ``meta.json`` atomically into ``out_dir``.
 
-        The files are written into a temporary folder next to ``out_dir`` which then
-        replaces it, so a crash never leaves half-written results.
+        ``out_dir`` must be new or empty; a folder of earlier wecsim run results is replaced
+        only with ``overwrite=True``. The files are written into a temporary folder next to
+        ``out_dir`` which then takes its place, so a crash or a full disk never leaves
+        half-written results and never loses the earlier ones (see :mod:`wecsim.outputs`).
+
+        Raises
+        ------
+        OutputError
+            If ``out_dir`` is a file, holds anything but wecsim run results, holds results
+            and ``overwrite`` is false, or cannot be written.
         """
-        out = Path(out_dir).resolve()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        try:
+
+        def write(tmp: Path) -> None:
             for name, df in self.tables().items():
                 if "parquet" in formats:
                     df.to_parquet(tmp / f"{name}.parquet", index=False)
                 if "csv" in formats:
                     df.to_csv(tmp / f"{name}.csv", index=False)
-            (tmp / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
-            if out.exists():
-                old = out.parent / f".{out.name}.old-{os.getpid()}"
-                out.rename(old)
-                tmp.rename(out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+            meta = {"format": RUN_FORMAT, **self.meta}
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+
+        return write_folder(Path(out_dir), write, RUN_FILES, overwrite=overwrite, option="out_dir")
 
     @classmethod
     def read(cls, out_dir: str | Path) -> Results:
@@ -177,8 +177,14 @@ class Results:
                 "Folders written by an older wecsim lack the tables added since: run the scenario again."
             )
         tables = {}
-        for name in TABLE_NAMES:
-            pq = out / f"{name}.parquet"
-            tables[name] = pd.read_parquet(pq) if pq.exists() else pd.read_csv(out / f"{name}.csv")
-        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+        try:
+            for name in TABLE_NAMES:
+                pq = out / f"{name}.parquet"
+                tables[name] = pd.read_parquet(pq) if pq.exists() else pd.read_csv(out / f"{name}.csv")
+        except (OSError, ValueError) as exc:  # pyarrow and pandas raise these for damaged files
+            raise ResultsFolderError(f"{out}: a results file cannot be read ({type(exc).__name__})") from None
+        meta = read_small_json(out / "meta.json", MAX_META_BYTES)
+        if not isinstance(meta, dict):
+            raise ResultsFolderError(f"{out}: meta.json is not a meta.json written by wecsim (damaged or too large)")
+        meta.pop("format", None)
         return cls(**tables, meta=meta)

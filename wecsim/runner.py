@@ -164,7 +164,7 @@ def run(
     scenario
         A scenario file path, a shipped scenario name, a mapping or a :class:`Scenario`.
     seed
-        Random seed (default: the scenario's ``seed``).
+        Random seed, a whole number from 0 to 2**63 - 1 (default: the scenario's ``seed``).
     overrides
         ``PATH=VALUE`` items, as ``--set`` on the command line.
 
@@ -175,6 +175,9 @@ def run(
     >>> float(res.at(2025)["recycling_rate"]) > 0
     True
     """
+    from wecsim.errors import check_number
+
+    check_number("seed", seed, 0, 2**63 - 1)
     config = load_scenario(scenario, overrides)
     start = time.perf_counter()
     model = WECModel(config, seed=seed)

@@ -1,21 +1,22 @@
 """Scenarios in and out of the app: build one from the sliders, read uploads, write YAML.
 
-Uploads go through the same loader as ``wecsim run`` (:func:`wecsim.scenario.load_scenario`),
-so ``extends: baseline.yaml`` works and the errors are the CLI's, word for word, naming the
-uploaded file and the field. Downloads come from :func:`wecsim.scenario.dump_scenario`, whose
-output ``wecsim run`` accepts unchanged.
+Uploads go through the same reader and validation as ``wecsim run``
+(:func:`wecsim.scenario.load.load_scenario_text`), with its limits (size, depth, aliases), so
+the errors are the CLI's, word for word, naming the uploaded file and the field. An upload may
+``extends:`` only a shipped scenario (``extends: baseline.yaml``): it has no folder of its own,
+and no file on the server is the uploader's to read. Downloads come from
+:func:`wecsim.scenario.dump_scenario`, whose output ``wecsim run`` accepts unchanged.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from wecsim.errors import ScenarioError
 from wecsim.scenario import SCENARIO_DIR, Scenario, dump_scenario, load_scenario, registry
-from wecsim.scenario.load import MAX_FILE_BYTES
+from wecsim.scenario.load import MAX_FILE_BYTES, decode_text, load_scenario_text
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -25,6 +26,7 @@ __all__ = [
     "safe_filename",
     "scenario_yaml",
     "shipped_scenarios",
+    "upload_name",
 ]
 
 
@@ -69,13 +71,27 @@ def safe_filename(name: str, suffix: str = "") -> str:
     return stem[:80] + suffix
 
 
+def upload_name(filename: object) -> str:
+    """Return the name an uploaded file is shown by: its base name, at most ~120 characters.
+
+    Never a path: folders (slashes and backslashes) are dropped; a long name keeps its suffix.
+    """
+    name = Path(str(filename or "").replace("\\", "/")).name
+    if name in {"", ".", ".."}:
+        return "upload.yaml"
+    if len(name) > 120:
+        suffix = Path(name).suffix[:10]
+        name = name[: 100] + "..." + suffix
+    return name
+
+
 def read_upload(filename: str, data: bytes) -> Scenario:
     """Validate an uploaded scenario file and return it.
 
     Parameters
     ----------
     filename
-        The name the user's file had (shown in error messages).
+        The name the user's file had (shown in error messages, never used as a path).
     data
         The file's bytes.
 
@@ -84,9 +100,10 @@ def read_upload(filename: str, data: bytes) -> Scenario:
     UploadError
         With the same message ``wecsim run`` or ``wecsim validate`` would print: the file
         name, each bad field and what was expected. Files larger than ``MAX_FILE_BYTES``,
-        with another extension than ``.yaml``/``.yml`` or not UTF-8 are refused too.
+        with another extension than ``.yaml``/``.yml``, not UTF-8, beyond the reader's limits
+        or extending anything but a shipped scenario are refused too.
     """
-    shown = Path(filename or "upload.yaml").name
+    shown = upload_name(filename)
     if len(data) > MAX_FILE_BYTES:
         raise UploadError(
             str(
@@ -95,10 +112,7 @@ def read_upload(filename: str, data: bytes) -> Scenario:
         )
     if Path(shown).suffix.lower() not in (".yaml", ".yml"):
         raise UploadError(str(ScenarioError(shown, [("", "expected a .yaml or .yml scenario file")])))
-    with tempfile.TemporaryDirectory(prefix="wecsim-upload-") as tmp:
-        path = Path(tmp) / safe_filename(Path(shown).stem, Path(shown).suffix.lower())
-        path.write_bytes(data)
-        try:
-            return load_scenario(path)
-        except ScenarioError as exc:
-            raise UploadError(str(ScenarioError(shown, exc.problems))) from None
+    try:
+        return load_scenario_text(decode_text(data, shown), shown)
+    except ScenarioError as exc:
+        raise UploadError(str(exc)) from None

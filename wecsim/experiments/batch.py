@@ -8,6 +8,7 @@ or duplicated.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Iterator
@@ -17,11 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from wecsim.errors import ExperimentError, check_number
 from wecsim.experiments.design import design_points, run_rows, sample_matrix
-from wecsim.experiments.executors import Executor, make_executor
-from wecsim.experiments.spec import Experiment, load_experiment
-from wecsim.experiments.store import ResultStore
+from wecsim.experiments.executors import Executor, check_executor, check_workers, make_executor
+from wecsim.experiments.spec import Experiment, load_experiment, resolve_experiment
+from wecsim.experiments.store import ResultStore, StoreError, check_batch_target
 from wecsim.experiments.worker import RunContext, run_chunk
+from wecsim.outputs import refuse_special
+from wecsim.scenario.load import read_text_file
 
 #: Largest automatic chunk (runs per task).
 MAX_CHUNK = 64
@@ -111,31 +115,38 @@ def run_batch(
     executor
         ``"serial"``, ``"pool"``, ``"dask"`` or an :class:`~wecsim.experiments.executors.Executor`.
     workers
-        Worker processes (default: the number of CPUs).
+        Worker processes (default: the number of CPUs; at most :data:`~wecsim.experiments.executors.MAX_WORKERS`).
     scheduler
         Address of an existing Dask scheduler (implies ``executor="dask"``).
     chunk_size
-        Runs per task (default: :func:`auto_chunk_size`).
+        Runs per task, >= 1 (default: :func:`auto_chunk_size`).
     progress
         Show a Rich progress bar (runs done, rate, ETA).
     fresh
-        Delete earlier results in ``out_dir`` first.
+        Delete the earlier results wecsim wrote in ``out_dir`` first (other files are kept;
+        a folder without a wecsim manifest is refused).
     retry_failed
         Run again the runs that failed before.
     max_runs
-        Run at most this many of the pending runs (then stop, resumable).
+        Run at most this many of the pending runs, >= 1 (then stop, resumable).
 
     Returns
     -------
     BatchSummary
     """
+    check_number("--chunk-size", chunk_size, 1, 1_000_000)
+    check_number("--max-runs", max_runs, 1)
+    check_workers(workers)
+    kind = check_executor(executor, scheduler) if not isinstance(executor, Executor) else None
+    if out_dir is not None:
+        check_batch_target(out_dir, fresh)  # before the experiment is designed
     text = None
     if isinstance(experiment, Experiment):
         exp = experiment
     else:
         exp = load_experiment(experiment)
-        text = Path(experiment).read_text(encoding="utf-8")
-    out = Path(out_dir) if out_dir is not None else Path("results") / "experiments" / exp.name
+        text = read_text_file(resolve_experiment(experiment), str(experiment), ExperimentError)
+    out = refuse_special(out_dir, "--out") if out_dir is not None else Path("results") / "experiments" / exp.name
     sample = sample_matrix(exp)
     design = design_points(exp, sample)
     store = ResultStore.open(out, exp, design, sample, text, fresh=fresh, retry_failed=retry_failed)
@@ -145,15 +156,19 @@ def run_batch(
         pending = pending[:max_runs]
     t0 = time.perf_counter()  # the session's wall time includes starting the executor
     owns_executor = not isinstance(executor, Executor)
-    ex = make_executor(executor, workers, scheduler) if owns_executor else executor
+    try:
+        ex = make_executor(kind, workers, scheduler) if kind is not None else executor
+    except KeyboardInterrupt:  # Ctrl-C while the workers start: nothing ran, nothing is lost
+        store.close("interrupted")
+        return BatchSummary(out, n_runs, len(store.done), len(store.failed), 0, time.perf_counter() - t0, True, kind)
     assert isinstance(ex, Executor)
     size = chunk_size or auto_chunk_size(len(pending), ex.workers)
-    store.start_session(ex.describe(), size, len(pending), t0)
-    context = run_context(exp)
     interrupted = False
     ran = 0
-    bar = _Progress(progress, n_runs, len(store.done), ex.describe(), exp.name)
     try:
+        store.start_session(ex.describe(), size, len(pending), t0)
+        context = run_context(exp)
+        bar = _Progress(progress, n_runs, len(store.done), ex.describe(), exp.name)
         with bar:
             for tables in ex.imap_unordered(run_chunk, context, _chunks(exp, design, pending, size)):
                 n, n_failed = store.write_chunk(tables)
@@ -161,10 +176,14 @@ def run_batch(
                 bar.advance(n, n_failed)
     except KeyboardInterrupt:
         interrupted = True
+    except OSError as exc:  # the disk is full, or the folder became unwritable
+        _close_quietly(store, ex if owns_executor else None)
+        raise StoreError(
+            f"cannot write to {out}: {exc.strerror or exc}; the {len(store.done):,} runs stored are kept: "
+            "make room (or fix the folder) and run the same command again to resume"
+        ) from None
     except BaseException:
-        store.close("failed")
-        if owns_executor:
-            ex.close()
+        _close_quietly(store, ex if owns_executor else None)
         raise
     if owns_executor:
         ex.close()
@@ -181,6 +200,15 @@ def run_batch(
         interrupted=interrupted,
         executor=ex.describe(),
     )
+
+
+def _close_quietly(store: ResultStore, ex: Executor | None) -> None:
+    """Record a failed session and stop the workers, as far as possible (the original error matters)."""
+    with contextlib.suppress(Exception):
+        store.close("failed")
+    if ex is not None:
+        with contextlib.suppress(Exception):
+            ex.close()
 
 
 class _Progress:

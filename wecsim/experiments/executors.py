@@ -15,8 +15,10 @@ is far below a run's time.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
 import os
+import re
 import signal
 import threading
 import time
@@ -28,6 +30,10 @@ from wecsim.runner import settle_worker
 
 #: Chunks in flight per worker: enough to keep every worker busy while results are written.
 IN_FLIGHT_PER_WORKER = 2
+#: Most local worker processes: 4 per CPU (each holds a model, ~100-200 MB), and never more than 256.
+MAX_WORKERS = min(256, 4 * (os.cpu_count() or 1))
+#: A Dask scheduler address: ``[scheme://]host:port`` (host a name, IPv4, or [IPv6]).
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?):(\d{1,5})$")
 
 
 def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
@@ -51,11 +57,80 @@ def _init_pool_worker(parent_pid: int) -> None:  # pragma: no cover - runs in wo
 FORKSERVER_PRELOAD = ["wecsim.experiments.worker", "wecsim.runner", "distributed", "pyarrow.parquet"]
 
 
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C in this process while child processes start, so they inherit "ignore".
+
+    A terminal sends Ctrl-C to every process of the command. Python keeps SIGINT ignored
+    in a child that starts with it ignored, so the fork server (and every worker forked from
+    it) never prints a KeyboardInterrupt traceback of its own; the batch process alone
+    handles Ctrl-C once its workers are up. Only in the main thread (signals live there).
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold back Ctrl-C while a worker process is being started, and raise it right after.
+
+    A pool records a new process only once it has started; an interrupt in between would
+    leave a process nobody stops, which then fails noisily when the batch is gone.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hits: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: hits.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if hits:
+        raise KeyboardInterrupt
+
+
 def _forkserver() -> mp.context.BaseContext:
-    """Return the ``forkserver`` context, preloading wecsim (effective before the server starts)."""
+    """Return the ``forkserver`` context, preloading wecsim, with the server started Ctrl-C-proof."""
+    from multiprocessing import forkserver
+
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    with _sigint_ignored():
+        forkserver.ensure_running()
     return ctx
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuse a number of workers outside 1 to :data:`MAX_WORKERS`."""
+    from wecsim.errors import check_number
+
+    check_number("--workers", workers, 1, MAX_WORKERS)
+
+
+def check_executor(kind: str, scheduler: str | None) -> str:
+    """Return the executor's name (``dask`` with a scheduler), refusing unknown names and malformed addresses."""
+    if scheduler is not None:
+        match = _ADDRESS.fullmatch(scheduler.strip())
+        if match is None or not 1 <= int(match[3]) <= 65535:
+            raise WecsimError(
+                "--scheduler: expected an address such as tcp://10.0.0.5:8786 (scheme://host:port), "
+                f"got {scheduler[:80]!r}"
+            )
+        return "dask"
+    if kind not in EXECUTORS:
+        raise WecsimError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {str(kind)[:40]!r}")
+    return kind
 
 
 class Executor:
@@ -125,7 +200,8 @@ class PoolExecutor(Executor):
         window = IN_FLIGHT_PER_WORKER * self.workers
         running: set[cf.Future] = set()
         for chunk in todo:
-            running.add(self._pool.submit(fn, context, chunk))
+            with _sigint_deferred():  # a submit may start a worker process
+                running.add(self._pool.submit(fn, context, chunk))
             if len(running) >= window:
                 break
         while running:
@@ -133,7 +209,8 @@ class PoolExecutor(Executor):
             for fut in done:
                 nxt = next(todo, None)
                 if nxt is not None:
-                    running.add(self._pool.submit(fn, context, nxt))
+                    with _sigint_deferred():
+                        running.add(self._pool.submit(fn, context, nxt))
                 yield fut.result()
 
     def close(self) -> None:
@@ -170,9 +247,9 @@ class DaskExecutor(Executor):
         self._cluster = None
         if scheduler:
             try:
-                self._client = Client(scheduler, timeout="20s")
-            except OSError as exc:
-                raise WecsimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+                self._client = Client(scheduler.strip(), timeout="20s")
+            except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, or a bad address
+                raise WecsimError(f"--scheduler: cannot reach the Dask scheduler at {scheduler[:80]}: {exc}") from None
             n = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
             super().__init__(max(n, 1))
         else:
@@ -251,8 +328,8 @@ def make_executor(kind: str = "pool", workers: int | None = None, scheduler: str
     scheduler
         Address of an existing Dask scheduler.
     """
-    if scheduler:
-        kind = "dask"
+    kind = check_executor(kind, scheduler)
+    check_workers(workers)
     if kind == "serial":
         return SerialExecutor(1)
     if kind == "pool":

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wecsim.errors import WecsimError
+from wecsim.errors import WecsimError, check_number
 from wecsim.experiments.analysis import Box, cart_boxes, morris_indices, plot_indices, prim_boxes, sobol_indices
 from wecsim.experiments.design import salib_problem
 from wecsim.experiments.store import ExperimentResults, connect, load_results
+from wecsim.outputs import check_file_target, write_file
 
 
 def sensitivity(
@@ -61,13 +62,33 @@ def sensitivity(
 
 
 def write_sensitivity_chart(
-    table: pd.DataFrame, method: str, output: str, year: int | None, out_prefix: str | Path
+    table: pd.DataFrame,
+    method: str,
+    output: str,
+    year: int | None,
+    out_prefix: str | Path,
+    *,
+    overwrite: bool = False,
 ) -> tuple[Path, Path]:
-    """Write the chart of :func:`sensitivity` as ``<prefix>.png`` and ``<prefix>.html``."""
+    """Write the chart of :func:`sensitivity` as ``<prefix>.png`` and ``<prefix>.html``.
+
+    Both files are checked before either is written, and each is written atomically;
+    existing files are replaced only with ``overwrite`` (see :mod:`wecsim.outputs`).
+    """
     prefix = Path(out_prefix)
-    png, page = prefix.with_suffix(".png"), prefix.with_suffix(".html")
+    png, page = Path(f"{prefix}.png"), Path(f"{prefix}.html")
+    for p in (png, page):
+        check_file_target(p, overwrite=overwrite, option="--chart")
     when = f" in {year}" if year else ""
-    plot_indices(table, method, f"{method.capitalize()} sensitivity of {output}{when}", png, page)
+    title = f"{method.capitalize()} sensitivity of {output}{when}"
+
+    def write_png(tmp_png: Path) -> None:
+        def write_page(tmp_page: Path) -> None:
+            plot_indices(table, method, title, tmp_png, tmp_page)
+
+        write_file(page, write_page, overwrite=overwrite, option="--chart")
+
+    write_file(png, write_png, overwrite=overwrite, option="--chart")
     return png, page
 
 
@@ -126,8 +147,19 @@ def discover(
     threshold: float = 0.8,
     max_boxes: int = 3,
 ) -> tuple[list[Box], int, int, int]:
-    """Find boxes of inputs where ``condition`` holds; return (boxes, n_runs, n_of_interest, n_failed)."""
+    """Find boxes of inputs where ``condition`` holds; return (boxes, n_runs, n_of_interest, n_failed).
+
+    ``threshold`` (PRIM's density to reach) must be in (0, 1], ``max_boxes`` from 1 to 100.
+    """
+    check_number("--threshold", threshold, 0.0, 1.0, integer=False, low_open=True)
+    check_number("--boxes", max_boxes, 1, 100)
+    if method not in {"prim", "cart"}:
+        raise WecsimError(f"--method: expected prim or cart, got {method!r}")
+    if not condition.strip():
+        raise WecsimError("the condition is empty; give a SQL condition on the outputs, e.g. 'recycling_rate < 0.4'")
     x, y, n_failed = cases_of_interest(root, condition, year, inputs)
+    if len(y) == 0:
+        raise WecsimError(f"no successful run to analyse ({n_failed} failed run(s)); see the runs table's error column")
     if method == "prim":
         boxes = prim_boxes(x, y, threshold=threshold, max_boxes=max_boxes)
     elif method == "cart":

@@ -38,6 +38,7 @@ import hashlib
 import importlib
 import json
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,10 +48,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wecsim.errors import ExperimentError, ScenarioError
+from wecsim.names import NAME_PATTERN, NAME_RULE, shipped_dir, short
 from wecsim.scenario.load import read_yaml_mapping
 
-#: Largest experiment file accepted.
+#: Largest experiment file accepted (the scenario reader's limits apply: size, depth, aliases).
 MAX_FILE_BYTES = 256 * 1024
+#: Most levels of one range in a full factorial design.
+MAX_LEVELS = 1_000
+#: Where the shipped experiments live (``experiments/`` of a clone, package data when installed).
+EXPERIMENT_DIR = shipped_dir("experiments")
 #: Largest number of runs (design points x replicates) an experiment may ask for.
 MAX_RUNS = 10_000_000
 #: The model every experiment runs unless it names a function model.
@@ -102,7 +108,8 @@ class OutputsSection(_Strict):
 class ExperimentFile(_Strict):
     """The raw shape of an experiment file (before parameters are resolved)."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    #: names the default results folder, ``results/experiments/<name>``: a safe name, never a path
+    name: str = Field(min_length=1, max_length=80, pattern=NAME_PATTERN)
     description: str = ""
     model: str = WECSIM_MODEL
     base: str | None = None
@@ -313,12 +320,14 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
             if len(loc) == 2 and loc[0] in {"design", "outputs"}:
                 model = DesignSection if loc[0] == "design" else OutputsSection
             msg = f"unknown key; expected one of: {', '.join(model.model_fields)}"
+        elif err["type"] == "string_pattern_mismatch" and loc == ["name"]:
+            msg = f"expected a name of {NAME_RULE} (it names the results folder); got {short(err.get('input'))}"
         elif err["type"] == "missing":
             msg = "missing (required)"
             if loc == ["seed"]:
                 msg += "; every experiment needs a seed, e.g. `seed: 12345`"
         elif "input" in err:
-            msg = f"{msg} (got {err['input']!r})"
+            msg = f"{msg} (got {short(err['input'])})"
         out.append((path, msg))
     return out
 
@@ -332,15 +341,16 @@ def _check_value(p, value: Any, where: str, problems: list[tuple[str, str]]) -> 
     """Check one value against a declared :class:`wecsim.scenario.Parameter`; return it typed."""
     if p.type == "categorical":
         if not isinstance(value, str) or value not in p.choices:
-            problems.append((where, f"{value!r} is not a choice of {p.name}; expected one of {' | '.join(p.choices)}"))
+            choices = " | ".join(p.choices)
+            problems.append((where, f"{short(value)} is not a choice of {p.name}; expected one of {choices}"))
             return None
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(float(value)):
-        problems.append((where, f"expected a number ({p.describe_range()}), got {value!r}"))
+        problems.append((where, f"expected a number ({p.describe_range()}), got {short(value)}"))
         return None
     if p.type == "int":
         if float(value) != int(value):
-            problems.append((where, f"expected a whole number ({p.describe_range()}), got {value!r}"))
+            problems.append((where, f"expected a whole number ({p.describe_range()}), got {short(value)}"))
             return None
         value = int(value)
     else:
@@ -349,7 +359,8 @@ def _check_value(p, value: Any, where: str, problems: list[tuple[str, str]]) -> 
         problems.append(
             (
                 where,
-                f"{value!r} is outside the declared range of {p.name}: {p.describe_range()} (wecsim/data/levers.csv)",
+                f"{short(value)} is outside the declared range of {p.name}: {p.describe_range()} "
+                "(wecsim/data/levers.csv)",
             )
         )
         return None
@@ -371,7 +382,7 @@ def _resolve_declared(name: str, raw: Any, declared, design: DesignSection, prob
             (
                 where,
                 f"expected a list of values, `range` (the declared {declared.describe_range()}), "
-                f"{{range: [low, high]}} or {{values: [...]}}, optionally with levels: N; got {raw!r}",
+                f"{{range: [low, high]}} or {{values: [...]}}, optionally with levels: N; got {short(raw)}",
             )
         )
         return None
@@ -381,7 +392,7 @@ def _resolve_declared(name: str, raw: Any, declared, design: DesignSection, prob
     if "values" in spec:
         values = spec["values"]
         if not isinstance(values, list) or not values:
-            problems.append((f"{where}.values", f"expected a non-empty list, got {values!r}"))
+            problems.append((f"{where}.values", f"expected a non-empty list, got {short(values)}"))
             return None
         if "levels" in spec:
             problems.append((f"{where}.levels", "levels go with a range, not with a list of values"))
@@ -389,7 +400,7 @@ def _resolve_declared(name: str, raw: Any, declared, design: DesignSection, prob
         if len(problems) > n0:
             return None
         if len(set(checked)) != len(checked):
-            problems.append((f"{where}.values", f"values repeat: {values!r}"))
+            problems.append((f"{where}.values", f"values repeat: {short(values)}"))
             return None
         return ParameterSpec(**common, values=tuple(checked))
     # a range
@@ -407,14 +418,17 @@ def _resolve_declared(name: str, raw: Any, declared, design: DesignSection, prob
         if len(problems) > n0:
             return None
         if not low < high:
-            problems.append((f"{where}.range", f"expected low < high, got {rng!r}"))
+            problems.append((f"{where}.range", f"expected low < high, got {short(rng)}"))
             return None
     else:
-        problems.append((f"{where}.range", f"expected [low, high] inside {declared.describe_range()}, got {rng!r}"))
+        expected = f"expected [low, high] inside {declared.describe_range()}"
+        problems.append((f"{where}.range", f"{expected}, got {short(rng)}"))
         return None
     levels = spec.get("levels")
-    if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int) or levels < 2):
-        problems.append((f"{where}.levels", f"expected a whole number >= 2, got {levels!r}"))
+    if levels is not None and (
+        isinstance(levels, bool) or not isinstance(levels, int) or not 2 <= levels <= MAX_LEVELS
+    ):
+        problems.append((f"{where}.levels", f"expected a whole number from 2 to {MAX_LEVELS:,}, got {short(levels)}"))
         return None
     if levels is None and design.kind == "full_factorial":
         levels = design.levels
@@ -426,33 +440,66 @@ def _resolve_input(name: str, raw: Any, design: DesignSection, problems: list) -
     where = f"parameters.{name}"
     spec = {"values": raw} if isinstance(raw, list) else raw
     if not isinstance(spec, dict) or set(spec) - {"values", "range", "levels", "type"}:
-        problems.append((where, f"a function model's parameter needs {{range: [low, high]}} or a list; got {raw!r}"))
+        needs = "a function model's parameter needs {range: [low, high]} or a list"
+        problems.append((where, f"{needs}; got {short(raw)}"))
         return None
     typ = spec.get("type", "float")
     if typ not in {"float", "int", "categorical"}:
-        problems.append((f"{where}.type", f"expected float, int or categorical, got {typ!r}"))
+        problems.append((f"{where}.type", f"expected float, int or categorical, got {short(typ)}"))
         return None
     if "values" in spec:
         values = spec["values"]
         if not isinstance(values, list) or not values or len(set(map(str, values))) != len(values):
-            problems.append((f"{where}.values", f"expected a non-empty list of distinct values, got {values!r}"))
+            problems.append((f"{where}.values", f"expected a non-empty list of distinct values, got {short(values)}"))
             return None
         return ParameterSpec(name, "input", "categorical" if typ == "categorical" else typ, values=tuple(values))
     rng = spec.get("range")
     ok = isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, int | float) for v in rng) and rng[0] < rng[1]
     if not ok:
-        problems.append((f"{where}.range", f"expected [low, high] with low < high, got {rng!r}"))
+        problems.append((f"{where}.range", f"expected [low, high] with low < high, got {short(rng)}"))
         return None
     levels = spec.get("levels", design.levels if design.kind == "full_factorial" else None)
+    if levels is not None and (
+        isinstance(levels, bool) or not isinstance(levels, int) or not 2 <= levels <= MAX_LEVELS
+    ):
+        problems.append((f"{where}.levels", f"expected a whole number from 2 to {MAX_LEVELS:,}, got {short(levels)}"))
+        return None
     cast = int if typ == "int" else float
     return ParameterSpec(name, "input", typ, low=cast(rng[0]), high=cast(rng[1]), levels=levels)
 
 
 def resolve_function(ref: str) -> Callable[..., Any]:
-    """Import a function model from ``package.module:function``."""
+    """Import a function model from ``package.module:function``.
+
+    Modules of Python's standard library are refused: none of them is a model, and an
+    experiment file must not make wecsim call, say, ``os`` or ``shutil`` functions.
+
+    Raises
+    ------
+    ImportError
+        If the module is part of the standard library or cannot be imported.
+    AttributeError
+        If the module has no such function.
+    """
     module_name, _, func_name = ref.partition(":")
+    if module_name.split(".")[0] in sys.stdlib_module_names or module_name.split(".")[0] == "builtins":
+        raise ImportError("modules of the Python standard library are not models")
     module = importlib.import_module(module_name)
     return getattr(module, func_name)
+
+
+def resolve_experiment(ref: str | Path) -> Path:
+    """Find the experiment a user typed: a path, or the name of a shipped experiment (``quick_lhs``).
+
+    Returns ``ref`` as a path when nothing is found (the reader then says "file not found").
+    """
+    path = Path(ref)
+    if path.exists() or len(path.parts) != 1 or path.name in {"", ".", ".."}:
+        return path
+    for name in (path.name, f"{path.name}.yaml"):
+        if (EXPERIMENT_DIR / name).is_file():
+            return EXPERIMENT_DIR / name
+    return path
 
 
 def _check_design(exp: ExperimentFile, params: list[ParameterSpec], problems: list) -> None:
@@ -482,15 +529,21 @@ def _check_design(exp: ExperimentFile, params: list[ParameterSpec], problems: li
 
 
 def _resolve_base(exp: ExperimentFile, path: Path | None, shown: str, problems: list) -> dict[str, Any] | None:
-    from wecsim.scenario import load_scenario, resolve_path
-    from wecsim.scenario.load import deep_merge
+    """Load the base scenario: a shipped one, or a file in the experiment file's folder."""
+    from wecsim.scenario import load_scenario
+    from wecsim.scenario.load import deep_merge, find_parent
 
     ref = exp.base or "baseline"
-    resolved = resolve_path(ref, relative_to=path) if path is not None else resolve_path(ref)
     try:
-        base = load_scenario(resolved if resolved.is_file() else ref)
+        parent = find_parent(ref, path.parent if path is not None else None, shown, "base")
+        base = load_scenario(parent)
     except ScenarioError as exc:
-        problems.append(("base", f"scenario {ref!r} is invalid: " + "; ".join(f"{p}: {m}" for p, m in exc.problems)))
+        if exc.file == shown:  # the reference itself is refused or not found
+            problems.extend(exc.problems)
+        else:
+            problems.append(
+                ("base", f"scenario {short(ref)} is invalid: " + "; ".join(f"{p}: {m}" for p, m in exc.problems))
+            )
         return None
     data = deep_merge(base.model_dump(mode="json"), exp.overrides)
     try:
@@ -510,7 +563,7 @@ def _check_outputs(exp: ExperimentFile, base: dict[str, Any] | None, problems: l
     for i, name in enumerate(exp.outputs.indicators or []):
         if name not in NATIONAL_INDICATORS:
             problems.append(
-                (f"outputs.indicators[{i}]", f"unknown indicator {name!r}{_suggest(name, NATIONAL_INDICATORS)}")
+                (f"outputs.indicators[{i}]", f"unknown indicator {short(name)}{_suggest(name, NATIONAL_INDICATORS)}")
             )
     first, last = int(parameters()["base_year"]), int(base["end_year"])
     for i, year in enumerate(exp.outputs.years or []):
@@ -534,7 +587,7 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
     if isinstance(source, dict):
         raw, path, shown, digest = copy.deepcopy(source), None, "<experiment mapping>", ""
     else:
-        path = Path(source)
+        path = resolve_experiment(source)
         shown = str(source)
         raw = _read_yaml(path, shown)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -548,13 +601,13 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
     is_wecsim = exp.model == WECSIM_MODEL
     if not is_wecsim:
         if ":" not in exp.model:
-            problems.append(("model", f"expected `wecsim` or `package.module:function`, got {exp.model!r}"))
+            problems.append(("model", f"expected `wecsim` or `package.module:function`, got {short(exp.model)}"))
         else:
             try:
                 if not callable(resolve_function(exp.model)):
-                    problems.append(("model", f"{exp.model!r} is not callable"))
-            except (ImportError, AttributeError) as err:
-                problems.append(("model", f"cannot import {exp.model!r}: {err}"))
+                    problems.append(("model", f"{short(exp.model)} is not callable"))
+            except Exception as err:  # importing runs the module's code: any error is the file's
+                problems.append(("model", f"cannot import {short(exp.model)}: {short(str(err), 200)}"))
         for key in ("base", "overrides"):
             if getattr(exp, key):
                 problems.append((key, "only the wecsim model has a base scenario"))

@@ -25,10 +25,11 @@ outputs), or any Parquet reader (``polars.read_parquet("DIR/outputs/*.parquet")`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
-import shutil
+import stat
 import sys
 import time
 import uuid
@@ -45,17 +46,95 @@ import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
 from wecsim.experiments.spec import Experiment
+from wecsim.outputs import check_writable, examine, read_small_json, refuse_special, summarise
 from wecsim.version import __version__
 
 MANIFEST = "manifest.json"
 FORMAT = "wecsim-experiment-results/1"
 TABLES = ("runs", "outputs", "timings")
+#: The files of a chunk in ``runs/``, ``outputs/`` and ``timings/``.
+CHUNK_GLOB = "chunk-*.parquet"
+#: Files wecsim writes at the top of a results folder (``--fresh`` deletes only these and the chunks).
+TOP_FILES = (MANIFEST, "experiment.yaml", "design.parquet", "sample.parquet")
+#: Largest manifest read (wecsim writes tens of kB).
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 #: Seconds between manifest updates while a batch runs (it is always written at the end).
 MANIFEST_EVERY_S = 2.0
 
 
 class StoreError(WecsimError):
     """A results folder cannot be used (another experiment's, or not a results folder)."""
+
+
+def _read_manifest_file(path: Path) -> dict[str, Any] | None:
+    """Return a manifest written by wecsim (a JSON mapping with its format), or ``None``."""
+    data = read_small_json(path, MAX_MANIFEST_BYTES)
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def batch_folder_state(root: Path) -> tuple[str, str]:
+    """Return what ``root`` is for a batch: ``absent``, ``empty``, ``ours``, ``foreign`` or ``file``, and why.
+
+    ``ours`` needs a manifest written by wecsim. A folder holding only the empty
+    sub-folders a batch makes first counts as empty (a batch stopped at its first step).
+    """
+    kind, entries = examine(root, StoreError)
+    if kind != "folder":
+        return kind, "does not exist" if kind == "absent" else "is a file"
+    if _read_manifest_file(root / MANIFEST) is not None:
+        return "ours", "holds wecsim batch results"
+    ours = {*TABLES, ".tmp"}
+    if all(p.name in ours and p.is_dir() and not p.is_symlink() and not any(p.iterdir()) for p in entries):
+        return "empty", "is empty"
+    return "foreign", f"is not empty and holds no wecsim batch results (no wecsim {MANIFEST}; {summarise(root)})"
+
+
+def check_batch_target(root: str | Path, fresh: bool = False) -> str:
+    """Check that a batch may write to ``root``; return its :func:`batch_folder_state`.
+
+    Raises
+    ------
+    StoreError
+        If ``root`` is empty text, the current folder (or a parent), a link, a file, or a
+        folder holding anything but wecsim batch results.
+    """
+    root = refuse_special(root, "--out")
+    state, why = batch_folder_state(root)
+    if state == "file":
+        raise StoreError(f"{root}: is a file, not a folder; choose another --out (nothing was written)")
+    if state == "foreign":
+        also = " (--fresh deletes only wecsim's own results)" if fresh else ""
+        raise StoreError(
+            f"{root}: {why}; wecsim writes a batch only to a new or empty folder, or resumes its own{also}: "
+            "choose another --out (nothing was written or deleted)"
+        )
+    if state == "absent":
+        try:
+            check_writable(root)
+        except WecsimError as exc:
+            raise StoreError(str(exc)) from None
+    return state
+
+
+def _delete_ours(root: Path) -> None:
+    """Delete the batch results wecsim wrote in ``root`` (``--fresh``), and nothing else.
+
+    Chunks first, the manifest last, so a folder interrupted half-way is still recognised
+    as wecsim's and ``--fresh`` can be given again. Other files (notes, charts) are kept.
+    """
+    for sub in (*TABLES, ".tmp"):
+        folder = root / sub
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for p in folder.glob(CHUNK_GLOB if sub != ".tmp" else "*.tmp"):
+            if stat.S_ISREG(p.lstat().st_mode):
+                p.unlink()
+        with contextlib.suppress(OSError):  # not empty: something of the user's is in it
+            folder.rmdir()
+    for name in TOP_FILES:
+        p = root / name
+        if p.exists() and stat.S_ISREG(p.lstat().st_mode):
+            p.unlink()
 
 
 def _now() -> str:
@@ -195,24 +274,47 @@ class ResultStore:
             Delete the results already in the folder first.
         retry_failed
             Forget the runs that failed, so they run again.
+
+        Raises
+        ------
+        StoreError
+            If the folder is a file, holds anything but wecsim batch results, holds another
+            experiment's results (without ``fresh``), or cannot be written (permissions, a
+            full disk).
         """
+        try:
+            return cls._open(root, experiment, design, sample, experiment_text, fresh, retry_failed)
+        except OSError as exc:
+            raise StoreError(
+                f"--out {root}: cannot write there ({exc.strerror or exc}); free some space or fix the folder, "
+                "then run the same command again"
+            ) from None
+
+    @classmethod
+    def _open(
+        cls,
+        root: str | Path,
+        experiment: Experiment,
+        design: pd.DataFrame,
+        sample: np.ndarray | None,
+        experiment_text: str | None,
+        fresh: bool,
+        retry_failed: bool,
+    ) -> ResultStore:
         store = cls(root)
         root = store.root
         manifest_path = root / MANIFEST
-        if fresh and root.exists():
-            if manifest_path.exists() or not any(root.iterdir()):
-                shutil.rmtree(root)
-            else:
-                raise StoreError(f"{root}: --fresh refuses to empty a folder that is not a wecsim results folder")
-        root.mkdir(parents=True, exist_ok=True)
-        ours = {*TABLES, ".tmp", "design.parquet", "sample.parquet", "experiment.yaml"}
-        started = manifest_path.exists() or any((root / sub).glob("*.parquet") for sub in TABLES)
-        if not started and any(p for p in root.iterdir() if p.name not in ours):
-            raise StoreError(f"{root}: not empty and not a wecsim results folder (no {MANIFEST}); choose another --out")
-        for sub in (*TABLES, ".tmp"):
-            (root / sub).mkdir(exist_ok=True)
-        for leftover in store.tmp.iterdir():
-            leftover.unlink()
+        state = check_batch_target(root, fresh)
+        try:
+            if fresh and state == "ours":
+                _delete_ours(root)
+            root.mkdir(parents=True, exist_ok=True)
+            for sub in (*TABLES, ".tmp"):
+                (root / sub).mkdir(exist_ok=True)
+            for leftover in store.tmp.glob("*.tmp"):  # what an interrupted atomic write left
+                leftover.unlink()
+        except OSError as exc:
+            raise StoreError(f"--out {root}: cannot write there ({exc.strerror or exc})") from None
         spec_hash = experiment.spec_hash()
         new = not manifest_path.exists()
         if not new:
@@ -255,6 +357,7 @@ class ResultStore:
                 },
                 "sessions": [],
             }
+            store.write_manifest(force=True)  # first, so that every folder wecsim made is recognisably its own
             if experiment_text is not None:
                 atomic_write_bytes(root / "experiment.yaml", experiment_text.encode("utf-8"), store.tmp)
         # the design is a function of the experiment: (re)written if a crash came before it was
@@ -274,12 +377,12 @@ class ResultStore:
 
     def _recover(self, retry_failed: bool) -> None:
         """Delete what an interrupted write left, then read which runs are done."""
-        committed = {p.name for p in (self.root / "runs").glob("*.parquet")}
+        committed = {p.name for p in (self.root / "runs").glob(CHUNK_GLOB)}
         for sub in ("outputs", "timings"):
-            for p in (self.root / sub).glob("*.parquet"):
+            for p in (self.root / sub).glob(CHUNK_GLOB):
                 if p.name not in committed:
                     p.unlink()
-        for p in sorted((self.root / "runs").glob("*.parquet")):
+        for p in sorted((self.root / "runs").glob(CHUNK_GLOB)):
             t = pq.read_table(p, columns=["run_id", "status"])
             ids = t.column("run_id").to_numpy()
             bad = np.asarray(t.column("status").to_pylist()) != "ok"
@@ -389,7 +492,7 @@ class ResultStore:
 
 
 def _mean_elapsed(root: Path) -> float | None:
-    files = sorted((root / "timings").glob("*.parquet"))[-20:]
+    files = sorted((root / "timings").glob(CHUNK_GLOB))[-20:]
     if not files:
         return None
     vals = np.concatenate([pq.read_table(f, columns=["elapsed_s"]).column("elapsed_s").to_numpy() for f in files])
@@ -401,12 +504,17 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
     """Return the manifest of a results folder."""
     path = Path(root) / MANIFEST
     if not path.is_file():
-        raise StoreError(f"{root}: not a wecsim results folder (no {MANIFEST}); run `wecsim batch ... --out {root}`")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise StoreError(
+            f"{root}: not a wecsim batch results folder (no {MANIFEST}); give a folder written by `wecsim batch`"
+        )
+    manifest = _read_manifest_file(path)
+    if manifest is None:
+        raise StoreError(f"{path}: not a manifest written by wecsim batch (damaged, or another program's)")
+    return manifest
 
 
 def _read_table(root: Path, sub: str) -> pd.DataFrame:
-    files = sorted((root / sub).glob("*.parquet"))
+    files = sorted((root / sub).glob(CHUNK_GLOB))
     if not files:
         return pd.DataFrame()
     t = pa.concat_tables([pq.read_table(f) for f in files])
@@ -509,7 +617,7 @@ def connect(root: str | Path):
     read_manifest(root)
     con = duckdb.connect()
     for sub in TABLES:
-        files = sorted((root / sub).glob("*.parquet"))
+        files = sorted((root / sub).glob(CHUNK_GLOB))
         if files:
             paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE VIEW {sub} AS SELECT * FROM read_parquet([{paths}])")
@@ -537,10 +645,16 @@ def query(root: str | Path, sql: str) -> pd.DataFrame:
     """
     import duckdb
 
+    if not sql.strip():
+        raise WecsimError("the SQL is empty; e.g. \"SELECT year, avg(res_share) FROM outputs GROUP BY year\"")
     con = connect(root)
     try:
-        return con.execute(sql).df()
+        result = con.execute(sql)
+        if result is None:
+            raise WecsimError("the SQL holds no statement (only comments?); give a query")
+        return result.df()
     except duckdb.Error as exc:
-        raise WecsimError(f"query failed: {exc}".strip()) from None
+        text = str(exc).strip()
+        raise WecsimError(f"query failed: {text if len(text) <= 600 else text[:600] + '...'}") from None
     finally:
         con.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -15,77 +16,215 @@ import yaml
 from pydantic import ValidationError
 
 from wecsim.errors import InputFileError, ScenarioError
+from wecsim.names import NAME_RULE, is_safe_name, shipped_dir, short, slug
 from wecsim.scenario.levers import registry
 from wecsim.scenario.schema import Scenario
 
-#: Where the shipped scenarios live (the repository's ``scenarios/`` folder).
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: Where the shipped scenarios live (``scenarios/`` of a clone, package data when installed).
+SCENARIO_DIR = shipped_dir("scenarios")
 
 #: Largest scenario file accepted (a scenario is a few kB; this guards uploads too).
 MAX_FILE_BYTES = 256 * 1024
+#: Deepest nesting of YAML collections accepted (a scenario needs 4 levels).
+MAX_DEPTH = 20
+#: Most YAML nodes (scalars, lists, mappings) in one file (the baseline has about 150).
+MAX_NODES = 10_000
+#: Longest string (key or value) in one file.
+MAX_SCALAR_CHARS = 10_000
+#: Longest chain of ``extends:`` (a child, its parent, the parent's parent...).
+MAX_EXTENDS = 8
+#: Most ``--set`` items, and the longest one.
+MAX_OVERRIDES = 200
+MAX_OVERRIDE_CHARS = 2_000
+
+_YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
-    """Find a scenario file from a path or a bare name such as ``baseline``.
+def shipped_names() -> list[str]:
+    """Return the names of the shipped scenarios, sorted."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
-    Looks at the path as given, then next to ``relative_to`` (the including file), then in
-    ``./scenarios`` and the shipped scenario folder; ``.yaml`` is added when missing.
+
+def resolve_path(ref: str | Path) -> Path:
+    """Find the scenario a user typed: a path, or a bare name such as ``baseline``.
+
+    Looks at the path as given (relative to the current folder), then in ``./scenarios``,
+    then among the shipped scenarios; ``.yaml`` is added when missing. Returns ``ref``
+    unchanged when nothing is found (the reader then says "file not found"). References
+    *inside* files (``extends:``, ``base:``) follow the stricter :func:`find_parent`.
     """
-    ref = Path(ref)
-    names = [ref] if ref.suffix in {".yaml", ".yml"} else [ref.with_suffix(".yaml"), ref]
-    bases = [Path.cwd()] if relative_to is None else [relative_to.parent]
-    bases += [Path.cwd() / "scenarios", SCENARIO_DIR]
+    text = str(ref)
+    path = Path(text)
+    if not text.strip() or path.name in {"", ".", ".."}:
+        return path
+    names = [path] if path.suffix in _YAML_SUFFIXES else [Path(text + ".yaml"), path]
+    bases = [Path.cwd()]
+    if len(path.parts) == 1:  # a bare name may also be a shipped scenario
+        bases += [Path.cwd() / "scenarios", SCENARIO_DIR]
     for name in names:
-        if name.is_absolute() and name.is_file():
-            return name
         for base in bases:
             if (base / name).is_file():
                 return (base / name).resolve()
-    return ref
+    return path
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+def find_parent(
+    ref: Any, folder: Path | None, shown: str, field: str = "extends", error: type[InputFileError] = ScenarioError
+) -> Path:
+    """Return the scenario file a reference inside a file (``extends:``, ``base:``) names.
+
+    The reference must be a plain name: a shipped scenario, or a ``.yaml`` file in
+    ``folder`` (the folder of the file that holds the reference; ``None`` for uploads,
+    which may extend only shipped scenarios). Paths (``/``, a backslash, ``..``), hidden names
+    and links that lead out of the folder are refused. Whatever is refused, the message
+    shows nothing of the other file and does not say whether it exists.
+    """
+    where = "a shipped scenario"
+    if folder is not None:
+        where += f" or a .yaml file in the same folder as {shown}"
+    rule = f"expected the name of {where} (shipped: {', '.join(shipped_names())})"
+    if not isinstance(ref, str):
+        kind = {list: "a list", dict: "a mapping", bool: "true/false", type(None): "nothing"}.get(type(ref), "a number")
+        raise error(shown, [(field, f"{rule}; got {kind}")])
+    if not is_safe_name(ref):
+        raise error(shown, [(field, f"{short(ref, 60)} is not allowed: {rule}; paths and folders are not accepted")])
+    names = [ref] if Path(ref).suffix in _YAML_SUFFIXES else [ref + ".yaml", ref + ".yml"]
+    if folder is not None:
+        real_folder = folder.resolve()
+        for name in names:
+            candidate = folder / name
+            if candidate.is_file() and candidate.resolve().parent == real_folder:
+                return candidate.resolve()
+    for name in names:
+        if (SCENARIO_DIR / name).is_file():
+            return (SCENARIO_DIR / name).resolve()
+    not_in = "among the shipped scenarios"
+    if folder is not None:
+        not_in = f"next to {Path(shown).name} or {not_in}"
+    raise error(shown, [(field, f"parent scenario {short(ref, 60)} not found {not_in}; {rule}")])
+
+
+class LimitError(yaml.MarkedYAMLError):
+    """A YAML file goes beyond a limit of :mod:`wecsim.scenario.load` (depth, size, aliases)."""
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """A safe YAML loader with limits, and duplicate keys as errors.
+
+    Aliases and anchors are refused (an "alias bomb" of a few hundred bytes expands to
+    gigabytes), and nesting depth, node count and string length are bounded while the
+    document is composed, before anything is constructed, so a hostile file is refused in
+    milliseconds with a short message.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def _refuse(self, what: str, mark: Any) -> None:
+        raise LimitError(None, None, what, mark)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            self._refuse(f"uses a YAML alias (*{event.anchor[:40]}); write the values out instead", mark)
+        if getattr(event, "anchor", None) is not None:
+            self._refuse(f"uses a YAML anchor (&{event.anchor[:40]}); anchors and aliases are refused", mark)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            self._refuse(f"has more than {MAX_NODES:,} values; a scenario has a few hundred", mark)
+        if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+            self._refuse(f"holds a text of {len(event.value):,} characters (at most {MAX_SCALAR_CHARS:,})", mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                self._refuse(f"is nested deeper than {MAX_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key (a list): the constructor reports it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {short(key, 60)}", key_node.start_mark
+                )
         return super().construct_mapping(node, deep)
 
 
 def parse_yaml(text: str, shown: str, error: type[InputFileError] = ScenarioError) -> Any:
-    """Parse YAML text with duplicate-key detection; errors name the line and column."""
+    """Parse YAML text within the limits of :class:`_LimitedLoader`; errors name the line and column."""
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
+        return yaml.load(text, Loader=_LimitedLoader)  # a SafeLoader subclass: safe
+    except LimitError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise error(shown, [("", f"is refused: at {where} it {exc.problem}")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+        problem = problem if len(problem) <= 200 else problem[:200] + "..."
         raise error(shown, [("", f"is not valid YAML at {where}: {problem}")]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+        problem = str(exc) if len(str(exc)) <= 100 else str(exc)[:100] + "..."
+        raise error(shown, [("", f"holds a value that cannot be read ({problem})")]) from None
 
 
-def read_yaml_mapping(
-    path: Path, shown: str, error: type[InputFileError] = ScenarioError, keys: str = "name:, levers:, ..."
-) -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping, or raise ``error`` naming the file.
+def read_text_file(path: Path, shown: str, error: type[InputFileError] = ScenarioError) -> str:
+    """Read a small UTF-8 text file the user named, or raise ``error`` naming it.
 
-    Shared by scenario and experiment files: folders, missing, oversized, non-UTF-8, invalid
-    or empty files and duplicate keys are all reported the same way.
+    Folders, missing files, devices and pipes, files over :data:`MAX_FILE_BYTES`,
+    unreadable and non-UTF-8 files are all refused with a short message. At most
+    ``MAX_FILE_BYTES + 1`` bytes are read, whatever the file claims its size to be.
     """
-    if path.is_dir():
+    if not str(shown).strip():
+        raise error("(empty name)", [("", "give a file, or the name of a shipped scenario")])
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise error(shown, [("", "file not found (give a path or a shipped name)")]) from None
+    except ValueError:  # a NUL character
+        raise error(shown, [("", "is not a valid file name")]) from None
+    except OSError as exc:
+        raise error(shown, [("", f"cannot be read ({exc.strerror or type(exc).__name__})")]) from None
+    if stat.S_ISDIR(st.st_mode):
         raise error(shown, [("", "is a folder; give a .yaml file")])
-    if not path.is_file():
-        raise error(shown, [("", "file not found (give a path or a shipped name)")])
-    if path.stat().st_size > MAX_FILE_BYTES:
+    if not stat.S_ISREG(st.st_mode):
+        raise error(shown, [("", "is not a regular file; give a .yaml file")])
+    if st.st_size > MAX_FILE_BYTES:
         raise error(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; these files are a few kB")])
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise error(shown, [("", f"cannot be read ({exc.strerror or type(exc).__name__})")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error(shown, [("", f"file is larger than {MAX_FILE_BYTES // 1024} kB; these files are a few kB")])
+    return decode_text(data, shown, error)
+
+
+def decode_text(data: bytes, shown: str, error: type[InputFileError] = ScenarioError) -> str:
+    """Decode UTF-8 bytes (a BOM is allowed), or raise ``error`` naming the file."""
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error(shown, [("", "is not a UTF-8 text file")]) from None
+
+
+def yaml_mapping(
+    text: str, shown: str, error: type[InputFileError] = ScenarioError, keys: str = "name:, levers:, ..."
+) -> dict[str, Any]:
+    """Parse YAML text that must hold a mapping, or raise ``error`` naming the file."""
     data = parse_yaml(text, shown, error)
     if data is None:
         raise error(shown, [("", f"is empty; expected at least {keys}")])
@@ -94,8 +233,19 @@ def read_yaml_mapping(
     return data
 
 
-def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
-    return read_yaml_mapping(path, shown, ScenarioError, "`name:` (or `extends: baseline.yaml`)")
+def read_yaml_mapping(
+    path: Path, shown: str, error: type[InputFileError] = ScenarioError, keys: str = "name:, levers:, ..."
+) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping, or raise ``error`` naming the file.
+
+    Shared by scenario and experiment files: folders, missing, oversized, non-UTF-8, invalid
+    or empty files, duplicate keys and files beyond the reader's limits are all reported the
+    same way.
+    """
+    return yaml_mapping(read_text_file(path, shown, error), shown, error, keys)
+
+
+_SCENARIO_KEYS = "`name:` (or `extends: baseline.yaml`)"
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -109,41 +259,73 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def _load_raw(path: Path, shown: str, chain: tuple[Path, ...]) -> dict[str, Any]:
-    if path in chain:
-        cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError(shown, [("extends", f"circular extends: {cycle}")])
-    data = _read_yaml(path, shown)
-    data.setdefault("name", path.stem)
+def _load_raw(path: Path, shown: str, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and resolve its ``extends:`` (parents in its folder or shipped)."""
+    text = read_text_file(path, shown)
+    return _merge_parents(yaml_mapping(text, shown, ScenarioError, _SCENARIO_KEYS), path, shown, chain, path.parent)
+
+
+def _merge_parents(
+    data: dict[str, Any], path: Path, shown: str, chain: tuple[Path, ...], folder: Path | None
+) -> dict[str, Any]:
+    data.setdefault("name", slug(path.stem))
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data
-    if not isinstance(parent_ref, str):
-        raise ScenarioError(shown, [("extends", f"expected a file name, got {parent_ref!r}")])
-    parent = resolve_path(parent_ref, relative_to=path)
-    if not parent.is_file():
-        raise ScenarioError(
-            shown, [("extends", f"parent scenario {parent_ref!r} not found next to {path.name} or in scenarios/")]
-        )
+    parent = find_parent(parent_ref, folder, shown)
+    if parent in chain or parent == path:
+        cycle = " -> ".join(p.name for p in (*chain, path, parent))
+        raise ScenarioError(shown, [("extends", f"circular extends: {cycle}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(shown, [("extends", f"more than {MAX_EXTENDS} scenarios extend one another")])
     base = _load_raw(parent, str(parent_ref), (*chain, path))
     base.pop("description", None)
     return deep_merge(base, data)
 
 
+def load_scenario_text(text: str, filename: str) -> Scenario:
+    """Validate a scenario given as text (the app's uploads), naming ``filename`` in errors.
+
+    ``extends:`` may name only a shipped scenario: an uploaded file has no folder of its
+    own, and the server's files are not the uploader's to read.
+    """
+    shown = Path(filename or "upload.yaml").name or "upload.yaml"
+    data = yaml_mapping(text, shown, ScenarioError, _SCENARIO_KEYS)
+    return validate(_merge_parents(data, Path(shown), shown, (), None), shown)
+
+
 def parse_override(item: str) -> tuple[list[str | int], Any]:
-    """Parse one ``--set path=value`` item into a key path and a YAML-typed value."""
+    """Parse one ``--set path=value`` item into a key path and a YAML-typed value.
+
+    The value is read with the same limited YAML reader as files; text that is not YAML is
+    taken as a string.
+    """
+    if len(item) > MAX_OVERRIDE_CHARS:
+        raise ScenarioError("--set", [(item[:40] + "...", f"longer than {MAX_OVERRIDE_CHARS:,} characters")])
     if "=" not in item:
         raise ScenarioError("--set", [(item, "expected PATH=VALUE, e.g. levers.budget_eu_grant_meur=200")])
     key, raw = item.split("=", 1)
-    parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.strip().split(".") if p]
-    if not parts:
+    names = [p for p in key.strip().split(".") if p]
+    if not names:
         raise ScenarioError("--set", [(item, "empty PATH before '='")])
+    if len(names) > 6:
+        raise ScenarioError("--set", [(item, "PATH has more than 6 parts; scenario files are not that deep")])
+    parts: list[str | int] = []
+    for p in names:
+        if p.isdigit():
+            if len(p) > 6:
+                raise ScenarioError("--set", [(item, f"list index {short(p, 20)} is too large")])
+            parts.append(int(p))
+        else:
+            parts.append(p)
     params = registry()
     if len(parts) == 1 and parts[0] in params:
         parts.insert(0, params[str(parts[0])].section)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+        value = parse_yaml(raw, "--set") if raw.strip() else None
+    except ScenarioError as exc:
+        if any("is refused" in m for _, m in exc.problems):
+            raise ScenarioError("--set", [(item, exc.problems[0][1])]) from None
         value = raw
     if isinstance(value, str) and (value.lower() in {"nan", "inf", "-inf", "+inf"} or _SCIENTIFIC.fullmatch(value)):
         value = float(value)  # YAML 1.1 reads 1e-06 (no dot) as text; on the command line it is a number
@@ -155,18 +337,23 @@ _SCIENTIFIC = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply ``--set`` items to a raw scenario mapping (before validation)."""
+    if len(overrides) > MAX_OVERRIDES:
+        raise ScenarioError("--set", [("", f"{len(overrides):,} items; at most {MAX_OVERRIDES} are accepted")])
     out = copy.deepcopy(data)
     for item in overrides:
         parts, value = parse_override(item)
         node: Any = out
         for i, part in enumerate(parts[:-1]):
             nxt = parts[i + 1]
+            here = ".".join(map(str, parts[: i + 1]))
             if isinstance(node, list):
                 if not isinstance(part, int) or part >= len(node):
                     raise ScenarioError("--set", [(item, f"no list item {part} at {'.'.join(map(str, parts[:i]))}")])
                 node = node[part]
-            else:
+            elif isinstance(node, dict):
                 node = node.setdefault(part, [] if isinstance(nxt, int) else {})
+            else:
+                raise ScenarioError("--set", [(item, f"{here} is inside a value that is not a mapping or a list")])
         last = parts[-1]
         if isinstance(node, list):
             if not isinstance(last, int) or last >= len(node):
@@ -197,22 +384,35 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
             allowed = []
         hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
         return path, f"unknown key{hint}"
+    if err["type"] == "string_pattern_mismatch" and loc == ["name"]:
+        return path, f"expected a name of {NAME_RULE} (it names the results folder); got {short(err.get('input'))}"
     name = loc[-1] if loc else ""
     param = registry().get(name)
     if param is not None and loc[0] == param.section:
-        msg = f"{msg} (expected {param.describe_range()}; got {err.get('input')!r})"
+        msg = f"{msg} (expected {param.describe_range()}; got {short(err.get('input'))})"
     elif loc and "input" in err and err["type"] not in {"missing"}:
-        msg = f"{msg} (got {err['input']!r})"
+        msg = f"{msg} (got {short(err['input'])})"
     msg = re.sub(r" or instance of \w+", "", msg.removeprefix("Value error, "))
     return path, msg
 
 
 def validate(data: dict[str, Any], shown: str) -> Scenario:
-    """Validate a raw mapping into a :class:`Scenario`, or raise a :class:`ScenarioError`."""
+    """Validate a raw mapping into a :class:`Scenario`, or raise a :class:`ScenarioError`.
+
+    The list of allowed keys is given once per section, so that many unknown keys still
+    make a short message.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(shown, [_describe(e) for e in exc.errors()]) from None
+        problems, hinted = [], set()
+        for path, msg in (_describe(e) for e in exc.errors()):
+            head, sep, hint = msg.partition("; expected one of: ")
+            if sep and hint in hinted:
+                msg = f"{head} (allowed keys listed above)"
+            hinted.add(hint)
+            problems.append((path, msg))
+        raise ScenarioError(shown, problems) from None
 
 
 def load_scenario(source: str | Path | Scenario | dict, overrides: list[str] | None = None) -> Scenario:
@@ -236,7 +436,7 @@ def load_scenario(source: str | Path | Scenario | dict, overrides: list[str] | N
     else:
         path = resolve_path(source)
         shown = str(source)
-        data = _load_raw(path.resolve() if path.is_file() else path, shown, ())
+        data = _load_raw(path.resolve() if path.is_file() else path, shown)
     if overrides:
         data = apply_overrides(data, overrides)
         shown = f"{shown} (with --set {' '.join(overrides)})"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from wecsim.datasets import table
+from wecsim.names import NAME_PATTERN
 from wecsim.scenario.levers import Parameter, levers, uncertainties
 
 
@@ -67,7 +68,7 @@ class FunderOverride(_Strict):
 class PinnedProject(_Strict):
     """A named project the scenario puts into the pipeline in a given year."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     technology: str
     region: str
     size: float = Field(gt=0, strict=True, allow_inf_nan=False, description="capacity in the technology's unit")
@@ -104,14 +105,15 @@ class PinnedProject(_Strict):
 class Scenario(_Strict):
     """One validated scenario: everything a run needs besides the seed."""
 
-    name: str = Field(min_length=1, max_length=80)
-    description: str = ""
+    #: names the default results folder, ``results/<name>``: a safe name, never a path
+    name: str = Field(min_length=1, max_length=80, pattern=NAME_PATTERN)
+    description: str = Field("", max_length=10_000)
     end_year: int = Field(2050, ge=2026, le=2060, strict=True, description="last simulated year")
-    seed: int = Field(42, ge=0, strict=True, description="default random seed")
+    seed: int = Field(42, ge=0, lt=2**63, strict=True, description="default random seed")
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     uncertainties: Uncertainties = Field(default_factory=Uncertainties)  # type: ignore[valid-type]
     funders: dict[str, FunderOverride] = Field(default_factory=dict)
-    projects: list[PinnedProject] = Field(default_factory=list)
+    projects: list[PinnedProject] = Field(default_factory=list, max_length=1_000)
 
     @field_validator("funders")
     @classmethod

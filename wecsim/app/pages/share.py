@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import solara
 
 from wecsim.app import state
@@ -9,7 +11,14 @@ from wecsim.app.components.prose import Prose
 from wecsim.app.components.upload import ScenarioUpload
 from wecsim.app.exports import charts_zip, report_html, results_excel, results_zip
 from wecsim.app.params import changed, controls, defaults, values_of
-from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, safe_filename, scenario_yaml
+from wecsim.app.scenario_io import (
+    MAX_FILE_BYTES,
+    UploadError,
+    read_upload,
+    safe_filename,
+    scenario_yaml,
+    upload_name,
+)
 from wecsim.errors import WecsimError
 
 upload_error = solara.reactive("")
@@ -17,17 +26,31 @@ upload_ok = solara.reactive("")
 save_name = solara.reactive("")
 
 
+_log = logging.getLogger(__name__)
+
+
 def handle_upload(info: dict) -> None:
-    """Validate an uploaded file (``{"name", "data"}``); load it into the page or show the loader's error."""
+    """Validate an uploaded file (``{"name", "data"}``); load it into the page or show the loader's error.
+
+    Whatever the upload holds, the page gets one short message and never a traceback or a
+    server path: the loader's own errors are shown as they are, anything else (a fault of
+    ours) as a one-line notice, with the details in the server's log.
+    """
+    shown = upload_name(info.get("name") if isinstance(info, dict) else None)
     try:
-        sc = read_upload(info["name"], info["data"])
+        sc = read_upload(shown, info["data"])
+        name = state.add_upload(sc)
     except UploadError as exc:
         upload_ok.set("")
         upload_error.set(str(exc))
         return
-    name = state.add_upload(sc)
+    except Exception as exc:  # never let an upload break the page
+        _log.exception("upload %r could not be read", shown)
+        upload_ok.set("")
+        upload_error.set(f"{shown}: could not be read ({type(exc).__name__}); check that it is a wecsim scenario file")
+        return
     upload_error.set("")
-    upload_ok.set(f"Loaded {info['name']} as scenario “{name}”: the levers on the left now show it.")
+    upload_ok.set(f"Loaded {shown} as scenario “{name}”: the levers on the left now show it.")
 
 
 @solara.component
@@ -78,8 +101,8 @@ def SharePage() -> None:
         with solara.Card("Open a scenario file", margin=0):
             Prose(
                 f"Open a `.yaml` scenario file (at most {MAX_FILE_BYTES // 1024} kB). It is checked exactly like "
-                "`wecsim validate`, and `extends: baseline.yaml` works. A valid file replaces the levers on the "
-                "left and joins the scenario list of this tab."
+                "`wecsim validate`; it may extend a shipped scenario (`extends: baseline.yaml`), not other files. "
+                "A valid file replaces the levers on the left and joins the scenario list of this tab."
             )
             ScenarioUpload(handle_upload, MAX_FILE_BYTES)
             if upload_error.value:
