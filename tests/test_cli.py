@@ -139,3 +139,39 @@ def test_compare_prints_differences(tmp_path):
     p = wecsim("compare", "baseline", "drought_2030s", "--years", "2040")
     assert p.returncode == 0, p.stderr
     assert "2040 difference" in p.stdout and "drought_2030s" in p.stdout
+
+
+def test_run_says_what_eu_money_changed_against_the_same_run_without_it(tmp_path):
+    p = wecsim("run", "baseline", "--seed", "3", "--out", str(tmp_path / "a"))
+    assert p.returncode == 0, p.stderr
+    line = next(x for x in p.stdout.splitlines() if x.startswith("What EU money changed"))
+    for text in ("same seed and weather", "projects built", "km3", "Mt", "net mobilisation"):
+        assert text in line
+    assert "leverage" not in p.stdout.lower()
+    quiet = wecsim("run", "baseline", "--seed", "3", "--no-additionality", "--out", str(tmp_path / "b"))
+    assert quiet.returncode == 0 and "What EU money changed" not in quiet.stdout
+    none = wecsim("run", "no_eu_finance", "--seed", "3", "--out", str(tmp_path / "c"))
+    assert "no EU money in this run" in none.stdout
+
+
+def test_additionality_command_prints_each_instrument_and_writes_tidy_tables(tmp_path):
+    out = tmp_path / "add"
+    p = wecsim("additionality", "baseline", "--seed", "2", "--replicates", "2", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    for text in ("all EU money", "grants", "preparation", "blending", "guarantees", "net mobilisation", "["):
+        assert text in p.stdout
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert set(summary["seed"]) == {2, 3}
+    assert {"all", "grants", "preparation", "blending", "guarantees"} <= set(summary["counterfactual"])
+    # guarantees lower private investors' cost of capital: more renewables, less CO2, on every seed
+    g = summary[summary["counterfactual"] == "guarantees"]
+    assert (g["co2_avoided_mt"] > 0).all() and (g["res_share_added_end"] > 0).all()
+    region = pd.read_csv(out / "region.csv")
+    assert region["region_id"].nunique() == 20
+    # a folder holding other files is refused before any run, and left as it was
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    bad = wecsim("additionality", "baseline", "--all-only", "--out", str(tmp_path / "mine"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+    assert wecsim("additionality", "baseline", "--replicates", "0").returncode == 2

@@ -17,9 +17,11 @@ state's budget going elsewhere, or not being spent) counts against it, never for
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -70,7 +72,7 @@ def without(scenario: Scenario, levers: Iterable[str], name_suffix: str) -> Scen
     data = scenario.model_dump(mode="json")
     for lever in levers:
         data["levers"][lever] = 0
-    data["name"] = f"{scenario.name}{name_suffix}"
+    data["name"] = f"{scenario.name}{name_suffix}"[:80]
     return load_scenario(data)
 
 
@@ -162,6 +164,7 @@ def additionality(
     overrides: list[str] | None = None,
     scope: str = "eu",
     by_instrument: bool = True,
+    base: Results | None = None,
 ) -> Additionality:
     """Run a scenario with and without EU money (same seed) and return what the money changed.
 
@@ -173,12 +176,15 @@ def additionality(
         ``eu`` (the EU budget's instruments) or ``team_europe`` (adds member states and EIB).
     by_instrument
         Also remove each instrument alone (one more run per instrument).
+    base
+        The scenario's own run with this seed, if it was made already (saves one run).
     """
     config = load_scenario(scenario, overrides)
     seed = config.seed if seed is None else seed
     inst = instruments(scope)
     funders = scope_funders(scope)
-    base = run(config, seed=seed)
+    if base is None:
+        base = run(config, seed=seed)
     all_levers = [lever for levers in inst["levers"] for lever in levers]
     counterfactuals = {"all": all_levers}
     if by_instrument:
@@ -187,7 +193,7 @@ def additionality(
     eu_total = eu_money_meur(base, funders, scope)
     other_with = other_money_meur(base, funders)
     for label, levers in counterfactuals.items():
-        alt = run(without(config, levers, f" without {label}"), seed=seed)
+        alt = run(without(config, levers, f"-without-{label}"), seed=seed)
         national.append(compare(base, alt, label))
         eu_removed = eu_total - eu_money_meur(alt, funders, scope)
         summaries.append(_summary(base, alt, label, eu_removed, other_with - other_money_meur(alt, funders)))
@@ -294,7 +300,7 @@ def compare_instruments(
             for lever in levers:
                 p = params[lever]
                 data["levers"][lever] = min(p.high, data["levers"][lever] + extra_meur / len(levers))
-            data["name"] = f"{config.name} plus {instrument_id}"
+            data["name"] = f"{config.name}-plus-{instrument_id}"[:80]
             alt = run(load_scenario(data), seed=seed)
             spent = eu_money_meur(alt, funders, scope) - eu_base
             row = _summary(alt, base, instrument_id, spent, other_money_meur(alt, funders) - other_base)
@@ -305,3 +311,85 @@ def compare_instruments(
                 row[f"{k}_per_100meur"] = 100 * row[k] / spent if spent > 1e-9 else float("nan")
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def in_words(add: Additionality) -> str:
+    """Say in one sentence what all EU money of the scope changed in a run (counterfactual ``all``)."""
+    row = add.summary.set_index("counterfactual").loc["all"]
+    if row["eu_money_meur"] <= 1e-9:
+        return "no EU money in this run, so nothing to attribute to it"
+    first, last = add.meta["years"]
+
+    def change(avoided: float, text: str) -> str:
+        """``text`` formatted with the size of the change, then "less" or "more"."""
+        return text.format(abs(avoided), "less" if avoided >= 0 else "more")
+
+    parts = [
+        f"{row['projects_added']:+.0f} projects built",
+        change(row["water_deficit_avoided_km3"], "{:.2f} km3 {} water deficit over " + f"{first}-{last}"),
+        change(row["co2_avoided_mt"], "{:.1f} Mt {} CO2"),
+        f"{100 * row['res_share_added_end']:+.2f} points of RES share in {last}",
+        change(row["flood_damage_avoided_meur"], "EUR {:.0f} M {} flood damage"),
+    ]
+    mobilised = row["net_mobilisation"]
+    return (
+        f"EUR {row['eu_money_meur']:.0f} M of EU money ({add.meta['scope']} scope), against the same run without it "
+        f"(same seed and weather): {', '.join(parts)}; net mobilisation {mobilised:.2f} EUR of other money per "
+        "EUR of EU money (other money with EU money less other money without it: money the EU displaces counts "
+        "against it)"
+    )
+
+
+#: File names an additionality results folder holds.
+ADDITIONALITY_TABLES = ("national", "region", "projects", "summary")
+
+
+def write_tables(add: Additionality, folder: Path) -> None:
+    """Write an additionality's tables (Parquet and CSV) and its meta.json into ``folder``."""
+    for name in ADDITIONALITY_TABLES:
+        df = getattr(add, name)
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+        df.to_csv(folder / f"{name}.csv", index=False)
+    (folder / "meta.json").write_text(json.dumps({"kind": "wecsim additionality", **add.meta}, indent=2))
+
+
+def combine(runs: Sequence[Additionality]) -> Additionality:
+    """Stack the additionality of several seeds into one (a ``seed`` column on every table)."""
+    if len(runs) == 1:
+        return runs[0]
+
+    def stack(name: str) -> pd.DataFrame:
+        return pd.concat([getattr(a, name).assign(seed=a.meta["seed"]) for a in runs], ignore_index=True)
+
+    meta = dict(runs[0].meta) | {"seed": [a.meta["seed"] for a in runs]}
+    return Additionality(stack("national"), stack("region"), stack("projects"), stack("summary"), meta)
+
+
+#: Summary columns shown to a planner: (label, column, factor); ``{first}``/``{last}`` are the run's years.
+SUMMARY_COLUMNS = (
+    ("EU money spent [EUR M]", "eu_money_meur", 1.0),
+    ("projects built", "projects_added", 1.0),
+    ("water deficit avoided {first}-{last} [km3]", "water_deficit_avoided_km3", 1.0),
+    ("CO2 avoided {first}-{last} [Mt]", "co2_avoided_mt", 1.0),
+    ("RES share in {last} [points]", "res_share_added_end", 100.0),
+    ("recycling rate in {last} [points]", "recycling_rate_added_end", 100.0),
+    ("flood damage avoided {first}-{last} [EUR M]", "flood_damage_avoided_meur", 1.0),
+    ("net mobilisation [EUR per EUR]", "net_mobilisation", 1.0),
+)
+
+
+def summary_table(summary: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """Return the summary as text, one row per outcome and one column per counterfactual.
+
+    With several seeds each cell is ``mean [lowest, highest]``.
+    """
+    order = list(dict.fromkeys(summary["counterfactual"]))
+    grouped = summary.groupby("counterfactual", sort=False)
+    rows = {}
+    for label, column, factor in SUMMARY_COLUMNS:
+        stats = grouped[column].agg(["mean", "min", "max", "size"]).loc[order] * [factor, factor, factor, 1]
+        rows[label.format(first=first, last=last)] = [
+            f"{m:,.2f}" if n == 1 else f"{m:,.2f} [{lo:,.2f}, {hi:,.2f}]"
+            for m, lo, hi, n in stats.itertuples(index=False)
+        ]
+    return pd.DataFrame(rows, index=["all EU money" if c == "all" else c for c in order]).T

@@ -186,6 +186,13 @@ def run_cmd(
         str | None,
         typer.Option(help="Years shown in the headline table, comma-separated (default: 2025, 2030, the last year)."),
     ] = None,
+    eu_effect: Annotated[
+        bool,
+        typer.Option(
+            "--additionality/--no-additionality",
+            help="Also run the scenario without EU money (same seed) and say what the EU money changed.",
+        ),
+    ] = True,
 ) -> None:
     """Run one scenario, print the headline table and write tidy results (Parquet and CSV).
 
@@ -212,13 +219,16 @@ def run_cmd(
             "indicator",
         )
     )
-    leverage = res.eu_leverage()
-    lev_text = (
-        "no EU grants in this run"
-        if leverage != leverage  # NaN
-        else f"{leverage:.1f} EUR of other money per EUR of EU grant"
-    )
-    console.print(f"EU leverage: {lev_text}; run took {meta['elapsed_s']:.2f} s")
+    if eu_effect:
+        from wecsim.additionality import additionality, in_words
+
+        add = additionality(config, seed=res.meta["seed"], by_instrument=False, base=res)
+        console.print(f"What EU money changed: {escape(in_words(add))}.", soft_wrap=True)
+        console.print(
+            "  (one seed; per instrument and per region, with ranges over seeds: "
+            f"wecsim additionality {escape(config.name)} --replicates 10)"
+        )
+    console.print(f"Run took {meta['elapsed_s']:.2f} s")
     written = res.write(target, overwrite=overwrite)
     if note:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
@@ -364,6 +374,89 @@ def compare_cmd(
             "indicator",
         )
     )
+
+
+@app.command("additionality")
+@user_errors
+def additionality_cmd(
+    scenario: ScenarioArg,
+    seed: SeedOpt = None,
+    set_: SetOpt = None,
+    scope: Annotated[
+        str,
+        typer.Option(help="eu: the EU budget's instruments; team_europe: adds member states and the EIB."),
+    ] = "eu",
+    by_instrument: Annotated[
+        bool,
+        typer.Option("--by-instrument/--all-only", help="Also remove each instrument alone (one run each)."),
+    ] = True,
+    replicates: Annotated[
+        int,
+        typer.Option(help="Seeds to run (the seed, then the next ones): the table shows the mean and the range."),
+    ] = 1,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="New or empty folder for the tidy tables (Parquet and CSV); default: print only."),
+    ] = None,
+) -> None:
+    """Show what EU money changes: the scenario against the same run without it (same seed and weather).
+
+    Prints, per instrument, the EU money it spent and what it added: projects, water, CO2,
+    renewables, recycling, flood damage, and its net mobilisation of other money (money the
+    EU displaces counts against it). Then the regions where EU money saved the most water.
+    """
+    from wecsim.additionality import ADDITIONALITY_TABLES, additionality, combine, in_words, summary_table, write_tables
+    from wecsim.outputs import check_run_target, check_writable, refuse_special, run_file_names, write_folder
+    from wecsim.scenario import load_scenario
+
+    check_number("--seed", seed, 0, MAX_SEED)
+    check_number("--replicates", replicates, 1, 100)
+    config = load_scenario(scenario, set_ or [])
+    allowed = run_file_names(ADDITIONALITY_TABLES)
+    if out is not None:
+        path = refuse_special(out, "--out")
+        check_run_target(path, allowed, False)
+        check_writable(path)
+    first_seed = config.seed if seed is None else seed
+    check_number("--seed + --replicates", first_seed + replicates - 1, 0, MAX_SEED)
+    runs = [
+        additionality(config, seed=s, scope=scope, by_instrument=by_instrument)
+        for s in range(first_seed, first_seed + replicates)
+    ]
+    add = combine(runs)
+    first, last = add.meta["years"]
+    seeds = f"{first_seed}-{first_seed + replicates - 1}" if replicates > 1 else str(first_seed)
+    console.print(
+        _table(
+            summary_table(add.summary, first, last),
+            f"What EU money changes | scenario {add.meta['scenario']} | seed {seeds}"
+            f" | scope {add.meta['scope']} | each column: the run minus the same run without that money"
+            + (" | mean [lowest, highest]" if replicates > 1 else ""),
+            "added by",
+        )
+    )
+    if replicates == 1:
+        console.print(escape(in_words(add)) + ".", soft_wrap=True)
+        console.print(
+            "One seed: a region's storage or a programme's timing can move either way by chance; "
+            "use --replicates 10 before drawing a conclusion.",
+            soft_wrap=True,
+        )
+    region = add.region[add.region["indicator"] == "water_deficit_mm3"]
+    saved = (-region.groupby("region")["additional"].sum() / replicates).sort_values(ascending=False)
+    moved = pd.concat([saved.head(5), saved.tail(3)])
+    console.print(
+        _table(
+            moved.rename(f"water deficit avoided {first}-{last} [million m3, mean]").to_frame(),
+            "Regions where EU money saved the most water (top), and where it lost the most (bottom)",
+            "region",
+        )
+    )
+    if out is not None:
+        written = write_folder(Path(out), lambda tmp: write_tables(add, tmp), allowed, overwrite=False)
+        console.print(
+            f"Tables written to [bold]{escape(str(written))}[/] (national, region, projects, summary; meta.json)"
+        )
 
 
 # ---------------------------------------------------------------------- batch experiments

@@ -81,7 +81,7 @@ def upload_name(filename: object) -> str:
         return "upload.yaml"
     if len(name) > 120:
         suffix = Path(name).suffix[:10]
-        name = name[: 100] + "..." + suffix
+        name = name[:100] + "..." + suffix
     return name
 
 

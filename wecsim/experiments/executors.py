@@ -33,7 +33,9 @@ IN_FLIGHT_PER_WORKER = 2
 #: Most local worker processes: 4 per CPU (each holds a model, ~100-200 MB), and never more than 256.
 MAX_WORKERS = min(256, 4 * (os.cpu_count() or 1))
 #: A Dask scheduler address: ``[scheme://]host:port`` (host a name, IPv4, or [IPv6]).
-_ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?):(\d{1,5})$")
+_ADDRESS = re.compile(
+    r"^(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?):(\d{1,5})$"
+)
 
 
 def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes

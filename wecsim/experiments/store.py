@@ -646,7 +646,7 @@ def query(root: str | Path, sql: str) -> pd.DataFrame:
     import duckdb
 
     if not sql.strip():
-        raise WecsimError("the SQL is empty; e.g. \"SELECT year, avg(res_share) FROM outputs GROUP BY year\"")
+        raise WecsimError('the SQL is empty; e.g. "SELECT year, avg(res_share) FROM outputs GROUP BY year"')
     con = connect(root)
     try:
         result = con.execute(sql)
