@@ -27,6 +27,7 @@ import pandas as pd
 
 from wecsim.datasets import table
 from wecsim.errors import WecsimError
+from wecsim.names import slug
 from wecsim.results import Results
 from wecsim.runner import run
 from wecsim.scenario import Scenario, load_scenario
@@ -72,7 +73,7 @@ def without(scenario: Scenario, levers: Iterable[str], name_suffix: str) -> Scen
     data = scenario.model_dump(mode="json")
     for lever in levers:
         data["levers"][lever] = 0
-    data["name"] = f"{scenario.name}{name_suffix}"[:80]
+    data["name"] = slug(f"{scenario.name}{name_suffix}", scenario.name)
     return load_scenario(data)
 
 
@@ -300,7 +301,7 @@ def compare_instruments(
             for lever in levers:
                 p = params[lever]
                 data["levers"][lever] = min(p.high, data["levers"][lever] + extra_meur / len(levers))
-            data["name"] = f"{config.name}-plus-{instrument_id}"[:80]
+            data["name"] = slug(f"{config.name}-plus-{instrument_id}", config.name)
             alt = run(load_scenario(data), seed=seed)
             spent = eu_money_meur(alt, funders, scope) - eu_base
             row = _summary(alt, base, instrument_id, spent, other_money_meur(alt, funders) - other_base)
