@@ -389,8 +389,13 @@ def summary_table(summary: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
     rows = {}
     for label, column, factor in SUMMARY_COLUMNS:
         stats = grouped[column].agg(["mean", "min", "max", "size"]).loc[order] * [factor, factor, factor, 1]
+        fmt = "{:,.0f}" if column == "projects_added" else "{:,.2f}"
+
+        def show(x: float, fmt: str = fmt) -> str:
+            return fmt.format(0.0 if abs(x) < 5e-3 else x)  # no "-0.00"
+
         rows[label.format(first=first, last=last)] = [
-            f"{m:,.2f}" if n == 1 else f"{m:,.2f} [{lo:,.2f}, {hi:,.2f}]"
+            show(m) if n == 1 else f"{show(m)} [{show(lo)}, {show(hi)}]"
             for m, lo, hi, n in stats.itertuples(index=False)
         ]
     return pd.DataFrame(rows, index=["all EU money" if c == "all" else c for c in order]).T

@@ -443,7 +443,7 @@ def additionality_cmd(
             soft_wrap=True,
         )
     region = add.region[add.region["indicator"] == "water_deficit_mm3"]
-    saved = (-region.groupby("region")["additional"].sum() / replicates).sort_values(ascending=False)
+    saved = (-region.groupby("region")["additional"].sum() / replicates).round(2).sort_values(ascending=False) + 0.0
     moved = pd.concat([saved.head(5), saved.tail(3)])
     console.print(
         _table(

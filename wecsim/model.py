@@ -813,7 +813,7 @@ class WECModel(mesa.Model):
             eligible = f.routes[route] & (capex >= f.min_project_meur)
             idx = np.flatnonzero(eligible & np.array([p.prepared_year is None for p in waiting]))
             if not len(idx):
-                break
+                continue
             sector = np.array([SECTORS.index(waiting[i].sector) for i in idx])
             bcr = np.array([waiting[i].bcr for i in idx])
             score = f.priority[sector] * np.nan_to_num(bcr, nan=0.0)
@@ -1296,7 +1296,7 @@ class WECModel(mesa.Model):
         availability[fi["small_hydro"]] = hydro_factor
         treatment_mwh = treated_ww * cat["wastewater_treatment"].energy_use_kwh_per_m3 / 1e3
         # water treatment is added on top of the GDP-driven demand; what plants used in 2025
-        # (~0.3 TWh) is then counted twice, 0.2% of demand, below the data's precision
+        # (~0.1 TWh) is then counted twice, 0.1% of demand, below the data's precision
         extra_mwh = (
             desal_used * cat["desalination"].energy_use_kwh_per_m3
             + reuse_used * cat["wastewater_reuse"].energy_use_kwh_per_m3
