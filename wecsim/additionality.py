@@ -504,3 +504,19 @@ def region_outcomes_to(with_eu: Results, without_eu: Results, year: int) -> pd.D
             "projects_added": projects.astype(float),
         }
     )
+
+
+def without_instrument(scenario: Scenario, instrument_id: str, scope: str = "eu") -> Scenario:
+    """Return the scenario with one instrument's envelopes at zero (what it adds on top of the others).
+
+    Like :func:`without` for that instrument's levers, with the name cut to 80 characters.
+    """
+    inst = instruments(scope).set_index("instrument_id")
+    if instrument_id not in inst.index:
+        raise WecsimError(f"instrument: expected one of {', '.join(inst.index)}, got {instrument_id!r}")
+    data = scenario.model_dump(mode="json")
+    for lever in inst.loc[instrument_id, "levers"]:
+        data["levers"][lever] = 0
+    suffix = f" without {instrument_id}"
+    data["name"] = scenario.name[: 80 - len(suffix)] + suffix
+    return load_scenario(data)
