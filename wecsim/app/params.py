@@ -30,8 +30,8 @@ GROUP_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: Order in which the groups are shown.
 GROUP_ORDER = (
     "EU and Team Europe instruments",
-    "Funders' envelopes",
     "Co-finance",
+    "Funders' envelopes",
     "Water",
     "Energy",
     "Circular economy",

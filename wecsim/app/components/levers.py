@@ -102,9 +102,9 @@ def GroupHeader(title: str, names: list[str]) -> None:
 
 @solara.component
 def LeverPanel() -> None:
-    """Every lever and uncertainty, grouped in panels (the first, the EU instruments, open)."""
+    """Every lever and uncertainty, grouped in panels (the first two, EU instruments and co-finance, open)."""
     groups = solara.use_memo(grouped_controls, [])
-    open_panels, set_open = solara.use_state([0])
+    open_panels, set_open = solara.use_state([0, 1])
     panels = []
     for i, (title, cs) in enumerate(groups.items()):
         header = rv.ExpansionPanelHeader(children=[GroupHeader(title, [c.name for c in cs])], class_="py-1")
