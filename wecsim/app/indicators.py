@@ -72,6 +72,8 @@ NICE_LABELS: dict[str, str] = {
     "projects_under_construction": "Projects under construction [count]",
     "projects_built": "Projects built, cumulative [count]",
     "capex_built_meur": "Capital cost of projects built, cumulative [EUR M]",
+    "capacity_built_ref_meur": "Capacity built, cumulative, at reference prices [EUR M]",
+    "wastewater_treated_share": "Wastewater treated [%]",
     # regions
     "population": "Population [people]",
     "water_demand_mm3": "Water demand [million m³/yr]",

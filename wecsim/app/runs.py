@@ -325,17 +325,22 @@ def submit(scenario: Scenario, seed: int) -> Future:
 def prewarm(names: Sequence[str] = ("baseline",)) -> None:
     """Start the workers and run a few shipped scenarios with their own seed, in the background.
 
-    Called when the server loads ``app.py``, so the first page shows its baseline at once.
-    Does nothing when runs happen in the calling thread (``WECSIM_APP_WORKERS=0``).
+    Each scenario's counterfactual without EU money (for the EU card) runs too. Called when the
+    server loads ``app.py``, so the first page shows its baseline at once. Does nothing when
+    runs happen in the calling thread (``WECSIM_APP_WORKERS=0``).
     """
     if n_workers() == 0:
         return
 
     def _go() -> None:
+        from wecsim import additionality
+
         with _no_kernel_context():
             for name in names:
                 sc = load_scenario(name)
                 submit(sc, sc.seed)
+                if additionality.has_eu_money(sc):
+                    submit(additionality.counterfactual(sc), sc.seed)
 
     thread = threading.Thread(target=_go, name="wecsim-prewarm", daemon=True)
     thread.current_context = None  # type: ignore[attr-defined] # Solara's thread patch: no tab owns it

@@ -25,6 +25,8 @@ LAYOUT_FILE = "tile_layout.csv"
 COLORMAPS = {"up": "Greens", "down": "Reds", None: "Blues"}
 #: Diverging maps (low end first) for values on both sides of zero.
 DIVERGING = {"up": "RdYlGn", "down": "RdYlGn_r", None: "PuOr"}
+#: Colour of every region when all values are zero.
+NEUTRAL = "#f5f5f5"
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ def colors_for(values: pd.Series, better: Better) -> dict[str, str]:
     for rid, x in values.astype(float).items():
         if np.isnan(x):
             out[str(rid)] = "#e0e0e0"
+            continue
+        if not hi > lo and x == 0:
+            out[str(rid)] = NEUTRAL  # nothing anywhere (no EU money, say): no colour
             continue
         t = 0.5 if not hi > lo else (x - lo) / (hi - lo)
         out[str(rid)] = to_hex(cmap(0.1 + 0.8 * t if div else 0.12 + 0.8 * t))

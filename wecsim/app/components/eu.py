@@ -48,7 +48,7 @@ def outcome_table(cur: Ensemble, without: Ensemble, year: int, who: str = "EU mo
                 "year": y,
                 f"with {who}": round(f * float(a.loc[y]), digits),
                 f"without {who}": round(f * float(b.loc[y]), digits),
-                f"{who} adds": round(f * float(a.loc[y] - b.loc[y]), digits),
+                "difference (with − without)": round(f * float(a.loc[y] - b.loc[y]), digits),
             }
         )
     return pd.DataFrame(rows)
@@ -62,13 +62,13 @@ def money_table(cur: Ensemble, year: int, scope: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "instrument": inst["label"],
-            "what it does": inst["description"],
-            "envelope as set [EUR M/yr]": [
-                ", ".join(f"{sc.value(lv):g}" for lv in levers) for levers in inst["levers"]
-            ],
             f"spent 2025-{year} [EUR M]": [
                 round(float(np.mean([m[i] for m in spent])), 1) for i in inst["instrument_id"]
             ],
+            "envelope as set [EUR M/yr]": [
+                ", ".join(f"{sc.value(lv):g}" for lv in levers) for levers in inst["levers"]
+            ],
+            "what it does": inst["description"],
         }
     )
 
