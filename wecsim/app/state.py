@@ -9,6 +9,7 @@ pages only read it and call them.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from concurrent.futures import CancelledError
@@ -274,6 +275,19 @@ def counterfactual_for(sc: Scenario, scope: str) -> Scenario | None:
     return _counterfactuals[key]
 
 
+def eu_alongside(runs_to_start: int) -> bool:
+    """Whether the counterfactuals start next to the runs the first cards need, or after their cards.
+
+    Next to them when the machine has a core for each run and one more for the server and the
+    browser; after them otherwise (on two cores a second run in parallel slows the first one,
+    and the headline cards come first). ``WECSIM_APP_EU_ALONGSIDE=1`` or ``0`` forces either.
+    """
+    env = os.environ.get("WECSIM_APP_EU_ALONGSIDE", "").strip()
+    if env in ("0", "1"):
+        return env == "1"
+    return (os.cpu_count() or 1) >= runs_to_start + 2
+
+
 def compute(
     sc: Scenario,
     ref_sc: Scenario,
@@ -283,46 +297,67 @@ def compute(
     on_headline=None,
     scope: str = "eu",
 ) -> Shown:
-    """Run a scenario, its reference and both counterfactuals over the seeds (in parallel); return them.
+    """Run a scenario, its reference and both counterfactuals over the seeds; return them.
 
-    ``on_headline(view)`` is called with the headline tables only (as soon as the workers send
-    them), so the cards need not wait for every table: first when the scenario and its reference
-    are in (with the counterfactuals if they are in too, else without), then once more when the
-    counterfactuals are in, for the EU card. Raises :class:`~wecsim.app.runs.Stale` when
-    ``is_stale()`` turns True while waiting.
+    The counterfactuals (without EU money) start next to the other runs when there are cores
+    enough, else once the headline cards of the others are out (see :func:`eu_alongside`);
+    cached runs come at once. ``on_headline(view)`` is called with the headline tables only (as
+    soon as the workers send them), so the cards need not wait for every table: first when the
+    scenario and its reference are in (with the counterfactuals if they are in too, else
+    without), then once more when the counterfactuals are in, for the EU card. Raises
+    :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
     """
     cf_sc, cf_ref = counterfactual_for(sc, scope), counterfactual_for(ref_sc, scope)
     fut_cur = [runs.submit(sc, s) for s in seeds]
     fut_ref = [runs.submit(ref_sc, s) for s in seeds]
-    # the counterfactuals go to the workers after the runs the first cards need
-    fut_cf = [runs.submit(cf_sc, s) for s in seeds] if cf_sc is not None else []
-    fut_cf_ref = [runs.submit(cf_ref, s) for s in seeds] if cf_ref is not None else []
-    runs.trace("submitted")
-    main, extra = fut_cur + fut_ref, fut_cf + fut_cf_ref
-    pending = main + extra
+    main = fut_cur + fut_ref
+    todo = [(x, s) for x in (cf_sc, cf_ref) if x is not None for s in seeds]
+    cached = all(runs.cached(x, s) is not None for x, s in todo)
+    extra: dict[str, list] = {"cf": [], "cf_ref": []}
+
+    def submit_extra() -> None:
+        # after the runs the first cards need, so the workers take them first
+        extra["cf"] = [runs.submit(cf_sc, s) for s in seeds] if cf_sc is not None else []
+        extra["cf_ref"] = [runs.submit(cf_ref, s) for s in seeds] if cf_ref is not None else []
+
+    submitted = cached or eu_alongside(sum(not f.done() for f in main) + len(todo))
+    if submitted:
+        submit_extra()
+    runs.trace("submitted" + ("" if submitted else " (counterfactuals after the headline tables)"))
+
+    def every() -> list:
+        return main + extra["cf"] + extra["cf_ref"]
 
     def ensemble(scenario: Scenario, futures: list, early: bool) -> Ensemble:
         return Ensemble(scenario, [(f.early if early else f).result() for f in futures], scenario.name)
 
     def view(early: bool) -> Shown:
         cur, ref = ensemble(sc, fut_cur, early), ensemble(ref_sc, fut_ref, early)
-        ready = all((f.early if early else f).done() for f in extra)
+        ready = submitted and all((f.early if early else f).done() for f in extra["cf"] + extra["cf_ref"])
         without = ref_without = None
         if ready:
-            without = cur if cf_sc is None else ensemble(cf_sc, fut_cf, early)
-            ref_without = ref if cf_ref is None else ensemble(cf_ref, fut_cf_ref, early)
+            without = cur if cf_sc is None else ensemble(cf_sc, extra["cf"], early)
+            ref_without = ref if cf_ref is None else ensemble(cf_ref, extra["cf_ref"], early)
         return Shown(cur, ref, without, ref_without, scope)
 
     if on_headline is not None:
-        runs.wait_for([f.early for f in main], is_stale, on_progress, give_up=pending, poll_s=STALE_CHECK_S)
+        runs.wait_for([f.early for f in main], is_stale, on_progress, give_up=every(), poll_s=STALE_CHECK_S)
         runs.trace(f"headline in: model seconds {[round(f.early.result().meta['elapsed_s'] or 0, 3) for f in fut_cur]}")
         first = view(early=True)
-        on_headline(first)
+        on_headline(first)  # returns once the cards are drawn (or after CARDS_FIRST_S)
+        if not submitted:
+            submit_extra()  # only now: on two cores an earlier start slows the cards' way out
+            submitted = True
+            runs.trace("counterfactuals submitted")
         if first.eu_pending:
-            runs.wait_for([f.early for f in extra], is_stale, on_progress, give_up=pending, poll_s=STALE_CHECK_S)
+            later = [f.early for f in extra["cf"] + extra["cf_ref"]]
+            runs.wait_for(later, is_stale, on_progress, give_up=every(), poll_s=STALE_CHECK_S)
             runs.trace("counterfactual headline in")
             on_headline(view(early=True))
-    runs.wait_for(pending, is_stale, None if on_headline else on_progress, poll_s=STALE_CHECK_S)
+    elif not submitted:
+        submit_extra()
+        submitted = True
+    runs.wait_for(every(), is_stale, None if on_headline else on_progress, poll_s=STALE_CHECK_S)
     runs.trace("runs landed")
     return view(early=False)
 

@@ -121,6 +121,10 @@ def eu_card_html(view: state.Shown, year: int) -> str:
     who = EU_SCOPES[scope]
     title = _span(f"What {who} adds, 2025-{year}", "font-size: 13px; color: #424242; font-weight: 500")
     tip = html.escape(f"{who}: {EU_SCOPE_HELP[scope]}. {eu_explanation(scope)}", quote=True)
+    cur = view.current
+    # which runs the card shows, so a test or the benchmark can tell a new card from an old one
+    runs_shown = f"{cur.scenario.scenario_hash()}:{','.join(map(str, cur.seeds))}:{scope}"
+    attrs = f'style="{EU_CARD_STYLE}" title="{tip}" data-runs="{runs_shown}"'
     head = f'<div style="display: flex; gap: 12px; flex-wrap: wrap; align-items: baseline">{title}'
     if view.without_eu is None:
         body = _span(
@@ -128,11 +132,7 @@ def eu_card_html(view: state.Shown, year: int) -> str:
             "font-size: 13px; color: #757575; display: block; padding: 6px 0",
             "wecsim-eu-status",
         )
-        return (
-            f'<div class="wecsim-card wecsim-card-eu wecsim-eu-pending" style="{EU_CARD_STYLE}" title="{tip}">'
-            f"{head}</div>{body}</div>"
-        )
-    cur = view.current
+        return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-pending" {attrs}>{head}</div>{body}</div>'
     ref, ref_without = view.reference, view.ref_without_eu
     show_ref = ref is not None and ref_without is not None and ref.scenario is not cur.scenario
     if show_ref and ref.scenario.scenario_hash() == cur.scenario.scenario_hash():
@@ -151,10 +151,7 @@ def eu_card_html(view: state.Shown, year: int) -> str:
             "font-size: 13px; color: #616161; display: block; padding: 6px 0",
             "wecsim-eu-status",
         )
-        return (
-            f'<div class="wecsim-card wecsim-card-eu wecsim-eu-none" style="{EU_CARD_STYLE}" title="{tip}">'
-            f"{head}</div>{body}</div>"
-        )
+        return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-none" {attrs}>{head}</div>{body}</div>'
     head += _span(eu_money_text(card), "font-size: 12px; color: #616161", "wecsim-eu-money") + "</div>"
     blocks = []
     for o in EU_OUTCOMES:
@@ -190,10 +187,7 @@ def eu_card_html(view: state.Shown, year: int) -> str:
     row = f'<div style="display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0 4px">{"".join(blocks)}</div>'
     foot = _span(eu_explanation(scope), "font-size: 11px; color: #616161; display: block", "wecsim-eu-explanation")
     foot += _span(mobilisation_text(card), "font-size: 11px; color: #757575; display: block", "wecsim-eu-mobilisation")
-    return (
-        f'<div class="wecsim-card wecsim-card-eu wecsim-eu-ready" style="{EU_CARD_STYLE}" title="{tip}">'
-        f"{head}{row}{foot}</div>"
-    )
+    return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-ready" {attrs}>{head}{row}{foot}</div>'
 
 
 def card_row_html(view: state.Shown, year: int) -> str:
