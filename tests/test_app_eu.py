@@ -245,3 +245,37 @@ def test_the_report_has_what_eu_money_adds():
     none = load_scenario("no_eu_finance", ["end_year=2030"])
     ens = runs.Ensemble(none, [wecsim.run(none, seed=4)], none.name)
     assert "No EU money in this scenario" in text_of(report_html(ens, None))
+
+
+def test_each_instrument_alone_and_the_eu_money_topic(baseline_view):
+    from wecsim.app.components.eu import InstrumentRuns, inst_runs, instrument_table, instruments_in, view_key
+    from wecsim.app.pages.explore import EU_TOPIC, ExplorePage, chart_topic
+
+    cur = baseline_view.current
+    present = instruments_in(cur.scenario, "eu")
+    assert present == ["grants", "preparation", "blending", "guarantees", "technical_assistance"]
+    alone = {
+        i: [wecsim.run(additionality.without_instrument(cur.scenario, i), seed=s)]
+        for i, s in ((i, cur.seeds[0]) for i in present)
+    }
+    table = instrument_table(cur, alone, 2050, "eu")
+    assert len(table) == len(present)
+    money = table.set_index("instrument")["money 2025-2050 [EUR M]"]
+    spent = additionality.money_by_instrument(cur.first, "eu")
+    assert money["guarantees"] == pytest.approx(spent["guarantees"], abs=0.1)  # nothing else depends on it
+    assert (money > 0).all()
+    with new_tab():
+        state.charts.set(baseline_view)
+        chart_topic.set(EU_TOPIC)
+        inst_runs.set(InstrumentRuns(view_key(cur, "eu"), alone))
+        _box, rc = solara.render(ExplorePage(), handle_error=False)
+        try:
+            for cls in (
+                "wecsim-eu-detail",
+                "wecsim-table-eu_outcomes",
+                "wecsim-table-eu_money",
+                "wecsim-table-eu_instruments_added",
+            ):
+                assert by_class(rc, cls), cls
+        finally:
+            rc.close()
