@@ -1,16 +1,20 @@
 """Lever-to-card latency of the planners' app, measured in a real browser.
 
 Starts ``solara run app.py`` on a free port, opens it in Debian's Chromium (headless), waits
-for the baseline, then moves the renewables auction slider one step at a time with the
-keyboard. For each step it measures, inside the page, the time from the key press to the
-moment the headline cards show new numbers: that is the whole round trip (browser -> server
--> model run in a worker -> cards -> browser). The lever is the coal retirement start year,
-moved one year earlier per step, which changes CO2 every time; each step is a new lever
-value. Two modes: **cold** (prefetching off: every move waits for its model run in a worker)
-and **prefetch** (the app's default: after each update an idle worker runs the lever's next
-step in the same direction, so the next nudge may come from the cache). Prints every sample
-and, per mode, the median and 90th percentile in milliseconds; the target is 300 ms for a
-single-replicate run.
+for the baseline, then moves a slider one step at a time with the keyboard. For each step it
+measures, inside the page, the time from the key press to the moment the headline cards show
+new numbers: that is the whole round trip (browser -> server -> model run in a worker ->
+cards -> browser). The lever is the coal retirement start year, moved one year later per
+step (its default is the earliest year allowed), which changes CO2 every time; each step is
+a new lever value. The EU card waits for a second run, the same scenario without EU money,
+which a second worker runs next to the first: its latency (key press to the EU card showing
+the new additionality) is measured and printed separately. Two modes: **cold** (prefetching
+off: every move waits for its model runs in the workers) and **prefetch** (the app's
+default: after each update idle workers run the lever's next step in the same direction, and
+its counterfactual, so the next nudge may come from the cache). Prints every sample and, per
+mode, the median and 90th percentile in milliseconds of the five headline cards and of the
+EU card; the target is 300 ms for a single-replicate run (for the headline cards, which are
+shown first; the EU card follows when its counterfactual lands).
 
 The baseline, measured in the same run (before and after the browser runs): one model run of
 the same scenario and lever values in this process, without the app. A cold move cannot be
@@ -38,39 +42,50 @@ from wecsim.app.serve import CHROMIUM, app_server, launch_chromium
 CARDS = ".wecsim-cards"
 GROUP = "Energy"
 SLIDER = ".wecsim-lever-coal_retirement_start_year [role=slider]"
-KEY = "ArrowLeft"
+KEY = "ArrowRight"
 
 #: Installs a key listener and a mutation observer; ``window.__wecsimLatency`` then resolves with
-#: the ms from the key press to new text in the cards (-1 if nothing changed within 20 s).
+#: ``[cards, eu]``: the ms from the key press to new text in the five headline cards, and to the EU
+#: card showing its new numbers (-1 if that did not happen within 20 s).
 MEASURE_JS = """
 ([cards]) => { window.__wecsimLatency = new Promise((resolve) => {
-  const before = document.querySelector(cards).innerText;
-  let t0 = null;
+  const main = () => [...document.querySelectorAll(cards + ' .wecsim-card:not(.wecsim-card-eu)')]
+    .map(e => e.innerText).join('|');
+  const eu = () => document.querySelector(cards + ' .wecsim-card-eu');
+  const before = main();
+  const runsBefore = eu() ? eu().dataset.runs : '';
+  let t0 = null, tCards = -1;
   document.addEventListener('keydown', () => { t0 = performance.now(); }, {capture: true, once: true});
-  const obs = new MutationObserver(() => {
-    const now = document.querySelector(cards);
-    if (t0 !== null && now && now.innerText !== before) {
+  const check = () => {
+    if (t0 === null) return;
+    if (tCards < 0 && main() !== before) tCards = performance.now() - t0;
+    const card = eu();
+    // the EU card of the new runs, with its numbers (not "working out...")
+    if (tCards >= 0 && card && card.dataset.runs !== runsBefore && !card.classList.contains('wecsim-eu-pending')) {
       obs.disconnect();
-      resolve(performance.now() - t0);
+      resolve([tCards, performance.now() - t0]);
     }
-  });
-  obs.observe(document.body, {subtree: true, childList: true, characterData: true});
-  setTimeout(() => { obs.disconnect(); resolve(-1); }, 20000);
+  };
+  const obs = new MutationObserver(check);
+  obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+  setTimeout(() => { obs.disconnect(); resolve([tCards, -1]); }, 20000);
 }); }
 """
 
 
-def measure(url: str, steps: int, pause_s: float) -> list[float]:
-    """Return the lever-to-card latency of ``steps`` slider moves [ms]."""
+def measure(url: str, steps: int, pause_s: float) -> tuple[list[float], list[float]]:
+    """Return the lever-to-card latency of ``steps`` slider moves [ms]: headline cards, EU card."""
     from playwright.sync_api import sync_playwright
 
     samples: list[float] = []
+    eu_samples: list[float] = []
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(url)
         page.locator(CARDS).wait_for(timeout=120_000)
         page.locator(".wecsim-status-done").wait_for(timeout=120_000)
+        page.locator(".wecsim-card-eu.wecsim-eu-ready").wait_for(timeout=120_000)
         time.sleep(2.0)  # let the first charts finish drawing
         page.locator(".wecsim-lever-panel .v-expansion-panel-header", has_text=GROUP).click()
         thumb = page.locator(SLIDER)
@@ -78,15 +93,18 @@ def measure(url: str, steps: int, pause_s: float) -> list[float]:
         for i in range(steps):
             page.evaluate(MEASURE_JS, [CARDS])
             thumb.press(KEY)
-            ms = float(page.evaluate("() => window.__wecsimLatency"))
+            ms, eu_ms = (float(x) for x in page.evaluate("() => window.__wecsimLatency"))
             if ms < 0:
                 print(f"step {i + 1}: no change within 20 s", flush=True)
                 continue
             samples.append(ms)
-            print(f"step {i + 1}: {ms:.0f} ms", flush=True)
+            if eu_ms >= 0:
+                eu_samples.append(eu_ms)
+            eu_text = f"{eu_ms:.0f} ms" if eu_ms >= 0 else "not within 20 s"
+            print(f"step {i + 1}: cards {ms:.0f} ms, EU card {eu_text}", flush=True)
             time.sleep(pause_s)
         browser.close()
-    return samples
+    return samples, eu_samples
 
 
 def model_run_ms(steps: int, repeats: int = 3) -> float:
@@ -99,7 +117,7 @@ def model_run_ms(steps: int, repeats: int = 3) -> float:
     times = []
     for k in range(repeats):
         for i in range(1, steps + 1):
-            sc = load_scenario("baseline", [f"coal_retirement_start_year={start_year - i - k}"])
+            sc = load_scenario("baseline", [f"coal_retirement_start_year={start_year + i + k}"])
             t = time.perf_counter()
             WECModel(sc, seed=sc.seed).run()
             times.append(1e3 * (time.perf_counter() - t))
@@ -124,6 +142,13 @@ def main() -> int:
         default="both",
         help="cold: every move waits for its model run; prefetch: the app's default",
     )
+    ap.add_argument(
+        "--eu",
+        choices=["auto", "alongside", "after"],
+        default="auto",
+        help="when the counterfactual without EU money starts: the app's choice (auto), next to the "
+        "scenario's run, or after its headline tables (WECSIM_APP_EU_ALONGSIDE)",
+    )
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: install it with `apt-get install chromium`", file=sys.stderr)
@@ -135,22 +160,33 @@ def main() -> int:
     results = {}
     for mode in modes:
         env = {"WECSIM_APP_PREFETCH": "0" if mode == "cold" else "1"}
+        if args.eu != "auto":
+            env["WECSIM_APP_EU_ALONGSIDE"] = "1" if args.eu == "alongside" else "0"
         print(f"-- {mode}: {'no prefetching, every move runs the model' if mode == 'cold' else 'app default'}")
         with app_server(production=True, env=env) as url:
-            samples = measure(url, steps, args.pause)
+            samples, eu_samples = measure(url, steps, args.pause)
         if not samples:
             print("no sample measured", file=sys.stderr)
             return 1
-        results[mode] = samples
+        results[mode] = samples, eu_samples
     baseline.append(model_run_ms(min(steps, 5)))
     model_ms = statistics.median(baseline)
     print(f"baseline again after the browser runs: {baseline[1]:.0f} ms; used: {model_ms:.0f} ms")
-    for mode, samples in results.items():
+    for mode, (samples, eu_samples) in results.items():
         med = statistics.median(samples)
         print(
             f"lever-to-card latency, {mode}, {len(samples)} moves: {summary(samples)} (target 300 ms); "
             f"median = {med / model_ms:.2f} x the model run ({model_ms:.0f} ms), the app adds {med - model_ms:+.0f} ms"
         )
+        if eu_samples:
+            eu_med = statistics.median(eu_samples)
+            print(
+                f"lever-to-EU-card latency, {mode}, {len(eu_samples)} moves: {summary(eu_samples)}; the EU card "
+                f"is shown after the headline cards, when the run without EU money lands "
+                f"(median {eu_med - med:+.0f} ms after the cards; counterfactual: {args.eu})"
+            )
+        else:
+            print(f"lever-to-EU-card latency, {mode}: not measured (the EU card did not update within 20 s)")
     return 0
 
 

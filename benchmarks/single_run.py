@@ -82,18 +82,32 @@ def main() -> None:
         model_s = _time(model_only, args.repeats)
         m = model_only()
         collect_s = _time(lambda m=m: collect_results(m), args.repeats)
-        rows.append({"scenario": path.stem, "run_s": total, "model_s": model_s, "tables_s": collect_s,
-                     "projects": len(m.pipeline.projects), "ratio_vs_bare_mesa": total / idle_s,
-                     "share_of_1s_budget": total / BUDGET_S})
+        rows.append(
+            {
+                "scenario": path.stem,
+                "run_s": total,
+                "model_s": model_s,
+                "tables_s": collect_s,
+                "projects": len(m.pipeline.projects),
+                "ratio_vs_bare_mesa": total / idle_s,
+                "share_of_1s_budget": total / BUDGET_S,
+            }
+        )
     print(f"baseline (bare Mesa, {n_agents} idle agents x {n_years} steps): {idle_s * 1e3:.1f} ms")
-    print(f"{'scenario':26s} {'run ms':>8s} {'model ms':>9s} {'tables ms':>10s} {'projects':>9s} "
-          f"{'x bare Mesa':>12s} {'of 1 s':>7s}")
+    print(
+        f"{'scenario':26s} {'run ms':>8s} {'model ms':>9s} {'tables ms':>10s} {'projects':>9s} "
+        f"{'x bare Mesa':>12s} {'of 1 s':>7s}"
+    )
     for r in rows:
-        print(f"{r['scenario']:26s} {r['run_s'] * 1e3:8.1f} {r['model_s'] * 1e3:9.1f} {r['tables_s'] * 1e3:10.1f} "
-              f"{r['projects']:9d} {r['ratio_vs_bare_mesa']:12.1f} {r['share_of_1s_budget']:7.2f}")
+        print(
+            f"{r['scenario']:26s} {r['run_s'] * 1e3:8.1f} {r['model_s'] * 1e3:9.1f} {r['tables_s'] * 1e3:10.1f} "
+            f"{r['projects']:9d} {r['ratio_vs_bare_mesa']:12.1f} {r['share_of_1s_budget']:7.2f}"
+        )
     worst = max(r["run_s"] for r in rows)
-    print(f"slowest single run: {worst * 1e3:.0f} ms = {worst / BUDGET_S:.2f} of the 1 s budget "
-          f"({'met' if worst < BUDGET_S else 'MISSED'})")
+    print(
+        f"slowest single run: {worst * 1e3:.0f} ms = {worst / BUDGET_S:.2f} of the 1 s budget "
+        f"({'met' if worst < BUDGET_S else 'MISSED'})"
+    )
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     (out / "single_run.json").write_text(json.dumps({"bare_mesa_s": idle_s, "rows": rows}, indent=2))

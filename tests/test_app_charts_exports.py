@@ -47,7 +47,7 @@ def test_other_charts_render(baseline, ens):
     for fig in (
         compare_figure([ens, ens], "res_share"),
         region_balance_figure(baseline, "KZ-47", "Mangystau"),
-        funder_figure(baseline, "eu"),
+        funder_figure(baseline, "eu_grant"),
         fan_figure(
             pd.DataFrame(
                 {"year": [2026, 2028], "q05": [0, 1], "q25": [1, 2], "q50": [2, 3], "q75": [3, 4], "q95": [4, 5]}
@@ -94,7 +94,7 @@ def test_report_states_its_provenance(ens, baseline):
         "wecsim version",
         "seeds",
         "42",
-        "EU grants (Team Europe)",
+        "EU investment grants",
         "Renewable share of power",
         "levers:",
     ):

@@ -128,13 +128,13 @@ def test_explore_cards_follow_a_lever():
             wait_until(landed)
             before = dict(
                 zip(
-                    ["deficit", "res", "co2", "recycling", "investment", "leverage"],
+                    ["deficit", "res", "co2", "recycling", "investment"],
                     card_texts(rc, "wecsim-card-value"),
                     strict=True,
                 )
             )
             assert float(before["res"]) > 0
-            assert len(card_texts(rc, "wecsim-card-delta")) == 6
+            assert len(card_texts(rc, "wecsim-card-delta")) == 5
             state.set_value("res_auction_mw_per_yr", 900.0)
             wait_until(lambda: landed(("res_auction_mw_per_yr", 900.0)))
             wait_until(lambda: card_texts(rc, "wecsim-card-value")[1] != before["res"], 30)  # redraws are async
@@ -151,16 +151,21 @@ def test_explore_cards_follow_a_lever():
 
 
 def test_two_tabs_keep_separate_levers_and_runs():
+    from wecsim.scenario import load_scenario, registry
+
     one, two = new_tab(), new_tab()
     with one:
         state.set_value("budget_eu_grant_meur", 120.0)
         assert state.values["budget_eu_grant_meur"].value == 120.0
         wait_until(lambda: landed(("budget_eu_grant_meur", 120.0)))
+    default = registry()["budget_eu_grant_meur"].default
+    team = load_scenario("team_europe_accelerated").value("budget_eu_grant_meur")
+    assert default != 120.0 and team not in (default, 120.0)
     with two:
-        assert state.values["budget_eu_grant_meur"].value == 15
+        assert state.values["budget_eu_grant_meur"].value == default
         assert state.shown.value.current is None
         state.pick("team_europe_accelerated")
-        assert state.values["budget_eu_grant_meur"].value == 60
+        assert state.values["budget_eu_grant_meur"].value == team
     with one:
         assert state.values["budget_eu_grant_meur"].value == 120.0
         assert state.base_label.value == "baseline"
@@ -233,8 +238,8 @@ def test_lever_labels_carry_unit_help_range_and_source():
             wait_until(landed)
             labels = by_class(rc, "wecsim-lever-label")
             assert labels, "no lever labels"
-            eu = next(w for w in labels if w.children[0].startswith("EU grants"))
             p = registry()["budget_eu_grant_meur"]
+            eu = next(w for w in labels if w.children[0].startswith(p.label))
             assert eu.children[0] == f"{p.label} [{p.unit}]"
             tip = eu.attributes["title"]
             assert p.help in tip and "0-200 EUR M/yr" in tip and p.source in tip
@@ -258,32 +263,40 @@ def test_funder_view_counts_and_filters_the_funders_refusals(baseline):
     with new_tab():
         _box, rc = solara.render(projects.FunderView(baseline), handle_error=False)
         try:
-            assert projects.funder_pick.value == "eu" and by_class(rc, "wecsim-funder-select")
-            eu = ref[ref["funder_id"] == "eu"]
-            assert rows_shown(rc, "refusals_eu") == len(eu)
-            assert rows_shown(rc, "refusal_reasons_eu") == eu["reason"].nunique()
+            assert projects.funder_pick.value == "eu_grant" and by_class(rc, "wecsim-funder-select")
+            eu = ref[ref["funder_id"] == "eu_grant"]
+            assert rows_shown(rc, "refusals_eu_grant") == len(eu)
+            assert rows_shown(rc, "refusal_reasons_eu_grant") == eu["reason"].nunique()
             # the reason filter offers the plain-language reasons of this funder only
             (reason_select,) = [w for w in walk(rc.container) if getattr(w, "label", None) == "Reason"]
             in_rule_order = [refusal_label(r) for r in REFUSAL_REASONS if r in set(eu["reason"])]
             assert reason_select.items == ["any", *in_rule_order]
             projects.r_reason.set(refusal_label("envelope used up"))
-            wait_until(lambda: rows_shown(rc, "refusals_eu") == (eu["reason"] == "envelope used up").sum(), 30)
-            projects.r_text.set("Wind")
-            n_wind = (
+            wait_until(lambda: rows_shown(rc, "refusals_eu_grant") == (eu["reason"] == "envelope used up").sum(), 30)
+            # a word of the project names: the most common first word among those refused for this reason
+            used_up = eu[eu["reason"] == "envelope used up"]
+            names = baseline.project.set_index("project_id").loc[used_up["project_id"], "name"]
+            counts = names.str.split().str[0].value_counts()
+            word = counts[counts < len(used_up)].index[0]  # a word some but not all of them have
+            projects.r_text.set(word)
+            n_word = (
                 (eu["reason"] == "envelope used up")
                 & eu["project_id"].isin(
-                    baseline.project.loc[baseline.project["name"].str.contains("Wind"), "project_id"]
+                    baseline.project.loc[
+                        baseline.project["name"].str.contains(word, case=False, regex=False), "project_id"
+                    ]
                 )
             ).sum()
-            wait_until(lambda: rows_shown(rc, "refusals_eu") == n_wind, 30)
-            assert 0 < n_wind < (eu["reason"] == "envelope used up").sum()
+            wait_until(lambda: rows_shown(rc, "refusals_eu_grant") == n_word, 30)
+            assert 0 < n_word < len(used_up)
             # another funder: its own refusals; a filter value it does not have falls back to "any"
             projects.funder_pick.set("private")
             projects.r_text.set("")
             wait_until(lambda: bool(by_class(rc, "wecsim-table-refusals_private")), 30)
             assert rows_shown(rc, "refusals_private") == (ref["funder_id"] == "private").sum()
-            # the regions' money is never refused: no refusal tables
-            projects.funder_pick.set("local")
+            # a funder that refused nothing in this run (farmers; support instruments): no refusal tables
+            quiet = next(f for f in ("farmers", "eu_preparation") if not (ref["funder_id"] == f).any())
+            projects.funder_pick.set(quiet)
             wait_until(lambda: not by_class(rc, "wecsim-table-refusals_private"), 30)
             assert not [w for w in walk(rc.container) if "wecsim-table-refusal" in (getattr(w, "class_", "") or "")]
         finally:

@@ -28,14 +28,13 @@ from wecsim.model import NATIONAL_INDICATORS, REGION_INDICATORS
 def test_headlines_equal_the_results_tables(baseline):
     nat = baseline.national.set_index("year")
     cards = {c.headline.key: c for c in card_values([baseline], [baseline], 2050)}
-    assert set(cards) == {"deficit", "res", "co2", "recycling", "investment", "leverage"}
+    assert set(cards) == {"deficit", "res", "co2", "recycling", "investment"}
     assert cards["deficit"].value == pytest.approx(nat.loc[2050, "water_deficit_km3"])
     assert cards["res"].value == pytest.approx(100 * nat.loc[2050, "res_share"])
     assert cards["co2"].value == pytest.approx(nat.loc[2050, "co2_total_mt"])
     assert cards["recycling"].value == pytest.approx(100 * nat.loc[2050, "recycling_rate"])
     committed = baseline.ledger.query("kind == 'commitment'")["amount_meur"].sum()
     assert cards["investment"].value == pytest.approx(committed / 1000)
-    assert cards["leverage"].value == pytest.approx(baseline.eu_leverage())
     for c in cards.values():
         assert c.delta == pytest.approx(0.0) and c.verdict == "same"
 
@@ -140,8 +139,8 @@ def test_funder_refusals_are_the_refusals_table_in_plain_words(baseline):
     from wecsim.app.indicators import refusal_label, technology_names
     from wecsim.app.pages.projects import filter_refusals, funder_refusals, refusal_counts
 
-    ref = baseline.refusals[baseline.refusals["funder_id"] == "eu"]
-    df = funder_refusals(baseline, "eu")
+    ref = baseline.refusals[baseline.refusals["funder_id"] == "eu_grant"]
+    df = funder_refusals(baseline, "eu_grant")
     assert list(df.columns) == ["year", "id", "project", "technology", "region", "reason", "stage at the end"]
     assert len(df) == len(ref) and df["year"].is_monotonic_decreasing
     assert sorted(df["reason"]) == sorted(ref["reason"].map(refusal_label))
@@ -162,4 +161,4 @@ def test_funder_refusals_are_the_refusals_table_in_plain_words(baseline):
     assert len(shown) == ((df["reason"] == used_up) & (df["region"] == region)).sum() > 0
     assert len(filter_refusals(df, "any", "any", "")) == len(df)
     assert filter_refusals(df, "any", "any", "no such project").empty
-    assert funder_refusals(baseline, "local").empty
+    assert funder_refusals(baseline, "farmers").empty

@@ -35,7 +35,8 @@ def test_uncertainties_go_to_the_world_group_and_levers_do_not():
 def test_a_new_lever_with_an_unknown_name_still_gets_a_group():
     p = Parameter("brand_new_policy", "lever", "float", "x", 0, 1, 0.5, (), "New", "help", "source")
     assert group_of(p) == OTHER_GROUP
-    assert group_of(registry()["budget_eu_grant_meur"]) == "Funders' envelopes"
+    assert group_of(registry()["budget_eu_grant_meur"]) == "EU and Team Europe instruments"
+    assert group_of(registry()["budget_ebrd_meur"]) == "Funders' envelopes"
     assert group_of(registry()["local_budget_eur_per_capita"]) == "Co-finance"
 
 
@@ -57,7 +58,7 @@ def test_step_and_label_examples():
     assert step_for(registry()["budget_eu_grant_meur"]) == 1.0
     assert step_for(registry()["landfill_ban_year"]) == 1
     eu = next(c for c in controls() if c.name == "budget_eu_grant_meur")
-    assert eu.label == "EU grants (Team Europe) [EUR M/yr]"
+    assert eu.label == "EU investment grants [EUR M/yr]"
     assert eu.format(60) == "60 EUR M/yr"
     assert format_value(registry()["climate_pathway"], "SSP5-8.5") == "SSP5-8.5"
 
@@ -81,7 +82,7 @@ def test_values_of_a_scenario_and_what_changed():
     vals = values_of(team)
     assert set(vals) == set(registry())
     diff = changed(vals, defaults())
-    assert diff["budget_eu_grant_meur"] == 60
+    assert diff["budget_eu_grant_meur"] == 30
     assert diff["res_auction_mw_per_yr"] == 1500
     assert "climate_pathway" not in diff
     assert changed(defaults(), defaults()) == {}

@@ -111,17 +111,30 @@ def test_collect_results_builds_only_the_tables_asked_for():
     assert all(getattr(part, n).empty for n in TABLE_NAMES if n not in ("national", "ledger"))
 
 
-def test_partial_results_carry_the_eu_leverage_of_the_whole_run():
-    """Without the ledger table, a partial result still knows the EU leverage, to the last bit."""
+def test_partial_results_carry_what_the_cards_and_the_eu_card_need():
+    """The headline tables alone give the investment card and the EU card the numbers of the whole run."""
+    from wecsim import additionality
+    from wecsim.app.indicators import cumulative_commitments_meur
     from wecsim.model import WECModel
     from wecsim.runner import collect_results
 
-    model = WECModel(load_scenario("baseline"), seed=3)
+    sc = load_scenario("baseline")
+    model = WECModel(sc, seed=3)
     model.run()
     full = collect_results(model)
     part = collect_results(model, tables=runs.HEADLINE_TABLES)
     assert part.ledger.empty
-    assert part.eu_leverage() == full.eu_leverage() > 1
-    # the investment card reads the small funder table; it must agree with the ledger
-    assert full.committed_meur(2035) == pytest.approx(full.investment_by_funder(2035).sum(), rel=1e-12)
-    assert full.committed_meur(2035) < full.committed_meur()
+    # the investment card reads the small funder table; it must agree with the ledger's commitments
+    committed = full.ledger.query("kind == 'commitment' and year <= 2035")["amount_meur"].sum()
+    assert cumulative_commitments_meur(part, 2035) == pytest.approx(committed, rel=1e-12)
+    assert cumulative_commitments_meur(part, 2035) < cumulative_commitments_meur(part)
+    # EU money and everyone else's, from the funder table, equal the module's ledger sums
+    funders = additionality.scope_funders("eu")
+    eu = sum(additionality.money_by_instrument(part, "eu").values())
+    assert eu == pytest.approx(additionality.eu_money_meur(full, funders, "eu"), rel=1e-12) and eu > 0
+    assert additionality.other_capex_money_meur(part, "eu") == pytest.approx(
+        additionality.other_money_meur(full, funders), rel=1e-12
+    )
+    # what EU money adds is the same from the headline tables as from the whole results
+    without = wecsim.run(additionality.counterfactual(sc), seed=3)
+    assert additionality.outcomes_to(part, without, 2050) == additionality.outcomes_to(full, without, 2050)

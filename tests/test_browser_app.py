@@ -24,6 +24,7 @@ from test_app_batch import write_batch
 
 from wecsim.app.charts import EXPLORE_CHARTS
 from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, app_server, launch_chromium
+from wecsim.scenario import registry
 from wecsim.scenario.load import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.browser
@@ -235,6 +236,69 @@ def test_moving_a_lever_moves_the_headline_the_right_way(server, ctx_log):
     shot(page, "09_explore_after_levers")
 
 
+def eu_card_values(page) -> dict[str, str]:
+    """Return the numbers on the EU card by outcome (the class after ``wecsim-eu-``)."""
+    out = {}
+    for el in page.locator(".wecsim-card-eu .wecsim-eu-value").all():
+        classes = (el.get_attribute("class") or "").split()
+        key = next(c for c in classes if c.startswith("wecsim-eu-") and c != "wecsim-eu-value")
+        out[key.removeprefix("wecsim-eu-")] = el.inner_text()
+    return out
+
+
+def test_the_eu_card_shows_what_eu_money_adds(server, ctx_log):
+    page = open_app(ctx_log, server)
+    eu = page.locator(".wecsim-card-eu.wecsim-eu-ready")
+    eu.wait_for(timeout=120_000)
+    text = eu.inner_text()
+    for words in (
+        "What EU money adds, 2025-2050",
+        "EU money, 2025-2050",
+        "Water deficit avoided",
+        "million m³",
+        "Renewable share of power",
+        "CO₂ avoided",
+        "Recycling rate",
+        "Projects built",
+        "same run without EU money (same seed, same weather)",
+        "Net mobilisation",
+    ):
+        assert words in text, words
+    values = eu_card_values(page)
+    assert len(values) == 5 and any(v not in ("±0", "–") for v in values.values()), values
+    assert "leverage" not in text.lower()
+    # more EU grants: more EU money on the card
+    money_before = page.locator(".wecsim-card-eu .wecsim-eu-money").inner_text()
+    set_lever_box(page, "budget_eu_grant_meur", 60)
+    page.locator(".wecsim-card-eu .wecsim-eu-money", has_text="grants").wait_for()
+    deadline = time.monotonic() + 60
+    while page.locator(".wecsim-card-eu .wecsim-eu-money").inner_text() == money_before:
+        assert time.monotonic() < deadline, "the EU card kept its old money"
+        time.sleep(0.1)
+    page.locator(".wecsim-card-eu.wecsim-eu-ready").wait_for(timeout=60_000)
+    # the EU money topic: with and without EU money, money by instrument
+    page.locator(".wecsim-topic-toggle").get_by_text("EU money").click()
+    page.locator(".wecsim-eu-detail .wecsim-table-eu_outcomes").wait_for(timeout=60_000)
+    page.locator(".wecsim-chart-eu_with_without .wecsim-chart-img").wait_for(timeout=60_000)
+    shot(page, "14_explore_eu_money")
+    page.locator(".wecsim-topic-toggle").get_by_text("Water").click()
+    # the map's additionality layer, with its legend and unit
+    go(page, "map")
+    page.locator(".wecsim-tile-KZ-61").wait_for()
+    page.locator(".wecsim-map-indicator").click()
+    page.get_by_text("EU money: water deficit avoided, 2025 to the year [million m³]").click()
+    page.locator(".wecsim-map-legend", has_text="[million m³]").wait_for()
+    shot(page, "15_map_eu_additionality")
+    # a scenario without EU money says so
+    go(page, "explore")
+    page.locator(".wecsim-scenario-select").click()
+    page.locator(".v-menu__content .v-list-item", has_text="no_eu_finance").click()
+    none = page.locator(".wecsim-card-eu.wecsim-eu-none")
+    none.wait_for(timeout=120_000)
+    assert "No EU money in this scenario" in none.inner_text()
+    assert page.locator(".wecsim-card-eu .wecsim-eu-value").count() == 0
+
+
 def test_bad_uploads_show_the_loaders_error(server, ctx_log, tmp_path):
     page = open_app(ctx_log, server)
     go(page, "share")
@@ -357,7 +421,7 @@ def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
     time.sleep(1.0)
     assert card(two, "res") == before_two
     box_two = two.locator(".wecsim-lever-budget_eu_grant_meur .wecsim-lever-input input")
-    assert box_two.input_value().startswith("15")
+    assert box_two.input_value().startswith(f"{registry()['budget_eu_grant_meur'].default:g}")
     open_group(two, "Energy")
     assert two.locator(".wecsim-lever-res_auction_mw_per_yr .wecsim-lever-input input").input_value().startswith("700")
     shot(one, "11_tab_one")

@@ -21,6 +21,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -399,3 +400,217 @@ def summary_table(summary: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
             for m, lo, hi, n in stats.itertuples(index=False)
         ]
     return pd.DataFrame(rows, index=["all EU money" if c == "all" else c for c in order]).T
+
+
+# ----------------------------------------------------------------------------- one pair of runs
+# The functions below read only the ``national`` and ``funder`` tables and the run's metadata
+# (for the programmes' money), so they also work on the partial results the app's workers
+# send ahead of the other tables; only :func:`region_outcomes_to` reads the region and project
+# tables. They answer "what did EU money add up to a given year" for one run and its
+# counterfactual (see :func:`counterfactual`), with the same seed.
+
+#: What the counterfactual of a scenario is called (the scenario's name, then this).
+COUNTERFACTUAL_SUFFIX = {"eu": " without EU money", "team_europe": " without Team Europe money"}
+
+
+def eu_levers(scope: str = "eu") -> list[str]:
+    """Return every envelope lever of the scope's instruments, in the instruments' order."""
+    return [lever for levers in instruments(scope)["levers"] for lever in levers]
+
+
+def has_eu_money(scenario: Scenario, scope: str = "eu") -> bool:
+    """Return whether any envelope of the scope's instruments is above zero in a scenario."""
+    return any(float(scenario.value(lever)) > 0 for lever in eu_levers(scope))
+
+
+def counterfactual(scenario: Scenario, scope: str = "eu") -> Scenario:
+    """Return the scenario with every envelope of the scope's instruments at zero.
+
+    Like :func:`without` with all the scope's levers, but the name is cut to the 80
+    characters a scenario name may have. The counterfactual does not depend on the EU
+    levers' values, so moving one of them leaves it (and a cached run of it) unchanged.
+    """
+    if scope not in SCOPES:
+        raise WecsimError(f"scope: expected one of {', '.join(SCOPES)}, got {scope!r}")
+    data = scenario.model_dump(mode="json")
+    for lever in eu_levers(scope):
+        data["levers"][lever] = 0
+    suffix = COUNTERFACTUAL_SUFFIX[scope]
+    data["name"] = scenario.name[: 80 - len(suffix)] + suffix
+    return load_scenario(data)
+
+
+def _upto(df: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    return df if year is None else df[df["year"] <= year]
+
+
+@cache
+def _instrument_money_sources(scope: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    """Return ``(instrument, its funders, its programme levers)`` for each instrument of a scope."""
+    funders = table("funders")
+    by_lever = dict(zip(funders["budget_lever"], funders["funder_id"], strict=True))
+    inst = instruments(scope)
+    return tuple(
+        (i, tuple(by_lever[lv] for lv in lvs if lv in by_lever), tuple(lv for lv in lvs if lv in TA_LEVERS))
+        for i, lvs in zip(inst["instrument_id"], inst["levers"], strict=True)
+    )
+
+
+@cache
+def _other_capex_funders(scope: str) -> tuple[str, ...]:
+    """Return the funders outside a scope whose money pays for capex."""
+    from wecsim.agents.funder import CAPEX_INSTRUMENTS
+
+    funders = table("funders")
+    inside = set(scope_funders(scope))
+    capex = funders.loc[funders["instrument"].isin(CAPEX_INSTRUMENTS), "funder_id"]
+    return tuple(f for f in capex if f not in inside)
+
+
+def _net_committed(res: Results, funder_ids: Sequence[str], up_to_year: int | None) -> float:
+    f = res.funder
+    keep = f["funder_id"].isin(funder_ids).to_numpy()
+    if up_to_year is not None:
+        keep = keep & (f["year"].to_numpy() <= up_to_year)
+    return math.fsum(f["committed_meur"].to_numpy()[keep].tolist()) - math.fsum(
+        f["released_meur"].to_numpy()[keep].tolist()
+    )
+
+
+def money_by_instrument(res: Results, scope: str = "eu", up_to_year: int | None = None) -> dict[str, float]:
+    """Return the EU money a run spent per instrument of the scope, up to a year [EUR M].
+
+    Read from the ``funder`` table (committed less released: capex money and support alike)
+    plus the programmes that fund no project (SECCA, Horizon Europe, Green Central Asia),
+    counted in full each year, as :func:`eu_money_meur` does from the ledger; the sum over
+    the instruments equals :func:`eu_money_meur` for the whole run.
+    """
+    levers = res.meta.get("scenario_resolved", {}).get("levers", {})
+    years = res.national["year"].to_numpy()
+    n_years = int((years <= up_to_year).sum()) if up_to_year is not None else len(set(years.tolist()))
+    out = {}
+    for instrument_id, funder_ids, programmes in _instrument_money_sources(scope):
+        money = _net_committed(res, funder_ids, up_to_year) if funder_ids else 0.0
+        out[instrument_id] = money + math.fsum(n_years * float(levers.get(lv, 0.0)) for lv in programmes)
+    return out
+
+
+def other_capex_money_meur(res: Results, scope: str = "eu", up_to_year: int | None = None) -> float:
+    """Return the capex money everyone outside the scope committed, net of releases, up to a year [EUR M].
+
+    Read from the ``funder`` table; equals :func:`other_money_meur` (from the ledger) for the
+    whole run. Support (studies, buy-downs, guarantees) is not capex and is left out.
+    """
+    return _net_committed(res, _other_capex_funders(scope), up_to_year)
+
+
+def outcomes_to(with_eu: Results, without_eu: Results, year: int, scope: str = "eu") -> dict[str, float]:
+    """Return what EU money added in a run up to ``year``: the run against its counterfactual.
+
+    ``without_eu`` is the same scenario and seed with the scope's envelopes at zero (see
+    :func:`counterfactual`). Differences are *with minus without*, signed so that a positive
+    number is more of the named thing:
+
+    ``eu_money_meur``
+        EU money spent, 2025 to ``year`` (with EU money less without: zero in the counterfactual) [EUR M].
+    ``water_deficit_avoided_mm3``
+        Water deficit avoided, summed over 2025 to ``year`` [million m³] (negative: more deficit).
+    ``water_deficit_avoided_year_mm3``
+        The same in ``year`` alone [million m³/yr].
+    ``res_share_added_pt``
+        Renewable share of generation in ``year`` [percentage points].
+    ``co2_avoided_mt``
+        CO2 from power and waste avoided in ``year`` [Mt/yr].
+    ``co2_avoided_cum_mt``
+        The same summed over 2025 to ``year`` [Mt].
+    ``recycling_rate_added_pt``
+        Recycling rate in ``year`` [percentage points].
+    ``projects_added``
+        Projects built by ``year`` [count].
+    ``flood_damage_avoided_meur``
+        Flood damage avoided, summed over 2025 to ``year`` [EUR M].
+    ``other_money_added_meur``
+        Capex money of everyone else committed with EU money less without it, to ``year`` [EUR M].
+    ``net_mobilisation``
+        ``other_money_added_meur / eu_money_meur`` [EUR per EUR]; money the EU displaces
+        counts against it. NaN without EU money.
+    """
+    na, nb = with_eu.national, without_eu.national
+    ya, yb = na["year"].to_numpy(), nb["year"].to_numpy()
+    if not (len(ya) == len(yb) and (ya == yb).all()):
+        raise WecsimError("outcomes_to: the two runs must cover the same years")
+    keep = ya <= year
+    last = int(ya[keep].max())
+    i = int((ya == last).argmax())
+
+    def at(col: str) -> float:
+        return float(na[col].to_numpy()[i] - nb[col].to_numpy()[i])
+
+    def total(col: str) -> float:
+        return math.fsum((nb[col].to_numpy()[keep] - na[col].to_numpy()[keep]).tolist())
+
+    eu = math.fsum(money_by_instrument(with_eu, scope, year).values()) - math.fsum(
+        money_by_instrument(without_eu, scope, year).values()
+    )
+    other = other_capex_money_meur(with_eu, scope, year) - other_capex_money_meur(without_eu, scope, year)
+    return {
+        "eu_money_meur": eu,
+        "water_deficit_avoided_mm3": 1000 * total("water_deficit_km3"),
+        "water_deficit_avoided_year_mm3": -1000 * at("water_deficit_km3"),
+        "res_share_added_pt": 100 * at("res_share"),
+        "co2_avoided_mt": -at("co2_total_mt"),
+        "co2_avoided_cum_mt": total("co2_total_mt"),
+        "recycling_rate_added_pt": 100 * at("recycling_rate"),
+        "projects_added": at("projects_built"),
+        "flood_damage_avoided_meur": total("flood_damage_meur"),
+        "other_money_added_meur": other,
+        "net_mobilisation": other / eu if eu > 1e-9 else float("nan"),
+    }
+
+
+def region_outcomes_to(with_eu: Results, without_eu: Results, year: int) -> pd.DataFrame:
+    """Return what EU money added in each region up to ``year``, one row per region id.
+
+    Columns (with minus without, signed so that positive is more of the named thing):
+    ``water_deficit_avoided_mm3`` (summed over 2025 to ``year``, million m³),
+    ``water_deficit_avoided_year_mm3`` (in ``year``, million m³/yr),
+    ``flood_damage_avoided_meur`` (summed, EUR M) and ``projects_added`` (built by ``year``).
+    """
+    keys = ["year", "region_id"]
+    cols = ["water_deficit_mm3", "flood_damage_meur"]
+    a = _upto(with_eu.region, year).set_index(keys)[cols]
+    b = _upto(without_eu.region, year).set_index(keys)[cols].reindex(a.index)
+    diff = b - a
+    total = diff.groupby(level="region_id").sum()
+    in_year = diff.xs(int(a.index.get_level_values("year").max()), level="year")
+
+    def built(res: Results) -> pd.Series:
+        p = res.project
+        return p[p["operating_year"] <= year].groupby("region_id").size()
+
+    regions = total.index
+    projects = built(with_eu).reindex(regions, fill_value=0) - built(without_eu).reindex(regions, fill_value=0)
+    return pd.DataFrame(
+        {
+            "water_deficit_avoided_mm3": total["water_deficit_mm3"],
+            "water_deficit_avoided_year_mm3": in_year["water_deficit_mm3"].reindex(regions),
+            "flood_damage_avoided_meur": total["flood_damage_meur"],
+            "projects_added": projects.astype(float),
+        }
+    )
+
+
+def without_instrument(scenario: Scenario, instrument_id: str, scope: str = "eu") -> Scenario:
+    """Return the scenario with one instrument's envelopes at zero (what it adds on top of the others).
+
+    Like :func:`without` for that instrument's levers, with the name cut to 80 characters.
+    """
+    inst = instruments(scope).set_index("instrument_id")
+    if instrument_id not in inst.index:
+        raise WecsimError(f"instrument: expected one of {', '.join(inst.index)}, got {instrument_id!r}")
+    data = scenario.model_dump(mode="json")
+    for lever in inst.loc[instrument_id, "levers"]:
+        data["levers"][lever] = 0
+    suffix = f" without {instrument_id}"
+    data["name"] = scenario.name[: 80 - len(suffix)] + suffix
+    return load_scenario(data)

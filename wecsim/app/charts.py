@@ -70,6 +70,16 @@ _PALETTE = [
     "#4e342e",
     "#ad1457",
     "#546e7a",
+    "#42a5f5",
+    "#ffa726",
+    "#66bb6a",
+    "#ef5350",
+    "#ab47bc",
+    "#26c6da",
+    "#d4e157",
+    "#8d6e63",
+    "#ec407a",
+    "#90a4ae",
 ]
 
 
@@ -321,6 +331,40 @@ def money_figure(ens: Ensemble, ref: Ensemble | None = None, kind: str = "commit
     extra = f" Seed {ens.seeds[0]} (money tables show one run)." if ens.n > 1 else ""
     net = " Net of money released by cancelled or cheaper projects." if kind == "commitment" else ""
     note(fig, f"From the run's money ledger.{net}{extra}")
+    return fig
+
+
+# ----------------------------------------------------------------------------- EU money
+#: The panels of :func:`eu_figure`: column, title and unit.
+EU_PANELS = (
+    ("water_deficit_km3", "Water deficit", "km³/yr"),
+    ("res_share", "Renewable share of power", "%"),
+    ("co2_total_mt", "CO₂ from power and waste", "Mt/yr"),
+    ("projects_built", "Projects built, cumulative", "count"),
+)
+
+
+def eu_figure(ens: Ensemble, without: Ensemble, who: str = "EU money") -> Figure:
+    """Four outcomes with EU money (the scenario) and without it (its counterfactual, same seeds)."""
+    fig = Figure(figsize=(9.0, 5.6), dpi=DPI, layout=ConstrainedLayoutEngine(rect=(0, 0.04, 1, 0.96)))
+    axes = fig.subplots(2, 2)
+    fig.suptitle(f"With and without {who}", x=0.01, ha="left", fontsize=12, fontweight="bold")
+    for ax, (col, title, unit) in zip(axes.flat, EU_PANELS, strict=True):
+        f = scale(col)
+        line_with_band(ax, ens, col, f, "#1565c0", f"with {who}")
+        st = without.national(col)
+        ax.plot(st["year"], f * st["mean"], color="#ef6c00", linestyle="--", linewidth=1.6, label=f"without {who}")
+        if without.n > 1:
+            ax.fill_between(st["year"], f * st["low"], f * st["high"], color="#ef6c00", alpha=0.12, linewidth=0)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(True, color="#e0e0e0", linewidth=0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    _legend(axes.flat[0])
+    note(fig, f"Same seeds, so the same weather and chance events. {_band_note(ens)}")
     return fig
 
 

@@ -15,8 +15,20 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from wecsim import additionality
+from wecsim.app import runs
 from wecsim.app.charts import EXPLORE_CHARTS, render
-from wecsim.app.indicators import card_values
+from wecsim.app.indicators import (
+    EU_OUTCOMES,
+    EU_SCOPE_HELP,
+    EU_SCOPES,
+    card_values,
+    eu_card,
+    eu_explanation,
+    eu_money_text,
+    fmt_delta,
+    mobilisation_text,
+)
 from wecsim.app.params import changed, controls, defaults, values_of
 from wecsim.app.runs import Ensemble
 from wecsim.app.scenario_io import scenario_yaml
@@ -73,10 +85,69 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, border=0, classes="t", escape=True, na_rep="–")
 
 
-def report_html(ens: Ensemble, ref: Ensemble | None, years: tuple[int, ...] = (2030, 2050)) -> str:
-    """Return a self-contained HTML report of the scenario on screen (charts embedded)."""
+def without_eu(ens: Ensemble, scope: str = "eu") -> Ensemble:
+    """Return the runs of ``ens`` without the EU money of ``scope`` (the runs themselves if it has none).
+
+    The app has usually run them already (they come from the run cache); otherwise they run now.
+    """
+    if not additionality.has_eu_money(ens.scenario, scope):
+        return ens
+    cf = additionality.counterfactual(ens.scenario, scope)
+    return Ensemble(cf, runs.run_many(cf, ens.seeds), cf.name)
+
+
+def eu_section(ens: Ensemble, without: Ensemble, years: tuple[int, ...], scope: str = "eu") -> str:
+    """Return the report's "What EU money adds" section as HTML."""
+    who = EU_SCOPES[scope]
+    head = f"<h2>What {html.escape(who)} adds</h2>\n<p>{html.escape(who)}: {html.escape(EU_SCOPE_HELP[scope])}. "
+    head += html.escape(eu_explanation(scope)) + "</p>\n"
+    end = int(ens.first.national["year"].max())
+    cards = [eu_card(ens.runs, without.runs, y, scope) for y in sorted({min(y, end) for y in years})]
+    if not cards[-1].has_eu_money:
+        return head + f"<p>No {html.escape(who)} in this scenario: nothing to attribute to it.</p>\n"
+    rows = [
+        {
+            "what it adds": o.title,
+            "years": o.period(c.year),
+            "value": fmt_delta(c.values[o.key][0], o.digits),
+            "unit": o.unit,
+            **(
+                {
+                    "10-90% across runs": f"{fmt_delta(c.values[o.key][1], o.digits)} to "
+                    f"{fmt_delta(c.values[o.key][2], o.digits)}"
+                }
+                if ens.n > 1
+                else {}
+            ),
+        }
+        for c in cards
+        for o in EU_OUTCOMES
+    ]
+    last = cards[-1]
+    return (
+        head
+        + f"<p>{html.escape(eu_money_text(last))}.</p>\n"
+        + _table(pd.DataFrame(rows))
+        + f"\n<p>{html.escape(mobilisation_text(last))}</p>\n"
+    )
+
+
+def report_html(
+    ens: Ensemble,
+    ref: Ensemble | None,
+    years: tuple[int, ...] = (2030, 2050),
+    without: Ensemble | None = None,
+    scope: str = "eu",
+) -> str:
+    """Return a self-contained HTML report of the scenario on screen (charts embedded).
+
+    ``without`` is ``ens`` without the EU money of ``scope`` (see :func:`without_eu`, which
+    finds or runs it when not given), for the section on what EU money adds.
+    """
     sc = ens.scenario
     res = ens.first
+    if without is None:
+        without = without_eu(ens, scope)
     vals = values_of(sc)
     diff = changed(vals, defaults())
     lever_rows = [
@@ -140,7 +211,7 @@ def report_html(ens: Ensemble, ref: Ensemble | None, years: tuple[int, ...] = (2
 <p>Reproduce with <code>wecsim run scenario.yaml --seed {ens.seeds[0]}</code> using the scenario file at the end.</p>
 <h2>Headline results</h2>
 {_table(pd.DataFrame(head_rows))}
-<h2>Charts</h2>
+{eu_section(ens, without, years, scope)}<h2>Charts</h2>
 {"".join(charts)}
 <h2>Levers and uncertainties (assumptions)</h2>
 {_table(pd.DataFrame(lever_rows))}

@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from wecsim import additionality
+from wecsim.agents.funder import CAPEX_INSTRUMENTS
 from wecsim.datasets import table
 from wecsim.results import Results
 
@@ -70,6 +72,8 @@ NICE_LABELS: dict[str, str] = {
     "projects_under_construction": "Projects under construction [count]",
     "projects_built": "Projects built, cumulative [count]",
     "capex_built_meur": "Capital cost of projects built, cumulative [EUR M]",
+    "capacity_built_ref_meur": "Capacity built, cumulative, at reference prices [EUR M]",
+    "wastewater_treated_share": "Wastewater treated [%]",
     # regions
     "population": "Population [people]",
     "water_demand_mm3": "Water demand [million m³/yr]",
@@ -161,14 +165,27 @@ def _nat(res: Results, column: str, year: int) -> float:
     return float(row.iloc[0]) if len(row) else float("nan")
 
 
+@cache
+def capex_funders() -> tuple[str, ...]:
+    """Return the funders whose money pays for projects' capital cost (not studies, buy-downs, guarantees)."""
+    df = table("funders")
+    return tuple(df.loc[df["instrument"].isin(CAPEX_INSTRUMENTS), "funder_id"])
+
+
 def cumulative_commitments_meur(res: Results, up_to_year: int | None = None) -> float:
-    """Return the money committed by all funders, net of releases, up to a year [EUR M]."""
-    return res.committed_meur(up_to_year)
+    """Return the money all funders committed to projects' capital cost, net of releases, up to a year [EUR M].
 
-
-def eu_leverage(res: Results) -> float:
-    """Return other money per euro of EU grant in the projects the EU co-finances [-]."""
-    return res.eu_leverage()
+    Read from the small ``funder`` table (so it works on the headline tables alone); equals
+    the ``commitment`` rows of the ledger. Support that pays no capex (feasibility studies,
+    interest buy-downs, guarantee provisions) is not counted.
+    """
+    f = res.funder
+    keep = f["funder_id"].isin(capex_funders()).to_numpy()
+    if up_to_year is not None:
+        keep = keep & (f["year"].to_numpy() <= up_to_year)
+    return math.fsum(f["committed_meur"].to_numpy()[keep].tolist()) - math.fsum(
+        f["released_meur"].to_numpy()[keep].tolist()
+    )
 
 
 @dataclass(frozen=True)
@@ -209,14 +226,15 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("recycling", "Recycling rate", "%", 1, "up", lambda r, y: 100 * _nat(r, "recycling_rate", y)),
     Headline(
         "investment",
-        "Investment mobilised",
+        "Investment committed",
         "EUR bn",
         2,
         "up",
         lambda r, y: cumulative_commitments_meur(r, y) / 1000,
     ),
-    Headline("leverage", "EU leverage", "×", 1, "up", lambda r, y: eu_leverage(r), True),
 )
+"""The headline cards read from one run each. The EU card (:func:`eu_outcomes`) reads a run and
+its counterfactual without EU money."""
 
 
 def headline_by_key(key: str) -> Headline:
@@ -314,6 +332,195 @@ def card_values(runs: list[Results], reference: list[Results], year: int) -> lis
     return out
 
 
+# ----------------------------------------------------------------------------- EU card
+#: Whose money the EU card attributes outcomes to (see :mod:`wecsim.additionality`), in words.
+EU_SCOPES: dict[str, str] = {
+    "eu": "EU money",
+    "team_europe": "Team Europe money",
+}
+#: What each scope holds, in words.
+EU_SCOPE_HELP: dict[str, str] = {
+    "eu": "the EU budget's instruments: investment grants, project preparation, blending, guarantees, SECCA and "
+    "Horizon Europe",
+    "team_europe": "the EU budget's instruments plus Germany, the Netherlands, Finland, Green Central Asia and the EIB",
+}
+
+
+@dataclass(frozen=True)
+class EUOutcome:
+    """One line of the EU card: an outcome of :func:`wecsim.additionality.outcomes_to`.
+
+    Attributes
+    ----------
+    key
+        Key in the dictionary :func:`~wecsim.additionality.outcomes_to` returns.
+    title
+        Plain-language name of what EU money adds (more is always better).
+    unit
+        Unit of the number.
+    digits
+        Decimals shown.
+    when
+        ``"sum"``: summed over 2025 to the year; ``"year"``: in the year; ``"by"``: by the year.
+    """
+
+    key: str
+    title: str
+    unit: str
+    digits: int
+    when: Literal["sum", "year", "by"]
+
+    def period(self, year: int) -> str:
+        """Return the years the number covers, in words."""
+        return {"sum": f"2025-{year}", "year": str(year), "by": f"by {year}"}[self.when]
+
+
+EU_OUTCOMES: tuple[EUOutcome, ...] = (
+    EUOutcome("water_deficit_avoided_mm3", "Water deficit avoided", "million m³", 0, "sum"),
+    EUOutcome("res_share_added_pt", "Renewable share of power", "pt", 2, "year"),
+    EUOutcome("co2_avoided_mt", "CO₂ avoided", "Mt/yr", 2, "year"),
+    EUOutcome("recycling_rate_added_pt", "Recycling rate", "pt", 2, "year"),
+    EUOutcome("projects_added", "Projects built", "projects", 0, "by"),
+)
+
+
+def pair_outcomes(res: Results, without_eu: Results, year: int, scope: str = "eu") -> dict[str, float]:
+    """Return :func:`wecsim.additionality.outcomes_to` for a run and its counterfactual, once per pair and year."""
+    if without_eu is res:
+        out = additionality.outcomes_to(res, res, year, scope)
+        return {k: (float("nan") if k == "net_mobilisation" else 0.0) for k in out}
+    meta = without_eu.meta
+    key = ("additionality", meta.get("scenario_hash"), meta.get("seed"), year, scope)
+    if key not in res.derived:
+        res.derived[key] = additionality.outcomes_to(res, without_eu, year, scope)
+    return res.derived[key]
+
+
+def instrument_money(res: Results, year: int, scope: str = "eu") -> dict[str, float]:
+    """Return the EU money of a run per instrument up to a year [EUR M], once per run and year."""
+    key = ("eu_money", year, scope)
+    if key not in res.derived:
+        res.derived[key] = additionality.money_by_instrument(res, scope, year)
+    return res.derived[key]
+
+
+@cache
+def instrument_labels(scope: str = "eu") -> dict[str, str]:
+    """Return each instrument's short name by id (from ``wecsim/data/eu_instruments.csv``)."""
+    inst = additionality.instruments(scope)
+    short = {
+        "grants": "grants",
+        "preparation": "preparation",
+        "blending": "blending",
+        "guarantees": "guarantees",
+        "technical_assistance": "SECCA and Horizon",
+        "member_states": "member states",
+        "eib": "EIB",
+    }
+    return {i: short.get(i, lab) for i, lab in zip(inst["instrument_id"], inst["label"], strict=True)}
+
+
+@dataclass(frozen=True)
+class EUCard:
+    """The numbers on the EU card: what EU money adds, against the same runs without it.
+
+    Attributes
+    ----------
+    year
+        Last year counted.
+    scope
+        ``eu`` or ``team_europe``.
+    n
+        Number of replicates (pairs of runs).
+    money
+        EU money spent per instrument, 2025 to ``year`` (mean across replicates) [EUR M].
+    values
+        Per :data:`EU_OUTCOMES` key (and ``net_mobilisation``, ``other_money_added_meur``):
+        ``(mean, low, high)`` across replicates (10th-90th percentile).
+    reference
+        The same means for the reference scenario (None when not shown).
+    tariff_condition_pct
+        The EU tariff condition of the scenario [%/yr of extra real tariff growth; 0 = none].
+    """
+
+    year: int
+    scope: str
+    n: int
+    money: dict[str, float]
+    values: dict[str, tuple[float, float, float]]
+    reference: dict[str, float] | None
+    tariff_condition_pct: float
+
+    @property
+    def eu_money_meur(self) -> float:
+        """Return all EU money spent, 2025 to the year [EUR M]."""
+        return math.fsum(self.money.values())
+
+    @property
+    def has_eu_money(self) -> bool:
+        """Return whether the scenario spent any EU money by the year."""
+        return self.eu_money_meur > 1e-6
+
+
+def eu_card(
+    runs: list[Results],
+    without_eu: list[Results],
+    year: int,
+    scope: str = "eu",
+    ref_runs: list[Results] | None = None,
+    ref_without_eu: list[Results] | None = None,
+) -> EUCard:
+    """Return the EU card's numbers: each run against its counterfactual (same seed), across replicates."""
+    pairs = [pair_outcomes(r, w, year, scope) for r, w in zip(runs, without_eu, strict=True)]
+    keys = [o.key for o in EU_OUTCOMES] + ["net_mobilisation", "other_money_added_meur", "eu_money_meur"]
+    values = {k: _across(pairs, lambda p, k=k: p[k]) for k in keys}
+    money_runs = [instrument_money(r, year, scope) for r in runs]
+    money = {i: float(np.mean([m[i] for m in money_runs])) for i in money_runs[0]}
+    reference = None
+    if ref_runs and ref_without_eu:
+        ref_pairs = [pair_outcomes(r, w, year, scope) for r, w in zip(ref_runs, ref_without_eu, strict=True)]
+        reference = {k: _across(ref_pairs, lambda p, k=k: p[k])[0] for k in keys}
+    levers = runs[0].meta.get("scenario_resolved", {}).get("levers", {})
+    return EUCard(year, scope, len(runs), money, values, reference, float(levers.get("eu_tariff_condition_pct", 0.0)))
+
+
+def eu_explanation(scope: str) -> str:
+    """Return the one-line explanation of the EU card for officials."""
+    who = EU_SCOPES[scope]
+    return (
+        f"Each number: this scenario minus the same run without {who} (same seed, same weather), "
+        f"so it is what {who} adds, not what it pays for."
+    )
+
+
+def eu_money_text(card: EUCard) -> str:
+    """Return the EU money line: the total and each instrument that spent something [EUR M]."""
+    names = instrument_labels(card.scope)
+    parts = [f"{names[i]} {fmt(m, 0)}" for i, m in card.money.items() if m > 0.5]
+    cond = (
+        f"; tariff condition +{card.tariff_condition_pct:g}%/yr on utilities receiving EU money"
+        if card.tariff_condition_pct > 0
+        else ""
+    )
+    return (
+        f"EUR {fmt(card.eu_money_meur, 0)} M of {EU_SCOPES[card.scope]}, 2025-{card.year}"
+        + (f" ({', '.join(parts)})" if parts else "")
+        + cond
+    )
+
+
+def mobilisation_text(card: EUCard) -> str:
+    """Return net mobilisation with its definition written out (it replaces "leverage")."""
+    mob = card.values["net_mobilisation"][0]
+    other = card.values["other_money_added_meur"][0]
+    who = EU_SCOPES[card.scope]
+    return (
+        f"Net mobilisation: {fmt(mob, 2).replace('-', '−')} EUR of other money per EUR of {who}, i.e. other "
+        f"funders' commitments to project costs with it minus without it (EUR {fmt_delta(other, 0)} M), divided "
+        "by it; money it displaces, such as the state's budget, counts against it."
+    )
+
+
 # ----------------------------------------------------------------------------- names
 @cache
 def funder_names() -> dict[str, str]:
@@ -346,13 +553,22 @@ def stage_label(stage: str) -> str:
     return str(stage).replace("_", " ")
 
 
-#: A funder's refusal reasons (the ``reason`` column of the ``refusals`` table) in plain words.
+#: A funder's refusal reasons (the ``reason`` column of the ``refusals`` table) in plain words,
+#: in the order the model checks them (``wecsim.agents.funder.REFUSAL_REASONS``).
 REFUSAL_TEXT: dict[str, str] = {
-    "outside the mandate": "Sector outside the funder's mandate",
     "economic NPV below zero": "Costs society more than it brings (economic NPV below zero)",
+    "not prepared to the funder's standard": "No feasibility study to the funder's standard yet (not prepared)",
     "does not pay for itself": "Would not pay for itself, even with the grants offered (financial NPV below zero)",
-    "envelope used up": "The year's budget was already used up",
+    "below the funder's minimum size": "Too small for this funder (below its minimum project size)",
+    "borrower cannot service more debt": (
+        "The borrower, a water utility, cannot repay more debt from its revenue (debt-service cover too low)"
+    ),
+    "borrower refused the tariff condition": (
+        "The water utility would not raise its tariff as the EU condition asks, so no EU money"
+    ),
     "no room under the share caps": "No room left under the caps on its share of the cost, on grants or on loans",
+    "envelope used up": "The year's budget was already used up",
+    "ranked below other proposals": "Other proposals ranked higher by the funder's own priorities took the money",
 }
 
 
@@ -389,11 +605,34 @@ DERIVED_REGION = (
     RegionIndicator("projects_operating", "Projects operating [count]", "up"),
 )
 
+#: What EU money adds per region: the run against its counterfactual (same seed).
+EU_REGION = (
+    RegionIndicator(
+        "eu_water_deficit_avoided_mm3", "EU money: water deficit avoided, 2025 to the year [million m³]", "up"
+    ),
+    RegionIndicator(
+        "eu_water_deficit_avoided_year_mm3", "EU money: water deficit avoided in the year [million m³/yr]", "up"
+    ),
+    RegionIndicator("eu_projects_added", "EU money: projects built by the year [count]", "up"),
+    RegionIndicator("eu_flood_damage_avoided_meur", "EU money: flood damage avoided, 2025 to the year [EUR M]", "up"),
+    RegionIndicator("eu_committed_cum_meur", "EU money committed to the region's projects, cumulative [EUR M]", "up"),
+)
+
 _REGION_ID_COLUMNS = {"year", "region_id", "region", "basin_id"}
 
 
-def region_indicators(res: Results) -> list[RegionIndicator]:
-    """Return every indicator the map offers: the derived ones, then each region-table column."""
+def eu_region_indicators(scope: str = "eu") -> list[RegionIndicator]:
+    """Return the map's additionality indicators, named after the scope's money."""
+    who = EU_SCOPES[scope]
+    return [RegionIndicator(i.key, i.title.replace("EU money", who), i.better) for i in EU_REGION]
+
+
+def region_indicators(res: Results, eu: bool = False, scope: str = "eu") -> list[RegionIndicator]:
+    """Return every indicator the map offers: the derived ones, then each region-table column.
+
+    With ``eu``, the additionality indicators (:data:`EU_REGION`) come right after the deficit
+    share; they need the run's counterfactual (see :func:`region_values`).
+    """
     cols = [
         c for c in res.region.columns if c not in _REGION_ID_COLUMNS and pd.api.types.is_numeric_dtype(res.region[c])
     ]
@@ -405,12 +644,32 @@ def region_indicators(res: Results) -> list[RegionIndicator]:
         "flood_damage_meur",
     ]
     ordered = [c for c in first if c in cols] + [c for c in cols if c not in first]
-    return [*DERIVED_REGION, *(RegionIndicator(c, label(c), better(c)) for c in ordered)]
+    extra = eu_region_indicators(scope) if eu else []
+    return [DERIVED_REGION[0], *extra, *DERIVED_REGION[1:], *(RegionIndicator(c, label(c), better(c)) for c in ordered)]
 
 
-def region_values(res: Results, key: str, year: int) -> pd.Series:
-    """Return one map indicator for every region in a year, indexed by region id, in display units."""
+def region_values(res: Results, key: str, year: int, without_eu: Results | None = None, scope: str = "eu") -> pd.Series:
+    """Return one map indicator for every region in a year, indexed by region id, in display units.
+
+    The additionality indicators (keys of :data:`EU_REGION`) compare ``res`` with
+    ``without_eu``, its counterfactual; they are NaN when it is not given.
+    """
     reg = res.region[res.region["year"] == year].set_index("region_id")
+    if key == "eu_committed_cum_meur":
+        led = res.ledger
+        led = led[
+            led["kind"].isin(("commitment", "support"))
+            & (led["year"] <= year)
+            & led["funder_id"].isin(additionality.scope_funders(scope))
+        ]
+        return led.groupby("region_id")["amount_meur"].sum().reindex(reg.index, fill_value=0.0)
+    if key.startswith("eu_"):
+        if without_eu is None:
+            return pd.Series(np.nan, index=reg.index)
+        if without_eu is res:
+            return pd.Series(0.0, index=reg.index)
+        added = additionality.region_outcomes_to(res, without_eu, year)
+        return added[key.removeprefix("eu_")].reindex(reg.index, fill_value=0.0).astype(float)
     if key == "water_deficit_pct":
         demand = reg["water_demand_mm3"].replace(0, np.nan)
         return (100 * reg["water_deficit_mm3"] / demand).fillna(0.0)

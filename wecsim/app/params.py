@@ -18,9 +18,10 @@ from wecsim.scenario import Parameter, Scenario, levers, registry, uncertainties
 #: Group headings for levers, tried in order: the first whose keywords occur in the lever's
 #: name wins. Uncertainties all go to :data:`WORLD_GROUP`.
 GROUP_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("EU and Team Europe instruments", ("eu_", "secca", "horizon_europe", "green_central_asia")),
     ("Co-finance", ("cofinance", "local_budget")),
     ("Funders' envelopes", ("budget_",)),
-    ("Water", ("water", "irrigation", "canal", "aktau", "affordability", "transboundary")),
+    ("Water", ("water", "irrigation", "canal", "aktau", "transboundary")),
     ("Energy", ("res_", "wind", "solar", "coal", "gas")),
     ("Circular economy", ("epr", "landfill", "recycl", "waste")),
     ("Climate resilience", ("flood", "drought")),
@@ -28,8 +29,9 @@ GROUP_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: Order in which the groups are shown.
 GROUP_ORDER = (
-    "Funders' envelopes",
+    "EU and Team Europe instruments",
     "Co-finance",
+    "Funders' envelopes",
     "Water",
     "Energy",
     "Circular economy",
@@ -97,7 +99,9 @@ def step_for(p: Parameter) -> float:
     """Return a slider step: 1 for integers, else the smallest power of ten >= range/200.
 
     A slider then has between 20 and 200 positions; the number box next to it takes any
-    value in the range.
+    value in the range. When the default falls between two positions (2.5 on a grid of 1,
+    say), the step is halved, quartered or fifthed until it lands on one (at most 1,000
+    positions), so the slider can always go back to the default.
 
     Examples
     --------
@@ -106,12 +110,20 @@ def step_for(p: Parameter) -> float:
     1.0
     >>> step_for(registry()["res_auction_mw_per_yr"])  # 0-3000
     100.0
+    >>> step_for(registry()["green_central_asia_meur"])  # 0-30, default 2.5
+    0.5
     """
     if p.type == "int":
         return 1
     if p.type == "categorical" or p.low is None or p.high is None or p.high <= p.low:
         return 0.0
-    return float(10 ** math.ceil(math.log10((p.high - p.low) / 200)))
+    step = float(10 ** math.ceil(math.log10((p.high - p.low) / 200)))
+    for divisor in (1, 2, 4, 5):
+        finer = step / divisor
+        k = (float(p.default) - p.low) / finer
+        if abs(k - round(k)) < 1e-6 and (p.high - p.low) / finer <= 1000:
+            return finer
+    return step
 
 
 def format_value(p: Parameter, value: Any) -> str:

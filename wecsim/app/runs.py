@@ -50,8 +50,9 @@ _early_queue: Any = None
 _early: dict[tuple[str, int], Future] = {}
 
 #: The tables the headline cards read: a worker sends them as soon as the model has run,
-#: before it builds the others (about 50 ms sooner than the whole result). The EU leverage
-#: card's number comes with them, computed from the model (``Results.derived``).
+#: before it builds the others (about 50 ms sooner than the whole result). The EU card reads
+#: the same tables of a run and of its counterfactual without EU money
+#: (:func:`wecsim.additionality.outcomes_to`).
 HEADLINE_TABLES = ("national", "funder")
 
 _worker_early_queue: Any = None  # in a worker process: where to send headline results
@@ -324,17 +325,22 @@ def submit(scenario: Scenario, seed: int) -> Future:
 def prewarm(names: Sequence[str] = ("baseline",)) -> None:
     """Start the workers and run a few shipped scenarios with their own seed, in the background.
 
-    Called when the server loads ``app.py``, so the first page shows its baseline at once.
-    Does nothing when runs happen in the calling thread (``WECSIM_APP_WORKERS=0``).
+    Each scenario's counterfactual without EU money (for the EU card) runs too. Called when the
+    server loads ``app.py``, so the first page shows its baseline at once. Does nothing when
+    runs happen in the calling thread (``WECSIM_APP_WORKERS=0``).
     """
     if n_workers() == 0:
         return
 
     def _go() -> None:
+        from wecsim import additionality
+
         with _no_kernel_context():
             for name in names:
                 sc = load_scenario(name)
                 submit(sc, sc.seed)
+                if additionality.has_eu_money(sc):
+                    submit(additionality.counterfactual(sc), sc.seed)
 
     thread = threading.Thread(target=_go, name="wecsim-prewarm", daemon=True)
     thread.current_context = None  # type: ignore[attr-defined] # Solara's thread patch: no tab owns it
@@ -346,21 +352,23 @@ def prefetch_enabled() -> bool:
     return os.environ.get("WECSIM_APP_PREFETCH", "1") not in ("0", "false", "False", "")
 
 
-def prefetch(scenario: Scenario, seed: int) -> bool:
-    """Run a likely next request on an idle worker; return whether it was started.
+def prefetch(scenario: Scenario, seed: int, *more: Scenario) -> bool:
+    """Run a likely next request (and the runs that go with it, ``more``) on idle workers; return whether started.
 
     Nothing is started when prefetching is off, when runs happen in the server's thread, when
-    the run is cached or when any run is in flight, so a prefetch never delays a real request
-    (it occupies at most one of the workers, and a real request for the same run shares it).
+    every run is cached or when any run is in flight, so a prefetch never delays a real request
+    (a real request for the same run shares it).
     """
-    if not prefetch_enabled() or n_workers() == 0 or cached(scenario, seed) is not None:
+    todo = [sc for sc in (scenario, *more) if cached(sc, seed) is None]
+    if not prefetch_enabled() or n_workers() == 0 or not todo:
         return False
     with _lock:
         busy = bool(_inflight)
     if busy:
         return False
-    submit(scenario, seed)
-    trace("prefetch started")
+    for sc in todo[: n_workers()]:
+        submit(sc, seed)
+    trace(f"prefetch started ({len(todo[: n_workers()])} runs)")
     return True
 
 

@@ -9,6 +9,7 @@ pages only read it and call them.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from concurrent.futures import CancelledError
@@ -18,6 +19,7 @@ from typing import Any
 
 import solara
 
+from wecsim import additionality
 from wecsim.app import runs
 from wecsim.app.params import changed, controls, values_of
 from wecsim.app.runs import Ensemble, Stale
@@ -80,6 +82,9 @@ seed = solara.reactive(42)
 replicates = solara.reactive(1)
 reference_label = solara.reactive("baseline")
 headline_year = solara.reactive(2050)
+eu_scope = solara.reactive("eu")
+"""Whose money the EU card attributes outcomes to: ``eu`` (the EU budget's instruments) or
+``team_europe`` (adds the member states and the EIB); see :mod:`wecsim.additionality`."""
 active_page = solara.reactive("explore")
 """Key of the page shown (see :data:`wecsim.app.main.PAGES`)."""
 uploaded: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
@@ -88,9 +93,9 @@ uploaded: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
 
 @dataclass(frozen=True, eq=False)
 class Shown:
-    """The runs on screen: the scenario as set and the reference, with the same seeds.
+    """The runs on screen: the scenario as set, the reference, and both without EU money.
 
-    Compared by identity, like :class:`~wecsim.app.runs.Ensemble`.
+    All with the same seeds, so the same weather. Compared by identity, like :class:`~wecsim.app.runs.Ensemble`.
 
     Attributes
     ----------
@@ -98,10 +103,24 @@ class Shown:
         The latest finished request (None before the first lands).
     reference
         The reference scenario's runs.
+    without_eu, ref_without_eu
+        The same runs with the EU envelopes of :attr:`scope` at zero
+        (:func:`wecsim.additionality.counterfactual`); the runs themselves when the scenario has
+        no EU money; None while they are still running.
+    scope
+        ``eu`` or ``team_europe``: whose money the counterfactual removes.
     """
 
     current: Ensemble | None = None
     reference: Ensemble | None = None
+    without_eu: Ensemble | None = None
+    ref_without_eu: Ensemble | None = None
+    scope: str = "eu"
+
+    @property
+    def eu_pending(self) -> bool:
+        """Whether the counterfactual of the scenario on screen is still running."""
+        return self.current is not None and self.without_eu is None
 
 
 cards = solara.reactive(Shown())
@@ -211,7 +230,8 @@ def prefetch_next_step(seeds: list[int]) -> None:
         sc = scenario_for({**current_values(), name: nxt})
     except WecsimError:
         return
-    runs.prefetch(sc, seeds[0])
+    cf = counterfactual_for(sc, eu_scope.value)
+    runs.prefetch(sc, seeds[0], *([cf] if cf is not None else []))
 
 
 def pick(name: str) -> None:
@@ -237,37 +257,114 @@ def add_upload(sc: Scenario) -> str:
 
 
 # ----------------------------------------------------------------------------- running
-def compute(
-    sc: Scenario, ref_sc: Scenario, seeds: list[int], is_stale=lambda: False, on_progress=None, on_headline=None
-) -> tuple:
-    """Run a scenario and its reference over the seeds (both in parallel); return both ensembles.
+_counterfactuals: dict[tuple[str, str], Scenario] = {}
 
-    ``on_headline(cur, ref)`` is called first with ensembles of the headline tables only (as
-    soon as the workers send them), so the cards need not wait for every table. Raises
+
+def counterfactual_for(sc: Scenario, scope: str) -> Scenario | None:
+    """Return the scenario without the EU money of ``scope``, or None when it has none to remove.
+
+    Remembered by scenario hash (all tabs share it; scenarios are immutable).
+    """
+    if not additionality.has_eu_money(sc, scope):
+        return None
+    key = (sc.scenario_hash(), scope)
+    if key not in _counterfactuals:
+        if len(_counterfactuals) > 512:
+            _counterfactuals.clear()
+        _counterfactuals[key] = additionality.counterfactual(sc, scope)
+    return _counterfactuals[key]
+
+
+def eu_alongside(runs_to_start: int) -> bool:
+    """Whether the counterfactuals start next to the runs the first cards need, or after their cards.
+
+    Next to them when the machine has a core for each run and one more for the server and the
+    browser; after them otherwise (on two cores a second run in parallel slows the first one,
+    and the headline cards come first). ``WECSIM_APP_EU_ALONGSIDE=1`` or ``0`` forces either.
+    """
+    env = os.environ.get("WECSIM_APP_EU_ALONGSIDE", "").strip()
+    if env in ("0", "1"):
+        return env == "1"
+    return (os.cpu_count() or 1) >= runs_to_start + 2
+
+
+def compute(
+    sc: Scenario,
+    ref_sc: Scenario,
+    seeds: list[int],
+    is_stale=lambda: False,
+    on_progress=None,
+    on_headline=None,
+    scope: str = "eu",
+) -> Shown:
+    """Run a scenario, its reference and both counterfactuals over the seeds; return them.
+
+    The counterfactuals (without EU money) start next to the other runs when there are cores
+    enough, else once the headline cards of the others are out (see :func:`eu_alongside`);
+    cached runs come at once. ``on_headline(view)`` is called with the headline tables only (as
+    soon as the workers send them), so the cards need not wait for every table: first when the
+    scenario and its reference are in (with the counterfactuals if they are in too, else
+    without), then once more when the counterfactuals are in, for the EU card. Raises
     :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
     """
+    cf_sc, cf_ref = counterfactual_for(sc, scope), counterfactual_for(ref_sc, scope)
     fut_cur = [runs.submit(sc, s) for s in seeds]
     fut_ref = [runs.submit(ref_sc, s) for s in seeds]
-    runs.trace("submitted")
-    pending = fut_cur + fut_ref
+    main = fut_cur + fut_ref
+    todo = [(x, s) for x in (cf_sc, cf_ref) if x is not None for s in seeds]
+    cached = all(runs.cached(x, s) is not None for x, s in todo)
+    extra: dict[str, list] = {"cf": [], "cf_ref": []}
+
+    def submit_extra() -> None:
+        # after the runs the first cards need, so the workers take them first
+        extra["cf"] = [runs.submit(cf_sc, s) for s in seeds] if cf_sc is not None else []
+        extra["cf_ref"] = [runs.submit(cf_ref, s) for s in seeds] if cf_ref is not None else []
+
+    submitted = cached or eu_alongside(sum(not f.done() for f in main) + len(todo))
+    if submitted:
+        submit_extra()
+    runs.trace("submitted" + ("" if submitted else " (counterfactuals after the headline tables)"))
+
+    def every() -> list:
+        return main + extra["cf"] + extra["cf_ref"]
+
+    def ensemble(scenario: Scenario, futures: list, early: bool) -> Ensemble:
+        return Ensemble(scenario, [(f.early if early else f).result() for f in futures], scenario.name)
+
+    def view(early: bool) -> Shown:
+        cur, ref = ensemble(sc, fut_cur, early), ensemble(ref_sc, fut_ref, early)
+        ready = submitted and all((f.early if early else f).done() for f in extra["cf"] + extra["cf_ref"])
+        without = ref_without = None
+        if ready:
+            without = cur if cf_sc is None else ensemble(cf_sc, extra["cf"], early)
+            ref_without = ref if cf_ref is None else ensemble(cf_ref, extra["cf_ref"], early)
+        return Shown(cur, ref, without, ref_without, scope)
+
     if on_headline is not None:
-        early = [f.early for f in pending]
-        runs.wait_for(early, is_stale, on_progress, give_up=pending, poll_s=STALE_CHECK_S)
+        runs.wait_for([f.early for f in main], is_stale, on_progress, give_up=every(), poll_s=STALE_CHECK_S)
         runs.trace(f"headline in: model seconds {[round(f.early.result().meta['elapsed_s'] or 0, 3) for f in fut_cur]}")
-        on_headline(
-            Ensemble(sc, [f.early.result() for f in fut_cur], sc.name),
-            Ensemble(ref_sc, [f.early.result() for f in fut_ref], ref_sc.name),
-        )
-    runs.wait_for(pending, is_stale, None if on_headline else on_progress, poll_s=STALE_CHECK_S)
+        first = view(early=True)
+        on_headline(first)  # returns once the cards are drawn (or after CARDS_FIRST_S)
+        if not submitted:
+            submit_extra()  # only now: on two cores an earlier start slows the cards' way out
+            submitted = True
+            runs.trace("counterfactuals submitted")
+        if first.eu_pending:
+            later = [f.early for f in extra["cf"] + extra["cf_ref"]]
+            runs.wait_for(later, is_stale, on_progress, give_up=every(), poll_s=STALE_CHECK_S)
+            runs.trace("counterfactual headline in")
+            on_headline(view(early=True))
+    elif not submitted:
+        submit_extra()
+        submitted = True
+    runs.wait_for(every(), is_stale, None if on_headline else on_progress, poll_s=STALE_CHECK_S)
     runs.trace("runs landed")
-    cur = Ensemble(sc, [f.result() for f in fut_cur], sc.name)
-    ref = Ensemble(ref_sc, [f.result() for f in fut_ref], ref_sc.name)
-    return cur, ref
+    return view(early=False)
 
 
 @solara.lab.task(prefer_threaded=True)
-def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
-    """Run the page's scenario and reference in the background; show them when they land.
+def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "eu") -> None:
+    """Run the page's scenario, reference and counterfactuals in the background; show them when they land.
 
     A newer call makes this one stale: it stops waiting, cancels its queued runs and leaves
     the figures of the previous request on screen until the newer one lands.
@@ -283,25 +380,24 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
             last[0] = done
             status.set(RunStatus(True, done, total, status.value.elapsed_s))
 
-    def headline(cur: Ensemble, ref: Ensemble) -> None:
+    def headline(view: Shown) -> None:
         """Show the cards as soon as their tables are in; the charts wait for the rest."""
         from wecsim.app.components.cards import show_at_once
 
         if run_explore.is_current():
-            view = Shown(cur, ref)
             if show_at_once(view, headline_year.value):
-                runs.trace("cards written")
-            drawn = _cards_drawn.setdefault(id(cur), threading.Event())
+                runs.trace("cards written" + (" (EU card waits for its counterfactual)" if view.eu_pending else ""))
+            drawn = _cards_drawn.setdefault(id(view), threading.Event())
             cards.set(view)  # the regular redraw, which now changes nothing on screen
             runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
-            _cards_drawn.pop(id(cur), None)
+            _cards_drawn.pop(id(view), None)
 
-    ask = dict(is_stale=lambda: not run_explore.is_current(), on_progress=progress, on_headline=headline)
+    ask = dict(is_stale=lambda: not run_explore.is_current(), on_progress=progress, on_headline=headline, scope=scope)
     try:
         try:
-            cur, ref = compute(sc, ref_sc, seeds, **ask)
+            view = compute(sc, ref_sc, seeds, **ask)
         except CancelledError:  # a run shared with another tab was given up there: ask again
-            cur, ref = compute(sc, ref_sc, seeds, **ask)
+            view = compute(sc, ref_sc, seeds, **ask)
     except Stale:
         return
     except WecsimError as exc:
@@ -314,7 +410,6 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
             status.set(RunStatus(False, 0, 0, None, f"The model run failed: {type(exc).__name__}: {exc}"))
         return
     if run_explore.is_current():
-        view = Shown(cur, ref)
         shown.set(view)
         status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
         if run_explore.is_current():
@@ -323,11 +418,11 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int]) -> None:
             prefetch_next_step(seeds)
 
 
-def cards_drawn(ens: Ensemble | None) -> None:
-    """Tell the waiting run that the cards for ``ens`` have been drawn (called from the cards' effect)."""
-    if ens is not None:
+def cards_drawn(view: Shown) -> None:
+    """Tell the waiting run that the cards for ``view`` have been drawn (called from the cards' effect)."""
+    if view.current is not None:
         runs.trace("cards drawn")
-        _cards_drawn.setdefault(id(ens), threading.Event()).set()
+        _cards_drawn.setdefault(id(view), threading.Event()).set()
 
 
 def request_runs(force: bool = False) -> None:
@@ -343,9 +438,9 @@ def request_runs(force: bool = False) -> None:
         return
     ref_sc = lookup(reference_label.value)
     seeds = runs.seeds_for(seed.value, replicates.value)
-    key = (sc.scenario_hash(), tuple(seeds), ref_sc.scenario_hash())
+    key = (sc.scenario_hash(), tuple(seeds), ref_sc.scenario_hash(), eu_scope.value)
     if key == last_request.value and not force:
         return
     last_request.set(key)
     runs.trace("run requested")
-    run_explore(sc, ref_sc, seeds)
+    run_explore(sc, ref_sc, seeds, eu_scope.value)

@@ -1,9 +1,13 @@
-"""Headline cards: six numbers with their change against the reference scenario.
+"""Headline cards: five numbers with their change against the reference scenario, and the EU card.
 
-Each card shows the value in the chosen year (mean across replicates, with the 10-90%
-range when there are several), the change against the reference (green when it is an
+Each headline card shows the value in the chosen year (mean across replicates, with the
+10-90% range when there are several), the change against the reference (green when it is an
 improvement, red when it is worse) and a line of context (the 40% recycling target, the
-deficit as a share of demand, what EU leverage means).
+deficit as a share of demand).
+
+The EU card shows what EU money adds: each number is the run minus the same run without EU
+money (same seed, so the same weather; :mod:`wecsim.additionality`). It waits for that second
+run, which the workers run next to the first, and says so meanwhile.
 """
 
 from __future__ import annotations
@@ -14,7 +18,21 @@ import math
 import solara
 
 from wecsim.app import state
-from wecsim.app.indicators import RECYCLING_TARGET_PCT, CardValue, card_values, fmt, fmt_delta
+from wecsim.app.indicators import (
+    EU_OUTCOMES,
+    EU_SCOPE_HELP,
+    EU_SCOPES,
+    RECYCLING_TARGET_PCT,
+    CardValue,
+    card_values,
+    eu_card,
+    eu_explanation,
+    eu_money_text,
+    fmt,
+    fmt_delta,
+    judge,
+    mobilisation_text,
+)
 from wecsim.results import Results
 
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "same": "#757575"}
@@ -23,7 +41,9 @@ CARD_STYLE = (
     "background: #fff; border-radius: 4px; padding: 10px 12px; min-width: 0; "
     "box-shadow: 0 2px 1px -1px rgba(0,0,0,.2), 0 1px 1px 0 rgba(0,0,0,.14), 0 1px 3px 0 rgba(0,0,0,.12)"
 )
-GRID_STYLE = "display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 10px"
+GRID_STYLE = "display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px"
+#: The EU card spans the whole row under the headline cards.
+EU_CARD_STYLE = CARD_STYLE + "; grid-column: 1 / -1"
 ARROWS = {True: "▲", False: "▼"}
 
 
@@ -38,10 +58,8 @@ def context_line(cv: CardValue, year: int, res: Results | None) -> str:
         row = nat[nat["year"] == year]
         if len(row):
             return f"{float(row['water_deficit_pct'].iloc[0]):.1f}% of demand unmet"
-    if key == "leverage":
-        return "EUR of other money per EUR of EU grant in the projects it co-finances"
     if key == "investment":
-        return f"committed by all funders, 2025-{year}"
+        return f"committed to project costs by all funders, 2025-{year}"
     if key == "co2":
         return "power plants and waste"
     if key == "res":
@@ -97,13 +115,89 @@ def card_year(view: state.Shown, year: int) -> int:
     return year
 
 
+def eu_card_html(view: state.Shown, year: int) -> str:
+    """Return the EU card as HTML: what EU money adds, from each run and its counterfactual."""
+    scope = view.scope
+    who = EU_SCOPES[scope]
+    title = _span(f"What {who} adds, 2025-{year}", "font-size: 13px; color: #424242; font-weight: 500")
+    tip = html.escape(f"{who}: {EU_SCOPE_HELP[scope]}. {eu_explanation(scope)}", quote=True)
+    cur = view.current
+    # which runs the card shows, so a test or the benchmark can tell a new card from an old one
+    runs_shown = f"{cur.scenario.scenario_hash()}:{','.join(map(str, cur.seeds))}:{scope}"
+    attrs = f'style="{EU_CARD_STYLE}" title="{tip}" data-runs="{runs_shown}"'
+    head = f'<div style="display: flex; gap: 12px; flex-wrap: wrap; align-items: baseline">{title}'
+    if view.without_eu is None:
+        body = _span(
+            f"Working out what {who} changes: the same run without it is on its way…",
+            "font-size: 13px; color: #757575; display: block; padding: 6px 0",
+            "wecsim-eu-status",
+        )
+        return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-pending" {attrs}>{head}</div>{body}</div>'
+    ref, ref_without = view.reference, view.ref_without_eu
+    show_ref = ref is not None and ref_without is not None and ref.scenario is not cur.scenario
+    if show_ref and ref.scenario.scenario_hash() == cur.scenario.scenario_hash():
+        show_ref = False
+    card = eu_card(
+        cur.runs,
+        view.without_eu.runs,
+        year,
+        scope,
+        ref.runs if show_ref else None,
+        ref_without.runs if show_ref else None,
+    )
+    if not card.has_eu_money:
+        body = _span(
+            f"No {who} in this scenario: nothing to attribute to it (every number would be 0).",
+            "font-size: 13px; color: #616161; display: block; padding: 6px 0",
+            "wecsim-eu-status",
+        )
+        return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-none" {attrs}>{head}</div>{body}</div>'
+    head += _span(eu_money_text(card), "font-size: 12px; color: #616161", "wecsim-eu-money") + "</div>"
+    blocks = []
+    for o in EU_OUTCOMES:
+        mean, low, high = card.values[o.key]
+        verdict = judge(mean, "up", o.digits)
+        lines = [
+            _span(f"{o.title}, {o.period(year)}", "font-size: 12px; color: #424242; display: block"),
+            '<div style="display: flex; gap: 5px; align-items: baseline">'
+            + _span(
+                fmt_delta(mean, o.digits),
+                f"font-size: 22px; font-weight: 500; color: {VERDICT_COLORS[verdict]}",
+                f"wecsim-eu-value wecsim-eu-{o.key} wecsim-verdict-{verdict}",
+            )
+            + _span(o.unit, "font-size: 12px; color: #616161")
+            + "</div>",
+        ]
+        if card.n > 1 and not math.isnan(low):
+            lines.append(
+                _span(
+                    f"10-90%: {fmt_delta(low, o.digits)} to {fmt_delta(high, o.digits)}",
+                    "font-size: 11px; color: #757575; display: block",
+                )
+            )
+        if card.reference is not None:
+            lines.append(
+                _span(
+                    f"{ref.label}: {fmt_delta(card.reference[o.key], o.digits)}",
+                    "font-size: 11px; color: #757575; display: block",
+                    "wecsim-eu-reference",
+                )
+            )
+        blocks.append(f'<div style="min-width: 150px; flex: 1 1 150px">{"".join(lines)}</div>')
+    row = f'<div style="display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0 4px">{"".join(blocks)}</div>'
+    foot = _span(eu_explanation(scope), "font-size: 11px; color: #616161; display: block", "wecsim-eu-explanation")
+    foot += _span(mobilisation_text(card), "font-size: 11px; color: #757575; display: block", "wecsim-eu-mobilisation")
+    return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-ready" {attrs}>{head}{row}{foot}</div>'
+
+
 def card_row_html(view: state.Shown, year: int) -> str:
-    """Return the HTML of the six cards for a view (the current runs against the reference)."""
+    """Return the HTML of the headline cards (the current runs against the reference) and the EU card."""
     cur, ref = view.current, view.reference
     year = card_year(view, year)
     label = ref.label if ref else "reference"
     values = card_values(cur.runs, ref.runs if ref else [], year)
-    return "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.first)) for cv in values)
+    cards = "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.first)) for cv in values)
+    return cards + eu_card_html(view, year)
 
 
 def show_at_once(view: state.Shown, year: int) -> bool:
@@ -126,7 +220,7 @@ def HeadlineCards(year: int) -> None:
     view = state.cards.value
     cur = view.current
     html_text = solara.use_memo(lambda: card_row_html(view, year) if cur is not None else "", [id(view), year])
-    solara.use_effect(lambda: state.cards_drawn(cur), [id(cur)])
+    solara.use_effect(lambda: state.cards_drawn(view), [id(view)])
     row = None
     if cur is None:
         with solara.Row(classes=["wecsim-cards"]):

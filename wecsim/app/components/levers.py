@@ -102,7 +102,7 @@ def GroupHeader(title: str, names: list[str]) -> None:
 
 @solara.component
 def LeverPanel() -> None:
-    """Every lever and uncertainty, grouped in panels (the first two open)."""
+    """Every lever and uncertainty, grouped in panels (the first two, EU instruments and co-finance, open)."""
     groups = solara.use_memo(grouped_controls, [])
     open_panels, set_open = solara.use_state([0, 1])
     panels = []

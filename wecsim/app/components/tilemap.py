@@ -11,7 +11,7 @@ from solara.alias import rv
 
 from wecsim.app.indicators import Better, fmt
 from wecsim.app.tilemap import Tile as TileSpec
-from wecsim.app.tilemap import colors_for, gradient_css, grid_shape, layout, text_color
+from wecsim.app.tilemap import colors_for, diverging, gradient_css, grid_shape, layout, scale_limits, text_color
 
 
 @solara.component
@@ -69,14 +69,24 @@ def TileMap(
                     on_select,
                     digits,
                 )
-        lo, hi = float(values.min()), float(values.max())
-        with solara.Row(gap="8px", style={"align-items": "center"}):
+        lo, hi = scale_limits(values)
+        div = diverging(values)
+        with solara.Row(gap="8px", style={"align-items": "center"}, classes=["wecsim-map-legend"]):
             solara.Text(fmt(lo, digits), style={"font-size": "12px"})
             solara.Div(
-                style={"width": "220px", "height": "12px", "background": gradient_css(better), "border-radius": "2px"}
+                style={
+                    "width": "220px",
+                    "height": "12px",
+                    "background": gradient_css(better, div=div),
+                    "border-radius": "2px",
+                }
             )
             solara.Text(fmt(hi, digits), style={"font-size": "12px"})
-            hint = {"up": "darker = better", "down": "darker = worse", None: "darker = more"}[better]
+            if div:
+                hint = {"up": "green = better, red = worse", "down": "red = worse, green = better", None: ""}[better]
+                hint = (hint + ", white = 0").lstrip(", ")
+            else:
+                hint = {"up": "darker = better", "down": "darker = worse", None: "darker = more"}[better]
             solara.Text(f"{title} · {hint}", style={"font-size": "12px", "color": "#616161"})
         solara.Text(
             "Tile map: each region is a tile placed by its position and neighbours (not its area); "

@@ -13,7 +13,9 @@ from wecsim.app import state
 from wecsim.app.charts import EXPLORE_CHARTS
 from wecsim.app.components.cards import HeadlineCards
 from wecsim.app.components.chart import ChartImage
+from wecsim.app.components.eu import EUDetail
 from wecsim.app.components.prose import Heading, Prose
+from wecsim.app.indicators import EU_SCOPES
 
 TOPIC_INTRO = {
     "Water": "Where water comes from, who uses it and how much demand goes unmet.",
@@ -21,12 +23,22 @@ TOPIC_INTRO = {
     "Waste": "How much municipal waste is recycled, against the national target.",
     "Money": "Who commits and pays out money, and for which sector (from the run's ledger).",
 }
+#: The topic that shows what EU money changes (:func:`wecsim.app.components.eu.EUDetail`).
+EU_TOPIC = "EU money"
 
 
 #: Topic choice that shows every chart at once.
 ALL = "All"
 chart_topic = solara.reactive("Water")
 """Which charts the page shows (one topic keeps redraws quick; "All" shows every chart)."""
+
+
+def set_scope(text: str) -> None:
+    """Choose whose money the EU card counts (by its words in :data:`EU_SCOPES`) and re-run what it needs."""
+    scope = next(k for k, v in EU_SCOPES.items() if v == text)
+    if scope != state.eu_scope.value:
+        state.eu_scope.set(scope)
+        state.request_runs()
 
 
 def year_choices(end_year: int) -> list[int]:
@@ -56,11 +68,19 @@ def ExplorePage() -> None:
                 solara.ToggleButtonsSingle(
                     value=year, values=choices, on_value=state.headline_year.set, classes=["wecsim-year-toggle"]
                 )
+            with solara.Row(gap="6px", style={"align-items": "center"}):
+                solara.Text("EU card counts", style={"font-size": "13px", "color": "#616161"})
+                solara.ToggleButtonsSingle(
+                    value=EU_SCOPES[state.eu_scope.value],
+                    values=list(EU_SCOPES.values()),
+                    on_value=set_scope,
+                    classes=["wecsim-scope-toggle"],
+                )
         HeadlineCards(year)
         if cur is None:
             return
         key = (cur.scenario.scenario_hash(), tuple(cur.seeds), ref.scenario.scenario_hash() if ref else None)
-        topics = list(dict.fromkeys(c.topic for c in EXPLORE_CHARTS))
+        topics = [*dict.fromkeys(c.topic for c in EXPLORE_CHARTS), EU_TOPIC]
         chosen = chart_topic.value if chart_topic.value in [*topics, ALL] else topics[0]
         with solara.Row(gap="6px", style={"align-items": "center", "margin-top": "8px"}):
             solara.Text("Charts:", style={"font-size": "13px", "color": "#616161"})
@@ -68,6 +88,10 @@ def ExplorePage() -> None:
                 value=chosen, values=[*topics, ALL], on_value=chart_topic.set, classes=["wecsim-topic-toggle"]
             )
         for topic in topics if chosen == ALL else [chosen]:
+            if topic == EU_TOPIC:
+                Heading(f"What {EU_SCOPES[view.scope]} changes")
+                EUDetail(view, year)
+                continue
             Heading(topic)
             Prose(TOPIC_INTRO.get(topic, ""))
             with solara.ColumnsResponsive(default=12, large=6, xlarge=6):

@@ -12,6 +12,7 @@ from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.components.tilemap import TileMap
 from wecsim.app.indicators import (
+    EU_SCOPES,
     fmt,
     region_decisions,
     region_indicators,
@@ -91,18 +92,21 @@ def RegionDetail(res: Results, region_id: str, year: int) -> None:
 @solara.component
 def MapPage() -> None:
     """Choose an indicator and a year; click a region for its detail."""
-    cur = state.shown.value.current
+    view = state.shown.value
+    cur = view.current
     if cur is None:
         solara.Text("Running the baseline…")
         return
     res = cur.first
-    inds = region_indicators(res)
+    inds = region_indicators(res, eu=True, scope=view.scope)
     by_key = {i.key: i for i in inds}
     ind = by_key.get(indicator_key.value, inds[0])
     years = res.region["year"]
     y0, y1 = int(years.min()), int(years.max())
     year = min(max(map_year.value, y0), y1)
-    vals = region_values(res, ind.key, year)
+    without = view.without_eu.first if view.without_eu is not None else None
+    vals = region_values(res, ind.key, year, without, view.scope)
+    who = EU_SCOPES[view.scope]
     with solara.Column(gap="10px", classes=["wecsim-page-map"]):
         with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Select(
@@ -119,6 +123,19 @@ def MapPage() -> None:
                 )
         if cur.n > 1:
             solara.Info(f"The map and tables show the run with seed {cur.seeds[0]} of {cur.n}.", dense=True)
+        if ind.key.startswith("eu_") and ind.key != "eu_committed_cum_meur":
+            if without is None:
+                solara.Info(f"Working out what {who} changes: the same run without it is on its way…", dense=True)
+            elif without is res:
+                solara.Info(f"No {who} in this scenario: nothing to attribute to it (every region: 0).", dense=True)
+            else:
+                Prose(
+                    f"What {who} adds in each region: this scenario minus the same run without {who} (same seed, "
+                    "same weather). Green: better with it; red: worse with it (money and projects can move to "
+                    "other regions, or the state's budget goes elsewhere); white: no difference. "
+                    "The map shows one run, and which project gets built where varies from run to run: "
+                    "for the national picture read the EU card on Explore with several replicates."
+                )
         with solara.Row(gap="20px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             TileMap(
                 vals,

@@ -28,7 +28,7 @@ f_stage = solara.reactive([])
 f_funder = solara.reactive("any")
 f_years = solara.reactive((2025, 2050))
 f_text = solara.reactive("")
-funder_pick = solara.reactive("eu")
+funder_pick = solara.reactive("eu_grant")
 r_reason = solara.reactive("any")
 r_region = solara.reactive("any")
 r_text = solara.reactive("")
@@ -97,12 +97,36 @@ def funder_summary(res: Results, funder_id: str) -> dict[str, float]:
 
 
 def funder_by_sector(res: Results, funder_id: str) -> pd.DataFrame:
-    """Return a funder's net commitments by sector and instrument [EUR M]."""
-    led = res.ledger[(res.ledger["kind"] == "commitment") & (res.ledger["funder_id"] == funder_id)]
+    """Return a funder's net commitments by sector [EUR M] (for support instruments: studies, buy-downs, guarantees)."""
+    led = res.ledger[res.ledger["kind"].isin(("commitment", "support")) & (res.ledger["funder_id"] == funder_id)]
     g = led.groupby("sector")["amount_meur"].agg(["sum", "count"]).reset_index()
     g.columns = ["sector", "committed [EUR M]", "ledger entries"]
     g["committed [EUR M]"] = g["committed [EUR M]"].round(1)
     return g.sort_values("committed [EUR M]", ascending=False)
+
+
+#: What a funder's instrument does, in words (``instrument`` column of ``wecsim/data/funders.csv``).
+INSTRUMENT_TEXT = {
+    "grant": "grants towards a project's cost",
+    "loan": "loans towards a project's cost",
+    "cofinance": "the region's own co-finance",
+    "own_funds": "the water utility's own funds (what tariffs leave)",
+    "budget": "the national budget",
+    "equity": "equity and commercial debt for projects that pay for themselves",
+    "farm_equity": "farmers' own money and farm credit",
+    "preparation": "feasibility studies to IFI standard (pays no construction)",
+    "blending": "interest buy-downs of IFI loans (pays no construction)",
+    "guarantee": "guarantees for private renewables at the auction (pays no construction)",
+}
+#: A funder's focus (``focus`` column), in words.
+FOCUS_TEXT = {
+    "water_stress": "regions under water stress",
+    "transboundary": "transboundary rivers",
+    "coastal_flood": "the Caspian coast and flood risk",
+    "wastewater": "wastewater treatment",
+    "south_irrigation": "irrigation in the south",
+    "climate": "climate mitigation",
+}
 
 
 def funder_mandate(funder_id: str) -> str:
@@ -110,15 +134,31 @@ def funder_mandate(funder_id: str) -> str:
     row = table("funders").set_index("funder_id").loc[funder_id]
     prios = {s: float(row[f"priority_{s}"]) for s in ("water", "energy", "circular", "resilience")}
     outside = [s for s, w in prios.items() if w <= 0]
+    inst = str(row["instrument"])
     parts = [
-        f"instrument: {row['instrument']}",
-        f"at most {100 * float(row['max_share_of_capex']):.0f}% of a project's cost",
+        f"instrument: {INSTRUMENT_TEXT.get(inst, inst)}",
+        "for " + ", ".join(str(row["routes"]).split("|")) + " projects",
         "priorities " + ", ".join(f"{s} {w:.2f}" for s, w in prios.items()),
     ]
+    if inst not in ("preparation", "blending", "guarantee"):
+        parts.insert(1, f"at most {100 * float(row['max_share_of_capex']):.0f}% of a project's cost")
+    if isinstance(row["focus"], str) and row["focus"]:
+        parts.append(f"favours {FOCUS_TEXT.get(row['focus'], row['focus'].replace('_', ' '))}")
     if bool(row["requires_enpv"]):
         parts.append("refuses projects whose economic NPV is below zero")
     if bool(row["requires_fnpv"]):
         parts.append("refuses projects that do not pay for themselves (financial NPV < 0)")
+    if bool(row["needs_preparation"]):
+        parts.append("only finances projects with a feasibility study to its standard")
+    if float(row["min_project_meur"]) > 0 and inst not in ("preparation",):
+        parts.append(f"no projects under EUR {float(row['min_project_meur']):g} M")
+    if bool(row["conditional"]):
+        parts.append("water utilities must accept the EU tariff condition (when the scenario sets one)")
+    if inst == "loan":
+        parts.append(
+            f"loans at {float(row['loan_rate_pct']):g}% over {int(row['tenor_yr'])} years, "
+            f"{int(row['grace_yr'])} years of grace"
+        )
     if outside:
         parts.append("does not fund " + ", ".join(outside) + " (outside its mandate)")
     return "; ".join(parts) + "."
@@ -292,9 +332,6 @@ def FunderView(res: Results) -> None:
 def RefusalsView(res: Results, fid: str) -> None:
     """Show what one funder refused and why: counts by reason and a filterable list of the projects."""
     refused = solara.use_memo(lambda: funder_refusals(res, fid), [id(res), fid])
-    if fid == "local":
-        Prose("**Refused**: the regions' own money is not offered project by project, so it is never refused.")
-        return
     if refused.empty:
         Prose("**Refused**: none; this funder made an offer to every project it was asked to finance in this run.")
         return
