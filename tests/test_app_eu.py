@@ -262,7 +262,8 @@ def test_each_instrument_alone_and_the_eu_money_topic(baseline_view):
     assert len(table) == len(present)
     money = table.set_index("instrument")["money 2025-2050 [EUR M]"]
     spent = additionality.money_by_instrument(cur.first, "eu")
-    assert money["guarantees"] == pytest.approx(spent["guarantees"], abs=0.1)  # nothing else depends on it
+    # the guarantees' own money, give or take what other instruments spend differently without them
+    assert money["guarantees"] == pytest.approx(spent["guarantees"], rel=0.05)
     assert (money > 0).all()
     with new_tab():
         state.charts.set(baseline_view)

@@ -410,7 +410,7 @@ def summary_table(summary: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
 # counterfactual (see :func:`counterfactual`), with the same seed.
 
 #: What the counterfactual of a scenario is called (the scenario's name, then this).
-COUNTERFACTUAL_SUFFIX = {"eu": " without EU money", "team_europe": " without Team Europe money"}
+COUNTERFACTUAL_SUFFIX = {"eu": "-without-EU-money", "team_europe": "-without-Team-Europe-money"}
 
 
 def eu_levers(scope: str = "eu") -> list[str]:
@@ -426,18 +426,12 @@ def has_eu_money(scenario: Scenario, scope: str = "eu") -> bool:
 def counterfactual(scenario: Scenario, scope: str = "eu") -> Scenario:
     """Return the scenario with every envelope of the scope's instruments at zero.
 
-    Like :func:`without` with all the scope's levers, but the name is cut to the 80
-    characters a scenario name may have. The counterfactual does not depend on the EU
-    levers' values, so moving one of them leaves it (and a cached run of it) unchanged.
+    :func:`without` with all the scope's levers. The counterfactual does not depend on the
+    EU levers' values, so moving one of them leaves it (and a cached run of it) unchanged.
     """
     if scope not in SCOPES:
         raise WecsimError(f"scope: expected one of {', '.join(SCOPES)}, got {scope!r}")
-    data = scenario.model_dump(mode="json")
-    for lever in eu_levers(scope):
-        data["levers"][lever] = 0
-    suffix = COUNTERFACTUAL_SUFFIX[scope]
-    data["name"] = scenario.name[: 80 - len(suffix)] + suffix
-    return load_scenario(data)
+    return without(scenario, eu_levers(scope), COUNTERFACTUAL_SUFFIX[scope])
 
 
 def _upto(df: pd.DataFrame, year: int | None) -> pd.DataFrame:
@@ -603,14 +597,9 @@ def region_outcomes_to(with_eu: Results, without_eu: Results, year: int) -> pd.D
 def without_instrument(scenario: Scenario, instrument_id: str, scope: str = "eu") -> Scenario:
     """Return the scenario with one instrument's envelopes at zero (what it adds on top of the others).
 
-    Like :func:`without` for that instrument's levers, with the name cut to 80 characters.
+    :func:`without` for that instrument's levers.
     """
     inst = instruments(scope).set_index("instrument_id")
     if instrument_id not in inst.index:
         raise WecsimError(f"instrument: expected one of {', '.join(inst.index)}, got {instrument_id!r}")
-    data = scenario.model_dump(mode="json")
-    for lever in inst.loc[instrument_id, "levers"]:
-        data["levers"][lever] = 0
-    suffix = f" without {instrument_id}"
-    data["name"] = scenario.name[: 80 - len(suffix)] + suffix
-    return load_scenario(data)
+    return without(scenario, inst.loc[instrument_id, "levers"], f"-without-{instrument_id}")

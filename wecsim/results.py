@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,20 +29,6 @@ TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions"
 RUN_FILES = run_file_names(TABLE_NAMES)
 #: Columns of the ``refusals`` table.
 REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
-
-
-def eu_leverage_of(commitments: Iterable[tuple[int, str, float]]) -> float:
-    """Return other money per euro of EU grant in the projects the EU co-finances [-].
-
-    Reads commitment rows ``(project_id, funder_id, EUR M)``, releases negative. Sums are
-    exact (:func:`math.fsum`), so the number is the same from the ledger table or from the
-    model's own rows, in any order. NaN when the EU committed nothing.
-    """
-    rows = list(commitments)
-    eu_projects = {p for p, f, a in rows if f.startswith("eu_") and a > 0}
-    total = math.fsum(a for p, _, a in rows if p in eu_projects)
-    eu = math.fsum(a for p, f, a in rows if p in eu_projects and f.startswith("eu_"))
-    return (total - eu) / eu if eu > 0 else float("nan")
 
 
 @dataclass
@@ -77,19 +62,6 @@ class Results:
         if up_to_year is not None:
             led = led[led["year"] <= up_to_year]
         return led.groupby("funder_id")["amount_meur"].sum().sort_values(ascending=False)
-
-    def eu_leverage(self) -> float:
-        """Other money per euro of EU grant in the projects the EU co-finances [-].
-
-        Remembered in :attr:`derived`; the app's workers fill it from the model before the
-        ledger table is built (see :func:`eu_leverage_of`).
-        """
-        if "eu_leverage" not in self.derived:
-            led = self.ledger[self.ledger["kind"] == "commitment"]
-            self.derived["eu_leverage"] = eu_leverage_of(
-                zip(led["project_id"].tolist(), led["funder_id"].tolist(), led["amount_meur"].tolist(), strict=True)
-            )
-        return self.derived["eu_leverage"]
 
     def committed_meur(self, up_to_year: int | None = None) -> float:
         """Net money committed by all funders (commitments less releases), cumulated to ``up_to_year`` [EUR M].

@@ -14,7 +14,7 @@ import pyarrow as pa
 from wecsim.agents.funder import REFUSAL_REASONS
 from wecsim.model import WECModel
 from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
-from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results, eu_leverage_of
+from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
 
@@ -139,19 +139,7 @@ def collect_results(model: WECModel, elapsed_s: float | None = None, tables: Col
     }
     if set(tables) != set(TABLE_NAMES):
         meta["partial"] = [name for name in TABLE_NAMES if name in tables]
-    res = Results(**frames, meta=meta)
-    if "ledger" not in tables:
-        # the headline cards need the EU leverage; from the model's rows it costs ~2.5 ms, the ledger table ~8
-        res.derived["eu_leverage"] = model_eu_leverage(model)
-    return res
-
-
-def model_eu_leverage(model: WECModel) -> float:
-    """Return the run's EU leverage from the model's own ledger rows (as :meth:`Results.eu_leverage`)."""
-    kind, project, funder, amount = (
-        LEDGER_COLUMNS.index(c) for c in ("kind", "project_id", "funder_id", "amount_meur")
-    )
-    return eu_leverage_of((r[project], r[funder], r[amount]) for r in model.pipeline.ledger if r[kind] == "commitment")
+    return Results(**frames, meta=meta)
 
 
 def run(
