@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents.policy import DEFAULT_FUNDER_POLICY
-from wecsim.projects.market import EPS, ROUTES, SECTORS, Book
+from wecsim.projects.market import EPS, ROUTES, SECTORS, Book, Screen
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
@@ -147,32 +147,22 @@ class Funder(mesa.Agent):
         Candidates of the funder's route and mandate that fail a gate are recorded as
         refusals with the reason; so are those the policy then gives nothing.
         """
-        mine = (
-            self.routes[book.route]
-            & (self.priority[book.sector] > 0)
-            & (book.need > EPS)
-            & book.open
-            & self._in_scope(book)
-        )
-        rows = np.flatnonzero(mine)
+        screen = book.screens.get(self.funder_id)
+        if screen is None:
+            screen = book.screens[self.funder_id] = self.screen(book)
+        rows = screen.rows
+        rows = rows[(book.need[rows] > EPS) & book.open[rows]]
         if not len(rows):
             return rows, np.zeros(0)
-        reason = np.full(len(rows), -1)
+        reason = screen.before[rows]
 
         def gate(fails: np.ndarray, code: int) -> None:
             reason[(reason < 0) & fails] = code
 
-        if self.requires_enpv:
-            gate(~(book.enpv[rows] >= 0), _ENPV)
-        if self.needs_preparation:
-            gate(~book.prepared[rows], _PREP)
-        if self.requires_fnpv:
+        if screen.after is not None:
             gate(~(book.fnpv[rows] + book.grants[rows] >= -EPS * book.cost[rows]), _FNPV)
-        if self.min_project_meur > 0:
-            gate(book.cost[rows] < self.min_project_meur, _SIZE)
-        if self.conditional:
-            gate(~book.condition_ok[rows], _COND)
-        cap = self.max_share * self.scale[book.sector[rows]] * book.cost[rows]
+            reason = np.where(reason < 0, screen.after[rows], reason)
+        cap = screen.cap[rows]
         if self.is_grant:
             cap = np.minimum(cap, book.grant_room[rows])
             if self.additional:
@@ -186,9 +176,35 @@ class Funder(mesa.Agent):
             cap = np.minimum(cap, book.external_room[rows])
         cap = np.minimum(self._route_caps(book, rows, cap), book.need[rows])
         gate(cap <= EPS, _ROOM)
+        # the candidates that pass get their last word from refuse_unchosen, right after the policy
+        self.model.record_refusals(self.funder_id, book, rows, reason)
         ok = reason < 0
-        self.model.record_refusals(self.funder_id, book, rows[~ok], reason[~ok])
         return rows[ok], cap[ok]
+
+    def screen(self, book: Book) -> Screen:
+        """Return the gates that stay fixed during the round: mandate, economic test, preparation, size, condition.
+
+        Gates are checked in the order economic NPV, preparation, financial return (not
+        fixed: grants pledged count), minimum size, tariff condition; a candidate's reason
+        is the first it fails.
+        """
+        mine = self.routes[book.route] & (self.priority[book.sector] > 0) & self._in_scope(book)
+        before = np.full(len(book), _NONE, dtype=np.int8)
+        after = np.full(len(book), _NONE, dtype=np.int8) if self.requires_fnpv else before
+
+        def gate(codes: np.ndarray, fails: np.ndarray, code: int) -> None:
+            codes[(codes < 0) & fails] = code
+
+        if self.requires_enpv:
+            gate(before, ~(book.enpv >= 0), _ENPV)
+        if self.needs_preparation:
+            gate(before, ~book.prepared, _PREP)
+        if self.min_project_meur > 0:
+            gate(after, book.cost < self.min_project_meur, _SIZE)
+        if self.conditional:
+            gate(after, ~book.condition_ok, _COND)
+        cap = self.max_share * self.scale[book.sector] * book.cost
+        return Screen(np.flatnonzero(mine), before, after if self.requires_fnpv else None, cap)
 
     def _in_scope(self, book: Book) -> np.ndarray | bool:
         """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""
@@ -212,14 +228,21 @@ class Funder(mesa.Agent):
         return per euro; ``national``: see :class:`NationalBudget`. A project that matches
         the funder's focus (``funders.csv``) scores ``funder_focus_bonus`` higher.
         """
-        weight = self.priority[book.sector[rows]]
-        if self.rank_by == "fnpv":
-            base = weight * (1.0 + book.fnpv[rows] / np.maximum(book.cost[rows], EPS))
-        else:
-            base = weight * np.nan_to_num(book.bcr[rows], nan=0.0)
-        if self.focus:
-            base = base * (1.0 + self.model.P["funder_focus_bonus"] * book.has_focus(self.focus, rows))
-        return base
+        return self._merit(book)[rows]
+
+    def _merit(self, book: Book) -> np.ndarray:
+        """Return the score of every candidate of the book (worked out once a round)."""
+        merit = book.scores.get(self.funder_id)
+        if merit is None:
+            weight = self.priority[book.sector]
+            if self.rank_by == "fnpv":
+                merit = weight * (1.0 + book.fnpv / np.maximum(book.cost, EPS))
+            else:
+                merit = weight * np.nan_to_num(book.bcr, nan=0.0)
+            if self.focus:
+                merit = merit * (1.0 + self.model.P["funder_focus_bonus"] * book.has_focus(self.focus))
+            book.scores[self.funder_id] = merit
+        return merit
 
 
 class NationalBudget(Funder):
@@ -248,11 +271,16 @@ class NationalBudget(Funder):
 
     def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
         """Rank packages with foreign money first, then programmes and shocked regions, then sector x BCR."""
-        P = self.model.P
-        base = self.priority[book.sector[rows]] * np.nan_to_num(book.bcr[rows], nan=0.0)
-        base = base * (1.0 + P["national_programme_bonus"] * book.programme[rows])
-        base = base * (1.0 + P["national_shock_bonus"] * book.shocked[rows])
-        return base + P["national_package_bonus"] * (book.external[rows] > EPS)
+        return self._merit(book)[rows] + self.model.P["national_package_bonus"] * (book.external[rows] > EPS)
+
+    def _merit(self, book: Book) -> np.ndarray:
+        merit = book.scores.get(self.funder_id)
+        if merit is None:
+            P = self.model.P
+            merit = self.priority[book.sector] * np.nan_to_num(book.bcr, nan=0.0)
+            merit = merit * (1.0 + P["national_programme_bonus"] * book.programme)
+            merit = book.scores[self.funder_id] = merit * (1.0 + P["national_shock_bonus"] * book.shocked)
+        return merit
 
 
 class RegionalFunds(Funder):
