@@ -138,13 +138,14 @@ class WECModel(mesa.Model):
         self._assets: dict[str, np.ndarray] = {t: np.zeros(n_regions) for t in self.catalog}
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
-        self._pipeline_size: dict[str, np.ndarray] | None = None
+        self._pipeline_size: dict[tuple[str, str], float] | None = None
         self._retiring: dict[int, list[Project]] = {}
         self._n_built = 0  # projects commissioned so far
         #: cost and reference-price capacity of every project commissioned so far [EUR M]
         self._built_totals = [0.0, 0.0]
         self._proposed_this_year = 0
         self._recycling_targets: dict[int, float] = {}
+        self._treatment_targets: dict[int, float] = {}
         self._wear_targets: dict[tuple[str, int], float] = {}
         self._capex_multipliers: dict[tuple[str, int], float] = {}
         self._ordinals: dict[tuple, int] = {}
@@ -322,11 +323,12 @@ class WECModel(mesa.Model):
     def in_pipeline(self, tech_id: str, idx: int) -> float:
         """Size of this technology proposed, financed or being built in a region (start of year) [unit]."""
         if self._pipeline_size is None:
-            sizes = {t: np.zeros(len(self.region_agents)) for t in self.catalog}
+            sizes: dict[tuple[str, str], float] = {}
             for p in self._active:
-                sizes[p.tech_id][self.region_index[p.region_id]] += p.size
+                key = (p.tech_id, p.region_id)
+                sizes[key] = sizes.get(key, 0.0) + p.size
             self._pipeline_size = sizes
-        return float(self._pipeline_size[tech_id][idx])
+        return float(self._pipeline_size.get((tech_id, self.region_agents[idx].region_id), 0.0))
 
     def msw_growth_rate(self) -> float:
         """Yearly growth of municipal waste from population and income [-/yr]."""
@@ -412,9 +414,14 @@ class WECModel(mesa.Model):
 
     def treatment_target(self, year: int) -> float:
         """National target path of the share of wastewater treated to standard [-]."""
-        P = self.P
-        points = ([self.base_year, P["wastewater_target_year"]], [self.treated_share0, P["wastewater_treated_target"]])
-        return float(np.interp(year, *points))
+        if year not in self._treatment_targets:
+            P = self.P
+            points = (
+                [self.base_year, P["wastewater_target_year"]],
+                [self.treated_share0, P["wastewater_treated_target"]],
+            )
+            self._treatment_targets[year] = float(np.interp(year, *points))
+        return self._treatment_targets[year]
 
     def treatment_capacity_m3(self, idx: int, year: int) -> float:
         """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
@@ -736,15 +743,8 @@ class WECModel(mesa.Model):
             cf = cf_col[site] * np.exp(s_cf * z[:, 0] - s_cf**2 / 2)
             capex = tech.capex_meur_per_unit * self.capex_multiplier(tech_id) * np.exp(s_cx * z[:, 1] - s_cx**2 / 2)
             life, build = tech.lifetime_yr, tech.build_time_yr
-            cost = np.array(
-                [lcoe(c * 1e3, tech.opex_share_per_yr, wacc, life, f, build) for c, f in zip(capex, cf, strict=True)]
-            )
-            cost_g = np.array(
-                [
-                    lcoe(c * 1e3, tech.opex_share_per_yr, wacc_guaranteed, life, f, build)
-                    for c, f in zip(capex, cf, strict=True)
-                ]
-            )
+            cost = lcoe(capex * 1e3, tech.opex_share_per_yr, wacc, life, cf, build)
+            cost_g = lcoe(capex * 1e3, tech.opex_share_per_yr, wacc_guaranteed, life, cf, build)
             viable = cost <= ppa
             # the EU guarantee goes to bids that pass only at the guaranteed cost of capital (additional)
             helped = (~viable) & (cost_g <= ppa)
