@@ -96,6 +96,10 @@ class Funder(mesa.Agent):
             self.scale = (self.priority > 0).astype(float)
         else:
             self.scale = self.priority / top if top > 0 else np.zeros_like(self.priority)
+        #: routes x sectors the funder may finance
+        self.mandate = np.outer(self.routes, self.priority > 0)
+        #: the most the funder may pay of a project's cost, by sector [-]
+        self.share_cap = self.max_share * self.scale
         self.policy = DEFAULT_FUNDER_POLICY
         self.available_meur = self.envelope_meur = 0.0
         #: money left after the funder's last pass of the finance round [EUR M]
@@ -188,23 +192,20 @@ class Funder(mesa.Agent):
         fixed: grants pledged count), minimum size, tariff condition; a candidate's reason
         is the first it fails.
         """
-        mine = self.routes[book.route] & (self.priority[book.sector] > 0) & self._in_scope(book)
+        mine = self.mandate[book.route, book.sector] & self._in_scope(book)
         before = np.full(len(book), _NONE, dtype=np.int8)
         after = np.full(len(book), _NONE, dtype=np.int8) if self.requires_fnpv else before
-
-        def gate(codes: np.ndarray, fails: np.ndarray, code: int) -> None:
-            codes[(codes < 0) & fails] = code
-
-        if self.requires_enpv:
-            gate(before, ~(book.enpv >= 0), _ENPV)
-        if self.needs_preparation:
-            gate(before, ~book.prepared, _PREP)
-        if self.min_project_meur > 0:
-            gate(after, book.cost < self.min_project_meur, _SIZE)
+        # gates are written last to first, so a candidate keeps the code of the first it fails
         if self.conditional:
-            gate(after, ~book.condition_ok, _COND)
-        cap = self.max_share * self.scale[book.sector] * book.cost
-        return Screen(np.flatnonzero(mine), before, after if self.requires_fnpv else None, cap)
+            after[~book.condition_ok] = _COND
+        if self.min_project_meur > 0:
+            after[book.cost < self.min_project_meur] = _SIZE
+        if self.needs_preparation:
+            before[~book.prepared] = _PREP
+        if self.requires_enpv:
+            before[~(book.enpv >= 0)] = _ENPV
+        cap = self.share_cap[book.sector] * book.cost
+        return Screen(mine.nonzero()[0], before, after if self.requires_fnpv else None, cap)
 
     def _in_scope(self, book: Book) -> np.ndarray | bool:
         """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""
@@ -238,7 +239,7 @@ class Funder(mesa.Agent):
             if self.rank_by == "fnpv":
                 merit = weight * (1.0 + book.fnpv / np.maximum(book.cost, EPS))
             else:
-                merit = weight * np.nan_to_num(book.bcr, nan=0.0)
+                merit = weight * book.bcr_score
             if self.focus:
                 merit = merit * (1.0 + self.model.P["funder_focus_bonus"] * book.has_focus(self.focus))
             book.scores[self.funder_id] = merit
@@ -277,7 +278,7 @@ class NationalBudget(Funder):
         merit = book.scores.get(self.funder_id)
         if merit is None:
             P = self.model.P
-            merit = self.priority[book.sector] * np.nan_to_num(book.bcr, nan=0.0)
+            merit = self.priority[book.sector] * book.bcr_score
             merit = merit * (1.0 + P["national_programme_bonus"] * book.programme)
             merit = book.scores[self.funder_id] = merit * (1.0 + P["national_shock_bonus"] * book.shocked)
         return merit

@@ -70,6 +70,8 @@ class Book:
         Index into :data:`SECTORS`, :data:`ROUTES`, the model's regions and technologies [-].
     enpv, fnpv, bcr
         Appraisal results: economic and financial NPV [EUR M], benefit-cost ratio [-].
+    bcr_score
+        The benefit-cost ratio funders rank by: 0 where it is missing [-].
     prepared
         Whether the project has a bankable feasibility study (rule of IFIs and EU grants).
     programme, shocked
@@ -132,6 +134,7 @@ class Book:
     ids: np.ndarray = field(init=False)
     open: np.ndarray = field(init=False)
     pledged: np.ndarray = field(init=False)
+    bcr_score: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
@@ -149,6 +152,7 @@ class Book:
         self.ids = np.fromiter((p.project_id for p in self.projects), dtype=np.int64, count=len(self.projects))
         self.own_draw = np.zeros(len(self.cost))
         self.pledged = np.zeros(len(self.cost), dtype=bool)
+        self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
 
     def __len__(self) -> int:
         return len(self.projects)
