@@ -119,9 +119,11 @@ class Funder(mesa.Agent):
 
     def allocate(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
         """Ask the policy how much to offer each candidate, within the caps and the money left [EUR M]."""
-        amounts = np.asarray(self.policy.allocate(self, book, rows, cap), dtype=float)
-        # a policy may offer less than the cap, never more, nor more than the funder has
-        amounts = np.minimum(np.maximum(amounts, 0.0), cap)
+        amounts = self.policy.allocate(self, book, rows, cap)
+        if self.policy is not DEFAULT_FUNDER_POLICY:
+            # a policy may offer less than the cap, never more (the default rule's offers are within it)
+            amounts = np.minimum(np.maximum(np.asarray(amounts, dtype=float), 0.0), cap)
+        # nor more than the funder has
         total = amounts.sum()
         if total > self.available_meur:
             amounts = amounts * (self.available_meur / total)
@@ -155,7 +157,7 @@ class Funder(mesa.Agent):
         if screen is None:
             screen = book.screens[self.funder_id] = self.screen(book)
         rows = screen.rows
-        rows = rows[(book.need[rows] > EPS) & book.open[rows]]
+        rows = rows[book.live[rows]]
         if not len(rows):
             return rows, np.zeros(0)
         reason = screen.before[rows]
@@ -204,15 +206,19 @@ class Funder(mesa.Agent):
             before[~book.prepared] = _PREP
         if self.requires_enpv:
             before[~(book.enpv >= 0)] = _ENPV
-        cap = self.share_cap[book.sector] * book.cost
+        cap = self._fixed_caps(book, self.share_cap[book.sector] * book.cost)
         return Screen(mine.nonzero()[0], before, after if self.requires_fnpv else None, cap)
 
     def _in_scope(self, book: Book) -> np.ndarray | bool:
         """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""
         return True
 
+    def _fixed_caps(self, book: Book, cap: np.ndarray) -> np.ndarray:
+        """Further caps a funder kind applies that stay fixed during the round, on every row (none by default)."""
+        return cap
+
     def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        """Further caps a funder kind applies (none by default)."""
+        """Further caps a funder kind applies that change during the round (none by default)."""
         return cap
 
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
@@ -263,12 +269,12 @@ class NationalBudget(Funder):
         """Private projects only when they may borrow from the state (recycling plants)."""
         return (book.route != ROUTES.index("private")) | book.national_loan
 
-    def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        route = book.route[rows]
-        farmer = route == ROUTES.index("farmer")
-        private = route == ROUTES.index("private")
-        cap = np.where(farmer, np.minimum(cap, book.subsidy_room[rows]), cap)
-        return np.where(private, np.minimum(cap, book.private_loan_room[rows]), cap)
+    def _fixed_caps(self, book: Book, cap: np.ndarray) -> np.ndarray:
+        """Farmers' projects get at most the subsidy share, private ones at most the state's loan share."""
+        farmer = book.route == ROUTES.index("farmer")
+        private = book.route == ROUTES.index("private")
+        cap = np.where(farmer, np.minimum(cap, book.subsidy_room), cap)
+        return np.where(private, np.minimum(cap, book.private_loan_room), cap)
 
     def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
         """Rank packages with foreign money first, then programmes and shocked regions, then sector x BCR."""
@@ -315,7 +321,7 @@ class RegionalFunds(Funder):
             start = np.searchsorted(group, group, side="left")
             spent_before = before - before[start]
             amounts = np.empty(len(rows))
-            amounts[order] = np.clip(self.reserve_meur[group] - spent_before, 0.0, offer)
+            amounts[order] = np.minimum(np.maximum(0.0, self.reserve_meur[group] - spent_before), offer)
             return amounts
         amounts = np.zeros(len(rows))
         for r in np.unique(regions).tolist():

@@ -94,6 +94,8 @@ class Book:
         Each row's project id.
     open
         Whether the project is still in this year's round (its pledges were not withdrawn).
+    live
+        Whether the project is open and still needs money.
     pledged
         Whether the project received a pledge this year (its pledges may since have been withdrawn).
     own_draw
@@ -133,6 +135,7 @@ class Book:
     need: np.ndarray = field(init=False)
     ids: np.ndarray = field(init=False)
     open: np.ndarray = field(init=False)
+    live: np.ndarray = field(init=False)
     pledged: np.ndarray = field(init=False)
     bcr_score: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
@@ -149,6 +152,7 @@ class Book:
         self.loans = np.zeros(len(self.cost))
         self.external = np.zeros(len(self.cost))
         self.open = np.ones(len(self.cost), dtype=bool)
+        self.live = self.need > EPS
         self.ids = np.fromiter((p.project_id for p in self.projects), dtype=np.int64, count=len(self.projects))
         self.own_draw = np.zeros(len(self.cost))
         self.pledged = np.zeros(len(self.cost), dtype=bool)
@@ -178,6 +182,7 @@ class Book:
         if not len(rows):
             return
         self.need[rows] -= amounts
+        self.live[rows] = self.need[rows] > EPS
         if funder.is_grant:
             self.grants[rows] += amounts
             self.grant_room[rows] -= amounts
@@ -199,7 +204,7 @@ class Book:
             self.external_room[rows] -= amounts
         fid, instrument = funder.funder_id, funder.instrument
         self.pledged[rows] = True
-        self.pledges.extend((fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True))
+        self.pledges += [(fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True)]
         funder.withdraw(self.region[rows], amounts)
 
     def complete(self) -> np.ndarray:
@@ -221,6 +226,7 @@ class Book:
         np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
         self.own_draw[rows] = 0.0
         self.open[rows] = False
+        self.live[rows] = False
 
     def stuck(self) -> np.ndarray:
         """Return the rows still in the round that have pledges but not enough to close."""
@@ -247,7 +253,8 @@ def greedy_fill(order: np.ndarray, max_offer: np.ndarray, budget: float) -> np.n
     """
     offer = max_offer[order]
     before = np.cumsum(offer) - offer
-    return np.clip(budget - before, 0.0, offer)
+    # np.clip(budget - before, 0.0, offer), bit for bit, without its wrappers
+    return np.minimum(np.maximum(0.0, budget - before), offer)
 
 
 def run_round(book: Book, funders: list[Funder], again: bool = False) -> None:
