@@ -45,6 +45,9 @@ from wecsim.scenario.schema import Scenario
 from wecsim.systems import climate, energy, flood, waste, water
 from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
 
+#: Index of each route and sector name (in the Book's columns).
+ROUTE_INDEX = {r: i for i, r in enumerate(ROUTES)}
+SECTOR_INDEX = {s: i for i, s in enumerate(SECTORS)}
 ACTIVE = (Stage.PROPOSED, Stage.APPRAISED, Stage.FINANCED, Stage.TENDERED, Stage.UNDER_CONSTRUCTION)
 KM3 = 1e9  # m3 per km3
 #: Distinct random draws per (year, technology, region); later projects reuse them cyclically.
@@ -122,6 +125,9 @@ class WECModel(mesa.Model):
         self.years = np.arange(self.base_year, self.end_year + 1)
         self.catalog: dict[str, Technology] = catalog()
         self._tech_order = {t: i for i, t in enumerate(self.catalog)}
+        # technology columns the finance round reads, in catalog order
+        self._tech_overrun = np.array([t.overrun_mean for t in self.catalog.values()])
+        self._tech_national_loan = np.array([t in NATIONAL_LOAN_TECHS for t in self.catalog])
         project_rng = np.random.default_rng(project_ss)
         n_regions = len(model_data().regions_df)
         self._project_z = project_rng.standard_normal(
@@ -137,13 +143,14 @@ class WECModel(mesa.Model):
         self._assets: dict[str, np.ndarray] = {t: np.zeros(n_regions) for t in self.catalog}
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
-        self._pipeline_size: dict[str, np.ndarray] | None = None
+        self._pipeline_size: dict[tuple[str, str], float] | None = None
         self._retiring: dict[int, list[Project]] = {}
         self._n_built = 0  # projects commissioned so far
         #: cost and reference-price capacity of every project commissioned so far [EUR M]
         self._built_totals = [0.0, 0.0]
         self._proposed_this_year = 0
         self._recycling_targets: dict[int, float] = {}
+        self._treatment_targets: dict[int, float] = {}
         self._wear_targets: dict[tuple[str, int], float] = {}
         self._capex_multipliers: dict[tuple[str, int], float] = {}
         self._ordinals: dict[tuple, int] = {}
@@ -197,6 +204,7 @@ class WECModel(mesa.Model):
         self.solar_cf, self.wind_cf = d.region_col["solar_cf"], d.region_col["wind_cf"]
         self.tech_focus = d.tech_focus
         self.region_focus = d.region_focus
+        self._tech_focus = np.array([self.tech_focus[t] for t in self.catalog], dtype=np.int64)
 
     def _draw_climate(self, rng: np.random.Generator) -> None:
         P = self.P
@@ -320,11 +328,12 @@ class WECModel(mesa.Model):
     def in_pipeline(self, tech_id: str, idx: int) -> float:
         """Size of this technology proposed, financed or being built in a region (start of year) [unit]."""
         if self._pipeline_size is None:
-            sizes = {t: np.zeros(len(self.region_agents)) for t in self.catalog}
+            sizes: dict[tuple[str, str], float] = {}
             for p in self._active:
-                sizes[p.tech_id][self.region_index[p.region_id]] += p.size
+                key = (p.tech_id, p.region_id)
+                sizes[key] = sizes.get(key, 0.0) + p.size
             self._pipeline_size = sizes
-        return float(self._pipeline_size[tech_id][idx])
+        return float(self._pipeline_size.get((tech_id, self.region_agents[idx].region_id), 0.0))
 
     def msw_growth_rate(self) -> float:
         """Yearly growth of municipal waste from population and income [-/yr]."""
@@ -410,9 +419,14 @@ class WECModel(mesa.Model):
 
     def treatment_target(self, year: int) -> float:
         """National target path of the share of wastewater treated to standard [-]."""
-        P = self.P
-        points = ([self.base_year, P["wastewater_target_year"]], [self.treated_share0, P["wastewater_treated_target"]])
-        return float(np.interp(year, *points))
+        if year not in self._treatment_targets:
+            P = self.P
+            points = (
+                [self.base_year, P["wastewater_target_year"]],
+                [self.treated_share0, P["wastewater_treated_target"]],
+            )
+            self._treatment_targets[year] = float(np.interp(year, *points))
+        return self._treatment_targets[year]
 
     def treatment_capacity_m3(self, idx: int, year: int) -> float:
         """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
@@ -734,15 +748,8 @@ class WECModel(mesa.Model):
             cf = cf_col[site] * np.exp(s_cf * z[:, 0] - s_cf**2 / 2)
             capex = tech.capex_meur_per_unit * self.capex_multiplier(tech_id) * np.exp(s_cx * z[:, 1] - s_cx**2 / 2)
             life, build = tech.lifetime_yr, tech.build_time_yr
-            cost = np.array(
-                [lcoe(c * 1e3, tech.opex_share_per_yr, wacc, life, f, build) for c, f in zip(capex, cf, strict=True)]
-            )
-            cost_g = np.array(
-                [
-                    lcoe(c * 1e3, tech.opex_share_per_yr, wacc_guaranteed, life, f, build)
-                    for c, f in zip(capex, cf, strict=True)
-                ]
-            )
+            cost = lcoe(capex * 1e3, tech.opex_share_per_yr, wacc, life, cf, build)
+            cost_g = lcoe(capex * 1e3, tech.opex_share_per_yr, wacc_guaranteed, life, cf, build)
             viable = cost <= ppa
             # the EU guarantee goes to bids that pass only at the guaranteed cost of capital (additional)
             helped = (~viable) & (cost_g <= ppa)
@@ -851,7 +858,7 @@ class WECModel(mesa.Model):
             grid_emission_t_per_mwh=float(self.fleet_col["emission_t_per_mwh"][self.fleet_index["coal"]]),
             expected_flood_damage_meur=dict(
                 zip(
-                    self.regions_df["region_id"],
+                    self._region_keys["region_id"],
                     expected * self.state.flood_damage_share * (1 - self.state.flood_protected_share),
                     strict=True,
                 )
@@ -878,7 +885,7 @@ class WECModel(mesa.Model):
             ),
             structure_saving_m3=dict(
                 zip(
-                    self.regions_df["region_id"],
+                    self._region_keys["region_id"],
                     np.divide(
                         self.last["demand_irrigation_m3"]
                         * (1 - self.state.conveyance_loss_share)
@@ -919,7 +926,10 @@ class WECModel(mesa.Model):
 
     # 8. finance -------------------------------------------------------------
     def contingency(self, p: Project) -> float:
-        """Return the mean overrun a project's financing plan provides for (lower once prepared) [-]."""
+        """Return the mean overrun a project's financing plan provides for (lower once prepared) [-].
+
+        :meth:`_book` works the same out for all candidates at once.
+        """
         base = self.tech(p.tech_id).overrun_mean * self.value("cost_overrun_scale")
         return base * (1 - self.P["prep_overrun_cut"]) if p.prepared_year is not None else base
 
@@ -930,10 +940,34 @@ class WECModel(mesa.Model):
         """Lay this year's candidates out as a table for the funders."""
         v, P = self.value, self.P
         n = len(candidates)
-        contingency = np.array([self.contingency(p) for p in candidates])
-        cost = np.array([p.capex_estimate_meur for p in candidates]) * (1 + contingency)
-        route = np.array([ROUTES.index(p.route) for p in candidates], dtype=np.int64)
-        fnpv = np.array([p.fnpv_meur for p in candidates])
+        # one pass over the candidates: their numbers, then their indices into the model's tables
+        capex, enpv, fnpv, bcr = (
+            np.array([(p.capex_estimate_meur, p.enpv_meur, p.fnpv_meur, p.bcr) for p in candidates], dtype=float)
+            .reshape(n, 4)
+            .T
+        )
+        tech, region, sector, route, prepared, programme = (
+            np.array(
+                [
+                    (
+                        self._tech_order[p.tech_id],
+                        self.region_index[p.region_id],
+                        SECTOR_INDEX[p.sector],
+                        ROUTE_INDEX[p.route],
+                        p.prepared_year is not None,
+                        p.programme,
+                    )
+                    for p in candidates
+                ],
+                dtype=np.int64,
+            )
+            .reshape(n, 6)
+            .T
+        )
+        # the contingency of each candidate (see contingency), as arrays
+        base = self._tech_overrun[tech] * v("cost_overrun_scale")
+        contingency = np.where(prepared > 0, base * (1 - P["prep_overrun_cut"]), base)
+        cost = capex * (1 + contingency)
         cofin = v("cofinance_share_required")
         public = route <= ROUTES.index("utility")
         farmer = route == ROUTES.index("farmer")
@@ -941,35 +975,34 @@ class WECModel(mesa.Model):
         accepts = np.array(
             [extra <= 0 or u.policy.accepts_condition(u, extra) for u in self.water_utilities], dtype=bool
         )
-        region = np.array([self.region_index[p.region_id] for p in candidates], dtype=np.int64)
-        book = Book(
+        shocked = np.array([r.shocked for r in self.region_agents])
+        return Book(
             projects=candidates,
             cost=cost,
-            sector=np.array([SECTORS.index(p.sector) for p in candidates], dtype=np.int64),
+            sector=sector,
             route=route,
             region=region,
-            tech=np.array([self._tech_order[p.tech_id] for p in candidates], dtype=np.int64),
-            enpv=np.array([p.enpv_meur for p in candidates]),
+            tech=tech,
+            enpv=enpv,
             fnpv=fnpv,
-            bcr=np.array([p.bcr for p in candidates]),
+            bcr=bcr,
             # private sponsors prepare their own projects; public and utility ones need a study paid for
-            prepared=np.array([p.route == "private" or p.prepared_year is not None for p in candidates]),
-            programme=np.array([p.programme for p in candidates]),
-            shocked=np.array([self.region_agents[r].shocked for r in region.tolist()]),
-            focus=np.array([self._focus_flags(p) for p in candidates], dtype=np.int64),
+            prepared=(route == ROUTES.index("private")) | (prepared > 0),
+            programme=programme > 0,
+            shocked=shocked[region],
+            focus=self._tech_focus[tech] | self.region_focus[region],
             grant_room=np.where(farmer, 0.0, (1 - cofin) * cost),
             gap_room=np.maximum(0.0, -fnpv) * (1 + contingency),
             external_room=np.where(public, (1 - cofin) * cost, np.inf),
             debt_room=np.where(farmer, 0.0, P["max_debt_share"] * cost),
             subsidy_room=np.where(farmer, v("irrigation_subsidy_share") * cost, 0.0),
             private_loan_room=P["national_loan_max_share"] * cost,
-            national_loan=np.array([p.tech_id in NATIONAL_LOAN_TECHS for p in candidates]),
+            national_loan=self._tech_national_loan[tech],
             utility_capacity=np.array([u.debt_capacity_meur() for u in self.water_utilities]),
             blending=np.zeros(n),
             condition_ok=np.where(route == ROUTES.index("utility"), accepts[region], True),
             lead=np.array([p.lead_funder or "" for p in candidates], dtype=object),
         )
-        return book
 
     def _reserve_blending(self, book: Book) -> None:
         """Reserve EU interest buy-downs for the IFI-eligible candidates the blending instrument prefers."""
@@ -1003,12 +1036,16 @@ class WECModel(mesa.Model):
         self._keep_last_refusals(book)
         complete = book.complete()
         blending = self.funder_by_id["eu_blending"]
+        funders, commit, year = self.funder_by_id, self.pipeline.commit, self.year
         loans = np.zeros(len(book))
         for fid, instrument, row, amount in book.pledges:
-            p = book.projects[row]
-            self._commit(p, fid, amount, instrument)
+            # a pledge is positive: a commitment (see _commit)
+            funders[fid].commit(amount)
+            commit(book.projects[row], fid, amount, year, instrument)
             if instrument == "loan":
                 loans[row] += amount
+        instrument_of = {fid: f.instrument for fid, f in funders.items()}
+        condition = self.value("eu_tariff_condition_pct") > 0
         for row in np.flatnonzero(complete).tolist():
             p = book.projects[row]
             # blending used: on utility loans what the loans drew beyond the utility's own capacity,
@@ -1021,13 +1058,11 @@ class WECModel(mesa.Model):
                 self.pipeline.add_support(p, blending.funder_id, used, self.year, "blending")
                 blending.commit(used)
             self._record_debt(p, book.route[row], loans[row], used)
-            conditional = any(self.funder_by_id[f].conditional for f in p.commitments) or (
-                used > EPS and blending.conditional
-            )
-            if conditional and p.route == "utility" and self.value("eu_tariff_condition_pct") > 0:
+            conditional = any(funders[f].conditional for f in p.commitments) or (used > EPS and blending.conditional)
+            if condition and conditional and p.route == "utility":
                 u = self.water_utilities[self.region_index[p.region_id]]
                 u.condition_until = max(u.condition_until, self.year + int(P["eu_condition_years"]))
-            words = tuple(x for fid, a in p.commitments.items() for x in (fid, a, self._instrument_of(fid)))
+            words = [x for fid, a in p.commitments.items() for x in (fid, a, instrument_of.get(fid, "cofinance"))]
             self.pipeline.move(p, Stage.FINANCED, self.year, _financed_reason(len(p.commitments)), *words)
         # what the blending instrument reserved but did not use goes back to its envelope
         blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
@@ -1041,9 +1076,6 @@ class WECModel(mesa.Model):
                 p.last_reason = reason
         self.financing_gap_meur = float(book.need[~complete].sum())
         self.projects_waiting = int((~complete).sum())
-
-    def _instrument_of(self, funder_id: str) -> str:
-        return self.funder_by_id[funder_id].instrument if funder_id in self.funder_by_id else "cofinance"
 
     def _record_debt(self, p: Project, route: int, loans_meur: float, blending_meur: float) -> None:
         """Add the debt service of a project's IFI loans to who repays them: the state or the utility.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Collection, Sequence
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pyarrow as pa
 
 from wecsim.agents.funder import REFUSAL_REASONS
 from wecsim.model import WECModel
-from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS
+from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS, format_reason
 from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
@@ -30,46 +31,85 @@ def records_frame(rows: list[tuple], columns: Sequence[str]) -> pd.DataFrame:
     return pa.table(dict(zip(columns, zip(*rows, strict=True), strict=True))).to_pandas()
 
 
+#: Project attributes read for the project table, in one call per project (``operator.attrgetter``).
+_PROJECT_FIELDS = (
+    "project_id",
+    "name",
+    "tech_id",
+    "sector",
+    "region_id",
+    "owner",
+    "size",
+    "pinned",
+    "programme",
+    "route",
+    "stage",
+    "proposed_year",
+    "prepared_year",
+    "construction_start_year",
+    "operating_year",
+    "retire_year",
+    "capex_estimate_meur",
+    "contract_cost_meur",
+    "disbursed_meur",
+    "firm_id",
+    "n_bidders",
+    "enpv_meur",
+    "fnpv_meur",
+    "bcr",
+    "commitments",
+    "_reason",
+)
+
+
 def _project_table(model: WECModel) -> pd.DataFrame:
-    rows = []
-    for p in model.pipeline.projects:
-        mix = sorted(((a, f) for f, a in p.commitments.items() if a > 1e-9), reverse=True)
-        rows.append(
-            {
-                "project_id": p.project_id,
-                "name": p.name,
-                "technology": p.tech_id,
-                "sector": p.sector,
-                "region_id": p.region_id,
-                "region": model.region_by_id[p.region_id].name,
-                "owner": p.owner,
-                "size": p.size,
-                "unit": model.tech(p.tech_id).unit,
-                "pinned": p.pinned,
-                "programme": p.programme,
-                "route": p.route,
-                "stage": str(p.stage),
-                "proposed_year": p.proposed_year,
-                "prepared_year": p.prepared_year,
-                "construction_start_year": p.construction_start_year,
-                "operating_year": p.operating_year,
-                "retire_year": p.retire_year,
-                "capex_estimate_meur": p.capex_estimate_meur,
-                "contract_cost_meur": p.contract_cost_meur,
-                "committed_meur": p.committed_meur,
-                "disbursed_meur": p.disbursed_meur,
-                "largest_funder": mix[0][1] if mix else None,
-                "funders": ", ".join(f for _, f in mix),
-                "firm_id": p.firm_id,
-                "n_bidders": p.n_bidders,
-                "enpv_meur": p.enpv_meur,
-                "fnpv_meur": p.fnpv_meur,
-                "bcr": p.bcr,
-                "last_reason": p.last_reason,
-            }
-        )
-    # through Arrow, like records_frame: same dtypes as pandas' row-wise constructor, faster
-    return pa.Table.from_pylist(rows).to_pandas() if rows else pd.DataFrame(rows)
+    projects = model.pipeline.projects
+    if not projects:
+        return pd.DataFrame()
+    col = dict(zip(_PROJECT_FIELDS, zip(*map(attrgetter(*_PROJECT_FIELDS), projects), strict=True), strict=True))
+    region_name = {r.region_id: r.name for r in model.region_agents}
+    unit = {tech_id: t.unit for tech_id, t in model.catalog.items()}
+    committed, largest, funders = [], [], []
+    for commitments in col["commitments"]:
+        # as Project.committed_meur; funders by money committed, largest first
+        committed.append(float(sum(commitments.values())))
+        mix = sorted(((a, f) for f, a in commitments.items() if a > 1e-9), reverse=True)
+        largest.append(mix[0][1] if mix else None)
+        funders.append(", ".join([f for _, f in mix]))
+    table = {
+        "project_id": col["project_id"],
+        "name": col["name"],
+        "technology": col["tech_id"],
+        "sector": col["sector"],
+        "region_id": col["region_id"],
+        "region": [region_name[r] for r in col["region_id"]],
+        "owner": col["owner"],
+        "size": col["size"],
+        "unit": [unit[t] for t in col["tech_id"]],
+        "pinned": col["pinned"],
+        "programme": col["programme"],
+        "route": col["route"],
+        "stage": [stage.value for stage in col["stage"]],
+        **{c: col[c] for c in _PROJECT_FIELDS[11:18]},
+        "committed_meur": committed,
+        "disbursed_meur": col["disbursed_meur"],
+        "largest_funder": largest,
+        "funders": funders,
+        **{c: col[c] for c in _PROJECT_FIELDS[19:24]},
+        "last_reason": [format_reason(*reason) for reason in col["_reason"]],
+    }
+    # column by column through Arrow, like records_frame: same dtypes as pandas' row-wise constructor, faster
+    return pa.table(table).to_pandas()
+
+
+def transition_table(model: WECModel) -> pd.DataFrame:
+    """Return the transition log, each reason in words (:meth:`Pipeline.transition_rows`), column by column."""
+    rows = model.pipeline.transitions
+    if not rows:
+        return records_frame(rows, TRANSITION_COLUMNS)
+    *columns, texts, args = zip(*rows, strict=True)
+    reasons = [format_reason(text, a) for text, a in zip(texts, args, strict=True)]
+    return pa.table(dict(zip(TRANSITION_COLUMNS, (*columns, reasons), strict=True))).to_pandas()
 
 
 def refusal_table(model: WECModel) -> pd.DataFrame:
@@ -83,16 +123,21 @@ def refusal_table(model: WECModel) -> pd.DataFrame:
     codes = np.concatenate([b[3] for b in blocks])
     lengths = [len(b[2]) for b in blocks]
     projects = model.pipeline.projects
-    return pd.DataFrame(
+
+    def strings(values) -> pa.Array:
+        return pa.array(values, type=pa.large_string())
+
+    # text columns as Arrow arrays taken by index: no Python string per row
+    return pa.table(
         {
-            "year": np.repeat([b[0] for b in blocks], lengths).astype("int64"),
-            "funder_id": np.repeat([b[1] for b in blocks], lengths),
+            "year": np.repeat(np.array([b[0] for b in blocks], dtype=np.int64), lengths),
+            "funder_id": strings([b[1] for b in blocks]).take(np.repeat(np.arange(len(blocks)), lengths)),
             "project_id": ids.astype("int64"),
-            "sector": [projects[i].sector for i in ids.tolist()],
-            "region_id": [projects[i].region_id for i in ids.tolist()],
-            "reason": np.asarray(REFUSAL_REASONS, dtype=object)[codes],
+            "sector": strings([p.sector for p in projects]).take(ids),
+            "region_id": strings([p.region_id for p in projects]).take(ids),
+            "reason": strings(REFUSAL_REASONS).take(codes),
         }
-    )
+    ).to_pandas()
 
 
 def national_table(model: WECModel) -> pd.DataFrame:
@@ -115,7 +160,7 @@ TABLE_BUILDERS: dict[str, Callable[[WECModel], pd.DataFrame]] = {
     "region": _region_table,
     "funder": lambda m: pd.DataFrame(m.money_records),
     "project": _project_table,
-    "transitions": lambda m: records_frame(m.pipeline.transition_rows(), TRANSITION_COLUMNS),
+    "transitions": transition_table,
     "ledger": lambda m: records_frame(m.pipeline.ledger, LEDGER_COLUMNS),
     "refusals": refusal_table,
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,10 @@ class MarkupPolicy:
         """Return the markup over cost for a tender with ``n_bidders`` bidders: ``m0 exp(-k (n - 1))`` [-]."""
         P = firm.model.P
         return _markup(n_bidders, P["bid_markup_m0"], P["bid_markup_k"])
+
+
+#: The default bidding policy of every firm.
+DEFAULT_MARKUP_POLICY = MarkupPolicy()
 
 
 def _load(firm: Firm) -> float:
@@ -58,7 +61,7 @@ class Firm(mesa.Agent):
         self.name: str = row["name"]
         self.origin: str = row["origin"]
         self.country: str = row["country"]
-        self.policy = MarkupPolicy()
+        self.policy = DEFAULT_MARKUP_POLICY
         self.technologies = frozenset(str(row["technologies"]).split("|"))
         self.max_contracts = int(row["max_contracts"])
         self.cost_efficiency = float(row["cost_efficiency"])
@@ -93,7 +96,7 @@ class Firm(mesa.Agent):
                 f.excluded_this_year += 1
         free = [f for f in local if f.active_contracts < f.max_contracts]
         if most is not None and len(free) > most:
-            free = heapq.nsmallest(most, free, key=_load)
+            free = sorted(free, key=_load)[:most]  # as heapq.nsmallest: ties keep the firms' order
         return free
 
     def learning(self) -> float:

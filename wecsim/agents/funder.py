@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents.policy import DEFAULT_FUNDER_POLICY
-from wecsim.projects.market import EPS, ROUTES, SECTORS, Book
+from wecsim.projects.market import EPS, ROUTES, SECTORS, Book, Screen
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
@@ -96,6 +96,10 @@ class Funder(mesa.Agent):
             self.scale = (self.priority > 0).astype(float)
         else:
             self.scale = self.priority / top if top > 0 else np.zeros_like(self.priority)
+        #: routes x sectors the funder may finance
+        self.mandate = np.outer(self.routes, self.priority > 0)
+        #: the most the funder may pay of a project's cost, by sector [-]
+        self.share_cap = self.max_share * self.scale
         self.policy = DEFAULT_FUNDER_POLICY
         self.available_meur = self.envelope_meur = 0.0
         #: money left after the funder's last pass of the finance round [EUR M]
@@ -115,9 +119,11 @@ class Funder(mesa.Agent):
 
     def allocate(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
         """Ask the policy how much to offer each candidate, within the caps and the money left [EUR M]."""
-        amounts = np.asarray(self.policy.allocate(self, book, rows, cap), dtype=float)
-        # a policy may offer less than the cap, never more, nor more than the funder has
-        amounts = np.minimum(np.maximum(amounts, 0.0), cap)
+        amounts = self.policy.allocate(self, book, rows, cap)
+        if self.policy is not DEFAULT_FUNDER_POLICY:
+            # a policy may offer less than the cap, never more (the default rule's offers are within it)
+            amounts = np.minimum(np.maximum(np.asarray(amounts, dtype=float), 0.0), cap)
+        # nor more than the funder has
         total = amounts.sum()
         if total > self.available_meur:
             amounts = amounts * (self.available_meur / total)
@@ -147,32 +153,22 @@ class Funder(mesa.Agent):
         Candidates of the funder's route and mandate that fail a gate are recorded as
         refusals with the reason; so are those the policy then gives nothing.
         """
-        mine = (
-            self.routes[book.route]
-            & (self.priority[book.sector] > 0)
-            & (book.need > EPS)
-            & book.open
-            & self._in_scope(book)
-        )
-        rows = np.flatnonzero(mine)
+        screen = book.screens.get(self.funder_id)
+        if screen is None:
+            screen = book.screens[self.funder_id] = self.screen(book)
+        rows = screen.rows
+        rows = rows[book.live[rows]]
         if not len(rows):
             return rows, np.zeros(0)
-        reason = np.full(len(rows), -1)
+        reason = screen.before[rows]
 
         def gate(fails: np.ndarray, code: int) -> None:
             reason[(reason < 0) & fails] = code
 
-        if self.requires_enpv:
-            gate(~(book.enpv[rows] >= 0), _ENPV)
-        if self.needs_preparation:
-            gate(~book.prepared[rows], _PREP)
-        if self.requires_fnpv:
+        if screen.after is not None:
             gate(~(book.fnpv[rows] + book.grants[rows] >= -EPS * book.cost[rows]), _FNPV)
-        if self.min_project_meur > 0:
-            gate(book.cost[rows] < self.min_project_meur, _SIZE)
-        if self.conditional:
-            gate(~book.condition_ok[rows], _COND)
-        cap = self.max_share * self.scale[book.sector[rows]] * book.cost[rows]
+            reason = np.where(reason < 0, screen.after[rows], reason)
+        cap = screen.cap[rows]
         if self.is_grant:
             cap = np.minimum(cap, book.grant_room[rows])
             if self.additional:
@@ -186,16 +182,43 @@ class Funder(mesa.Agent):
             cap = np.minimum(cap, book.external_room[rows])
         cap = np.minimum(self._route_caps(book, rows, cap), book.need[rows])
         gate(cap <= EPS, _ROOM)
+        # the candidates that pass get their last word from refuse_unchosen, right after the policy
+        self.model.record_refusals(self.funder_id, book, rows, reason)
         ok = reason < 0
-        self.model.record_refusals(self.funder_id, book, rows[~ok], reason[~ok])
         return rows[ok], cap[ok]
+
+    def screen(self, book: Book) -> Screen:
+        """Return the gates that stay fixed during the round: mandate, economic test, preparation, size, condition.
+
+        Gates are checked in the order economic NPV, preparation, financial return (not
+        fixed: grants pledged count), minimum size, tariff condition; a candidate's reason
+        is the first it fails.
+        """
+        mine = self.mandate[book.route, book.sector] & self._in_scope(book)
+        before = np.full(len(book), _NONE, dtype=np.int8)
+        after = np.full(len(book), _NONE, dtype=np.int8) if self.requires_fnpv else before
+        # gates are written last to first, so a candidate keeps the code of the first it fails
+        if self.conditional:
+            after[~book.condition_ok] = _COND
+        if self.min_project_meur > 0:
+            after[book.cost < self.min_project_meur] = _SIZE
+        if self.needs_preparation:
+            before[~book.prepared] = _PREP
+        if self.requires_enpv:
+            before[~(book.enpv >= 0)] = _ENPV
+        cap = self._fixed_caps(book, self.share_cap[book.sector] * book.cost)
+        return Screen(mine.nonzero()[0], before, after if self.requires_fnpv else None, cap)
 
     def _in_scope(self, book: Book) -> np.ndarray | bool:
         """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""
         return True
 
+    def _fixed_caps(self, book: Book, cap: np.ndarray) -> np.ndarray:
+        """Further caps a funder kind applies that stay fixed during the round, on every row (none by default)."""
+        return cap
+
     def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        """Further caps a funder kind applies (none by default)."""
+        """Further caps a funder kind applies that change during the round (none by default)."""
         return cap
 
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
@@ -212,14 +235,21 @@ class Funder(mesa.Agent):
         return per euro; ``national``: see :class:`NationalBudget`. A project that matches
         the funder's focus (``funders.csv``) scores ``funder_focus_bonus`` higher.
         """
-        weight = self.priority[book.sector[rows]]
-        if self.rank_by == "fnpv":
-            base = weight * (1.0 + book.fnpv[rows] / np.maximum(book.cost[rows], EPS))
-        else:
-            base = weight * np.nan_to_num(book.bcr[rows], nan=0.0)
-        if self.focus:
-            base = base * (1.0 + self.model.P["funder_focus_bonus"] * book.has_focus(self.focus, rows))
-        return base
+        return self._merit(book)[rows]
+
+    def _merit(self, book: Book) -> np.ndarray:
+        """Return the score of every candidate of the book (worked out once a round)."""
+        merit = book.scores.get(self.funder_id)
+        if merit is None:
+            weight = self.priority[book.sector]
+            if self.rank_by == "fnpv":
+                merit = weight * (1.0 + book.fnpv / np.maximum(book.cost, EPS))
+            else:
+                merit = weight * book.bcr_score
+            if self.focus:
+                merit = merit * (1.0 + self.model.P["funder_focus_bonus"] * book.has_focus(self.focus))
+            book.scores[self.funder_id] = merit
+        return merit
 
 
 class NationalBudget(Funder):
@@ -239,20 +269,25 @@ class NationalBudget(Funder):
         """Private projects only when they may borrow from the state (recycling plants)."""
         return (book.route != ROUTES.index("private")) | book.national_loan
 
-    def _route_caps(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        route = book.route[rows]
-        farmer = route == ROUTES.index("farmer")
-        private = route == ROUTES.index("private")
-        cap = np.where(farmer, np.minimum(cap, book.subsidy_room[rows]), cap)
-        return np.where(private, np.minimum(cap, book.private_loan_room[rows]), cap)
+    def _fixed_caps(self, book: Book, cap: np.ndarray) -> np.ndarray:
+        """Farmers' projects get at most the subsidy share, private ones at most the state's loan share."""
+        farmer = book.route == ROUTES.index("farmer")
+        private = book.route == ROUTES.index("private")
+        cap = np.where(farmer, np.minimum(cap, book.subsidy_room), cap)
+        return np.where(private, np.minimum(cap, book.private_loan_room), cap)
 
     def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
         """Rank packages with foreign money first, then programmes and shocked regions, then sector x BCR."""
-        P = self.model.P
-        base = self.priority[book.sector[rows]] * np.nan_to_num(book.bcr[rows], nan=0.0)
-        base = base * (1.0 + P["national_programme_bonus"] * book.programme[rows])
-        base = base * (1.0 + P["national_shock_bonus"] * book.shocked[rows])
-        return base + P["national_package_bonus"] * (book.external[rows] > EPS)
+        return self._merit(book)[rows] + self.model.P["national_package_bonus"] * (book.external[rows] > EPS)
+
+    def _merit(self, book: Book) -> np.ndarray:
+        merit = book.scores.get(self.funder_id)
+        if merit is None:
+            P = self.model.P
+            merit = self.priority[book.sector] * book.bcr_score
+            merit = merit * (1.0 + P["national_programme_bonus"] * book.programme)
+            merit = book.scores[self.funder_id] = merit * (1.0 + P["national_shock_bonus"] * book.shocked)
+        return merit
 
 
 class RegionalFunds(Funder):
@@ -286,7 +321,7 @@ class RegionalFunds(Funder):
             start = np.searchsorted(group, group, side="left")
             spent_before = before - before[start]
             amounts = np.empty(len(rows))
-            amounts[order] = np.clip(self.reserve_meur[group] - spent_before, 0.0, offer)
+            amounts[order] = np.minimum(np.maximum(0.0, self.reserve_meur[group] - spent_before), offer)
             return amounts
         amounts = np.zeros(len(rows))
         for r in np.unique(regions).tolist():

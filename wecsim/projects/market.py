@@ -22,7 +22,7 @@ Caps that bind across funders live on the book, not on the funders (rules F2, F3
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -36,6 +36,22 @@ ROUTES = ("public", "utility", "private", "farmer")
 #: Sectors in the order of the funders' priority columns.
 SECTORS = ("water", "energy", "circular", "resilience")
 EPS = 1e-9
+
+
+class Screen(NamedTuple):
+    """A funder's gates that do not change during a year's round (arrays over the whole book).
+
+    ``rows`` are the candidates of the funder's routes, sectors and scope; ``before`` and
+    ``after`` the first fixed gate each candidate fails before and after the financial test,
+    which depends on the grants pledged so far (-1: none; ``after`` is ``None`` when the
+    funder has no financial test and ``before`` holds every fixed gate); ``cap`` the funder's
+    share cap [EUR M].
+    """
+
+    rows: np.ndarray
+    before: np.ndarray
+    after: np.ndarray | None
+    cap: np.ndarray
 
 
 @dataclass
@@ -54,6 +70,8 @@ class Book:
         Index into :data:`SECTORS`, :data:`ROUTES`, the model's regions and technologies [-].
     enpv, fnpv, bcr
         Appraisal results: economic and financial NPV [EUR M], benefit-cost ratio [-].
+    bcr_score
+        The benefit-cost ratio funders rank by: 0 where it is missing [-].
     prepared
         Whether the project has a bankable feasibility study (rule of IFIs and EU grants).
     programme, shocked
@@ -79,12 +97,19 @@ class Book:
         Each row's project id.
     open
         Whether the project is still in this year's round (its pledges were not withdrawn).
+    live
+        Whether the project is open and still needs money.
+    pledged
+        Whether the project received a pledge this year (its pledges may since have been withdrawn).
     own_draw
         The part of each row's loans drawn on its utility's own debt capacity [EUR M].
     grants, loans, external
         Grants, loans and foreign money pledged so far [EUR M].
     pledges
         ``(funder_id, instrument, row, EUR M)`` in the order they were made.
+    screens, scores
+        Each funder's gates and scores that do not change during the round, by funder id,
+        worked out on the funder's first look (:meth:`~wecsim.agents.funder.Funder.screen`).
     """
 
     projects: list[Project]
@@ -114,11 +139,16 @@ class Book:
     need: np.ndarray = field(init=False)
     ids: np.ndarray = field(init=False)
     open: np.ndarray = field(init=False)
+    live: np.ndarray = field(init=False)
+    pledged: np.ndarray = field(init=False)
+    bcr_score: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
     external: np.ndarray = field(init=False)
     pledges: list[tuple[str, str, int, float]] = field(default_factory=list)
+    screens: dict[str, Screen] = field(default_factory=dict)
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.need = self.cost.copy()
@@ -126,15 +156,18 @@ class Book:
         self.loans = np.zeros(len(self.cost))
         self.external = np.zeros(len(self.cost))
         self.open = np.ones(len(self.cost), dtype=bool)
+        self.live = self.need > EPS
         self.ids = np.fromiter((p.project_id for p in self.projects), dtype=np.int64, count=len(self.projects))
         self.own_draw = np.zeros(len(self.cost))
+        self.pledged = np.zeros(len(self.cost), dtype=bool)
+        self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
 
     def __len__(self) -> int:
         return len(self.projects)
 
-    def has_focus(self, focus: str, rows: np.ndarray) -> np.ndarray:
+    def has_focus(self, focus: str) -> np.ndarray:
         """Return whether each row belongs to a funder's focus area."""
-        return (self.focus[rows] & FOCUS[focus]) > 0
+        return (self.focus & FOCUS[focus]) > 0
 
     def borrower_capacity(self, rows: np.ndarray) -> np.ndarray:
         """Return the most each row's borrower can still take on as a loan [EUR M].
@@ -144,9 +177,7 @@ class Book:
         projects) and private sponsors are limited by the other caps only.
         """
         utility = self.route[rows] == UTILITY
-        limit = np.full(len(rows), np.inf)
-        limit[utility] = self.utility_capacity[self.region[rows[utility]]] + self.blending[rows[utility]]
-        return limit
+        return np.where(utility, self.utility_capacity[self.region[rows]] + self.blending[rows], np.inf)
 
     def pledge(self, funder: Funder, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record a funder's pledges and take them off the shared caps and the funder's money."""
@@ -155,6 +186,7 @@ class Book:
         if not len(rows):
             return
         self.need[rows] -= amounts
+        self.live[rows] = self.need[rows] > EPS
         if funder.is_grant:
             self.grants[rows] += amounts
             self.grant_room[rows] -= amounts
@@ -175,7 +207,8 @@ class Book:
             self.external[rows] += amounts
             self.external_room[rows] -= amounts
         fid, instrument = funder.funder_id, funder.instrument
-        self.pledges.extend((fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True))
+        self.pledged[rows] = True
+        self.pledges += [(fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True)]
         funder.withdraw(self.region[rows], amounts)
 
     def complete(self) -> np.ndarray:
@@ -197,12 +230,11 @@ class Book:
         np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
         self.own_draw[rows] = 0.0
         self.open[rows] = False
+        self.live[rows] = False
 
     def stuck(self) -> np.ndarray:
         """Return the rows still in the round that have pledges but not enough to close."""
-        pledged = np.zeros(len(self), dtype=bool)
-        pledged[[r for _, _, r, _ in self.pledges]] = True
-        return np.flatnonzero(pledged & self.open & ~self.complete())
+        return np.flatnonzero(self.pledged & self.open & ~self.complete())
 
 
 #: Focus areas a funder may favour (``funders.csv`` column ``focus``), as bit flags.
@@ -225,7 +257,8 @@ def greedy_fill(order: np.ndarray, max_offer: np.ndarray, budget: float) -> np.n
     """
     offer = max_offer[order]
     before = np.cumsum(offer) - offer
-    return np.clip(budget - before, 0.0, offer)
+    # np.clip(budget - before, 0.0, offer), bit for bit, without its wrappers
+    return np.minimum(np.maximum(0.0, budget - before), offer)
 
 
 def run_round(book: Book, funders: list[Funder], again: bool = False) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from wecsim.agents.firm import Firm
+from wecsim.agents.firm import DEFAULT_MARKUP_POLICY, Firm
 from wecsim.projects.pipeline import Project, Stage
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def tender(model: WECModel) -> None:
     most = int(P["max_bidders_per_tender"])
     errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
+    markups: dict[int, float] = {}  # the default policy's markup by number of bidders
     for p, err in zip(financed, errors, strict=True):
         bidders = Firm.bidders(*local_enough[p.tech_id], most=most)
         if len(bidders) < P["min_bidders"]:
@@ -65,7 +66,15 @@ def tender(model: WECModel) -> None:
                 p.last_reason = reason
             continue
         n, estimate = len(bidders), p.capex_estimate_meur
-        price = [unit_cost[f] * (1 + f.policy.markup(f, n)) * e * estimate for f, e in zip(bidders, err, strict=False)]
+        if n not in markups:
+            markups[n] = DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
+        price = [
+            unit_cost[f]
+            * (1 + (markups[n] if f.policy is DEFAULT_MARKUP_POLICY else f.policy.markup(f, n)))
+            * e
+            * estimate
+            for f, e in zip(bidders, err, strict=False)
+        ]
         firm, contract = _winner(model, p, bidders, price)
         firm.active_contracts += 1
         firm.won += 1
@@ -91,8 +100,9 @@ def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]
         # firms know the dumping limit and bid no lower; among bids at the limit the firm
         # whose own price was lowest wins
         floor = (1 - P["dumping_limit_share"]) * p.capex_estimate_meur
-        best = min(range(len(price)), key=lambda i: (max(price[i], floor), price[i]))
-        return bidders[best], max(price[best], floor)
+        bids = [(max(pr, floor), pr) for pr in price]
+        best = bids.index(min(bids))  # the first of the lowest
+        return bidders[best], bids[best][0]
     donors = {model.funder_by_id[f].institution for f, a in p.commitments.items() if a > EPS}
     tied = 1 - P["tied_finance_advantage"]
     effective = [pr * tied if f.country in donors else pr for f, pr in zip(bidders, price, strict=True)]

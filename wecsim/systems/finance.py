@@ -44,9 +44,16 @@ def grant_element(rate: float, reference_rate: float, tenor_yr: int, grace_yr: i
 
 
 def lcoe(
-    capex_per_kw: float, opex_share: float, wacc: float, life_yr: int, capacity_factor: float, build_yr: int = 0
-) -> float:
+    capex_per_kw: float | np.ndarray,
+    opex_share: float,
+    wacc: float,
+    life_yr: int,
+    capacity_factor: float | np.ndarray,
+    build_yr: int = 0,
+) -> float | np.ndarray:
     """Return a power plant's levelised cost of electricity [money per MWh when capex is per kW].
+
+    ``capex_per_kw`` and ``capacity_factor`` may be arrays (one plant each).
 
     Notes
     -----
