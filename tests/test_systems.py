@@ -37,7 +37,7 @@ def test_water_allocation_conserves_water(case):
     n_basins = len(available)
     for s in water.SECTORS:
         assert np.all(wb.supplied[s] <= demand[s] * (1 + 1e-12) + 1e-6)
-        assert np.all(wb.deficit[s] >= -1e-6)
+        assert np.all(wb.deficit[s] >= -(demand[s] * 1e-12 + 1e-6))  # float rounding, as for supplied
         np.testing.assert_allclose(wb.supplied[s] + wb.deficit[s], demand[s], rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(wb.losses[s], wb.supplied[s] * loss[s], rtol=1e-12)
     withdrawn = sum(np.bincount(basin, weights=wb.from_basin[s], minlength=n_basins) for s in water.SECTORS)
