@@ -22,21 +22,10 @@ import solara.server.settings
 from wecsim.app import runs, state
 
 # Solara's kernel asks asyncio for an event loop outside of one; harmless in these tests
-pytestmark = pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
-
-
-@pytest.fixture(autouse=True)
-def in_thread(monkeypatch):
-    monkeypatch.setenv("WECSIM_APP_WORKERS", "0")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def server_patches():
-    """Apply the patches the Solara server applies (threads inherit their tab's kernel context)."""
-    import solara.server.patch
-
-    if not solara.server.patch._patched:
-        solara.server.patch.patch()
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning"),
+    pytest.mark.usefixtures("app_in_thread", "solara_patched"),
+]
 
 
 def new_tab():

@@ -28,20 +28,10 @@ from wecsim.app.indicators import (
 from wecsim.datasets import data_path
 from wecsim.scenario import load_scenario
 
-pytestmark = pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
-
-
-@pytest.fixture(autouse=True)
-def in_thread(monkeypatch):
-    monkeypatch.setenv("WECSIM_APP_WORKERS", "0")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def server_patches():
-    import solara.server.patch
-
-    if not solara.server.patch._patched:
-        solara.server.patch.patch()
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning"),
+    pytest.mark.usefixtures("app_in_thread", "solara_patched"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -14,18 +14,8 @@ import numpy as np
 import pytest
 
 import wecsim
+from wecsim.experiments.parameter_sources import VISIBLE  # headlines and the smallest visible change
 from wecsim.scenario import registry
-
-#: Headline indicators and the smallest change a planner would notice.
-VISIBLE = {
-    "water_deficit_km3": 0.01,
-    "res_share": 0.001,
-    "co2_total_mt": 0.1,
-    "recycling_rate": 0.001,
-    "flood_damage_meur": 1.0,
-    "wastewater_treated_share": 0.001,
-    "network_loss_share": 0.001,
-}
 
 
 #: Where a lever idle in the baseline is tried next.

@@ -70,8 +70,11 @@ def test_installed_wheel_runs_shipped_scenarios_outside_the_clone(installed, tmp
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run(
-        [str(installed / "python"), "-c", "import wecsim, wecsim.names as n; print(wecsim.__file__); "
-         "print(n.shipped_dir('scenarios'))"],
+        [
+            str(installed / "python"),
+            "-c",
+            "import wecsim, wecsim.names as n; print(wecsim.__file__); print(n.shipped_dir('scenarios'))",
+        ],
         capture_output=True,
         text=True,
         cwd=elsewhere,
