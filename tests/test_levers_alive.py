@@ -17,7 +17,6 @@ import wecsim
 from wecsim.experiments.parameter_sources import VISIBLE  # headlines and the smallest visible change
 from wecsim.scenario import registry
 
-
 #: Where a lever idle in the baseline is tried next.
 BUSY_SCENARIO = "team_europe_accelerated"
 
