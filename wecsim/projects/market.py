@@ -22,6 +22,7 @@ Caps that bind across funders live on the book, not on the funders (rules F2, F3
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -45,13 +46,15 @@ class Screen(NamedTuple):
     ``after`` the first fixed gate each candidate fails before and after the financial test,
     which depends on the grants pledged so far (-1: none; ``after`` is ``None`` when the
     funder has no financial test and ``before`` holds every fixed gate); ``cap`` the funder's
-    share cap [EUR M].
+    share cap [EUR M]; ``open_rows`` the rows that pass the gates in ``before``, the only ones
+    whose reason can change during the round.
     """
 
     rows: np.ndarray
     before: np.ndarray
     after: np.ndarray | None
     cap: np.ndarray
+    open_rows: np.ndarray
 
 
 @dataclass
@@ -219,14 +222,12 @@ class Book:
         """Give back every pledge to ``rows`` (projects that cannot close) and take them out of the round."""
         out = np.zeros(len(self), dtype=bool)
         out[rows] = True
-        kept = []
-        for pledge in self.pledges:
-            fid, _, r, amount = pledge
-            if out[r]:
-                funders[fid].unpledge(int(self.region[r]), amount)
-            else:
-                kept.append(pledge)
-        self.pledges = kept
+        hit = out[[r for _, _, r, _ in self.pledges]]
+        region = self.region
+        for i in np.flatnonzero(hit).tolist():
+            fid, _, r, amount = self.pledges[i]
+            funders[fid].unpledge(int(region[r]), amount)
+        self.pledges = list(compress(self.pledges, (~hit).tolist()))
         np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
         self.own_draw[rows] = 0.0
         self.open[rows] = False
