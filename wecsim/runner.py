@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from wecsim.agents.funder import REFUSAL_REASONS
 from wecsim.model import WECModel
-from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS, format_reason
+from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS, Project, format_reason
 from wecsim.results import DEFERRABLE, REFUSAL_COLUMNS, TABLE_NAMES, Deferred, Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
@@ -64,12 +64,18 @@ _PROJECT_FIELDS = (
 
 
 def _project_table(model: WECModel) -> pd.DataFrame:
-    projects = model.pipeline.projects
+    return _project_frame(model.pipeline.projects, *_project_names(model))
+
+
+def _project_names(model: WECModel) -> tuple[dict[str, str], dict[str, str]]:
+    """Return each region's name and each technology's unit."""
+    return {r.region_id: r.name for r in model.region_agents}, {t_id: t.unit for t_id, t in model.catalog.items()}
+
+
+def _project_frame(projects: list[Project], region_name: dict[str, str], unit: dict[str, str]) -> pd.DataFrame:
     if not projects:
         return pd.DataFrame()
     col = dict(zip(_PROJECT_FIELDS, zip(*map(attrgetter(*_PROJECT_FIELDS), projects), strict=True), strict=True))
-    region_name = {r.region_id: r.name for r in model.region_agents}
-    unit = {tech_id: t.unit for tech_id, t in model.catalog.items()}
     committed, largest, funders = [], [], []
     for commitments in col["commitments"]:
         # as Project.committed_meur; funders by money committed, largest first
@@ -176,7 +182,12 @@ TABLE_BUILDERS: dict[str, Callable[[WECModel], pd.DataFrame]] = {
 
 
 def _deferred(model: WECModel, name: str) -> Deferred:
-    """Return the recipe of a heavy table: a copy of the rows it needs, built into a table when first read."""
+    """Return the recipe of a heavy table: a copy of the rows it needs, built into a table when first read.
+
+    The project table reads the projects themselves: the model must not run on (:func:`run` closes it).
+    """
+    if name == "project":
+        return Deferred(partial(_project_frame, list(model.pipeline.projects), *_project_names(model)))
     if name == "transitions":
         return Deferred(partial(_transition_frame, list(model.pipeline.transitions)))
     if name == "ledger":
@@ -244,7 +255,7 @@ def run(
     start = time.perf_counter()
     model = WECModel(config, seed=seed)
     model.run()
-    # the transitions, ledger and refusals tables are built when first read (most runs never read them)
+    # the project, transitions, ledger and refusals tables are built when first read (most runs never read them)
     res = collect_results(model, elapsed_s=time.perf_counter() - start, defer=True)
     model.close()
     return res
