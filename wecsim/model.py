@@ -510,7 +510,7 @@ class WECModel(mesa.Model):
             tech_id=tech_id,
             sector=t.sector,
             region_id=region_id,
-            owner=getattr(owner, "name", str(owner)),
+            owner=owner.name if hasattr(owner, "name") else str(owner),
             size=float(size),
             capex_estimate_meur=capex,
             pinned=pinned,
