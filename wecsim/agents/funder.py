@@ -169,8 +169,9 @@ class Funder(mesa.Agent):
             reason[(reason < 0) & fails] = code
 
         if screen.after is not None:
-            gate(~(book.fnpv[rows] + book.grants[rows] >= -EPS * book.cost[rows]), _FNPV)
-            reason = np.where(reason < 0, screen.after[rows], reason)
+            # the financial test (grants pledged so far count), then the fixed gates after it
+            fails = ~(book.fnpv[rows] + book.grants[rows] >= book.fnpv_floor[rows])
+            reason = np.where(reason < 0, np.where(fails, _FNPV, screen.after[rows]), reason)
         cap = screen.cap[rows]
         if self.is_grant:
             cap = np.minimum(cap, book.grant_room[rows])

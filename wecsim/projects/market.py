@@ -75,6 +75,8 @@ class Book:
         Appraisal results: economic and financial NPV [EUR M], benefit-cost ratio [-].
     bcr_score
         The benefit-cost ratio funders rank by: 0 where it is missing [-].
+    fnpv_floor
+        The least FNPV after grants a funder with a financial test accepts: ``-EPS`` x cost [EUR M].
     prepared
         Whether the project has a bankable feasibility study (rule of IFIs and EU grants).
     programme, shocked
@@ -96,6 +98,8 @@ class Book:
     lead
         The funder a scenario named to lead each pinned project (``""`` for none); it ranks
         that project ahead of its other candidates.
+    leads
+        The funders named in ``lead``, each with the rows it leads (a mask).
     ids
         Each row's project id.
     open
@@ -144,7 +148,9 @@ class Book:
     open: np.ndarray = field(init=False)
     live: np.ndarray = field(init=False)
     pledged: np.ndarray = field(init=False)
+    leads: dict[str, np.ndarray] = field(init=False)
     bcr_score: np.ndarray = field(init=False)
+    fnpv_floor: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
@@ -164,6 +170,8 @@ class Book:
         self.own_draw = np.zeros(len(self.cost))
         self.pledged = np.zeros(len(self.cost), dtype=bool)
         self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
+        self.fnpv_floor = -EPS * self.cost
+        self.leads = {fid: self.lead == fid for fid in set(self.lead.tolist()) if fid}
 
     def __len__(self) -> int:
         return len(self.projects)
