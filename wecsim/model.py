@@ -1073,14 +1073,16 @@ class WECModel(mesa.Model):
             self.pipeline.move(p, Stage.FINANCED, year, _financed_reason(len(commitments)), *words)
         # what the blending instrument reserved but did not use goes back to its envelope
         blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
+        need, max_wait = book.need.tolist(), P["proposal_max_wait_yr"]
         for row in np.flatnonzero(~complete).tolist():
-            p = book.projects[row]
+            p = projects[row]
             p.waited_yr += 1
-            reason = f"financing gap of {book.need[row]:.1f} M EUR"
-            if p.waited_yr > P["proposal_max_wait_yr"]:
-                self.pipeline.move(p, Stage.CANCELLED, self.year, "%s after %s years", reason, p.waited_yr)
+            if p.waited_yr > max_wait:
+                self.pipeline.move(
+                    p, Stage.CANCELLED, year, "financing gap of %.1f M EUR after %s years", need[row], p.waited_yr
+                )
             else:
-                p.last_reason = reason
+                p.wait("financing gap of %.1f M EUR", need[row])
         self.financing_gap_meur = float(book.need[~complete].sum())
         self.projects_waiting = int((~complete).sum())
 

@@ -107,6 +107,10 @@ class Project:
     def last_reason(self, text: str) -> None:
         self._reason = (text, ())
 
+    def wait(self, reason: str, *args) -> None:
+        """Keep why the project waits: a ``%``-format filled with ``args`` when read (as :meth:`Pipeline.move`)."""
+        self._reason = (reason, args)
+
 
 def format_reason(template: str, args: tuple) -> str:
     """Fill a reason's ``%``-format with its arguments (no arguments: the text as it is)."""
