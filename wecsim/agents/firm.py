@@ -74,8 +74,11 @@ class Firm(mesa.Agent):
     @staticmethod
     def split_by_local_content(firms: list[Firm], local_content: float) -> tuple[list[Firm], list[Firm]]:
         """Split the firms of one technology into those that meet the local-content rule and the others."""
-        ok = [f for f in firms if f.meets_local_content(local_content)]
-        return ok, [f for f in firms if not f.meets_local_content(local_content)]
+        ok: list[Firm] = []
+        not_ok: list[Firm] = []
+        for f in firms:
+            (ok if f.meets_local_content(local_content) else not_ok).append(f)
+        return ok, not_ok
 
     @staticmethod
     def bidders(local: list[Firm], not_local: list[Firm], most: int | None = None) -> list[Firm]:
