@@ -111,6 +111,25 @@ def test_collect_results_builds_only_the_tables_asked_for():
     assert all(getattr(part, n).empty for n in TABLE_NAMES if n not in ("national", "ledger"))
 
 
+def test_deferred_tables_are_built_when_read_and_before_pickling():
+    """wecsim.run builds the heavy tables on first read; a copy, a pickle and a comparison see them whole."""
+    import pickle
+
+    from wecsim.model import WECModel
+    from wecsim.results import DEFERRABLE, Deferred
+    from wecsim.runner import collect_results
+
+    sc = short()
+    model = WECModel(sc, seed=2)
+    model.run()
+    full = collect_results(model)
+    res = wecsim.run(sc, seed=2)
+    assert all(isinstance(res.__dict__[f"_{n}"], Deferred) for n in DEFERRABLE)
+    sent = pickle.loads(pickle.dumps(res))
+    assert not any(isinstance(sent.__dict__[f"_{n}"], Deferred) for n in DEFERRABLE)
+    assert tables_equal(sent, full) and tables_equal(wecsim.run(sc, seed=2), full)
+
+
 def test_partial_results_carry_what_the_cards_and_the_eu_card_need():
     """The headline tables alone give the investment card and the EU card the numbers of the whole run."""
     from wecsim import additionality

@@ -510,7 +510,7 @@ class WECModel(mesa.Model):
             tech_id=tech_id,
             sector=t.sector,
             region_id=region_id,
-            owner=getattr(owner, "name", str(owner)),
+            owner=owner.name if hasattr(owner, "name") else str(owner),
             size=float(size),
             capex_estimate_meur=capex,
             pinned=pinned,
@@ -1036,44 +1036,53 @@ class WECModel(mesa.Model):
         self._keep_last_refusals(book)
         complete = book.complete()
         blending = self.funder_by_id["eu_blending"]
-        funders, commit, year = self.funder_by_id, self.pipeline.commit, self.year
+        funders, commit, year, projects = self.funder_by_id, self.pipeline.commit, self.year, book.projects
         loans = np.zeros(len(book))
         for fid, instrument, row, amount in book.pledges:
             # a pledge is positive: a commitment (see _commit)
             funders[fid].commit(amount)
-            commit(book.projects[row], fid, amount, year, instrument)
+            commit(projects[row], fid, amount, year, instrument)
             if instrument == "loan":
                 loans[row] += amount
         instrument_of = {fid: f.instrument for fid, f in funders.items()}
+        conditional_of = {fid: f.conditional for fid, f in funders.items()}
         condition = self.value("eu_tariff_condition_pct") > 0
+        condition_until = year + int(P["eu_condition_years"])
+        max_blending = P["blending_max_share_of_loan"]
+        utility = ROUTES.index("utility")
+        route = book.route.tolist()
         for row in np.flatnonzero(complete).tolist():
-            p = book.projects[row]
+            p = projects[row]
             # blending used: on utility loans what the loans drew beyond the utility's own capacity,
             # on sovereign loans the buy-down reserved for them (the state's debt service falls)
-            if book.route[row] == ROUTES.index("utility"):
+            # (NumPy scalars: the blending funder's commitments enter the yearly sums as before)
+            if route[row] == utility:
                 used = reserved[row] - book.blending[row]
             else:
-                used = min(reserved[row], P["blending_max_share_of_loan"] * loans[row])
+                used = min(reserved[row], max_blending * loans[row])
             if used > EPS:
-                self.pipeline.add_support(p, blending.funder_id, used, self.year, "blending")
+                self.pipeline.add_support(p, blending.funder_id, used, year, "blending")
                 blending.commit(used)
-            self._record_debt(p, book.route[row], loans[row], used)
-            conditional = any(funders[f].conditional for f in p.commitments) or (used > EPS and blending.conditional)
-            if condition and conditional and p.route == "utility":
-                u = self.water_utilities[self.region_index[p.region_id]]
-                u.condition_until = max(u.condition_until, self.year + int(P["eu_condition_years"]))
-            words = [x for fid, a in p.commitments.items() for x in (fid, a, instrument_of.get(fid, "cofinance"))]
-            self.pipeline.move(p, Stage.FINANCED, self.year, _financed_reason(len(p.commitments)), *words)
+            self._record_debt(p, route[row], loans[row], used)
+            commitments = p.commitments
+            if condition and p.route == "utility":
+                if any(conditional_of.get(f, False) for f in commitments) or (used > EPS and blending.conditional):
+                    u = self.water_utilities[self.region_index[p.region_id]]
+                    u.condition_until = max(u.condition_until, condition_until)
+            words = [x for fid, a in commitments.items() for x in (fid, a, instrument_of.get(fid, "cofinance"))]
+            self.pipeline.move(p, Stage.FINANCED, year, _financed_reason(len(commitments)), *words)
         # what the blending instrument reserved but did not use goes back to its envelope
         blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
+        need, max_wait = book.need.tolist(), P["proposal_max_wait_yr"]
         for row in np.flatnonzero(~complete).tolist():
-            p = book.projects[row]
+            p = projects[row]
             p.waited_yr += 1
-            reason = f"financing gap of {book.need[row]:.1f} M EUR"
-            if p.waited_yr > P["proposal_max_wait_yr"]:
-                self.pipeline.move(p, Stage.CANCELLED, self.year, "%s after %s years", reason, p.waited_yr)
+            if p.waited_yr > max_wait:
+                self.pipeline.move(
+                    p, Stage.CANCELLED, year, "financing gap of %.1f M EUR after %s years", need[row], p.waited_yr
+                )
             else:
-                p.last_reason = reason
+                p.wait("financing gap of %.1f M EUR", need[row])
         self.financing_gap_meur = float(book.need[~complete].sum())
         self.projects_waiting = int((~complete).sum())
 

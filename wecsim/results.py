@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,24 +30,64 @@ TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions"
 RUN_FILES = run_file_names(TABLE_NAMES)
 #: Columns of the ``refusals`` table.
 REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
+#: The tables that may be built on first read (thousands of rows, that most runs never read).
+DEFERRABLE = ("project", "transitions", "ledger", "refusals")
+
+
+class Deferred:
+    """A table not built yet: the function that builds it (from the run's rows, not the model)."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], pd.DataFrame]):
+        self.build = build
+
+
+class _Table:
+    """A table field of :class:`Results` that may hold a :class:`Deferred`, built on first read and kept."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.key)  # a field without a default (see dataclasses, descriptor-typed fields)
+        value = obj.__dict__[self.key]
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self.key] = value.build()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.key] = value
 
 
 @dataclass
 class Results:
-    """Tidy output tables of one run and the metadata that reproduces it."""
+    """Tidy output tables of one run and the metadata that reproduces it.
+
+    ``project``, ``transitions``, ``ledger`` and ``refusals`` may be given as :class:`Deferred` (as
+    :func:`wecsim.run` does): each is built the first time it is read, and always before the
+    results are pickled, compared or written, so readers see plain DataFrames.
+    """
 
     national: pd.DataFrame
     basin: pd.DataFrame
     region: pd.DataFrame
     funder: pd.DataFrame
-    project: pd.DataFrame
-    transitions: pd.DataFrame
-    ledger: pd.DataFrame
-    refusals: pd.DataFrame
+    project: pd.DataFrame = _Table()
+    transitions: pd.DataFrame = _Table()
+    ledger: pd.DataFrame = _Table()
+    refusals: pd.DataFrame = _Table()
     meta: dict = field(default_factory=dict)
     #: numbers derived from the tables, remembered by their readers (e.g. the app's headline
     #: cards); never part of the results themselves
     derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        """Pickle the tables themselves (a deferred table is built first)."""
+        for name in DEFERRABLE:
+            getattr(self, name)
+        return self.__dict__
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return every table by name."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Collection, Sequence
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pyarrow as pa
 
 from wecsim.agents.funder import REFUSAL_REASONS
 from wecsim.model import WECModel
-from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS, format_reason
-from wecsim.results import REFUSAL_COLUMNS, TABLE_NAMES, Results
+from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS, Project, format_reason
+from wecsim.results import DEFERRABLE, REFUSAL_COLUMNS, TABLE_NAMES, Deferred, Results
 from wecsim.scenario import Scenario, load_scenario
 from wecsim.version import __version__
 
@@ -63,12 +64,18 @@ _PROJECT_FIELDS = (
 
 
 def _project_table(model: WECModel) -> pd.DataFrame:
-    projects = model.pipeline.projects
+    return _project_frame(model.pipeline.projects, *_project_names(model))
+
+
+def _project_names(model: WECModel) -> tuple[dict[str, str], dict[str, str]]:
+    """Return each region's name and each technology's unit."""
+    return {r.region_id: r.name for r in model.region_agents}, {t_id: t.unit for t_id, t in model.catalog.items()}
+
+
+def _project_frame(projects: list[Project], region_name: dict[str, str], unit: dict[str, str]) -> pd.DataFrame:
     if not projects:
         return pd.DataFrame()
     col = dict(zip(_PROJECT_FIELDS, zip(*map(attrgetter(*_PROJECT_FIELDS), projects), strict=True), strict=True))
-    region_name = {r.region_id: r.name for r in model.region_agents}
-    unit = {tech_id: t.unit for tech_id, t in model.catalog.items()}
     committed, largest, funders = [], [], []
     for commitments in col["commitments"]:
         # as Project.committed_meur; funders by money committed, largest first
@@ -104,7 +111,10 @@ def _project_table(model: WECModel) -> pd.DataFrame:
 
 def transition_table(model: WECModel) -> pd.DataFrame:
     """Return the transition log, each reason in words (:meth:`Pipeline.transition_rows`), column by column."""
-    rows = model.pipeline.transitions
+    return _transition_frame(model.pipeline.transitions)
+
+
+def _transition_frame(rows: list[tuple]) -> pd.DataFrame:
     if not rows:
         return records_frame(rows, TRANSITION_COLUMNS)
     *columns, texts, args = zip(*rows, strict=True)
@@ -114,7 +124,13 @@ def transition_table(model: WECModel) -> pd.DataFrame:
 
 def refusal_table(model: WECModel) -> pd.DataFrame:
     """Return every candidate a funder turned down, one row each, in the order the model asked."""
-    blocks = model.refusal_blocks
+    projects = model.pipeline.projects
+    return _refusal_frame(model.refusal_blocks, [p.sector for p in projects], [p.region_id for p in projects])
+
+
+def _refusal_frame(
+    blocks: list[tuple[int, str, np.ndarray, np.ndarray]], sectors: list[str], regions: list[str]
+) -> pd.DataFrame:
     if not blocks:
         return pd.DataFrame(
             {c: pd.Series(dtype="int64" if c in ("year", "project_id") else object) for c in REFUSAL_COLUMNS}
@@ -122,7 +138,6 @@ def refusal_table(model: WECModel) -> pd.DataFrame:
     ids = np.concatenate([b[2] for b in blocks])
     codes = np.concatenate([b[3] for b in blocks])
     lengths = [len(b[2]) for b in blocks]
-    projects = model.pipeline.projects
 
     def strings(values) -> pa.Array:
         return pa.array(values, type=pa.large_string())
@@ -133,8 +148,8 @@ def refusal_table(model: WECModel) -> pd.DataFrame:
             "year": np.repeat(np.array([b[0] for b in blocks], dtype=np.int64), lengths),
             "funder_id": strings([b[1] for b in blocks]).take(np.repeat(np.arange(len(blocks)), lengths)),
             "project_id": ids.astype("int64"),
-            "sector": strings([p.sector for p in projects]).take(ids),
-            "region_id": strings([p.region_id for p in projects]).take(ids),
+            "sector": strings(sectors).take(ids),
+            "region_id": strings(regions).take(ids),
             "reason": strings(REFUSAL_REASONS).take(codes),
         }
     ).to_pandas()
@@ -166,13 +181,38 @@ TABLE_BUILDERS: dict[str, Callable[[WECModel], pd.DataFrame]] = {
 }
 
 
-def collect_results(model: WECModel, elapsed_s: float | None = None, tables: Collection[str] = TABLE_NAMES) -> Results:
+def _deferred(model: WECModel, name: str) -> Deferred:
+    """Return the recipe of a heavy table: a copy of the rows it needs, built into a table when first read.
+
+    The project table reads the projects themselves: the model must not run on (:func:`run` closes it).
+    """
+    if name == "project":
+        return Deferred(partial(_project_frame, list(model.pipeline.projects), *_project_names(model)))
+    if name == "transitions":
+        return Deferred(partial(_transition_frame, list(model.pipeline.transitions)))
+    if name == "ledger":
+        return Deferred(partial(records_frame, list(model.pipeline.ledger), LEDGER_COLUMNS))
+    projects = model.pipeline.projects
+    sectors, regions = [p.sector for p in projects], [p.region_id for p in projects]
+    return Deferred(partial(_refusal_frame, list(model.refusal_blocks), sectors, regions))
+
+
+def collect_results(
+    model: WECModel, elapsed_s: float | None = None, tables: Collection[str] = TABLE_NAMES, defer: bool = False
+) -> Results:
     """Build the tidy tables of a finished model run.
 
     ``tables`` names the tables to build; the others are left empty and ``meta["partial"]``
     lists what was built (the app's headline cards need only a few, and need them fast).
+    ``defer``: build the heavy tables (:data:`~wecsim.results.DEFERRABLE`) only when first
+    read; the results keep a copy of the rows they need, not the model.
     """
-    frames = {name: TABLE_BUILDERS[name](model) if name in tables else pd.DataFrame() for name in TABLE_NAMES}
+    frames = {
+        name: (_deferred(model, name) if defer and name in DEFERRABLE else TABLE_BUILDERS[name](model))
+        if name in tables
+        else pd.DataFrame()
+        for name in TABLE_NAMES
+    }
     meta = {
         "scenario": model.config.name,
         "scenario_hash": model.config.scenario_hash(),
@@ -215,7 +255,8 @@ def run(
     start = time.perf_counter()
     model = WECModel(config, seed=seed)
     model.run()
-    res = collect_results(model, elapsed_s=time.perf_counter() - start)
+    # the project, transitions, ledger and refusals tables are built when first read (most runs never read them)
+    res = collect_results(model, elapsed_s=time.perf_counter() - start, defer=True)
     model.close()
     return res
 

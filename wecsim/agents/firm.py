@@ -27,11 +27,6 @@ class MarkupPolicy:
 DEFAULT_MARKUP_POLICY = MarkupPolicy()
 
 
-def _load(firm: Firm) -> float:
-    """Return how busy a firm is: contracts in hand over the most it can take [-]."""
-    return firm.active_contracts / firm.max_contracts
-
-
 @functools.cache
 def _markup(n_bidders: int, m0: float, k: float) -> float:
     return float(bid_price(1.0, n_bidders, m0, k) - 1.0)
@@ -79,8 +74,11 @@ class Firm(mesa.Agent):
     @staticmethod
     def split_by_local_content(firms: list[Firm], local_content: float) -> tuple[list[Firm], list[Firm]]:
         """Split the firms of one technology into those that meet the local-content rule and the others."""
-        ok = [f for f in firms if f.meets_local_content(local_content)]
-        return ok, [f for f in firms if not f.meets_local_content(local_content)]
+        ok: list[Firm] = []
+        not_ok: list[Firm] = []
+        for f in firms:
+            (ok if f.meets_local_content(local_content) else not_ok).append(f)
+        return ok, not_ok
 
     @staticmethod
     def bidders(local: list[Firm], not_local: list[Firm], most: int | None = None) -> list[Firm]:
@@ -96,7 +94,9 @@ class Firm(mesa.Agent):
                 f.excluded_this_year += 1
         free = [f for f in local if f.active_contracts < f.max_contracts]
         if most is not None and len(free) > most:
-            free = sorted(free, key=_load)[:most]  # as heapq.nsmallest: ties keep the firms' order
+            # the least busy (contracts in hand over the most a firm can take); ties keep the firms' order
+            load = [f.active_contracts / f.max_contracts for f in free]
+            free = [free[i] for i in sorted(range(len(free)), key=load.__getitem__)[:most]]
         return free
 
     def learning(self) -> float:

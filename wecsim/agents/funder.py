@@ -156,7 +156,10 @@ class Funder(mesa.Agent):
         screen = book.screens.get(self.funder_id)
         if screen is None:
             screen = book.screens[self.funder_id] = self.screen(book)
-        rows = screen.rows
+            rows = screen.rows
+        else:
+            # a later look: a candidate that failed a gate of ``before`` keeps the reason of the first
+            rows = screen.open_rows
         rows = rows[book.live[rows]]
         if not len(rows):
             return rows, np.zeros(0)
@@ -166,8 +169,9 @@ class Funder(mesa.Agent):
             reason[(reason < 0) & fails] = code
 
         if screen.after is not None:
-            gate(~(book.fnpv[rows] + book.grants[rows] >= -EPS * book.cost[rows]), _FNPV)
-            reason = np.where(reason < 0, screen.after[rows], reason)
+            # the financial test (grants pledged so far count), then the fixed gates after it
+            fails = ~(book.fnpv[rows] + book.grants[rows] >= book.fnpv_floor[rows])
+            reason = np.where(reason < 0, np.where(fails, _FNPV, screen.after[rows]), reason)
         cap = screen.cap[rows]
         if self.is_grant:
             cap = np.minimum(cap, book.grant_room[rows])
@@ -207,7 +211,8 @@ class Funder(mesa.Agent):
         if self.requires_enpv:
             before[~(book.enpv >= 0)] = _ENPV
         cap = self._fixed_caps(book, self.share_cap[book.sector] * book.cost)
-        return Screen(mine.nonzero()[0], before, after if self.requires_fnpv else None, cap)
+        rows = mine.nonzero()[0]
+        return Screen(rows, before, after if self.requires_fnpv else None, cap, rows[before[rows] < 0])
 
     def _in_scope(self, book: Book) -> np.ndarray | bool:
         """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""

@@ -57,8 +57,8 @@ class RankedFill:
     def allocate(self, funder: Funder, book: Book, rows: np.ndarray, max_offer: np.ndarray) -> np.ndarray:
         """Give the best-scored candidates their whole ``max_offer`` until the envelope runs out."""
         score = funder.score(book, rows)
-        led = book.lead[rows] == funder.funder_id
-        order = np.lexsort((rows, -score, ~led))
+        led = book.leads.get(funder.funder_id)
+        order = np.lexsort((rows, -score)) if led is None else np.lexsort((rows, -score, ~led[rows]))
         amounts = np.empty(len(rows))
         amounts[order] = greedy_fill(order, max_offer, funder.available_meur)
         return amounts

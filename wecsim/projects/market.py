@@ -22,6 +22,7 @@ Caps that bind across funders live on the book, not on the funders (rules F2, F3
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -45,13 +46,15 @@ class Screen(NamedTuple):
     ``after`` the first fixed gate each candidate fails before and after the financial test,
     which depends on the grants pledged so far (-1: none; ``after`` is ``None`` when the
     funder has no financial test and ``before`` holds every fixed gate); ``cap`` the funder's
-    share cap [EUR M].
+    share cap [EUR M]; ``open_rows`` the rows that pass the gates in ``before``, the only ones
+    whose reason can change during the round.
     """
 
     rows: np.ndarray
     before: np.ndarray
     after: np.ndarray | None
     cap: np.ndarray
+    open_rows: np.ndarray
 
 
 @dataclass
@@ -72,6 +75,8 @@ class Book:
         Appraisal results: economic and financial NPV [EUR M], benefit-cost ratio [-].
     bcr_score
         The benefit-cost ratio funders rank by: 0 where it is missing [-].
+    fnpv_floor
+        The least FNPV after grants a funder with a financial test accepts: ``-EPS`` x cost [EUR M].
     prepared
         Whether the project has a bankable feasibility study (rule of IFIs and EU grants).
     programme, shocked
@@ -93,6 +98,8 @@ class Book:
     lead
         The funder a scenario named to lead each pinned project (``""`` for none); it ranks
         that project ahead of its other candidates.
+    leads
+        The funders named in ``lead``, each with the rows it leads (a mask).
     ids
         Each row's project id.
     open
@@ -141,7 +148,9 @@ class Book:
     open: np.ndarray = field(init=False)
     live: np.ndarray = field(init=False)
     pledged: np.ndarray = field(init=False)
+    leads: dict[str, np.ndarray] = field(init=False)
     bcr_score: np.ndarray = field(init=False)
+    fnpv_floor: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
@@ -161,6 +170,8 @@ class Book:
         self.own_draw = np.zeros(len(self.cost))
         self.pledged = np.zeros(len(self.cost), dtype=bool)
         self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
+        self.fnpv_floor = -EPS * self.cost
+        self.leads = {fid: self.lead == fid for fid in set(self.lead.tolist()) if fid}
 
     def __len__(self) -> int:
         return len(self.projects)
@@ -219,14 +230,12 @@ class Book:
         """Give back every pledge to ``rows`` (projects that cannot close) and take them out of the round."""
         out = np.zeros(len(self), dtype=bool)
         out[rows] = True
-        kept = []
-        for pledge in self.pledges:
-            fid, _, r, amount = pledge
-            if out[r]:
-                funders[fid].unpledge(int(self.region[r]), amount)
-            else:
-                kept.append(pledge)
-        self.pledges = kept
+        hit = out[[r for _, _, r, _ in self.pledges]]
+        region = self.region
+        for i in np.flatnonzero(hit).tolist():
+            fid, _, r, amount = self.pledges[i]
+            funders[fid].unpledge(int(region[r]), amount)
+        self.pledges = list(compress(self.pledges, (~hit).tolist()))
         np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
         self.own_draw[rows] = 0.0
         self.open[rows] = False

@@ -174,7 +174,7 @@ def settle_contract(model: WECModel, p: Project) -> None:
                 model.firm_by_id[p.firm_id].active_contracts -= 1
                 model.pipeline.move(p, Stage.CANCELLED, model.year, f"cost overrun of {diff:.1f} M EUR not financed")
             else:
-                p.last_reason = f"waiting for {diff:.1f} M EUR of overrun financing from {backer.funder_id}"
+                p.wait("waiting for %.1f M EUR of overrun financing from %s", diff, backer.funder_id)
             return
     elif diff < -EPS:
         share = p.contract_cost_meur / p.committed_meur
