@@ -32,6 +32,7 @@ from wecsim.names import slug
 from wecsim.results import Results
 from wecsim.runner import run
 from wecsim.scenario import Scenario, load_scenario
+from wecsim.scenario.schedule import largest, total_over
 
 #: Outcomes compared, with the direction that is better (+1: more is better, -1: less is better).
 OUTCOMES: dict[str, int] = {
@@ -116,9 +117,9 @@ def eu_money_meur(res: Results, scope_funders: Sequence[str], scope: str = "eu")
     led = res.ledger
     rows = led[led["funder_id"].isin(scope_funders) & led["kind"].isin(("commitment", "support"))]
     levers = res.meta.get("scenario_resolved", {}).get("levers", {})
-    years = res.national["year"].nunique()
+    years = sorted(set(res.national["year"].tolist()))
     programmes = [lv for lvs in instruments(scope)["levers"] for lv in lvs if lv in TA_LEVERS]
-    return math.fsum(rows["amount_meur"].tolist()) + years * math.fsum(float(levers.get(lv, 0.0)) for lv in programmes)
+    return math.fsum([*rows["amount_meur"].tolist(), *(total_over(levers.get(lv, 0.0), years) for lv in programmes)])
 
 
 def other_money_meur(res: Results, scope_funders: Sequence[str]) -> float:
@@ -420,7 +421,7 @@ def eu_levers(scope: str = "eu") -> list[str]:
 
 def has_eu_money(scenario: Scenario, scope: str = "eu") -> bool:
     """Return whether any envelope of the scope's instruments is above zero in a scenario."""
-    return any(float(scenario.value(lever)) > 0 for lever in eu_levers(scope))
+    return any(largest(scenario.value(lever)) > 0 for lever in eu_levers(scope))
 
 
 def counterfactual(scenario: Scenario, scope: str = "eu") -> Scenario:
@@ -480,12 +481,11 @@ def money_by_instrument(res: Results, scope: str = "eu", up_to_year: int | None 
     the instruments equals :func:`eu_money_meur` for the whole run.
     """
     levers = res.meta.get("scenario_resolved", {}).get("levers", {})
-    years = res.national["year"].to_numpy()
-    n_years = int((years <= up_to_year).sum()) if up_to_year is not None else len(set(years.tolist()))
+    years = sorted(y for y in set(res.national["year"].tolist()) if up_to_year is None or y <= up_to_year)
     out = {}
     for instrument_id, funder_ids, programmes in _instrument_money_sources(scope):
         money = _net_committed(res, funder_ids, up_to_year) if funder_ids else 0.0
-        out[instrument_id] = money + math.fsum(n_years * float(levers.get(lv, 0.0)) for lv in programmes)
+        out[instrument_id] = math.fsum([money, *(total_over(levers.get(lv, 0.0), years) for lv in programmes)])
     return out
 
 

@@ -23,9 +23,11 @@ from ``wecsim/data/*.csv`` or the scenario.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
@@ -111,7 +113,6 @@ class WECModel(mesa.Model):
         climate_ss, project_ss, agent_ss = np.random.SeedSequence(self.seed_used).spawn(3)
         super().__init__(rng=np.random.default_rng(agent_ss))
         self.config = scenario
-        self._values = {**scenario.levers.model_dump(), **scenario.uncertainties.model_dump()}
         self.P = parameters()
         if parameter_changes:
             # a researcher's change of the fixed parameters (e.g. a parameter sensitivity sweep)
@@ -119,10 +120,14 @@ class WECModel(mesa.Model):
             if unknown:
                 raise DataError(f"parameters.csv: no parameter named {sorted(unknown)}")
             self.P = Parameters({**self.P, **{k: float(v) for k, v in parameter_changes.items()}})
-        self.base_year = int(self.P["base_year"])
+        self.base_year = scenario.start_year
         self.year = self.base_year
         self.end_year = scenario.end_year
         self.years = np.arange(self.base_year, self.end_year + 1)
+        #: this year's value of every lever and uncertainty; schedules are looked up once a year
+        self._values: dict[str, Any] = {**dict(scenario.levers), **dict(scenario.uncertainties)}
+        self._scheduled = {name: s.series(self.years) for name, s in scenario.schedules().items()}
+        self._set_year_values()
         self.catalog: dict[str, Technology] = catalog()
         self._tech_order = {t: i for i, t in enumerate(self.catalog)}
         # technology columns the finance round reads, in catalog order
@@ -190,7 +195,6 @@ class WECModel(mesa.Model):
         self.wte_utilisation = float(d.fleet_cf_by_tech["waste_to_energy"])
         self.wind_sites, self.solar_sites = list(d.wind_sites), list(d.solar_sites)
         self.interconnection_region = self.solar_sites[0]
-        self.kzt_per_eur = float(v("kzt_per_eur"))
         self.basin_col, self.basin_south, self.hydro_weight_total = d.basin_col, d.basin_south, d.hydro_weight_total
         self.fleet_col, self.fleet_variable, self.fleet_res = d.fleet_col, d.fleet_variable, d.fleet_res
         self.fleet_cf_by_tech = d.fleet_cf_by_tech
@@ -308,8 +312,42 @@ class WECModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers for agents
     def value(self, name: str):
-        """Return the value of a lever or uncertainty of this run's scenario."""
+        """Return this year's value of a lever or uncertainty of this run's scenario."""
         return self._values[name]
+
+    def _set_year_values(self) -> None:
+        """Look up this year's value of every lever or uncertainty given as a schedule."""
+        t = self.year - self.base_year
+        for name, series in self._scheduled.items():
+            self._values[name] = float(series[t])
+        self.kzt_per_eur = float(self._values["kzt_per_eur"])
+
+    def total_since(self, name: str, first_year: int) -> float:
+        """Return a yearly lever summed from ``first_year`` to this year (0 before it), e.g. money spent so far."""
+        n = self.year - max(first_year, self.base_year) + 1
+        if n <= 0:
+            return 0.0
+        series = self._scheduled.get(name)
+        if series is None:
+            return n * self._values[name]
+        t = self.year - self.base_year
+        return math.fsum(series[t - n + 1 : t + 1].tolist())
+
+    def growth_factor(self, name: str) -> float:
+        """Return how much a yearly growth rate in % has compounded since the base year.
+
+        ``(1 + g/100) ** t`` for a constant rate; for a schedule, the product over its runs of
+        equal rates of ``(1 + g/100) ** years`` (a year's rate applies to the change into that
+        year), so that a constant written as a schedule compounds exactly as the constant.
+        """
+        t = self.year - self.base_year
+        series = self._scheduled.get(name)
+        if series is None:
+            return (1 + self._values[name] / 100) ** t
+        factor, rates = 1.0, series[1 : t + 1].tolist()
+        for rate, run in itertools.groupby(rates):
+            factor *= (1 + rate / 100) ** len(list(run))
+        return factor
 
     def tech(self, tech_id: str) -> Technology:
         """Return a technology from the catalog."""
@@ -556,6 +594,7 @@ class WECModel(mesa.Model):
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
         """Simulate one year."""
+        self._set_year_values()
         self._begin_year()
         self._drivers()
         self._open_budgets()
@@ -600,20 +639,21 @@ class WECModel(mesa.Model):
     def _drivers(self) -> None:
         v, P, s = self.value, self.P, self.state
         t = self.year - self.base_year
-        s.population = self.population0 * (1 + v("population_growth_pct") / 100) ** t
-        self.gdp_factor = (1 + v("gdp_growth_pct") / 100) ** t
+        s.population = self.population0 * self.growth_factor("population_growth_pct")
+        self.gdp_factor = self.growth_factor("gdp_growth_pct")
         s.irrigated_ha = self.irrigated0 * (1 + P["irrigated_area_growth_pct"] / 100) ** t
         self._proposed_this_year = 0
         for renewed in self._renewed.values():
             renewed[:] = 0.0
         # EU-funded knowledge: cumulative SECCA, Green Central Asia and Horizon Europe money
-        years_in = t + 1
-        self.secca_flex = P["secca_flex_gain_max"] * (1 - np.exp(-v("secca_meur") * years_in / P["secca_scale_meur"]))
+        spent = self.total_since
+        first = self.base_year
+        self.secca_flex = P["secca_flex_gain_max"] * (1 - np.exp(-spent("secca_meur", first) / P["secca_scale_meur"]))
         coop0 = v("transboundary_cooperation")
-        gca = 1 - np.exp(-v("green_central_asia_meur") * years_in / P["gca_scale_meur"])
+        gca = 1 - np.exp(-spent("green_central_asia_meur", first) / P["gca_scale_meur"])
         self.cooperation = coop0 + (1 - coop0) * P["gca_cooperation_gain_max"] * gca
         self.horizon_cost_cut = P["horizon_cost_cut_max"] * (
-            1 - np.exp(-v("horizon_europe_meur") * years_in / P["horizon_scale_meur"])
+            1 - np.exp(-spent("horizon_europe_meur", first) / P["horizon_scale_meur"])
         )
         if t > 0:
             new_share = self._next_separated_share()
@@ -1308,8 +1348,7 @@ class WECModel(mesa.Model):
         fleet = self.fleet_col
         cap = fleet["capacity_mw"].copy()
         fi = self.fleet_index
-        start = v("coal_retirement_start_year")
-        retired = max(0, self.year - start + 1) * v("coal_retirement_mw_per_yr")
+        retired = self.total_since("coal_retirement_mw_per_yr", int(v("coal_retirement_start_year")))
         cap[fi["coal"]] = max(0.0, cap[fi["coal"]] - retired)
         cap[fi["gas"]] += self.gas_backstop_mw
         cap[fi["solar"]] += self._operating_size("solar_pv").sum()

@@ -22,6 +22,7 @@ from wecsim import additionality
 from wecsim.agents.funder import CAPEX_INSTRUMENTS
 from wecsim.datasets import table
 from wecsim.results import Results
+from wecsim.scenario import largest
 
 Better = Literal["up", "down"] | None
 
@@ -481,7 +482,7 @@ def eu_card(
         ref_pairs = [pair_outcomes(r, w, year, scope) for r, w in zip(ref_runs, ref_without_eu, strict=True)]
         reference = {k: _across(ref_pairs, lambda p, k=k: p[k])[0] for k in keys}
     levers = runs[0].meta.get("scenario_resolved", {}).get("levers", {})
-    return EUCard(year, scope, len(runs), money, values, reference, float(levers.get("eu_tariff_condition_pct", 0.0)))
+    return EUCard(year, scope, len(runs), money, values, reference, largest(levers.get("eu_tariff_condition_pct", 0.0)))
 
 
 def eu_explanation(scope: str) -> str:

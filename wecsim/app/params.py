@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from wecsim.scenario import Parameter, Scenario, levers, registry, uncertainties
+from wecsim.scenario import Parameter, Scenario, Schedule, levers, registry, uncertainties
 
 #: Group headings for levers, tried in order: the first whose keywords occur in the lever's
 #: name wins. Uncertainties all go to :data:`WORLD_GROUP`.
@@ -130,6 +130,8 @@ def format_value(p: Parameter, value: Any) -> str:
     """Return a parameter value as text with its unit (no unit for categorical ones)."""
     if p.type == "categorical":
         return str(value)
+    if isinstance(value, Schedule):
+        return value.describe(p.unit)
     x = float(value)
     if p.type == "int":
         text = f"{round(x)}"

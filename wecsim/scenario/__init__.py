@@ -2,6 +2,7 @@
 
 from wecsim.scenario.levers import Parameter, levers, registry, uncertainties
 from wecsim.scenario.load import SCENARIO_DIR, dump_scenario, load_scenario, resolve_path
+from wecsim.scenario.schedule import Schedule, largest, total_over
 from wecsim.scenario.schema import PinnedProject, Scenario
 
 __all__ = [
@@ -9,10 +10,13 @@ __all__ = [
     "Parameter",
     "PinnedProject",
     "Scenario",
+    "Schedule",
     "dump_scenario",
+    "largest",
     "levers",
     "load_scenario",
     "registry",
     "resolve_path",
+    "total_over",
     "uncertainties",
 ]

@@ -57,6 +57,20 @@ class Parameter:
         """Return the scenario section the parameter lives in (``levers`` or ``uncertainties``)."""
         return "levers" if self.kind == "lever" else "uncertainties"
 
+    @property
+    def why_not_schedulable(self) -> str:
+        """Return why the parameter cannot be a schedule by year, or ``""`` if it can."""
+        if self.type == "categorical":
+            return "it is a choice among whole paths, not a number"
+        if self.unit == "year":
+            return "it is itself a year"
+        return ""
+
+    @property
+    def schedulable(self) -> bool:
+        """Whether a scenario may give the parameter as a schedule by year."""
+        return not self.why_not_schedulable
+
     def describe_range(self) -> str:
         """Return the allowed values as text, e.g. ``0-200 EUR M/yr``."""
         if self.type == "categorical":

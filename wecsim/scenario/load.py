@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from wecsim.errors import InputFileError, ScenarioError
 from wecsim.names import NAME_RULE, is_safe_name, shipped_dir, short, slug
 from wecsim.scenario.levers import registry
-from wecsim.scenario.schema import Scenario
+from wecsim.scenario.schema import Scenario, base_years
 
 #: Where the shipped scenarios live (``scenarios/`` of a clone, package data when installed).
 SCENARIO_DIR = shipped_dir("scenarios")
@@ -249,10 +249,15 @@ _SCENARIO_KEYS = "`name:` (or `extends: baseline.yaml`)"
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Return ``base`` updated by ``override``; nested mappings merge, anything else replaces."""
+    """Return ``base`` updated by ``override``; nested mappings merge, anything else replaces.
+
+    A lever's or uncertainty's value replaces the parent's whole, even when both are
+    schedules: a child's schedule is the schedule, not a few points added to the parent's.
+    """
     out = copy.deepcopy(base)
+    params = registry()
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in params:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -332,6 +337,7 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
     return parts, value
 
 
+_TOP_LEVEL_PATH = re.compile(r"((?:levers|uncertainties)\.\w+|start_year|end_year|projects): (.*)", re.S)
 _SCIENTIFIC = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 
@@ -342,6 +348,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     out = copy.deepcopy(data)
     for item in overrides:
         parts, value = parse_override(item)
+        _open_schedule(out, parts)
         node: Any = out
         for i, part in enumerate(parts[:-1]):
             nxt = parts[i + 1]
@@ -366,6 +373,25 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return out
 
 
+def _open_schedule(data: dict[str, Any], parts: list[str | int]) -> None:
+    """Prepare ``--set levers.NAME.YEAR=VALUE``: turn the lever's constant into a schedule.
+
+    The constant (the file's value, or the declared default) holds from the start year,
+    so that setting one later year changes the value from that year on, and not before.
+    """
+    if len(parts) != 3 or parts[0] not in {"levers", "uncertainties"} or not isinstance(parts[2], int):
+        return
+    param = registry().get(str(parts[1]))
+    if param is None or param.section != parts[0] or not param.schedulable:
+        return
+    section = data.setdefault(parts[0], {})
+    if not isinstance(section, dict):
+        return
+    current = section.get(param.name, param.default)
+    if isinstance(current, int | float) and not isinstance(current, bool):
+        section[param.name] = {data.get("start_year", base_years()[0]): current}
+
+
 def _describe(err: dict[str, Any]) -> tuple[str, str]:
     loc = [str(x) for x in err["loc"]]
     path = ".".join(loc)
@@ -388,6 +414,10 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return path, f"expected a name of {NAME_RULE} (it names the results folder); got {short(err.get('input'))}"
     name = loc[-1] if loc else ""
     param = registry().get(name)
+    if not loc and (where := _TOP_LEVEL_PATH.match(msg.removeprefix("Value error, "))):
+        return where[1], where[2]  # a check across fields names its field in the message
+    if param is not None and isinstance(err.get("input"), dict):
+        return path, msg.removeprefix("Value error, ")  # a schedule: the message says which point
     if param is not None and loc[0] == param.section:
         msg = f"{msg} (expected {param.describe_range()}; got {short(err.get('input'))})"
     elif loc and "input" in err and err["type"] not in {"missing"}:
@@ -445,5 +475,5 @@ def load_scenario(source: str | Path | Scenario | dict, overrides: list[str] | N
 
 def dump_scenario(scenario: Scenario) -> str:
     """Return the scenario as YAML that :func:`load_scenario` accepts unchanged."""
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = scenario.model_dump(mode="python", exclude_none=True)  # python: schedule years stay numbers
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

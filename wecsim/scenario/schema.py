@@ -12,11 +12,22 @@ import json
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from wecsim.datasets import table
+from wecsim.datasets import parameters, table
 from wecsim.names import NAME_PATTERN
 from wecsim.scenario.levers import Parameter, levers, uncertainties
+from wecsim.scenario.schedule import Schedule, is_schedule_input, parse_schedule
 
 
 class _Strict(BaseModel):
@@ -30,7 +41,29 @@ def _field_for(p: Parameter) -> tuple[Any, Any]:
     typ = int if p.type == "int" else float
     # strict: YAML gives numbers as numbers; booleans and quoted strings are mistakes
     bounds = Field(ge=p.low, le=p.high, strict=True, allow_inf_nan=False)
-    return (Annotated[typ, bounds], Field(p.default, description=description))
+    value = Annotated[typ, bounds, WrapValidator(_schedule_or(p, typ)), PlainSerializer(_plain)]
+    return (value, Field(p.default, description=description))
+
+
+def _schedule_or(p: Parameter, typ: type):
+    """Return a validator that reads a mapping as a :class:`Schedule` and hands numbers on."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not is_schedule_input(value):
+            return handler(value)
+        if not p.schedulable:
+            raise ValueError(f"{p.name} cannot change by year ({p.why_not_schedulable}); give one value")
+        schedule = parse_schedule(value, typ)
+        for year, v in schedule.points:
+            if not p.low <= v <= p.high:  # type: ignore[operator]
+                raise ValueError(f"year {year}: {v:g} is outside the allowed range {p.describe_range()}")
+        return schedule
+
+    return validate
+
+
+def _plain(value: Any) -> Any:
+    return value.to_plain() if isinstance(value, Schedule) else value
 
 
 def _section_model(name: str, params: list[Parameter]) -> type[BaseModel]:
@@ -40,6 +73,11 @@ def _section_model(name: str, params: list[Parameter]) -> type[BaseModel]:
 
 Levers = _section_model("Levers", levers())
 Uncertainties = _section_model("Uncertainties", uncertainties())
+
+
+def base_years() -> tuple[int, ...]:
+    """Return the years for which ``wecsim/data/`` holds the stocks a run starts from."""
+    return (int(parameters()["base_year"]),)
 
 
 @cache
@@ -72,7 +110,7 @@ class PinnedProject(_Strict):
     technology: str
     region: str
     size: float = Field(gt=0, strict=True, allow_inf_nan=False, description="capacity in the technology's unit")
-    year: int = Field(ge=2025, le=2060, strict=True, description="year the project is proposed")
+    year: int = Field(ge=2015, le=2060, strict=True, description="year the project is proposed")
     lead_funder: str | None = None
 
     @field_validator("technology")
@@ -108,7 +146,8 @@ class Scenario(_Strict):
     #: names the default results folder, ``results/<name>``: a safe name, never a path
     name: str = Field(min_length=1, max_length=80, pattern=NAME_PATTERN)
     description: str = Field("", max_length=10_000)
-    end_year: int = Field(2050, ge=2026, le=2060, strict=True, description="last simulated year")
+    start_year: int = Field(2025, ge=2015, le=2059, strict=True, description="first simulated year (the stocks' year)")
+    end_year: int = Field(2050, ge=2016, le=2060, strict=True, description="last simulated year")
     seed: int = Field(42, ge=0, lt=2**63, strict=True, description="default random seed")
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     uncertainties: Uncertainties = Field(default_factory=Uncertainties)  # type: ignore[valid-type]
@@ -125,16 +164,42 @@ class Scenario(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _projects_in_horizon(self) -> Scenario:
+    def _in_horizon(self) -> Scenario:
+        first, last = self.start_year, self.end_year
+        if first not in base_years():
+            have = ", ".join(map(str, base_years()))
+            raise ValueError(
+                f"start_year: no starting stocks for {first}; wecsim's data hold the stocks a run starts "
+                f"from (population, power fleet, irrigated area, waste...) only for {have}"
+            )
+        if last <= first:
+            raise ValueError(f"end_year: {last} must come after start_year {first}")
         for p in self.projects:
-            if p.year > self.end_year:
-                raise ValueError(f"project {p.name!r} is proposed in {p.year}, after end_year {self.end_year}")
+            if not first <= p.year <= last:
+                raise ValueError(f"projects: {p.name!r} is proposed in {p.year}, outside the years {first}-{last}")
+        for name, schedule in self.schedules().items():
+            outside = [y for y in schedule.years if not first <= y <= last]
+            if outside:
+                section = "levers" if hasattr(self.levers, name) else "uncertainties"
+                raise ValueError(
+                    f"{section}.{name}: schedule year {outside[0]} is outside the simulated years {first}-{last}"
+                )
         return self
 
     def value(self, name: str) -> Any:
-        """Return the value of a lever or uncertainty by name."""
+        """Return the value of a lever or uncertainty by name: a constant or a :class:`Schedule`."""
         section = self.levers if hasattr(self.levers, name) else self.uncertainties
         return getattr(section, name)
+
+    def value_in(self, name: str, year: int) -> Any:
+        """Return the value of a lever or uncertainty in ``year`` (a schedule's value that year)."""
+        value = self.value(name)
+        return value.at(year) if isinstance(value, Schedule) else value
+
+    def schedules(self) -> dict[str, Schedule]:
+        """Return the levers and uncertainties given as schedules, by name."""
+        values = {**dict(self.levers), **dict(self.uncertainties)}
+        return {k: v for k, v in values.items() if isinstance(v, Schedule)}
 
     def scenario_hash(self) -> str:
         """Return a short SHA-256 of the resolved scenario (for provenance)."""

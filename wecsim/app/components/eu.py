@@ -25,7 +25,7 @@ from wecsim.app.components.tables import Table
 from wecsim.app.indicators import EU_SCOPE_HELP, EU_SCOPES, instrument_labels, label, pair_outcomes, scale
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.results import Results
-from wecsim.scenario import Scenario
+from wecsim.scenario import Scenario, Schedule, largest
 
 #: National outcomes of the outcome table (those of :data:`wecsim.additionality.OUTCOMES`).
 OUTCOME_COLUMNS = tuple(additionality.OUTCOMES)
@@ -66,11 +66,15 @@ def money_table(cur: Ensemble, year: int, scope: str) -> pd.DataFrame:
                 round(float(np.mean([m[i] for m in spent])), 1) for i in inst["instrument_id"]
             ],
             "envelope as set [EUR M/yr]": [
-                ", ".join(f"{sc.value(lv):g}" for lv in levers) for levers in inst["levers"]
+                ", ".join(_as_set(sc.value(lv)) for lv in levers) for levers in inst["levers"]
             ],
             "what it does": inst["description"],
         }
     )
+
+
+def _as_set(value) -> str:
+    return value.describe() if isinstance(value, Schedule) else f"{value:g}"
 
 
 def instruments_in(sc: Scenario, scope: str) -> list[str]:
@@ -79,7 +83,7 @@ def instruments_in(sc: Scenario, scope: str) -> list[str]:
     return [
         i
         for i, levers in zip(inst["instrument_id"], inst["levers"], strict=True)
-        if any(float(sc.value(lv)) > 0 for lv in levers)
+        if any(largest(sc.value(lv)) > 0 for lv in levers)
     ]
 
 

@@ -1,5 +1,8 @@
 """The lever panel: a slider and a number box for every lever and uncertainty.
 
+A lever the scenario gives as a schedule by year shows its schedule instead, with a button
+that replaces it by one value (the reset button brings the schedule back).
+
 Controls are generated from the registry (:func:`wecsim.app.params.grouped_controls`): label
 and unit, range, step, default and help text all come from ``wecsim/data/levers.csv``. A
 lever that differs from the picked scenario is shown in bold blue with a reset button.
@@ -13,6 +16,7 @@ from solara.alias import rv
 
 from wecsim.app import state
 from wecsim.app.params import Control, changed, grouped_controls
+from wecsim.scenario import Schedule
 
 
 def _tooltip(c: Control) -> str:
@@ -55,6 +59,9 @@ def LeverControl(control: Control) -> None:
                     classes=["wecsim-lever-reset"],
                 )
                 solara.Text(f"was {control.format(was)}", style={"font-size": "11px", "color": "#757575"})
+        if isinstance(r.value, Schedule):
+            _schedule_control(control, r.value)
+            return
         if p.type == "categorical":
             solara.Select(
                 label="",
@@ -88,6 +95,24 @@ def LeverControl(control: Control) -> None:
                 classes=["wecsim-lever-input"],
                 style={"max-width": "92px", "margin-top": "0", "padding-top": "0"},
             )
+
+
+def _schedule_control(control: Control, schedule: Schedule) -> None:
+    """Show a lever that changes by year: its schedule as text, and a button to give it one value."""
+    p = control.param
+    first = schedule.values[0]
+    solara.Text(
+        f"Changes by year: {schedule.describe(p.unit)}",
+        classes=["wecsim-lever-schedule"],
+        style={"font-size": "12px", "color": "#424242"},
+    )
+    solara.Button(
+        f"Use one value ({control.format(first)})",
+        text=True,
+        x_small=True,
+        on_click=lambda: state.set_value(p.name, control.clip(first)),
+        classes=["wecsim-lever-one-value"],
+    )
 
 
 @solara.component

@@ -1,0 +1,179 @@
+"""Levers and uncertainties that change over time: reading, checking, running and writing schedules."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import wecsim
+from wecsim import additionality
+from wecsim.app.params import format_value
+from wecsim.app.scenario_io import build_scenario
+from wecsim.errors import ScenarioError
+from wecsim.model import WECModel
+from wecsim.results import TABLE_NAMES
+from wecsim.scenario import Schedule, dump_scenario, load_scenario, registry
+from wecsim.scenario.load import load_scenario_text
+from wecsim.scenario.schedule import parse_schedule, total_over
+
+
+# ----------------------------------------------------------------------------- the rule between points
+def test_step_holds_each_value_until_the_next_point_and_the_ends_beyond():
+    s = parse_schedule({2021: 1000, 2018: 250})
+    assert s.rule == "step" and s.years == (2018, 2021)
+    assert s.series(range(2015, 2025)).tolist() == [250, 250, 250, 250, 250, 250, 1000, 1000, 1000, 1000]
+
+
+def test_linear_interpolates_between_points_and_holds_the_ends():
+    s = parse_schedule({"linear": {2020: 0, 2030: 100}})
+    assert s.at(2019) == 0 and s.at(2025) == 50 and s.at(2030) == 100 and s.at(2040) == 100
+
+
+def test_years_written_as_text_are_years():
+    """A schedule written out as JSON has text keys; it reads back the same."""
+    assert parse_schedule({"2018": 1, "2021": 2}) == parse_schedule({2018: 1, 2021: 2})
+
+
+@given(
+    points=st.dictionaries(st.integers(2025, 2050), st.floats(0, 3000), min_size=1, max_size=10),
+    rule=st.sampled_from(["step", "linear"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_values_stay_within_the_points_values_and_round_trip(points, rule):
+    raw = points if rule == "step" else {"linear": points}
+    s = parse_schedule(raw)
+    series = s.series(range(2020, 2056))
+    assert min(points.values()) <= series.min() and series.max() <= max(points.values())
+    assert parse_schedule(s.to_plain()) == s
+    for year, value in points.items():
+        assert s.at(year) == value
+
+
+# ----------------------------------------------------------------------------- scenario files
+def _fails(overrides, field, words):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline", overrides)
+    text = str(err.value)
+    assert field in text and words in text, text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "words"),
+    [
+        ("levers.res_auction_mw_per_yr={2030: 5000}", "levers.res_auction_mw_per_yr", "year 2030: 5000 is outside"),
+        ("levers.res_auction_mw_per_yr={2010: 50}", "levers.res_auction_mw_per_yr", "year 2010 is outside"),
+        ("levers.res_auction_mw_per_yr={2056: 50}", "levers.res_auction_mw_per_yr", "2025-2050"),
+        ("levers.res_auction_mw_per_yr={cubic: {2030: 5}}", "levers.res_auction_mw_per_yr", "step or linear"),
+        ("levers.res_auction_mw_per_yr={2030: lots}", "levers.res_auction_mw_per_yr", "year 2030: expected a number"),
+        ("levers.res_auction_mw_per_yr={soon: 5}", "levers.res_auction_mw_per_yr", "expected step or linear"),
+        ("levers.res_auction_mw_per_yr={}", "levers.res_auction_mw_per_yr", "or a schedule"),
+        ("levers.landfill_ban_year={2030: 2040}", "levers.landfill_ban_year", "it is itself a year"),
+        ("uncertainties.climate_pathway={2030: SSP5-8.5}", "uncertainties.climate_pathway", "SSP2-4.5"),
+        ("start_year=2015", "start_year", "no starting stocks for 2015"),
+        ("end_year=2025", "end_year", "must come after start_year"),
+    ],
+)
+def test_bad_schedules_and_horizons_are_refused_naming_the_field(override, field, words):
+    _fails([override], field, words)
+
+
+def test_cli_refuses_a_bad_schedule_with_exit_2_and_names_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nextends: baseline\nlevers:\n  budget_eu_grant_meur: {2030: 900}\n")
+    p = subprocess.run([sys.executable, "-m", "wecsim", "validate", str(path)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "bad.yaml" in p.stderr + p.stdout and "levers.budget_eu_grant_meur" in p.stderr + p.stdout
+    assert "Traceback" not in p.stderr
+
+
+def test_a_schedule_survives_the_yaml_round_trip():
+    sc = load_scenario(
+        "baseline",
+        [
+            "levers.res_auction_mw_per_yr={2026: 250, 2030: 1000}",
+            "uncertainties.kzt_per_eur={linear: {2025: 520, 2050: 650}}",
+        ],
+    )
+    back = load_scenario_text(dump_scenario(sc), "back.yaml")
+    assert back == sc and back.scenario_hash() == sc.scenario_hash()
+    assert isinstance(back.value("kzt_per_eur"), Schedule) and back.value_in("kzt_per_eur", 2030) == pytest.approx(546)
+
+
+def test_setting_one_year_keeps_the_earlier_value_before_it():
+    sc = load_scenario("baseline", ["levers.res_auction_mw_per_yr.2030=1500"])
+    assert sc.value_in("res_auction_mw_per_yr", 2029) == 700 and sc.value_in("res_auction_mw_per_yr", 2030) == 1500
+
+
+def test_a_childs_schedule_replaces_the_parents(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "name: parent\nextends: baseline\nlevers:\n  secca_meur: {2025: 1, 2030: 5}\n"
+    )
+    (tmp_path / "child.yaml").write_text("name: child\nextends: parent\nlevers:\n  secca_meur: {2040: 9}\n")
+    assert load_scenario(tmp_path / "child.yaml").value("secca_meur").points == ((2040, 9.0),)
+
+
+# ----------------------------------------------------------------------------- runs
+def _tables(res):
+    return {name: getattr(res, name) for name in TABLE_NAMES}
+
+
+def test_a_constant_written_as_a_one_point_schedule_gives_the_same_run_bit_for_bit():
+    constant = wecsim.run(load_scenario("baseline", ["end_year=2035"]), seed=3)
+    names = ["res_auction_mw_per_yr", "secca_meur", "population_growth_pct", "kzt_per_eur", "coal_retirement_mw_per_yr"]
+    scheduled = load_scenario("baseline", ["end_year=2035", *(f"{n}={{2025: {registry()[n].default}}}" for n in names)])
+    assert set(scheduled.schedules()) == set(names)
+    same = wecsim.run(scheduled, seed=3)
+    for name, table in _tables(constant).items():
+        pd.testing.assert_frame_equal(table, _tables(same)[name], check_exact=True, obj=name)
+
+
+def test_the_model_sees_each_years_value_of_a_schedule():
+    sc = load_scenario("baseline", ["end_year=2032", "levers.water_tariff_growth_pct={linear: {2026: 0, 2032: 6}}"])
+    model = WECModel(sc, seed=1)
+    seen = []
+    while model.running:
+        year = model.year
+        model.step()
+        seen.append((year, model.value("water_tariff_growth_pct")))
+    model.close()
+    assert seen == [(y, sc.value_in("water_tariff_growth_pct", y)) for y in range(2025, 2033)]
+
+
+def test_auctions_raised_from_2035_change_nothing_before_and_add_renewables_after():
+    base = wecsim.run(load_scenario("baseline", ["end_year=2045"]), seed=2).national.set_index("year")
+    more = wecsim.run(
+        load_scenario("baseline", ["end_year=2045", "levers.res_auction_mw_per_yr={2025: 700, 2035: 2500}"]), seed=2
+    ).national.set_index("year")
+    assert np.array_equal(base.loc[:2034, "res_share"].to_numpy(), more.loc[:2034, "res_share"].to_numpy())
+    assert more.loc[2045, "res_share"] > base.loc[2045, "res_share"] + 0.03
+
+
+def test_population_growth_compounds_year_by_year():
+    flat = load_scenario("baseline", ["end_year=2030", "uncertainties.population_growth_pct={2025: 1.0, 2028: 0.5}"])
+    res = wecsim.run(flat, seed=1).national.set_index("year")["population_m"]
+    expected = res.loc[2025] * 1.01**2 * 1.005**3  # 2026, 2027 at 1%, then 2028-2030 at 0.5%
+    assert res.loc[2030] == pytest.approx(expected, rel=1e-12)
+
+
+def test_eu_money_counts_each_years_programme_spending():
+    """SECCA at 0 until 2027 and 10 from 2028: 30 over 2025-2030, plus Horizon Europe's 1 a year."""
+    sc = load_scenario("baseline", ["end_year=2030", "levers.secca_meur={2025: 0, 2028: 10}"])
+    money = additionality.money_by_instrument(wecsim.run(sc, seed=1), "eu")
+    assert money["technical_assistance"] == pytest.approx(30.0 + 6 * registry()["horizon_europe_meur"].default)
+    assert total_over({2025: 0, 2028: 10}, range(2025, 2031)) == 30.0
+
+
+# ----------------------------------------------------------------------------- the app
+def test_the_app_keeps_shows_and_replaces_a_schedule():
+    base = load_scenario("baseline", ["levers.res_auction_mw_per_yr={2025: 700, 2030: 1500}"])
+    p = registry()["res_auction_mw_per_yr"]
+    assert format_value(p, base.value(p.name)) == "2025: 700, 2030: 1500 MW/yr (step)"
+    kept = build_scenario(base, {p.name: base.value(p.name)}, name="kept")
+    assert kept.value(p.name) == base.value(p.name)
+    replaced = build_scenario(base, {p.name: 900.0}, name="one-value")
+    assert replaced.value(p.name) == 900.0 and not replaced.schedules()
