@@ -74,7 +74,7 @@ def _fails(overrides, field, words):
         ("levers.res_auction_mw_per_yr={}", "levers.res_auction_mw_per_yr", "or a schedule"),
         ("levers.landfill_ban_year={2030: 2040}", "levers.landfill_ban_year", "it is itself a year"),
         ("uncertainties.climate_pathway={2030: SSP5-8.5}", "uncertainties.climate_pathway", "SSP2-4.5"),
-        ("start_year=2015", "start_year", "no starting stocks for 2015"),
+        ("start_year=2016", "start_year", "no starting stocks for 2016"),
         ("end_year=2025", "end_year", "must come after start_year"),
     ],
 )
@@ -177,3 +177,51 @@ def test_the_app_keeps_shows_and_replaces_a_schedule():
     assert kept.value(p.name) == base.value(p.name)
     replaced = build_scenario(base, {p.name: 900.0}, name="one-value")
     assert replaced.value(p.name) == 900.0 and not replaced.schedules()
+
+
+# ----------------------------------------------------------------------------- start years
+def test_a_run_can_start_in_2015_from_the_2015_stocks():
+    from wecsim.stocks import base_years, stocks
+
+    assert 2015 in base_years()
+    sc = load_scenario("baseline", ["start_year=2015", "end_year=2018"])
+    res = wecsim.run(sc, seed=1)
+    nat = res.national.set_index("year")
+    assert nat.index.min() == 2015 and nat.index.max() == 2018
+    st = stocks(2015)
+    assert nat.loc[2015, "population_m"] == pytest.approx(st.region["population_k"].sum() / 1e3)
+    assert nat.loc[2015, "population_m"] < 17.5  # 17.4 M on 1 Jan 2015, against 20.3 M in 2025
+    assert nat.loc[2015, "recycling_rate"] == pytest.approx(st.national["recycling_rate"], abs=0.005)
+    assert res.meta["years"] == [2015, 2018]
+
+
+def test_a_start_year_without_stocks_is_refused_naming_what_is_missing():
+    from wecsim.stocks import missing
+
+    gaps = missing(2016)
+    assert gaps and gaps[0].startswith("population_k")
+    _fails(["start_year=2016"], "start_year", "only for 2015, 2025")
+
+
+def test_the_2015_stocks_name_known_stocks_and_keys_each_with_a_source():
+    from wecsim.datasets import table
+    from wecsim.stocks import STOCKS
+
+    rows = table("base_stocks")
+    assert set(rows["stock"]) <= set(STOCKS)
+    assert rows["source"].str.strip().str.len().gt(20).all()
+    assert not rows.duplicated(["year", "stock", "key"]).any()
+
+
+def test_kenderli_desalination_joins_in_its_commissioning_year():
+    """Desalination capacity beyond the model's own projects: none before 2025, Kenderli's 50,000 m3/day from 2025."""
+    model = WECModel(load_scenario("baseline", ["start_year=2015", "end_year=2026"]), seed=1)
+    per_unit = model.tech("desalination").water_m3_per_unit_yr
+    existing = {}
+    while model.running:
+        year = model.year
+        model.step()
+        existing[year] = model.state.desal_m3.sum() - model._operating_size("desalination").sum() * per_unit
+    model.close()
+    assert existing[2024] == pytest.approx(0, abs=1)
+    assert existing[2025] == pytest.approx(50_000 * per_unit)

@@ -136,12 +136,6 @@ def _table(df: pd.DataFrame, title: str, index_name: str = "") -> Table:
     return table
 
 
-def _base_year() -> int:
-    from wecsim.datasets import parameters
-
-    return int(parameters()["base_year"])
-
-
 def _parse_years(years: str) -> list[int]:
     """Parse ``--years`` (comma-separated whole years), before anything runs."""
     try:
@@ -184,7 +178,7 @@ def run_cmd(
     overwrite: OverwriteOpt = False,
     years: Annotated[
         str | None,
-        typer.Option(help="Years shown in the headline table, comma-separated (default: 2025, 2030, the last year)."),
+        typer.Option(help="Years shown in the headline table, comma-separated (default: first, 2030, last)."),
     ] = None,
     eu_effect: Annotated[
         bool,
@@ -204,7 +198,7 @@ def run_cmd(
     check_number("--seed", seed, 0, MAX_SEED)
     year_list = _parse_years(years) if years is not None else None
     config = load_scenario(scenario, set_ or [])  # validate before importing the model
-    year_list = _check_years(year_list, _base_year(), config.end_year, (_base_year(), 2030))
+    year_list = _check_years(year_list, config.start_year, config.end_year, (config.start_year, 2030))
     target, note = _run_target(out, config.name, overwrite)
 
     from wecsim.runner import run
@@ -355,7 +349,7 @@ def compare_cmd(
     check_number("--seed", seed, 0, MAX_SEED)
     year_list = _parse_years(years) if years is not None else None
     sources = [_load_results(a), _load_results(b)]
-    first = _base_year()
+    first = max(int(src.meta["years"][0]) if isinstance(src, Results) else src.start_year for src in sources)
     last = min(int(src.meta["years"][1]) if isinstance(src, Results) else src.end_year for src in sources)
     year_list = _check_years(year_list, first, last, (2030,))  # both must have simulated every year compared
     ra, rb = (src if isinstance(src, Results) else run(src, seed=seed) for src in sources)

@@ -33,6 +33,7 @@ TABLES: dict[str, str | None] = {
     "parameters": "name",
     "levers": "name",
     "calibration_targets": None,
+    "base_stocks": None,
 }
 
 

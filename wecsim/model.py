@@ -44,6 +44,7 @@ from wecsim.projects.market import EPS, FOCUS, ROUTES, SECTORS, Book, run_round
 from wecsim.projects.pipeline import Pipeline, Project, Stage
 from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
+from wecsim.stocks import data_year, stock_of_field, stocks
 from wecsim.systems import climate, energy, flood, waste, water
 from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
 
@@ -121,6 +122,10 @@ class WECModel(mesa.Model):
                 raise DataError(f"parameters.csv: no parameter named {sorted(unknown)}")
             self.P = Parameters({**self.P, **{k: float(v) for k, v in parameter_changes.items()}})
         self.base_year = scenario.start_year
+        #: the stocks the run starts from (population, fleet, wear...), for the base year
+        self.stocks = stocks(self.base_year)
+        #: the year the data describe: catalogue prices, global capacities and the climate trend start here
+        self.data_year = data_year()
         self.year = self.base_year
         self.end_year = scenario.end_year
         self.years = np.arange(self.base_year, self.end_year + 1)
@@ -196,13 +201,14 @@ class WECModel(mesa.Model):
         self.wind_sites, self.solar_sites = list(d.wind_sites), list(d.solar_sites)
         self.interconnection_region = self.solar_sites[0]
         self.basin_col, self.basin_south, self.hydro_weight_total = d.basin_col, d.basin_south, d.hydro_weight_total
-        self.fleet_col, self.fleet_variable, self.fleet_res = d.fleet_col, d.fleet_variable, d.fleet_res
+        self.fleet_col = {**d.fleet_col, "capacity_mw": self.stocks.fleet["capacity_mw"]}
+        self.fleet_variable, self.fleet_res = d.fleet_variable, d.fleet_res
         self.fleet_cf_by_tech = d.fleet_cf_by_tech
         #: ageing assets (water and sewer networks, irrigation structures): the rows of ``assets.csv``
         self.assets = {a["asset_id"]: a for a in d.asset_records}
         self.asset_of_tech = {a["renewal_tech"]: aid for aid, a in self.assets.items()}
         self.asset_stock = {aid: d.region_col[a["stock_column"]] for aid, a in self.assets.items()}
-        self.wear0 = {aid: d.region_col[a["wear_column"]] for aid, a in self.assets.items()}
+        self.wear0 = {aid: self.stocks.region[stock_of_field(a["wear_column"])] for aid, a in self.assets.items()}
         self._renewed = {aid: np.zeros(len(d.regions_df)) for aid in self.assets}
         self.network_km = self.asset_stock["water_network"]
         self.solar_cf, self.wind_cf = d.region_col["solar_cf"], d.region_col["wind_cf"]
@@ -249,30 +255,30 @@ class WECModel(mesa.Model):
         self.national_debt_service = np.zeros(horizon)
 
     def _setup_state(self) -> None:
-        P, df, d = self.P, self.regions_df, model_data()
-        irrigated = df["irrigated_kha"].to_numpy(float) * 1e3
-        saving_share = d.region_col["water_saving_share_2025"]
+        P, df, d, st = self.P, self.regions_df, model_data(), self.stocks
+        irrigated = st.region["irrigated_kha"] * 1e3
+        saving_share = st.region["water_saving_share"]
         n = len(df)
         self.state = State(
-            population=df["population_k"].to_numpy(float) * 1e3,
+            population=st.region["population_k"] * 1e3,
             irrigated_ha=irrigated.copy(),
             saving_ha_base=irrigated * saving_share,
             saving_ha_total=irrigated * saving_share,
             wear={aid: w.copy() for aid, w in self.wear0.items()},
-            network_loss_share=d.region_col["network_loss_share_2025"].copy(),
+            network_loss_share=st.region["network_loss_share"].copy(),
             conveyance_loss_share=np.full(n, P["conveyance_loss_share"]),
             flood_damage_share=df["flood_damage_share"].to_numpy(float),
             flood_protected_share=np.zeros(n),
-            ews_coverage=np.full(n, P["ews_coverage_2025"]),
+            ews_coverage=np.full(n, st.national["ews_coverage"]),
             desal_m3=np.zeros(n),
             reuse_m3=np.zeros(n),
             lfg_mw=np.zeros(n),
-            tariff_eur_per_m3=np.full(n, P["tariff_water_eur_per_m3"]),
+            tariff_eur_per_m3=np.full(n, st.national["tariff_water_eur_per_m3"]),
         )
         self.population0 = self.state.population.copy()
         self.irrigated0 = irrigated
         national_saving = (irrigated * saving_share).sum() / irrigated.sum()
-        # field duty of conventional hectares, so the 2025 gross duty matches the data
+        # field duty of conventional hectares, so the base year's gross duty matches the data
         self.field_duty_m3_per_ha = (
             P["irrigation_duty_gross_m3_per_ha"]
             * (1 - P["conveyance_loss_share"])
@@ -281,32 +287,31 @@ class WECModel(mesa.Model):
         self.industry0_m3 = df["industry_withdrawal_mm3"].to_numpy(float) * 1e6
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
-        self.desal_existing_m3 = np.zeros(n)
-        self.desal_existing_m3[self.region_index[d.kenderli_region]] = (
+        #: desalination plants that existed before the model's projects (Kenderli, from its commissioning year)
+        self._kenderli_m3 = np.zeros(n)
+        self._kenderli_m3[self.region_index[d.kenderli_region]] = (
             P["desal_kenderli_m3_per_day"] * self.catalog["desalination"].water_m3_per_unit_yr
         )
-        msw_t = self.state.population * P["msw_kg_per_capita_2025"] / 1e3
+        msw_t = self.state.population * st.national["msw_kg_per_capita"] / 1e3
         self.recycling_base_t = (
-            msw_t * P["recycling_rate_base"] / P["recycling_utilisation_mature"] * P["recycling_capacity_headroom"]
+            msw_t * st.national["recycling_rate"] / P["recycling_utilisation_mature"] * P["recycling_capacity_headroom"]
         )
-        self.separated_share = P["recycling_rate_base"]
+        self.separated_share = st.national["recycling_rate"]
         self.separated_share_growth = 0.0
         self.gas_backstop_mw = 0.0
         self.gdp_factor = 1.0
-        self.water_tariff = P["tariff_water_eur_per_m3"]
+        self.water_tariff = st.national["tariff_water_eur_per_m3"]
         self.curtailed_mwh = 0.0
-        self.loss0 = d.region_col["network_loss_share_2025"]
+        self.loss0 = st.region["network_loss_share"]
         # wastewater treated at the start, kept by plants that fail one by one over their remaining life
         muni_net0 = self.state.population * P["municipal_lpcd_delivered"] * 365 / 1e3
-        self.treatment_existing0_m3 = (
-            muni_net0 * P["wastewater_return_share"] * d.region_col["wastewater_treated_share_2025"]
-        )
+        self.treatment_existing0_m3 = muni_net0 * P["wastewater_return_share"] * st.region["wastewater_treated_share"]
         self.treated_share0 = float(
             self.treatment_existing0_m3.sum() / (muni_net0 * P["wastewater_return_share"]).sum()
         )
         self.storage_mcm = np.zeros(len(self.basins_df))
         # water scarcity of each region's basin (withdrawal claim over what the basin can give), for the drip rule
-        self.basin_stress = d.basin_stress[self.basin_of_region]
+        self.basin_stress = st.basin["use_ratio"][self.basin_of_region]
         self.mean_basin_stress = float(np.mean(self.basin_stress))
         self._recent_shock = np.zeros(len(df), dtype=bool)
 
@@ -414,12 +419,12 @@ class WECModel(mesa.Model):
         return self._recycling_pipeline.get(region_id, 0) * self.P["recycling_utilisation_mature"]
 
     def recycling_target(self, year: int) -> float:
-        """National recycling-rate target path: linear to 40% in 2030, then to 50% in 2050."""
+        """National recycling-rate target path: linear from the base year's rate to 40% in 2030, then to 50% in 2050."""
         if year not in self._recycling_targets:
             P = self.P
             points = (
                 [self.base_year, 2030, 2050],
-                [P["recycling_rate_base"], P["recycling_target_2030"], P["recycling_target_2050"]],
+                [self.stocks.national["recycling_rate"], P["recycling_target_2030"], P["recycling_target_2050"]],
             )
             self._recycling_targets[year] = float(np.interp(year, *points))
         return self._recycling_targets[year]
@@ -498,8 +503,8 @@ class WECModel(mesa.Model):
         mult = 1.0
         if t.learning != "none":
             P = self.P
-            q0 = P[f"global_{t.learning}_capacity_2025"]
-            q = q0 + P[f"global_{t.learning}_additions_per_yr"] * max(0, year - self.base_year)
+            q0 = P[f"global_{t.learning}_capacity_2025"]  # catalogue costs are the data year's
+            q = self.global_capacity(t.learning, year)
             name = f"learning_rate_{t.learning}_pct"
             rate = self.value(name) if name in self._values else P[name]
             mult = learning_factor(q, q0, rate / 100)
@@ -508,6 +513,22 @@ class WECModel(mesa.Model):
         if year == self.year:  # the research effect is known for this year only
             self._capex_multipliers[key] = mult
         return mult
+
+    def global_capacity(self, learning: str, year: int) -> float:
+        """Global cumulative capacity a technology learns on, in ``year`` [GW or million m3/day].
+
+        After the data year it grows by the yearly global additions of ``parameters.csv``;
+        between an earlier base year's stock and the data year's it grows geometrically (at a
+        constant rate, as these markets did in 2015-2025). Catalogue costs are the data year's,
+        so a run that starts earlier pays more for solar, wind and desalination before then.
+        """
+        P = self.P
+        q_data = P[f"global_{learning}_capacity_2025"]
+        if year >= self.data_year:
+            return q_data + P[f"global_{learning}_additions_per_yr"] * (year - self.data_year)
+        q_base = self.stocks.national[f"global_{learning}_capacity"]
+        share = (year - self.base_year) / (self.data_year - self.base_year)
+        return q_base * (q_data / q_base) ** max(0.0, share)
 
     def propose(
         self,
@@ -1231,37 +1252,38 @@ class WECModel(mesa.Model):
         return self._assets[tech_id]
 
     def _flood_multiplier(self) -> float:
-        frac = climate.trend_fraction(self.year, self.base_year)
+        frac = climate.trend_fraction(self.year, self.data_year)
         return 1 + (self.flood_multiplier_2050 - 1) * min(frac, 1.0)
 
     def _drought_probability(self) -> np.ndarray:
         """Yearly probability of a severe drought in each basin this year [-]."""
-        frac = climate.trend_fraction(self.year, self.base_year)
+        frac = climate.trend_fraction(self.year, self.data_year)
         p = np.where(self.basin_south, self.value("drought_probability_south"), self.P["drought_probability_north"])
         return p * (1 + (self.drought_multiplier_2050 - 1) * min(frac, 1.0))
 
     def variable_limit_share(self) -> float:
         """Share of demand variable renewables tend to at most: the grid's own flexibility, links and SECCA [-]."""
         mw = self._operating_size("grid_interconnection").sum()
-        demand = self.last["electricity_demand_mwh"] if self.last else self.P["electricity_demand_twh_2025"] * 1e6
+        demand = (
+            self.last["electricity_demand_mwh"] if self.last else self.stocks.national["electricity_demand_twh"] * 1e6
+        )
         link = mw * energy.HOURS_PER_YEAR * self.P["interconnection_export_utilisation"] / demand
         return self.P["res_integration_limit_share"] + link + self.secca_flex
 
     def _operate(self, record: bool) -> dict:
         v, P, s = self.value, self.P, self.state
         t_idx = self.year - self.base_year
-        frac = climate.trend_fraction(self.year, self.base_year)
+        frac = climate.trend_fraction(self.year, self.data_year)
         out: dict = {}
         if not record:
             self.secca_flex, self.cooperation, self.horizon_cost_cut = 0.0, v("transboundary_cooperation"), 0.0
         # --- assets from operating projects
         cat = self.catalog
-        s.desal_m3 = (
-            self.desal_existing_m3 + self._operating_size("desalination") * cat["desalination"].water_m3_per_unit_yr
-        )
+        existing = self._kenderli_m3 if self.year >= P["desal_kenderli_year"] else 0.0
+        s.desal_m3 = existing + self._operating_size("desalination") * cat["desalination"].water_m3_per_unit_yr
         s.saving_ha_total = np.minimum(s.saving_ha_base + self._operating_size("drip_irrigation"), s.irrigated_ha)
         n_ews = self._operating_size("flood_ews")
-        s.ews_coverage = np.minimum(1.0, P["ews_coverage_2025"] + P["ews_coverage_per_system"] * n_ews)
+        s.ews_coverage = np.minimum(1.0, self.stocks.national["ews_coverage"] + P["ews_coverage_per_system"] * n_ews)
         s.flood_protected_share = np.minimum(
             P["flood_protection_max_share"],
             P["flood_protection_share_per_structure"] * self._operating_size("flood_protection"),
@@ -1358,7 +1380,9 @@ class WECModel(mesa.Model):
         recycling_eff = (self.recycling_base_t + self._operating_size("sorting_recycling")) * P[
             "recycling_utilisation_mature"
         ]
-        msw = s.population * P["msw_kg_per_capita_2025"] / 1e3 * self.gdp_factor ** P["msw_gdp_elasticity"]
+        msw = (
+            s.population * self.stocks.national["msw_kg_per_capita"] / 1e3 * self.gdp_factor ** P["msw_gdp_elasticity"]
+        )
         wf = waste.waste_flows(
             msw,
             P["collection_coverage"],
@@ -1382,7 +1406,9 @@ class WECModel(mesa.Model):
             + reuse_used * cat["wastewater_reuse"].energy_use_kwh_per_m3
         ) / 1e3 + treatment_mwh
         demand_mwh = (
-            P["electricity_demand_twh_2025"] * 1e6 * self.gdp_factor ** P["electricity_demand_gdp_elasticity"]
+            self.stocks.national["electricity_demand_twh"]
+            * 1e6
+            * self.gdp_factor ** P["electricity_demand_gdp_elasticity"]
             + extra_mwh.sum()
         )
         out["electricity_demand_mwh"] = demand_mwh

@@ -113,9 +113,12 @@ class Results:
         f = self.funder if up_to_year is None else self.funder[self.funder["year"] <= up_to_year]
         return math.fsum(f["committed_meur"].tolist()) - math.fsum(f["released_meur"].tolist())
 
-    def headline(self, years: tuple[int, ...] = (2025, 2030, 2050)) -> pd.DataFrame:
-        """Return the headline indicators for a few years (rows) in plain units."""
-        years = tuple(y for y in years if y in set(self.national["year"]))
+    def headline(self, years: tuple[int, ...] | None = None) -> pd.DataFrame:
+        """Return the headline indicators for a few years (default: the first, 2030 and the last) in plain units."""
+        simulated = set(self.national["year"])
+        if years is None:
+            years = tuple(sorted({min(simulated), 2030, max(simulated)}))
+        years = tuple(y for y in years if y in simulated)
         nat = self.national.set_index("year")
         rows = {
             "Water deficit [km3]": nat["water_deficit_km3"],

@@ -30,7 +30,7 @@ VISIBLE = {
     "network_loss_share": 0.001,
 }
 #: Parameters that are dates, switches or model bookkeeping rather than quantities.
-NOT_QUANTITIES = ("base_year",)
+NOT_QUANTITIES = ("data_year",)
 _CITED = re.compile(
     r"\[V|\b(19|20)\d\d\b|\.(kz|com|org|net|az|ru|eu|gov|int|info|media)\b|doi:|\b[A-Z][A-Za-z&]+ (et al\.|\d{4})"
 )

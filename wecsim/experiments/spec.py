@@ -557,7 +557,6 @@ def _resolve_base(exp: ExperimentFile, path: Path | None, shown: str, problems: 
 def _check_outputs(exp: ExperimentFile, base: dict[str, Any] | None, problems: list) -> None:
     if base is None:
         return
-    from wecsim.datasets import parameters
     from wecsim.model import NATIONAL_INDICATORS
 
     for i, name in enumerate(exp.outputs.indicators or []):
@@ -565,7 +564,7 @@ def _check_outputs(exp: ExperimentFile, base: dict[str, Any] | None, problems: l
             problems.append(
                 (f"outputs.indicators[{i}]", f"unknown indicator {short(name)}{_suggest(name, NATIONAL_INDICATORS)}")
             )
-    first, last = int(parameters()["base_year"]), int(base["end_year"])
+    first, last = int(base["start_year"]), int(base["end_year"])
     for i, year in enumerate(exp.outputs.years or []):
         if not first <= year <= last:
             problems.append((f"outputs.years[{i}]", f"{year} is outside the simulated years {first}-{last}"))

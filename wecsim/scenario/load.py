@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from wecsim.errors import InputFileError, ScenarioError
 from wecsim.names import NAME_RULE, is_safe_name, shipped_dir, short, slug
 from wecsim.scenario.levers import registry
-from wecsim.scenario.schema import Scenario, base_years
+from wecsim.scenario.schema import Scenario
 
 #: Where the shipped scenarios live (``scenarios/`` of a clone, package data when installed).
 SCENARIO_DIR = shipped_dir("scenarios")
@@ -389,7 +389,7 @@ def _open_schedule(data: dict[str, Any], parts: list[str | int]) -> None:
         return
     current = section.get(param.name, param.default)
     if isinstance(current, int | float) and not isinstance(current, bool):
-        section[param.name] = {data.get("start_year", base_years()[0]): current}
+        section[param.name] = {data.get("start_year", Scenario.model_fields["start_year"].default): current}
 
 
 def _describe(err: dict[str, Any]) -> tuple[str, str]:

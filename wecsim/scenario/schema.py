@@ -24,10 +24,11 @@ from pydantic import (
     model_validator,
 )
 
-from wecsim.datasets import parameters, table
+from wecsim.datasets import table
 from wecsim.names import NAME_PATTERN
 from wecsim.scenario.levers import Parameter, levers, uncertainties
 from wecsim.scenario.schedule import Schedule, is_schedule_input, parse_schedule
+from wecsim.stocks import base_years as stock_years
 
 
 class _Strict(BaseModel):
@@ -77,7 +78,7 @@ Uncertainties = _section_model("Uncertainties", uncertainties())
 
 def base_years() -> tuple[int, ...]:
     """Return the years for which ``wecsim/data/`` holds the stocks a run starts from."""
-    return (int(parameters()["base_year"]),)
+    return stock_years()
 
 
 @cache
