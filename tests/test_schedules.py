@@ -225,3 +225,39 @@ def test_kenderli_desalination_joins_in_its_commissioning_year():
     model.close()
     assert existing[2024] == pytest.approx(0, abs=1)
     assert existing[2025] == pytest.approx(50_000 * per_unit)
+
+
+# ----------------------------------------------------------------------------- observed weather
+def test_observed_weather_replays_the_2021_drought_and_the_2024_flood_whatever_the_seed():
+    from wecsim.datasets import table
+
+    events = table("observed_events")
+    droughts_2021 = int(((events["kind"] == "drought") & (events["year"] == 2021)).sum())
+    sc = load_scenario("baseline", ["start_year=2015", "end_year=2032", "observed_weather_until=2024"])
+    runs = [wecsim.run(sc, seed=s).national.set_index("year") for s in (1, 2, 3)]
+    for nat in runs:
+        assert nat.loc[2021, "basins_in_drought"] == droughts_2021
+        assert (nat.loc[[2015, 2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024], "basins_in_drought"] == 0).all()
+        assert nat.loc[2024, "flood_damage_meur"] > 5 * nat.loc[[2015, 2017], "flood_damage_meur"].max()
+        assert (nat.loc[[2016, 2018, 2019, 2020, 2021, 2022, 2023], "flood_damage_meur"] == 0).all()
+    # after the observed years each seed's own weather takes over: the droughts of a run without replay
+    drawn = wecsim.run(load_scenario("baseline", ["start_year=2015", "end_year=2032"]), seed=1).national.set_index(
+        "year"
+    )
+    assert drawn.loc[2025:, "basins_in_drought"].tolist() == runs[0].loc[2025:, "basins_in_drought"].tolist()
+    assert len({tuple(nat.loc[2025:, "basins_in_drought"]) for nat in runs}) > 1
+
+
+def test_replaying_history_leaves_the_later_draws_as_they_were():
+    drawn = WECModel(load_scenario("baseline", ["start_year=2015", "end_year=2030"]), seed=4)
+    replayed = WECModel(
+        load_scenario("baseline", ["start_year=2015", "end_year=2030", "observed_weather_until=2020"]), seed=4
+    )
+    assert np.array_equal(drawn.drought_z, replayed.drought_z) and np.array_equal(drawn.flood_u, replayed.flood_u)
+    drawn.close()
+    replayed.close()
+
+
+def test_observed_weather_outside_the_observed_years_is_refused():
+    _fails(["observed_weather_until=2024"], "observed_weather_until", "between start_year 2025")
+    _fails(["start_year=2015", "observed_weather_until=2026"], "observed_weather_until", "last observed year 2024")

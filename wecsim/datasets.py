@@ -34,6 +34,7 @@ TABLES: dict[str, str | None] = {
     "levers": "name",
     "calibration_targets": None,
     "base_stocks": None,
+    "observed_events": None,
 }
 
 

@@ -45,7 +45,7 @@ from wecsim.projects.pipeline import Pipeline, Project, Stage
 from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
 from wecsim.stocks import data_year, stock_of_field, stocks
-from wecsim.systems import climate, energy, flood, waste, water
+from wecsim.systems import climate, energy, flood, observed, waste, water
 from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
 
 #: Index of each route and sector name (in the Book's columns).
@@ -223,6 +223,9 @@ class WECModel(mesa.Model):
             rng, n_years, self.basin_south, P["drought_persistence"], P["drought_south_correlation"]
         )
         self.flood_u = rng.random(n_years)
+        #: last year whose droughts and floods are the observed ones (before the base year: none)
+        until = self.config.observed_weather_until
+        self.observed_until = self.base_year - 1 if until is None else int(until)
 
     def _setup_agents(self) -> None:
         d = model_data()
@@ -1343,7 +1346,9 @@ class WECModel(mesa.Model):
         trend = climate.flow_trend_factor(self.flow_change_2050, v("flow_change_scale"), frac)
         p_drought = self._drought_probability()
         drought = self.drought_z[t_idx] < climate.drought_threshold(p_drought)
-        if t_idx == 0:
+        if self.year <= self.observed_until:
+            drought = observed.observed_droughts(self.year, self.basin_ids)
+        elif t_idx == 0:
             drought[:] = False  # the base year reproduces observed conditions
         shock = np.where(drought, P["drought_flow_factor"], 1.0)
         upstream = climate.upstream_factor(
@@ -1438,6 +1443,8 @@ class WECModel(mesa.Model):
         # --- floods: damage before warning, less what protection works hold back, then warning
         m = self._flood_multiplier()
         rp = climate.flood_return_period(self.flood_u[t_idx], m)
+        if self.year <= self.observed_until:
+            rp = observed.observed_flood_return_period(self.year, P["flood_min_return_period_yr"])
         national_damage = climate.flood_damage_meur(
             rp,
             P["flood_damage_ref_meur"],

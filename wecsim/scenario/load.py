@@ -337,7 +337,9 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
     return parts, value
 
 
-_TOP_LEVEL_PATH = re.compile(r"((?:levers|uncertainties)\.\w+|start_year|end_year|projects): (.*)", re.S)
+_TOP_LEVEL_PATH = re.compile(
+    r"((?:levers|uncertainties)\.\w+|start_year|end_year|observed_weather_until|projects): (.*)", re.S
+)
 _SCIENTIFIC = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from wecsim.datasets import table
+from wecsim.datasets import parameters, table
 from wecsim.names import NAME_PATTERN
 from wecsim.scenario.levers import Parameter, levers, uncertainties
 from wecsim.scenario.schedule import Schedule, is_schedule_input, parse_schedule
@@ -149,6 +149,9 @@ class Scenario(_Strict):
     description: str = Field("", max_length=10_000)
     start_year: int = Field(2025, ge=2015, le=2059, strict=True, description="first simulated year (the stocks' year)")
     end_year: int = Field(2050, ge=2016, le=2060, strict=True, description="last simulated year")
+    observed_weather_until: int | None = Field(
+        None, strict=True, description="replay observed droughts and floods up to this year, then draw"
+    )
     seed: int = Field(42, ge=0, lt=2**63, strict=True, description="default random seed")
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     uncertainties: Uncertainties = Field(default_factory=Uncertainties)  # type: ignore[valid-type]
@@ -175,6 +178,15 @@ class Scenario(_Strict):
             )
         if last <= first:
             raise ValueError(f"end_year: {last} must come after start_year {first}")
+        until = self.observed_weather_until
+        if until is not None:
+            P = parameters()
+            observed = (int(P["observed_weather_first_year"]), int(P["observed_weather_last_year"]))
+            if not (observed[0] <= first <= until <= min(observed[1], last)):
+                raise ValueError(
+                    f"observed_weather_until: {until} must lie between start_year {first} and the last observed "
+                    f"year {observed[1]} (observed weather covers {observed[0]}-{observed[1]})"
+                )
         for p in self.projects:
             if not first <= p.year <= last:
                 raise ValueError(f"projects: {p.name!r} is proposed in {p.year}, outside the years {first}-{last}")
