@@ -29,7 +29,7 @@ def test_shipped_scenario_validates_and_runs(name):
     assert s.name == name
     res = wecsim.run(s, seed=1)
     years = res.national["year"]
-    assert years.min() == 2025 and years.max() == s.end_year
+    assert years.min() == s.start_year and years.max() == s.end_year
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
