@@ -108,7 +108,7 @@ def eu_section(ens: Ensemble, without: Ensemble, years: tuple[int, ...], scope: 
     rows = [
         {
             "what it adds": o.title,
-            "years": o.period(c.year),
+            "years": o.period(c.year, c.first_year),
             "value": fmt_delta(c.values[o.key][0], o.digits),
             "unit": o.unit,
             **(

@@ -362,7 +362,7 @@ class EUOutcome:
     digits
         Decimals shown.
     when
-        ``"sum"``: summed over 2025 to the year; ``"year"``: in the year; ``"by"``: by the year.
+        ``"sum"``: summed from the first simulated year to the year; ``"year"``: in the year; ``"by"``: by the year.
     """
 
     key: str
@@ -371,9 +371,9 @@ class EUOutcome:
     digits: int
     when: Literal["sum", "year", "by"]
 
-    def period(self, year: int) -> str:
+    def period(self, year: int, first_year: int) -> str:
         """Return the years the number covers, in words."""
-        return {"sum": f"2025-{year}", "year": str(year), "by": f"by {year}"}[self.when]
+        return {"sum": f"{first_year}-{year}", "year": str(year), "by": f"by {year}"}[self.when]
 
 
 EU_OUTCOMES: tuple[EUOutcome, ...] = (
@@ -434,7 +434,7 @@ class EUCard:
     n
         Number of replicates (pairs of runs).
     money
-        EU money spent per instrument, 2025 to ``year`` (mean across replicates) [EUR M].
+        EU money spent per instrument, from the first year to ``year`` (mean across replicates) [EUR M].
     values
         Per :data:`EU_OUTCOMES` key (and ``net_mobilisation``, ``other_money_added_meur``):
         ``(mean, low, high)`` across replicates (10th-90th percentile).
@@ -442,6 +442,8 @@ class EUCard:
         The same means for the reference scenario (None when not shown).
     tariff_condition_pct
         The EU tariff condition of the scenario [%/yr of extra real tariff growth; 0 = none].
+    first_year
+        First simulated year (money and sums count from it).
     """
 
     year: int
@@ -451,10 +453,11 @@ class EUCard:
     values: dict[str, tuple[float, float, float]]
     reference: dict[str, float] | None
     tariff_condition_pct: float
+    first_year: int
 
     @property
     def eu_money_meur(self) -> float:
-        """Return all EU money spent, 2025 to the year [EUR M]."""
+        """Return all EU money spent, from the first year to the year [EUR M]."""
         return math.fsum(self.money.values())
 
     @property
@@ -482,7 +485,8 @@ def eu_card(
         ref_pairs = [pair_outcomes(r, w, year, scope) for r, w in zip(ref_runs, ref_without_eu, strict=True)]
         reference = {k: _across(ref_pairs, lambda p, k=k: p[k])[0] for k in keys}
     levers = runs[0].meta.get("scenario_resolved", {}).get("levers", {})
-    return EUCard(year, scope, len(runs), money, values, reference, largest(levers.get("eu_tariff_condition_pct", 0.0)))
+    condition = largest(levers.get("eu_tariff_condition_pct", 0.0))
+    return EUCard(year, scope, len(runs), money, values, reference, condition, first_year(runs[0]))
 
 
 def eu_explanation(scope: str) -> str:
@@ -492,6 +496,11 @@ def eu_explanation(scope: str) -> str:
         f"Each number: this scenario minus the same run without {who} (same seed, same weather), "
         f"so it is what {who} adds, not what it pays for."
     )
+
+
+def first_year(res: Results) -> int:
+    """Return the first simulated year of a run."""
+    return int(res.national["year"].iloc[0])
 
 
 def eu_money_text(card: EUCard) -> str:
@@ -504,7 +513,7 @@ def eu_money_text(card: EUCard) -> str:
         else ""
     )
     return (
-        f"EUR {fmt(card.eu_money_meur, 0)} M of {EU_SCOPES[card.scope]}, 2025-{card.year}"
+        f"EUR {fmt(card.eu_money_meur, 0)} M of {EU_SCOPES[card.scope]}, {card.first_year}-{card.year}"
         + (f" ({', '.join(parts)})" if parts else "")
         + cond
     )

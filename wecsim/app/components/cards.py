@@ -28,6 +28,7 @@ from wecsim.app.indicators import (
     eu_card,
     eu_explanation,
     eu_money_text,
+    first_year,
     fmt,
     fmt_delta,
     judge,
@@ -59,7 +60,8 @@ def context_line(cv: CardValue, year: int, res: Results | None) -> str:
         if len(row):
             return f"{float(row['water_deficit_pct'].iloc[0]):.1f}% of demand unmet"
     if key == "investment":
-        return f"committed to project costs by all funders, 2025-{year}"
+        first = first_year(res) if res is not None else ""
+        return f"committed to project costs by all funders, {first}-{year}"
     if key == "co2":
         return "power plants and waste"
     if key == "res":
@@ -72,7 +74,7 @@ def _span(text: str, style: str, classes: str = "") -> str:
     return f'<span{cls} style="{style}">{html.escape(text)}</span>'
 
 
-def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: str) -> str:
+def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: str, first: int) -> str:
     """Return one card as HTML: title, value with unit, change against the reference, context.
 
     The whole row is one HTML widget: a new result then changes one widget instead of about
@@ -81,7 +83,7 @@ def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: s
     h = cv.headline
     delta = cv.delta
     arrow = "" if cv.verdict == "same" or math.isnan(delta) else ARROWS[delta > 0] + " "
-    when = "2025-" + str(year) if h.whole_run else str(year)
+    when = f"{first}-{year}" if h.whole_run else str(year)
     parts = [
         _span(f"{h.title}, {when}", "font-size: 13px; color: #424242; display: block"),
         '<div style="display: flex; gap: 6px; align-items: baseline">'
@@ -119,7 +121,9 @@ def eu_card_html(view: state.Shown, year: int) -> str:
     """Return the EU card as HTML: what EU money adds, from each run and its counterfactual."""
     scope = view.scope
     who = EU_SCOPES[scope]
-    title = _span(f"What {who} adds, 2025-{year}", "font-size: 13px; color: #424242; font-weight: 500")
+    title = _span(
+        f"What {who} adds, {first_year(view.current.first)}-{year}", "font-size: 13px; color: #424242; font-weight: 500"
+    )
     tip = html.escape(f"{who}: {EU_SCOPE_HELP[scope]}. {eu_explanation(scope)}", quote=True)
     cur = view.current
     # which runs the card shows, so a test or the benchmark can tell a new card from an old one
@@ -158,7 +162,7 @@ def eu_card_html(view: state.Shown, year: int) -> str:
         mean, low, high = card.values[o.key]
         verdict = judge(mean, "up", o.digits)
         lines = [
-            _span(f"{o.title}, {o.period(year)}", "font-size: 12px; color: #424242; display: block"),
+            _span(f"{o.title}, {o.period(year, card.first_year)}", "font-size: 12px; color: #424242; display: block"),
             '<div style="display: flex; gap: 5px; align-items: baseline">'
             + _span(
                 fmt_delta(mean, o.digits),
@@ -196,7 +200,8 @@ def card_row_html(view: state.Shown, year: int) -> str:
     year = card_year(view, year)
     label = ref.label if ref else "reference"
     values = card_values(cur.runs, ref.runs if ref else [], year)
-    cards = "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.first)) for cv in values)
+    first = first_year(cur.first)
+    cards = "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.first), first) for cv in values)
     return cards + eu_card_html(view, year)
 
 

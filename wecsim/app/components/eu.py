@@ -22,7 +22,15 @@ from wecsim.app.charts import eu_figure
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
-from wecsim.app.indicators import EU_SCOPE_HELP, EU_SCOPES, instrument_labels, label, pair_outcomes, scale
+from wecsim.app.indicators import (
+    EU_SCOPE_HELP,
+    EU_SCOPES,
+    first_year,
+    instrument_labels,
+    label,
+    pair_outcomes,
+    scale,
+)
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.results import Results
 from wecsim.scenario import Scenario, Schedule, largest
@@ -62,7 +70,7 @@ def money_table(cur: Ensemble, year: int, scope: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "instrument": inst["label"],
-            f"spent 2025-{year} [EUR M]": [
+            f"spent {first_year(cur.first)}-{year} [EUR M]": [
                 round(float(np.mean([m[i] for m in spent])), 1) for i in inst["instrument_id"]
             ],
             "envelope as set [EUR M/yr]": [
@@ -141,6 +149,7 @@ def run_instruments(sc: Scenario, seeds: list[int], scope: str) -> None:
 def instrument_table(cur: Ensemble, by_instrument: dict[str, list[Results]], year: int, scope: str) -> pd.DataFrame:
     """Return what each instrument adds on top of the others, to ``year`` (means across replicates)."""
     names = instrument_labels(scope)
+    first = first_year(cur.first)
     rows = []
     for i, alts in by_instrument.items():
         pairs = [pair_outcomes(r, a, year, scope) for r, a in zip(cur.runs, alts, strict=True)]
@@ -153,8 +162,8 @@ def instrument_table(cur: Ensemble, by_instrument: dict[str, list[Results]], yea
         rows.append(
             {
                 "instrument": names.get(i, i),
-                f"money 2025-{year} [EUR M]": round(money, 1),
-                f"water deficit avoided 2025-{year} [million m³]": round(deficit, 1),
+                f"money {first}-{year} [EUR M]": round(money, 1),
+                f"water deficit avoided {first}-{year} [million m³]": round(deficit, 1),
                 f"renewable share {year} [pt]": round(mean("res_share_added_pt"), 2),
                 f"CO₂ avoided {year} [Mt/yr]": round(mean("co2_avoided_mt"), 2),
                 f"recycling rate {year} [pt]": round(mean("recycling_rate_added_pt"), 2),
@@ -220,7 +229,10 @@ def EUDetail(view: state.Shown, year: int) -> None:
         ChartImage(lambda: eu_figure(cur, without, who), key=key, name="eu_with_without", width="min(100%, 900px)")
         Prose(f"**Outcomes in {year}** with and without {who} (means of {cur.n} run(s))")
         Table(outcome_table(cur, without, year, who), items_per_page=12, name="eu_outcomes")
-        Prose(f"**{who} by instrument**, spent 2025-{year} (net of money released by cancelled or cheaper projects)")
+        Prose(
+            f"**{who} by instrument**, spent {first_year(cur.first)}-{year} "
+            "(net of money released by cancelled or cheaper projects)"
+        )
         Table(money_table(cur, year, view.scope), items_per_page=8, name="eu_money")
         InstrumentBreakdown(cur, view.scope, year)
         Prose(
