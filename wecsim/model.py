@@ -252,6 +252,10 @@ class WECModel(mesa.Model):
             for k in range(int(row["count"]))
         ]
         self.firm_by_id = {f.firm_id: f for f in self.firms}
+        #: reliability of the average kind of firm (mean over the archetypes of ``firms.csv``, not
+        #: weighted by their counts, which are sized for contractor capacity): the reference-class
+        #: overruns describe the average firm, so a firm this reliable gets them unchanged (D1)
+        self.reliability_ref = float(np.mean([float(row["reliability"]) for row in d.firm_records]))
         self.firms_by_tech = {t: [f for f in self.firms if t in f.technologies] for t in self.catalog}
         horizon = len(self.years) + int(self.P["debt_schedule_padding_yr"])
         #: debt service on sovereign loans due each model year [EUR M]

@@ -92,7 +92,11 @@ class WaterUtility(mesa.Agent):
         return P["affordability_cap_pct"] / 100 * income / m3_per_person
 
     def update_finances(self) -> float:
-        """Set this year's tariff, revenue, costs and cash; return the cash left for the reserve [EUR M]."""
+        """Set this year's tariff, revenue, costs and cash; return the cash left for the reserve [EUR M].
+
+        The utility keeps all of its positive cash for its own investment ("tariff in exchange
+        for investment": tariff margins are meant for investment programmes).
+        """
         m, P = self.model, self.model.P
         t = m.year - m.base_year
         if t > 0:
@@ -104,7 +108,7 @@ class WaterUtility(mesa.Agent):
         self.revenue_meur = self.tariff * billed_m3 / 1e6
         self.opex_meur = P["utility_opex_eur_per_m3"] * produced_m3 / 1e6
         self.cash_meur = self.revenue_meur - self.opex_meur - float(self.debt_service[t])
-        return max(self.cash_meur, 0.0) * P["utility_cash_retained_share"]
+        return max(self.cash_meur, 0.0)
 
     def debt_capacity_meur(self) -> float:
         """Return the largest new loan the utility can service at the minimum cover ratio [EUR M].

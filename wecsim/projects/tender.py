@@ -127,7 +127,7 @@ def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> N
     z1 = z[:, 0]
     z2 = rho * z1 + np.sqrt(1 - rho**2) * z[:, 1]
     reliability = np.array([f.reliability for _, f, _, _ in awards])
-    quality = 1 + P["quality_overrun_slope"] * (P["quality_reliability_ref"] - reliability)
+    quality = 1 + P["quality_overrun_slope"] * (model.reliability_ref - reliability)
     mean_overrun = np.array([model.contingency(p) for p in projects]) * quality
     sigma = np.array([t.overrun_sigma_log for t in techs])
     overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
