@@ -191,7 +191,14 @@ def indicator_table(nationals: Sequence[pd.DataFrame], indicators: Sequence[str]
             values = model_indicator(nat, name)
             if values is not None:
                 frames.append(
-                    pd.DataFrame({"seed": seed, "year": nat["year"].to_numpy(int), "indicator": name, "value": values})
+                    pd.DataFrame(
+                        {
+                            "seed": seed,
+                            "year": nat["year"].to_numpy(int),
+                            "indicator": name,
+                            "value": values.to_numpy(float),
+                        }
+                    )
                 )
     if not frames:
         return pd.DataFrame({"seed": [], "year": [], "indicator": [], "value": []})
