@@ -135,10 +135,12 @@ def _check_observed(df: pd.DataFrame) -> None:
     unknown = set(df["tag"]) - set(OBSERVED_TAGS)
     if unknown:
         raise DataError(f"{name}: tag must be one of {list(OBSERVED_TAGS)}, got {sorted(map(str, unknown))}")
-    for column in ("label", "unit", "model_indicator", "definition"):
-        mixed = df.groupby("series")[column].nunique()
-        if (mixed > 1).any():
-            raise DataError(f"{name}: series {', '.join(mixed.index[mixed > 1])} has more than one {column}")
+    per_series = df[["series", "label", "unit", "model_indicator", "definition"]].drop_duplicates()
+    mixed = per_series["series"][per_series["series"].duplicated()]
+    if len(mixed):
+        raise DataError(
+            f"{name}: series {', '.join(sorted(set(mixed)))} must have one label, unit, model_indicator and definition"
+        )
 
 
 @cache
