@@ -101,7 +101,7 @@ def landed(scenario_value=None) -> bool:
 def test_app_module_serves_offline():
     app = importlib.import_module("app")
     assert callable(app.Page) and callable(app.Layout) and app.page is app.Page
-    assert [k for k, _, _ in app.PAGES] == ["explore", "map", "projects", "compare", "batch", "share"]
+    assert [k for k, _, _ in app.PAGES] == ["explore", "map", "projects", "compare", "batch", "history", "share"]
     import solara.checks
     import solara.settings
 
@@ -201,6 +201,7 @@ def test_every_page_renders_and_the_map_click_selects_a_region():
                 "projects": "wecsim-page-projects",
                 "compare": "wecsim-page-compare",
                 "batch": "wecsim-page-batch",
+                "history": "wecsim-page-history",
                 "share": "wecsim-page-share",
                 "explore": "wecsim-page-explore",
             }

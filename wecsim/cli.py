@@ -453,6 +453,100 @@ def additionality_cmd(
         )
 
 
+@app.command("backcast")
+@user_errors
+def backcast_cmd(
+    scenario: Annotated[
+        str,
+        typer.Argument(help="A history scenario (file or shipped name) that starts in 2015 (default: history_2015)."),
+    ] = "history_2015",
+    replicates: Annotated[
+        int, typer.Option(help="Runs, 1 to 100; the fit is judged on their median (the target: 10).")
+    ] = 10,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Root seed >= 0 of the replicates' seeds (default: the scenario's)."),
+    ] = None,
+    set_: SetOpt = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out", help="New or empty folder for the tidy tables (Parquet and CSV) and a PNG chart per series."
+        ),
+    ] = None,
+    charts: Annotated[
+        bool, typer.Option("--charts/--no-charts", help="With --out: also draw a PNG chart per series.")
+    ] = True,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Compare a history run (from 2015) with published 2015-2024 series: trend and last-year errors.
+
+    Runs the scenario --replicates times and compares the median with each series of
+    wecsim/data/observed_series.csv over the judged years 2016-2024 (2015 is the starting
+    state): the trend (least-squares slope) should be within 20% of the data's and the last
+    observed value within 10%. See docs/validation.md.
+    """
+    from wecsim import validation
+    from wecsim.outputs import check_run_target, check_writable, refuse_special, write_folder
+    from wecsim.scenario import load_scenario
+    from wecsim.scenario.load import resolve_path
+
+    check_number("--replicates", replicates, 1, 100)
+    check_number("--seed", seed, 0, MAX_SEED)
+    if scenario == validation.DEFAULT_SCENARIO and not resolve_path(scenario).is_file():
+        raise WecsimError(
+            f"no scenario {scenario} yet: the observed series are 2015-2024, so the backcast needs a scenario "
+            "that starts in 2015; give one as the first argument (wecsim backcast FILE)"
+        )
+    config = load_scenario(scenario, set_ or [])
+    obs = validation.observed()
+    validation.check_horizon(config, obs)
+    allowed = validation.folder_files(obs)
+    if out is not None:
+        path = refuse_special(out, "--out")
+        check_run_target(path, allowed, overwrite)
+        check_writable(path)
+    bc = validation.backcast(config, replicates=replicates, seed=seed, obs=obs)
+    meta = bc.meta
+    first, last = meta["judged_years"]
+    console.print(
+        _text_table(
+            validation.display_table(bc.fit),
+            f"How well {meta['scenario']} reproduces {first}-{last} | median of {meta['replicates']} runs "
+            f"(root seed {meta['seed']}) | targets: trend within {validation.SLOPE_TOLERANCE:.0%}, "
+            f"last observed year within {validation.LAST_TOLERANCE:.0%}",
+        )
+    )
+    judged = int((bc.fit["n_points"].fillna(0) > 0).sum())
+    console.print(
+        f"{bc.passed()} of {judged} series compared pass. Shares are in % and their trends in points per year. "
+        "Data, definitions and sources: wecsim/data/observed_series.csv; why a series misses: docs/validation.md.",
+        soft_wrap=True,
+    )
+    for r in bc.fit.to_dict("records"):
+        if r["note"]:
+            console.print(f"  {escape(str(r['label']))}: {escape(str(r['note']))}", soft_wrap=True)
+    if out is not None:
+        written = write_folder(
+            Path(out), lambda tmp: validation.write_backcast(bc, tmp, charts=charts), allowed, overwrite=overwrite
+        )
+        what = " and a PNG chart per series" if charts else ""
+        console.print(
+            f"Tables written to [bold]{escape(str(written))}[/] (fit, bands, replicates, observed as .parquet "
+            f"and .csv; meta.json){what}"
+        )
+
+
+def _text_table(df: pd.DataFrame, title: str) -> Table:
+    """Return a Rich table of text cells: the first column left, the others right-aligned."""
+    table = Table(title=escape(title), title_justify="left", header_style="bold")
+    for i, c in enumerate(df.columns):
+        table.add_column(escape(str(c)), justify="left" if i == 0 or c == "verdict" else "right")
+    for row in df.itertuples(index=False):
+        table.add_row(*(escape(str(v)) for v in row))
+    return table
+
+
 # ---------------------------------------------------------------------- batch experiments
 ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by `wecsim batch`.")]
 

@@ -35,7 +35,15 @@ TABLES: dict[str, str | None] = {
     "calibration_targets": None,
     "base_stocks": None,
     "observed_events": None,
+    "observed_series": None,
 }
+
+#: ``observed_series.csv``: the years each ``role`` may hold. The 2015 rows are the starting
+#: state of a history run (the same numbers set its stocks), so the fit is judged on 2016-2024
+#: only (:mod:`wecsim.validation`).
+OBSERVED_ROLES: dict[str, tuple[int, int]] = {"start": (2015, 2015), "judged": (2016, 2024)}
+#: ``observed_series.csv``: how a value was found (``V`` stated in the source, ``E`` derived from sourced numbers).
+OBSERVED_TAGS = ("V", "E")
 
 
 def data_path(name: str):
@@ -106,6 +114,37 @@ def _check_references(t: dict[str, pd.DataFrame]) -> None:
         raise DataError(f"basins.csv: transfer_in_km3 must sum to 0 (water moves between basins), sums to {transfer}")
 
 
+def _check_observed(df: pd.DataFrame) -> None:
+    """``observed_series.csv``: one number per series and year, a role that fits the year, one unit per series."""
+    name = "observed_series.csv"
+    dup = df[df.duplicated(["series", "year"])]
+    if len(dup):
+        raise DataError(
+            f"{name}: duplicate series and year: {', '.join(f'{s} {y}' for s, y in dup[['series', 'year']].values)}"
+        )
+    if not pd.api.types.is_numeric_dtype(df["value"]) or df["value"].isna().any():
+        raise DataError(f"{name}: every value must be a number")
+    for role, (first, last) in OBSERVED_ROLES.items():
+        rows = df[df["role"] == role]
+        bad = rows[(rows["year"] < first) | (rows["year"] > last)]
+        if len(bad):
+            raise DataError(
+                f"{name}: role {role!r} is for {first}-{last}, found {', '.join(map(str, bad['year'].unique()))}"
+            )
+    unknown = set(df["role"]) - set(OBSERVED_ROLES)
+    if unknown:
+        raise DataError(f"{name}: role must be one of {sorted(OBSERVED_ROLES)}, got {sorted(map(str, unknown))}")
+    unknown = set(df["tag"]) - set(OBSERVED_TAGS)
+    if unknown:
+        raise DataError(f"{name}: tag must be one of {list(OBSERVED_TAGS)}, got {sorted(map(str, unknown))}")
+    per_series = df[["series", "label", "unit", "model_indicator", "definition"]].drop_duplicates()
+    mixed = per_series["series"][per_series["series"].duplicated()]
+    if len(mixed):
+        raise DataError(
+            f"{name}: series {', '.join(sorted(set(mixed)))} must have one label, unit, model_indicator and definition"
+        )
+
+
 @cache
 def load_tables() -> dict[str, pd.DataFrame]:
     """Load and check every bundled table; cached, so the files are read once per process."""
@@ -117,6 +156,7 @@ def load_tables() -> dict[str, pd.DataFrame]:
         _check_unique(name, df, key)
         tables[name] = df
     _check_references(tables)
+    _check_observed(tables["observed_series"])
     return tables
 
 

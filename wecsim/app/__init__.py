@@ -12,5 +12,5 @@ Modules, one concept each:
 ``exports``        CSV/Excel results, chart bundles, the HTML report
 ``batch_results``  reading ``wecsim batch`` results folders: fan charts, rankings
 ``components/``    lever panel, cards, chart images, map, status line, layout
-``pages/``         Explore, Map, Projects and agents, Compare, Batch results, Save and share
+``pages/``         Explore, Map, Projects and agents, Compare, Batch results, History, Save and share
 """

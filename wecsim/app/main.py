@@ -20,6 +20,7 @@ from wecsim.app.components.layout import Frame
 from wecsim.app.pages.batch import BatchPage
 from wecsim.app.pages.compare import ComparePage
 from wecsim.app.pages.explore import ExplorePage
+from wecsim.app.pages.history import HistoryPage
 from wecsim.app.pages.map import MapPage
 from wecsim.app.pages.projects import ProjectsPage
 from wecsim.app.pages.share import SharePage
@@ -59,6 +60,7 @@ PAGES = (
     ("projects", "Projects and agents", ProjectsPage),
     ("compare", "Compare", ComparePage),
     ("batch", "Batch results", BatchPage),
+    ("history", "History", HistoryPage),
     ("share", "Save and share", SharePage),
 )
 
