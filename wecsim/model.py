@@ -31,7 +31,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents import Firm, Region
-from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder
+from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, screen_all
 from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility
 from wecsim.datasets import Parameters, parameters
 from wecsim.errors import DataError
@@ -551,7 +551,8 @@ class WECModel(mesa.Model):
         last_words, self._round_refusals = self._round_refusals, None
         for fid, last in last_words.items():
             rows = np.flatnonzero(last >= 0)
-            self.record_refusals(fid, book, rows, last[rows])
+            if len(rows):
+                self.refusal_blocks.append((self.year, fid, book.ids[rows], last[rows]))
 
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
@@ -1024,6 +1025,7 @@ class WECModel(mesa.Model):
         if not candidates:
             return
         book = self._book(candidates)
+        book.screens = screen_all(self.capex_funders, book)
         self._reserve_blending(book)
         reserved = book.blending.copy()
         self._round_refusals = {}
@@ -1037,13 +1039,14 @@ class WECModel(mesa.Model):
         complete = book.complete()
         blending = self.funder_by_id["eu_blending"]
         funders, commit, year, projects = self.funder_by_id, self.pipeline.commit, self.year, book.projects
-        loans = np.zeros(len(book))
-        for fid, instrument, row, amount in book.pledges:
+        loans_sum = [0.0] * len(book)
+        for fid, instrument, row, amount in book.standing_pledges():
             # a pledge is positive: a commitment (see _commit)
             funders[fid].commit(amount)
             commit(projects[row], fid, amount, year, instrument)
             if instrument == "loan":
-                loans[row] += amount
+                loans_sum[row] += amount
+        loans = np.array(loans_sum)
         instrument_of = {fid: f.instrument for fid, f in funders.items()}
         conditional_of = {fid: f.conditional for fid, f in funders.items()}
         condition = self.value("eu_tariff_condition_pct") > 0
