@@ -33,7 +33,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents import Firm, Region
-from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder
+from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, screen_all
 from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility
 from wecsim.datasets import Parameters, parameters
 from wecsim.errors import DataError
@@ -143,6 +143,9 @@ class WECModel(mesa.Model):
         self._project_z = project_rng.standard_normal(
             (len(self.years), len(self.catalog), n_regions, PROJECTS_PER_KEY, PROJECT_DRAWS)
         )
+        #: the same draws, one row per (year, technology, region, ordinal); ``_z_row`` holds each project's row
+        self._project_z_rows = self._project_z.reshape(-1, PROJECT_DRAWS)
+        self._z_row: list[int] = []
         self._site_z = project_rng.standard_normal((len(self.years), 2, SITES_PER_YEAR, 2))
         self.pipeline = Pipeline()
         self._active: list[Project] = []
@@ -561,13 +564,11 @@ class WECModel(mesa.Model):
         capex = size * t.capex_meur_per_unit * fields.pop("capex_factor", 1.0) * self.capex_multiplier(tech_id)
         key = (tech_id, region_id, self.year)
         ordinal = self._ordinals[key] = self._ordinals.get(key, -1) + 1
-        z = self._project_z[
-            self.year - self.base_year,
-            self._tech_order[tech_id],
-            self.region_index[region_id],
-            ordinal % PROJECTS_PER_KEY,
-            SITE_DRAW,
-        ]
+        # the row of _project_z_rows for (year, technology, region, ordinal)
+        _, n_techs, n_regions, per_key, _ = self._project_z.shape
+        z_row = (self.year - self.base_year) * n_techs + self._tech_order[tech_id]
+        z_row = (z_row * n_regions + self.region_index[region_id]) * per_key + ordinal % per_key
+        z = self._project_z_rows[z_row, SITE_DRAW]
         sigma = t.benefit_sigma_log
         project = self.pipeline.add(
             self.year,
@@ -586,6 +587,8 @@ class WECModel(mesa.Model):
             site_factor=math.exp(sigma * float(z) - sigma**2 / 2),
             **fields,
         )
+        if project.project_id == len(self._z_row):
+            self._z_row.append(z_row)
         self._active.append(project)
         self._proposed_this_year += 1
         self._active_keys.add((tech_id, region_id))
@@ -617,7 +620,8 @@ class WECModel(mesa.Model):
         last_words, self._round_refusals = self._round_refusals, None
         for fid, last in last_words.items():
             rows = np.flatnonzero(last >= 0)
-            self.record_refusals(fid, book, rows, last[rows])
+            if len(rows):
+                self.refusal_blocks.append((self.year, fid, book.ids[rows], last[rows]))
 
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
@@ -1092,6 +1096,7 @@ class WECModel(mesa.Model):
         if not candidates:
             return
         book = self._book(candidates)
+        book.screens = screen_all(self.capex_funders, book)
         self._reserve_blending(book)
         reserved = book.blending.copy()
         self._round_refusals = {}
@@ -1105,13 +1110,14 @@ class WECModel(mesa.Model):
         complete = book.complete()
         blending = self.funder_by_id["eu_blending"]
         funders, commit, year, projects = self.funder_by_id, self.pipeline.commit, self.year, book.projects
-        loans = np.zeros(len(book))
-        for fid, instrument, row, amount in book.pledges:
+        loans_sum = [0.0] * len(book)
+        for fid, instrument, row, amount in book.standing_pledges():
             # a pledge is positive: a commitment (see _commit)
             funders[fid].commit(amount)
             commit(projects[row], fid, amount, year, instrument)
             if instrument == "loan":
-                loans[row] += amount
+                loans_sum[row] += amount
+        loans = np.array(loans_sum)
         instrument_of = {fid: f.instrument for fid, f in funders.items()}
         conditional_of = {fid: f.conditional for fid, f in funders.items()}
         condition = self.value("eu_tariff_condition_pct") > 0
@@ -1201,6 +1207,12 @@ class WECModel(mesa.Model):
         Drawn up front per (year, technology, region, ordinal), so the same project in two
         scenarios run with one seed gets the same draw. Returns an array of shape ``(n, 3)``.
         """
+        z_row = self._z_row
+        try:
+            # each project's row, kept when it was proposed
+            return self._project_z_rows[[z_row[p.project_id] for p in projects], :SITE_DRAW]
+        except IndexError:  # a project not proposed through propose
+            pass
         n = self._project_z.shape[3]
         index = np.array(
             [

@@ -156,22 +156,27 @@ class Funder(mesa.Agent):
         screen = book.screens.get(self.funder_id)
         if screen is None:
             screen = book.screens[self.funder_id] = self.screen(book)
-            rows = screen.rows
+        if self.funder_id not in book.looked:
+            book.looked.add(self.funder_id)
+            rows = screen.rows[book.live[screen.rows]]
+            if not len(rows):
+                return rows, np.zeros(0)
+            # a candidate that fails a gate of ``before`` keeps that reason all round
+            reason = screen.before[rows]
+            shut = reason >= 0
+            if shut.any():
+                self.model.record_refusals(self.funder_id, book, rows[shut], reason[shut])
+                rows = rows[~shut]
         else:
-            # a later look: a candidate that failed a gate of ``before`` keeps the reason of the first
-            rows = screen.open_rows
-        rows = rows[book.live[rows]]
+            rows = screen.open_rows[book.live[screen.open_rows]]
         if not len(rows):
             return rows, np.zeros(0)
-        reason = screen.before[rows]
-
-        def gate(fails: np.ndarray, code: int) -> None:
-            reason[(reason < 0) & fails] = code
-
+        # every row passes the gates of ``before``; ``reason`` holds the first later gate it fails (None: none yet)
+        reason = None
         if screen.after is not None:
             # the financial test (grants pledged so far count), then the fixed gates after it
             fails = ~(book.fnpv[rows] + book.grants[rows] >= book.fnpv_floor[rows])
-            reason = np.where(reason < 0, np.where(fails, _FNPV, screen.after[rows]), reason)
+            reason = np.where(fails, _FNPV, screen.after[rows])
         cap = screen.cap[rows]
         if self.is_grant:
             cap = np.minimum(cap, book.grant_room[rows])
@@ -180,39 +185,38 @@ class Funder(mesa.Agent):
         if self.is_loan:
             cap = np.minimum(cap, book.debt_room[rows])
             debt_limit = book.borrower_capacity(rows)
-            gate(debt_limit <= EPS, _DEBT)
+            no_debt = debt_limit <= EPS
+            if reason is None:
+                reason = np.where(no_debt, _DEBT, _NONE)
+            else:
+                reason[(reason < 0) & no_debt] = _DEBT
             cap = np.minimum(cap, debt_limit)
         if self.is_external:
             cap = np.minimum(cap, book.external_room[rows])
         cap = np.minimum(self._route_caps(book, rows, cap), book.need[rows])
-        gate(cap <= EPS, _ROOM)
+        no_room = cap <= EPS
+        if reason is None:
+            if not no_room.any():
+                return rows, cap
+            reason = np.where(no_room, _ROOM, _NONE)
+        else:
+            reason[(reason < 0) & no_room] = _ROOM
         # the candidates that pass get their last word from refuse_unchosen, right after the policy
-        self.model.record_refusals(self.funder_id, book, rows, reason)
-        ok = reason < 0
-        return rows[ok], cap[ok]
+        shut = reason >= 0
+        if shut.any():
+            self.model.record_refusals(self.funder_id, book, rows[shut], reason[shut])
+            ok = ~shut
+            return rows[ok], cap[ok]
+        return rows, cap
 
     def screen(self, book: Book) -> Screen:
         """Return the gates that stay fixed during the round: mandate, economic test, preparation, size, condition.
 
         Gates are checked in the order economic NPV, preparation, financial return (not
         fixed: grants pledged count), minimum size, tariff condition; a candidate's reason
-        is the first it fails.
+        is the first it fails. :func:`screen_all` works them out for many funders at once.
         """
-        mine = self.mandate[book.route, book.sector] & self._in_scope(book)
-        before = np.full(len(book), _NONE, dtype=np.int8)
-        after = np.full(len(book), _NONE, dtype=np.int8) if self.requires_fnpv else before
-        # gates are written last to first, so a candidate keeps the code of the first it fails
-        if self.conditional:
-            after[~book.condition_ok] = _COND
-        if self.min_project_meur > 0:
-            after[book.cost < self.min_project_meur] = _SIZE
-        if self.needs_preparation:
-            before[~book.prepared] = _PREP
-        if self.requires_enpv:
-            before[~(book.enpv >= 0)] = _ENPV
-        cap = self._fixed_caps(book, self.share_cap[book.sector] * book.cost)
-        rows = mine.nonzero()[0]
-        return Screen(rows, before, after if self.requires_fnpv else None, cap, rows[before[rows] < 0])
+        return screen_all([self], book)[self.funder_id]
 
     def _in_scope(self, book: Book) -> np.ndarray | bool:
         """Whether each candidate is the kind of project this funder finances at all (beyond route and sector)."""
@@ -344,8 +348,10 @@ class RegionalFunds(Funder):
 
     def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
         """Take pledged money out of each project's region reserve."""
-        np.subtract.at(self.reserve_meur, regions, amounts)
-        self.available_meur = float(self.reserve_meur.sum())
+        reserve = self.reserve_meur
+        for r, a in zip(regions.tolist(), amounts.tolist(), strict=True):
+            reserve[r] -= a
+        self.available_meur = float(reserve.sum())
 
     def unpledge(self, region: int, amount_meur: float) -> None:
         """Give a pledge back to its region's reserve."""
@@ -379,6 +385,44 @@ class SupportFunder(Funder):
             amounts = amounts * (self.available_meur / total)
         self.available_meur -= float(amounts.sum())
         return amounts
+
+
+def screen_all(funders: list[Funder], book: Book) -> dict[str, Screen]:
+    """Return each funder's gates that stay fixed during the round (:meth:`Funder.screen`), by funder id.
+
+    Worked out for all funders at once, as tables of funders x candidates; a funder kind's own
+    scope and fixed caps (``_in_scope``, ``_fixed_caps``) apply to its row.
+    """
+    mine = np.array([f.mandate for f in funders])[:, book.route, book.sector]
+    cap = np.array([f.share_cap for f in funders])[:, book.sector] * book.cost
+    for i, f in enumerate(funders):
+        scope = f._in_scope(book)
+        if scope is not True:
+            mine[i] &= scope
+        if type(f)._fixed_caps is not Funder._fixed_caps:
+            cap[i] = f._fixed_caps(book, cap[i])
+
+    def flag(name: str) -> np.ndarray:
+        return np.array([getattr(f, name) for f in funders])[:, None]
+
+    before = np.full(mine.shape, _NONE, dtype=np.int8)
+    after = np.full(mine.shape, _NONE, dtype=np.int8)
+    # gates are written last to first, so a candidate keeps the code of the first it fails
+    after[flag("conditional") & ~book.condition_ok] = _COND
+    min_size = flag("min_project_meur")
+    after[(min_size > 0) & (book.cost < min_size)] = _SIZE
+    before[flag("needs_preparation") & ~book.prepared] = _PREP
+    before[flag("requires_enpv") & ~(book.enpv >= 0)] = _ENPV
+    # a funder without a financial test has no gate between the two: the first it fails of all
+    fnpv_test = flag("requires_fnpv")
+    before = np.where(fnpv_test | (before >= 0), before, after)
+    passing = mine & (before < 0)
+    return {
+        f.funder_id: Screen(
+            mine[i].nonzero()[0], before[i], after[i] if f.requires_fnpv else None, cap[i], passing[i].nonzero()[0]
+        )
+        for i, f in enumerate(funders)
+    }
 
 
 #: Which class implements each instrument.

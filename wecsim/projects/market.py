@@ -77,6 +77,8 @@ class Book:
         The benefit-cost ratio funders rank by: 0 where it is missing [-].
     fnpv_floor
         The least FNPV after grants a funder with a financial test accepts: ``-EPS`` x cost [EUR M].
+    close_tol
+        The money a project may still miss and close: ``EPS`` x cost, at least ``EPS`` [EUR M].
     prepared
         Whether the project has a bankable feasibility study (rule of IFIs and EU grants).
     programme, shocked
@@ -113,10 +115,17 @@ class Book:
     grants, loans, external
         Grants, loans and foreign money pledged so far [EUR M].
     pledges
-        ``(funder_id, instrument, row, EUR M)`` in the order they were made.
+        ``(funder_id, instrument, row, EUR M)`` in the order they were made, withdrawn ones
+        included (:meth:`standing_pledges` leaves those out).
+    standing
+        Whether each pledge still stands (it was not withdrawn).
+    pledge_rows
+        The rows of ``pledges``, an array per call of :meth:`pledge` (joined when read).
     screens, scores
-        Each funder's gates and scores that do not change during the round, by funder id,
-        worked out on the funder's first look (:meth:`~wecsim.agents.funder.Funder.screen`).
+        Each funder's gates and scores that do not change during the round, by funder id
+        (:func:`~wecsim.agents.funder.screen_all`; a funder missing works out its own on its first look).
+    looked
+        The funders that have looked at the candidates (a first look records the fixed gates' refusals).
     """
 
     projects: list[Project]
@@ -151,12 +160,16 @@ class Book:
     leads: dict[str, np.ndarray] = field(init=False)
     bcr_score: np.ndarray = field(init=False)
     fnpv_floor: np.ndarray = field(init=False)
+    close_tol: np.ndarray = field(init=False)
     own_draw: np.ndarray = field(init=False)
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
     external: np.ndarray = field(init=False)
     pledges: list[tuple[str, str, int, float]] = field(default_factory=list)
+    standing: list[bool] = field(default_factory=list)
+    pledge_rows: list[np.ndarray] = field(default_factory=list)
     screens: dict[str, Screen] = field(default_factory=dict)
+    looked: set[str] = field(default_factory=set)
     scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -171,6 +184,7 @@ class Book:
         self.pledged = np.zeros(len(self.cost), dtype=bool)
         self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
         self.fnpv_floor = -EPS * self.cost
+        self.close_tol = EPS * np.maximum(1.0, self.cost)
         self.leads = {fid: self.lead == fid for fid in set(self.lead.tolist()) if fid}
 
     def __len__(self) -> int:
@@ -208,42 +222,52 @@ class Book:
             utility = self.route[rows] == UTILITY
             if utility.any():
                 # a loan draws on the utility's own debt capacity first, then on the blending grant
-                for r, a in zip(rows[utility].tolist(), amounts[utility].tolist(), strict=True):
-                    region = self.region[r]
-                    own = min(a, max(self.utility_capacity[region], 0.0))
-                    self.utility_capacity[region] -= own
-                    self.own_draw[r] += own
-                    self.blending[r] -= min(a - own, self.blending[r])
+                capacity, own_draw, blending = self.utility_capacity, self.own_draw, self.blending
+                for r, region, a in zip(
+                    rows[utility].tolist(), self.region[rows[utility]].tolist(), amounts[utility].tolist(), strict=True
+                ):
+                    own = min(a, max(capacity[region], 0.0))
+                    capacity[region] -= own
+                    own_draw[r] += own
+                    blending[r] -= min(a - own, blending[r])
         if funder.is_external:
             self.external[rows] += amounts
             self.external_room[rows] -= amounts
         fid, instrument = funder.funder_id, funder.instrument
         self.pledged[rows] = True
         self.pledges += [(fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True)]
+        self.standing += [True] * len(rows)
+        self.pledge_rows.append(rows)
         funder.withdraw(self.region[rows], amounts)
 
     def complete(self) -> np.ndarray:
         """Return whether each row's pledges cover its whole cost."""
-        return self.open & (self.need <= EPS * np.maximum(1.0, self.cost))
+        return self.open & (self.need <= self.close_tol)
 
     def withdraw(self, rows: np.ndarray, funders: dict[str, Funder]) -> None:
         """Give back every pledge to ``rows`` (projects that cannot close) and take them out of the round."""
         out = np.zeros(len(self), dtype=bool)
         out[rows] = True
-        hit = out[[r for _, _, r, _ in self.pledges]]
-        region = self.region
-        for i in np.flatnonzero(hit).tolist():
-            fid, _, r, amount = self.pledges[i]
+        if len(self.pledge_rows) > 1:
+            self.pledge_rows = [np.concatenate(self.pledge_rows)]
+        pledges, standing, region = self.pledges, self.standing, self.region
+        # a row leaves the round when withdrawn, so every pledge to ``rows`` still stands
+        for i in out[self.pledge_rows[0]].nonzero()[0].tolist() if self.pledge_rows else ():
+            fid, _, r, amount = pledges[i]
             funders[fid].unpledge(int(region[r]), amount)
-        self.pledges = list(compress(self.pledges, (~hit).tolist()))
+            standing[i] = False
         np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
         self.own_draw[rows] = 0.0
         self.open[rows] = False
         self.live[rows] = False
 
+    def standing_pledges(self) -> list[tuple[str, str, int, float]]:
+        """Return the pledges that were not withdrawn, in the order they were made."""
+        return list(compress(self.pledges, self.standing))
+
     def stuck(self) -> np.ndarray:
         """Return the rows still in the round that have pledges but not enough to close."""
-        return np.flatnonzero(self.pledged & self.open & ~self.complete())
+        return (self.pledged & self.open & ~self.complete()).nonzero()[0]
 
 
 #: Focus areas a funder may favour (``funders.csv`` column ``focus``), as bit flags.
@@ -276,10 +300,12 @@ def run_round(book: Book, funders: list[Funder], again: bool = False) -> None:
     ``again``: a later pass of the same year, in which a funder looks again only if money came
     back to it (pledges withdrawn from projects that could not close).
     """
+    if not len(book):
+        return
     for f in funders:
-        if not f.has_money() or not len(book):
-            continue
         if again and f.available_meur <= f.available_after_pass + EPS:
+            continue
+        if not f.has_money():
             continue
         rows, max_offer = f.max_offers(book)
         if not len(rows):
