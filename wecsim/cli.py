@@ -496,10 +496,24 @@ def batch_cmd(
         int | None, typer.Option("--max-runs", help="Stop after this many runs, >= 1 (resume later).")
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+    allow_model_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model-change",
+            help="Resume a folder started with other model code or data (recorded in its manifest).",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the runs, time estimate (one run timed) and outputs; write nothing."),
+    ] = False,
 ) -> None:
     """Run every (design point x replicate) of an experiment; rerun the same command to resume."""
     from wecsim.experiments import run_batch
 
+    if dry_run:
+        _print_plan(experiment, out, executor, workers, scheduler, fresh, retry_failed, max_runs, allow_model_change)
+        return
     summary = run_batch(
         experiment,
         out,
@@ -511,6 +525,7 @@ def batch_cmd(
         fresh=fresh,
         retry_failed=retry_failed,
         max_runs=max_runs,
+        allow_model_change=allow_model_change,
     )
     failed = f", [red]{summary.n_failed} failed[/] (see the runs table's error column)" if summary.n_failed else ""
     console.print(
@@ -521,6 +536,75 @@ def batch_cmd(
     if summary.interrupted:
         _say_interrupted("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
         raise typer.Exit(code=130)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _print_plan(experiment, out, executor, workers, scheduler, fresh, retry_failed, max_runs, allow_model_change):
+    """Print what ``wecsim batch --dry-run`` found; exit 2 if the batch would be refused."""
+    from wecsim.experiments.batch import PARALLEL_EFFICIENCY, plan_batch
+
+    plan = plan_batch(
+        experiment,
+        out,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        fresh=fresh,
+        retry_failed=retry_failed,
+        max_runs=max_runs,
+        allow_model_change=allow_model_change,
+    )
+    exp = plan.experiment
+    crn = "common random numbers (replicate r of every point has the same weather)"
+    own = "independent weather per run"
+    lines = [
+        f"[bold]dry run[/] of {escape(exp.name)}: nothing was written",
+        f"  design     {exp.design.kind}: {plan.n_points:,} design points x {exp.replicates} replicate(s) "
+        f"= {plan.n_runs:,} runs; {crn if exp.common_random_numbers else own}",
+        f"  folder     {escape(str(plan.out_dir))}: {plan.n_stored:,} runs stored"
+        + (f" ({plan.n_failed_stored:,} failed)" if plan.n_failed_stored else "")
+        + f", {plan.n_pending:,} to run"
+        + (" (--fresh: the stored runs would be deleted first)" if fresh and plan.n_stored else ""),
+    ]
+    if plan.probe_error is not None:
+        lines.append(f"  [red]probe[/]      the first run failed: {escape(plan.probe_error[:300])}")
+    elif plan.run_s is not None:
+        where = f"{plan.executor}, {plan.workers} worker(s)" if plan.workers else plan.executor
+        if plan.estimate_s is not None:
+            how = (
+                f"{plan.n_pending:,} x {plan.run_s:.3f} s / ({plan.workers} x {PARALLEL_EFFICIENCY})"
+                if plan.workers and plan.workers > 1
+                else f"{plan.n_pending:,} x {plan.run_s:.3f} s"
+            )
+            lines.append(
+                f"  time       about {_duration(plan.estimate_s)} on {escape(where)} ({how}; one run timed "
+                "here, plus the workers' start-up)"
+            )
+        else:
+            serial = plan.n_pending * plan.run_s
+            lines.append(
+                f"  time       {_duration(serial)} of runs ({plan.run_s:.3f} s each, timed here), divided among "
+                "the scheduler's workers"
+            )
+    for table, (rows, cols) in plan.output_rows().items():
+        lines.append(f"  {table:<10} +{rows:,} rows x {cols} columns ({escape(str(plan.out_dir / table))}/)")
+    years = ", ".join(map(str, exp.years)) if exp.years else "every simulated year"
+    indicators = ", ".join(exp.indicators) if exp.indicators else "every national indicator"
+    lines.append(f"  kept       {escape(indicators)}; years: {years}")
+    if plan.model_changed:
+        shown = ", ".join(plan.model_changed[:8])
+        lines.append(f"  model      changed since the folder was started: {escape(shown)}")
+    console.print("\n".join(lines), highlight=False)
+    if plan.refused:
+        _error(f"the batch would stop at once: {plan.refused}")
+        raise typer.Exit(code=2)
 
 
 @app.command("query")
@@ -620,7 +704,9 @@ def discover_cmd(
     year: Annotated[int | None, typer.Option("--year", help="Year the condition is checked in (default: any).")] = None,
     method: Annotated[str, typer.Option("--method", help="prim (EMA Workbench) or cart (scikit-learn).")] = "prim",
     inputs: Annotated[str, typer.Option("--inputs", help="all, uncertainties or levers.")] = "all",
-    threshold: Annotated[float, typer.Option("--threshold", help="PRIM: density a box should reach, in (0, 1].")] = 0.8,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Density a box should reach, in (0, 1]; boxes below are labelled.")
+    ] = 0.8,
     boxes: Annotated[int, typer.Option("--boxes", help="Boxes to find at most, 1 to 100.")] = 3,
 ) -> None:
     """Scenario discovery: which input ranges lead to the outcome of interest (PRIM or CART boxes)."""
@@ -637,9 +723,15 @@ def discover_cmd(
     if not found:
         console.print("No box found.")
     for i, box in enumerate(found, 1):
+        below = (
+            f" [yellow]BELOW THE THRESHOLD[/] (density {box.density:.2f} < --threshold {threshold:g}: "
+            "no box reaches it; this is the densest found)"
+            if box.extra.get("below_threshold")
+            else ""
+        )
         t = Table(
             title=f"Box {i} ({box.method}): coverage {box.coverage:.2f}, density {box.density:.2f}, "
-            f"mass {box.mass:.2f} ({box.n_of_interest} of {box.n} runs of interest)",
+            f"mass {box.mass:.2f} ({box.n_of_interest} of {box.n} runs of interest){below}",
             title_justify="left",
             header_style="bold",
         )

@@ -65,3 +65,11 @@ def noisy_linear(seed: int, x1: float, x2: float, fail_above: float = math.inf) 
 def failing_sometimes(seed: int, x1: float, x2: float) -> dict[str, float]:
     """Return ``noisy_linear`` but raise for ``x1 > 0.7`` (a model that fails in part of the space)."""
     return noisy_linear(seed, x1, x2, fail_above=0.7)
+
+
+def slow_linear(seed: int, x1: float, x2: float) -> dict[str, float]:
+    """Return ``noisy_linear`` after 50 ms (a batch slow enough to be stopped half-way by a test)."""
+    import time
+
+    time.sleep(0.05)
+    return noisy_linear(seed, x1, x2)
