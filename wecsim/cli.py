@@ -646,24 +646,63 @@ def _fmt_cell(v) -> str:
     return "-" if v is None else str(v)
 
 
+def _index_table(df: pd.DataFrame, title: str, index_names: list[str]) -> Table:
+    t = Table(title=escape(title), title_justify="left", header_style="bold")
+    has_rank = "rank" in df.columns
+    if has_rank:
+        t.add_column("rank", justify="right")
+    for n in index_names:
+        t.add_column(n)
+    cols = [c for c in df.columns if c != "rank"]
+    for c in cols:
+        t.add_column(escape(str(c)), justify="right")
+    for idx, row in df.iterrows():
+        keys = idx if isinstance(idx, tuple) else (idx,)
+        cells = [str(int(row["rank"]))] if has_rank else []
+        t.add_row(*cells, *(escape(str(k)) for k in keys), *(f"{row[c]:.3f}" for c in cols))
+    return t
+
+
+def _print_checks(checks) -> None:
+    marks = {"warning": "[bold yellow]WARNING[/]", "note": "[cyan]note[/]", "ok": "[green]ok[/]"}
+    n_warn = sum(c.level == "warning" for c in checks)
+    head = (
+        f"[bold]Checks[/]: [bold yellow]{n_warn} warning(s)[/]: do not read these indices as the model's "
+        "sensitivity until they are resolved"
+        if n_warn
+        else "[bold]Checks[/]: no warning"
+    )
+    console.print(head, highlight=False)
+    for c in checks:
+        console.print(f"  {marks.get(c.level, c.level)} {escape(c.text)}", highlight=False, soft_wrap=True)
+
+
 @app.command("sensitivity")
 @user_errors
 def sensitivity_cmd(
     results: ResultsArg,
     output: Annotated[list[str], typer.Option("--output", help="Indicator to analyse (repeatable).")],
     year: Annotated[int | None, typer.Option("--year", help="Year of the indicator.")] = None,
-    method: Annotated[str, typer.Option("--method", help="sobol, morris or auto (the design's).")] = "auto",
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="auto (the design's; delta for a Latin hypercube), sobol, morris, delta, pawn or rbd_fast.",
+        ),
+    ] = "auto",
     chart: Annotated[
         str | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace chart files that exist.")] = False,
 ) -> None:
-    """Sobol (first and total order, with confidence intervals) or Morris indices, ranked, with a chart.
+    """Sensitivity indices, ranked and checked: Sobol (with convergence), Morris, delta, PAWN or RBD-FAST, with a chart.
 
-    Charts are written as PNG and HTML; existing files are replaced only with --overwrite.
+    The indices are of the mean over replicates of each sample row. Every table is followed
+    by checks in plain words (noise, impossible or unconverged indices). Charts are written
+    as PNG and HTML; existing files are replaced only with --overwrite.
     """
     from wecsim.experiments import load_results
-    from wecsim.experiments.reports import sensitivity, write_sensitivity_chart
+    from wecsim.experiments.reports import sensitivity_report, write_sensitivity_chart
     from wecsim.outputs import check_file_target, refuse_special
 
     output = list(dict.fromkeys(output))
@@ -679,18 +718,26 @@ def sensitivity_cmd(
             check_file_target(f"{prefixes[name]}{suffix}", overwrite=overwrite, option="--chart")
     res = load_results(results)
     for name in output:
-        table, used = sensitivity(res, name, year, method)
+        rep = sensitivity_report(res, name, year, method)
         when = f" in {year}" if year else ""
-        title = f"{used.capitalize()} indices of {name}{when} ({res.experiment.name}, {len(res.design):,} points)"
-        ranked = Table(title=escape(title), title_justify="left", header_style="bold")
-        ranked.add_column("rank", justify="right")
-        ranked.add_column("parameter")
-        for c in (c for c in table.columns if c != "rank"):
-            ranked.add_column(escape(c), justify="right")
-        for name_, row in table.iterrows():
-            ranked.add_row(str(int(row["rank"])), escape(str(name_)), *(f"{row[c]:.3f}" for c in table if c != "rank"))
-        console.print(ranked)
-        png, page = write_sensitivity_chart(table, used, name, year, prefixes[name], overwrite=overwrite)
+        reps = f" x {rep.replicates} replicates" if rep.replicates > 1 else ""
+        weather = "common random numbers" if rep.crn else "independent weather per run"
+        title = (
+            f"{rep.method.capitalize()} indices of {name}{when} ({res.experiment.name}: {rep.n_rows:,} sample rows"
+            f"{reps} = {rep.n_runs:,} runs, {weather})"
+        )
+        console.print(_index_table(rep.table, title, ["parameter"]))
+        if rep.second_order is not None:
+            console.print(_index_table(rep.second_order, f"Second-order indices of {name}{when} (pairs)", ["a", "b"]))
+        if rep.convergence is not None:
+            wide = rep.convergence.pivot(index="parameter", columns="n_base", values="ST")
+            wide = wide.loc[rep.table.index]
+            wide.columns = [f"ST N={c}" for c in wide.columns]
+            console.print(
+                _index_table(wide, "Convergence: total-order index against base sample size N", ["parameter"])
+            )
+        _print_checks(rep.checks)
+        png, page = write_sensitivity_chart(rep, name, year, prefixes[name], overwrite=overwrite)
         console.print(f"Chart written to [bold]{escape(str(png))}[/] and [bold]{escape(str(page))}[/]")
 
 
