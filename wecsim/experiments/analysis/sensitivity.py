@@ -52,7 +52,7 @@ def _check_finite(y: np.ndarray, what: str) -> np.ndarray:
     bad = ~np.isfinite(y)
     if bad.any():
         raise WecsimError(
-            f"{what} needs an output for every design point; {int(bad.sum())} of {len(y)} are missing "
+            f"{what} needs an output for every sample row; {int(bad.sum())} of {len(y)} are missing "
             "(failed or not yet run). Finish the batch (run it again) or use --retry-failed."
         )
     return y
@@ -426,7 +426,7 @@ def noise_checks(runs: pd.DataFrame, replicates: int, crn: bool) -> tuple[list[C
                     "note",
                     "weather",
                     f"{100 * min(share, 1.0):.0f}% of the runs' variance is between replicates (the {replicates} "
-                    "weather sequences every point shares); the indices are of the mean over them",
+                    "weather sequences every sample row shares); the indices are of the mean over them",
                 )
             )
         return checks, out
@@ -596,7 +596,7 @@ def morris_checks(table: pd.DataFrame, y: np.ndarray) -> list[Check]:
                 )
             )
     if not checks:
-        checks.append(Check("ok", "unconverged", "every mu* of 10% of the largest or more is wider than its interval"))
+        checks.append(Check("ok", "unconverged", "every mu* of 10% of the largest or more is larger than its interval"))
     return checks
 
 
