@@ -149,6 +149,9 @@ def test_dry_run_prints_runs_time_and_outputs_and_writes_nothing(tmp_path):
     r = CliRunner().invoke(app, ["batch", str(exp), "--out", str(out), "--dry-run", "--executor", "serial"])
     assert r.exit_code == 0, r.output
     assert "4 runs stored, 2 to run" in r.output
+    r = CliRunner().invoke(app, ["batch", str(exp), "--out", str(out), "--dry-run", "--executor", "serial", "--fresh"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 0 and "4 runs stored, 6 to run (--fresh: the stored runs would be deleted first)" in text
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 

@@ -388,7 +388,7 @@ def plan_batch(
     refused = found["refused"]
     if refused is None and found["changed"] and not allow_model_change:
         refused = "the model changed since these results were started; resuming needs --allow-model-change"
-    done = set(found["done"]) - (set(found["failed"]) if retry_failed else set())
+    done = set() if fresh else set(found["done"]) - (set(found["failed"]) if retry_failed else set())
     n_pending = n_runs - len(done)
     if max_runs is not None:
         n_pending = min(n_pending, max_runs)

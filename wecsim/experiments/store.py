@@ -656,15 +656,17 @@ def inspect_target(
                 os.close(fd)
         if out["writer"] is not None:
             out["refused"] = f"{_who(out['writer'])} is writing to this folder now"
-    if out["state"] != "ours" or fresh:
+    if out["state"] != "ours":
         return out
     manifest = read_manifest(root)
-    if manifest["experiment"].get("spec_sha256") != experiment.spec_hash():
+    if fresh:  # its runs would be deleted: no experiment or model to match
+        pass
+    elif manifest["experiment"].get("spec_sha256") != experiment.spec_hash():
         what = _differences(manifest["experiment"].get("resolved", {}), experiment.to_dict())
         out["refused"] = out["refused"] or f"the folder holds another experiment's results (they differ in {what})"
         return out
     old = manifest.get("model")
-    if old is None or old.get("sha256") != model["sha256"]:
+    if not fresh and (old is None or old.get("sha256") != model["sha256"]):
         out["changed"] = changed_files(old, model) if old is not None else ["(not recorded)"]
     for p in sorted((root / "runs").glob(CHUNK_GLOB)):
         t = pq.read_table(p, columns=["run_id", "status"])
