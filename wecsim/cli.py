@@ -584,10 +584,24 @@ def batch_cmd(
         int | None, typer.Option("--max-runs", help="Stop after this many runs, >= 1 (resume later).")
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+    allow_model_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model-change",
+            help="Resume a folder started with other model code or data (recorded in its manifest).",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the runs, time estimate (one run timed) and outputs; write nothing."),
+    ] = False,
 ) -> None:
     """Run every (design point x replicate) of an experiment; rerun the same command to resume."""
     from wecsim.experiments import run_batch
 
+    if dry_run:
+        _print_plan(experiment, out, executor, workers, scheduler, fresh, retry_failed, max_runs, allow_model_change)
+        return
     summary = run_batch(
         experiment,
         out,
@@ -599,6 +613,7 @@ def batch_cmd(
         fresh=fresh,
         retry_failed=retry_failed,
         max_runs=max_runs,
+        allow_model_change=allow_model_change,
     )
     failed = f", [red]{summary.n_failed} failed[/] (see the runs table's error column)" if summary.n_failed else ""
     console.print(
@@ -609,6 +624,75 @@ def batch_cmd(
     if summary.interrupted:
         _say_interrupted("[yellow]interrupted[/]: finished runs are kept; run the same command again to resume")
         raise typer.Exit(code=130)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _print_plan(experiment, out, executor, workers, scheduler, fresh, retry_failed, max_runs, allow_model_change):
+    """Print what ``wecsim batch --dry-run`` found; exit 2 if the batch would be refused."""
+    from wecsim.experiments.batch import PARALLEL_EFFICIENCY, plan_batch
+
+    plan = plan_batch(
+        experiment,
+        out,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        fresh=fresh,
+        retry_failed=retry_failed,
+        max_runs=max_runs,
+        allow_model_change=allow_model_change,
+    )
+    exp = plan.experiment
+    crn = "common random numbers (replicate r of every point has the same weather)"
+    own = "independent weather per run"
+    lines = [
+        f"[bold]dry run[/] of {escape(exp.name)}: nothing was written",
+        f"  design     {exp.design.kind}: {plan.n_points:,} design points x {exp.replicates} replicate(s) "
+        f"= {plan.n_runs:,} runs; {crn if exp.common_random_numbers else own}",
+        f"  folder     {escape(str(plan.out_dir))}: {plan.n_stored:,} runs stored"
+        + (f" ({plan.n_failed_stored:,} failed)" if plan.n_failed_stored else "")
+        + f", {plan.n_pending:,} to run"
+        + (" (--fresh: the stored runs would be deleted first)" if fresh and plan.n_stored else ""),
+    ]
+    if plan.probe_error is not None:
+        lines.append(f"  [red]probe[/]      the first run failed: {escape(plan.probe_error[:300])}")
+    elif plan.run_s is not None:
+        where = f"{plan.executor}, {plan.workers} worker(s)" if plan.workers else plan.executor
+        if plan.estimate_s is not None:
+            how = (
+                f"{plan.n_pending:,} x {plan.run_s:.3f} s / ({plan.workers} x {PARALLEL_EFFICIENCY})"
+                if plan.workers and plan.workers > 1
+                else f"{plan.n_pending:,} x {plan.run_s:.3f} s"
+            )
+            lines.append(
+                f"  time       about {_duration(plan.estimate_s)} on {escape(where)} ({how}; one run timed "
+                "here, plus the workers' start-up)"
+            )
+        else:
+            serial = plan.n_pending * plan.run_s
+            lines.append(
+                f"  time       {_duration(serial)} of runs ({plan.run_s:.3f} s each, timed here), divided among "
+                "the scheduler's workers"
+            )
+    for table, (rows, cols) in plan.output_rows().items():
+        lines.append(f"  {table:<10} +{rows:,} rows x {cols} columns ({escape(str(plan.out_dir / table))}/)")
+    years = ", ".join(map(str, exp.years)) if exp.years else "every simulated year"
+    indicators = ", ".join(exp.indicators) if exp.indicators else "every national indicator"
+    lines.append(f"  kept       {escape(indicators)}; years: {years}")
+    if plan.model_changed:
+        shown = ", ".join(plan.model_changed[:8])
+        lines.append(f"  model      changed since the folder was started: {escape(shown)}")
+    console.print("\n".join(lines), highlight=False)
+    if plan.refused:
+        _error(f"the batch would stop at once: {plan.refused}")
+        raise typer.Exit(code=2)
 
 
 @app.command("query")
@@ -650,24 +734,63 @@ def _fmt_cell(v) -> str:
     return "-" if v is None else str(v)
 
 
+def _index_table(df: pd.DataFrame, title: str, index_names: list[str]) -> Table:
+    t = Table(title=escape(title), title_justify="left", header_style="bold")
+    has_rank = "rank" in df.columns
+    if has_rank:
+        t.add_column("rank", justify="right")
+    for n in index_names:
+        t.add_column(n)
+    cols = [c for c in df.columns if c != "rank"]
+    for c in cols:
+        t.add_column(escape(str(c)), justify="right")
+    for idx, row in df.iterrows():
+        keys = idx if isinstance(idx, tuple) else (idx,)
+        cells = [str(int(row["rank"]))] if has_rank else []
+        t.add_row(*cells, *(escape(str(k)) for k in keys), *(f"{row[c]:.3f}" for c in cols))
+    return t
+
+
+def _print_checks(checks) -> None:
+    marks = {"warning": "[bold yellow]WARNING[/]", "note": "[cyan]note[/]", "ok": "[green]ok[/]"}
+    n_warn = sum(c.level == "warning" for c in checks)
+    head = (
+        f"[bold]Checks[/]: [bold yellow]{n_warn} warning(s)[/]: do not read these indices as the model's "
+        "sensitivity until they are resolved"
+        if n_warn
+        else "[bold]Checks[/]: no warning"
+    )
+    console.print(head, highlight=False)
+    for c in checks:
+        console.print(f"  {marks.get(c.level, c.level)} {escape(c.text)}", highlight=False, soft_wrap=True)
+
+
 @app.command("sensitivity")
 @user_errors
 def sensitivity_cmd(
     results: ResultsArg,
     output: Annotated[list[str], typer.Option("--output", help="Indicator to analyse (repeatable).")],
     year: Annotated[int | None, typer.Option("--year", help="Year of the indicator.")] = None,
-    method: Annotated[str, typer.Option("--method", help="sobol, morris or auto (the design's).")] = "auto",
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="auto (the design's; delta for a Latin hypercube), sobol, morris, delta, pawn or rbd_fast.",
+        ),
+    ] = "auto",
     chart: Annotated[
         str | None, typer.Option("--chart", help="Chart file prefix (default: RESULTS/sensitivity_<output>_<year>).")
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace chart files that exist.")] = False,
 ) -> None:
-    """Sobol (first and total order, with confidence intervals) or Morris indices, ranked, with a chart.
+    """Sensitivity indices, ranked and checked: Sobol (with convergence), Morris, delta, PAWN or RBD-FAST, with a chart.
 
-    Charts are written as PNG and HTML; existing files are replaced only with --overwrite.
+    The indices are of the mean over replicates of each sample row. Every table is followed
+    by checks in plain words (noise, impossible or unconverged indices). Charts are written
+    as PNG and HTML; existing files are replaced only with --overwrite.
     """
     from wecsim.experiments import load_results
-    from wecsim.experiments.reports import sensitivity, write_sensitivity_chart
+    from wecsim.experiments.reports import sensitivity_report, write_sensitivity_chart
     from wecsim.outputs import check_file_target, refuse_special
 
     output = list(dict.fromkeys(output))
@@ -683,18 +806,26 @@ def sensitivity_cmd(
             check_file_target(f"{prefixes[name]}{suffix}", overwrite=overwrite, option="--chart")
     res = load_results(results)
     for name in output:
-        table, used = sensitivity(res, name, year, method)
+        rep = sensitivity_report(res, name, year, method)
         when = f" in {year}" if year else ""
-        title = f"{used.capitalize()} indices of {name}{when} ({res.experiment.name}, {len(res.design):,} points)"
-        ranked = Table(title=escape(title), title_justify="left", header_style="bold")
-        ranked.add_column("rank", justify="right")
-        ranked.add_column("parameter")
-        for c in (c for c in table.columns if c != "rank"):
-            ranked.add_column(escape(c), justify="right")
-        for name_, row in table.iterrows():
-            ranked.add_row(str(int(row["rank"])), escape(str(name_)), *(f"{row[c]:.3f}" for c in table if c != "rank"))
-        console.print(ranked)
-        png, page = write_sensitivity_chart(table, used, name, year, prefixes[name], overwrite=overwrite)
+        reps = f" x {rep.replicates} replicates" if rep.replicates > 1 else ""
+        weather = "common random numbers" if rep.crn else "independent weather per run"
+        title = (
+            f"{rep.method.capitalize()} indices of {name}{when} ({res.experiment.name}: {rep.n_rows:,} sample rows"
+            f"{reps} = {rep.n_runs:,} runs, {weather})"
+        )
+        console.print(_index_table(rep.table, title, ["parameter"]))
+        if rep.second_order is not None:
+            console.print(_index_table(rep.second_order, f"Second-order indices of {name}{when} (pairs)", ["a", "b"]))
+        if rep.convergence is not None:
+            wide = rep.convergence.pivot(index="parameter", columns="n_base", values="ST")
+            wide = wide.loc[rep.table.index]
+            wide.columns = [f"ST N={c}" for c in wide.columns]
+            console.print(
+                _index_table(wide, "Convergence: total-order index against base sample size N", ["parameter"])
+            )
+        _print_checks(rep.checks)
+        png, page = write_sensitivity_chart(rep, name, year, prefixes[name], overwrite=overwrite)
         console.print(f"Chart written to [bold]{escape(str(png))}[/] and [bold]{escape(str(page))}[/]")
 
 
@@ -708,7 +839,9 @@ def discover_cmd(
     year: Annotated[int | None, typer.Option("--year", help="Year the condition is checked in (default: any).")] = None,
     method: Annotated[str, typer.Option("--method", help="prim (EMA Workbench) or cart (scikit-learn).")] = "prim",
     inputs: Annotated[str, typer.Option("--inputs", help="all, uncertainties or levers.")] = "all",
-    threshold: Annotated[float, typer.Option("--threshold", help="PRIM: density a box should reach, in (0, 1].")] = 0.8,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Density a box should reach, in (0, 1]; boxes below are labelled.")
+    ] = 0.8,
     boxes: Annotated[int, typer.Option("--boxes", help="Boxes to find at most, 1 to 100.")] = 3,
 ) -> None:
     """Scenario discovery: which input ranges lead to the outcome of interest (PRIM or CART boxes)."""
@@ -725,9 +858,15 @@ def discover_cmd(
     if not found:
         console.print("No box found.")
     for i, box in enumerate(found, 1):
+        below = (
+            f" [yellow]BELOW THE THRESHOLD[/] (density {box.density:.2f} < --threshold {threshold:g}: "
+            "no box reaches it; this is the densest found)"
+            if box.extra.get("below_threshold")
+            else ""
+        )
         t = Table(
             title=f"Box {i} ({box.method}): coverage {box.coverage:.2f}, density {box.density:.2f}, "
-            f"mass {box.mass:.2f} ({box.n_of_interest} of {box.n} runs of interest)",
+            f"mass {box.mass:.2f} ({box.n_of_interest} of {box.n} runs of interest){below}",
             title_justify="left",
             header_style="bold",
         )

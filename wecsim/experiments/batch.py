@@ -29,6 +29,10 @@ from wecsim.scenario.load import read_text_file
 
 #: Largest automatic chunk (runs per task).
 MAX_CHUNK = 64
+#: Speed-up of a local pool per worker, used by ``--dry-run``'s time estimate: 1,000 runs to 2030
+#: ran at 28.0 runs/s with 2 pool workers against 16.1 runs/s serially (README, Benchmarks:
+#: ``benchmarks/batch.py`` on the 2-core machine), 1.74 x for 2 workers = 0.87 per worker.
+PARALLEL_EFFICIENCY = 0.87
 
 
 @dataclass
@@ -103,6 +107,7 @@ def run_batch(
     fresh: bool = False,
     retry_failed: bool = False,
     max_runs: int | None = None,
+    allow_model_change: bool = False,
 ) -> BatchSummary:
     """Run every (design point x replicate) of an experiment not yet in ``out_dir``.
 
@@ -129,6 +134,8 @@ def run_batch(
         Run again the runs that failed before.
     max_runs
         Run at most this many of the pending runs, >= 1 (then stop, resumable).
+    allow_model_change
+        Resume a folder started with another version of the model's code or data (recorded).
 
     Returns
     -------
@@ -149,7 +156,9 @@ def run_batch(
     out = refuse_special(out_dir, "--out") if out_dir is not None else Path("results") / "experiments" / exp.name
     sample = sample_matrix(exp)
     design = design_points(exp, sample)
-    store = ResultStore.open(out, exp, design, sample, text, fresh=fresh, retry_failed=retry_failed)
+    store = ResultStore.open(
+        out, exp, design, sample, text, fresh=fresh, retry_failed=retry_failed, allow_model_change=allow_model_change
+    )
     n_runs = len(design) * exp.replicates
     pending = np.setdiff1d(np.arange(n_runs, dtype=np.int64), np.fromiter(store.done, dtype=np.int64))
     if max_runs is not None:
@@ -161,6 +170,9 @@ def run_batch(
     except KeyboardInterrupt:  # Ctrl-C while the workers start: nothing ran, nothing is lost
         store.close("interrupted")
         return BatchSummary(out, n_runs, len(store.done), len(store.failed), 0, time.perf_counter() - t0, True, kind)
+    except BaseException:  # no workers (an unreachable scheduler): nothing ran; the folder is free again
+        store.release()
+        raise
     assert isinstance(ex, Executor)
     size = chunk_size or auto_chunk_size(len(pending), ex.workers)
     interrupted = False
@@ -178,16 +190,16 @@ def run_batch(
         interrupted = True
     except OSError as exc:  # the disk is full, or the folder became unwritable
         _close_quietly(store, ex if owns_executor else None)
-        raise StoreError(
-            f"cannot write to {out}: {exc.strerror or exc}; the {len(store.done):,} runs stored are kept: "
-            "make room (or fix the folder) and run the same command again to resume"
-        ) from None
+        raise _write_error(out, exc, store) from None
     except BaseException:
         _close_quietly(store, ex if owns_executor else None)
         raise
     if owns_executor:
         ex.close()
-    store.close("interrupted" if interrupted else "finished")
+    try:
+        store.close("interrupted" if interrupted else "finished")
+    except OSError as exc:  # the last manifest could not be written: the runs are in runs/ all the same
+        raise _write_error(out, exc, store) from None
     session = store.session
     assert session is not None
     return BatchSummary(
@@ -199,6 +211,14 @@ def run_batch(
         wall_s=session.wall_s,
         interrupted=interrupted,
         executor=ex.describe(),
+    )
+
+
+def _write_error(out: Path, exc: OSError, store: ResultStore) -> StoreError:
+    """Return the message of a write that failed mid-batch (a full disk): what is kept, what to do."""
+    return StoreError(
+        f"cannot write to {out}: {exc.strerror or exc}; the {len(store.done):,} runs stored are kept: "
+        "make room (or fix the folder) and run the same command again to resume"
     )
 
 
@@ -265,3 +285,144 @@ class _Progress:
         rate = (task.completed - self._done0) / elapsed if elapsed > 0 else 0.0
         failed = f"{self.failed} failed" if self.failed else ""
         self.progress.update(self.task, rate=f"{rate:,.1f} runs/s", failed=failed)
+
+
+@dataclass
+class BatchPlan:
+    """What ``wecsim batch --dry-run`` reports: the runs, a time estimate, the outputs; nothing is written.
+
+    Attributes
+    ----------
+    experiment
+        The experiment.
+    out_dir
+        The results folder.
+    n_points, n_runs
+        Design points, and runs (points x replicates).
+    n_stored, n_failed_stored, n_pending
+        Runs already in the folder (of which failed), and runs this batch would run.
+    executor, workers
+        Where the runs would go (``workers`` ``None``: a scheduler's, unknown without connecting).
+    run_s
+        Seconds of one run, measured by running the first run twice in this process (the
+        second time: the first includes loading the model's data); ``None`` if it failed.
+    probe_error
+        The error of the probe run, if it failed (the batch's runs would likely fail too).
+    estimate_s
+        ``n_pending x run_s / (workers x PARALLEL_EFFICIENCY)`` (1 serially) [s], without
+        the workers' start-up; ``None`` when unknown.
+    refused
+        Why the batch would stop at once (another experiment's folder, a running batch,
+        a changed model without ``--allow-model-change``), or ``None``.
+    model_changed
+        Model files changed since the folder was started.
+    """
+
+    experiment: Experiment
+    out_dir: Path
+    n_points: int
+    n_runs: int
+    n_stored: int
+    n_failed_stored: int
+    n_pending: int
+    executor: str
+    workers: int | None
+    run_s: float | None
+    probe_error: str | None
+    estimate_s: float | None
+    refused: str | None
+    model_changed: list[str]
+
+    def output_rows(self) -> dict[str, tuple[int, int]]:
+        """Return ``{table: (rows, columns)}`` the pending runs would add."""
+        exp = self.experiment
+        k = len(run_context(exp).indicators)
+        if exp.years is not None:
+            years = len(exp.years)
+        elif exp.is_wecsim:
+            from wecsim.datasets import parameters
+
+            years = int(exp.base_scenario["end_year"]) - int(parameters()["base_year"]) + 1
+        else:
+            years = 1
+        n = self.n_pending
+        return {
+            "runs": (n, 7 + len(exp.parameters)),
+            "outputs": (n * years, 2 + k),
+            "timings": (n, 3),
+        }
+
+
+def plan_batch(
+    experiment: str | Path | Experiment,
+    out_dir: str | Path | None = None,
+    *,
+    executor: str = "pool",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    max_runs: int | None = None,
+    allow_model_change: bool = False,
+    probe: bool = True,
+) -> BatchPlan:
+    """Plan a batch without writing anything: the runs, their time and outputs (``--dry-run``).
+
+    Parameters are those of :func:`run_batch`; ``probe`` runs the first run (twice) to
+    time it.
+    """
+    import os
+
+    from wecsim.experiments.provenance import model_fingerprint
+    from wecsim.experiments.store import inspect_target
+
+    check_number("--max-runs", max_runs, 1)
+    check_workers(workers)
+    kind = check_executor(executor, scheduler)
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    out = refuse_special(out_dir, "--out") if out_dir is not None else Path("results") / "experiments" / exp.name
+    design = design_points(exp, sample_matrix(exp))
+    n_runs = len(design) * exp.replicates
+    model = model_fingerprint(exp.model, exp.scenario_files)
+    found = inspect_target(out, exp, model, fresh)
+    refused = found["refused"]
+    if refused is None and found["changed"] and not allow_model_change:
+        refused = "the model changed since these results were started; resuming needs --allow-model-change"
+    done = set() if fresh else set(found["done"]) - (set(found["failed"]) if retry_failed else set())
+    n_pending = n_runs - len(done)
+    if max_runs is not None:
+        n_pending = min(n_pending, max_runs)
+    run_s = error = None
+    if probe:
+        context = run_context(exp)
+        rows = run_rows(exp, design, [0])
+        times = []
+        for _ in range(2):
+            tables = run_chunk(context, rows)
+            status = tables["runs"].column("status")[0].as_py()
+            if status != "ok":
+                error = tables["runs"].column("error")[0].as_py()
+                break
+            times.append(tables["timings"].column("elapsed_s")[0].as_py())
+        run_s = times[-1] if error is None else None
+    n_workers = None if kind == "dask" and scheduler else 1 if kind == "serial" else (workers or os.cpu_count() or 1)
+    estimate = None
+    if run_s is not None and n_workers is not None:
+        speed = 1.0 if n_workers == 1 else n_workers * PARALLEL_EFFICIENCY
+        estimate = n_pending * run_s / speed
+    return BatchPlan(
+        experiment=exp,
+        out_dir=out,
+        n_points=len(design),
+        n_runs=n_runs,
+        n_stored=len(found["done"]),
+        n_failed_stored=len(found["failed"]),
+        n_pending=n_pending,
+        executor=kind if not scheduler else f"dask {scheduler}",
+        workers=n_workers,
+        run_s=run_s,
+        probe_error=error,
+        estimate_s=estimate,
+        refused=refused,
+        model_changed=found["changed"],
+    )

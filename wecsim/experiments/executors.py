@@ -226,6 +226,39 @@ class PoolExecutor(Executor):
             proc.join(timeout=5)
 
 
+#: Seconds to wait for a Dask scheduler to answer (a port that accepts but never answers would hang).
+CONNECT_TIMEOUT_S = 30.0
+
+
+def _connect(client_cls: Any, scheduler: str) -> Any:
+    """Return a Dask client of ``scheduler``, or raise :class:`WecsimError` within :data:`CONNECT_TIMEOUT_S`.
+
+    Any failure is the address's (unreachable, refused, not a Dask scheduler, TLS without
+    certificates, a scheme whose library is missing), so all are reported as one message.
+    The connection is made in a daemon thread: a server that accepts but never answers
+    cannot hold the batch.
+    """
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = client_cls(scheduler.strip(), timeout=f"{max(1, int(CONNECT_TIMEOUT_S) - 5)}s")
+        except Exception as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, name="wecsim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_S)
+    where = f"--scheduler: cannot reach the Dask scheduler at {scheduler[:80]}"
+    if thread.is_alive():
+        raise WecsimError(f"{where}: no answer within {CONNECT_TIMEOUT_S:g} s (is it a Dask scheduler's address?)")
+    if "error" in box:
+        exc = box["error"]
+        text = str(exc) or type(exc).__name__
+        raise WecsimError(f"{where}: {text[:300]}")
+    return box["client"]
+
+
 class DaskExecutor(Executor):
     """Run chunks on Dask: a new ``LocalCluster`` or an existing scheduler.
 
@@ -248,10 +281,7 @@ class DaskExecutor(Executor):
         self.scheduler = scheduler
         self._cluster = None
         if scheduler:
-            try:
-                self._client = Client(scheduler.strip(), timeout="20s")
-            except (OSError, ValueError, TypeError) as exc:  # unreachable, refused, or a bad address
-                raise WecsimError(f"--scheduler: cannot reach the Dask scheduler at {scheduler[:80]}: {exc}") from None
+            self._client = _connect(Client, scheduler)
             n = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
             super().__init__(max(n, 1))
         else:

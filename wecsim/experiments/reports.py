@@ -5,27 +5,102 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from wecsim.errors import WecsimError, check_number
-from wecsim.experiments.analysis import Box, cart_boxes, morris_indices, plot_indices, prim_boxes, sobol_indices
+from wecsim.experiments.analysis import Box, cart_boxes, morris_indices, plot_indices, prim_boxes
+from wecsim.experiments.analysis.sensitivity import (
+    Check,
+    _check_finite,
+    moment_free_checks,
+    moment_free_indices,
+    morris_checks,
+    noise_checks,
+    sobol_analysis,
+    sobol_checks,
+    sobol_convergence,
+)
 from wecsim.experiments.design import salib_problem
 from wecsim.experiments.store import ExperimentResults, connect, load_results
 from wecsim.outputs import check_file_target, write_file
 
+#: Methods of ``wecsim sensitivity`` and the designs they need (``None``: any design with a sample).
+METHODS = {"sobol": "sobol", "morris": "morris", "delta": None, "pawn": None, "rbd_fast": None}
 
-def sensitivity(
+
+@dataclass
+class SensitivityReport:
+    """Everything ``wecsim sensitivity`` prints and charts for one output.
+
+    Attributes
+    ----------
+    method
+        ``sobol``, ``morris``, ``delta``, ``pawn`` or ``rbd_fast``.
+    table
+        The indices, ranked (one row per parameter).
+    second_order
+        Sobol second-order indices (pairs), when the design sampled for them.
+    convergence, convergence_summary
+        Sobol: indices against the sample size, and the ranking's stability
+        (:func:`~wecsim.experiments.analysis.sensitivity.sobol_convergence`).
+    checks
+        The self-checks, in plain words.
+    n_rows, n_runs, replicates, crn
+        Sample rows analysed, runs behind them, replicates per row, common random numbers.
+    noise
+        ``replicate_share`` and ``noise_share`` (:func:`~wecsim.experiments.analysis.sensitivity.noise_checks`).
+    """
+
+    method: str
+    table: pd.DataFrame
+    second_order: pd.DataFrame | None
+    convergence: pd.DataFrame | None
+    convergence_summary: dict | None
+    checks: list[Check]
+    n_rows: int
+    n_runs: int
+    replicates: int
+    crn: bool
+    noise: dict
+
+    @property
+    def warnings(self) -> list[Check]:
+        """Return the checks that failed."""
+        return [c for c in self.checks if c.level == "warning"]
+
+
+def _method(method: str, kind: str, has_sample: bool) -> str:
+    if method == "auto":
+        method = kind if kind in {"sobol", "morris"} else "delta"
+    if method not in METHODS:
+        raise WecsimError(f"--method: expected auto, {', '.join(METHODS)}, got {method!r}")
+    need = METHODS[method]
+    if need is not None and kind != need:
+        raise WecsimError(
+            f"{method} indices need a {method} design; this experiment's design is {kind} "
+            f"(set `design: {{kind: {method}, n: ...}}` in the experiment file, or use --method delta, pawn or "
+            "rbd_fast, which take any sampled design)"
+        )
+    if need is None and not has_sample:
+        raise WecsimError(
+            f"{method} needs the sample rows of a latin_hypercube, sobol or morris design; a full factorial has none"
+        )
+    return method
+
+
+def sensitivity_report(
     results: ExperimentResults | str | Path,
     output: str,
     year: int | None = None,
     method: str = "auto",
     *,
     seed: int = 0,
-) -> tuple[pd.DataFrame, str]:
-    """Return the sensitivity indices of one output (averaged over replicates) and the method.
+) -> SensitivityReport:
+    """Return the sensitivity indices of one output (the mean over replicates), checked.
 
     Parameters
     ----------
@@ -36,42 +111,75 @@ def sensitivity(
     year
         Year of the indicator (optional when one year is stored).
     method
-        ``"sobol"``, ``"morris"`` or ``"auto"`` (the one the design was drawn for).
+        ``"auto"`` (the design's: sobol, morris, else delta), ``"sobol"``, ``"morris"``,
+        ``"delta"``, ``"pawn"`` or ``"rbd_fast"``.
     seed
         Seed of the bootstrap confidence intervals.
     """
     res = results if isinstance(results, ExperimentResults) else load_results(results)
     exp = res.experiment
-    kind = exp.design.kind
-    if method == "auto":
-        method = kind if kind in {"sobol", "morris"} else "sobol"
-    if method not in {"sobol", "morris"}:
-        raise WecsimError(f"--method: expected sobol, morris or auto, got {method!r}")
-    if kind != method:
-        raise WecsimError(
-            f"{method} indices need a {method} design; this experiment's design is {kind} "
-            f"(set `design: {{kind: {method}, n: ...}}` in the experiment file)"
-        )
+    method = _method(method, exp.design.kind, res.sample is not None)
     problem = salib_problem(exp.parameters)
     y = res.by_point(output, year)
+    per_run = pd.DataFrame(
+        {"point": res.runs["point"].to_numpy(), "y": res.outcome(output, year).to_numpy(dtype=float)}
+    ).dropna()
+    checks, noise = noise_checks(per_run, exp.replicates, exp.common_random_numbers)
+    second = conv = summary = None
     if method == "sobol":
-        return sobol_indices(problem, y, second_order=exp.design.second_order, seed=seed), method
-    if res.sample is None:  # pragma: no cover - morris designs always store their sample
-        raise WecsimError("the results folder has no sample.parquet; rerun the batch")
-    return morris_indices(problem, res.sample, y, num_levels=exp.design.levels, seed=seed), method
+        table, second = sobol_analysis(problem, y, second_order=exp.design.second_order, seed=seed)
+        conv, summary = sobol_convergence(problem, y, second_order=exp.design.second_order, seed=seed)
+        checks = sobol_checks(table, second, summary) + checks
+    elif method == "morris":
+        if res.sample is None:  # pragma: no cover - morris designs always store their sample
+            raise WecsimError("the results folder has no sample.parquet; rerun the batch")
+        y = _check_finite(y, "Morris analysis")
+        table = morris_indices(problem, res.sample, y, num_levels=exp.design.levels, seed=seed)
+        checks = morris_checks(table, y) + checks
+    else:
+        table = moment_free_indices(method, problem, res.sample, y, seed=seed)
+        checks = moment_free_checks(method, table, y) + checks
+    order = {"warning": 0, "note": 1, "ok": 2}
+    checks.sort(key=lambda c: order.get(c.level, 3))
+    return SensitivityReport(
+        method=method,
+        table=table,
+        second_order=second,
+        convergence=conv,
+        convergence_summary=summary,
+        checks=checks,
+        n_rows=len(y),
+        n_runs=len(res.runs),
+        replicates=exp.replicates,
+        crn=exp.common_random_numbers,
+        noise=noise,
+    )
+
+
+def sensitivity(
+    results: ExperimentResults | str | Path,
+    output: str,
+    year: int | None = None,
+    method: str = "auto",
+    *,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, str]:
+    """Return the ranked indices of :func:`sensitivity_report` and the method used."""
+    rep = sensitivity_report(results, output, year, method, seed=seed)
+    return rep.table, rep.method
 
 
 def write_sensitivity_chart(
-    table: pd.DataFrame,
-    method: str,
+    report: SensitivityReport,
     output: str,
     year: int | None,
     out_prefix: str | Path,
     *,
     overwrite: bool = False,
 ) -> tuple[Path, Path]:
-    """Write the chart of :func:`sensitivity` as ``<prefix>.png`` and ``<prefix>.html``.
+    """Write the chart of a :class:`SensitivityReport` as ``<prefix>.png`` and ``<prefix>.html``.
 
+    The HTML page also holds the checks, the second-order indices and the convergence chart.
     Both files are checked before either is written, and each is written atomically;
     existing files are replaced only with ``overwrite`` (see :mod:`wecsim.outputs`).
     """
@@ -80,11 +188,20 @@ def write_sensitivity_chart(
     for p in (png, page):
         check_file_target(p, overwrite=overwrite, option="--chart")
     when = f" in {year}" if year else ""
-    title = f"{method.capitalize()} sensitivity of {output}{when}"
+    title = f"{report.method.capitalize()} sensitivity of {output}{when}"
 
     def write_png(tmp_png: Path) -> None:
         def write_page(tmp_page: Path) -> None:
-            plot_indices(table, method, title, tmp_png, tmp_page)
+            plot_indices(
+                report.table,
+                report.method,
+                title,
+                tmp_png,
+                tmp_page,
+                checks=report.checks,
+                second_order=report.second_order,
+                convergence=report.convergence,
+            )
 
         write_file(page, write_page, overwrite=overwrite, option="--chart")
 
@@ -166,4 +283,6 @@ def discover(
         boxes = cart_boxes(x, y, max_boxes=max_boxes)
     else:
         raise WecsimError(f"--method: expected prim or cart, got {method!r}")
+    for box in boxes:  # labelled for both methods: a box that misses the density asked for is not a finding
+        box.extra["below_threshold"] = box.density < threshold
     return boxes, len(y), int(y.sum()), n_failed

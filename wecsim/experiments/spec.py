@@ -62,6 +62,10 @@ MAX_RUNS = 10_000_000
 #: The model every experiment runs unless it names a function model.
 WECSIM_MODEL = "wecsim"
 
+#: Designs that get common random numbers unless the file says otherwise: their indices
+#: compare runs that differ in the parameters, so the runs must not also differ in weather.
+CRN_DEFAULT = frozenset({"sobol", "morris"})
+
 DesignKind = Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
 #: Other names accepted for the designs.
 DESIGN_ALIASES = {
@@ -116,7 +120,8 @@ class ExperimentFile(_Strict):
     overrides: dict[str, Any] = Field(default_factory=dict)
     seed: int = Field(ge=0, lt=2**63)
     replicates: int = Field(1, ge=1, le=100_000)
-    common_random_numbers: bool = False
+    #: default: true for the sensitivity designs (sobol, morris), false for the others
+    common_random_numbers: bool | None = None
     design: DesignSection
     parameters: dict[str, Any] = Field(min_length=1)
     outputs: OutputsSection = Field(default_factory=OutputsSection)
@@ -222,13 +227,17 @@ class Experiment:
     replicates
         Runs per design point, each with its own seed.
     common_random_numbers
-        If true, replicate ``r`` of every design point uses the same seed.
+        If true, replicate ``r`` of every design point uses the same seed (the default for
+        Sobol and Morris designs: :data:`CRN_DEFAULT`).
     design
         The ``design:`` section.
     parameters
         The varied parameters, in file order.
     indicators, years
         The outputs kept (``years`` ``None``: every simulated year, or a scalar model).
+    scenario_files
+        The scenario files the base scenario was read from (for the model fingerprint;
+        not part of :meth:`to_dict`, since the resolved scenario is).
     """
 
     name: str
@@ -244,6 +253,7 @@ class Experiment:
     parameters: tuple[ParameterSpec, ...]
     indicators: tuple[str, ...] | None
     years: tuple[int, ...] | None = field(default=None)
+    scenario_files: tuple[Path, ...] = field(default=(), compare=False)
 
     @property
     def is_wecsim(self) -> bool:
@@ -612,6 +622,11 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
                 problems.append((key, "only the wecsim model has a base scenario"))
 
     base = _resolve_base(exp, path, shown, problems) if is_wecsim else None
+    scenario_files: tuple[Path, ...] = ()
+    if base is not None:
+        from wecsim.experiments.provenance import scenario_chain
+
+        scenario_files = tuple(scenario_chain(exp.base or "baseline", path.parent if path else None, shown))
     params: list[ParameterSpec] = []
     if is_wecsim:
         from wecsim.scenario import registry
@@ -651,9 +666,12 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
         base_scenario=base,
         seed=exp.seed,
         replicates=exp.replicates,
-        common_random_numbers=exp.common_random_numbers,
+        common_random_numbers=(
+            exp.common_random_numbers if exp.common_random_numbers is not None else exp.design.kind in CRN_DEFAULT
+        ),
         design=exp.design,
         parameters=tuple(params),
         indicators=tuple(exp.outputs.indicators) if exp.outputs.indicators else None,
         years=tuple(sorted(set(exp.outputs.years))) if exp.outputs.years else None,
+        scenario_files=scenario_files,
     )

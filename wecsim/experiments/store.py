@@ -29,6 +29,7 @@ import contextlib
 import json
 import os
 import platform
+import socket
 import stat
 import sys
 import time
@@ -45,6 +46,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
+from wecsim.experiments.lock import LOCK_FILE, FolderLock, read_lock
+from wecsim.experiments.provenance import changed_files, model_fingerprint
 from wecsim.experiments.spec import Experiment
 from wecsim.outputs import check_writable, examine, read_small_json, refuse_special, summarise
 from wecsim.version import __version__
@@ -84,7 +87,13 @@ def batch_folder_state(root: Path) -> tuple[str, str]:
     if _read_manifest_file(root / MANIFEST) is not None:
         return "ours", "holds wecsim batch results"
     ours = {*TABLES, ".tmp"}
-    if all(p.name in ours and p.is_dir() and not p.is_symlink() and not any(p.iterdir()) for p in entries):
+
+    def empty_of_ours(p: Path) -> bool:
+        if p.name == LOCK_FILE:
+            return p.is_file() and not p.is_symlink()
+        return p.name in ours and p.is_dir() and not p.is_symlink() and not any(p.iterdir())
+
+    if all(empty_of_ours(p) for p in entries):
         return "empty", "is empty"
     return "foreign", f"is not empty and holds no wecsim batch results (no wecsim {MANIFEST}; {summarise(root)})"
 
@@ -139,6 +148,16 @@ def _delete_ours(root: Path) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _who(info: dict[str, Any]) -> str:
+    return f"batch pid {info.get('pid')} on {info.get('host')} (started {info.get('started')})"
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Name the parts of two resolved experiments that differ, e.g. ``seed, design``."""
+    keys = [k for k in new if k not in {"name", "description", "source", "file_sha256"} and old.get(k) != new.get(k)]
+    return ", ".join(keys) if keys else "how they were resolved (an older wecsim?)"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -205,15 +224,21 @@ class Session:
     wall_s: float = 0.0
     finished: str | None = None
     state: str = "running"
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     _t0: float = field(default_factory=time.perf_counter, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the session as JSON data."""
         wall = self.wall_s or (time.perf_counter() - self._t0)
         return {
+            "id": self.id,
             "started": self.started,
             "finished": self.finished,
             "state": self.state,
+            "pid": self.pid,
+            "host": self.host,
             "executor": self.executor,
             "chunk_size": self.chunk_size,
             "runs_pending": self.runs_pending,
@@ -243,6 +268,7 @@ class ResultStore:
         self.done: set[int] = set()
         self.failed: set[int] = set()
         self.session: Session | None = None
+        self.lock: FolderLock | None = None
         self._last_manifest = 0.0
 
     # ------------------------------------------------------------------ opening
@@ -257,8 +283,13 @@ class ResultStore:
         *,
         fresh: bool = False,
         retry_failed: bool = False,
+        model: dict[str, Any] | None = None,
+        allow_model_change: bool = False,
     ) -> ResultStore:
         """Create a results folder, or reopen one of the same experiment to resume it.
+
+        The folder is locked (:class:`~wecsim.experiments.lock.FolderLock`) until
+        :meth:`close`: a second batch writing to it at the same time is refused.
 
         Parameters
         ----------
@@ -274,58 +305,83 @@ class ResultStore:
             Delete the results already in the folder first.
         retry_failed
             Forget the runs that failed, so they run again.
+        model
+            The model's fingerprint (:func:`~wecsim.experiments.provenance.model_fingerprint`;
+            default: computed here).
+        allow_model_change
+            Resume even if the model's code or data changed since the folder was started
+            (recorded in the manifest's ``model_changes``).
 
         Raises
         ------
         StoreError
             If the folder is a file, holds anything but wecsim batch results, holds another
-            experiment's results (without ``fresh``), or cannot be written (permissions, a
-            full disk).
+            experiment's results (without ``fresh``), was written with another model (without
+            ``allow_model_change``), is being written by another batch, or cannot be written
+            (permissions, a full disk).
         """
+        store = cls(root)
+        created = False
         try:
-            return cls._open(root, experiment, design, sample, experiment_text, fresh, retry_failed)
+            created = check_batch_target(store.root, fresh) == "absent"
+            store.root.mkdir(parents=True, exist_ok=True)
+            store.lock = FolderLock(store.root).acquire()
+            if model is None:
+                model = model_fingerprint(experiment.model, experiment.scenario_files)
+            store._open(experiment, design, sample, experiment_text, fresh, retry_failed, model, allow_model_change)
+            return store
         except OSError as exc:
+            store._abandon(created)
             raise StoreError(
                 f"--out {root}: cannot write there ({exc.strerror or exc}); free some space or fix the folder, "
                 "then run the same command again"
             ) from None
+        except BaseException:
+            store._abandon(created)
+            raise
 
-    @classmethod
+    def _abandon(self, created: bool) -> None:
+        """Unlock after a failed open, and remove the folder if this open made it and it is still empty."""
+        self.release()
+        if created and not (self.root / MANIFEST).exists():
+            for sub in (*TABLES, ".tmp", ""):
+                with contextlib.suppress(OSError):
+                    (self.root / sub).rmdir()
+
     def _open(
-        cls,
-        root: str | Path,
+        self,
         experiment: Experiment,
         design: pd.DataFrame,
         sample: np.ndarray | None,
         experiment_text: str | None,
         fresh: bool,
         retry_failed: bool,
-    ) -> ResultStore:
-        store = cls(root)
-        root = store.root
+        model: dict[str, Any],
+        allow_model_change: bool,
+    ) -> None:
+        store, root = self, self.root
         manifest_path = root / MANIFEST
-        state = check_batch_target(root, fresh)
-        try:
-            if fresh and state == "ours":
-                _delete_ours(root)
-            root.mkdir(parents=True, exist_ok=True)
-            for sub in (*TABLES, ".tmp"):
-                (root / sub).mkdir(exist_ok=True)
-            for leftover in store.tmp.glob("*.tmp"):  # what an interrupted atomic write left
-                leftover.unlink()
-        except OSError as exc:
-            raise StoreError(f"--out {root}: cannot write there ({exc.strerror or exc})") from None
+        state = check_batch_target(root, fresh)  # again, now that the folder is ours alone
+        if fresh and state == "ours":
+            _delete_ours(root)
+        for sub in (*TABLES, ".tmp"):
+            (root / sub).mkdir(exist_ok=True)
+        for leftover in store.tmp.glob("*.tmp"):  # what an interrupted atomic write left
+            leftover.unlink()
         spec_hash = experiment.spec_hash()
         new = not manifest_path.exists()
         if not new:
             store.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             old = store.manifest.get("experiment", {}).get("spec_sha256")
             if old != spec_hash:
+                what = _differences(store.manifest.get("experiment", {}).get("resolved", {}), experiment.to_dict())
                 raise StoreError(
                     f"{root} holds the results of another experiment ({store.manifest['experiment'].get('name')!r}, "
-                    f"spec hash {str(old)[:12]}; this one is {spec_hash[:12]}). Resume only with the same experiment: "
-                    "use another --out, or --fresh to delete these results."
+                    f"spec hash {str(old)[:12]}; this one is {spec_hash[:12]}; they differ in {what}). Resume only "
+                    "with the same experiment: use another --out, or --fresh to delete these results."
                 )
+            store._check_model(model, allow_model_change)
+            store._mark_killed_sessions()
         else:
             store.manifest = {
                 "format": FORMAT,
@@ -337,6 +393,7 @@ class ResultStore:
                     "spec_sha256": spec_hash,
                     "resolved": experiment.to_dict(),
                 },
+                "model": model,
                 "versions": _versions(),
                 "seeds": {
                     "experiment_seed": experiment.seed,
@@ -360,6 +417,8 @@ class ResultStore:
             store.write_manifest(force=True)  # first, so that every folder wecsim made is recognisably its own
             if experiment_text is not None:
                 atomic_write_bytes(root / "experiment.yaml", experiment_text.encode("utf-8"), store.tmp)
+        if store.lock is not None and store.lock.took_over is not None:
+            store._warn(f"took over the lock of {_who(store.lock.took_over)}, which no longer runs")
         # the design is a function of the experiment: (re)written if a crash came before it was
         if new or not (root / "design.parquet").exists():
             atomic_write_parquet(
@@ -369,33 +428,85 @@ class ResultStore:
             cols = {p.name: sample[:, i] for i, p in enumerate(experiment.parameters)}
             atomic_write_parquet(pa.table(cols), root / "sample.parquet", store.tmp)
         if store.manifest.get("versions", {}).get("wecsim") != __version__:
-            store.manifest.setdefault("warnings", []).append(
-                f"{_now()}: resumed with wecsim {__version__}; earlier runs used {store.manifest['versions']['wecsim']}"
-            )
+            store._warn(f"resumed with wecsim {__version__}; earlier runs used {store.manifest['versions']['wecsim']}")
         store._recover(retry_failed)
-        return store
+
+    def _warn(self, text: str) -> None:
+        self.manifest.setdefault("warnings", []).append(f"{_now()}: {text}")
+
+    def _check_model(self, model: dict[str, Any], allow: bool) -> None:
+        """Refuse to resume with another model (code, data, scenario files) unless ``allow``."""
+        old = self.manifest.get("model")
+        if old is not None and old.get("sha256") == model["sha256"]:
+            return
+        if old is None:
+            changed = ["(not recorded: the folder was started by a wecsim that kept no model fingerprint)"]
+        else:
+            changed = changed_files(old, model)
+        shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        if not allow:
+            raise StoreError(
+                f"{self.root}: the model changed since these results were started ({shown}); resuming would mix "
+                f"runs of two models in one table. Run the old model to finish, use --fresh to start again, "
+                f"or --allow-model-change to resume anyway (recorded in {MANIFEST})"
+            )
+        self.manifest.setdefault("model_changes", []).append(
+            {
+                "at": _now(),
+                "from_sha256": None if old is None else old.get("sha256"),
+                "to_sha256": model["sha256"],
+                "changed": changed,
+                "runs_before": len(self._committed_ids()),
+            }
+        )
+        self.manifest["model"] = model
+        self._warn(f"resumed with a changed model (--allow-model-change): {shown}")
+
+    def _committed_ids(self) -> set[int]:
+        ids: set[int] = set()
+        for p in (self.root / "runs").glob(CHUNK_GLOB):
+            ids.update(pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist())
+        return ids
+
+    def _mark_killed_sessions(self) -> None:
+        """Mark sessions still ``running`` as ``killed``: this batch holds the lock, so they ended unclosed."""
+        for s in self.manifest.get("sessions", []):
+            if s.get("state") == "running":
+                s["state"] = "killed"
+                s["note"] = f"ended without closing (killed or crashed); found on reopening at {_now()}"
+
+    def release(self) -> None:
+        """Give up the folder's lock (:meth:`close` does it too)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def _recover(self, retry_failed: bool) -> None:
-        """Delete what an interrupted write left, then read which runs are done."""
+        """Delete what an interrupted write left, repair duplicated runs, then read which runs are done."""
         committed = {p.name for p in (self.root / "runs").glob(CHUNK_GLOB)}
         for sub in ("outputs", "timings"):
             for p in (self.root / sub).glob(CHUNK_GLOB):
                 if p.name not in committed:
                     p.unlink()
+        duplicated = 0
         for p in sorted((self.root / "runs").glob(CHUNK_GLOB)):
             t = pq.read_table(p, columns=["run_id", "status"])
             ids = t.column("run_id").to_numpy()
             bad = np.asarray(t.column("status").to_pylist()) != "ok"
-            if retry_failed and bad.any():
-                self._drop_rows(p.name, set(ids[bad].tolist()))
-                ids = ids[~bad]
-                bad = bad[~bad]
+            twice = np.isin(ids, list(self.done)) if self.done else np.zeros(len(ids), dtype=bool)
+            drop = twice | (bad if retry_failed else np.zeros(len(ids), dtype=bool))
+            if drop.any():  # runs stored twice (two writers before locks) or failed runs to retry
+                self._drop_rows(p.name, set(ids[drop].tolist()))
+                duplicated += int(twice.sum())
+                ids, bad = ids[~drop], bad[~drop]
             self.done.update(ids.tolist())
             self.failed.update(ids[bad].tolist())
+        if duplicated:
+            self._warn(f"repaired {duplicated} run(s) stored twice (kept the first copy of each)")
 
     def _drop_rows(self, name: str, run_ids: set[int]) -> None:
-        """Rewrite one chunk's ``runs`` and ``timings`` files without some runs (failed ones)."""
-        for sub in ("timings", "runs"):  # runs last: it is the commit marker
+        """Rewrite one chunk's files without some runs (failed ones, or runs stored twice)."""
+        for sub in ("outputs", "timings", "runs"):  # runs last: it is the commit marker
             path = self.root / sub / name
             if not path.exists():
                 continue
@@ -467,7 +578,7 @@ class ResultStore:
         sessions = list(m.get("sessions", []))
         if self.session is not None:
             entry = self.session.to_dict()
-            if sessions and sessions[-1].get("started") == entry["started"]:
+            if sessions and sessions[-1].get("id") == entry["id"]:
                 sessions[-1] = entry
             else:
                 sessions.append(entry)
@@ -483,12 +594,15 @@ class ResultStore:
         return None if not self.done else _mean_elapsed(self.root)
 
     def close(self, state: str = "finished") -> None:
-        """Record the end of the session (``finished``, ``interrupted`` or ``failed``)."""
-        if self.session is not None:
-            self.session.state = state
-            self.session.finished = _now()
-            self.session.wall_s = time.perf_counter() - self.session._t0
-        self.write_manifest(force=True)
+        """Record the end of the session (``finished``, ``interrupted`` or ``failed``) and unlock the folder."""
+        try:
+            if self.session is not None:
+                self.session.state = state
+                self.session.finished = _now()
+                self.session.wall_s = time.perf_counter() - self.session._t0
+            self.write_manifest(force=True)
+        finally:
+            self.release()
 
 
 def _mean_elapsed(root: Path) -> float | None:
@@ -497,6 +611,70 @@ def _mean_elapsed(root: Path) -> float | None:
         return None
     vals = np.concatenate([pq.read_table(f, columns=["elapsed_s"]).column("elapsed_s").to_numpy() for f in files])
     return round(float(vals.mean()), 6) if len(vals) else None
+
+
+def inspect_target(
+    root: str | Path, experiment: Experiment, model: dict[str, Any], fresh: bool = False
+) -> dict[str, Any]:
+    """Say what a batch would find in ``root``, reading only (``wecsim batch --dry-run``).
+
+    Returns
+    -------
+    dict
+        ``state`` (:func:`batch_folder_state`), ``done`` and ``failed`` (run ids stored),
+        ``refused`` (why a batch would stop at once, or ``None``), ``changed`` (model files
+        changed since the folder was started) and ``writer`` (the lock of a running batch).
+    """
+    root = refuse_special(root, "--out")
+    out: dict[str, Any] = {
+        "state": None,
+        "done": set(),
+        "failed": set(),
+        "refused": None,
+        "changed": [],
+        "writer": None,
+    }
+    try:
+        out["state"] = check_batch_target(root, fresh)
+    except StoreError as exc:
+        out["refused"] = str(exc)
+        return out
+    lock = root / LOCK_FILE
+    if lock.is_file():
+        probe = FolderLock(root)
+        try:
+            fd = os.open(lock, os.O_RDONLY)
+        except OSError:
+            fd = None
+        if fd is not None:
+            try:
+                held = probe._flock_shared(fd)
+                info = read_lock(root)
+                if held is False or (held is None and probe._alive_elsewhere(info)):
+                    out["writer"] = info or {}
+            finally:
+                os.close(fd)
+        if out["writer"] is not None:
+            out["refused"] = f"{_who(out['writer'])} is writing to this folder now"
+    if out["state"] != "ours":
+        return out
+    manifest = read_manifest(root)
+    if fresh:  # its runs would be deleted: no experiment or model to match
+        pass
+    elif manifest["experiment"].get("spec_sha256") != experiment.spec_hash():
+        what = _differences(manifest["experiment"].get("resolved", {}), experiment.to_dict())
+        out["refused"] = out["refused"] or f"the folder holds another experiment's results (they differ in {what})"
+        return out
+    old = manifest.get("model")
+    if not fresh and (old is None or old.get("sha256") != model["sha256"]):
+        out["changed"] = changed_files(old, model) if old is not None else ["(not recorded)"]
+    for p in sorted((root / "runs").glob(CHUNK_GLOB)):
+        t = pq.read_table(p, columns=["run_id", "status"])
+        ids = t.column("run_id").to_numpy()
+        bad = np.asarray(t.column("status").to_pylist()) != "ok"
+        out["done"].update(ids.tolist())
+        out["failed"].update(ids[bad].tolist())
+    return out
 
 
 # ---------------------------------------------------------------------- reading
@@ -563,13 +741,14 @@ class ExperimentResults:
         if indicator not in self.outputs.columns or indicator in {"run_id", "year"}:
             known = [c for c in self.outputs.columns if c not in {"run_id", "year"}]
             raise WecsimError(f"no output named {indicator!r}; the experiment kept: {', '.join(known)}")
-        years = sorted(self.outputs["year"].unique())
+        years = sorted(int(y) for y in self.outputs["year"].unique())
+        kept = ", ".join(map(str, years))
         if year is None:
             if len(years) != 1:
-                raise WecsimError(f"give a year for {indicator!r}: the experiment kept {years}")
-            year = int(years[0])
+                raise WecsimError(f"give a year (--year) for {indicator!r}: the experiment kept the years {kept}")
+            year = years[0]
         if year not in years:
-            raise WecsimError(f"year {year} was not kept; the experiment kept {years}")
+            raise WecsimError(f"year {year} was not kept; the experiment kept the years {kept}")
         sel = self.outputs.loc[self.outputs["year"] == year, ["run_id", indicator]].set_index("run_id")[indicator]
         return sel.reindex(self.runs["run_id"].to_numpy())
 
@@ -597,6 +776,13 @@ def load_results(root: str | Path) -> ExperimentResults:
     root = Path(root)
     manifest = read_manifest(root)
     runs = _read_table(root, "runs")
+    if not runs.empty and runs["run_id"].duplicated().any():
+        n = int(runs["run_id"].duplicated().sum())
+        raise StoreError(
+            f"{root}: {n} run(s) stored twice (two batches wrote to the folder at once, before wecsim locked "
+            "folders); run the same `wecsim batch` command again (the experiment file is copied in "
+            f"{root / 'experiment.yaml'}): it repairs the folder, keeping one copy of each run"
+        )
     outputs = _read_table(root, "outputs")
     design = pd.read_parquet(root / "design.parquet").set_index("point")
     sample_path = root / "sample.parquet"

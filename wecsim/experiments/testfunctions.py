@@ -65,3 +65,21 @@ def noisy_linear(seed: int, x1: float, x2: float, fail_above: float = math.inf) 
 def failing_sometimes(seed: int, x1: float, x2: float) -> dict[str, float]:
     """Return ``noisy_linear`` but raise for ``x1 > 0.7`` (a model that fails in part of the space)."""
     return noisy_linear(seed, x1, x2, fail_above=0.7)
+
+
+def slow_linear(seed: int, x1: float, x2: float) -> dict[str, float]:
+    """Return ``noisy_linear`` after 50 ms (a batch slow enough to be stopped half-way by a test)."""
+    import time
+
+    time.sleep(0.05)
+    return noisy_linear(seed, x1, x2)
+
+
+def weather_noise(seed: int, x1: float, x2: float, x3: float) -> dict[str, float]:
+    """Return ``y = x1 + 0.3 x2 + e``, ``e`` standard normal from ``seed``: "weather" larger than the signal.
+
+    With common random numbers every sample row shares ``e`` and the Sobol indices are
+    those of ``x1 + 0.3 x2`` (S1 about 0.92 and 0.08; x3 does nothing); with independent
+    seeds the noise (variance 1 against 0.09) swamps them. Used to test the self-checks.
+    """
+    return {"y": x1 + 0.3 * x2 + float(np.random.default_rng(seed).standard_normal())}

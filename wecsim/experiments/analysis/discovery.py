@@ -130,16 +130,29 @@ def _as_bool(y: np.ndarray | pd.Series, n: int) -> np.ndarray:
     return y
 
 
-def _prepare_x(x: pd.DataFrame) -> pd.DataFrame:
+def _prepare_x(x: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """Return the inputs as float64 or category columns (constant ones dropped), and the integer ones.
+
+    Integers go to PRIM as floats: EMA Workbench's PRIM pastes limits half-way between
+    values (``2040.5``), which an ``int64`` column refuses under pandas 3. Their limits are
+    rounded back inward (:func:`_int_limits`).
+    """
     x = x.reset_index(drop=True).copy()
+    ints = set()
     for c in x.columns:
-        if not pd.api.types.is_numeric_dtype(x[c]):
+        if pd.api.types.is_bool_dtype(x[c]) or not pd.api.types.is_numeric_dtype(x[c]):
             x[c] = x[c].astype(str).astype("category")
-        elif pd.api.types.is_integer_dtype(x[c]):
-            x[c] = x[c].astype("int64")
         else:
+            if pd.api.types.is_integer_dtype(x[c]):
+                ints.add(c)
             x[c] = x[c].astype("float64")
-    return x.loc[:, x.nunique() > 1]
+    keep = x.nunique() > 1
+    return x.loc[:, keep], {c for c in ints if keep[c]}
+
+
+def _int_limits(lo: float, hi: float) -> tuple[float, float]:
+    """Return the integer limits inside ``[lo, hi]`` (a box on integers holds whole values)."""
+    return float(np.ceil(lo - 1e-9)), float(np.floor(hi + 1e-9))
 
 
 def _stats(inside: np.ndarray, y: np.ndarray) -> dict[str, float | int]:
@@ -167,8 +180,10 @@ def prim_boxes(
     """Find boxes with PRIM (EMA Workbench).
 
     On each box's peeling trajectory the box kept is the one with the highest coverage among
-    those with density >= ``threshold`` (the densest if none reaches it). Boxes after the
-    first are searched among the runs outside the earlier boxes.
+    those with density >= ``threshold`` (the densest if none reaches it: then
+    ``extra["below_threshold"]`` is true). Boxes after the first are searched among the runs
+    outside the earlier boxes. Integer inputs are searched as reals and their limits rounded
+    inward to whole values; categorical inputs (text, booleans) as categories.
 
     Parameters
     ----------
@@ -195,7 +210,7 @@ def prim_boxes(
             "PRIM needs EMA Workbench: install it with `uv sync` (dev) or `pip install wecsim[ema]`, "
             "or use --method cart"
         ) from None
-    xp = _prepare_x(x)
+    xp, ints = _prepare_x(x)
     yb = _as_bool(y, len(xp))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -227,6 +242,8 @@ def prim_boxes(
                 restrictions.append(Restriction(name, categories=cats, qp_values=qp))
             else:
                 lo, hi = float(lim.iloc[0]), float(lim.iloc[1])
+                if name in ints:
+                    lo, hi = _int_limits(lo, hi)
                 inside &= ((xp[name] >= lo) & (xp[name] <= hi)).to_numpy()
                 restrictions.append(
                     Restriction(name, lo, hi, full_low=float(full.iloc[0]), full_high=float(full.iloc[1]), qp_values=qp)
@@ -234,7 +251,7 @@ def prim_boxes(
         if not restrictions:
             break
         stats = _stats(inside, yb)
-        boxes.append(Box(restrictions, method="prim", **stats))
+        boxes.append(Box(restrictions, method="prim", extra={"below_threshold": stats["density"] < threshold}, **stats))
         if stats["density"] < float(yb.mean()):
             break
     return boxes
@@ -271,7 +288,7 @@ def cart_boxes(
     """
     from sklearn.tree import DecisionTreeClassifier
 
-    xp = _prepare_x(x)
+    xp, ints = _prepare_x(x)
     yb = _as_bool(y, len(xp))
     codes = pd.DataFrame(
         {c: (xp[c].cat.codes if isinstance(xp[c].dtype, pd.CategoricalDtype) else xp[c]) for c in xp.columns}
@@ -298,7 +315,8 @@ def cart_boxes(
                     keep = tuple(str(cats[i]) for i in range(len(cats)) if lo <= i <= hi)
                     restrictions.append(Restriction(name, categories=keep))
                 else:
-                    restrictions.append(Restriction(name, lo, hi, full_low=full[name][0], full_high=full[name][1]))
+                    lo_, hi_ = _int_limits(lo, hi) if name in ints else (lo, hi)
+                    restrictions.append(Restriction(name, lo_, hi_, full_low=full[name][0], full_high=full[name][1]))
             boxes.append(Box(restrictions, method="cart", **stats))
             return
         name = codes.columns[t.feature[node]]
