@@ -261,3 +261,56 @@ def test_replaying_history_leaves_the_later_draws_as_they_were():
 def test_observed_weather_outside_the_observed_years_is_refused():
     _fails(["observed_weather_until=2024"], "observed_weather_until", "between start_year 2025")
     _fails(["start_year=2015", "observed_weather_until=2026"], "observed_weather_until", "last observed year 2024")
+
+
+# ----------------------------------------------------------------------------- batch designs
+def _scale_experiment(tmp_path, scale, base_levers=None):
+    import yaml
+
+    (tmp_path / "hist.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "hist",
+                "extends": "baseline",
+                "end_year": 2035,
+                "levers": base_levers or {"res_auction_mw_per_yr": {2025: 700, 2030: 1500}},
+            }
+        )
+    )
+    path = tmp_path / "exp.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "scaled",
+                "base": "hist",
+                "seed": 5,
+                "design": {"kind": "full_factorial", "levels": 2},
+                "parameters": {"res_auction_mw_per_yr": {"scale": scale}},
+                "outputs": {"indicators": ["res_share", "res_auctioned_mw"], "years": [2029, 2035]},
+            }
+        )
+    )
+    return path
+
+
+def test_a_batch_design_scales_a_schedule_by_a_factor(tmp_path):
+    from wecsim.experiments import load_experiment, load_results, run_batch
+
+    exp = load_experiment(_scale_experiment(tmp_path, [0.5, 1.5]))
+    (p,) = exp.parameters
+    assert p.scale and (p.low, p.high) == (0.5, 1.5) and "base scenario" in p.describe()
+    run_batch(exp.source, tmp_path / "out", executor="serial")
+    res = load_results(tmp_path / "out")
+    df = res.outputs.merge(res.runs, on="run_id")
+    auctioned = df.pivot_table(index="res_auction_mw_per_yr", columns="year", values="res_auctioned_mw")
+    # the schedule scaled: 350 and 1050 MW before 2030, 750 and 2250 MW after
+    assert auctioned.loc[0.5].tolist() == pytest.approx([350, 750])
+    assert auctioned.loc[1.5].tolist() == pytest.approx([1050, 2250])
+
+
+def test_a_scale_that_leaves_the_declared_range_is_refused(tmp_path):
+    from wecsim.experiments import ExperimentError, load_experiment
+
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(_scale_experiment(tmp_path, [0.5, 2.5]))
+    assert "parameters.res_auction_mw_per_yr.scale" in str(err.value) and "0-3000 MW/yr" in str(err.value)

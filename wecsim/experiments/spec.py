@@ -148,6 +148,9 @@ class ParameterSpec:
         Number of evenly spaced levels of a range in a full factorial design.
     unit
         Unit of the value (from ``levers.csv``).
+    scale
+        True when the sampled value is a factor on the base scenario's value of the lever (a
+        constant or a schedule by year), written ``{scale: [low, high]}`` in the file.
     """
 
     name: str
@@ -158,6 +161,7 @@ class ParameterSpec:
     values: tuple[Any, ...] | None = None
     levels: int | None = None
     unit: str = ""
+    scale: bool = False
 
     @property
     def discrete(self) -> bool:
@@ -202,6 +206,8 @@ class ParameterSpec:
         if self.discrete:
             return " | ".join(str(v) for v in self.values)
         levels = f" ({self.levels} levels)" if self.levels else ""
+        if self.scale:
+            return f"x{self.low:g}-{self.high:g} of the base scenario's value" + levels
         return f"{self.low:g}-{self.high:g} {self.unit}".strip() + levels
 
 
@@ -377,11 +383,54 @@ def _check_value(p, value: Any, where: str, problems: list[tuple[str, str]]) -> 
     return value
 
 
-def _resolve_declared(name: str, raw: Any, declared, design: DesignSection, problems: list) -> ParameterSpec | None:
+def _resolve_scale(name: str, raw: Any, declared, base: dict | None, design: DesignSection, problems: list):
+    """Resolve ``{scale: [low, high]}``: a factor on the base scenario's value (constant or schedule)."""
+    from wecsim.scenario.schedule import largest, parse_schedule
+
+    where = f"parameters.{name}.scale"
+    rng = raw.get("scale")
+    if set(raw) - {"scale", "levels"}:
+        problems.append((f"parameters.{name}", "give `scale: [low, high]` alone (with `levels:` for a full factorial)"))
+        return None
+    if not declared.schedulable or declared.type != "float":
+        problems.append((where, f"{name} cannot be scaled: only numeric levers and uncertainties given in amounts"))
+        return None
+    ok = (
+        isinstance(rng, list)
+        and len(rng) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in rng)
+    )
+    if not ok or not 0 <= rng[0] < rng[1]:
+        problems.append(
+            (where, f"expected [low, high] factors with 0 <= low < high, e.g. [0.5, 1.5]; got {short(rng)}")
+        )
+        return None
+    value = ((base or {}).get(declared.section) or {}).get(name, declared.default)
+    values = parse_schedule(value).values if isinstance(value, dict) else (float(value),)
+    low_value, high_value = rng[0] * min(values), rng[1] * largest(value)
+    if low_value < declared.low or high_value > declared.high:
+        problems.append(
+            (
+                where,
+                f"x{rng[0]:g}-{rng[1]:g} takes {name} to {low_value:g}-{high_value:g}, outside its declared "
+                f"{declared.describe_range()}",
+            )
+        )
+        return None
+    levels = raw.get("levels", design.levels if design.kind == "full_factorial" else None)
+    common = {"name": name, "kind": declared.kind, "type": "float", "unit": "x base"}
+    return ParameterSpec(**common, low=float(rng[0]), high=float(rng[1]), levels=levels, scale=True)
+
+
+def _resolve_declared(
+    name: str, raw: Any, declared, design: DesignSection, problems: list, base: dict | None = None
+) -> ParameterSpec | None:
     """Resolve one entry of ``parameters:`` for a lever or uncertainty of ``levers.csv``."""
     where = f"parameters.{name}"
     n0 = len(problems)
     common = {"name": name, "kind": declared.kind, "type": declared.type, "unit": declared.unit}
+    if isinstance(raw, dict) and "scale" in raw:
+        return _resolve_scale(name, raw, declared, base, design, problems)
     spec = raw
     if isinstance(raw, str) and raw in {"range", "full"}:
         spec = {"range": "full"}
@@ -392,7 +441,8 @@ def _resolve_declared(name: str, raw: Any, declared, design: DesignSection, prob
             (
                 where,
                 f"expected a list of values, `range` (the declared {declared.describe_range()}), "
-                f"{{range: [low, high]}} or {{values: [...]}}, optionally with levels: N; got {short(raw)}",
+                f"{{range: [low, high]}}, {{values: [...]}} or {{scale: [low, high]}} (a factor on the base "
+                f"scenario's value or schedule), optionally with levels: N; got {short(raw)}",
             )
         )
         return None
@@ -642,7 +692,7 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
                     )
                 )
                 continue
-            p = _resolve_declared(name, raw_param, declared[name], exp.design, problems)
+            p = _resolve_declared(name, raw_param, declared[name], exp.design, problems, base)
             if p is not None:
                 params.append(p)
     else:

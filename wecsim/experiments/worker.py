@@ -103,14 +103,17 @@ def _wecsim_model(context: RunContext) -> Callable[..., Any]:
 
     from wecsim.runner import run_national
     from wecsim.scenario import Scenario
+    from wecsim.scenario.schedule import scale_value
 
     base = _base_scenario(json.dumps(context.base_scenario, sort_keys=True))
     sections = {p.name: ("levers" if p.kind == "lever" else "uncertainties") for p in context.parameters}
+    scaled = {p.name for p in context.parameters if p.scale}
 
     def model(seed: int, **values: Any) -> pd.DataFrame:
         data = base.model_dump(mode="json")
         for name, value in values.items():
-            data[sections[name]][name] = value
+            section = data[sections[name]]
+            section[name] = scale_value(section[name], value) if name in scaled else value
         scenario = Scenario.model_validate(data)
         return run_national(scenario, seed=seed)
 

@@ -149,3 +149,10 @@ def total_over(raw: Any, years: Iterable[int]) -> float:
 def largest(raw: Any) -> float:
     """Return the largest value a constant or a schedule takes."""
     return max(parse_schedule(raw).values) if is_schedule_input(raw) else float(raw)
+
+
+def scale_value(raw: Any, factor: float) -> Any:
+    """Return a constant or a schedule (as a scenario file writes it) multiplied by ``factor``."""
+    if is_schedule_input(raw):
+        return parse_schedule(raw).scaled(factor).to_plain()
+    return float(raw) * factor
