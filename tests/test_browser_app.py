@@ -44,10 +44,16 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def server():
+def batch_root(tmp_path_factory):
+    """A folder the server is started with (``WECSIM_RESULTS``): the Batch page may open it."""
+    return tmp_path_factory.mktemp("batch_results")
+
+
+@pytest.fixture(scope="module")
+def server(batch_root):
     _require_chromium()
     pytest.importorskip("playwright")
-    with app_server() as url:
+    with app_server(env={"WECSIM_RESULTS": str(batch_root)}) as url:
         yield url
 
 
@@ -160,7 +166,7 @@ def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
 
 
 # ------------------------------------------------------------------------------------- tests
-def test_every_page_loads_offline_with_screenshots(server, ctx_log, tmp_path):
+def test_every_page_loads_offline_with_screenshots(server, ctx_log, batch_root):
     page = open_app(ctx_log, server)
     assert page.locator(".wecsim-lever").count() >= 10  # levers generated from the registry
     page.locator(".wecsim-topic-toggle").get_by_text("All").click()
@@ -196,8 +202,11 @@ def test_every_page_loads_offline_with_screenshots(server, ctx_log, tmp_path):
 
     go(page, "batch")
     page.locator(".wecsim-page-batch").wait_for()
-    folder = write_batch(tmp_path / "demo_batch")
     box = page.locator(".wecsim-batch-path input")
+    box.fill("/etc")
+    box.press("Enter")
+    page.locator(".wecsim-batch-error", has_text="outside").wait_for()
+    folder = write_batch(batch_root / "demo_batch")
     box.fill(str(folder))
     box.press("Enter")
     page.locator(".wecsim-chart-fan_water_deficit_km3 .wecsim-chart-img").wait_for()
