@@ -291,3 +291,51 @@ def test_funder_view_counts_and_filters_the_funders_refusals(baseline):
             assert not [w for w in walk(rc.container) if "wecsim-table-refusal" in (getattr(w, "class_", "") or "")]
         finally:
             rc.close()
+
+
+def _type(rc, text: str) -> None:
+    """Type ``text`` into the only number box and press Enter (what the browser sends)."""
+    (box,) = by_class(rc, "wecsim-lever-input")
+    box.v_model = text
+    box.fire_event("keyup.enter", {})
+
+
+def _box_state(rc, name: str):
+    (box,) = by_class(rc, "wecsim-lever-input")
+    (slider,) = by_class(rc, "wecsim-lever-slider")
+    return box.v_model, slider.v_model, state.values[name].value, texts(rc, "wecsim-lever-error")
+
+
+def test_number_box_keeps_the_last_valid_value_and_says_why():
+    from wecsim.app.components.levers import LeverControl
+    from wecsim.app.params import controls
+
+    eu = next(c for c in controls() if c.name == "budget_eu_grant_meur")
+    year = next(c for c in controls() if c.name == "coal_retirement_start_year")
+    with new_tab():
+        state.values[eu.name].set(60.0)
+        _box, rc = solara.render(LeverControl(eu), handle_error=False)
+        try:
+            assert _box_state(rc, eu.name) == ("60", 60.0, 60.0, [])
+            for typed, why in [("nan", "not a number"), ("250", "above the highest allowed, 200"), ("abc", "not a")]:
+                _type(rc, typed)
+                box, slider, model, errors = _box_state(rc, eu.name)
+                assert (box, slider, model) == ("60", 60.0, 60.0), typed
+                assert len(errors) == 1 and why in errors[0] and "kept 60" in errors[0], errors
+            _type(rc, "120")
+            assert _box_state(rc, eu.name) == ("120", 120.0, 120.0, [])
+            wait_until(lambda: landed() and not state.shown.value.eu_pending)
+        finally:
+            rc.close()
+        state.values[year.name].set(2035)
+        _box, rc = solara.render(LeverControl(year), handle_error=False)
+        try:
+            _type(rc, "2035.5")
+            box, slider, model, errors = _box_state(rc, year.name)
+            assert (box, model) == ("2035", 2035) and "not a whole number" in errors[0]
+            _type(rc, "2040")
+            assert _box_state(rc, year.name)[::2] == ("2040", 2040)
+            wait_until(lambda: landed() and not state.shown.value.eu_pending)
+        finally:
+            rc.close()
+            runs.clear_cache()

@@ -454,3 +454,25 @@ def test_replicates_show_progress_and_keep_the_page_usable(server, ctx_log):
     assert "10-90%" in page.locator(".wecsim-card-deficit").inner_text()
     wait_charts(page, at_least=WATER_CHARTS)
     shot(page, "13_explore_16_replicates")
+
+
+def test_typed_nan_and_out_of_range_keep_the_last_valid_value(server, ctx_log):
+    """Issue 14: ``nan`` + Enter froze the tab; 250 in a 0-200 box stayed shown while the model used 200."""
+    page = open_app(ctx_log, server)
+    name = "budget_eu_grant_meur"
+    lever = page.locator(f".wecsim-lever-{name}")
+    box = lever.locator(".wecsim-lever-input input")
+    before = box.input_value()
+    inv = card(page, "investment")
+    for typed, why in [("nan", "not a number"), ("250", "above the highest allowed, 200")]:
+        box.fill(typed)
+        box.press("Enter")
+        lever.locator(".wecsim-lever-error", has_text=why).wait_for(timeout=10_000)
+        assert box.input_value() == before, typed
+        assert lever.locator(".wecsim-lever-reset").count() == 0  # the model did not change
+    # the tab still answers: a valid value is taken and moves the cards
+    set_lever_box(page, name, 120)
+    assert lever.locator(".wecsim-lever-error").count() == 0
+    assert box.input_value() == "120"
+    wait_card_change(page, "investment", inv)
+    page.locator(".wecsim-status-done").wait_for()
