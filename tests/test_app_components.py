@@ -339,3 +339,33 @@ def test_number_box_keeps_the_last_valid_value_and_says_why():
         finally:
             rc.close()
             runs.clear_cache()
+
+
+def test_lapsed_money_never_exceeds_what_the_funder_had(baseline):
+    """Issue 14: the regional budgets showed 'lapsed unused' as a reserve balance summed over years."""
+    from wecsim.app.indicators import keeps_reserves
+    from wecsim.app.pages import projects
+
+    assert keeps_reserves("local") and keeps_reserves("utility") and not keeps_reserves("eu_grant")
+    for fid in baseline.funder["funder_id"].unique():
+        s = projects.funder_summary(baseline, fid)
+        assert s["lapsed"] <= s["envelope"] + s["released"] + 1e-6, (fid, s)
+        if keeps_reserves(fid):  # every euro it had was committed or is still in reserves
+            left = s["envelope"] + s["released"] - s["committed"]
+            assert s["lapsed"] + s["reserve_end"] == pytest.approx(left, abs=1e-6), (fid, s)
+    local = projects.funder_summary(baseline, "local")
+    f = baseline.funder[baseline.funder["funder_id"] == "local"].sort_values("year")
+    assert local["lapsed"] == 0 and local["reserve_end"] == pytest.approx(f["unused_meur"].iloc[-1])
+    eu = projects.funder_summary(baseline, "eu_grant")
+    assert eu["lapsed"] == pytest.approx(baseline.funder.query("funder_id == 'eu_grant'")["unused_meur"].sum())
+    with new_tab():
+        projects.funder_pick.set("local")
+        _box, rc = solara.render(projects.FunderView(baseline), handle_error=False)
+        try:
+            prose = " ".join(
+                str(w.children) for w in walk(rc.container) if "reserves" in str(getattr(w, "children", ""))
+            )
+            assert "kept in the regions' reserves" in prose and "lapsed unused" not in prose
+        finally:
+            rc.close()
+            projects.funder_pick.set("eu_grant")
