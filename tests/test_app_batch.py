@@ -120,3 +120,86 @@ def test_reads_a_real_batch_folder(tmp_path):
     assert set(b.indicators) == {"water_deficit_km3", "res_share"}
     assert len(fan(b, "res_share")) == 2
     assert len(ranking(b, "water_deficit_km3", 2027)) == 2
+
+
+# --- which folders the Batch page may open (issue 14, item 9) ---------------------------------
+
+from wecsim.app.batch_results import REFUSED, RESULTS_ENV, allowed_roots, check_folder  # noqa: E402
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder with ``results/demo`` as the working directory; no WECSIM_RESULTS."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    write_batch(tmp_path / "results" / "demo")
+    return tmp_path
+
+
+def test_results_folder_under_the_project_opens(project):
+    assert allowed_roots() == [(project / "results").resolve()]
+    assert check_folder("results/demo") == (project / "results" / "demo").resolve()
+    assert check_folder(project / "results" / "demo") == (project / "results" / "demo").resolve()
+    assert load_batch(check_folder("results/demo")).name == "demo_lhs"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/etc", "/proc/self", "/", "..", "results/../..", "results/demo/../../", "/tmp", "~", "results_other"],
+)
+def test_folders_outside_the_results_are_refused(project, path):
+    with pytest.raises(BatchError) as exc:
+        check_folder(path)
+    assert str(exc.value) == REFUSED
+
+
+def test_symlinks_out_of_the_results_are_refused(project, tmp_path_factory):
+    outside = write_batch(tmp_path_factory.mktemp("elsewhere") / "secret")
+    (project / "results" / "link").symlink_to(outside)
+    with pytest.raises(BatchError, match="outside"):
+        check_folder("results/link")
+    # the folder list does not offer it either
+    roots = allowed_roots()
+    assert find_batches(roots[0], roots=roots) == [(project / "results" / "demo")]
+
+
+@pytest.mark.parametrize("path", ["", "   ", "results/\x00demo", "a" * 5000])
+def test_malformed_paths_get_a_plain_message(project, path):
+    with pytest.raises(BatchError) as exc:
+        check_folder(path)
+    assert "Traceback" not in str(exc.value) and len(str(exc.value)) < 200
+
+
+def test_a_folder_named_at_start_is_allowed(project, tmp_path_factory, monkeypatch):
+    extra = tmp_path_factory.mktemp("runs")
+    folder = write_batch(extra / "big")
+    with pytest.raises(BatchError, match="outside"):
+        check_folder(folder)
+    monkeypatch.setenv(RESULTS_ENV, str(extra))
+    assert check_folder(folder) == folder.resolve()
+    assert (project / "results").resolve() in allowed_roots()
+
+
+@pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
+def test_the_batch_page_refuses_etc_and_opens_results(project, monkeypatch, app_in_thread, solara_patched):
+    import solara
+    from test_app_components import by_class, new_tab, walk
+
+    from wecsim.app.pages import batch as batch_page
+
+    with new_tab():
+        batch_page.folder.set("/etc")
+        _box, rc = solara.render(batch_page.BatchPage(), handle_error=False)
+        try:
+            (err,) = by_class(rc, "wecsim-batch-error")
+            shown = " ".join(str(getattr(w, "children", "")) for w in walk(err))
+            assert "outside" in shown and "passwd" not in shown
+            assert not by_class(rc, "wecsim-table-batch_summary")
+            batch_page.folder.set("results/../../../proc/self")
+            assert by_class(rc, "wecsim-batch-error")
+            batch_page.folder.set(str(project / "results" / "demo"))
+            assert not by_class(rc, "wecsim-batch-error")
+            assert by_class(rc, "wecsim-table-batch_summary")
+        finally:
+            rc.close()
+            batch_page.folder.set("")

@@ -291,3 +291,81 @@ def test_funder_view_counts_and_filters_the_funders_refusals(baseline):
             assert not [w for w in walk(rc.container) if "wecsim-table-refusal" in (getattr(w, "class_", "") or "")]
         finally:
             rc.close()
+
+
+def _type(rc, text: str) -> None:
+    """Type ``text`` into the only number box and press Enter (what the browser sends)."""
+    (box,) = by_class(rc, "wecsim-lever-input")
+    box.v_model = text
+    box.fire_event("keyup.enter", {})
+
+
+def _box_state(rc, name: str):
+    (box,) = by_class(rc, "wecsim-lever-input")
+    (slider,) = by_class(rc, "wecsim-lever-slider")
+    return box.v_model, slider.v_model, state.values[name].value, texts(rc, "wecsim-lever-error")
+
+
+def test_number_box_keeps_the_last_valid_value_and_says_why():
+    from wecsim.app.components.levers import LeverControl
+    from wecsim.app.params import controls
+
+    eu = next(c for c in controls() if c.name == "budget_eu_grant_meur")
+    year = next(c for c in controls() if c.name == "coal_retirement_start_year")
+    with new_tab():
+        state.values[eu.name].set(60.0)
+        _box, rc = solara.render(LeverControl(eu), handle_error=False)
+        try:
+            assert _box_state(rc, eu.name) == ("60", 60.0, 60.0, [])
+            for typed, why in [("nan", "not a number"), ("250", "above the highest allowed, 200"), ("abc", "not a")]:
+                _type(rc, typed)
+                box, slider, model, errors = _box_state(rc, eu.name)
+                assert (box, slider, model) == ("60", 60.0, 60.0), typed
+                assert len(errors) == 1 and why in errors[0] and "kept 60" in errors[0], errors
+            _type(rc, "120")
+            assert _box_state(rc, eu.name) == ("120", 120.0, 120.0, [])
+            wait_until(lambda: landed() and not state.shown.value.eu_pending)
+        finally:
+            rc.close()
+        state.values[year.name].set(2035)
+        _box, rc = solara.render(LeverControl(year), handle_error=False)
+        try:
+            _type(rc, "2035.5")
+            box, slider, model, errors = _box_state(rc, year.name)
+            assert (box, model) == ("2035", 2035) and "not a whole number" in errors[0]
+            _type(rc, "2040")
+            assert _box_state(rc, year.name)[::2] == ("2040", 2040)
+            wait_until(lambda: landed() and not state.shown.value.eu_pending)
+        finally:
+            rc.close()
+            runs.clear_cache()
+
+
+def test_lapsed_money_never_exceeds_what_the_funder_had(baseline):
+    """Issue 14: the regional budgets showed 'lapsed unused' as a reserve balance summed over years."""
+    from wecsim.app.indicators import keeps_reserves
+    from wecsim.app.pages import projects
+
+    assert keeps_reserves("local") and keeps_reserves("utility") and not keeps_reserves("eu_grant")
+    for fid in baseline.funder["funder_id"].unique():
+        s = projects.funder_summary(baseline, fid)
+        assert s["lapsed"] <= s["envelope"] + s["released"] + 1e-6, (fid, s)
+        if keeps_reserves(fid):  # every euro it had was committed or is still in reserves
+            left = s["envelope"] + s["released"] - s["committed"]
+            assert s["lapsed"] + s["reserve_end"] == pytest.approx(left, abs=1e-6), (fid, s)
+    local = projects.funder_summary(baseline, "local")
+    f = baseline.funder[baseline.funder["funder_id"] == "local"].sort_values("year")
+    assert local["lapsed"] == 0 and local["reserve_end"] == pytest.approx(f["unused_meur"].iloc[-1])
+    eu = projects.funder_summary(baseline, "eu_grant")
+    assert eu["lapsed"] == pytest.approx(baseline.funder.query("funder_id == 'eu_grant'")["unused_meur"].sum())
+    with new_tab():
+        projects.funder_pick.set("local")
+        _box, rc = solara.render(projects.FunderView(baseline), handle_error=False)
+        try:
+            prose = " ".join(
+                str(w.children) for w in walk(rc.container) if "reserves" in str(getattr(w, "children", ""))
+            )
+            assert "kept in the regions' reserves" in prose and "lapsed unused" not in prose
+        finally:
+            rc.close()
+            projects.funder_pick.set("eu_grant")

@@ -86,3 +86,60 @@ def test_values_of_a_scenario_and_what_changed():
     assert diff["res_auction_mw_per_yr"] == 1500
     assert "climate_pathway" not in diff
     assert changed(defaults(), defaults()) == {}
+
+
+# --- what a number box accepts (issue 14, item 4) -----------------------------------------------
+
+from wecsim.app.params import BadValue  # noqa: E402
+
+EU = "budget_eu_grant_meur"  # 0-200 EUR M/yr, a float lever
+YEAR = "coal_retirement_start_year"  # a year: whole numbers only
+
+
+def _control(name):
+    return next(c for c in controls() if c.name == name)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("60", 60.0), (" 120 ", 120.0), ("0", 0.0), ("200", 200.0), ("2.5e1", 25.0), ("+.5", 0.5), ("199.99", 199.99)],
+)
+def test_number_box_accepts_plain_numbers_in_range(text, value):
+    assert _control(EU).parse(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("nan", "not a number"),
+        ("NaN", "not a number"),
+        ("inf", "not a number"),
+        ("-infinity", "not a number"),
+        ("abc", "not a number"),
+        ("1_000", "not a number"),
+        ("0x10", "not a number"),
+        ("1,100", "no commas"),
+        ("", "Type a number"),
+        ("   ", "Type a number"),
+        ("9" * 400, "not a number"),
+        ("1e999", "too large"),
+        ("250", "above the highest allowed, 200"),
+        ("200.0001", "above the highest allowed, 200"),
+        ("-1", "below the lowest allowed, 0"),
+    ],
+)
+def test_number_box_refuses_with_a_message(text, why):
+    with pytest.raises(BadValue, match=why):
+        _control(EU).parse(text)
+
+
+def test_year_box_takes_whole_numbers_only():
+    c = _control(YEAR)
+    low, high = int(c.param.low), int(c.param.high)
+    assert c.parse(str(low)) == low and isinstance(c.parse(str(low)), int)
+    assert c.parse(f"{low}.0") == low
+    with pytest.raises(BadValue, match=rf"{low}.5 is not a whole number; type e.g. {low}"):
+        c.parse(f"{low}.5")
+    with pytest.raises(BadValue, match=f"above the highest allowed, {high}$"):
+        c.parse(str(high + 1))
+    assert c.box_text(2030) == "2030" and _control(EU).box_text(60.0) == "60"

@@ -89,3 +89,15 @@ def test_safe_filename():
     assert safe_filename("baseline-edited", ".yaml") == "baseline-edited.yaml"
     assert safe_filename("../../etc/passwd") == "etc_passwd"
     assert safe_filename("  ") == "scenario"
+
+
+def test_an_edited_scenario_does_not_keep_the_original_description():
+    """Issue 14: YAML and report of an edited scenario said '~EUR 15 M/yr of EU grants' with EU grants at 60."""
+    base = load_scenario("baseline")
+    same = build_scenario(base, {"budget_eu_grant_meur": base.value("budget_eu_grant_meur")})
+    assert same.description == base.description
+    sc = build_scenario(base, {"budget_eu_grant_meur": 60.0}, name="baseline-edited")
+    assert base.description and base.description not in sc.description
+    assert "Edited in the app from the scenario 'baseline'" in sc.description
+    assert "-> 60" in sc.description and "EUR M/yr" in sc.description
+    assert base.description not in scenario_yaml(sc)

@@ -44,10 +44,16 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def server():
+def batch_root(tmp_path_factory):
+    """A folder the server is started with (``WECSIM_RESULTS``): the Batch page may open it."""
+    return tmp_path_factory.mktemp("batch_results")
+
+
+@pytest.fixture(scope="module")
+def server(batch_root):
     _require_chromium()
     pytest.importorskip("playwright")
-    with app_server() as url:
+    with app_server(env={"WECSIM_RESULTS": str(batch_root)}) as url:
         yield url
 
 
@@ -160,7 +166,7 @@ def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
 
 
 # ------------------------------------------------------------------------------------- tests
-def test_every_page_loads_offline_with_screenshots(server, ctx_log, tmp_path):
+def test_every_page_loads_offline_with_screenshots(server, ctx_log, batch_root):
     page = open_app(ctx_log, server)
     assert page.locator(".wecsim-lever").count() >= 10  # levers generated from the registry
     page.locator(".wecsim-topic-toggle").get_by_text("All").click()
@@ -196,8 +202,11 @@ def test_every_page_loads_offline_with_screenshots(server, ctx_log, tmp_path):
 
     go(page, "batch")
     page.locator(".wecsim-page-batch").wait_for()
-    folder = write_batch(tmp_path / "demo_batch")
     box = page.locator(".wecsim-batch-path input")
+    box.fill("/etc")
+    box.press("Enter")
+    page.locator(".wecsim-batch-error", has_text="outside").wait_for()
+    folder = write_batch(batch_root / "demo_batch")
     box.fill(str(folder))
     box.press("Enter")
     page.locator(".wecsim-chart-fan_water_deficit_km3 .wecsim-chart-img").wait_for()
@@ -445,3 +454,25 @@ def test_replicates_show_progress_and_keep_the_page_usable(server, ctx_log):
     assert "10-90%" in page.locator(".wecsim-card-deficit").inner_text()
     wait_charts(page, at_least=WATER_CHARTS)
     shot(page, "13_explore_16_replicates")
+
+
+def test_typed_nan_and_out_of_range_keep_the_last_valid_value(server, ctx_log):
+    """Issue 14: ``nan`` + Enter froze the tab; 250 in a 0-200 box stayed shown while the model used 200."""
+    page = open_app(ctx_log, server)
+    name = "budget_eu_grant_meur"
+    lever = page.locator(f".wecsim-lever-{name}")
+    box = lever.locator(".wecsim-lever-input input")
+    before = box.input_value()
+    inv = card(page, "investment")
+    for typed, why in [("nan", "not a number"), ("250", "above the highest allowed, 200")]:
+        box.fill(typed)
+        box.press("Enter")
+        lever.locator(".wecsim-lever-error", has_text=why).wait_for(timeout=10_000)
+        assert box.input_value() == before, typed
+        assert lever.locator(".wecsim-lever-reset").count() == 0  # the model did not change
+    # the tab still answers: a valid value is taken and moves the cards
+    set_lever_box(page, name, 120)
+    assert lever.locator(".wecsim-lever-error").count() == 0
+    assert box.input_value() == "120"
+    wait_card_change(page, "investment", inv)
+    page.locator(".wecsim-status-done").wait_for()

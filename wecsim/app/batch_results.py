@@ -18,6 +18,7 @@ variance decomposition; run SALib through the batch tools for Sobol indices.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,18 @@ import numpy as np
 import pandas as pd
 
 MANIFEST = "manifest.json"
+#: Environment variable naming more folders the Batch page may open (``os.pathsep``-separated),
+#: set when the app is started: ``WECSIM_RESULTS=/data/runs uv run solara run app.py``.
+RESULTS_ENV = "WECSIM_RESULTS"
+#: The project's results folder (``wecsim batch --out results/NAME``), relative to where the app starts.
+PROJECT_RESULTS = "results"
+#: Longest folder path accepted from the page (a design choice: far above any real results path,
+#: it keeps a pasted blob from reaching the file system).
+MAX_PATH_CHARS = 1000
+REFUSED = (
+    "The app opens only results folders under the project's results/ folder "
+    "(or a folder named in WECSIM_RESULTS when the app was started); this one is outside them."
+)
 _ID_COLUMNS = {"run_id", "point", "replicate", "seed", "status", "error", "traceback", "year", "worker", "elapsed_s"}
 
 
@@ -96,6 +109,49 @@ class Batch:
         }
 
 
+def allowed_roots() -> list[Path]:
+    """Return the folders under which the Batch page may open results, resolved (symlinks followed).
+
+    The project's ``results/`` (relative to where the app was started) and every folder listed in
+    the ``WECSIM_RESULTS`` environment variable when the app started.
+    """
+    names = [PROJECT_RESULTS, *(p for p in os.environ.get(RESULTS_ENV, "").split(os.pathsep) if p.strip())]
+    roots: list[Path] = []
+    for n in names:
+        try:
+            r = Path(n.strip()).expanduser().resolve()
+        except (OSError, ValueError, RuntimeError):
+            continue
+        if r not in roots:
+            roots.append(r)
+    return roots
+
+
+def check_folder(path: str | Path, roots: list[Path] | None = None) -> Path:
+    """Return ``path`` resolved if it lies under one of the allowed roots.
+
+    Symlinks and ``..`` are resolved first, so a link or a climb out of a root is refused too.
+
+    Raises
+    ------
+    BatchError
+        A plain message (no server path) when the folder is empty, malformed or outside the roots.
+    """
+    text = str(path).strip()
+    if not text:
+        raise BatchError("No folder given.")
+    if len(text) > MAX_PATH_CHARS or "\x00" in text:
+        raise BatchError(f"That is not a folder path (at most {MAX_PATH_CHARS} characters, no control characters).")
+    roots = allowed_roots() if roots is None else roots
+    try:
+        resolved = Path(text).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError):
+        raise BatchError("That is not a folder path the app can read.") from None
+    if not any(resolved == r or resolved.is_relative_to(r) for r in roots):
+        raise BatchError(REFUSED)
+    return resolved
+
+
 def _read_dir(root: Path, sub: str) -> pd.DataFrame:
     files = sorted((root / sub).glob("*.parquet"))
     if not files:
@@ -103,14 +159,26 @@ def _read_dir(root: Path, sub: str) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
-def find_batches(base: str | Path = "results", depth: int = 3) -> list[Path]:
-    """Return the results folders (those with a ``manifest.json``) under ``base``, newest first."""
+def find_batches(base: str | Path = "results", depth: int = 3, roots: list[Path] | None = None) -> list[Path]:
+    """Return the results folders (those with a ``manifest.json``) under ``base``, newest first.
+
+    With ``roots``, folders whose real path (symlinks followed) is outside them are left out.
+    """
     base = Path(base)
     if not base.is_dir():
         return []
     found = [p.parent for d in range(1, depth + 1) for p in base.glob("/".join(["*"] * d) + "/" + MANIFEST)]
     if (base / MANIFEST).is_file():
         found.append(base)
+    if roots is not None:  # keep only folders that do not lead out of the roots (symlinks)
+        kept = []
+        for p in found:
+            try:
+                check_folder(p, roots)
+            except BatchError:
+                continue
+            kept.append(p)
+        found = kept
     return sorted(set(found), key=lambda p: (p / MANIFEST).stat().st_mtime, reverse=True)
 
 

@@ -27,6 +27,7 @@ from matplotlib.ticker import AutoLocator, MaxNLocator
 from wecsim.app.indicators import (
     RECYCLING_TARGET_PCT,
     funder_names,
+    keeps_reserves,
     label,
     region_balance,
     scale,
@@ -458,10 +459,13 @@ def funder_figure(res: Results, funder_id: str) -> Figure:
     ax.bar(x - 0.2, f["committed_meur"], width=0.4, color="#1565c0", label="Committed")
     ax.bar(x + 0.2, f["disbursed_meur"], width=0.4, color="#90caf9", label="Disbursed")
     ax.plot(x, f["envelope_meur"], color="black", linewidth=1.5, label="Envelope (incl. money released)")
-    ax.plot(x, f["unused_meur"], color="#e53935", linewidth=1.2, linestyle="--", label="Unused, lapsed")
+    reserves = keeps_reserves(funder_id)
+    unused_label = "In reserves at year end (carried over)" if reserves else "Unused, lapsed"
+    ax.plot(x, f["unused_meur"], color="#e53935", linewidth=1.2, linestyle="--", label=unused_label)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
-    note(fig, f"Seed {res.meta.get('seed')}. Unused money lapses at the end of each year.")
+    why = "Unused money stays in each region's reserve." if reserves else "Unused money lapses at the end of each year."
+    note(fig, f"Seed {res.meta.get('seed')}. {why}")
     return fig
 
 

@@ -531,6 +531,19 @@ def mobilisation_text(card: EUCard) -> str:
     )
 
 
+#: Instruments whose unused money is kept in each region's reserve (``RegionalFunds`` in
+#: ``wecsim/agents/funder.py``): their ``unused_meur`` is a balance carried from year to year, not
+#: money that lapsed, so it must not be summed over years (issue 14: 8,792 "lapsed" of a 493 envelope).
+RESERVE_INSTRUMENTS = ("cofinance", "own_funds")
+
+
+def keeps_reserves(funder_id: str) -> bool:
+    """Whether a funder keeps its unused money in regional reserves (akimats, water utilities)."""
+    f = table("funders")
+    row = f[f["funder_id"] == funder_id]
+    return bool(len(row)) and str(row["instrument"].iloc[0]) in RESERVE_INSTRUMENTS
+
+
 # ----------------------------------------------------------------------------- names
 @cache
 def funder_names() -> dict[str, str]:

@@ -10,6 +10,7 @@ appears in the app without any change here; one whose name matches no group rule
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,71 @@ class Control:
     def format(self, value: Any) -> str:
         """Return ``value`` as short text with the unit, e.g. ``60 EUR M/yr``."""
         return format_value(self.param, value)
+
+    def box_text(self, value: Any) -> str:
+        """Return ``value`` as a number box shows it: digits and a point, no unit, no separators."""
+        if isinstance(value, Schedule) or self.param.type == "categorical":
+            return str(value)
+        x = float(value)
+        return str(round(x)) if self.param.type == "int" else f"{x:.10g}"
+
+    def parse(self, text: Any) -> int | float:
+        """Return what was typed in the number box as a value, or raise :class:`BadValue` saying why.
+
+        Accepted: a plain decimal number (``120``, ``-0.5``, ``2.5e3``) inside the parameter's
+        range, and for whole-number parameters (years, counts) a whole number. Refused with a
+        message: text (``abc``), ``nan``, ``inf``, thousands separators or a decimal comma
+        (``1,100`` is ambiguous), values outside the range (nothing is clipped silently).
+        """
+        return parse_number(self.param, text)
+
+
+class BadValue(ValueError):
+    """A typed value a number box cannot take; ``str()`` is the message shown next to the box."""
+
+
+#: What a number box accepts: a plain decimal number, optionally with an exponent. Python's
+#: ``float()`` would also take ``nan``, ``inf``, ``1_000`` and surrounding text such as ``\t``.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?")
+#: Longest text looked at (a design choice: no real value needs more; longer input is refused).
+MAX_TYPED_CHARS = 40
+
+
+def parse_number(p: Parameter, text: Any) -> int | float:
+    """Return ``text`` as a value of the number parameter ``p``; raise :class:`BadValue` if it cannot be one.
+
+    Examples
+    --------
+    >>> from wecsim.scenario import registry
+    >>> parse_number(registry()["budget_eu_grant_meur"], " 60 ")
+    60.0
+    >>> parse_number(registry()["budget_eu_grant_meur"], "250")
+    Traceback (most recent call last):
+    ...
+    wecsim.app.params.BadValue: 250 is above the highest allowed, 200
+    """
+    raw = "" if text is None else str(text).strip()
+    shown = raw if len(raw) <= 12 else raw[:12] + "…"
+    if not raw:
+        raise BadValue("Type a number")
+    if len(raw) > MAX_TYPED_CHARS or not _NUMBER.fullmatch(raw):
+        if "," in raw:
+            raise BadValue(f"'{shown}' is not a number: use digits and a point, no commas (e.g. 1100 or 2.5)")
+        raise BadValue(f"'{shown}' is not a number")
+    x = float(raw)
+    if not math.isfinite(x):
+        raise BadValue(f"'{shown}' is too large")
+    if p.type == "int" and x != round(x):
+        raise BadValue(f"{shown} is not a whole number; type e.g. {math.floor(x)}")
+    if p.low is not None and x < float(p.low):
+        raise BadValue(f"{shown} is below the lowest allowed, {_plain(p.low)}")
+    if p.high is not None and x > float(p.high):
+        raise BadValue(f"{shown} is above the highest allowed, {_plain(p.high)}")
+    return round(x) if p.type == "int" else x
+
+
+def _plain(x: float) -> str:
+    return f"{float(x):.10g}"
 
 
 def group_of(p: Parameter) -> str:

@@ -49,12 +49,32 @@ def build_scenario(base: Scenario, values: dict[str, Any], name: str | None = No
     """
     data = base.model_dump(mode="json")
     params = registry()
+    moved = []
     for key, value in values.items():
         p = params[key]
+        was = base.value(key)
+        if value != was and not (isinstance(value, int | float) and isinstance(was, int | float) and value == was):
+            moved.append(f"{p.label} {_short(was)} -> {_short(value)}" + ("" if p.unit in ("", "-") else f" {p.unit}"))
         data[p.section][key] = value
+    if moved:  # the base's words (e.g. "~EUR 15 M/yr of EU grants") no longer describe it
+        shown = moved[:MAX_LISTED_CHANGES]
+        more = f"; and {len(moved) - len(shown)} more" if len(moved) > len(shown) else ""
+        data["description"] = (
+            f"Edited in the app from the scenario '{base.name}', whose own description no longer applies. "
+            f"Changed: {'; '.join(shown)}{more}."
+        )
     if name:
         data["name"] = name
     return load_scenario(data)
+
+
+#: Changed levers listed by name in an edited scenario's description (a design choice: the
+#: file itself holds every value; a longer list would not be read).
+MAX_LISTED_CHANGES = 12
+
+
+def _short(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
 
 
 def scenario_yaml(scenario: Scenario, header: str | None = None) -> str:

@@ -9,6 +9,7 @@ pages only read it and call them.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -199,6 +200,9 @@ def apply_scenario(sc: Scenario, label: str | None = None) -> None:
 
 def set_value(name: str, value: Any) -> None:
     """Set one lever or uncertainty and start the runs it needs at once (before any redraw)."""
+    if isinstance(value, float) and not math.isfinite(value):  # nan != nan would redraw forever
+        logger.warning("lever %s: non-finite value %r ignored", name, value)
+        return
     runs.trace(f"lever {name}={value}")
     old = values[name].value
     values[name].set(value)

@@ -15,7 +15,7 @@ import solara.lab
 from solara.alias import rv
 
 from wecsim.app import state
-from wecsim.app.params import Control, changed, grouped_controls
+from wecsim.app.params import BadValue, Control, changed, grouped_controls
 from wecsim.scenario import Schedule
 
 
@@ -36,7 +36,7 @@ def LeverControl(control: Control) -> None:
     def set_value(v) -> None:
         if v is None or v == "":
             return
-        state.set_value(control.name, control.clip(v))
+        state.set_value(control.name, v if p.type == "categorical" else control.clip(v))
 
     color = "#1565c0" if is_changed else "#424242"
     with solara.Column(gap="0px", classes=["wecsim-lever", f"wecsim-lever-{p.name}"], style={"margin-bottom": "6px"}):
@@ -72,9 +72,43 @@ def LeverControl(control: Control) -> None:
                 classes=["wecsim-lever-select"],
             )
             return
+        NumberLever(control, r.value, set_value)
+
+
+#: When a typed value is checked: Enter, or leaving the box (not every key: "2" on the way to "250").
+CHANGE_EVENTS = ("focusout", "keyup.enter")
+
+
+@solara.component
+def NumberLever(control: Control, value, set_value) -> None:
+    """Show a number lever's slider and number box; the box checks what is typed (on Enter or leaving it).
+
+    A valid value goes to the model (and the slider follows); anything else (text, ``nan``,
+    ``inf``, out of range, a fraction for a year) leaves the last valid value in the box, the
+    slider and the model, and says why under them until the next valid value.
+    """
+    p = control.param
+    error, set_error = solara.use_state("")
+    solara.use_effect(lambda: set_error(""), [value])
+
+    def on_text(widget, text) -> None:
+        try:
+            v = control.parse(text)
+        except BadValue as exc:
+            set_error(f"{exc}; kept {control.box_text(value)}")
+            widget.v_model = control.box_text(value)  # the typed text goes; the last valid value shows
+            return
+        set_error("")
+        if v != value:
+            state.set_value(control.name, v)
+        else:  # "60.0" for 60: show it as the model has it
+            widget.v_model = control.box_text(value)
+
+    # one column always (a second top-level child would make Solara rebuild the box and lose its events)
+    with solara.Column(gap="0px"):
         with solara.Row(gap="8px", style={"align-items": "center"}):
             rv.Slider(
-                v_model=r.value,
+                v_model=value,
                 on_v_model=set_value,
                 min=p.low,
                 max=p.high,
@@ -85,16 +119,31 @@ def LeverControl(control: Control) -> None:
                 class_="wecsim-lever-slider",
                 style_="flex: 1 1 auto; margin: 0",
             )
-            box = solara.InputInt if p.type == "int" else solara.InputFloat
-            box(
-                label="",
-                value=r.value,
-                on_value=set_value,
+            field = rv.TextField(
+                v_model=control.box_text(value),
                 dense=True,
                 hide_details=True,
-                classes=["wecsim-lever-input"],
-                style={"max-width": "92px", "margin-top": "0", "padding-top": "0"},
+                error=bool(error),
+                class_="wecsim-lever-input",
+                style_="max-width: 92px; margin-top: 0; padding-top: 0",
             )
+        handler = solara.use_ref(on_text)
+        handler.current = on_text
+
+        def listen():
+            # like solara's use_change, but the handler also gets the widget, to put the valid value back
+            widget = solara.get_widget(field)
+
+            def on_event(w, _event, _data) -> None:
+                handler.current(w, w.v_model)
+
+            for ev in CHANGE_EVENTS:
+                widget.on_event(ev, on_event)
+            return lambda: [widget.on_event(ev, on_event, remove=True) for ev in CHANGE_EVENTS]
+
+        solara.use_effect(listen, [])
+        if error:
+            solara.Text(error, classes=["wecsim-lever-error"], style={"font-size": "11px", "color": "#c62828"})
 
 
 def _schedule_control(control: Control, schedule: Schedule) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import solara
 
-from wecsim.app.batch_results import BatchError, fan, find_batches, load_batch, ranking
+from wecsim.app.batch_results import BatchError, allowed_roots, check_folder, fan, find_batches, load_batch, ranking
 from wecsim.app.charts import fan_figure, ranking_figure
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
@@ -19,19 +17,23 @@ b_indicator = solara.reactive("")
 b_group = solara.reactive("none")
 b_year = solara.reactive(0)
 
-#: Where the page looks for results folders (relative to where the app was started).
-SEARCH_ROOTS = ("results", "experiments")
+
+def found_folders() -> list[str]:
+    """Return the results folders under the allowed roots (``results/``, ``WECSIM_RESULTS``)."""
+    roots = allowed_roots()
+    return [str(p) for root in roots for p in find_batches(root, roots=roots)]
 
 
 @solara.component
 def BatchPage() -> None:
     """Pick a results folder; see the ensemble over time and which parameters matter most."""
-    found = solara.use_memo(lambda: [str(p) for root in SEARCH_ROOTS for p in find_batches(root)], [])
+    found = solara.use_memo(found_folders, [])
     path = folder.value or (found[0] if found else "")
     with solara.Column(gap="10px", classes=["wecsim-page-batch"]):
         Prose(
             "Results of many runs made with `wecsim batch EXPERIMENT.yaml --out results/NAME` "
-            "(a Parquet dataset and a manifest). Pick a folder found under `results/`, or type a path."
+            "(a Parquet dataset and a manifest). Pick a folder found under `results/`, or type a path "
+            "to one under it (or under a folder named in `WECSIM_RESULTS` when the app was started)."
         )
         with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
             if found:
@@ -57,7 +59,7 @@ def BatchPage() -> None:
             )
             return
         try:
-            batch = load_batch(Path(path))
+            batch = load_batch(check_folder(path))
         except BatchError as exc:
             solara.Warning(str(exc), classes=["wecsim-batch-error"])
             return

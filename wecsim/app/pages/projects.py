@@ -14,6 +14,7 @@ from wecsim.app.indicators import (
     REFUSAL_TEXT,
     fmt,
     funder_names,
+    keeps_reserves,
     refusal_label,
     stage_label,
     technology_names,
@@ -89,10 +90,22 @@ def filter_projects(
 
 
 def funder_summary(res: Results, funder_id: str) -> dict[str, float]:
-    """Return a funder's totals over the run [EUR M]: envelope, committed, released, net, disbursed, unused."""
-    f = res.funder[res.funder["funder_id"] == funder_id]
-    out = {k: float(f[f"{k}_meur"].sum()) for k in ("envelope", "committed", "released", "disbursed", "unused")}
+    """Return a funder's totals over the run [EUR M].
+
+    ``envelope``, ``committed``, ``released``, ``disbursed``: sums over the years; ``net``:
+    committed less released; ``lapsed``: unused money that lapsed at year ends (the sum of the
+    yearly leftovers; 0 for funds kept in reserves); ``reserve_end``: what such funds still hold
+    at the end of the run (0 for the others).
+    """
+    f = res.funder[res.funder["funder_id"] == funder_id].sort_values("year")
+    out = {k: float(f[f"{k}_meur"].sum()) for k in ("envelope", "committed", "released", "disbursed")}
     out["net"] = out["committed"] - out["released"]
+    if keeps_reserves(funder_id):
+        out["lapsed"] = 0.0
+        out["reserve_end"] = float(f["unused_meur"].iloc[-1]) if len(f) else 0.0
+    else:
+        out["lapsed"] = float(f["unused_meur"].sum())
+        out["reserve_end"] = 0.0
     return out
 
 
@@ -316,7 +329,12 @@ def FunderView(res: Results) -> None:
         f"Over the run (EUR M): envelope **{fmt(s['envelope'], 0)}**; committed **{fmt(s['committed'], 0)}**, of "
         f"which {fmt(s['released'], 0)} came back from cancelled or cheaper projects, so **{fmt(s['net'], 0)}** "
         f"stayed committed ({fmt(used, 0)}% of the envelope); disbursed **{fmt(s['disbursed'], 0)}**; "
-        f"lapsed unused at year ends **{fmt(s['unused'], 0)}**."
+        + (
+            f"kept in the regions' reserves at the end of the run **{fmt(s['reserve_end'], 0)}** "
+            "(this money carries over from year to year; none lapses)."
+            if keeps_reserves(fid)
+            else f"lapsed unused at year ends **{fmt(s['lapsed'], 0)}**."
+        )
     )
     with solara.Columns([3, 2]):
         ChartImage(
