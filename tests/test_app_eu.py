@@ -191,7 +191,7 @@ def test_map_page_draws_the_additionality_layer_with_legend_and_units():
             wait_until(lambda: len(by_class(rc, "wecsim-tile")) == 20, 60)
             (legend,) = by_class(rc, "wecsim-map-legend")
             words = " ".join(str(w.children[0]) for w in walk(legend) if getattr(w, "children", None))
-            assert "EU money: water deficit avoided, 2025 to the year [million m³]" in words
+            assert "EU money: water deficit avoided, summed to the year [million m³]" in words
             assert "better" in words  # how to read the colours
             tiles = by_class(rc, "wecsim-tile")
             assert all("–" not in t.attributes["title"] for t in tiles), "a region has no value"

@@ -295,7 +295,7 @@ def test_the_eu_card_shows_what_eu_money_adds(server, ctx_log):
     go(page, "map")
     page.locator(".wecsim-tile-KZ-61").wait_for()
     page.locator(".wecsim-map-indicator").click()
-    page.get_by_text("EU money: water deficit avoided, 2025 to the year [million m³]").click()
+    page.get_by_text("EU money: water deficit avoided, summed to the year [million m³]").click()
     page.locator(".wecsim-map-legend", has_text="[million m³]").wait_for()
     shot(page, "15_map_eu_additionality")
     # a scenario without EU money says so

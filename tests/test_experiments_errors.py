@@ -5,29 +5,14 @@ from __future__ import annotations
 import errno
 import json
 import socket
-from pathlib import Path
 
 import pandas as pd
-import yaml
+from experiment_files import FAST, write
 from typer.testing import CliRunner
 
 from wecsim.cli import app
 from wecsim.experiments import load_results, run_batch
 from wecsim.experiments.lock import LOCK_FILE
-
-FAST = {
-    "name": "fast",
-    "model": "wecsim.experiments.testfunctions:noisy_linear",
-    "seed": 4,
-    "design": {"kind": "latin_hypercube", "n": 30},
-    "parameters": {"x1": {"range": [0, 1]}, "x2": {"range": [0, 1]}},
-    "outputs": {"indicators": ["y"]},
-}
-
-
-def write(path: Path, data: dict) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def test_a_full_disk_stops_the_batch_cleanly_and_keeps_every_stored_run(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from experiment_files import FAST, write
 from typer.testing import CliRunner
 
 from wecsim.cli import app
@@ -20,20 +20,6 @@ from wecsim.experiments import load_results, run_batch
 from wecsim.experiments.lock import LOCK_FILE, FolderLock, LockedError
 from wecsim.experiments.provenance import model_fingerprint, package_files
 from wecsim.experiments.store import StoreError
-
-FAST = {
-    "name": "fast",
-    "model": "wecsim.experiments.testfunctions:noisy_linear",
-    "seed": 4,
-    "design": {"kind": "latin_hypercube", "n": 30},
-    "parameters": {"x1": {"range": [0, 1]}, "x2": {"range": [0, 1]}},
-    "outputs": {"indicators": ["y"]},
-}
-
-
-def write(path: Path, data: dict) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path):

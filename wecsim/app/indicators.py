@@ -631,13 +631,13 @@ DERIVED_REGION = (
 #: What EU money adds per region: the run against its counterfactual (same seed).
 EU_REGION = (
     RegionIndicator(
-        "eu_water_deficit_avoided_mm3", "EU money: water deficit avoided, 2025 to the year [million m³]", "up"
+        "eu_water_deficit_avoided_mm3", "EU money: water deficit avoided, summed to the year [million m³]", "up"
     ),
     RegionIndicator(
         "eu_water_deficit_avoided_year_mm3", "EU money: water deficit avoided in the year [million m³/yr]", "up"
     ),
     RegionIndicator("eu_projects_added", "EU money: projects built by the year [count]", "up"),
-    RegionIndicator("eu_flood_damage_avoided_meur", "EU money: flood damage avoided, 2025 to the year [EUR M]", "up"),
+    RegionIndicator("eu_flood_damage_avoided_meur", "EU money: flood damage avoided, summed to the year [EUR M]", "up"),
     RegionIndicator("eu_committed_cum_meur", "EU money committed to the region's projects, cumulative [EUR M]", "up"),
 )
 

@@ -340,9 +340,7 @@ class BatchPlan:
         if exp.years is not None:
             years = len(exp.years)
         elif exp.is_wecsim:
-            from wecsim.datasets import parameters
-
-            years = int(exp.base_scenario["end_year"]) - int(parameters()["base_year"]) + 1
+            years = int(exp.base_scenario["end_year"]) - int(exp.base_scenario["start_year"]) + 1
         else:
             years = 1
         n = self.n_pending

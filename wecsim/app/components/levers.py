@@ -149,17 +149,17 @@ def NumberLever(control: Control, value, set_value) -> None:
 def _schedule_control(control: Control, schedule: Schedule) -> None:
     """Show a lever that changes by year: its schedule as text, and a button to give it one value."""
     p = control.param
-    first = schedule.values[0]
+    last = schedule.values[-1]  # the value the schedule settles on: the policy it ends with
     solara.Text(
         f"Changes by year: {schedule.describe(p.unit)}",
         classes=["wecsim-lever-schedule"],
         style={"font-size": "12px", "color": "#424242"},
     )
     solara.Button(
-        f"Use one value ({control.format(first)})",
+        f"Use one value ({control.format(last)})",
         text=True,
         x_small=True,
-        on_click=lambda: state.set_value(p.name, control.clip(first)),
+        on_click=lambda: state.set_value(p.name, control.clip(last)),
         classes=["wecsim-lever-one-value"],
     )
 
