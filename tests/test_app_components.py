@@ -369,3 +369,29 @@ def test_lapsed_money_never_exceeds_what_the_funder_had(baseline):
         finally:
             rc.close()
             projects.funder_pick.set("eu_grant")
+
+
+def test_deficit_context_line_comes_from_every_replicate(baseline):
+    """With replicates the deficit card's "% of demand unmet" is the mean over them, like its number."""
+    from dataclasses import replace
+
+    from wecsim.app.components.cards import card_row_html
+    from wecsim.app.runs import Ensemble
+    from wecsim.scenario import load_scenario
+
+    # a second replicate with three times the deficit: the mean share is twice the first run's
+    nat = baseline.national.copy()
+    nat["water_deficit_km3"] *= 3
+    nat["water_deficit_pct"] *= 3
+    worse = replace(baseline, national=nat, derived={})  # its own cache of derived numbers
+    sc = load_scenario("baseline")
+    view = state.Shown(Ensemble(sc, [baseline, worse], "baseline"), Ensemble(sc, [baseline], "baseline"))
+    row = card_row_html(view, 2050)
+    deficit_card = re.search(r'wecsim-card-deficit".*?(?=<div class="wecsim-card )', row).group(0)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", deficit_card))
+    first = baseline.national.set_index("year").loc[2050]
+    assert first["water_deficit_pct"] > 0.5  # else one decimal could not tell the two apart
+    value = 2 * first["water_deficit_km3"]
+    assert f"{value:,.2f}" in text  # the card's number: the mean over both runs
+    assert f"{2 * first['water_deficit_pct']:.1f}% of demand unmet" in text
+    assert f"{first['water_deficit_pct']:.1f}% of demand unmet" not in text
