@@ -108,6 +108,10 @@ def test_app_module_serves_offline():
     assert solara.server.settings.telemetry.mixpanel_enable is False
     assert solara.settings.assets.proxy is True
     assert solara.checks.should_perform_solara_check() is False
+    # a closed tab's state is freed after ten minutes, not Solara's default of a day (issue 14, item 3)
+    import solara.util
+
+    assert solara.util.parse_timedelta(solara.server.settings.kernel.cull_timeout) == 600
 
 
 def test_explore_cards_follow_a_lever():
