@@ -108,6 +108,10 @@ def test_app_module_serves_offline():
     assert solara.server.settings.telemetry.mixpanel_enable is False
     assert solara.settings.assets.proxy is True
     assert solara.checks.should_perform_solara_check() is False
+    # a closed tab's state is freed after ten minutes, not Solara's default of a day (issue 14, item 3)
+    import solara.util
+
+    assert solara.util.parse_timedelta(solara.server.settings.kernel.cull_timeout) == 600
 
 
 def test_explore_cards_follow_a_lever():
@@ -369,3 +373,106 @@ def test_lapsed_money_never_exceeds_what_the_funder_had(baseline):
         finally:
             rc.close()
             projects.funder_pick.set("eu_grant")
+
+
+def test_deficit_context_line_comes_from_every_replicate(baseline):
+    """With replicates the deficit card's "% of demand unmet" is the mean over them, like its number."""
+    from dataclasses import replace
+
+    from wecsim.app.components.cards import card_row_html
+    from wecsim.app.runs import Ensemble
+    from wecsim.scenario import load_scenario
+
+    # a second replicate with three times the deficit: the mean share is twice the first run's
+    nat = baseline.national.copy()
+    nat["water_deficit_km3"] *= 3
+    nat["water_deficit_pct"] *= 3
+    worse = replace(baseline, national=nat, derived={})  # its own cache of derived numbers
+    sc = load_scenario("baseline")
+    view = state.Shown(Ensemble(sc, [baseline, worse], "baseline"), Ensemble(sc, [baseline], "baseline"))
+    row = card_row_html(view, 2050)
+    deficit_card = re.search(r'wecsim-card-deficit".*?(?=<div class="wecsim-card )', row).group(0)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", deficit_card))
+    first = baseline.national.set_index("year").loc[2050]
+    assert first["water_deficit_pct"] > 0.5  # else one decimal could not tell the two apart
+    value = 2 * first["water_deficit_km3"]
+    assert f"{value:,.2f}" in text  # the card's number: the mean over both runs
+    assert f"{2 * first['water_deficit_pct']:.1f}% of demand unmet" in text
+    assert f"{first['water_deficit_pct']:.1f}% of demand unmet" not in text
+
+
+LEVER = "res_auction_mw_per_yr"
+
+
+def _shows(rc, value) -> bool:
+    """Whether the page is settled on ``value``: status "Up to date", and cards, map and charts of that value."""
+    from wecsim.app.components.cards import card_row_html
+
+    st = state.status.value
+    views = (state.cards.value, state.shown.value, state.charts.value)
+    if st.running or st.error or st.elapsed_s is None:
+        return False
+    if any(v.current is None or v.current.scenario.value(LEVER) != value for v in views):
+        return False
+    return card_row(rc) == card_row_html(state.cards.value, state.headline_year.value)
+
+
+def test_rapid_lever_changes_end_on_the_last_value():
+    """Five values typed without waiting: the page settles on the last one, and says so only then."""
+    with new_tab():
+        _box, rc = render_app()
+        try:
+            wait_until(landed)
+            for v in (710.0, 720.0, 730.0, 740.0, 750.0):
+                state.set_value(LEVER, v)
+                # from the first key press until its runs land, the status never says "Up to date"
+                assert state.status.value.running
+            wait_until(lambda: _shows(rc, 750.0), 120)
+            res_card = float(card_texts(rc, "wecsim-card-value")[1])
+            alone = runs.run_one(state.current_scenario(), state.seed.value)
+            assert res_card == pytest.approx(100 * alone.national.set_index("year").loc[2050, "res_share"], abs=0.05)
+        finally:
+            rc.close()
+
+
+def test_an_older_run_landing_late_never_covers_a_newer_one(monkeypatch):
+    """The race of issue 14: a request's cards are being written when a newer request starts and lands.
+
+    The older request must not write its cards over the newer ones, nor may the status say
+    "Up to date" while they show the older value.
+    """
+    import threading
+
+    from wecsim.app.components import cards as cards_module
+
+    real = cards_module.card_row_html
+    in_publish, newer_landed = threading.Event(), threading.Event()
+
+    def slow_for_old(view, year):
+        if view.current.scenario.value(LEVER) == 800.0 and not in_publish.is_set():
+            in_publish.set()
+            newer_landed.wait(3.0)  # an older request held up mid-publish (a busy server)
+        return real(view, year)
+
+    monkeypatch.setattr(cards_module, "card_row_html", slow_for_old)
+    with new_tab():
+        _box, rc = render_app()
+        try:
+            wait_until(landed)
+            state.set_value(LEVER, 800.0)
+            assert in_publish.wait(60)
+            newer = threading.Thread(target=state.set_value, args=(LEVER, 900.0))
+            newer.start()
+            # before the fix the newer request landed here, during the older one's publish
+            try:
+                wait_until(lambda: landed((LEVER, 900.0)), 2.5)
+                newer_landed.set()
+            except AssertionError:
+                pass  # the newer request waits for the older one's publish to end (the fix)
+            newer.join(60)
+            wait_until(lambda: not state.status.value.running and state.shown.value.current is not None, 60)
+            time.sleep(0.5)  # let any late write land
+            assert state.values[LEVER].value == 900.0
+            assert _shows(rc, 900.0), "status or cards are those of an older request"
+        finally:
+            rc.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -164,6 +164,21 @@ def _nat(res: Results, column: str, year: int) -> float:
     nat = res.national
     row = nat.loc[nat["year"] == year, column]
     return float(row.iloc[0]) if len(row) else float("nan")
+
+
+def deficit_share_pct(runs: Sequence[Results], year: int) -> float:
+    """Return the water deficit as a share of demand in ``year`` over replicates [%].
+
+    The mean deficit across ``runs`` (the deficit card's number) over the mean demand across
+    the same runs; for one run, that run's ``water_deficit_pct``. NaN when the year is missing.
+    """
+    if not runs:
+        return float("nan")
+    deficit = float(np.mean([_nat(r, "water_deficit_km3", year) for r in runs]))
+    demand = float(np.mean([_nat(r, "water_demand_km3", year) for r in runs]))
+    if not demand > 0:  # also NaN: the year is not in the runs
+        return float("nan")
+    return 100 * deficit / demand
 
 
 @cache

@@ -34,11 +34,11 @@ logger = logging.getLogger(__name__)
 MAX_REPLICATES = 50
 #: Longest wait for the cards to be drawn before the charts start redrawing [s].
 CARDS_FIRST_S = 0.5
-#: A request shows "Running…" only once it has taken this long [s]. A single fresh run lands in
-#: 0.2-0.3 s, and the status redraw (40-55 ms of the server, which walks the whole page) would
-#: otherwise fall just as the run ends and hold back its cards. Half a second is still well
-#: inside the 1 s within which people expect to see that something is happening (Nielsen 1993,
-#: Usability Engineering, ch. 5: response-time limits).
+#: A request's status says "Running" at once (until it lands the page shows older results), but
+#: counts runs done only once it has taken this long [s]: each status redraw costs the server
+#: 40-55 ms (it walks the whole page), and a single fresh run lands in 0.2-0.3 s. Half a second
+#: is well inside the 1 s within which people expect to see progress (Nielsen 1993, Usability
+#: Engineering, ch. 5: response-time limits).
 RUNNING_AFTER_S = 0.5
 #: How often a waiting request checks whether a newer one has made it stale [s].
 STALE_CHECK_S = 0.02
@@ -139,6 +139,38 @@ last_move: solara.Reactive[tuple[str, int] | None] = solara.reactive(None)
 """The lever moved last and the direction (+1/-1), for prefetching its next step."""
 last_request = solara.reactive(None)
 """Key of the last request started (read outside rendering only, so it triggers no redraw)."""
+
+
+class Requests:
+    """A tab's request counter and the lock under which requests start and results are shown.
+
+    A request takes the next number (:attr:`latest`) under :attr:`lock`; a run shows its cards,
+    tables, charts or status only under the same lock and only while its number is still the
+    latest. So once a newer request has started, nothing of an older one reaches the page, even
+    when the older one was just about to write its cards (the race of issue 14: an older run's
+    cards written over a newer one's, under a status of "Up to date"). Re-entrant, because
+    showing a result redraws the page, whose effects may ask for runs in the same thread.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.latest = 0
+
+    def is_latest(self, number: int) -> bool:
+        """Whether request ``number`` is still this tab's latest."""
+        return number == self.latest
+
+
+_requests: solara.Reactive[Requests | None] = solara.reactive(None)
+_requests_lock = threading.Lock()
+
+
+def requests() -> Requests:
+    """Return this tab's :class:`Requests` (made on first use; one per tab, freed with it)."""
+    with _requests_lock:
+        if _requests.value is None:
+            _requests.set(Requests())
+        return _requests.value
 
 
 # ----------------------------------------------------------------------------- scenarios
@@ -367,36 +399,45 @@ def compute(
 
 
 @solara.lab.task(prefer_threaded=True)
-def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "eu") -> None:
+def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "eu", number: int = 0) -> None:
     """Run the page's scenario, reference and counterfactuals in the background; show them when they land.
 
-    A newer call makes this one stale: it stops waiting, cancels its queued runs and leaves
-    the figures of the previous request on screen until the newer one lands.
+    ``number`` is the request's number (:class:`Requests`). A newer request makes this one
+    stale: it stops waiting, cancels its queued runs and shows nothing more; the page keeps the
+    figures of the previous request, under a "Running" status, until the newer one lands.
     """
     start = time.perf_counter()
-    last = [-1]  # runs done when the status line last said so (-1: it does not say "Running" yet)
+    tab = requests()
+    last = [-1]  # runs done when the status line last said so (-1: no count shown yet)
+
+    def latest() -> bool:
+        return tab.is_latest(number) and run_explore.is_current()
 
     def progress(done: int, total: int) -> None:
-        if not run_explore.is_current() or (last[0] < 0 and time.perf_counter() - start < RUNNING_AFTER_S):
+        # counts for several runs only, and not in the first RUNNING_AFTER_S: each redraw costs 40-55 ms
+        if total <= 2 or done == last[0] or time.perf_counter() - start < RUNNING_AFTER_S:
             return
-        # a single run (and its reference) shows no count: one "Running the model…" is enough
-        if done != last[0] and (last[0] < 0 or total > 2):
-            last[0] = done
-            status.set(RunStatus(True, done, total, status.value.elapsed_s))
+        with tab.lock:
+            if latest():
+                last[0] = done
+                status.set(RunStatus(True, done, total, status.value.elapsed_s))
 
     def headline(view: Shown) -> None:
         """Show the cards as soon as their tables are in; the charts wait for the rest."""
         from wecsim.app.components.cards import show_at_once
 
-        if run_explore.is_current():
+        drawn = _cards_drawn.setdefault(id(view), threading.Event())
+        with tab.lock:
+            if not latest():
+                _cards_drawn.pop(id(view), None)
+                return
             if show_at_once(view, headline_year.value):
                 runs.trace("cards written" + (" (EU card waits for its counterfactual)" if view.eu_pending else ""))
-            drawn = _cards_drawn.setdefault(id(view), threading.Event())
             cards.set(view)  # the regular redraw, which now changes nothing on screen
-            runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
-            _cards_drawn.pop(id(view), None)
+        runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
+        _cards_drawn.pop(id(view), None)
 
-    ask = dict(is_stale=lambda: not run_explore.is_current(), on_progress=progress, on_headline=headline, scope=scope)
+    ask = dict(is_stale=lambda: not latest(), on_progress=progress, on_headline=headline, scope=scope)
     try:
         try:
             view = compute(sc, ref_sc, seeds, **ask)
@@ -405,21 +446,25 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "
     except Stale:
         return
     except WecsimError as exc:
-        if run_explore.is_current():
-            status.set(RunStatus(False, 0, 0, None, str(exc)))
+        with tab.lock:
+            if latest():
+                status.set(RunStatus(False, 0, 0, None, str(exc)))
         return
     except Exception as exc:  # a worker died, say: say so instead of spinning forever
         logger.exception("model run failed")
-        if run_explore.is_current():
-            status.set(RunStatus(False, 0, 0, None, f"The model run failed: {type(exc).__name__}: {exc}"))
+        with tab.lock:
+            if latest():
+                status.set(RunStatus(False, 0, 0, None, f"The model run failed: {type(exc).__name__}: {exc}"))
         return
-    if run_explore.is_current():
+    with tab.lock:
+        if not latest():
+            return
+        # the cards are this request's already (headline); tables, status and charts change together
         shown.set(view)
         status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
-        if run_explore.is_current():
-            charts.set(view)
-            runs.trace("charts set")
-            prefetch_next_step(seeds)
+        charts.set(view)
+    runs.trace("charts set")
+    prefetch_next_step(seeds)
 
 
 def cards_drawn(view: Shown) -> None:
@@ -435,16 +480,26 @@ def request_runs(force: bool = False) -> None:
     Does nothing if the same request was the last one started (unless ``force``), so lever
     handlers and :func:`~wecsim.app.components.run_status.RunController` can both call it.
     """
+    tab = requests()
     try:
         sc = current_scenario()
     except WecsimError as exc:
-        status.set(RunStatus(False, 0, 0, None, str(exc)))
+        with tab.lock:
+            tab.latest += 1  # an earlier request's results are no longer those of the levers shown
+            last_request.set(None)
+            status.set(RunStatus(False, 0, 0, None, str(exc)))
         return
     ref_sc = lookup(reference_label.value)
     seeds = runs.seeds_for(seed.value, replicates.value)
     key = (sc.scenario_hash(), tuple(seeds), ref_sc.scenario_hash(), eu_scope.value)
-    if key == last_request.value and not force:
-        return
-    last_request.set(key)
-    runs.trace("run requested")
-    run_explore(sc, ref_sc, seeds, eu_scope.value)
+    with tab.lock:
+        if key == last_request.value and not force:
+            return
+        tab.latest += 1
+        last_request.set(key)
+        runs.trace("run requested")
+        run_explore(sc, ref_sc, seeds, eu_scope.value, tab.latest)
+        # at once, not after RUNNING_AFTER_S: until this request lands the page shows older results;
+        # set after the run started, so the redraw overlaps the run instead of delaying it
+        total = len(seeds) if len(seeds) > 1 else 0
+        status.set(RunStatus(True, 0, total, status.value.elapsed_s))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 
 import solara
 
@@ -25,6 +26,7 @@ from wecsim.app.indicators import (
     RECYCLING_TARGET_PCT,
     CardValue,
     card_values,
+    deficit_share_pct,
     eu_card,
     eu_explanation,
     eu_money_text,
@@ -48,17 +50,21 @@ EU_CARD_STYLE = CARD_STYLE + "; grid-column: 1 / -1"
 ARROWS = {True: "▲", False: "▼"}
 
 
-def context_line(cv: CardValue, year: int, res: Results | None) -> str:
-    """Return the small line under a card's number (``res``: the run the deficit share is read from)."""
+def context_line(cv: CardValue, year: int, runs: Sequence[Results]) -> str:
+    """Return the small line under a card's number, read from the same runs as the card's mean.
+
+    The deficit's share of demand is the mean deficit over ``runs`` (the card's number) divided
+    by the mean demand over the same runs, so with replicates it never describes one run only.
+    """
     key = cv.headline.key
+    res = runs[0] if runs else None
     if key == "recycling":
         gap = cv.value - RECYCLING_TARGET_PCT
         return f"{fmt_delta(gap, 1)} pt against the {RECYCLING_TARGET_PCT:.0f}% target"
-    if key == "deficit" and res is not None:
-        nat = res.national
-        row = nat[nat["year"] == year]
-        if len(row):
-            return f"{float(row['water_deficit_pct'].iloc[0]):.1f}% of demand unmet"
+    if key == "deficit" and runs:
+        share = deficit_share_pct(runs, year)
+        if not math.isnan(share):
+            return f"{share:.1f}% of demand unmet"
     if key == "investment":
         first = first_year(res) if res is not None else ""
         return f"committed to project costs by all funders, {first}-{year}"
@@ -201,7 +207,7 @@ def card_row_html(view: state.Shown, year: int) -> str:
     label = ref.label if ref else "reference"
     values = card_values(cur.runs, ref.runs if ref else [], year)
     first = first_year(cur.first)
-    cards = "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.first), first) for cv in values)
+    cards = "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.runs), first) for cv in values)
     return cards + eu_card_html(view, year)
 
 
