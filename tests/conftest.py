@@ -26,3 +26,19 @@ def solara_patched():
 
     if not solara.server.patch._patched:
         solara.server.patch.patch()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Let the app's background runs end before Python shuts down.
+
+    In-process app tests run the model in Solara's task threads ("runner", daemon threads).
+    One still inside NumPy while the interpreter finalises can crash the process (exit code
+    139) after every test has passed, so wait for them (at most two minutes).
+    """
+    import threading
+    import time
+
+    deadline = time.monotonic() + 120
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.daemon and "runner" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
