@@ -124,6 +124,9 @@ class WECModel(mesa.Model):
         self.base_year = scenario.start_year
         #: the stocks the run starts from (population, fleet, wear...), for the base year
         self.stocks = stocks(self.base_year)
+        if parameter_changes and self.base_year == data_year():
+            # a changed data-year stock parameter (e.g. electricity_demand_twh_2025) is where the run starts
+            self.stocks = self.stocks.with_data_year_changes(parameter_changes)
         #: the year the data describe: catalogue prices, global capacities and the climate trend start here
         self.data_year = data_year()
         self.year = self.base_year

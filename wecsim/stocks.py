@@ -13,7 +13,7 @@ basin or technology: a year with a gap is not offered (no silent relabelling of 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from types import MappingProxyType
 
@@ -112,6 +112,19 @@ class Stocks:
     basin: Mapping[str, np.ndarray]
     fleet: Mapping[str, np.ndarray]
     national: Mapping[str, float]
+
+    def with_data_year_changes(self, changes: Mapping[str, float]) -> Stocks:
+        """Return these stocks with each national stock whose data-year parameter is in ``changes`` set to it.
+
+        A parameter sensitivity study that changes e.g. ``electricity_demand_twh_2025`` changes
+        where a run from the data year starts (the cached stocks themselves stay as they are).
+        """
+        moved = {
+            name: float(changes[s.data_year_field])
+            for name, s in STOCKS.items()
+            if s.per == "national" and s.data_year_field in changes
+        }
+        return replace(self, national=MappingProxyType({**self.national, **moved})) if moved else self
 
 
 def _frozen(values) -> np.ndarray:
