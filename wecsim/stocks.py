@@ -145,3 +145,16 @@ def stocks(year: int) -> Stocks:
     return Stocks(
         year, *(MappingProxyType(out[k]) for k in ("region", "basin", "fleet")), MappingProxyType(out["national"])
     )
+
+
+@cache
+def fleet_additions(year: int) -> tuple[tuple[int, str, float], ...]:
+    """Return the plants commissioned after ``year`` up to the data year outside the model's projects.
+
+    ``(year, tech, MW)`` rows of ``fleet_additions.csv``: a run that starts before the data year
+    adds them in their year, so its fleet reaches the data year's (``power_fleet.csv``); a run
+    starting in the data year has them already.
+    """
+    rows = table("fleet_additions")
+    rows = rows[(rows["year"] > year) & (rows["year"] <= data_year())]
+    return tuple((int(y), str(t), float(mw)) for y, t, mw in rows[["year", "tech", "added_mw"]].itertuples(index=False))
