@@ -7,8 +7,9 @@ import pytest
 import wecsim
 from wecsim.datasets import table
 from wecsim.model import WECModel
+from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
-from wecsim.stocks import stocks
+from wecsim.stocks import fleet_additions, stocks
 
 HISTORY = "history_2015"
 
@@ -108,3 +109,23 @@ def test_the_2015_irrigated_area_is_on_the_2025_stocks_basis_and_keeps_the_water
     saving = (st.region["water_saving_share"] * area).sum()
     assert saving == pytest.approx(131, rel=0.02)  # the interpolated 2015 drip and sprinkler area
     assert np.all(area <= table("regions")["irrigated_kha"].to_numpy())  # no region irrigated more than in 2025
+
+
+# ----------------------------------------------------------------------------- the decade's power plants
+def test_the_decades_gas_plants_join_in_their_year_and_the_fleet_reaches_the_2025_one():
+    added = fleet_additions(2015)
+    assert added and all(2015 < year <= 2025 for year, _, _ in added)
+    assert fleet_additions(2025) == ()  # the 2025 fleet has them already
+    start = stocks(2015).fleet["capacity_mw"]
+    fleet = table("power_fleet").set_index("tech")["capacity_mw"]
+    gas = list(fleet.index).index("gas")
+    assert start[gas] + sum(mw for _, tech, mw in added if tech == "gas") == pytest.approx(fleet["gas"], abs=1)
+    with_plants = _national([])
+    model = WECModel(_history(), seed=1)
+    model.fleet_additions = []  # the same run without the decade's plants
+    model.run()
+    without = national_table(model).set_index("year")
+    model.close()
+    first = min(year for year, tech, _ in added if tech == "gas")
+    assert (with_plants.loc[: first - 1, "generation_gas_twh"] == without.loc[: first - 1, "generation_gas_twh"]).all()
+    assert with_plants.loc[first, "generation_gas_twh"] > without.loc[first, "generation_gas_twh"] + 1
