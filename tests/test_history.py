@@ -112,14 +112,16 @@ def test_the_2015_irrigated_area_is_on_the_2025_stocks_basis_and_keeps_the_water
 
 
 # ----------------------------------------------------------------------------- the decade's power plants
-def test_the_decades_gas_plants_join_in_their_year_and_the_fleet_reaches_the_2025_one():
+def test_the_decades_plants_join_in_their_year_and_the_fleet_reaches_the_2025_one():
     added = fleet_additions(2015)
     assert added and all(2015 < year <= 2025 for year, _, _ in added)
     assert fleet_additions(2025) == ()  # the 2025 fleet has them already
     start = stocks(2015).fleet["capacity_mw"]
     fleet = table("power_fleet").set_index("tech")["capacity_mw"]
-    gas = list(fleet.index).index("gas")
-    assert start[gas] + sum(mw for _, tech, mw in added if tech == "gas") == pytest.approx(fleet["gas"], abs=1)
+    techs = list(fleet.index)
+    for tech in {"gas", "hydro", "small_hydro"}:
+        reached = start[techs.index(tech)] + sum(mw for _, t, mw in added if t == tech)
+        assert reached == pytest.approx(fleet[tech], abs=1), tech
     with_plants = _national([])
     model = WECModel(_history(), seed=1)
     model.fleet_additions = []  # the same run without the decade's plants
@@ -129,3 +131,14 @@ def test_the_decades_gas_plants_join_in_their_year_and_the_fleet_reaches_the_202
     first = min(year for year, tech, _ in added if tech == "gas")
     assert (with_plants.loc[: first - 1, "generation_gas_twh"] == without.loc[: first - 1, "generation_gas_twh"]).all()
     assert with_plants.loc[first, "generation_gas_twh"] > without.loc[first, "generation_gas_twh"] + 1
+
+
+def test_2015_industrial_water_is_the_2025_figure_run_back_and_grows_to_it():
+    """No silent relabelling: the 2015 run starts below the 2025 industrial withdrawal and reaches it in 2025."""
+    regions = table("regions")
+    start = stocks(2015).region["industry_withdrawal_mm3"]
+    assert np.all(start < regions["industry_withdrawal_mm3"].to_numpy())
+    assert start.sum() == pytest.approx(7050 / 1.098, rel=1e-3)
+    industry = _national([])["water_demand_industry_km3"]
+    assert industry.loc[2015] == pytest.approx(start.sum() / 1e3, rel=1e-9)
+    assert industry.loc[2025] == pytest.approx(regions["industry_withdrawal_mm3"].sum() / 1e3, rel=2e-3)

@@ -296,7 +296,7 @@ class WECModel(mesa.Model):
             * (1 - P["conveyance_loss_share"])
             / (1 - national_saving * P["drip_field_saving_share"])
         )
-        self.industry0_m3 = df["industry_withdrawal_mm3"].to_numpy(float) * 1e6
+        self.industry0_m3 = st.region["industry_withdrawal_mm3"] * 1e6
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
         #: desalination plants that existed before the model's projects (Kenderli, from its commissioning year)

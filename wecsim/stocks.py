@@ -39,6 +39,7 @@ STOCKS: Mapping[str, Stock] = MappingProxyType(
         "population_k": Stock("region", "population_k", "thousand persons"),
         "irrigated_kha": Stock("region", "irrigated_kha", "kha"),
         "water_saving_share": Stock("region", "water_saving_share_2025", "share of irrigated area"),
+        "industry_withdrawal_mm3": Stock("region", "industry_withdrawal_mm3", "million m3/yr"),
         "network_wear": Stock("region", "network_wear_2025", "share"),
         "network_loss_share": Stock("region", "network_loss_share_2025", "share"),
         "wastewater_treated_share": Stock("region", "wastewater_treated_share_2025", "share"),
