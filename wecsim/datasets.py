@@ -36,6 +36,8 @@ TABLES: dict[str, str | None] = {
     "base_stocks": None,
     "observed_events": None,
     "observed_series": None,
+    "history_prices": None,
+    "fleet_additions": None,
 }
 
 #: ``observed_series.csv``: the years each ``role`` may hold. The 2015 rows are the starting
@@ -99,6 +101,9 @@ def _check_references(t: dict[str, pd.DataFrame]) -> None:
         unknown = set(str(row["levers"]).split("|")) - lever_names
         if unknown:
             raise DataError(f"eu_instruments.csv: {row['instrument_id']} names unknown levers {sorted(unknown)}")
+    bad = set(t["fleet_additions"]["tech"]) - set(t["power_fleet"]["tech"])
+    if bad:
+        raise DataError(f"fleet_additions.csv: tech not in power_fleet.csv: {sorted(bad)}")
     bad = set(t["assets"]["renewal_tech"]) - techs
     if bad:
         raise DataError(f"assets.csv: renewal_tech not in technologies.csv: {sorted(bad)}")

@@ -44,7 +44,7 @@ from wecsim.projects.market import EPS, FOCUS, ROUTES, SECTORS, Book, run_round
 from wecsim.projects.pipeline import Pipeline, Project, Stage
 from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
-from wecsim.stocks import data_year, stock_of_field, stocks
+from wecsim.stocks import data_year, fleet_additions, stock_of_field, stocks
 from wecsim.systems import climate, energy, flood, observed, waste, water
 from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
 
@@ -208,6 +208,8 @@ class WECModel(mesa.Model):
         self.interconnection_region = self.solar_sites[0]
         self.basin_col, self.basin_south, self.hydro_weight_total = d.basin_col, d.basin_south, d.hydro_weight_total
         self.fleet_col = {**d.fleet_col, "capacity_mw": self.stocks.fleet["capacity_mw"]}
+        #: plants of the decade before the data year built outside the model's projects (none for a 2025 start)
+        self.fleet_additions = [(y, d.fleet_index[tech], mw) for y, tech, mw in fleet_additions(self.base_year)]
         self.fleet_variable, self.fleet_res = d.fleet_variable, d.fleet_res
         self.fleet_cf_by_tech = d.fleet_cf_by_tech
         #: ageing assets (water and sewer networks, irrigation structures): the rows of ``assets.csv``
@@ -297,7 +299,7 @@ class WECModel(mesa.Model):
             * (1 - P["conveyance_loss_share"])
             / (1 - national_saving * P["drip_field_saving_share"])
         )
-        self.industry0_m3 = df["industry_withdrawal_mm3"].to_numpy(float) * 1e6
+        self.industry0_m3 = st.region["industry_withdrawal_mm3"] * 1e6
         cap = df["conventional_supply_cap_mm3"].to_numpy(float) * 1e6
         self.conventional_cap_m3 = np.where(np.isnan(cap), np.inf, cap)
         #: desalination plants that existed before the model's projects (Kenderli, from its commissioning year)
@@ -443,14 +445,17 @@ class WECModel(mesa.Model):
         return self._recycling_targets[year]
 
     def wear_target(self, asset_id: str, year: int) -> float:
-        """National target path of an asset's wear: from today's average to the target year's, then held [-]."""
+        """National target path of an asset's wear [-].
+
+        Held at the starting average until the programme's real start year (a 2015 run keeps no
+        2023 programme in 2015), then linear to the target year's wear, then held.
+        """
         key = (asset_id, year)
         if key not in self._wear_targets:
             a = self.assets[asset_id]
             now = float(np.average(self.wear0[asset_id], weights=np.maximum(self.asset_stock[asset_id], 1e-9)))
-            self._wear_targets[key] = float(
-                np.interp(year, [self.base_year, a["target_year"]], [now, a["wear_target"]])
-            )
+            start = max(self.base_year, int(a["programme_start_year"]))
+            self._wear_targets[key] = float(np.interp(year, [start, a["target_year"]], [now, a["wear_target"]]))
         return self._wear_targets[key]
 
     def renewal_gap(self, asset_id: str, idx: int) -> float:
@@ -474,11 +479,11 @@ class WECModel(mesa.Model):
         return gap if gap >= a["min_renewal"] else 0.0
 
     def treatment_target(self, year: int) -> float:
-        """National target path of the share of wastewater treated to standard [-]."""
+        """National path of the share treated to standard: held until the programme starts, then to the target [-]."""
         if year not in self._treatment_targets:
             P = self.P
             points = (
-                [self.base_year, P["wastewater_target_year"]],
+                [max(self.base_year, int(P["wastewater_programme_start_year"])), P["wastewater_target_year"]],
                 [self.treated_share0, P["wastewater_treated_target"]],
             )
             self._treatment_targets[year] = float(np.interp(year, *points))
@@ -1394,6 +1399,9 @@ class WECModel(mesa.Model):
         fleet = self.fleet_col
         cap = fleet["capacity_mw"].copy()
         fi = self.fleet_index
+        for year, i, mw in self.fleet_additions:
+            if year <= self.year:
+                cap[i] += mw
         retired = self.total_since("coal_retirement_mw_per_yr", int(v("coal_retirement_start_year")))
         cap[fi["coal"]] = max(0.0, cap[fi["coal"]] - retired)
         cap[fi["gas"]] += self.gas_backstop_mw

@@ -39,6 +39,7 @@ STOCKS: Mapping[str, Stock] = MappingProxyType(
         "population_k": Stock("region", "population_k", "thousand persons"),
         "irrigated_kha": Stock("region", "irrigated_kha", "kha"),
         "water_saving_share": Stock("region", "water_saving_share_2025", "share of irrigated area"),
+        "industry_withdrawal_mm3": Stock("region", "industry_withdrawal_mm3", "million m3/yr"),
         "network_wear": Stock("region", "network_wear_2025", "share"),
         "network_loss_share": Stock("region", "network_loss_share_2025", "share"),
         "wastewater_treated_share": Stock("region", "wastewater_treated_share_2025", "share"),
@@ -158,3 +159,16 @@ def stocks(year: int) -> Stocks:
     return Stocks(
         year, *(MappingProxyType(out[k]) for k in ("region", "basin", "fleet")), MappingProxyType(out["national"])
     )
+
+
+@cache
+def fleet_additions(year: int) -> tuple[tuple[int, str, float], ...]:
+    """Return the plants commissioned after ``year`` up to the data year outside the model's projects.
+
+    ``(year, tech, MW)`` rows of ``fleet_additions.csv``: a run that starts before the data year
+    adds them in their year, so its fleet reaches the data year's (``power_fleet.csv``); a run
+    starting in the data year has them already.
+    """
+    rows = table("fleet_additions")
+    rows = rows[(rows["year"] > year) & (rows["year"] <= data_year())]
+    return tuple((int(y), str(t), float(mw)) for y, t, mw in rows[["year", "tech", "added_mw"]].itertuples(index=False))

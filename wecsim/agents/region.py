@@ -119,7 +119,8 @@ class Region(mesa.Agent):
         m, P = self.model, self.model.P
         if m.has_active("reservoir", self.region_id):
             return
-        if m.year <= P["reservoir_programme_end_year"] and self.reservoir_share > 0:
+        programme = P["reservoir_programme_start_year"] <= m.year <= P["reservoir_programme_end_year"]
+        if programme and self.reservoir_share > 0:
             size = P["reservoir_programme_mcm_per_yr"] * self.reservoir_share * P["reservoir_proposal_years"]
             m.propose(self, "reservoir", self.region_id, round(size, 1), programme=True)
             return

@@ -1,0 +1,144 @@
+"""History mode (issue 12): the decade's mechanisms a 2015 run replays, each against its data and its absence."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wecsim
+from wecsim.datasets import table
+from wecsim.model import WECModel
+from wecsim.runner import national_table
+from wecsim.scenario import load_scenario
+from wecsim.stocks import fleet_additions, stocks
+
+HISTORY = "history_2015"
+
+
+def _history(end_year: int = 2025, overrides: tuple[str, ...] = ()):
+    """The shipped history scenario to ``end_year`` (2025 at the earliest: its schedules run to 2025)."""
+    return load_scenario(HISTORY, [f"end_year={end_year}", *overrides])
+
+
+def _national(overrides: list[str], end_year: int = 2025, seed: int = 1) -> pd.DataFrame:
+    return wecsim.run(_history(end_year, tuple(overrides)), seed=seed).national.set_index("year")
+
+
+@pytest.fixture(scope="module")
+def history_projects() -> pd.DataFrame:
+    """Every project of the shipped history run, 2015-2026."""
+    return wecsim.run(_history(2026), seed=1).project
+
+
+# ----------------------------------------------------------------------------- prices in today's money
+def test_the_decades_renewables_prices_are_the_nominal_prices_in_2024_tenge():
+    """The price schedule is each year's nominal price x CPI 2024 / CPI of the year (history_prices.csv)."""
+    prices = table("history_prices")
+    cpi = prices[prices["item"] == "cpi"].set_index("year")["value"]
+    nominal = prices[prices["item"] == "res_price_nominal"].set_index("year")["value"]
+    assert list(cpi.index) == list(range(2015, 2025))
+    sc = load_scenario(HISTORY)
+    for year, price in nominal.items():
+        assert sc.value_in("ppa_price_kzt_per_kwh", year) == pytest.approx(price * cpi[2024] / cpi[year], abs=0.05)
+    # in 2024 tenge the 2018 auctions paid 30-39 KZT/kWh (CPI x1.745), far above their nominal 17.4-22.6
+    assert sc.value_in("ppa_price_kzt_per_kwh", 2018) > 1.7 * nominal[2018]
+
+
+def test_prices_in_todays_money_award_more_of_the_2018_auction_than_nominal_prices():
+    real = _national([])
+    nominal = _national(["uncertainties.ppa_price_kzt_per_kwh.2018=20.0"])
+    assert real.loc[2018, "res_auctioned_mw"] == nominal.loc[2018, "res_auctioned_mw"] == 1000
+    assert real.loc[2018, "res_awarded_mw"] > nominal.loc[2018, "res_awarded_mw"] + 200
+
+
+# ----------------------------------------------------------------------------- feed-in tariffs 2015-2017
+def test_the_feed_in_tariff_builds_wind_and_solar_before_the_first_auction():
+    with_fit = _national([])
+    without = _national(["levers.res_auction_mw_per_yr.2015=0"])
+    assert (with_fit.loc[2015:2017, "res_awarded_mw"] > 0).all()
+    assert (without.loc[2015:2017, "res_awarded_mw"] == 0).all()
+    wind_solar = ["generation_wind_twh", "generation_solar_twh"]
+    assert with_fit.loc[2020, wind_solar].sum() > without.loc[2020, wind_solar].sum() + 0.2
+    assert with_fit.loc[2020, "res_share"] > without.loc[2020, "res_share"]
+
+
+# ----------------------------------------------------------------------------- programmes start in their real years
+def test_a_2015_run_proposes_no_water_concept_reservoir_before_2024(history_projects):
+    reservoirs = history_projects[(history_projects["technology"] == "reservoir") & history_projects["programme"]]
+    assert len(reservoirs) > 0, "the Water Concept's reservoir programme proposes from 2024"
+    assert reservoirs["proposed_year"].min() >= 2024
+
+
+def test_a_2015_run_lines_no_canal_before_zhasyl_kazakhstan(history_projects):
+    canals = history_projects[history_projects["technology"] == "canal_lining"]
+    assert len(canals) > 0 and canals["proposed_year"].min() >= 2021
+
+
+@pytest.mark.parametrize(("asset_id", "start"), [("water_network", 2023), ("irrigation_structures", 2024)])
+def test_wear_paths_hold_until_their_programme_starts_then_fall_to_the_target(asset_id, start):
+    model = WECModel(_history(), seed=1)
+    first = model.wear_target(asset_id, 2015)
+    assert [model.wear_target(asset_id, y) for y in range(2015, start + 1)] == [first] * (start - 2014)
+    target = model.assets[asset_id]
+    assert model.wear_target(asset_id, start + 1) < first
+    assert model.wear_target(asset_id, int(target["target_year"])) == pytest.approx(target["wear_target"])
+    model.close()
+
+
+def test_a_run_starting_after_the_programmes_start_keeps_its_path_from_the_start():
+    """For the baseline (2025) the programmes have begun: the path starts falling in the first year, as before."""
+    model = WECModel(load_scenario("baseline", ["end_year=2026"]), seed=1)
+    for asset_id in ("water_network", "sewer_network", "irrigation_structures"):
+        assert model.wear_target(asset_id, 2026) < model.wear_target(asset_id, 2025)
+    assert model.treatment_target(2026) > model.treatment_target(2025)
+    model.close()
+
+
+def test_the_wastewater_path_holds_until_the_national_programme():
+    model = WECModel(_history(), seed=1)
+    assert model.treatment_target(2023) == model.treatment_target(2015)
+    assert model.treatment_target(2024) > model.treatment_target(2023)
+    model.close()
+
+
+# ----------------------------------------------------------------------------- 2015 stocks on the model's basis
+def test_the_2015_irrigated_area_is_on_the_2025_stocks_basis_and_keeps_the_water_saving_hectares():
+    st = stocks(2015)
+    area = st.region["irrigated_kha"]
+    basis = 1732 / 1580  # the model's 2025 area over the official 2024 figure (base_stocks.csv)
+    assert area.sum() == pytest.approx(1311 * basis, rel=2e-3)
+    saving = (st.region["water_saving_share"] * area).sum()
+    assert saving == pytest.approx(131, rel=0.02)  # the interpolated 2015 drip and sprinkler area
+    assert np.all(area <= table("regions")["irrigated_kha"].to_numpy())  # no region irrigated more than in 2025
+
+
+# ----------------------------------------------------------------------------- the decade's power plants
+def test_the_decades_plants_join_in_their_year_and_the_fleet_reaches_the_2025_one():
+    added = fleet_additions(2015)
+    assert added and all(2015 < year <= 2025 for year, _, _ in added)
+    assert fleet_additions(2025) == ()  # the 2025 fleet has them already
+    start = stocks(2015).fleet["capacity_mw"]
+    fleet = table("power_fleet").set_index("tech")["capacity_mw"]
+    techs = list(fleet.index)
+    for tech in {"gas", "hydro", "small_hydro"}:
+        reached = start[techs.index(tech)] + sum(mw for _, t, mw in added if t == tech)
+        assert reached == pytest.approx(fleet[tech], abs=1), tech
+    with_plants = _national([])
+    model = WECModel(_history(), seed=1)
+    model.fleet_additions = []  # the same run without the decade's plants
+    model.run()
+    without = national_table(model).set_index("year")
+    model.close()
+    first = min(year for year, tech, _ in added if tech == "gas")
+    assert (with_plants.loc[: first - 1, "generation_gas_twh"] == without.loc[: first - 1, "generation_gas_twh"]).all()
+    assert with_plants.loc[first, "generation_gas_twh"] > without.loc[first, "generation_gas_twh"] + 1
+
+
+def test_2015_industrial_water_is_the_2025_figure_run_back_and_grows_to_it():
+    """No silent relabelling: the 2015 run starts below the 2025 industrial withdrawal and reaches it in 2025."""
+    regions = table("regions")
+    start = stocks(2015).region["industry_withdrawal_mm3"]
+    assert np.all(start < regions["industry_withdrawal_mm3"].to_numpy())
+    assert start.sum() == pytest.approx(7050 / 1.098, rel=1e-3)
+    industry = _national([])["water_demand_industry_km3"]
+    assert industry.loc[2015] == pytest.approx(start.sum() / 1e3, rel=1e-9)
+    assert industry.loc[2025] == pytest.approx(regions["industry_withdrawal_mm3"].sum() / 1e3, rel=2e-3)
