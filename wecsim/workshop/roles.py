@@ -1,0 +1,241 @@
+"""Roles in play: which of the model's agents a team plays, what it may decide and how that becomes a policy.
+
+A role is ``kind:id``: ``funder:ebrd`` (a funder of ``funders.csv``), ``region:KZ-47`` (an
+akimat), ``utility:KZ-75`` (a region's water utility) or ``firm:eu_water_nl`` (every firm of
+one ``firms.csv`` kind). A team's decision is a JSON object (see :data:`DECISION_FORMS`),
+checked at the door against ``decision_fields.csv`` and turned into a policy object of
+:mod:`wecsim.workshop.policies`; the agents of a role without a decision for the round keep
+their default rule.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from wecsim.agents.firm import DEFAULT_MARKUP_POLICY
+from wecsim.agents.policy import DEFAULT_FUNDER_POLICY, use_policy
+from wecsim.agents.region import RegionPolicy
+from wecsim.agents.utility import TariffPolicy
+from wecsim.model_data import model_data
+from wecsim.projects.market import SECTORS
+from wecsim.scenario.levers import registry
+from wecsim.workshop.errors import WorkshopError
+from wecsim.workshop.policies import REGION_PROPOSALS, TeamAllocation, TeamMarkup, TeamProposals, TeamTariff
+
+if TYPE_CHECKING:
+    from wecsim.model import WECModel
+
+KINDS = ("funder", "region", "utility", "firm")
+#: Funder instruments a team may play: the pooled regional money and the private markets are no one's seat.
+FUNDER_INSTRUMENTS_IN_PLAY = ("grant", "loan", "budget", "preparation", "blending", "guarantee")
+SUPPORT_INSTRUMENTS = ("preparation", "blending", "guarantee")
+#: Longest decision accepted, as JSON text [characters] (a form's answer is a few hundred).
+MAX_PAYLOAD_CHARS = 4_000
+
+#: What each kind of role decides: the JSON object a team submits (for people and the docs).
+DECISION_FORMS = {
+    "funder": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0, "resilience": 1}, "envelope_share": 0.9}',
+    "support funder": '{"envelope_share": 0.5}',
+    "region": '{"propose": ["canal_lining", "drip", "flood_warning"]}',
+    "utility": '{"tariff_growth_pct": 3, "accept_eu_condition": true}',
+    "firm": '{"markup_share": 0.1}',
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    """One seat at the table: ``kind:agent_id`` and a label for people."""
+
+    kind: str
+    agent_id: str
+    label: str
+    support: bool = False
+
+    @property
+    def role_id(self) -> str:
+        """Return the role's id, ``kind:agent_id``."""
+        return f"{self.kind}:{self.agent_id}"
+
+    @property
+    def form(self) -> str:
+        """Return an example of the decision this role submits (JSON)."""
+        return DECISION_FORMS["support funder" if self.support else self.kind]
+
+
+@cache
+def all_roles() -> dict[str, Role]:
+    """Return every role the model offers, by role id."""
+    d = model_data()
+    roles = [
+        Role("funder", f["funder_id"], f["name"], f["instrument"] in SUPPORT_INSTRUMENTS)
+        for f in d.funder_records
+        if f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY
+    ]
+    roles += [Role("region", r["region_id"], f"akimat of {r['name']}") for r in d.region_records]
+    roles += [Role("utility", r["region_id"], f"water utility of {r['name']}") for r in d.region_records]
+    roles += [Role("firm", f["firm_id"], f["name"]) for f in d.firm_records]
+    return {r.role_id: r for r in roles}
+
+
+def parse_roles(role_ids: list[str]) -> list[Role]:
+    """Return the roles named (at least one, each once), or a clear error listing what exists."""
+    known = all_roles()
+    if not role_ids:
+        raise WorkshopError("--roles: name at least one role, e.g. funder:ebrd,region:KZ-47 (`wecsim workshop roles`)")
+    unknown = [r for r in role_ids if r not in known]
+    if unknown:
+        kinds = ", ".join(f"{k}:<id>" for k in KINDS)
+        raise WorkshopError(
+            f"--roles: unknown role(s) {unknown}; a role is one of {kinds}; `wecsim workshop roles` lists them all"
+        )
+    twice = sorted({r for r in role_ids if role_ids.count(r) > 1})
+    if twice:
+        raise WorkshopError(f"--roles: {twice} named more than once; each role is one team")
+    return [known[r] for r in role_ids]
+
+
+@cache
+def _fields() -> dict[tuple[str, str], tuple[float, float]]:
+    """Return the (min, max) of each numeric decision field, by (kind, field), from ``decision_fields.csv``."""
+    path = resources.files("wecsim.workshop").joinpath("decision_fields.csv")
+    with resources.as_file(path) as p:
+        df = pd.read_csv(p)
+    if df["source"].isna().any():
+        raise WorkshopError("wecsim/workshop/decision_fields.csv: a row has no source; every number needs one")
+    levers = registry()
+    out = {}
+    for row in df.to_dict("records"):
+        if isinstance(row["range_of"], str):
+            lever = levers[row["range_of"]]
+            out[(row["kind"], row["field"])] = (float(lever.low), float(lever.high))
+        else:
+            out[(row["kind"], row["field"])] = (float(row["min"]), float(row["max"]))
+    return out
+
+
+def bounds(kind: str, field: str) -> tuple[float, float]:
+    """Return the inclusive range of a numeric decision field."""
+    return _fields()[(kind, field)]
+
+
+class _Problems:
+    """Collects what is wrong with a decision, to report everything at once."""
+
+    def __init__(self, role: Role):
+        self.role = role
+        self.items: list[str] = []
+
+    def number(self, value: Any, field: str, name: str | None = None) -> float:
+        lo, hi = bounds(self.role.kind, field)
+        shown = name or field
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.items.append(f"{shown}: expected a number from {lo:g} to {hi:g}, got {value!r}")
+            return lo
+        if not lo <= value <= hi:
+            self.items.append(f"{shown}: {value:g} is outside {lo:g} to {hi:g}")
+        return float(value)
+
+    def check(self) -> None:
+        if self.items:
+            raise WorkshopError(
+                f"decision for {self.role.role_id}: " + "; ".join(self.items) + f" (expected e.g. {self.role.form})"
+            )
+
+
+def _keys(payload: dict, expected: set[str], problems: _Problems) -> None:
+    missing, extra = sorted(expected - set(payload)), sorted(set(payload) - expected)
+    if missing:
+        problems.items.append(f"missing {missing}")
+    if extra:
+        problems.items.append(f"unknown field(s) {extra}")
+
+
+def parse_decision(role: Role, payload: Any):
+    """Return the policy a team's decision (a JSON object or its text) stands for, or a clear error."""
+    if isinstance(payload, str | bytes):
+        if len(payload) > MAX_PAYLOAD_CHARS:
+            raise WorkshopError(f"decision for {role.role_id}: longer than {MAX_PAYLOAD_CHARS} characters")
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            raise WorkshopError(
+                f"decision for {role.role_id}: not valid JSON ({exc}); expected e.g. {role.form}"
+            ) from None
+    if not isinstance(payload, dict):
+        raise WorkshopError(f"decision for {role.role_id}: expected a JSON object such as {role.form}")
+    p = _Problems(role)
+    if role.kind == "funder" and role.support:
+        _keys(payload, {"envelope_share"}, p)
+        share = p.number(payload.get("envelope_share"), "envelope_share")
+        p.check()
+        return TeamAllocation(tuple(1.0 for _ in SECTORS), share)
+    if role.kind == "funder":
+        _keys(payload, {"sector_weight", "envelope_share"}, p)
+        weights = payload.get("sector_weight")
+        if not isinstance(weights, dict) or set(weights) != set(SECTORS):
+            p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+            weights = {}
+        w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}") for s in SECTORS) if weights else ()
+        share = p.number(payload.get("envelope_share"), "envelope_share")
+        p.check()
+        return TeamAllocation(w, share)
+    if role.kind == "region":
+        _keys(payload, {"propose"}, p)
+        kinds = payload.get("propose")
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            p.items.append(f"propose: expected a list of project kinds from {list(REGION_PROPOSALS)}")
+            kinds = []
+        unknown = sorted(set(kinds) - set(REGION_PROPOSALS))
+        if unknown:
+            p.items.append(f"propose: unknown kind(s) {unknown}; expected some of {list(REGION_PROPOSALS)}")
+        p.check()
+        return TeamProposals(frozenset(kinds))
+    if role.kind == "utility":
+        _keys(payload, {"tariff_growth_pct", "accept_eu_condition"}, p)
+        growth = p.number(payload.get("tariff_growth_pct"), "tariff_growth_pct")
+        accept = payload.get("accept_eu_condition")
+        if not isinstance(accept, bool):
+            p.items.append(f"accept_eu_condition: expected true or false, got {accept!r}")
+        p.check()
+        return TeamTariff(growth, bool(accept))
+    _keys(payload, {"markup_share"}, p)
+    markup = p.number(payload.get("markup_share"), "markup_share")
+    p.check()
+    return TeamMarkup(markup)
+
+
+def agents_of(model: WECModel, role: Role) -> list:
+    """Return the model's agents a role plays."""
+    if role.kind == "funder":
+        return [model.funder_by_id[role.agent_id]]
+    if role.kind == "region":
+        return [model.region_by_id[role.agent_id]]
+    if role.kind == "utility":
+        return [model.water_utilities[model.region_index[role.agent_id]]]
+    return [f for f in model.firms if f.firm_id.rsplit("-", 1)[0] == role.agent_id]
+
+
+def default_policy(role: Role):
+    """Return the default rule of a role's agents (what a team that did not submit gets)."""
+    return {
+        "funder": DEFAULT_FUNDER_POLICY,
+        "region": RegionPolicy(),
+        "utility": TariffPolicy(),
+        "firm": DEFAULT_MARKUP_POLICY,
+    }[role.kind]
+
+
+def seat(model: WECModel, roles: list[Role], decisions: dict[str, Any]) -> None:
+    """Give each role's agents the team's policy for the round (``decisions`` by role id) or the default rule."""
+    for role in roles:
+        payload = decisions.get(role.role_id)
+        policy = default_policy(role) if payload is None else parse_decision(role, payload)
+        for agent in agents_of(model, role):
+            use_policy(agent, policy)
