@@ -58,3 +58,17 @@ def play(
         return outcomes
     finally:
         model.close()
+
+
+#: The national indicators shown after an advance (the issue's targets: deficit, recycling, RES, CO2, money).
+HEADLINE = (
+    "water_deficit_km3",
+    "recycling_rate",
+    "res_share",
+    "co2_total_mt",
+    "committed_meur",
+    "eu_committed_meur",
+    "water_tariff_eur_per_m3",
+    "basins_in_drought",
+    "flood_damage_meur",
+)

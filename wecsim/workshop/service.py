@@ -40,6 +40,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _tidy(rows: list[dict]) -> list[dict]:
+    """Return a round's rows with plain numbers (the year an int, the rest floats), as stored in JSON."""
+    return [{k: int(v) if k == "year" else float(v) for k, v in row.items()} for row in rows]
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -301,7 +306,7 @@ class Workshops:
         with self.store.write() as c:
             c.execute("UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, n))
         outcome = play(self.plan(workshop_id), self.decisions(workshop_id, n), self.injections(workshop_id))[-1]
-        outcome = [{k: float(v) for k, v in row.items()} for row in outcome]
+        outcome = _tidy(outcome)
         with self.store.write() as c:
             done = c.execute(
                 "UPDATE round SET state = 'done', outcome_json = ? "
@@ -326,7 +331,7 @@ class Workshops:
         if not stored:
             return True
         again = play(self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id))
-        again = [[{k: float(v) for k, v in row.items()} for row in rnd] for rnd in again]
+        again = [_tidy(rnd) for rnd in again]
         return json.dumps(again) == json.dumps(stored)
 
     # ------------------------------------------------------------------ views
