@@ -85,14 +85,15 @@ def new_cmd(
 
     from wecsim.cli import console
     from wecsim.outputs import refuse_special
-    from wecsim.scenario import load_scenario
-    from wecsim.workshop.service import Workshops
+    from wecsim.workshop.service import Workshops, check_setup
 
-    config = load_scenario(scenario)  # a bad scenario is reported before the database is touched
+    role_ids = [r.strip() for r in roles.split(",") if r.strip()]
+    # bad input is reported before the database is touched
+    config, _ = check_setup(scenario, role_ids, rounds, years_per_round, seed)
     refuse_special(db, "--db", "file")
     ws = Workshops(db, create=True)
     try:
-        made = ws.create(config, [r.strip() for r in roles.split(",") if r.strip()], rounds, years_per_round, seed)
+        made = ws.create(config, role_ids, rounds, years_per_round, seed)
     finally:
         ws.close()
     console.print(

@@ -53,7 +53,8 @@ def play(
                 assert model.year == year, "the model's year and the round's years must agree"
                 strike(model, list(injections))
                 model.step()
-                rows.append({"year": year, **model.ind})
+                # plain numbers, as JSON stores them: the year an int, the indicators floats
+                rows.append({"year": year, **{k: float(v) for k, v in model.ind.items()}})
             outcomes.append(rows)
         return outcomes
     finally:

@@ -85,10 +85,8 @@ def all_roles() -> dict[str, Role]:
 
 
 def parse_roles(role_ids: list[str]) -> list[Role]:
-    """Return the roles named (at least one, each once), or a clear error listing what exists."""
+    """Return the roles named (each once), or a clear error listing what exists."""
     known = all_roles()
-    if not role_ids:
-        raise WorkshopError("--roles: name at least one role, e.g. funder:ebrd,region:KZ-47 (`wecsim workshop roles`)")
     unknown = [r for r in role_ids if r not in known]
     if unknown:
         kinds = ", ".join(f"{k}:<id>" for k in KINDS)

@@ -22,11 +22,12 @@ from typing import Any
 
 from wecsim.scenario import load_scenario
 from wecsim.scenario.load import dump_scenario, load_scenario_text
+from wecsim.scenario.schema import Scenario
 from wecsim.workshop import codes
 from wecsim.workshop.errors import AccessRefused, WorkshopError
 from wecsim.workshop.events import Injection, check_event
 from wecsim.workshop.replay import Plan, play
-from wecsim.workshop.roles import all_roles, parse_decision, parse_roles
+from wecsim.workshop.roles import Role, all_roles, parse_decision, parse_roles
 from wecsim.workshop.store import Store
 
 #: Longest a round may stay open, and the most rounds, roles and years per round [min, -, -, yr]
@@ -40,13 +41,32 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _tidy(rows: list[dict]) -> list[dict]:
-    """Return a round's rows with plain numbers (the year an int, the rest floats), as stored in JSON."""
-    return [{k: int(v) if k == "year" else float(v) for k, v in row.items()} for row in rows]
-
-
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def check_setup(
+    scenario: Any, roles: list[str], rounds: int, years_per_round: int, seed: int | None = None
+) -> tuple[Scenario, list[Role]]:
+    """Return the scenario and roles of a new workshop, or a clear error (before anything is written)."""
+    config = load_scenario(scenario)
+    if not roles:
+        raise WorkshopError("--roles: name at least one role, e.g. funder:ebrd,region:KZ-47 (`wecsim workshop roles`)")
+    chosen = parse_roles(roles)
+    if len(chosen) > MAX_ROLES:
+        raise WorkshopError(f"--roles: {len(chosen)} roles; a workshop has at most {MAX_ROLES} teams")
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise WorkshopError(f"--rounds: {rounds}; expected 1 to {MAX_ROUNDS}")
+    n_years = config.end_year - config.start_year + 1
+    if years_per_round < 1 or rounds * years_per_round > n_years:
+        raise WorkshopError(
+            f"--rounds {rounds} x --years-per-round {years_per_round}: the scenario {config.name!r} simulates "
+            f"{n_years} years ({config.start_year}-{config.end_year}); rounds x years per round must be at most "
+            f"{n_years}"
+        )
+    if seed is not None and not 0 <= seed < 2**63:
+        raise WorkshopError(f"--seed: {seed}; expected 0 to 2**63 - 1")
+    return config, chosen
 
 
 @dataclass(frozen=True)
@@ -82,22 +102,8 @@ class Workshops:
         self, scenario: Any, roles: list[str], rounds: int, years_per_round: int, seed: int | None = None
     ) -> Created:
         """Create a workshop; return its id, the facilitator key and a join code per team (all shown only now)."""
-        config = load_scenario(scenario)
-        chosen = parse_roles(roles)
-        if len(chosen) > MAX_ROLES:
-            raise WorkshopError(f"--roles: {len(chosen)} roles; a workshop has at most {MAX_ROLES} teams")
-        if not 1 <= rounds <= MAX_ROUNDS:
-            raise WorkshopError(f"--rounds: {rounds}; expected 1 to {MAX_ROUNDS}")
-        n_years = config.end_year - config.start_year + 1
-        if years_per_round < 1 or rounds * years_per_round > n_years:
-            raise WorkshopError(
-                f"--rounds {rounds} x --years-per-round {years_per_round}: the scenario {config.name!r} simulates "
-                f"{n_years} years ({config.start_year}-{config.end_year}); rounds x years per round must be at most "
-                f"{n_years}"
-            )
-        if seed is not None and not 0 <= seed < 2**63:
-            raise WorkshopError(f"--seed: {seed}; expected 0 to 2**63 - 1")
-        workshop_id = secrets.token_hex(4)
+        config, chosen = check_setup(scenario, roles, rounds, years_per_round, seed)
+        workshop_id = secrets.token_hex(6)
         key = codes.new_code()
         team_codes = {r.role_id: codes.new_code() for r in chosen}
         with self.store.write() as c:
@@ -306,7 +312,6 @@ class Workshops:
         with self.store.write() as c:
             c.execute("UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, n))
         outcome = play(self.plan(workshop_id), self.decisions(workshop_id, n), self.injections(workshop_id))[-1]
-        outcome = _tidy(outcome)
         with self.store.write() as c:
             done = c.execute(
                 "UPDATE round SET state = 'done', outcome_json = ? "
@@ -331,7 +336,6 @@ class Workshops:
         if not stored:
             return True
         again = play(self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id))
-        again = [_tidy(rnd) for rnd in again]
         return json.dumps(again) == json.dumps(stored)
 
     # ------------------------------------------------------------------ views
