@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 
@@ -58,16 +59,23 @@ def _default_rows(years: int) -> list[dict]:
 def test_two_rounds_defaults_for_silent_teams_and_decisions_change_the_model(ws):
     wid, key, codes = _new(ws)
     ws.open_round(wid, key)
-    first = ws.advance(wid, key)  # nobody submitted: every agent keeps its default rule
+    first = ws.advance(wid, key)["national"]  # nobody submitted: every agent keeps its default rule
     assert [r["year"] for r in first] == [2025, 2026, 2027]
     assert json.dumps(first) == json.dumps(_default_rows(3)), "silent teams must give the plain model, bit for bit"
     ws.open_round(wid, key)
     _submit_all(ws, wid, codes, DECISIONS)
-    second = ws.advance(wid, key)
+    outcome = ws.advance(wid, key)
+    second = outcome["national"]
     assert [r["year"] for r in second] == [2028, 2029, 2030]
     plain = _default_rows(6)[3:]
     # Almaty's utility raised its tariff by 8 %/yr instead of the lever's 2 %/yr: the national mean tariff rises
     assert all(s["water_tariff_eur_per_m3"] > p["water_tariff_eur_per_m3"] for s, p in zip(second, plain, strict=True))
+    # and each team sees its own objectives: Almaty's tariff grew by the 8 %/yr it chose
+    tariffs = [row["water_tariff_eur_per_m3"] for row in outcome["roles"]["utility:KZ-75"]]
+    assert [b / a - 1 for a, b in itertools.pairwise(tariffs)] == pytest.approx([0.08, 0.08])
+    ebrd = outcome["roles"]["funder:ebrd"]
+    assert all(row["committed_meur"] <= 0.5 * row["envelope_meur"] + 1e-9 for row in ebrd), "half the envelope"
+    assert set(outcome["roles"]) == set(ROLES)
     assert ws.current_round(wid) is None
     status = ws.status(wid, key)
     assert [r["state"] for r in status["rounds"]] == ["done", "done"]
@@ -93,6 +101,7 @@ def test_server_restart_mid_round_loses_no_decision(tmp_path):
     ws.close()
     plan = Plan(load_scenario("baseline"), 42, tuple(parse_roles(ROLES)), 2, 2)
     assert json.dumps(outcome) == json.dumps(play(plan, [DECISIONS])[0]), "every decision must have counted"
+    assert view["last_outcome"] is None
 
 
 def test_replay_gives_the_same_numbers_bit_for_bit_and_notices_a_changed_decision(ws, tmp_path):
@@ -129,8 +138,8 @@ def test_two_workshops_in_one_file_do_not_see_each_other(ws):
 
 def test_events_act_on_the_model_in_their_year_only():
     plan = Plan(load_scenario("baseline"), 42, (), 1, 6)
-    base = play(plan, [{}])[0]
-    hit = play(plan, [{}], [Injection("drought", 2027), Injection("flood", 2028)])[0]
+    base = play(plan, [{}])[0]["national"]
+    hit = play(plan, [{}], [Injection("drought", 2027), Injection("flood", 2028)])[0]["national"]
     by_year = {r["year"]: r for r in hit}
     plain = {r["year"]: r for r in base}
     n_basins_2021 = 4  # observed_events.csv lists four basins in drought in 2021

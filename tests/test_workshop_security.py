@@ -6,6 +6,7 @@ the audit table (without the code that was tried).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -163,3 +164,17 @@ def test_codes_are_random_stored_only_as_hashes_and_never_logged(setup, tmp_path
     with sqlite3.connect(tmp_path / "w.db") as c:
         hashes = {r[0] for r in c.execute("SELECT code_hash FROM team")}
     assert codes.digest(a.team_codes["funder:ebrd"]) in hashes
+
+
+def test_a_team_sees_its_own_role_and_decision_only(setup):
+    ws, a, _, _ = setup
+    ws.submit(a.workshop_id, a.team_codes["funder:ebrd"], "funder:ebrd", EBRD)
+    ws.submit(a.workshop_id, a.team_codes["utility:KZ-75"], "utility:KZ-75", TARIFF)
+    view = ws.team_view(a.workshop_id, a.team_codes["utility:KZ-75"])
+    assert view["role"] == "utility:KZ-75" and view["my_decision"] == TARIFF
+    ws.advance(a.workshop_id, a.facilitator_key)
+    view = ws.team_view(a.workshop_id, a.team_codes["utility:KZ-75"])
+    assert view["round"] == 2 and view["my_decision"] is None
+    assert [row["year"] for row in view["last_outcome"]["mine"]] == [2025, 2026]
+    assert "water_tariff_eur_per_m3" in view["last_outcome"]["mine"][0]
+    assert "funder:ebrd" not in json.dumps(view) and "envelope_share" not in json.dumps(view)

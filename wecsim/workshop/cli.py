@@ -193,7 +193,8 @@ def advance_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
         outcome = ws.advance(wid, key)
     finally:
         ws.close()
-    _print_json({"year": outcome[-1]["year"], **{k: outcome[-1][k] for k in HEADLINE}})
+    last = outcome["national"][-1]
+    _print_json({"year": last["year"], **{k: last[k] for k in HEADLINE}})
 
 
 def inject_cmd(

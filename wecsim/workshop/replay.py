@@ -14,7 +14,7 @@ from typing import Any
 
 from wecsim.scenario.schema import Scenario
 from wecsim.workshop.events import Injection, shocked_scenario, strike
-from wecsim.workshop.roles import Role, seat
+from wecsim.workshop.roles import Role, consequences, seat
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,13 @@ class Plan:
 
 def play(
     plan: Plan, decisions: Sequence[Mapping[str, Any]], injections: Sequence[Injection] = ()
-) -> list[list[dict[str, float]]]:
-    """Run rounds 1 to ``len(decisions)`` from the start; return each round's national indicators, a row a year.
+) -> list[dict[str, Any]]:
+    """Run rounds 1 to ``len(decisions)`` from the start; return each round's outcome.
 
     ``decisions[r]`` holds round ``r + 1``'s decisions by role id (a role without one gets its
-    default rule).
+    default rule). A round's outcome is ``{"national": rows, "roles": {role id: rows}}``, a
+    row a year: the national indicators, and each role's own objectives
+    (:data:`~wecsim.workshop.roles.OBJECTIVES`), as plain numbers (JSON keeps them exactly).
     """
     from wecsim.model import WECModel
 
@@ -48,14 +50,16 @@ def play(
         outcomes = []
         for round_no, chosen in enumerate(decisions, start=1):
             seat(model, list(plan.roles), dict(chosen))
-            rows = []
+            national: list[dict] = []
+            roles: dict[str, list[dict]] = {r.role_id: [] for r in plan.roles}
             for year in plan.years(round_no):
                 assert model.year == year, "the model's year and the round's years must agree"
                 strike(model, list(injections))
                 model.step()
-                # plain numbers, as JSON stores them: the year an int, the indicators floats
-                rows.append({"year": year, **{k: float(v) for k, v in model.ind.items()}})
-            outcomes.append(rows)
+                national.append({"year": year, **{k: float(v) for k, v in model.ind.items()}})
+                for r in plan.roles:
+                    roles[r.role_id].append({"year": year, **consequences(model, r)})
+            outcomes.append({"national": national, "roles": roles})
         return outcomes
     finally:
         model.close()

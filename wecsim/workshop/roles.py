@@ -237,3 +237,52 @@ def seat(model: WECModel, roles: list[Role], decisions: dict[str, Any]) -> None:
         policy = default_policy(role) if payload is None else parse_decision(role, payload)
         for agent in agents_of(model, role):
             use_policy(agent, policy)
+
+
+#: What each kind of role sees of its own objectives after a round (per year).
+OBJECTIVES = {
+    "funder": ("envelope_meur", "committed_meur", "unused_meur"),
+    "region": (
+        "water_deficit_mm3",
+        "irrigation_deficit_mm3",
+        "water_saving_irrigation_share",
+        "flood_damage_meur",
+        "ews_coverage",
+        "cofinance_reserve_meur",
+    ),
+    "utility": (
+        "water_tariff_eur_per_m3",
+        "revenue_meur",
+        "cash_meur",
+        "municipal_deficit_mm3",
+        "network_loss_share",
+        "water_network_wear",
+    ),
+    "firm": ("contracts_won", "contracts_active", "contracts_completed", "localisation_share"),
+}
+
+
+def consequences(model: WECModel, role: Role) -> dict[str, float]:
+    """Return the year's numbers of the role's own objectives (:data:`OBJECTIVES`), just after the year ran."""
+    if role.kind == "funder":
+        row = next(r for r in reversed(model.money_records) if r["funder_id"] == role.agent_id)
+        return {k: float(row[k]) for k in OBJECTIVES["funder"]}
+    if role.kind == "region":
+        results = model.region_by_id[role.agent_id].results
+        return {k: float(results[k]) for k in OBJECTIVES["region"]}
+    if role.kind == "utility":
+        u = agents_of(model, role)[0]
+        results = u.region.results
+        return {
+            "water_tariff_eur_per_m3": float(u.tariff),
+            "revenue_meur": float(u.revenue_meur),
+            "cash_meur": float(u.cash_meur),
+            **{k: float(results[k]) for k in OBJECTIVES["utility"][3:]},
+        }
+    firms = agents_of(model, role)
+    return {
+        "contracts_won": float(sum(f.won for f in firms)),
+        "contracts_active": float(sum(f.active_contracts for f in firms)),
+        "contracts_completed": float(sum(f.completed for f in firms)),
+        "localisation_share": float(sum(f.localisation for f in firms) / len(firms)),
+    }

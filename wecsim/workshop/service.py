@@ -304,8 +304,8 @@ class Workshops:
         return out
 
     # ------------------------------------------------------------------ the model
-    def advance(self, workshop_id: str, key: str) -> list[dict[str, float]]:
-        """Lock the current round, run its years for everyone and mark it done; return its outcome, a row a year."""
+    def advance(self, workshop_id: str, key: str) -> dict[str, Any]:
+        """Lock the current round, run its years for everyone and mark it done; return its outcome (see ``play``)."""
         self.facilitator(workshop_id, key, "advance")
         rnd = self._round(workshop_id)
         n = rnd["round"]
@@ -322,7 +322,7 @@ class Workshops:
                 raise WorkshopError(f"round {n} was reopened while it ran; advance again")
         return outcome
 
-    def outcomes(self, workshop_id: str) -> list[list[dict[str, float]]]:
+    def outcomes(self, workshop_id: str) -> list[dict[str, Any]]:
         """Return the stored outcome of every round played."""
         rows = self.store.read(
             "SELECT outcome_json FROM round WHERE workshop_id = ? AND state = 'done' ORDER BY round", (workshop_id,)
@@ -387,7 +387,8 @@ class Workshops:
             "state": rnd["state"] if rnd else "finished",
             "deadline_utc": rnd["deadline_utc"] if rnd else None,
             "my_decision": json.loads(mine[0][0]) if mine else None,
-            "last_outcome": done[-1] if done else None,
+            # the nation's indicators and the team's own objectives, never another team's
+            "last_outcome": {"national": done[-1]["national"], "mine": done[-1]["roles"][team.role]} if done else None,
         }
 
     def audit(self, workshop_id: str, key: str) -> list[dict]:
