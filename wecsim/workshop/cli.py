@@ -23,7 +23,7 @@ workshop_app = typer.Typer(
     no_args_is_help=True,
 )
 
-#: Where the join links point by default: the planners' app on this machine (``solara run app.py``).
+#: Where the join links point by default: the workshop page on this machine (``wecsim workshop serve``).
 DEFAULT_BASE_URL = "http://localhost:8765"
 #: Pixels per QR module in the SVG files (a size that prints legibly on A4).
 QR_SCALE = 6
@@ -101,7 +101,7 @@ def new_cmd(
     )
     console.print(f"facilitator key (keep it; it is not stored): [bold]{made.facilitator_key}[/]", highlight=False)
     for role, code in made.team_codes.items():
-        link = f"{base_url.rstrip('/')}/workshop?{urlencode({'w': made.workshop_id, 'code': code})}"
+        link = f"{base_url.rstrip('/')}/?{urlencode({'w': made.workshop_id, 'code': code})}"
         line = f"{role}: code {code}  {link}"
         if qr:
             line += f"  QR {_write_qr(db, made.workshop_id, role, link)}"
@@ -118,6 +118,27 @@ def _write_qr(db: Path, workshop_id: str, role: str, link: str) -> Path:
     return write_file(
         path, lambda tmp: segno.make(link).save(str(tmp), kind="svg", scale=QR_SCALE), overwrite=False, option="QR code"
     )
+
+
+def serve_cmd(
+    db: DbOpt,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: the room's network).")] = (
+        "localhost"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Port of the page.")] = 8765,
+) -> None:
+    """Serve the workshop page (teams join by their links; the facilitator signs in with the key)."""
+    import os
+    import subprocess
+    import sys
+
+    from wecsim.app.pages.workshop import DB_ENV
+    from wecsim.workshop.service import Workshops
+
+    Workshops(db).close()  # a missing or foreign file is refused before the server starts
+    env = {**os.environ, DB_ENV: str(db.resolve())}
+    cmd = [sys.executable, "-m", "solara", "run", "wecsim.app.pages.workshop", "--host", host, "--port", str(port)]
+    raise typer.Exit(subprocess.call([*cmd, "--production", "--no-open", "--no-check-version"], env=env))
 
 
 def roles_cmd() -> None:
@@ -294,4 +315,5 @@ _COMMANDS = (
     ("replay", replay_cmd),
     ("export", export_cmd),
     ("audit", audit_cmd),
+    ("serve", serve_cmd),
 )

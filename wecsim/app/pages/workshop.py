@@ -1,8 +1,8 @@
 """The workshop page: a team joins with its code and decides for its role; the facilitator runs the rounds.
 
-A Solara app of its own (teams must not see the planners' levers):
-``WECSIM_WORKSHOP_DB=FILE solara run wecsim.app.pages.workshop``. A team opens the link
-``wecsim workshop new`` printed (``?w=<workshop>&code=<code>``) and sees only its role:
+A Solara app of its own (teams must not see the planners' levers): ``wecsim workshop serve
+--db FILE`` runs ``solara run wecsim.app.pages.workshop`` with ``WECSIM_WORKSHOP_DB=FILE``.
+A team opens the link ``wecsim workshop new`` printed (``?w=<workshop>&code=<code>``) and sees only its role:
 its decision form, its last decision, the round's state and deadline, and the last round's
 consequences for its own objectives. The facilitator enters the workshop id and key (never
 in a link) to open, lock, extend and advance rounds and to inject events. Every action goes
@@ -22,6 +22,7 @@ import solara
 
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
+from wecsim.app.main import configure_offline
 from wecsim.errors import WecsimError
 from wecsim.projects.market import SECTORS
 from wecsim.workshop.events import EVENTS
@@ -32,6 +33,8 @@ from wecsim.workshop.service import Workshops
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
+
+configure_offline()  # served on its own (``wecsim workshop serve``): no CDN, no telemetry
 
 
 def _db() -> Path:
@@ -79,6 +82,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
                     min=0.0,
                     max=1.0,
                     step=0.05,
+                    thumb_label="always",
                     on_value=lambda v, s=s: put("sector_weight", {**weights, s: v}),
                 )
         lo, hi = bounds("funder", "envelope_share")
@@ -88,6 +92,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             min=lo,
             max=hi,
             step=0.05,
+            thumb_label="always",
             on_value=lambda v: put("envelope_share", v),
         )
     elif role.kind == "utility":
@@ -98,6 +103,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             min=lo,
             max=hi,
             step=0.5,
+            thumb_label="always",
             on_value=lambda v: put("tariff_growth_pct", v),
         )
         solara.Checkbox(
@@ -122,6 +128,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             min=lo,
             max=hi,
             step=0.01,
+            thumb_label="always",
             on_value=lambda v: put("markup_share", v),
         )
     solara.Button("Submit decision", color="primary", on_click=lambda: on_submit(decision), classes=["ws-submit"])
