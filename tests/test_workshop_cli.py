@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -31,7 +32,7 @@ def test_two_rounds_from_the_command_line(tmp_path):
     db = tmp_path / "w.db"
     key, team_codes, output = _new(db)
     assert set(team_codes) == set(ROLES.split(","))
-    assert "/workshop?w=" in output and "&code=" in output
+    assert "http://localhost:8765/?w=" in output and "&code=" in output
     svgs = sorted(tmp_path.glob("w-*.svg"))
     assert len(svgs) == 2 and all(p.read_text().lstrip().startswith("<?xml") for p in svgs), "a QR code per team"
 
@@ -85,6 +86,17 @@ def test_bad_input_is_one_clear_message_exit_2_and_nothing_written(tmp_path):
     r = _run("status", "--db", str(not_a_db), key="x")
     assert r.exit_code == 2 and "not a wecsim workshop database" in r.output
     assert not_a_db.read_text() == "my notes\n" * 100
+    other_app = tmp_path / "other.sqlite"
+    with sqlite3.connect(other_app) as c:
+        c.execute("CREATE TABLE notes (text TEXT)")
+    before = other_app.read_bytes()
+    for cmd in (
+        ["status", "--db", str(other_app)],
+        ["new", "baseline", "--roles", ROLES, "--rounds", "2", "--years-per-round", "3", "--db", str(other_app)],
+    ):
+        r = _run(*cmd, key="x")
+        assert r.exit_code == 2 and "not a wecsim workshop database" in r.output, r.output
+    assert other_app.read_bytes() == before, "another program's database is never touched"
     r = _run("status", "--db", str(tmp_path / "missing.db"), key="x")
     assert r.exit_code == 2 and "no workshop database there" in r.output
 

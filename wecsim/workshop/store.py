@@ -82,6 +82,11 @@ class Store:
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in tables and (tables or not create):
+                # another program's database, or an empty file where a workshop was expected: never touch it
+                self.conn.close()
+                raise WorkshopError(f"--db {self.path}: not a wecsim workshop database (it has no workshop tables)")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")
             with self.write() as c:
