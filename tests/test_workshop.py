@@ -13,7 +13,7 @@ from wecsim.scenario import load_scenario
 from wecsim.workshop.errors import WorkshopError
 from wecsim.workshop.events import EVENTS, Injection, shocked_scenario
 from wecsim.workshop.replay import Plan, play
-from wecsim.workshop.roles import all_roles, parse_decision, parse_roles, seat
+from wecsim.workshop.roles import all_roles, delegation_funders, parse_decision, parse_roles, seat
 from wecsim.workshop.service import Workshops
 
 ROLES = ["funder:ebrd", "utility:KZ-75", "region:KZ-47", "firm:eu_water_nl"]
@@ -274,3 +274,22 @@ def test_bad_setup_is_a_clear_error_and_writes_nothing(ws):
         with pytest.raises(WorkshopError, match=message):
             ws.create(*args)
     assert ws.ids() == []
+
+
+def test_a_delegation_decides_for_all_its_instruments_and_no_one_else_may():
+    roles = all_roles()
+    eu = roles["delegation:eu"]
+    assert set(delegation_funders("eu")) == {"eu_grant", "eu_preparation", "eu_blending", "eu_guarantee"}
+    decision = json.loads(eu.form)
+    decision["envelope_share"] = dict.fromkeys(decision["envelope_share"], 0.0)
+    m = _run_seated({"delegation:eu": decision}, years=3)
+    eu_funders = [m.funder_by_id[f] for f in delegation_funders("eu")]
+    assert all(f.policy.envelope_share == 0.0 for f in eu_funders)
+    assert sum(f.committed_meur for f in eu_funders) == 0, "nothing of any envelope committed"
+    with pytest.raises(WorkshopError, match="would both decide for funder:eu_grant"):
+        parse_roles(["delegation:eu", "funder:eu_grant"])
+    with pytest.raises(WorkshopError, match="a share for each of"):
+        parse_decision(eu, {**decision, "envelope_share": {"eu_grant": 1}})
+    plan = Plan(load_scenario("baseline"), 42, (eu,), 1, 2)
+    mine = play(plan, [{"delegation:eu": decision}])[0]["roles"]["delegation:eu"]
+    assert all(row["committed_meur"] == 0 and row["envelope_meur"] > 0 for row in mine)

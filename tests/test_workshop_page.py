@@ -106,3 +106,32 @@ def test_the_page_refuses_a_wrong_code_or_key_and_logs_it(workshop):
         assert not by_class(rc, "ws-advance")
         rc.close()
     assert [e["action"] for e in ws.audit(made.workshop_id, made.facilitator_key)] == ["view", "status"]
+
+
+@pytest.mark.parametrize(
+    ("role_id", "n_sliders"),
+    [("delegation:eu", 8), ("funder:ebrd", 5), ("funder:eu_blending", 1), ("region:KZ-61", 0), ("firm:intl_epc", 1)],
+)
+def test_every_kind_of_form_submits_a_valid_decision(role_id, n_sliders):
+    import json
+
+    from wecsim.app.pages.workshop import DecisionForm
+    from wecsim.workshop.roles import all_roles, parse_decision
+
+    role = all_roles()[role_id]
+    got = []
+    with new_tab():
+        _, rc = solara.render(DecisionForm(role_id, json.loads(role.form), got.append), handle_error=False)
+        sliders = [
+            w for w in walk(rc.container) if hasattr(w, "thumb_label") and getattr(w, "v_model", None) != "!!disabled!!"
+        ]
+        assert len(sliders) == n_sliders
+        for s in sliders:
+            s.v_model = 0.0  # every slider to its low end
+        by_class(rc, "ws-submit")[0].fire_event("click", {})
+        rc.close()
+    assert len(got) == 1
+    parse_decision(role, got[0])  # accepted as it stands
+    if sliders:
+        numbers = [v for v in json.dumps(got[0]).replace("{", " ").replace("}", " ").split() if v[0].isdigit()]
+        assert numbers and all(float(v.strip(",")) == 0.0 for v in numbers), got[0]

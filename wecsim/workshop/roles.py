@@ -32,7 +32,7 @@ from wecsim.workshop.policies import REGION_PROPOSALS, TeamAllocation, TeamMarku
 if TYPE_CHECKING:
     from wecsim.model import WECModel
 
-KINDS = ("funder", "region", "utility", "firm")
+KINDS = ("funder", "delegation", "region", "utility", "firm")
 #: Funder instruments a team may play: the pooled regional money and the private markets are no one's seat.
 FUNDER_INSTRUMENTS_IN_PLAY = ("grant", "loan", "budget", "preparation", "blending", "guarantee")
 SUPPORT_INSTRUMENTS = ("preparation", "blending", "guarantee")
@@ -43,6 +43,8 @@ MAX_PAYLOAD_CHARS = 4_000
 DECISION_FORMS = {
     "funder": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0, "resilience": 1}, "envelope_share": 0.9}',
     "support funder": '{"envelope_share": 0.5}',
+    "delegation": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0.5, "resilience": 1}, '
+    '"envelope_share": {"eu_grant": 1, "eu_preparation": 1, "eu_blending": 0.5, "eu_guarantee": 1}}',
     "region": '{"propose": ["canal_lining", "drip", "flood_warning"]}',
     "utility": '{"tariff_growth_pct": 3, "accept_eu_condition": true}',
     "firm": '{"markup_share": 0.1}',
@@ -66,6 +68,11 @@ class Role:
     @property
     def form(self) -> str:
         """Return an example of the decision this role submits (JSON)."""
+        if self.kind == "delegation":
+            shares = ", ".join(f'"{f}": 1' for f in delegation_funders(self.agent_id))
+            return '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0.5, "resilience": 1}, ' + (
+                f'"envelope_share": {{{shares}}}}}'
+            )
         return DECISION_FORMS["support funder" if self.support else self.kind]
 
 
@@ -78,10 +85,41 @@ def all_roles() -> dict[str, Role]:
         for f in d.funder_records
         if f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY
     ]
+    roles += [
+        Role("delegation", inst, f"{inst.upper()} delegation: " + "; ".join(names))
+        for inst, names in _institutions().items()
+        if len(names) > 1
+    ]
     roles += [Role("region", r["region_id"], f"akimat of {r['name']}") for r in d.region_records]
     roles += [Role("utility", r["region_id"], f"water utility of {r['name']}") for r in d.region_records]
     roles += [Role("firm", f["firm_id"], f["name"]) for f in d.firm_records]
     return {r.role_id: r for r in roles}
+
+
+def _institutions() -> dict[str, list[str]]:
+    """Return the names of the funders in play of each institution."""
+    out: dict[str, list[str]] = {}
+    for f in model_data().funder_records:
+        if f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY:
+            out.setdefault(f["institution"], []).append(f["name"])
+    return out
+
+
+@cache
+def delegation_funders(institution: str) -> tuple[str, ...]:
+    """Return the ids of the funders in play a delegation (one institution's instruments) decides for."""
+    return tuple(
+        f["funder_id"]
+        for f in model_data().funder_records
+        if f["institution"] == institution and f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY
+    )
+
+
+def _agent_keys(role: Role) -> set[str]:
+    """Return the model agents a role plays, as ``kind:id`` (funders of a delegation count as funders)."""
+    if role.kind == "delegation":
+        return {f"funder:{f}" for f in delegation_funders(role.agent_id)}
+    return {role.role_id}
 
 
 def parse_roles(role_ids: list[str]) -> list[Role]:
@@ -96,7 +134,16 @@ def parse_roles(role_ids: list[str]) -> list[Role]:
     twice = sorted({r for r in role_ids if role_ids.count(r) > 1})
     if twice:
         raise WorkshopError(f"--roles: {twice} named more than once; each role is one team")
-    return [known[r] for r in role_ids]
+    roles = [known[r] for r in role_ids]
+    seen: dict[str, str] = {}
+    for role in roles:
+        for agent in sorted(_agent_keys(role)):
+            if agent in seen:
+                raise WorkshopError(
+                    f"--roles: {seen[agent]} and {role.role_id} would both decide for {agent}; keep one of them"
+                )
+            seen[agent] = role.role_id
+    return roles
 
 
 @cache
@@ -130,8 +177,8 @@ class _Problems:
         self.role = role
         self.items: list[str] = []
 
-    def number(self, value: Any, field: str, name: str | None = None) -> float:
-        lo, hi = bounds(self.role.kind, field)
+    def number(self, value: Any, field: str, name: str | None = None, kind: str | None = None) -> float:
+        lo, hi = bounds(kind or self.role.kind, field)
         shown = name or field
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             self.items.append(f"{shown}: expected a number from {lo:g} to {hi:g}, got {value!r}")
@@ -169,6 +216,8 @@ def parse_decision(role: Role, payload: Any):
     if not isinstance(payload, dict):
         raise WorkshopError(f"decision for {role.role_id}: expected a JSON object such as {role.form}")
     p = _Problems(role)
+    if role.kind == "delegation":
+        return _parse_delegation(role, payload, p)
     if role.kind == "funder" and role.support:
         _keys(payload, {"envelope_share"}, p)
         share = p.number(payload.get("envelope_share"), "envelope_share")
@@ -209,10 +258,31 @@ def parse_decision(role: Role, payload: Any):
     return TeamMarkup(markup)
 
 
+def _parse_delegation(role: Role, payload: dict, p: _Problems) -> dict[str, TeamAllocation]:
+    """Return each instrument's policy from a delegation's decision: shared sector weights, a share per instrument."""
+    funders = delegation_funders(role.agent_id)
+    _keys(payload, {"sector_weight", "envelope_share"}, p)
+    weights = payload.get("sector_weight")
+    if not isinstance(weights, dict) or set(weights) != set(SECTORS):
+        p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+        weights = dict.fromkeys(SECTORS, 0.0)
+    w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}", kind="funder") for s in SECTORS)
+    shares = payload.get("envelope_share")
+    if not isinstance(shares, dict) or set(shares) != set(funders):
+        p.items.append(f"envelope_share: expected a share for each of {list(funders)}, got {shares!r}")
+        shares = dict.fromkeys(funders, 0.0)
+    share = {f: p.number(shares.get(f), "envelope_share", f"envelope_share.{f}", kind="funder") for f in funders}
+    p.check()
+    support = {f["funder_id"] for f in model_data().funder_records if f["instrument"] in SUPPORT_INSTRUMENTS}
+    return {f: TeamAllocation(tuple(1.0 for _ in SECTORS) if f in support else w, share[f]) for f in funders}
+
+
 def agents_of(model: WECModel, role: Role) -> list:
     """Return the model's agents a role plays."""
     if role.kind == "funder":
         return [model.funder_by_id[role.agent_id]]
+    if role.kind == "delegation":
+        return [model.funder_by_id[f] for f in delegation_funders(role.agent_id)]
     if role.kind == "region":
         return [model.region_by_id[role.agent_id]]
     if role.kind == "utility":
@@ -224,6 +294,7 @@ def default_policy(role: Role):
     """Return the default rule of a role's agents (what a team that did not submit gets)."""
     return {
         "funder": DEFAULT_FUNDER_POLICY,
+        "delegation": DEFAULT_FUNDER_POLICY,
         "region": RegionPolicy(),
         "utility": TariffPolicy(),
         "firm": DEFAULT_MARKUP_POLICY,
@@ -236,12 +307,14 @@ def seat(model: WECModel, roles: list[Role], decisions: dict[str, Any]) -> None:
         payload = decisions.get(role.role_id)
         policy = default_policy(role) if payload is None else parse_decision(role, payload)
         for agent in agents_of(model, role):
-            use_policy(agent, policy)
+            # a delegation's decision is one policy per instrument
+            use_policy(agent, policy[agent.funder_id] if isinstance(policy, dict) else policy)
 
 
 #: What each kind of role sees of its own objectives after a round (per year).
 OBJECTIVES = {
     "funder": ("envelope_meur", "committed_meur", "unused_meur"),
+    "delegation": ("envelope_meur", "committed_meur", "unused_meur"),
     "region": (
         "water_deficit_mm3",
         "irrigation_deficit_mm3",
@@ -264,9 +337,10 @@ OBJECTIVES = {
 
 def consequences(model: WECModel, role: Role) -> dict[str, float]:
     """Return the year's numbers of the role's own objectives (:data:`OBJECTIVES`), just after the year ran."""
-    if role.kind == "funder":
-        row = next(r for r in reversed(model.money_records) if r["funder_id"] == role.agent_id)
-        return {k: float(row[k]) for k in OBJECTIVES["funder"]}
+    if role.kind in ("funder", "delegation"):
+        ids = {f.funder_id for f in agents_of(model, role)}
+        rows = [r for r in model.money_records if r["year"] == model.year - 1 and r["funder_id"] in ids]
+        return {k: float(sum(r[k] for r in rows)) for k in OBJECTIVES["funder"]}
     if role.kind == "region":
         results = model.region_by_id[role.agent_id].results
         return {k: float(results[k]) for k in OBJECTIVES["region"]}

@@ -28,7 +28,7 @@ from wecsim.projects.market import SECTORS
 from wecsim.workshop.events import EVENTS
 from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
-from wecsim.workshop.roles import all_roles, bounds
+from wecsim.workshop.roles import all_roles, bounds, delegation_funders
 from wecsim.workshop.service import Workshops
 
 #: The environment variable naming the workshop database the page serves.
@@ -71,7 +71,33 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     def put(field, value):
         set_decision({**decision, field: value})
 
-    if role.kind == "funder":
+    if role.kind == "delegation":
+        weights = dict(decision.get("sector_weight", {}))
+        shares = dict(decision.get("envelope_share", {}))
+        Prose("**Weight of each sector** (0: finance none of it, 1: first)")
+        for s in SECTORS:
+            solara.SliderFloat(
+                s,
+                value=float(weights.get(s, 0.0)),
+                min=0.0,
+                max=1.0,
+                step=0.05,
+                thumb_label="always",
+                on_value=lambda v, s=s: put("sector_weight", {**weights, s: v}),
+            )
+        lo, hi = bounds("funder", "envelope_share")
+        Prose("**Share of each instrument's envelope to commit**")
+        for f in delegation_funders(role.agent_id):
+            solara.SliderFloat(
+                f,
+                value=float(shares.get(f, hi)),
+                min=lo,
+                max=hi,
+                step=0.05,
+                thumb_label="always",
+                on_value=lambda v, f=f: put("envelope_share", {**shares, f: v}),
+            )
+    elif role.kind == "funder":
         if not role.support:
             weights = dict(decision.get("sector_weight", {}))
             Prose("**Weight of each sector** (0: finance none of it, 1: first)")
