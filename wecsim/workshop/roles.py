@@ -1,11 +1,11 @@
 """Roles in play: which of the model's agents a team plays, what it may decide and how that becomes a policy.
 
-A role is ``kind:id``: ``funder:ebrd`` (a funder of ``funders.csv``), ``region:KZ-47`` (an
-akimat), ``utility:KZ-75`` (a region's water utility) or ``firm:eu_water_nl`` (every firm of
-one ``firms.csv`` kind). A team's decision is a JSON object (see :data:`DECISION_FORMS`),
-checked at the door against ``decision_fields.csv`` and turned into a policy object of
-:mod:`wecsim.workshop.policies`; the agents of a role without a decision for the round keep
-their default rule.
+A role is ``kind:id``: ``funder:ebrd`` (a funder of ``funders.csv``), ``delegation:eu`` (all
+the instruments of one institution), ``region:KZ-47`` (an akimat), ``utility:KZ-75`` (a
+region's water utility) or ``firm:eu_water_nl`` (every firm of one ``firms.csv`` kind). A
+team's decision is a JSON object (see :data:`DECISION_FORMS`), checked at the door against
+``decision_fields.csv`` and turned into a policy object of :mod:`wecsim.workshop.policies`;
+the agents of a role without a decision for the round keep their default rule.
 """
 
 from __future__ import annotations
@@ -39,12 +39,10 @@ SUPPORT_INSTRUMENTS = ("preparation", "blending", "guarantee")
 #: Longest decision accepted, as JSON text [characters] (a form's answer is a few hundred).
 MAX_PAYLOAD_CHARS = 4_000
 
-#: What each kind of role decides: the JSON object a team submits (for people and the docs).
+#: What each kind of role decides: the JSON object a team submits (a delegation's is built from its instruments).
 DECISION_FORMS = {
     "funder": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0, "resilience": 1}, "envelope_share": 0.9}',
     "support funder": '{"envelope_share": 0.5}',
-    "delegation": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0.5, "resilience": 1}, '
-    '"envelope_share": {"eu_grant": 1, "eu_preparation": 1, "eu_blending": 0.5, "eu_guarantee": 1}}',
     "region": '{"propose": ["canal_lining", "drip", "flood_warning"]}',
     "utility": '{"tariff_growth_pct": 3, "accept_eu_condition": true}',
     "firm": '{"markup_share": 0.1}',

@@ -30,11 +30,13 @@ from wecsim.workshop.replay import Plan, play
 from wecsim.workshop.roles import Role, all_roles, parse_decision, parse_roles
 from wecsim.workshop.store import Store
 
-#: Longest a round may stay open, and the most rounds, roles and years per round [min, -, -, yr]
-#: (limits of input, so a typo cannot make a workshop of thousands of rounds).
+#: Longest a round may stay open [min], most rounds and most teams of a workshop (limits of
+#: input, so a typo cannot make a workshop of thousands of rounds).
 MAX_ROUND_MINUTES = 24 * 60
 MAX_ROUNDS = 50
 MAX_ROLES = 40
+#: Characters of a claimed role kept in the audit log (a role id is about 20).
+MAX_ROLE_CHARS = 80
 
 
 def _now() -> datetime:
@@ -263,7 +265,7 @@ class Workshops:
     # ------------------------------------------------------------------ teams
     def submit(self, workshop_id: str, code: str, role: str, payload: Any) -> int:
         """Store a team's decision for the open round; return its id. The last one before the lock counts."""
-        action = f"submit for {role}"
+        action = f"submit for {str(role)[:MAX_ROLE_CHARS]}"
         team = self.team(workshop_id, code, action)
         if team.role != role:
             raise self._refuse(
