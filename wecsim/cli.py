@@ -879,6 +879,12 @@ def discover_cmd(
         console.print(t)
 
 
+# `wecsim workshop ...` lives with the workshops
+from wecsim.workshop.cli import register as _register_workshop  # noqa: E402
+
+_register_workshop(app)
+
+
 def main() -> None:
     """Run the CLI (the ``wecsim`` command and ``python -m wecsim``)."""
     try:

@@ -1,0 +1,143 @@
+"""The workshop page in a real browser (Debian's Chromium via Playwright), with a server restart mid-workshop.
+
+A facilitator and two teams: each team opens its link and submits through the form; the
+server is stopped and started again between rounds; the facilitator signs in, sees who
+submitted and advances; the team then sees its own consequences. A code of another
+workshop is refused. Nothing may leave 127.0.0.1. Screenshots go to ``screenshots/``.
+
+Skipped when /usr/bin/chromium is missing, unless ``CI=true`` (then it fails).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, free_port, launch_chromium
+from wecsim.workshop.service import Workshops
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "screenshots"
+TIMEOUT_MS = 60_000
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing on CI")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+
+
+@contextmanager
+def workshop_server(db: Path, port: int, timeout_s: float = 120):
+    """Run ``wecsim workshop serve`` on 127.0.0.1 and yield its URL; stop it (its process group) afterwards."""
+    log_path = Path(tempfile.gettempdir()) / f"wecsim-workshop-server-{port}.log"
+    cmd = [sys.executable, "-m", "wecsim", "workshop", "serve", "--db", str(db)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*cmd, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the workshop server exited with code {proc.returncode}; see {log_path}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the workshop server did not answer on {url} within {timeout_s:.0f} s")
+                time.sleep(0.3)
+            yield url
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+def test_teams_and_facilitator_through_two_rounds_with_a_server_restart(tmp_path):
+    _require_chromium()
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect, sync_playwright
+
+    db = tmp_path / "w.db"
+    ws = Workshops(db, create=True)
+    made = ws.create("baseline", ["utility:KZ-75", "region:KZ-61"], 2, 2)
+    other = ws.create("baseline", ["utility:KZ-75"], 2, 2)
+    ws.open_round(made.workshop_id, made.facilitator_key)
+    ws.close()
+    wid = made.workshop_id
+    port = free_port()
+    SHOTS.mkdir(exist_ok=True)
+
+    def link(url, code):
+        return f"{url}?w={wid}&code={code}"
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+        log = RequestLog().attach(ctx)
+        try:
+            with workshop_server(db, port) as url:
+                team = ctx.new_page()
+                team.goto(link(url, made.team_codes["utility:KZ-75"]))
+                expect(team.get_by_text("water utility of Almaty city")).to_be_visible(timeout=TIMEOUT_MS)
+                team.get_by_role("button", name="Submit decision").click()
+                expect(team.get_by_text("saved")).to_be_visible(timeout=TIMEOUT_MS)
+                team.screenshot(path=str(SHOTS / "workshop-team.png"))
+                region = ctx.new_page()
+                region.goto(link(url, made.team_codes["region:KZ-61"]))
+                expect(region.get_by_text("akimat of Turkestan")).to_be_visible(timeout=TIMEOUT_MS)
+                region.get_by_role("button", name="Submit decision").click()
+                expect(region.get_by_text("saved")).to_be_visible(timeout=TIMEOUT_MS)
+                intruder = ctx.new_page()
+                intruder.goto(link(url, other.team_codes["utility:KZ-75"]))
+                expect(intruder.get_by_text("a code of another workshop")).to_be_visible(timeout=TIMEOUT_MS)
+            # the server stops mid-workshop and starts again: nothing submitted is lost
+            with workshop_server(db, port) as url:
+                fac = ctx.new_page()
+                fac.goto(url)
+                fac.get_by_label("Workshop").nth(1).fill(wid)
+                fac.get_by_label("Facilitator key").fill(made.facilitator_key)
+                fac.get_by_role("button", name="Sign in").click()
+                expect(fac.get_by_text("(2 of 2)")).to_be_visible(timeout=TIMEOUT_MS)
+                fac.get_by_role("button", name="Advance").click()
+                expect(fac.get_by_text("Current round: 2")).to_be_visible(timeout=TIMEOUT_MS)
+                fac.screenshot(path=str(SHOTS / "workshop-facilitator.png"))
+                team = ctx.new_page()
+                team.goto(link(url, made.team_codes["utility:KZ-75"]))
+                expect(team.get_by_text("Last round: your objectives")).to_be_visible(timeout=TIMEOUT_MS)
+        finally:
+            ctx.close()
+            browser.close()
+    assert log.external == [], f"requests left 127.0.0.1: {log.external}"
+    ws = Workshops(db)
+    try:
+        assert set(ws.decisions(wid, 1)[0]) == {"utility:KZ-75", "region:KZ-61"}
+        assert [e["reason"] for e in ws.audit(wid, made.facilitator_key)] == ["a code of another workshop"]
+    finally:
+        ws.close()

@@ -1,0 +1,319 @@
+"""``wecsim workshop ...``: set up a workshop and run its rounds from the command line.
+
+Registered on the main CLI by :func:`register`; every command names the database with
+``--db`` and (when the file holds more than one) the workshop with ``--workshop``.
+Facilitator commands need the key (``--key``, or the ``WECSIM_WORKSHOP_KEY`` environment
+variable so that it stays out of the shell's history).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from wecsim.workshop.service import Workshops
+
+workshop_app = typer.Typer(
+    help="Workshops: teams of officials play the model's agents in rounds (see docs/workshop.md).",
+    no_args_is_help=True,
+)
+
+#: Where the join links point by default: the workshop page on this machine (``wecsim workshop serve``).
+DEFAULT_BASE_URL = "http://localhost:8765"
+#: Pixels per QR module in the SVG files (a size that prints legibly on A4).
+QR_SCALE = 6
+
+DbOpt = Annotated[Path, typer.Option("--db", help="The workshop database (an SQLite file).")]
+WorkshopOpt = Annotated[
+    str | None, typer.Option("--workshop", help="Workshop id (needed only when the file holds several).")
+]
+KeyOpt = Annotated[
+    str, typer.Option("--key", envvar="WECSIM_WORKSHOP_KEY", help="The facilitator key printed by `new`.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``wecsim workshop`` to the main CLI."""
+    from wecsim.cli import user_errors
+
+    for name, func in _COMMANDS:
+        workshop_app.command(name)(user_errors(func))
+    app.add_typer(workshop_app, name="workshop")
+
+
+def _open(db: Path, workshop: str | None, create: bool = False) -> tuple[Workshops, str]:
+    from wecsim.workshop.errors import WorkshopError
+    from wecsim.workshop.service import Workshops
+
+    ws = Workshops(db, create=create)
+    if workshop is not None:
+        return ws, workshop
+    ids = ws.ids()
+    if len(ids) != 1:
+        ws.close()
+        raise WorkshopError(f"--workshop: {db} holds {len(ids)} workshops ({', '.join(ids) or 'none'}); name one")
+    return ws, ids[0]
+
+
+def _print_json(data) -> None:
+    from wecsim.cli import console
+
+    console.print_json(json.dumps(data, default=str))
+
+
+def new_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file, or a shipped scenario name.")],
+    roles: Annotated[str, typer.Option("--roles", help="Roles in play, comma-separated (see `workshop roles`).")],
+    rounds: Annotated[int, typer.Option("--rounds", help="Number of rounds.")],
+    years_per_round: Annotated[int, typer.Option("--years-per-round", help="Years the model runs per round.")],
+    db: DbOpt,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
+    base_url: Annotated[str, typer.Option("--base-url", help="Address of the app the join links open.")] = (
+        DEFAULT_BASE_URL
+    ),
+    qr: Annotated[bool, typer.Option("--qr/--no-qr", help="Write a QR code (SVG) per team next to the database.")] = (
+        True
+    ),
+) -> None:
+    """Create a workshop; print the facilitator key and each team's join code and link (shown only now)."""
+    from urllib.parse import urlencode
+
+    from wecsim.cli import console
+    from wecsim.outputs import refuse_special
+    from wecsim.workshop.service import Workshops, check_setup
+
+    role_ids = [r.strip() for r in roles.split(",") if r.strip()]
+    # bad input is reported before the database is touched
+    config, _ = check_setup(scenario, role_ids, rounds, years_per_round, seed)
+    refuse_special(db, "--db", "file")
+    ws = Workshops(db, create=True)
+    try:
+        made = ws.create(config, role_ids, rounds, years_per_round, seed)
+    finally:
+        ws.close()
+    console.print(
+        f"workshop [bold]{made.workshop_id}[/] in {db}: {config.name}, {rounds} rounds x {years_per_round} yr"
+    )
+    console.print(f"facilitator key (keep it; it is not stored): [bold]{made.facilitator_key}[/]", highlight=False)
+    for role, code in made.team_codes.items():
+        link = f"{base_url.rstrip('/')}/?{urlencode({'w': made.workshop_id, 'code': code})}"
+        line = f"{role}: code {code}  {link}"
+        if qr:
+            line += f"  QR {_write_qr(db, made.workshop_id, role, link)}"
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+def _write_qr(db: Path, workshop_id: str, role: str, link: str) -> Path:
+    """Write the QR code of a team's link as an SVG next to the database (atomically); return its path."""
+    import segno
+
+    from wecsim.outputs import write_file
+
+    path = db.parent / f"{db.stem}-{workshop_id}-{role.replace(':', '_')}.svg"
+    return write_file(
+        path, lambda tmp: segno.make(link).save(str(tmp), kind="svg", scale=QR_SCALE), overwrite=False, option="QR code"
+    )
+
+
+def serve_cmd(
+    db: DbOpt,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: the room's network).")] = (
+        "localhost"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Port of the page.")] = 8765,
+) -> None:
+    """Serve the workshop page (teams join by their links; the facilitator signs in with the key)."""
+    import os
+    import subprocess
+    import sys
+
+    from wecsim.app.pages.workshop import DB_ENV
+    from wecsim.workshop.service import Workshops
+
+    Workshops(db).close()  # a missing or foreign file is refused before the server starts
+    env = {**os.environ, DB_ENV: str(db.resolve())}
+    cmd = [sys.executable, "-m", "solara", "run", "wecsim.app.pages.workshop", "--host", host, "--port", str(port)]
+    raise typer.Exit(subprocess.call([*cmd, "--production", "--no-open", "--no-check-version"], env=env))
+
+
+def roles_cmd() -> None:
+    """List the roles a workshop may put in play, and the decision each submits."""
+    from wecsim.cli import console
+    from wecsim.workshop.roles import all_roles
+
+    for role in all_roles().values():
+        console.print(f"{role.role_id:28} {role.label:55} {role.form}", highlight=False, soft_wrap=True)
+
+
+def events_cmd() -> None:
+    """List the events a facilitator may inject."""
+    from wecsim.cli import console
+    from wecsim.workshop.events import EVENTS
+
+    for e in EVENTS.values():
+        console.print(f"{e.event_id:20} {e.label}", highlight=False)
+
+
+def status_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
+    """Show the rounds, who has submitted, the events and the refused attempts."""
+    ws, wid = _open(db, workshop)
+    try:
+        _print_json(ws.status(wid, key))
+    finally:
+        ws.close()
+
+
+def open_cmd(
+    db: DbOpt,
+    key: KeyOpt,
+    workshop: WorkshopOpt = None,
+    minutes: Annotated[float | None, typer.Option("--minutes", help="Close submissions after this long.")] = None,
+) -> None:
+    """Open the current round to the teams' decisions."""
+    ws, wid = _open(db, workshop)
+    try:
+        _print_json(ws.open_round(wid, key, minutes))
+    finally:
+        ws.close()
+
+
+def extend_cmd(
+    db: DbOpt,
+    key: KeyOpt,
+    minutes: Annotated[float, typer.Option("--minutes", help="Minutes to add.")],
+    workshop: WorkshopOpt = None,
+) -> None:
+    """Give the open round more time."""
+    ws, wid = _open(db, workshop)
+    try:
+        _print_json(ws.extend(wid, key, minutes))
+    finally:
+        ws.close()
+
+
+def lock_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
+    """Close the current round to decisions."""
+    ws, wid = _open(db, workshop)
+    try:
+        _print_json(ws.lock(wid, key))
+    finally:
+        ws.close()
+
+
+def advance_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
+    """Run the current round's years for everyone and show the national indicators of its last year."""
+    from wecsim.workshop.replay import HEADLINE
+
+    ws, wid = _open(db, workshop)
+    try:
+        outcome = ws.advance(wid, key)
+    finally:
+        ws.close()
+    last = outcome["national"][-1]
+    _print_json({"year": last["year"], **{k: last[k] for k in HEADLINE}})
+
+
+def inject_cmd(
+    event: Annotated[str, typer.Argument(help="Event id (see `wecsim workshop events`).")],
+    db: DbOpt,
+    key: KeyOpt,
+    year: Annotated[int | None, typer.Option("--year", help="Year it strikes (default: the next that may).")] = None,
+    workshop: WorkshopOpt = None,
+) -> None:
+    """Inject an event into a year still to play."""
+    ws, wid = _open(db, workshop)
+    try:
+        inj = ws.inject(wid, key, event, year)
+    finally:
+        ws.close()
+    _print_json({"event": inj.event_id, "year": inj.year})
+
+
+def submit_cmd(
+    role: Annotated[str, typer.Argument(help="The team's role, e.g. funder:ebrd.")],
+    decision: Annotated[str, typer.Argument(help="The decision as JSON (see `wecsim workshop roles`).")],
+    db: DbOpt,
+    code: Annotated[str, typer.Option("--code", envvar="WECSIM_TEAM_CODE", help="The team's join code.")],
+    workshop: WorkshopOpt = None,
+) -> None:
+    """Submit a team's decision for the open round (for teams playing on paper, entered by a helper)."""
+    ws, wid = _open(db, workshop)
+    try:
+        decision_id = ws.submit(wid, code, role, decision)
+    finally:
+        ws.close()
+    _print_json({"decision_id": decision_id, "role": role})
+
+
+def replay_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
+    """Re-run every round played from the stored decisions; exit 1 if any number differs."""
+    from wecsim.cli import console
+
+    ws, wid = _open(db, workshop)
+    try:
+        same = ws.replay(wid, key)
+    finally:
+        ws.close()
+    console.print("replay: identical" if same else "[red]replay: the numbers differ[/]")
+    if not same:
+        raise typer.Exit(code=1)
+
+
+def export_cmd(
+    db: DbOpt,
+    key: KeyOpt,
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    workshop: WorkshopOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+) -> None:
+    """Write every submitted decision as CSV (the counting one of each team and round marked)."""
+    from wecsim.cli import console
+    from wecsim.outputs import write_file
+
+    ws, wid = _open(db, workshop)
+    try:
+        rows = ws.decision_rows(wid, key)
+    finally:
+        ws.close()
+    columns = ["workshop_id", "round", "first_year", "last_year", "role", "submitted_utc", "counts", "payload_json"]
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+
+    path = write_file(out, write, overwrite=overwrite, option="--out")
+    console.print(f"{len(rows)} decisions written to {path}", highlight=False)
+
+
+def audit_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
+    """Show the refused attempts (wrong key, another team's role, another workshop's code, closed rounds)."""
+    ws, wid = _open(db, workshop)
+    try:
+        _print_json(ws.audit(wid, key))
+    finally:
+        ws.close()
+
+
+_COMMANDS = (
+    ("new", new_cmd),
+    ("roles", roles_cmd),
+    ("events", events_cmd),
+    ("status", status_cmd),
+    ("open", open_cmd),
+    ("extend", extend_cmd),
+    ("lock", lock_cmd),
+    ("inject", inject_cmd),
+    ("submit", submit_cmd),
+    ("advance", advance_cmd),
+    ("replay", replay_cmd),
+    ("export", export_cmd),
+    ("audit", audit_cmd),
+    ("serve", serve_cmd),
+)

@@ -1,0 +1,121 @@
+"""The decision policies a workshop team's decision becomes (see :mod:`wecsim.agents.policy`).
+
+Each class has the same methods as the agent's default policy, so the model uses a team's
+decision exactly where it would use its own rule. The agent still enforces its hard rules
+(gates, caps, the envelope, the affordability cap): a team decides only what the agent decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wecsim.agents.utility import TariffPolicy
+from wecsim.projects.market import SECTORS, greedy_fill
+
+if TYPE_CHECKING:
+    from wecsim.agents.firm import Firm
+    from wecsim.agents.funder import Funder
+    from wecsim.agents.region import Region
+    from wecsim.agents.utility import WaterUtility
+    from wecsim.projects.market import Book
+
+
+def _budget(funder: Funder, envelope_share: float) -> float:
+    """Money the team lets the funder commit now: what is left, less the part of the envelope held back [EUR M]."""
+    return max(0.0, funder.available_meur - (1.0 - envelope_share) * funder.envelope_meur)
+
+
+@dataclass(frozen=True)
+class TeamAllocation:
+    """A funder team's allocation: a weight per sector (0: none) and the share of the envelope to commit.
+
+    Candidates are ranked by the team's sector weight first, then by the funder's own score
+    (so within a sector the funder's appraisal still orders the proposals), and filled
+    greedily until the committed share of the envelope is used.
+    """
+
+    sector_weight: tuple[float, ...]
+    envelope_share: float
+
+    def allocate(self, funder: Funder, book: Book, rows: np.ndarray, max_offer: np.ndarray) -> np.ndarray:
+        """Offer the candidates of the team's sectors their ``max_offer``, best weighted first [EUR M]."""
+        weight = np.asarray(self.sector_weight)[book.sector[rows]]
+        score = funder.score(book, rows)
+        order = np.lexsort((rows, -score, -weight))
+        order = order[weight[order] > 0]
+        amounts = np.zeros(len(rows))
+        amounts[order] = greedy_fill(order, max_offer, _budget(funder, self.envelope_share))
+        return amounts
+
+    def choose(self, funder: Funder, score: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Support instruments have no sectors in their candidates: the best scored first, within the share."""
+        order = np.lexsort((np.arange(len(score)), -score))
+        amounts = np.empty(len(score))
+        amounts[order] = greedy_fill(order, cost, _budget(funder, self.envelope_share))
+        return amounts
+
+    @staticmethod
+    def sectors() -> tuple[str, ...]:
+        """Return the sectors, in the order of ``sector_weight``."""
+        return SECTORS
+
+
+@dataclass(frozen=True)
+class TeamProposals:
+    """A region team's priorities: which kinds of project the akimat proposes in the round's years."""
+
+    kinds: frozenset[str]
+
+    def propose(self, region: Region) -> None:
+        """Propose the chosen kinds only, each by the region's own sizing rule."""
+        for kind in REGION_PROPOSALS:
+            if kind in self.kinds:
+                getattr(region, f"propose_{kind}")()
+
+
+#: The proposals a region makes (the ``propose_*`` methods of :class:`~wecsim.agents.region.Region`), in its order.
+REGION_PROPOSALS = (
+    "canal_lining",
+    "hydraulic_rehabilitation",
+    "reservoir",
+    "drip",
+    "flood_warning",
+    "flood_protection",
+)
+
+
+@dataclass(frozen=True)
+class TeamTariff(TariffPolicy):
+    """A utility team's tariff path: its own real tariff growth, and whether it takes EU money's tariff condition.
+
+    While an accepted EU condition binds, its extra growth is added (the condition is contractual).
+    """
+
+    tariff_growth_pct: float
+    accept_eu_condition: bool
+
+    def tariff_growth(self, utility: WaterUtility) -> float:
+        """Return this year's real tariff growth: the team's, plus the EU condition while it binds [-]."""
+        m = utility.model
+        g = self.tariff_growth_pct / 100
+        if m.year <= utility.condition_until:
+            g += m.value("eu_tariff_condition_pct") / 100
+        return g
+
+    def accepts_condition(self, utility: WaterUtility, extra_pct: float) -> bool:
+        """Accept EU money tied to more tariff growth only if the team said so."""
+        return self.accept_eu_condition
+
+
+@dataclass(frozen=True)
+class TeamMarkup:
+    """A firm team's bid markup over its cost, the same for every tender of the round's years."""
+
+    markup_share: float
+
+    def markup(self, firm: Firm, n_bidders: int) -> float:
+        """Return the team's markup [-]."""
+        return self.markup_share

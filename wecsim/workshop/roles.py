@@ -1,0 +1,360 @@
+"""Roles in play: which of the model's agents a team plays, what it may decide and how that becomes a policy.
+
+A role is ``kind:id``: ``funder:ebrd`` (a funder of ``funders.csv``), ``delegation:eu`` (all
+the instruments of one institution), ``region:KZ-47`` (an akimat), ``utility:KZ-75`` (a
+region's water utility) or ``firm:eu_water_nl`` (every firm of one ``firms.csv`` kind). A
+team's decision is a JSON object (see :data:`DECISION_FORMS`), checked at the door against
+``decision_fields.csv`` and turned into a policy object of :mod:`wecsim.workshop.policies`;
+the agents of a role without a decision for the round keep their default rule.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from wecsim.agents.firm import DEFAULT_MARKUP_POLICY
+from wecsim.agents.policy import DEFAULT_FUNDER_POLICY, use_policy
+from wecsim.agents.region import RegionPolicy
+from wecsim.agents.utility import TariffPolicy
+from wecsim.model_data import model_data
+from wecsim.projects.market import SECTORS
+from wecsim.scenario.levers import registry
+from wecsim.workshop.errors import WorkshopError
+from wecsim.workshop.policies import REGION_PROPOSALS, TeamAllocation, TeamMarkup, TeamProposals, TeamTariff
+
+if TYPE_CHECKING:
+    from wecsim.model import WECModel
+
+KINDS = ("funder", "delegation", "region", "utility", "firm")
+#: Funder instruments a team may play: the pooled regional money and the private markets are no one's seat.
+FUNDER_INSTRUMENTS_IN_PLAY = ("grant", "loan", "budget", "preparation", "blending", "guarantee")
+SUPPORT_INSTRUMENTS = ("preparation", "blending", "guarantee")
+#: Longest decision accepted, as JSON text [characters] (a form's answer is a few hundred).
+MAX_PAYLOAD_CHARS = 4_000
+
+#: What each kind of role decides: the JSON object a team submits (a delegation's is built from its instruments).
+DECISION_FORMS = {
+    "funder": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0, "resilience": 1}, "envelope_share": 0.9}',
+    "support funder": '{"envelope_share": 0.5}',
+    "region": '{"propose": ["canal_lining", "drip", "flood_warning"]}',
+    "utility": '{"tariff_growth_pct": 3, "accept_eu_condition": true}',
+    "firm": '{"markup_share": 0.1}',
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    """One seat at the table: ``kind:agent_id`` and a label for people."""
+
+    kind: str
+    agent_id: str
+    label: str
+    support: bool = False
+
+    @property
+    def role_id(self) -> str:
+        """Return the role's id, ``kind:agent_id``."""
+        return f"{self.kind}:{self.agent_id}"
+
+    @property
+    def form(self) -> str:
+        """Return an example of the decision this role submits (JSON)."""
+        if self.kind == "delegation":
+            shares = ", ".join(f'"{f}": 1' for f in delegation_funders(self.agent_id))
+            return '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0.5, "resilience": 1}, ' + (
+                f'"envelope_share": {{{shares}}}}}'
+            )
+        return DECISION_FORMS["support funder" if self.support else self.kind]
+
+
+@cache
+def all_roles() -> dict[str, Role]:
+    """Return every role the model offers, by role id."""
+    d = model_data()
+    roles = [
+        Role("funder", f["funder_id"], f["name"], f["instrument"] in SUPPORT_INSTRUMENTS)
+        for f in d.funder_records
+        if f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY
+    ]
+    roles += [
+        Role("delegation", inst, f"{inst.upper()} delegation: " + "; ".join(names))
+        for inst, names in _institutions().items()
+        if len(names) > 1
+    ]
+    roles += [Role("region", r["region_id"], f"akimat of {r['name']}") for r in d.region_records]
+    roles += [Role("utility", r["region_id"], f"water utility of {r['name']}") for r in d.region_records]
+    roles += [Role("firm", f["firm_id"], f["name"]) for f in d.firm_records]
+    return {r.role_id: r for r in roles}
+
+
+def _institutions() -> dict[str, list[str]]:
+    """Return the names of the funders in play of each institution."""
+    out: dict[str, list[str]] = {}
+    for f in model_data().funder_records:
+        if f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY:
+            out.setdefault(f["institution"], []).append(f["name"])
+    return out
+
+
+@cache
+def delegation_funders(institution: str) -> tuple[str, ...]:
+    """Return the ids of the funders in play a delegation (one institution's instruments) decides for."""
+    return tuple(
+        f["funder_id"]
+        for f in model_data().funder_records
+        if f["institution"] == institution and f["instrument"] in FUNDER_INSTRUMENTS_IN_PLAY
+    )
+
+
+def _agent_keys(role: Role) -> set[str]:
+    """Return the model agents a role plays, as ``kind:id`` (funders of a delegation count as funders)."""
+    if role.kind == "delegation":
+        return {f"funder:{f}" for f in delegation_funders(role.agent_id)}
+    return {role.role_id}
+
+
+def parse_roles(role_ids: list[str]) -> list[Role]:
+    """Return the roles named (each once), or a clear error listing what exists."""
+    known = all_roles()
+    unknown = [r for r in role_ids if r not in known]
+    if unknown:
+        kinds = ", ".join(f"{k}:<id>" for k in KINDS)
+        raise WorkshopError(
+            f"--roles: unknown role(s) {unknown}; a role is one of {kinds}; `wecsim workshop roles` lists them all"
+        )
+    twice = sorted({r for r in role_ids if role_ids.count(r) > 1})
+    if twice:
+        raise WorkshopError(f"--roles: {twice} named more than once; each role is one team")
+    roles = [known[r] for r in role_ids]
+    seen: dict[str, str] = {}
+    for role in roles:
+        for agent in sorted(_agent_keys(role)):
+            if agent in seen:
+                raise WorkshopError(
+                    f"--roles: {seen[agent]} and {role.role_id} would both decide for {agent}; keep one of them"
+                )
+            seen[agent] = role.role_id
+    return roles
+
+
+@cache
+def _fields() -> dict[tuple[str, str], tuple[float, float]]:
+    """Return the (min, max) of each numeric decision field, by (kind, field), from ``decision_fields.csv``."""
+    path = resources.files("wecsim.workshop").joinpath("decision_fields.csv")
+    with resources.as_file(path) as p:
+        df = pd.read_csv(p)
+    if df["source"].isna().any():
+        raise WorkshopError("wecsim/workshop/decision_fields.csv: a row has no source; every number needs one")
+    levers = registry()
+    out = {}
+    for row in df.to_dict("records"):
+        if isinstance(row["range_of"], str):
+            lever = levers[row["range_of"]]
+            out[(row["kind"], row["field"])] = (float(lever.low), float(lever.high))
+        else:
+            out[(row["kind"], row["field"])] = (float(row["min"]), float(row["max"]))
+    return out
+
+
+def bounds(kind: str, field: str) -> tuple[float, float]:
+    """Return the inclusive range of a numeric decision field."""
+    return _fields()[(kind, field)]
+
+
+class _Problems:
+    """Collects what is wrong with a decision, to report everything at once."""
+
+    def __init__(self, role: Role):
+        self.role = role
+        self.items: list[str] = []
+
+    def number(self, value: Any, field: str, name: str | None = None, kind: str | None = None) -> float:
+        lo, hi = bounds(kind or self.role.kind, field)
+        shown = name or field
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.items.append(f"{shown}: expected a number from {lo:g} to {hi:g}, got {value!r}")
+            return lo
+        if not lo <= value <= hi:
+            self.items.append(f"{shown}: {value:g} is outside {lo:g} to {hi:g}")
+        return float(value)
+
+    def check(self) -> None:
+        if self.items:
+            raise WorkshopError(
+                f"decision for {self.role.role_id}: " + "; ".join(self.items) + f" (expected e.g. {self.role.form})"
+            )
+
+
+def _keys(payload: dict, expected: set[str], problems: _Problems) -> None:
+    missing, extra = sorted(expected - set(payload)), sorted(set(payload) - expected)
+    if missing:
+        problems.items.append(f"missing {missing}")
+    if extra:
+        problems.items.append(f"unknown field(s) {extra}")
+
+
+def parse_decision(role: Role, payload: Any):
+    """Return the policy a team's decision (a JSON object or its text) stands for, or a clear error."""
+    if isinstance(payload, str | bytes):
+        if len(payload) > MAX_PAYLOAD_CHARS:
+            raise WorkshopError(f"decision for {role.role_id}: longer than {MAX_PAYLOAD_CHARS} characters")
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            raise WorkshopError(
+                f"decision for {role.role_id}: not valid JSON ({exc}); expected e.g. {role.form}"
+            ) from None
+    if not isinstance(payload, dict):
+        raise WorkshopError(f"decision for {role.role_id}: expected a JSON object such as {role.form}")
+    p = _Problems(role)
+    if role.kind == "delegation":
+        return _parse_delegation(role, payload, p)
+    if role.kind == "funder" and role.support:
+        _keys(payload, {"envelope_share"}, p)
+        share = p.number(payload.get("envelope_share"), "envelope_share")
+        p.check()
+        return TeamAllocation(tuple(1.0 for _ in SECTORS), share)
+    if role.kind == "funder":
+        _keys(payload, {"sector_weight", "envelope_share"}, p)
+        weights = payload.get("sector_weight")
+        if not isinstance(weights, dict) or set(weights) != set(SECTORS):
+            p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+            weights = {}
+        w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}") for s in SECTORS) if weights else ()
+        share = p.number(payload.get("envelope_share"), "envelope_share")
+        p.check()
+        return TeamAllocation(w, share)
+    if role.kind == "region":
+        _keys(payload, {"propose"}, p)
+        kinds = payload.get("propose")
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            p.items.append(f"propose: expected a list of project kinds from {list(REGION_PROPOSALS)}")
+            kinds = []
+        unknown = sorted(set(kinds) - set(REGION_PROPOSALS))
+        if unknown:
+            p.items.append(f"propose: unknown kind(s) {unknown}; expected some of {list(REGION_PROPOSALS)}")
+        p.check()
+        return TeamProposals(frozenset(kinds))
+    if role.kind == "utility":
+        _keys(payload, {"tariff_growth_pct", "accept_eu_condition"}, p)
+        growth = p.number(payload.get("tariff_growth_pct"), "tariff_growth_pct")
+        accept = payload.get("accept_eu_condition")
+        if not isinstance(accept, bool):
+            p.items.append(f"accept_eu_condition: expected true or false, got {accept!r}")
+        p.check()
+        return TeamTariff(growth, bool(accept))
+    _keys(payload, {"markup_share"}, p)
+    markup = p.number(payload.get("markup_share"), "markup_share")
+    p.check()
+    return TeamMarkup(markup)
+
+
+def _parse_delegation(role: Role, payload: dict, p: _Problems) -> dict[str, TeamAllocation]:
+    """Return each instrument's policy from a delegation's decision: shared sector weights, a share per instrument."""
+    funders = delegation_funders(role.agent_id)
+    _keys(payload, {"sector_weight", "envelope_share"}, p)
+    weights = payload.get("sector_weight")
+    if not isinstance(weights, dict) or set(weights) != set(SECTORS):
+        p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+        weights = dict.fromkeys(SECTORS, 0.0)
+    w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}", kind="funder") for s in SECTORS)
+    shares = payload.get("envelope_share")
+    if not isinstance(shares, dict) or set(shares) != set(funders):
+        p.items.append(f"envelope_share: expected a share for each of {list(funders)}, got {shares!r}")
+        shares = dict.fromkeys(funders, 0.0)
+    share = {f: p.number(shares.get(f), "envelope_share", f"envelope_share.{f}", kind="funder") for f in funders}
+    p.check()
+    support = {f["funder_id"] for f in model_data().funder_records if f["instrument"] in SUPPORT_INSTRUMENTS}
+    return {f: TeamAllocation(tuple(1.0 for _ in SECTORS) if f in support else w, share[f]) for f in funders}
+
+
+def agents_of(model: WECModel, role: Role) -> list:
+    """Return the model's agents a role plays."""
+    if role.kind == "funder":
+        return [model.funder_by_id[role.agent_id]]
+    if role.kind == "delegation":
+        return [model.funder_by_id[f] for f in delegation_funders(role.agent_id)]
+    if role.kind == "region":
+        return [model.region_by_id[role.agent_id]]
+    if role.kind == "utility":
+        return [model.water_utilities[model.region_index[role.agent_id]]]
+    return [f for f in model.firms if f.firm_id.rsplit("-", 1)[0] == role.agent_id]
+
+
+def default_policy(role: Role):
+    """Return the default rule of a role's agents (what a team that did not submit gets)."""
+    return {
+        "funder": DEFAULT_FUNDER_POLICY,
+        "delegation": DEFAULT_FUNDER_POLICY,
+        "region": RegionPolicy(),
+        "utility": TariffPolicy(),
+        "firm": DEFAULT_MARKUP_POLICY,
+    }[role.kind]
+
+
+def seat(model: WECModel, roles: list[Role], decisions: dict[str, Any]) -> None:
+    """Give each role's agents the team's policy for the round (``decisions`` by role id) or the default rule."""
+    for role in roles:
+        payload = decisions.get(role.role_id)
+        policy = default_policy(role) if payload is None else parse_decision(role, payload)
+        for agent in agents_of(model, role):
+            # a delegation's decision is one policy per instrument
+            use_policy(agent, policy[agent.funder_id] if isinstance(policy, dict) else policy)
+
+
+#: What each kind of role sees of its own objectives after a round (per year).
+OBJECTIVES = {
+    "funder": ("envelope_meur", "committed_meur", "unused_meur"),
+    "delegation": ("envelope_meur", "committed_meur", "unused_meur"),
+    "region": (
+        "water_deficit_mm3",
+        "irrigation_deficit_mm3",
+        "water_saving_irrigation_share",
+        "flood_damage_meur",
+        "ews_coverage",
+        "cofinance_reserve_meur",
+    ),
+    "utility": (
+        "water_tariff_eur_per_m3",
+        "revenue_meur",
+        "cash_meur",
+        "municipal_deficit_mm3",
+        "network_loss_share",
+        "water_network_wear",
+    ),
+    "firm": ("contracts_won", "contracts_active", "contracts_completed", "localisation_share"),
+}
+
+
+def consequences(model: WECModel, role: Role) -> dict[str, float]:
+    """Return the year's numbers of the role's own objectives (:data:`OBJECTIVES`), just after the year ran."""
+    if role.kind in ("funder", "delegation"):
+        ids = {f.funder_id for f in agents_of(model, role)}
+        rows = [r for r in model.money_records if r["year"] == model.year - 1 and r["funder_id"] in ids]
+        return {k: float(sum(r[k] for r in rows)) for k in OBJECTIVES["funder"]}
+    if role.kind == "region":
+        results = model.region_by_id[role.agent_id].results
+        return {k: float(results[k]) for k in OBJECTIVES["region"]}
+    if role.kind == "utility":
+        u = agents_of(model, role)[0]
+        results = u.region.results
+        return {
+            "water_tariff_eur_per_m3": float(u.tariff),
+            "revenue_meur": float(u.revenue_meur),
+            "cash_meur": float(u.cash_meur),
+            **{k: float(results[k]) for k in OBJECTIVES["utility"][3:]},
+        }
+    firms = agents_of(model, role)
+    return {
+        "contracts_won": float(sum(f.won for f in firms)),
+        "contracts_active": float(sum(f.active_contracts for f in firms)),
+        "contracts_completed": float(sum(f.completed for f in firms)),
+        "localisation_share": float(sum(f.localisation for f in firms) / len(firms)),
+    }

@@ -1,0 +1,417 @@
+"""A workshop's actions, with who may take them: teams submit for their own role, the facilitator runs rounds.
+
+:class:`Workshops` is the one door to the state (an SQLite file, :mod:`wecsim.workshop.store`):
+the CLI and the app call it, never the tables. Every action checks its code or key first;
+a refused attempt is written to the audit table (in its own transaction) before the error
+is raised, and never names the code that was tried.
+
+A round is ``locked`` when created, ``open`` while teams may submit (until its deadline, if
+any), ``locked`` again when the facilitator says so, and ``done`` once advanced: the model
+then runs the round's years for everyone (see :mod:`wecsim.workshop.replay`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from wecsim.scenario import load_scenario
+from wecsim.scenario.load import dump_scenario, load_scenario_text
+from wecsim.scenario.schema import Scenario
+from wecsim.workshop import codes
+from wecsim.workshop.errors import AccessRefused, WorkshopError
+from wecsim.workshop.events import Injection, check_event
+from wecsim.workshop.replay import Plan, play
+from wecsim.workshop.roles import Role, all_roles, parse_decision, parse_roles
+from wecsim.workshop.store import Store
+
+#: Longest a round may stay open [min], most rounds and most teams of a workshop (limits of
+#: input, so a typo cannot make a workshop of thousands of rounds).
+MAX_ROUND_MINUTES = 24 * 60
+MAX_ROUNDS = 50
+MAX_ROLES = 40
+#: Characters of a claimed role kept in the audit log (a role id is about 20).
+MAX_ROLE_CHARS = 80
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def check_setup(
+    scenario: Any, roles: list[str], rounds: int, years_per_round: int, seed: int | None = None
+) -> tuple[Scenario, list[Role]]:
+    """Return the scenario and roles of a new workshop, or a clear error (before anything is written)."""
+    config = load_scenario(scenario)
+    if not roles:
+        raise WorkshopError("--roles: name at least one role, e.g. funder:ebrd,region:KZ-47 (`wecsim workshop roles`)")
+    chosen = parse_roles(roles)
+    if len(chosen) > MAX_ROLES:
+        raise WorkshopError(f"--roles: {len(chosen)} roles; a workshop has at most {MAX_ROLES} teams")
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise WorkshopError(f"--rounds: {rounds}; expected 1 to {MAX_ROUNDS}")
+    n_years = config.end_year - config.start_year + 1
+    if years_per_round < 1 or rounds * years_per_round > n_years:
+        raise WorkshopError(
+            f"--rounds {rounds} x --years-per-round {years_per_round}: the scenario {config.name!r} simulates "
+            f"{n_years} years ({config.start_year}-{config.end_year}); rounds x years per round must be at most "
+            f"{n_years}"
+        )
+    if seed is not None and not 0 <= seed < 2**63:
+        raise WorkshopError(f"--seed: {seed}; expected 0 to 2**63 - 1")
+    return config, chosen
+
+
+@dataclass(frozen=True)
+class Created:
+    """What the facilitator gets once: the key, and each team's join code (shown now, stored hashed)."""
+
+    workshop_id: str
+    facilitator_key: str
+    team_codes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team that proved its code."""
+
+    workshop_id: str
+    role: str
+
+
+class Workshops:
+    """The workshops of one SQLite file."""
+
+    def __init__(self, db: str | Path, *, create: bool = False, clock: Callable[[], datetime] = _now):
+        self.store = Store(db, create=create)
+        self.clock = clock
+
+    def close(self) -> None:
+        """Close the database."""
+        self.store.close()
+
+    # ------------------------------------------------------------------ set-up
+    def create(
+        self, scenario: Any, roles: list[str], rounds: int, years_per_round: int, seed: int | None = None
+    ) -> Created:
+        """Create a workshop; return its id, the facilitator key and a join code per team (all shown only now)."""
+        config, chosen = check_setup(scenario, roles, rounds, years_per_round, seed)
+        workshop_id = secrets.token_hex(6)
+        key = codes.new_code()
+        team_codes = {r.role_id: codes.new_code() for r in chosen}
+        with self.store.write() as c:
+            c.execute(
+                "INSERT INTO workshop VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    workshop_id,
+                    _iso(self.clock()),
+                    config.name,
+                    dump_scenario(config),
+                    int(config.seed if seed is None else seed),
+                    rounds,
+                    years_per_round,
+                    codes.digest(key),
+                ),
+            )
+            c.executemany(
+                "INSERT INTO team VALUES (?, ?, ?)",
+                [(workshop_id, role, codes.digest(code)) for role, code in team_codes.items()],
+            )
+            c.executemany(
+                "INSERT INTO round (workshop_id, round, state) VALUES (?, ?, 'locked')",
+                [(workshop_id, r) for r in range(1, rounds + 1)],
+            )
+        return Created(workshop_id, key, team_codes)
+
+    def ids(self) -> list[str]:
+        """Return the ids of the workshops in this file, oldest first."""
+        return [r[0] for r in self.store.read("SELECT workshop_id FROM workshop ORDER BY created_utc, rowid")]
+
+    def plan(self, workshop_id: str) -> Plan:
+        """Return what the workshop runs (scenario, seed, roles, rounds)."""
+        w = self._workshop(workshop_id)
+        scenario = load_scenario_text(w["scenario_yaml"], f"workshop {workshop_id} (scenario)")
+        roles = [
+            r["role"]
+            for r in self.store.read("SELECT role FROM team WHERE workshop_id = ? ORDER BY rowid", (workshop_id,))
+        ]
+        return Plan(scenario, int(w["seed"]), tuple(parse_roles(roles)), int(w["rounds"]), int(w["years_per_round"]))
+
+    # ------------------------------------------------------------------ who is acting
+    def _workshop(self, workshop_id: str):
+        rows = self.store.read("SELECT * FROM workshop WHERE workshop_id = ?", (workshop_id,))
+        if not rows:
+            raise WorkshopError(f"workshop {workshop_id!r}: not in {self.store.path} (it holds {self.ids()})")
+        return rows[0]
+
+    def _refuse(self, workshop_id: str | None, actor: str, action: str, reason: str) -> AccessRefused:
+        with self.store.write() as c:
+            c.execute(
+                "INSERT INTO audit (workshop_id, time_utc, actor, action, reason) VALUES (?, ?, ?, ?, ?)",
+                (workshop_id, _iso(self.clock()), actor, action, reason),
+            )
+        return AccessRefused(f"refused: {action}: {reason} (the attempt is logged)")
+
+    def facilitator(self, workshop_id: str, key: str, action: str) -> None:
+        """Check the facilitator's key for ``action``; refuse and log otherwise."""
+        w = self._workshop(workshop_id)
+        if not isinstance(key, str) or not codes.matches(key, w["facilitator_hash"]):
+            raise self._refuse(workshop_id, "unknown", action, "wrong facilitator key")
+
+    def team(self, workshop_id: str, code: str, action: str = "join") -> Team:
+        """Return the team whose code this is; refuse and log a code of no team of this workshop."""
+        self._workshop(workshop_id)
+        if isinstance(code, str):
+            for row in self.store.read("SELECT role, code_hash FROM team WHERE workshop_id = ?", (workshop_id,)):
+                if codes.matches(code, row["code_hash"]):
+                    return Team(workshop_id, row["role"])
+            other = self.store.read(
+                "SELECT workshop_id FROM team WHERE code_hash = ? AND workshop_id != ?",
+                (codes.digest(code), workshop_id),
+            )
+            if other:
+                raise self._refuse(workshop_id, f"team of workshop {other[0][0]}", action, "a code of another workshop")
+        raise self._refuse(workshop_id, "unknown", action, "no team of this workshop has this code")
+
+    # ------------------------------------------------------------------ rounds
+    def current_round(self, workshop_id: str) -> int | None:
+        """Return the round being played (the first not done), or ``None`` when all are done."""
+        rows = self.store.read("SELECT MIN(round) FROM round WHERE workshop_id = ? AND state != 'done'", (workshop_id,))
+        return rows[0][0]
+
+    def _round(self, workshop_id: str):
+        n = self.current_round(workshop_id)
+        if n is None:
+            raise WorkshopError(f"workshop {workshop_id}: every round has been played")
+        return self.store.read("SELECT * FROM round WHERE workshop_id = ? AND round = ?", (workshop_id, n))[0]
+
+    def open_round(self, workshop_id: str, key: str, minutes: float | None = None) -> dict:
+        """Open the current round to submissions, for ``minutes`` if given (else until locked)."""
+        self.facilitator(workshop_id, key, "open")
+        deadline = None if minutes is None else _iso(self.clock() + self._minutes(minutes))
+        rnd = self._round(workshop_id)
+        with self.store.write() as c:
+            c.execute(
+                "UPDATE round SET state = 'open', deadline_utc = ? WHERE workshop_id = ? AND round = ?",
+                (deadline, workshop_id, rnd["round"]),
+            )
+        return {"round": rnd["round"], "state": "open", "deadline_utc": deadline}
+
+    def extend(self, workshop_id: str, key: str, minutes: float) -> dict:
+        """Give the open round ``minutes`` more (from its deadline, or from now if it has passed or none was set)."""
+        self.facilitator(workshop_id, key, "extend")
+        rnd = self._round(workshop_id)
+        if rnd["state"] != "open":
+            raise WorkshopError(f"round {rnd['round']} is {rnd['state']}; open it first")
+        now = self.clock()
+        base = datetime.fromisoformat(rnd["deadline_utc"]) if rnd["deadline_utc"] else now
+        deadline = _iso(max(base, now) + self._minutes(minutes))
+        with self.store.write() as c:
+            c.execute(
+                "UPDATE round SET deadline_utc = ? WHERE workshop_id = ? AND round = ?",
+                (deadline, workshop_id, rnd["round"]),
+            )
+        return {"round": rnd["round"], "state": "open", "deadline_utc": deadline}
+
+    @staticmethod
+    def _minutes(minutes: float) -> timedelta:
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes <= MAX_ROUND_MINUTES:
+            raise WorkshopError(f"--minutes: {minutes!r}; expected more than 0 and at most {MAX_ROUND_MINUTES}")
+        return timedelta(minutes=minutes)
+
+    def lock(self, workshop_id: str, key: str) -> dict:
+        """Close the current round to submissions."""
+        self.facilitator(workshop_id, key, "lock")
+        rnd = self._round(workshop_id)
+        with self.store.write() as c:
+            c.execute(
+                "UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, rnd["round"])
+            )
+        return {"round": rnd["round"], "state": "locked"}
+
+    def inject(self, workshop_id: str, key: str, event: str, year: int | None = None) -> Injection:
+        """Add an event to a year still to play (default: the current round's first year that may take one)."""
+        self.facilitator(workshop_id, key, "inject")
+        plan = self.plan(workshop_id)
+        rnd = self._round(workshop_id)
+        s = plan.scenario
+        # the base year reproduces observed conditions, and observed weather years are history
+        first = max(plan.years(rnd["round"]).start, s.start_year + 1, (s.observed_weather_until or 0) + 1)
+        last = plan.years(plan.rounds).stop - 1
+        inj = check_event(event, first if year is None else year, first, last)
+        with self.store.write() as c:
+            c.execute(
+                "INSERT INTO injection (workshop_id, event, year, injected_utc) VALUES (?, ?, ?, ?)",
+                (workshop_id, inj.event_id, inj.year, _iso(self.clock())),
+            )
+        return inj
+
+    def injections(self, workshop_id: str) -> list[Injection]:
+        """Return the events injected so far, in order."""
+        rows = self.store.read(
+            "SELECT event, year FROM injection WHERE workshop_id = ? ORDER BY injection_id", (workshop_id,)
+        )
+        return [Injection(r["event"], int(r["year"])) for r in rows]
+
+    # ------------------------------------------------------------------ teams
+    def submit(self, workshop_id: str, code: str, role: str, payload: Any) -> int:
+        """Store a team's decision for the open round; return its id. The last one before the lock counts."""
+        action = f"submit for {str(role)[:MAX_ROLE_CHARS]}"
+        team = self.team(workshop_id, code, action)
+        if team.role != role:
+            raise self._refuse(
+                workshop_id, f"team {team.role}", action, f"this code belongs to {team.role}, not {role}"
+            )
+        rnd = self._round(workshop_id)
+        if rnd["state"] != "open":
+            raise self._refuse(workshop_id, f"team {team.role}", action, f"round {rnd['round']} is {rnd['state']}")
+        now = self.clock()
+        if rnd["deadline_utc"] and now > datetime.fromisoformat(rnd["deadline_utc"]):
+            raise self._refuse(
+                workshop_id, f"team {team.role}", action, f"round {rnd['round']} closed at {rnd['deadline_utc']}"
+            )
+        parse_decision(all_roles()[role], payload)  # bad decisions never reach the table
+        text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
+        with self.store.write() as c:
+            # the round may have been locked since it was read: check again inside the transaction
+            state = c.execute(
+                "SELECT state FROM round WHERE workshop_id = ? AND round = ?", (workshop_id, rnd["round"])
+            ).fetchone()[0]
+            if state != "open":
+                raise WorkshopError(f"round {rnd['round']} was {state} before the decision arrived")
+            cur = c.execute(
+                "INSERT INTO decision (workshop_id, round, role, payload_json, submitted_utc) VALUES (?, ?, ?, ?, ?)",
+                (workshop_id, rnd["round"], role, json.dumps(json.loads(text), sort_keys=True), _iso(now)),
+            )
+        return int(cur.lastrowid)
+
+    def decisions(self, workshop_id: str, upto_round: int) -> list[dict[str, Any]]:
+        """Return each round's counting decisions (the last one of each team), rounds 1 to ``upto_round``."""
+        rows = self.store.read(
+            "SELECT round, role, payload_json FROM decision WHERE workshop_id = ? AND round <= ? ORDER BY decision_id",
+            (workshop_id, upto_round),
+        )
+        out: list[dict[str, Any]] = [{} for _ in range(upto_round)]
+        for r in rows:
+            out[r["round"] - 1][r["role"]] = json.loads(r["payload_json"])
+        return out
+
+    # ------------------------------------------------------------------ the model
+    def advance(self, workshop_id: str, key: str) -> dict[str, Any]:
+        """Lock the current round, run its years for everyone and mark it done; return its outcome (see ``play``)."""
+        self.facilitator(workshop_id, key, "advance")
+        rnd = self._round(workshop_id)
+        n = rnd["round"]
+        with self.store.write() as c:
+            c.execute("UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, n))
+        outcome = play(self.plan(workshop_id), self.decisions(workshop_id, n), self.injections(workshop_id))[-1]
+        with self.store.write() as c:
+            done = c.execute(
+                "UPDATE round SET state = 'done', outcome_json = ? "
+                "WHERE workshop_id = ? AND round = ? AND state = 'locked'",
+                (json.dumps(outcome), workshop_id, n),
+            )
+            if done.rowcount != 1:
+                raise WorkshopError(f"round {n} was reopened while it ran; advance again")
+        return outcome
+
+    def outcomes(self, workshop_id: str) -> list[dict[str, Any]]:
+        """Return the stored outcome of every round played."""
+        rows = self.store.read(
+            "SELECT outcome_json FROM round WHERE workshop_id = ? AND state = 'done' ORDER BY round", (workshop_id,)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    def replay(self, workshop_id: str, key: str) -> bool:
+        """Re-run every round played from the stored decisions and events; whether the numbers are identical."""
+        self.facilitator(workshop_id, key, "replay")
+        stored = self.outcomes(workshop_id)
+        if not stored:
+            return True
+        again = play(self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id))
+        return json.dumps(again) == json.dumps(stored)
+
+    # ------------------------------------------------------------------ views
+    def status(self, workshop_id: str, key: str) -> dict:
+        """Return the facilitator's view: rounds, who submitted in the current round, events, refused attempts."""
+        self.facilitator(workshop_id, key, "status")
+        w, plan = self._workshop(workshop_id), self.plan(workshop_id)
+        current = self.current_round(workshop_id)
+        rounds = [
+            {
+                "round": r["round"],
+                "years": f"{plan.years(r['round']).start}-{plan.years(r['round']).stop - 1}",
+                "state": r["state"],
+                "deadline_utc": r["deadline_utc"],
+            }
+            for r in self.store.read("SELECT * FROM round WHERE workshop_id = ? ORDER BY round", (workshop_id,))
+        ]
+        submitted = self.decisions(workshop_id, current)[-1] if current else {}
+        return {
+            "workshop_id": workshop_id,
+            "scenario": w["scenario_name"],
+            "seed": w["seed"],
+            "current_round": current,
+            "rounds": rounds,
+            "teams": {r.role_id: r.role_id in submitted for r in plan.roles},
+            "events": [(i.event_id, i.year) for i in self.injections(workshop_id)],
+            "refused_attempts": self.store.read("SELECT COUNT(*) FROM audit WHERE workshop_id = ?", (workshop_id,))[0][
+                0
+            ],
+        }
+
+    def team_view(self, workshop_id: str, code: str) -> dict:
+        """Return what a team sees: its role, the round and its deadline, its own last decision, last outcome."""
+        team = self.team(workshop_id, code, "view")
+        role = all_roles()[team.role]
+        current = self.current_round(workshop_id)
+        mine = self.store.read(
+            "SELECT payload_json FROM decision WHERE workshop_id = ? AND role = ? AND round = ? "
+            "ORDER BY decision_id DESC LIMIT 1",
+            (workshop_id, team.role, current or 0),
+        )
+        rnd = self._round(workshop_id) if current else None
+        done = self.outcomes(workshop_id)
+        return {
+            "role": team.role,
+            "label": role.label,
+            "form": role.form,
+            "round": current,
+            "state": rnd["state"] if rnd else "finished",
+            "deadline_utc": rnd["deadline_utc"] if rnd else None,
+            "my_decision": json.loads(mine[0][0]) if mine else None,
+            # the nation's indicators and the team's own objectives, never another team's
+            "last_outcome": {"national": done[-1]["national"], "mine": done[-1]["roles"][team.role]} if done else None,
+        }
+
+    def audit(self, workshop_id: str, key: str) -> list[dict]:
+        """Return the refused attempts on this workshop, oldest first."""
+        self.facilitator(workshop_id, key, "audit")
+        rows = self.store.read("SELECT * FROM audit WHERE workshop_id = ? ORDER BY audit_id", (workshop_id,))
+        return [dict(r) for r in rows]
+
+    def decision_rows(self, workshop_id: str, key: str) -> list[dict]:
+        """Return every submission (the counting ones marked) as rows for the researchers' CSV."""
+        self.facilitator(workshop_id, key, "export")
+        plan = self.plan(workshop_id)
+        rows = [
+            dict(r)
+            for r in self.store.read(
+                "SELECT * FROM decision WHERE workshop_id = ? ORDER BY decision_id", (workshop_id,)
+            )
+        ]
+        last = {(r["round"], r["role"]): r["decision_id"] for r in rows}
+        for r in rows:
+            years = plan.years(r["round"])
+            r["first_year"], r["last_year"] = years.start, years.stop - 1
+            r["counts"] = last[(r["round"], r["role"])] == r["decision_id"]
+        return rows
