@@ -5,13 +5,24 @@ yearly steps, agents doing nothing). The ratio wecsim / baseline shows what the 
 work costs; the absolute figure is checked against the 1-second budget of issue 3.
 
     uv run python benchmarks/single_run.py [--repeats 10]
+    uv run python benchmarks/single_run.py --reference PATH [--rounds 4] [--seeds 8] [--scenario baseline]
+
+With ``--reference PATH`` (a checkout of an earlier wecsim, e.g. the model before a rewrite) it
+measures one scenario side by side instead: CPU time (``time.process_time``) of ``wecsim.run``
+for seeds ``0 .. seeds-1``, alternating a subprocess that imports the reference (its own
+``.venv`` Python if it has one, with ``PYTHONPATH=PATH``) and this checkout, ``rounds`` times,
+and prints the medians and the ratio new / old (issue 11: not slower than before). CPU time
+and alternation keep the comparison fair on a machine shared with other work.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -54,11 +65,77 @@ def _time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+#: Run in a subprocess of either checkout: CPU ms of ``wecsim.run`` per seed, as JSON (first run warms caches).
+_CPU_PROBE = """
+import json, sys, time
+import wecsim
+from wecsim.scenario import load_scenario
+sc = load_scenario(sys.argv[1])
+wecsim.run(sc, seed=0)
+ms = []
+for seed in range(int(sys.argv[2])):
+    t = time.process_time()
+    wecsim.run(sc, seed=seed)
+    ms.append((time.process_time() - t) * 1e3)
+print(json.dumps({"file": wecsim.__file__, "ms": ms}))
+"""
+
+
+def _probe(checkout: Path, scenario: str, seeds: int) -> list[float]:
+    """Return the CPU ms per run of ``checkout``'s wecsim, measured in a fresh Python process."""
+    venv_python = checkout / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    out = subprocess.run(
+        [python, "-c", _CPU_PROBE, scenario, str(seeds)],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    if not Path(found["file"]).resolve().is_relative_to(checkout.resolve()):
+        raise SystemExit(f"{checkout}: imported wecsim from {found['file']}, not from the checkout")
+    return found["ms"]
+
+
+def side_by_side(reference: Path, scenario: str, rounds: int, seeds: int) -> dict:
+    """Measure the reference and this checkout alternately; print and return medians and new / old."""
+    here = Path(__file__).resolve().parent.parent
+    old: list[float] = []
+    new: list[float] = []
+    for i in range(rounds):
+        a, b = _probe(reference, scenario, seeds), _probe(here, scenario, seeds)
+        old += a
+        new += b
+        print(
+            f"round {i + 1}: old {statistics.median(a):6.1f} ms  new {statistics.median(b):6.1f} ms  "
+            f"(load {os.getloadavg()[0]:.1f})"
+        )
+    o, n = statistics.median(old), statistics.median(new)
+    print(
+        f"{scenario}: old {o:.1f} ms, new {n:.1f} ms CPU per run (medians of {rounds} x {seeds} seeds); "
+        f"new / old = {n / o:.2f} ({'not slower' if n <= o else 'SLOWER'})"
+    )
+    return {"scenario": scenario, "reference": str(reference), "old_ms": o, "new_ms": n, "new_over_old": n / o}
+
+
 def main() -> None:
     """Run the benchmark and print a table of medians and ratios."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--reference", type=Path, help="checkout of an earlier wecsim to measure side by side")
+    ap.add_argument("--rounds", type=int, default=4, help="alternations with --reference")
+    ap.add_argument("--seeds", type=int, default=8, help="seeds per alternation with --reference")
+    ap.add_argument("--scenario", default="baseline", help="scenario measured with --reference")
     args = ap.parse_args()
+    if args.reference is not None:
+        res = side_by_side(args.reference, args.scenario, args.rounds, args.seeds)
+        out = Path(__file__).parent / "out"
+        out.mkdir(exist_ok=True)
+        (out / "single_run_reference.json").write_text(json.dumps(res, indent=2))
+        return
     base = load_scenario("baseline")
     model = WECModel(base)
     n_agents, n_years = len(model.agents), len(model.years)
