@@ -46,7 +46,7 @@ from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
 from wecsim.stocks import data_year, stock_of_field, stocks
 from wecsim.systems import climate, energy, flood, observed, waste, water
-from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
+from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor, stretch_profile
 
 #: Index of each route and sector name (in the Book's columns).
 ROUTE_INDEX = {r: i for i, r in enumerate(ROUTES)}
@@ -1199,7 +1199,7 @@ class WECModel(mesa.Model):
 
     def backer_of(self, p: Project):
         """Return who tops up a project's overrun: its private sponsor, the farmers or the state."""
-        return self.funder_by_id[{"private": "private", "farmer": "farmers"}.get(p.route, "national")]
+        return self.funder_by_id[BACKER_OF_ROUTE.get(p.route, "national")]
 
     def project_normals(self, projects: list[Project]) -> np.ndarray:
         """Three standard normals per project, for its overrun, delay and bids (common random numbers).
@@ -1229,15 +1229,15 @@ class WECModel(mesa.Model):
 
     def profile(self, tech_id: str, years: int) -> np.ndarray:
         """Return the disbursement profile of a technology stretched over ``years`` (cached)."""
-        from wecsim.systems.finance import stretch_profile
-
         key = (tech_id, years)
-        if key not in self._profiles:
-            self._profiles[key] = stretch_profile(self.tech(tech_id).profile, years)
-        return self._profiles[key]
+        found = self._profiles.get(key)
+        if found is None:
+            found = self._profiles[key] = stretch_profile(self.tech(tech_id).profile, years)
+        return found
 
     # 4. build ---------------------------------------------------------------
     def _build(self) -> None:
+        funder_by_id = self.funder_by_id
         for p in self.pipeline.in_stage(Stage.UNDER_CONSTRUCTION):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
@@ -1256,9 +1256,9 @@ class WECModel(mesa.Model):
                 if p.tech_id in self.asset_of_tech:
                     self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
                 continue
-            paid = self.pipeline.disburse(p, float(p.schedule_meur[k]), self.year)
+            paid = self.pipeline.disburse(p, p.schedule_meur[k], self.year)
             for funder_id, amount in paid.items():
-                self.funder_by_id[funder_id].disbursed_meur += amount
+                funder_by_id[funder_id].disbursed_meur += amount
         for p in sorted(self._retiring.pop(self.year, []), key=lambda p: p.project_id):
             if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
@@ -1697,6 +1697,9 @@ class WECModel(mesa.Model):
                 }
             )
 
+
+#: Who tops up an overrun, by project route (others: the national budget).
+BACKER_OF_ROUTE = {"private": "private", "farmer": "farmers"}
 
 #: Private projects that may borrow concessional money from the state (the recycling loans at 3%).
 NATIONAL_LOAN_TECHS = frozenset({"sorting_recycling"})

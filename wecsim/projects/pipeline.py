@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
-
 
 class Stage(StrEnum):
     """Lifecycle stage of a project."""
@@ -82,7 +80,8 @@ class Project:
     firm_id: str | None = None
     n_bidders: int = 0
     build_years: int = 0
-    schedule_meur: np.ndarray | None = None
+    #: the contract's money to pay in each year of construction [EUR M]
+    schedule_meur: tuple[float, ...] | None = None
     construction_start_year: int | None = None
     operating_year: int | None = None
     retire_year: int | None = None
@@ -117,6 +116,9 @@ def format_reason(template: str, args: tuple) -> str:
     return template % args if args else template
 
 
+#: The text of the first stage (``Stage.PROPOSED.value`` without the property's cost: a run proposes ~2,000 times).
+_PROPOSED = Stage.PROPOSED.value
+
 #: Columns of :attr:`Pipeline.transitions` rows.
 TRANSITION_COLUMNS = ("project_id", "year", "from_stage", "to_stage", "reason")
 #: Columns of :attr:`Pipeline.ledger` rows.
@@ -144,12 +146,11 @@ class Pipeline:
 
     def add(self, year: int, **kwargs) -> Project:
         """Create a proposed project and log its proposal."""
-        project = Project(project_id=len(self.projects), proposed_year=year, **kwargs)
+        pid = len(self.projects)
+        project = Project(project_id=pid, proposed_year=year, **kwargs)
         self.projects.append(project)
-        self._by_stage[Stage.PROPOSED][project.project_id] = project
-        self.transitions.append(
-            (project.project_id, year, "", Stage.PROPOSED.value, "proposed by %s", (project.owner,))
-        )
+        self._by_stage[Stage.PROPOSED][pid] = project
+        self.transitions.append((pid, year, "", _PROPOSED, "proposed by %s", (project.owner,)))
         return project
 
     def move(self, project: Project, to: Stage, year: int, reason: str, *args) -> None:
@@ -226,11 +227,15 @@ class Pipeline:
 
         Returns the amount paid by each funder [EUR M].
         """
-        total = project.committed_meur
-        paid = {}
-        pid, sector, region_id, append = project.project_id, project.sector, project.region_id, self.ledger.append
-        for funder_id, committed in project.commitments.items():
-            paid[funder_id] = amount = amount_meur * (committed / total if total > 0 else 0.0)
-            append((year, pid, funder_id, "disbursement", "", amount, sector, region_id))
+        commitments = project.commitments
+        total = float(sum(commitments.values()))  # as committed_meur
+        pid, sector, region_id = project.project_id, project.sector, project.region_id
+        if total > 0:
+            paid = {funder_id: amount_meur * (committed / total) for funder_id, committed in commitments.items()}
+        else:
+            paid = dict.fromkeys(commitments, amount_meur * 0.0)
+        self.ledger += [
+            (year, pid, funder_id, "disbursement", "", amount, sector, region_id) for funder_id, amount in paid.items()
+        ]
         project.disbursed_meur += amount_meur
         return paid

@@ -180,7 +180,7 @@ def settle_contract(model: WECModel, p: Project) -> None:
         share = p.contract_cost_meur / p.committed_meur
         for funder_id, amount in list(p.commitments.items()):
             model._commit(p, funder_id, -amount * (1 - share), "release")
-    p.schedule_meur = p.contract_cost_meur * model.profile(p.tech_id, p.build_years)
+    p.schedule_meur = tuple((p.contract_cost_meur * model.profile(p.tech_id, p.build_years)).tolist())
     p.construction_start_year = model.year
     model.pipeline.move(
         p, Stage.UNDER_CONSTRUCTION, model.year, "construction starts; %s years planned with delay", p.build_years
