@@ -212,6 +212,10 @@ class WECModel(mesa.Model):
         self.asset_of_tech = {a["renewal_tech"]: aid for aid, a in self.assets.items()}
         self.asset_stock = {aid: d.region_col[a["stock_column"]] for aid, a in self.assets.items()}
         self.wear0 = {aid: self.stocks.region[stock_of_field(a["wear_column"])] for aid, a in self.assets.items()}
+        #: each asset's national wear is its regions' wear weighted by stock (a region with none weighs ~0)
+        self._wear_weights = {aid: np.maximum(stock, 1e-9) for aid, stock in self.asset_stock.items()}
+        self._wear_weight_sums = {aid: w.sum() for aid, w in self._wear_weights.items()}
+        self._wear_now = {aid: self.national_wear(aid, w) for aid, w in self.wear0.items()}
         self._renewed = {aid: np.zeros(len(d.regions_df)) for aid in self.assets}
         self.network_km = self.asset_stock["water_network"]
         self.solar_cf, self.wind_cf = d.region_col["solar_cf"], d.region_col["wind_cf"]
@@ -444,11 +448,18 @@ class WECModel(mesa.Model):
         key = (asset_id, year)
         if key not in self._wear_targets:
             a = self.assets[asset_id]
-            now = float(np.average(self.wear0[asset_id], weights=np.maximum(self.asset_stock[asset_id], 1e-9)))
+            now = self._wear_now[asset_id]
             self._wear_targets[key] = float(
                 np.interp(year, [self.base_year, a["target_year"]], [now, a["wear_target"]])
             )
         return self._wear_targets[key]
+
+    def national_wear(self, asset_id: str, wear: np.ndarray) -> float:
+        """Return the national wear of an asset: the regions' ``wear`` weighted by their stock [-].
+
+        ``np.average(wear, weights=...)`` bit for bit, with the run's weights and their sum kept.
+        """
+        return float(np.multiply(wear, self._wear_weights[asset_id]).sum() / self._wear_weight_sums[asset_id])
 
     def renewal_gap(self, asset_id: str, idx: int) -> float:
         """Renewal a region's owner should propose to keep an asset on the national wear path (U3) [stock unit].
@@ -1563,10 +1574,7 @@ class WECModel(mesa.Model):
             if irrigation_supplied
             else 0.0,
             "network_loss_share": wb.losses["municipal"].sum() / muni_supplied if muni_supplied else 0.0,
-            **{
-                f"{aid}_wear": float(np.average(w, weights=np.maximum(self.asset_stock[aid], 1e-9)))
-                for aid, w in s.wear.items()
-            },
+            **{f"{aid}_wear": self.national_wear(aid, w) for aid, w in s.wear.items()},
             "wastewater_treated_share": float(treated_ww.sum() / generated_ww.sum()),
             "wastewater_treated_km3": float(treated_ww.sum() / KM3),
             "reservoir_storage_mcm": float(storage_m3.sum() / 1e6),
