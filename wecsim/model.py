@@ -581,22 +581,26 @@ class WECModel(mesa.Model):
         z_row = (z_row * n_regions + self.region_index[region_id]) * per_key + ordinal % per_key
         z = self._project_z_rows[z_row, SITE_DRAW]
         sigma = t.benefit_sigma_log
-        project = self.pipeline.add(
-            self.year,
-            ordinal=ordinal,
-            name=name or f"{t.name}, {self.region_by_id[region_id].name}",
-            tech_id=tech_id,
-            sector=t.sector,
-            region_id=region_id,
-            owner=owner.name if hasattr(owner, "name") else str(owner),
-            size=float(size),
-            capex_estimate_meur=capex,
-            pinned=pinned,
-            lead_funder=lead_funder,
-            route=t.route,
-            programme=programme or pinned,
-            site_factor=math.exp(sigma * float(z) - sigma**2 / 2),
-            **fields,
+        # by position, in the order of Project's leading fields (half the cost of keywords, ~2,000 times a run)
+        project = self.pipeline.enter(
+            Project(
+                len(self.pipeline.projects),
+                name or f"{t.name}, {self.region_by_id[region_id].name}",
+                tech_id,
+                t.sector,
+                region_id,
+                owner.name if hasattr(owner, "name") else str(owner),
+                float(size),
+                capex,
+                self.year,
+                ordinal,
+                pinned,
+                lead_funder,
+                t.route,
+                programme or pinned,
+                math.exp(sigma * float(z) - sigma**2 / 2),
+                **fields,
+            )
         )
         if project.project_id == len(self._z_row):
             self._z_row.append(z_row)

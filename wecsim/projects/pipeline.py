@@ -43,6 +43,8 @@ class Project:
     """One investment project and its state. Money in EUR M, size in the technology's unit.
 
     Slotted: a run makes thousands and reads their attributes millions of times.
+    :meth:`WECModel.propose <wecsim.model.WECModel.propose>` passes the fields from
+    ``project_id`` to ``site_factor`` by position: keep their order.
     """
 
     project_id: int
@@ -146,11 +148,16 @@ class Pipeline:
 
     def add(self, year: int, **kwargs) -> Project:
         """Create a proposed project and log its proposal."""
-        pid = len(self.projects)
-        project = Project(project_id=pid, proposed_year=year, **kwargs)
+        return self.enter(Project(project_id=len(self.projects), proposed_year=year, **kwargs))
+
+    def enter(self, project: Project) -> Project:
+        """Log a proposed project made by the caller; its id must be the next one (``len(projects)``)."""
+        pid = project.project_id
+        if pid != len(self.projects) or project.stage is not Stage.PROPOSED:
+            raise ValueError(f"project {pid}: a new project needs id {len(self.projects)} and stage proposed")
         self.projects.append(project)
         self._by_stage[Stage.PROPOSED][pid] = project
-        self.transitions.append((pid, year, "", _PROPOSED, "proposed by %s", (project.owner,)))
+        self.transitions.append((pid, project.proposed_year, "", _PROPOSED, "proposed by %s", (project.owner,)))
         return project
 
     def move(self, project: Project, to: Stage, year: int, reason: str, *args) -> None:
