@@ -93,6 +93,8 @@ class Project:
     tender_failures: int = 0
     #: the latest reason as ``(%-format, arguments)``, formatted only when read (see Pipeline.move)
     _reason: tuple[str, tuple] = field(default=("", ()), repr=False)
+    #: each funder's share of the commitments, ``(funder_id, share)``, kept until they change (see disburse)
+    _shares: tuple[tuple[str, float], ...] | None = field(default=None, repr=False)
 
     @property
     def committed_meur(self) -> float:
@@ -209,6 +211,7 @@ class Pipeline:
     ) -> None:
         """Record a commitment (negative amounts release money) of a funder to a project."""
         project.commitments[funder_id] = project.commitments.get(funder_id, 0.0) + amount_meur
+        project._shares = None
         self.ledger.append(
             (
                 year,
@@ -234,13 +237,15 @@ class Pipeline:
 
         Returns the amount paid by each funder [EUR M].
         """
-        commitments = project.commitments
-        total = float(sum(commitments.values()))  # as committed_meur
+        shares = project._shares
+        if shares is None:  # worked out once: a project's commitments stay fixed while it is built
+            total = project.committed_meur
+            shares = project._shares = tuple(
+                (funder_id, committed / total if total > 0 else 0.0)
+                for funder_id, committed in project.commitments.items()
+            )
         pid, sector, region_id = project.project_id, project.sector, project.region_id
-        if total > 0:
-            paid = {funder_id: amount_meur * (committed / total) for funder_id, committed in commitments.items()}
-        else:
-            paid = dict.fromkeys(commitments, amount_meur * 0.0)
+        paid = {funder_id: amount_meur * share for funder_id, share in shares}
         self.ledger += [
             (year, pid, funder_id, "disbursement", "", amount, sector, region_id) for funder_id, amount in paid.items()
         ]
