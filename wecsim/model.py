@@ -902,22 +902,27 @@ class WECModel(mesa.Model):
             return
         capex = np.array([p.capex_estimate_meur for p in waiting])
         cost = capex * P["preparation_cost_share"]
-        route = np.array([ROUTES.index(p.route) for p in waiting], dtype=np.int64)
+        # each candidate's columns, laid out once for both funds
+        route = np.array([ROUTE_INDEX[p.route] for p in waiting], dtype=np.int64)
+        sector_all = np.array([SECTOR_INDEX[p.sector] for p in waiting], dtype=np.int64)
+        bcr_all = np.nan_to_num(np.array([p.bcr for p in waiting], dtype=float), nan=0.0)
+        focus_all = np.array([self._focus_flags(p) for p in waiting], dtype=np.int64)
+        unprepared = np.ones(len(waiting), dtype=bool)
         for f in (self.funder_by_id["eu_preparation"], self.funder_by_id["ifi_preparation"]):
             eligible = f.routes[route] & (capex >= f.min_project_meur)
-            idx = np.flatnonzero(eligible & np.array([p.prepared_year is None for p in waiting]))
+            idx = (eligible & unprepared).nonzero()[0]
             if not len(idx):
                 continue
-            sector = np.array([SECTORS.index(waiting[i].sector) for i in idx])
-            bcr = np.array([waiting[i].bcr for i in idx])
-            score = f.priority[sector] * np.nan_to_num(bcr, nan=0.0)
+            sector = sector_all[idx]
+            score = f.priority[sector] * bcr_all[idx]
             if f.focus:
-                focus = np.array([self._focus_flags(waiting[i]) & FOCUS[f.focus] > 0 for i in idx])
+                focus = (focus_all[idx] & FOCUS[f.focus]) > 0
                 score = score * (1 + P["funder_focus_bonus"] * focus)
             score = np.where(f.priority[sector] > 0, score, -np.inf)
             paid = f.support(score, cost[idx])
             for i, a in zip(idx.tolist(), paid.tolist(), strict=True):
                 if a >= cost[i] - EPS:
+                    unprepared[i] = False
                     waiting[i].prepared_year = self.year
                     self.pipeline.add_support(waiting[i], f.funder_id, a, self.year, "preparation")
                     f.commit(a)
