@@ -851,29 +851,31 @@ class WECModel(mesa.Model):
             ok = viable | guaranteed
             order = np.lexsort((np.arange(n_bids), price))
             awarded = 0.0
+            # the bids as Python floats, read one at a time (the same numbers, without NumPy scalars)
+            ok_, guaranteed_, site_ = ok.tolist(), guaranteed.tolist(), site.tolist()
+            capex_, price_, cf_, support_ = capex.tolist(), price.tolist(), cf.tolist(), support.tolist()
+            reference_capex = tech.capex_meur_per_unit * self.capex_multiplier(tech_id)
             for j in order.tolist():
-                if not ok[j] or awarded + 1 > mw:
+                if not ok_[j] or awarded + 1 > mw:
                     continue
                 size = min(unit, mw - awarded)
                 awarded += size
-                region_id = self.region_agents[site[j]].region_id
+                region_id = self.region_agents[site_[j]].region_id
                 p = self.propose(
                     operator,
                     tech_id,
                     region_id,
                     float(size),
-                    capex_factor=capex[j] / (tech.capex_meur_per_unit * self.capex_multiplier(tech_id)),
-                    ppa_eur_per_mwh=float(price[j]),
-                    wacc=float(wacc_guaranteed if guaranteed[j] else wacc),
-                    capacity_factor=float(cf[j]),
+                    capex_factor=capex_[j] / reference_capex,
+                    ppa_eur_per_mwh=price_[j],
+                    wacc=float(wacc_guaranteed if guaranteed_[j] else wacc),
+                    capacity_factor=cf_[j],
                 )
-                if p is not None and guaranteed[j]:
-                    self.pipeline.add_support(
-                        p, guarantee.funder_id, float(support[j] * size / unit), self.year, "guarantee"
-                    )
-                    guarantee.commit(float(support[j] * size / unit))
+                if p is not None and guaranteed_[j]:
+                    self.pipeline.add_support(p, guarantee.funder_id, support_[j] * size / unit, self.year, "guarantee")
+                    guarantee.commit(support_[j] * size / unit)
                     rec["guaranteed_mw"] += size
-                paid += size * float(price[j])
+                paid += size * price_[j]
             # unused provisions go back to the envelope
             unused = support[~ok | (support < provision - EPS)].sum()
             guarantee.available_meur += float(unused)
