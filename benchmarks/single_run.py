@@ -5,14 +5,15 @@ yearly steps, agents doing nothing). The ratio wecsim / baseline shows what the 
 work costs; the absolute figure is checked against the 1-second budget of issue 3.
 
     uv run python benchmarks/single_run.py [--repeats 10]
-    uv run python benchmarks/single_run.py --reference PATH [--rounds 4] [--seeds 8] [--scenario baseline]
+    uv run python benchmarks/single_run.py --reference PATH [--pairs 40] [--seeds 10] [--scenario baseline]
 
 With ``--reference PATH`` (a checkout of an earlier wecsim, e.g. the model before a rewrite) it
-measures one scenario side by side instead: CPU time (``time.process_time``) of ``wecsim.run``
-for seeds ``0 .. seeds-1``, alternating a subprocess that imports the reference (its own
-``.venv`` Python if it has one, with ``PYTHONPATH=PATH``) and this checkout, ``rounds`` times,
-and prints the medians and the ratio new / old (issue 11: not slower than before). CPU time
-and alternation keep the comparison fair on a machine shared with other work.
+measures one scenario side by side instead (issue 11: not slower than before). Two worker
+processes stay up, one importing the reference (its own ``.venv`` Python if it has one, with
+``PYTHONPATH=PATH``), one this checkout; they take turns, one ``wecsim.run`` each with the same
+seed (the order swapped every pair), and each run's CPU time (``time.process_time``) is kept.
+It prints both medians and new / old as the median of the pairs' ratios, which stays fair on a
+machine shared with other work (load that comes and goes hits both runs of a pair).
 """
 
 from __future__ import annotations
@@ -65,60 +66,91 @@ def _time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-#: Run in a subprocess of either checkout: CPU ms of ``wecsim.run`` per seed, as JSON (first run warms caches).
-_CPU_PROBE = """
-import json, sys, time
+#: A worker in either checkout: warms up, then runs ``wecsim.run`` for each seed it reads and prints its CPU seconds.
+_WORKER = """
+import sys, time
 import wecsim
 from wecsim.scenario import load_scenario
 sc = load_scenario(sys.argv[1])
 wecsim.run(sc, seed=0)
-ms = []
-for seed in range(int(sys.argv[2])):
+print(wecsim.__file__, flush=True)
+for line in sys.stdin:
     t = time.process_time()
-    wecsim.run(sc, seed=seed)
-    ms.append((time.process_time() - t) * 1e3)
-print(json.dumps({"file": wecsim.__file__, "ms": ms}))
+    wecsim.run(sc, seed=int(line))
+    print(time.process_time() - t, flush=True)
 """
 
 
-def _probe(checkout: Path, scenario: str, seeds: int) -> list[float]:
-    """Return the CPU ms per run of ``checkout``'s wecsim, measured in a fresh Python process."""
-    venv_python = checkout / ".venv" / "bin" / "python"
-    python = str(venv_python) if venv_python.exists() else sys.executable
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    out = subprocess.run(
-        [python, "-c", _CPU_PROBE, scenario, str(seeds)],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = json.loads(out.stdout.strip().splitlines()[-1])
-    if not Path(found["file"]).resolve().is_relative_to(checkout.resolve()):
-        raise SystemExit(f"{checkout}: imported wecsim from {found['file']}, not from the checkout")
-    return found["ms"]
+class _Worker:
+    """A Python process that imports ``checkout``'s wecsim (its own ``.venv`` Python if it has one)."""
+
+    def __init__(self, checkout: Path, scenario: str):
+        venv_python = checkout / ".venv" / "bin" / "python"
+        python = str(venv_python) if venv_python.exists() else sys.executable
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
+        self.proc = subprocess.Popen(
+            [python, "-c", _WORKER, scenario],
+            cwd=checkout,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        found = self.proc.stdout.readline().strip()
+        if not found or not Path(found).resolve().is_relative_to(checkout.resolve()):
+            self.close()
+            raise SystemExit(f"{checkout}: the worker did not start or imported wecsim from elsewhere ({found!r})")
+
+    def run(self, seed: int) -> float:
+        """Return the CPU seconds of one run."""
+        self.proc.stdin.write(f"{seed}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
-def side_by_side(reference: Path, scenario: str, rounds: int, seeds: int) -> dict:
-    """Measure the reference and this checkout alternately; print and return medians and new / old."""
+def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int) -> dict:
+    """Run the reference and this checkout one run each in turn; print and return medians and new / old.
+
+    Both workers stay up, so each pair of runs (same seed, the order swapped every pair) sees
+    the same load; the median of the pairs' ratios is robust to load that changes meanwhile.
+    """
     here = Path(__file__).resolve().parent.parent
+    old_w, new_w = _Worker(reference, scenario), _Worker(here, scenario)
     old: list[float] = []
     new: list[float] = []
-    for i in range(rounds):
-        a, b = _probe(reference, scenario, seeds), _probe(here, scenario, seeds)
-        old += a
-        new += b
-        print(
-            f"round {i + 1}: old {statistics.median(a):6.1f} ms  new {statistics.median(b):6.1f} ms  "
-            f"(load {os.getloadavg()[0]:.1f})"
-        )
-    o, n = statistics.median(old), statistics.median(new)
+    try:
+        for i in range(pairs):
+            seed = i % seeds
+            if i % 2:
+                new.append(new_w.run(seed))
+                old.append(old_w.run(seed))
+            else:
+                old.append(old_w.run(seed))
+                new.append(new_w.run(seed))
+    finally:
+        old_w.close()
+        new_w.close()
+    ratios = sorted(n / o for o, n in zip(old, new, strict=True))
+    ratio = statistics.median(ratios)
+    o, n = statistics.median(old) * 1e3, statistics.median(new) * 1e3
     print(
-        f"{scenario}: old {o:.1f} ms, new {n:.1f} ms CPU per run (medians of {rounds} x {seeds} seeds); "
-        f"new / old = {n / o:.2f} ({'not slower' if n <= o else 'SLOWER'})"
+        f"{scenario}: old {o:.1f} ms, new {n:.1f} ms CPU per run (medians of {pairs} alternating runs, "
+        f"seeds 0-{seeds - 1}, load {os.getloadavg()[0]:.1f})\n"
+        f"new / old = {ratio:.3f} (median of paired ratios; quartiles {ratios[len(ratios) // 4]:.3f}-"
+        f"{ratios[3 * len(ratios) // 4]:.3f}): {'not slower' if ratio <= 1 else 'SLOWER'} than the reference"
     )
-    return {"scenario": scenario, "reference": str(reference), "old_ms": o, "new_ms": n, "new_over_old": n / o}
+    return {
+        "scenario": scenario,
+        "reference": str(reference),
+        "old_ms": o,
+        "new_ms": n,
+        "new_over_old": ratio,
+        "pairs": pairs,
+    }
 
 
 def main() -> None:
@@ -126,12 +158,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--reference", type=Path, help="checkout of an earlier wecsim to measure side by side")
-    ap.add_argument("--rounds", type=int, default=4, help="alternations with --reference")
-    ap.add_argument("--seeds", type=int, default=8, help="seeds per alternation with --reference")
+    ap.add_argument("--pairs", type=int, default=40, help="pairs of runs (old, new) with --reference")
+    ap.add_argument("--seeds", type=int, default=10, help="seeds cycled through with --reference")
     ap.add_argument("--scenario", default="baseline", help="scenario measured with --reference")
     args = ap.parse_args()
     if args.reference is not None:
-        res = side_by_side(args.reference, args.scenario, args.rounds, args.seeds)
+        res = side_by_side(args.reference, args.scenario, args.pairs, args.seeds)
         out = Path(__file__).parent / "out"
         out.mkdir(exist_ok=True)
         (out / "single_run_reference.json").write_text(json.dumps(res, indent=2))
