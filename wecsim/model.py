@@ -1254,7 +1254,7 @@ class WECModel(mesa.Model):
         key = (tech_id, years)
         found = self._profiles.get(key)
         if found is None:
-            found = self._profiles[key] = stretch_profile(self.tech(tech_id).profile, years)
+            found = self._profiles[key] = _stretched(tuple(self.tech(tech_id).disbursement_profile), years)
         return found
 
     # 4. build ---------------------------------------------------------------
@@ -1715,6 +1715,14 @@ class WECModel(mesa.Model):
                     "unused_meur": float(unused),
                 }
             )
+
+
+@functools.lru_cache(maxsize=1024)
+def _stretched(profile: tuple[float, ...], years: int) -> np.ndarray:
+    """Return a disbursement profile stretched over ``years``, kept for the process (read-only: runs share it)."""
+    out = stretch_profile(np.asarray(profile), years)
+    out.flags.writeable = False
+    return out
 
 
 #: Who tops up an overrun, by project route (others: the national budget).
