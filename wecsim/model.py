@@ -634,7 +634,7 @@ class WECModel(mesa.Model):
         """Record each funder's last refusal of each candidate of the finance round."""
         last_words, self._round_refusals = self._round_refusals, None
         for fid, last in last_words.items():
-            rows = np.flatnonzero(last >= 0)
+            rows = (last >= 0).nonzero()[0]
             if len(rows):
                 self.refusal_blocks.append((self.year, fid, book.ids[rows], last[rows]))
 
@@ -1147,7 +1147,7 @@ class WECModel(mesa.Model):
         max_blending = P["blending_max_share_of_loan"]
         utility = ROUTES.index("utility")
         route = book.route.tolist()
-        for row in np.flatnonzero(complete).tolist():
+        for row in complete.nonzero()[0].tolist():
             p = projects[row]
             # blending used: on utility loans what the loans drew beyond the utility's own capacity,
             # on sovereign loans the buy-down reserved for them (the state's debt service falls)
@@ -1170,7 +1170,7 @@ class WECModel(mesa.Model):
         # what the blending instrument reserved but did not use goes back to its envelope
         blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
         need, max_wait = book.need.tolist(), P["proposal_max_wait_yr"]
-        for row in np.flatnonzero(~complete).tolist():
+        for row in (~complete).nonzero()[0].tolist():
             p = projects[row]
             p.waited_yr += 1
             if p.waited_yr > max_wait:
