@@ -5,13 +5,25 @@ yearly steps, agents doing nothing). The ratio wecsim / baseline shows what the 
 work costs; the absolute figure is checked against the 1-second budget of issue 3.
 
     uv run python benchmarks/single_run.py [--repeats 10]
+    uv run python benchmarks/single_run.py --reference PATH [--pairs 40] [--seeds 10] [--scenario baseline]
+
+With ``--reference PATH`` (a checkout of an earlier wecsim, e.g. the model before a rewrite) it
+measures one scenario side by side instead (issue 11: not slower than before). Two worker
+processes stay up, one importing the reference (its own ``.venv`` Python if it has one, with
+``PYTHONPATH=PATH``), one this checkout; they take turns, one ``wecsim.run`` each with the same
+seed (the order swapped every pair), and each run's CPU time (``time.process_time``) is kept.
+It prints both medians and new / old as the median of the pairs' ratios, which stays fair on a
+machine shared with other work (load that comes and goes hits both runs of a pair).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -54,11 +66,108 @@ def _time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+#: A worker in either checkout: warms up, then runs ``wecsim.run`` for each seed it reads and prints its CPU seconds.
+_WORKER = """
+import sys, time
+import wecsim
+from wecsim.scenario import load_scenario
+sc = load_scenario(sys.argv[1])
+wecsim.run(sc, seed=0)
+print(wecsim.__file__, flush=True)
+for line in sys.stdin:
+    t = time.process_time()
+    wecsim.run(sc, seed=int(line))
+    print(time.process_time() - t, flush=True)
+"""
+
+
+class _Worker:
+    """A Python process that imports ``checkout``'s wecsim (its own ``.venv`` Python if it has one)."""
+
+    def __init__(self, checkout: Path, scenario: str):
+        venv_python = checkout / ".venv" / "bin" / "python"
+        python = str(venv_python) if venv_python.exists() else sys.executable
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
+        self.proc = subprocess.Popen(
+            [python, "-c", _WORKER, scenario],
+            cwd=checkout,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        found = self.proc.stdout.readline().strip()
+        if not found or not Path(found).resolve().is_relative_to(checkout.resolve()):
+            self.close()
+            raise SystemExit(f"{checkout}: the worker did not start or imported wecsim from elsewhere ({found!r})")
+
+    def run(self, seed: int) -> float:
+        """Return the CPU seconds of one run."""
+        self.proc.stdin.write(f"{seed}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int) -> dict:
+    """Run the reference and this checkout one run each in turn; print and return medians and new / old.
+
+    Both workers stay up, so each pair of runs (same seed, the order swapped every pair) sees
+    the same load; the median of the pairs' ratios is robust to load that changes meanwhile.
+    """
+    here = Path(__file__).resolve().parent.parent
+    old_w, new_w = _Worker(reference, scenario), _Worker(here, scenario)
+    old: list[float] = []
+    new: list[float] = []
+    try:
+        for i in range(pairs):
+            seed = i % seeds
+            if i % 2:
+                new.append(new_w.run(seed))
+                old.append(old_w.run(seed))
+            else:
+                old.append(old_w.run(seed))
+                new.append(new_w.run(seed))
+    finally:
+        old_w.close()
+        new_w.close()
+    ratios = sorted(n / o for o, n in zip(old, new, strict=True))
+    ratio = statistics.median(ratios)
+    o, n = statistics.median(old) * 1e3, statistics.median(new) * 1e3
+    print(
+        f"{scenario}: old {o:.1f} ms, new {n:.1f} ms CPU per run (medians of {pairs} alternating runs, "
+        f"seeds 0-{seeds - 1}, load {os.getloadavg()[0]:.1f})\n"
+        f"new / old = {ratio:.3f} (median of paired ratios; quartiles {ratios[len(ratios) // 4]:.3f}-"
+        f"{ratios[3 * len(ratios) // 4]:.3f}): {'not slower' if ratio <= 1 else 'SLOWER'} than the reference"
+    )
+    return {
+        "scenario": scenario,
+        "reference": str(reference),
+        "old_ms": o,
+        "new_ms": n,
+        "new_over_old": ratio,
+        "pairs": pairs,
+    }
+
+
 def main() -> None:
     """Run the benchmark and print a table of medians and ratios."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--reference", type=Path, help="checkout of an earlier wecsim to measure side by side")
+    ap.add_argument("--pairs", type=int, default=40, help="pairs of runs (old, new) with --reference")
+    ap.add_argument("--seeds", type=int, default=10, help="seeds cycled through with --reference")
+    ap.add_argument("--scenario", default="baseline", help="scenario measured with --reference")
     args = ap.parse_args()
+    if args.reference is not None:
+        res = side_by_side(args.reference, args.scenario, args.pairs, args.seeds)
+        out = Path(__file__).parent / "out"
+        out.mkdir(exist_ok=True)
+        (out / "single_run_reference.json").write_text(json.dumps(res, indent=2))
+        return
     base = load_scenario("baseline")
     model = WECModel(base)
     n_agents, n_years = len(model.agents), len(model.years)

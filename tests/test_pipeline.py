@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wecsim.projects.pipeline import TRANSITION_COLUMNS, Pipeline, Stage
+from wecsim.model import WECModel
+from wecsim.projects.pipeline import TRANSITION_COLUMNS, Pipeline, Project, Stage
+from wecsim.scenario import load_scenario
 
 
 def proposal(pipe: Pipeline):
@@ -47,3 +49,29 @@ def test_illegal_moves_are_refused():
     with pytest.raises(RuntimeError, match="proposed -> operating is not allowed"):
         pipe.move(p, Stage.OPERATING, 2026, "skipping ahead")
     assert p.stage is Stage.PROPOSED and len(pipe.transitions) == 1
+
+
+def test_a_project_entered_out_of_turn_is_refused():
+    pipe = Pipeline()
+    proposal(pipe)
+    stray = Project(5, "Reuse plant", "wastewater_reuse", "water", "KZ-71", "utility", 1.0, 1.0, 2026)
+    with pytest.raises(ValueError, match="project 5: a new project needs id 1"):
+        pipe.enter(stray)
+    assert len(pipe.projects) == 1 and len(pipe.transitions) == 1
+
+
+def test_the_models_proposals_have_each_field_in_its_place():
+    # WECModel.propose builds projects by position: a reordered field would land in the wrong place
+    model = WECModel(load_scenario("baseline"), seed=2)
+    model.step()
+    projects = model.pipeline.projects
+    assert projects
+    regions = {r.region_id for r in model.region_agents}
+    for p in projects:
+        t = model.tech(p.tech_id)
+        assert p.region_id in regions and p.sector == t.sector and p.route == t.route
+        assert p.proposed_year == model.base_year and p.ordinal >= 0
+        assert isinstance(p.owner, str) and isinstance(p.name, str) and p.name
+        assert isinstance(p.size, float) and p.size > 0 and p.capex_estimate_meur > 0
+        assert isinstance(p.pinned, bool) and p.site_factor > 0
+        assert p.lead_funder is None or p.lead_funder in model.funder_by_id

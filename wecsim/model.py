@@ -46,7 +46,7 @@ from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
 from wecsim.stocks import data_year, fleet_additions, stock_of_field, stocks
 from wecsim.systems import climate, energy, flood, observed, waste, water
-from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor
+from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor, stretch_profile
 
 #: Index of each route and sector name (in the Book's columns).
 ROUTE_INDEX = {r: i for i, r in enumerate(ROUTES)}
@@ -217,6 +217,10 @@ class WECModel(mesa.Model):
         self.asset_of_tech = {a["renewal_tech"]: aid for aid, a in self.assets.items()}
         self.asset_stock = {aid: d.region_col[a["stock_column"]] for aid, a in self.assets.items()}
         self.wear0 = {aid: self.stocks.region[stock_of_field(a["wear_column"])] for aid, a in self.assets.items()}
+        #: each asset's national wear is its regions' wear weighted by stock (a region with none weighs ~0)
+        self._wear_weights = {aid: np.maximum(stock, 1e-9) for aid, stock in self.asset_stock.items()}
+        self._wear_weight_sums = {aid: w.sum() for aid, w in self._wear_weights.items()}
+        self._wear_now = {aid: self.national_wear(aid, w) for aid, w in self.wear0.items()}
         self._renewed = {aid: np.zeros(len(d.regions_df)) for aid in self.assets}
         self.network_km = self.asset_stock["water_network"]
         self.solar_cf, self.wind_cf = d.region_col["solar_cf"], d.region_col["wind_cf"]
@@ -453,10 +457,17 @@ class WECModel(mesa.Model):
         key = (asset_id, year)
         if key not in self._wear_targets:
             a = self.assets[asset_id]
-            now = float(np.average(self.wear0[asset_id], weights=np.maximum(self.asset_stock[asset_id], 1e-9)))
+            now = self._wear_now[asset_id]
             start = max(self.base_year, int(a["programme_start_year"]))
             self._wear_targets[key] = float(np.interp(year, [start, a["target_year"]], [now, a["wear_target"]]))
         return self._wear_targets[key]
+
+    def national_wear(self, asset_id: str, wear: np.ndarray) -> float:
+        """Return the national wear of an asset: the regions' ``wear`` weighted by their stock [-].
+
+        ``np.average(wear, weights=...)`` bit for bit, with the run's weights and their sum kept.
+        """
+        return float(np.multiply(wear, self._wear_weights[asset_id]).sum() / self._wear_weight_sums[asset_id])
 
     def renewal_gap(self, asset_id: str, idx: int) -> float:
         """Renewal a region's owner should propose to keep an asset on the national wear path (U3) [stock unit].
@@ -578,22 +589,26 @@ class WECModel(mesa.Model):
         z_row = (z_row * n_regions + self.region_index[region_id]) * per_key + ordinal % per_key
         z = self._project_z_rows[z_row, SITE_DRAW]
         sigma = t.benefit_sigma_log
-        project = self.pipeline.add(
-            self.year,
-            ordinal=ordinal,
-            name=name or f"{t.name}, {self.region_by_id[region_id].name}",
-            tech_id=tech_id,
-            sector=t.sector,
-            region_id=region_id,
-            owner=owner.name if hasattr(owner, "name") else str(owner),
-            size=float(size),
-            capex_estimate_meur=capex,
-            pinned=pinned,
-            lead_funder=lead_funder,
-            route=t.route,
-            programme=programme or pinned,
-            site_factor=math.exp(sigma * float(z) - sigma**2 / 2),
-            **fields,
+        # by position, in the order of Project's leading fields (half the cost of keywords, ~2,000 times a run)
+        project = self.pipeline.enter(
+            Project(
+                len(self.pipeline.projects),
+                name or f"{t.name}, {self.region_by_id[region_id].name}",
+                tech_id,
+                t.sector,
+                region_id,
+                owner.name if hasattr(owner, "name") else str(owner),
+                float(size),
+                capex,
+                self.year,
+                ordinal,
+                pinned,
+                lead_funder,
+                t.route,
+                programme or pinned,
+                math.exp(sigma * float(z) - sigma**2 / 2),
+                **fields,
+            )
         )
         if project.project_id == len(self._z_row):
             self._z_row.append(z_row)
@@ -627,7 +642,7 @@ class WECModel(mesa.Model):
         """Record each funder's last refusal of each candidate of the finance round."""
         last_words, self._round_refusals = self._round_refusals, None
         for fid, last in last_words.items():
-            rows = np.flatnonzero(last >= 0)
+            rows = (last >= 0).nonzero()[0]
             if len(rows):
                 self.refusal_blocks.append((self.year, fid, book.ids[rows], last[rows]))
 
@@ -844,29 +859,31 @@ class WECModel(mesa.Model):
             ok = viable | guaranteed
             order = np.lexsort((np.arange(n_bids), price))
             awarded = 0.0
+            # the bids as Python floats, read one at a time (the same numbers, without NumPy scalars)
+            ok_, guaranteed_, site_ = ok.tolist(), guaranteed.tolist(), site.tolist()
+            capex_, price_, cf_, support_ = capex.tolist(), price.tolist(), cf.tolist(), support.tolist()
+            reference_capex = tech.capex_meur_per_unit * self.capex_multiplier(tech_id)
             for j in order.tolist():
-                if not ok[j] or awarded + 1 > mw:
+                if not ok_[j] or awarded + 1 > mw:
                     continue
                 size = min(unit, mw - awarded)
                 awarded += size
-                region_id = self.region_agents[site[j]].region_id
+                region_id = self.region_agents[site_[j]].region_id
                 p = self.propose(
                     operator,
                     tech_id,
                     region_id,
                     float(size),
-                    capex_factor=capex[j] / (tech.capex_meur_per_unit * self.capex_multiplier(tech_id)),
-                    ppa_eur_per_mwh=float(price[j]),
-                    wacc=float(wacc_guaranteed if guaranteed[j] else wacc),
-                    capacity_factor=float(cf[j]),
+                    capex_factor=capex_[j] / reference_capex,
+                    ppa_eur_per_mwh=price_[j],
+                    wacc=float(wacc_guaranteed if guaranteed_[j] else wacc),
+                    capacity_factor=cf_[j],
                 )
-                if p is not None and guaranteed[j]:
-                    self.pipeline.add_support(
-                        p, guarantee.funder_id, float(support[j] * size / unit), self.year, "guarantee"
-                    )
-                    guarantee.commit(float(support[j] * size / unit))
+                if p is not None and guaranteed_[j]:
+                    self.pipeline.add_support(p, guarantee.funder_id, support_[j] * size / unit, self.year, "guarantee")
+                    guarantee.commit(support_[j] * size / unit)
                     rec["guaranteed_mw"] += size
-                paid += size * float(price[j])
+                paid += size * price_[j]
             # unused provisions go back to the envelope
             unused = support[~ok | (support < provision - EPS)].sum()
             guarantee.available_meur += float(unused)
@@ -895,22 +912,27 @@ class WECModel(mesa.Model):
             return
         capex = np.array([p.capex_estimate_meur for p in waiting])
         cost = capex * P["preparation_cost_share"]
-        route = np.array([ROUTES.index(p.route) for p in waiting], dtype=np.int64)
+        # each candidate's columns, laid out once for both funds
+        route = np.array([ROUTE_INDEX[p.route] for p in waiting], dtype=np.int64)
+        sector_all = np.array([SECTOR_INDEX[p.sector] for p in waiting], dtype=np.int64)
+        bcr_all = np.nan_to_num(np.array([p.bcr for p in waiting], dtype=float), nan=0.0)
+        focus_all = np.array([self._focus_flags(p) for p in waiting], dtype=np.int64)
+        unprepared = np.ones(len(waiting), dtype=bool)
         for f in (self.funder_by_id["eu_preparation"], self.funder_by_id["ifi_preparation"]):
             eligible = f.routes[route] & (capex >= f.min_project_meur)
-            idx = np.flatnonzero(eligible & np.array([p.prepared_year is None for p in waiting]))
+            idx = (eligible & unprepared).nonzero()[0]
             if not len(idx):
                 continue
-            sector = np.array([SECTORS.index(waiting[i].sector) for i in idx])
-            bcr = np.array([waiting[i].bcr for i in idx])
-            score = f.priority[sector] * np.nan_to_num(bcr, nan=0.0)
+            sector = sector_all[idx]
+            score = f.priority[sector] * bcr_all[idx]
             if f.focus:
-                focus = np.array([self._focus_flags(waiting[i]) & FOCUS[f.focus] > 0 for i in idx])
+                focus = (focus_all[idx] & FOCUS[f.focus]) > 0
                 score = score * (1 + P["funder_focus_bonus"] * focus)
             score = np.where(f.priority[sector] > 0, score, -np.inf)
             paid = f.support(score, cost[idx])
             for i, a in zip(idx.tolist(), paid.tolist(), strict=True):
                 if a >= cost[i] - EPS:
+                    unprepared[i] = False
                     waiting[i].prepared_year = self.year
                     self.pipeline.add_support(waiting[i], f.funder_id, a, self.year, "preparation")
                     f.commit(a)
@@ -1133,7 +1155,7 @@ class WECModel(mesa.Model):
         max_blending = P["blending_max_share_of_loan"]
         utility = ROUTES.index("utility")
         route = book.route.tolist()
-        for row in np.flatnonzero(complete).tolist():
+        for row in complete.nonzero()[0].tolist():
             p = projects[row]
             # blending used: on utility loans what the loans drew beyond the utility's own capacity,
             # on sovereign loans the buy-down reserved for them (the state's debt service falls)
@@ -1156,7 +1178,7 @@ class WECModel(mesa.Model):
         # what the blending instrument reserved but did not use goes back to its envelope
         blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
         need, max_wait = book.need.tolist(), P["proposal_max_wait_yr"]
-        for row in np.flatnonzero(~complete).tolist():
+        for row in (~complete).nonzero()[0].tolist():
             p = projects[row]
             p.waited_yr += 1
             if p.waited_yr > max_wait:
@@ -1207,7 +1229,7 @@ class WECModel(mesa.Model):
 
     def backer_of(self, p: Project):
         """Return who tops up a project's overrun: its private sponsor, the farmers or the state."""
-        return self.funder_by_id[{"private": "private", "farmer": "farmers"}.get(p.route, "national")]
+        return self.funder_by_id[BACKER_OF_ROUTE.get(p.route, "national")]
 
     def project_normals(self, projects: list[Project]) -> np.ndarray:
         """Three standard normals per project, for its overrun, delay and bids (common random numbers).
@@ -1237,15 +1259,15 @@ class WECModel(mesa.Model):
 
     def profile(self, tech_id: str, years: int) -> np.ndarray:
         """Return the disbursement profile of a technology stretched over ``years`` (cached)."""
-        from wecsim.systems.finance import stretch_profile
-
         key = (tech_id, years)
-        if key not in self._profiles:
-            self._profiles[key] = stretch_profile(self.tech(tech_id).profile, years)
-        return self._profiles[key]
+        found = self._profiles.get(key)
+        if found is None:
+            found = self._profiles[key] = _stretched(tuple(self.tech(tech_id).disbursement_profile), years)
+        return found
 
     # 4. build ---------------------------------------------------------------
     def _build(self) -> None:
+        funder_by_id = self.funder_by_id
         for p in self.pipeline.in_stage(Stage.UNDER_CONSTRUCTION):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
@@ -1264,9 +1286,9 @@ class WECModel(mesa.Model):
                 if p.tech_id in self.asset_of_tech:
                     self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
                 continue
-            paid = self.pipeline.disburse(p, float(p.schedule_meur[k]), self.year)
+            paid = self.pipeline.disburse(p, p.schedule_meur[k], self.year)
             for funder_id, amount in paid.items():
-                self.funder_by_id[funder_id].disbursed_meur += amount
+                funder_by_id[funder_id].disbursed_meur += amount
         for p in sorted(self._retiring.pop(self.year, []), key=lambda p: p.project_id):
             if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
@@ -1574,10 +1596,7 @@ class WECModel(mesa.Model):
             if irrigation_supplied
             else 0.0,
             "network_loss_share": wb.losses["municipal"].sum() / muni_supplied if muni_supplied else 0.0,
-            **{
-                f"{aid}_wear": float(np.average(w, weights=np.maximum(self.asset_stock[aid], 1e-9)))
-                for aid, w in s.wear.items()
-            },
+            **{f"{aid}_wear": self.national_wear(aid, w) for aid, w in s.wear.items()},
             "wastewater_treated_share": float(treated_ww.sum() / generated_ww.sum()),
             "wastewater_treated_km3": float(treated_ww.sum() / KM3),
             "reservoir_storage_mcm": float(storage_m3.sum() / 1e6),
@@ -1708,6 +1727,17 @@ class WECModel(mesa.Model):
                 }
             )
 
+
+@functools.lru_cache(maxsize=1024)
+def _stretched(profile: tuple[float, ...], years: int) -> np.ndarray:
+    """Return a disbursement profile stretched over ``years``, kept for the process (read-only: runs share it)."""
+    out = stretch_profile(np.asarray(profile), years)
+    out.flags.writeable = False
+    return out
+
+
+#: Who tops up an overrun, by project route (others: the national budget).
+BACKER_OF_ROUTE = {"private": "private", "farmer": "farmers"}
 
 #: Private projects that may borrow concessional money from the state (the recycling loans at 3%).
 NATIONAL_LOAN_TECHS = frozenset({"sorting_recycling"})

@@ -89,9 +89,19 @@ class Firm(mesa.Agent):
         the least busy first. Firms with a free slot that fail the rule count an exclusion
         (they localise after two).
         """
+        Firm.count_exclusions(not_local)
+        return Firm.free_bidders(local, most)
+
+    @staticmethod
+    def count_exclusions(not_local: list[Firm], tenders: int = 1) -> None:
+        """Count ``tenders`` exclusions for each firm of ``not_local`` with a free contract slot."""
         for f in not_local:
             if f.active_contracts < f.max_contracts:
-                f.excluded_this_year += 1
+                f.excluded_this_year += tenders
+
+    @staticmethod
+    def free_bidders(local: list[Firm], most: int | None = None) -> list[Firm]:
+        """Return the firms of ``local`` with a free contract slot, at most ``most``, the least busy first."""
         free = [f for f in local if f.active_contracts < f.max_contracts]
         if most is not None and len(free) > most:
             # the least busy (contracts in hand over the most a firm can take); ties keep the firms' order

@@ -325,7 +325,7 @@ class RegionalFunds(Funder):
             # then fill each region's reserve greedily
             order = np.lexsort((rows, -self.score(book, rows), regions))
             offer = cap[order]
-            before = np.cumsum(offer) - offer
+            before = offer.cumsum() - offer
             group = regions[order]
             start = np.searchsorted(group, group, side="left")
             spent_before = before - before[start]

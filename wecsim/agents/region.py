@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from wecsim.agents.sizes import round_size
+
 if TYPE_CHECKING:
     from wecsim.model import WECModel
 
@@ -103,7 +105,7 @@ class Region(mesa.Agent):
             m.canal_removable_km[self.idx],
         )
         if km >= m.P["canal_min_km"] and not m.has_pending("canal_lining", self.region_id):
-            m.propose(self, "canal_lining", self.region_id, round(km, 1), programme=True)
+            m.propose(self, "canal_lining", self.region_id, round_size(km, 1), programme=True)
 
     def propose_hydraulic_rehabilitation(self) -> None:
         """Propose rebuilding worn headworks and hydraulic structures on the national wear path (U3)."""
@@ -112,7 +114,7 @@ class Region(mesa.Agent):
             return
         size = m.renewal_gap("irrigation_structures", self.idx)
         if size > 0:
-            m.propose(self, "hydraulic_rehabilitation", self.region_id, round(size, 1), programme=True)
+            m.propose(self, "hydraulic_rehabilitation", self.region_id, round_size(size, 1), programme=True)
 
     def propose_reservoir(self) -> None:
         """Propose the region's share of the reservoir programme, or storage after a drought that left fields dry."""
@@ -122,12 +124,12 @@ class Region(mesa.Agent):
         programme = P["reservoir_programme_start_year"] <= m.year <= P["reservoir_programme_end_year"]
         if programme and self.reservoir_share > 0:
             size = P["reservoir_programme_mcm_per_yr"] * self.reservoir_share * P["reservoir_proposal_years"]
-            m.propose(self, "reservoir", self.region_id, round(size, 1), programme=True)
+            m.propose(self, "reservoir", self.region_id, round_size(size, 1), programme=True)
             return
         short_m3 = m.last["deficit_irrigation_m3"][self.idx]
         if self.recently(self.last_drought_year) and short_m3 / 1e6 >= P["reservoir_min_mcm"]:
             size = min(short_m3 / 1e6 / P["reservoir_yield_share"], P["reservoir_max_mcm"])
-            m.propose(self, "reservoir", self.region_id, round(size, 1))
+            m.propose(self, "reservoir", self.region_id, round_size(size, 1))
 
     def bass_innovation(self) -> float:
         """Return this year's Bass innovation rate ``p`` of drip adoption in the region [1/yr]."""
@@ -148,7 +150,7 @@ class Region(mesa.Agent):
             return
         d_ha = (self.bass_innovation() + P["bass_q"] * adopted / market) * (market - adopted)
         if d_ha >= P["drip_min_ha"]:
-            m.propose(self, "drip_irrigation", self.region_id, round(d_ha))
+            m.propose(self, "drip_irrigation", self.region_id, round_size(d_ha))
 
     def ews_target(self) -> float:
         """Return the early-warning coverage the region aims at (higher after a flood hit it) [-]."""

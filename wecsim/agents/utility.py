@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from wecsim.agents.sizes import round_size
 from wecsim.systems.finance import capital_recovery_factor, debt_service_schedule
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ class WaterUtility(mesa.Agent):
                 continue
             size = m.renewal_gap(asset_id, self.idx)
             if size > 0:
-                m.propose(self, tech_id, self.region.region_id, round(size, 1), programme=True)
+                m.propose(self, tech_id, self.region.region_id, round_size(size, 1), programme=True)
 
     def propose_treatment(self) -> None:
         """Propose treatment capacity that keeps the treated share on the national target path."""
@@ -175,7 +176,7 @@ class WaterUtility(mesa.Agent):
         size = gap_m3 / m.tech("wastewater_treatment").water_m3_per_unit_yr
         if size >= P["wastewater_min_m3_per_day"]:
             size = min(size, P["wastewater_max_plant_multiple"] * m.tech("wastewater_treatment").typical_size)
-            m.propose(self, "wastewater_treatment", self.region.region_id, float(round(size, -3)), programme=True)
+            m.propose(self, "wastewater_treatment", self.region.region_id, round_size(size, -3), programme=True)
 
     def propose_loss_reduction(self) -> None:
         """Cut network losses while a saved m3 costs less than new supply (U2)."""
@@ -188,7 +189,7 @@ class WaterUtility(mesa.Agent):
             saved_m3_per_day = (loss - P["network_loss_floor"]) * m.last["demand_municipal_m3"][i] / 365.0
             size = min(m.tech("network_loss_reduction").typical_size, saved_m3_per_day)
             if m.unit_cost_of_saving("network_loss_reduction") < P["value_water_municipal_eur_per_m3"]:
-                m.propose(self, "network_loss_reduction", self.region.region_id, round(size))
+                m.propose(self, "network_loss_reduction", self.region.region_id, round_size(size))
 
     def propose_supply(self) -> None:
         """Where municipal or industrial demand went unmet: reuse inland, desalination on the coast."""
@@ -205,7 +206,7 @@ class WaterUtility(mesa.Agent):
             room = P["reuse_max_share_of_municipal"] * m.last["supplied_municipal_m3"][i] - m.state.reuse_m3[i]
             size = min(gap_m3, room) / m.tech("wastewater_reuse").water_m3_per_unit_yr
             if size >= P["reuse_min_m3_per_day"]:
-                m.propose(self, "wastewater_reuse", r.region_id, float(round(size, -3)))
+                m.propose(self, "wastewater_reuse", r.region_id, round_size(size, -3))
 
 
 class WasteUtility(mesa.Agent):
@@ -241,7 +242,7 @@ class WasteUtility(mesa.Agent):
                 gap_t / P["recycling_utilisation_mature"],
                 P["recycling_max_plant_multiple"] * m.tech("sorting_recycling").typical_size,
             )
-            m.propose(self, "sorting_recycling", r.region_id, float(round(size, -3)))
+            m.propose(self, "sorting_recycling", r.region_id, round_size(size, -3))
         residual = m.last["landfilled_t"][i]
         lead = m.tech("waste_to_energy").build_time_yr + P["wte_ban_lead_yr"]
         ban_soon = m.value("landfill_ban_year") <= m.year + lead
@@ -251,14 +252,14 @@ class WasteUtility(mesa.Agent):
             and (ban_soon or r.kind == "city")
         ):
             size = min(residual, m.tech("waste_to_energy").typical_size)
-            m.propose(self, "waste_to_energy", r.region_id, float(round(size, -4)))
+            m.propose(self, "waste_to_energy", r.region_id, round_size(size, -4))
         if (
             residual >= P["lfg_min_landfilled_t"]
             and not m.has_active("landfill_gas", r.region_id)
             and m.state.lfg_mw[i] == 0
         ):
             mw = residual / 1e5 * P["lfg_mw_per_100kt_landfilled"]
-            m.propose(self, "landfill_gas", r.region_id, round(mw, 1))
+            m.propose(self, "landfill_gas", r.region_id, round_size(mw, 1))
 
 
 class GridOperator(mesa.Agent):

@@ -289,7 +289,7 @@ def greedy_fill(order: np.ndarray, max_offer: np.ndarray, budget: float) -> np.n
     funder (rule F7: rank, then fill the envelope greedily).
     """
     offer = max_offer[order]
-    before = np.cumsum(offer) - offer
+    before = offer.cumsum() - offer
     # np.clip(budget - before, 0.0, offer), bit for bit, without its wrappers
     return np.minimum(np.maximum(0.0, budget - before), offer)
 

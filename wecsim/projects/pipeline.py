@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
-
 
 class Stage(StrEnum):
     """Lifecycle stage of a project."""
@@ -45,6 +43,8 @@ class Project:
     """One investment project and its state. Money in EUR M, size in the technology's unit.
 
     Slotted: a run makes thousands and reads their attributes millions of times.
+    :meth:`WECModel.propose <wecsim.model.WECModel.propose>` passes the fields from
+    ``project_id`` to ``site_factor`` by position: keep their order.
     """
 
     project_id: int
@@ -82,7 +82,8 @@ class Project:
     firm_id: str | None = None
     n_bidders: int = 0
     build_years: int = 0
-    schedule_meur: np.ndarray | None = None
+    #: the contract's money to pay in each year of construction [EUR M]
+    schedule_meur: tuple[float, ...] | None = None
     construction_start_year: int | None = None
     operating_year: int | None = None
     retire_year: int | None = None
@@ -92,6 +93,8 @@ class Project:
     tender_failures: int = 0
     #: the latest reason as ``(%-format, arguments)``, formatted only when read (see Pipeline.move)
     _reason: tuple[str, tuple] = field(default=("", ()), repr=False)
+    #: each funder's share of the commitments, ``(funder_id, share)``, kept until they change (see disburse)
+    _shares: tuple[tuple[str, float], ...] | None = field(default=None, repr=False)
 
     @property
     def committed_meur(self) -> float:
@@ -116,6 +119,9 @@ def format_reason(template: str, args: tuple) -> str:
     """Fill a reason's ``%``-format with its arguments (no arguments: the text as it is)."""
     return template % args if args else template
 
+
+#: The text of the first stage (``Stage.PROPOSED.value`` without the property's cost: a run proposes ~2,000 times).
+_PROPOSED = Stage.PROPOSED.value
 
 #: Columns of :attr:`Pipeline.transitions` rows.
 TRANSITION_COLUMNS = ("project_id", "year", "from_stage", "to_stage", "reason")
@@ -144,12 +150,16 @@ class Pipeline:
 
     def add(self, year: int, **kwargs) -> Project:
         """Create a proposed project and log its proposal."""
-        project = Project(project_id=len(self.projects), proposed_year=year, **kwargs)
+        return self.enter(Project(project_id=len(self.projects), proposed_year=year, **kwargs))
+
+    def enter(self, project: Project) -> Project:
+        """Log a proposed project made by the caller; its id must be the next one (``len(projects)``)."""
+        pid = project.project_id
+        if pid != len(self.projects) or project.stage is not Stage.PROPOSED:
+            raise ValueError(f"project {pid}: a new project needs id {len(self.projects)} and stage proposed")
         self.projects.append(project)
-        self._by_stage[Stage.PROPOSED][project.project_id] = project
-        self.transitions.append(
-            (project.project_id, year, "", Stage.PROPOSED.value, "proposed by %s", (project.owner,))
-        )
+        self._by_stage[Stage.PROPOSED][pid] = project
+        self.transitions.append((pid, project.proposed_year, "", _PROPOSED, "proposed by %s", (project.owner,)))
         return project
 
     def move(self, project: Project, to: Stage, year: int, reason: str, *args) -> None:
@@ -201,6 +211,7 @@ class Pipeline:
     ) -> None:
         """Record a commitment (negative amounts release money) of a funder to a project."""
         project.commitments[funder_id] = project.commitments.get(funder_id, 0.0) + amount_meur
+        project._shares = None
         self.ledger.append(
             (
                 year,
@@ -226,11 +237,17 @@ class Pipeline:
 
         Returns the amount paid by each funder [EUR M].
         """
-        total = project.committed_meur
-        paid = {}
-        pid, sector, region_id, append = project.project_id, project.sector, project.region_id, self.ledger.append
-        for funder_id, committed in project.commitments.items():
-            paid[funder_id] = amount = amount_meur * (committed / total if total > 0 else 0.0)
-            append((year, pid, funder_id, "disbursement", "", amount, sector, region_id))
+        shares = project._shares
+        if shares is None:  # worked out once: a project's commitments stay fixed while it is built
+            total = project.committed_meur
+            shares = project._shares = tuple(
+                (funder_id, committed / total if total > 0 else 0.0)
+                for funder_id, committed in project.commitments.items()
+            )
+        pid, sector, region_id = project.project_id, project.sector, project.region_id
+        paid = {funder_id: amount_meur * share for funder_id, share in shares}
+        self.ledger += [
+            (year, pid, funder_id, "disbursement", "", amount, sector, region_id) for funder_id, amount in paid.items()
+        ]
         project.disbursed_meur += amount_meur
         return paid

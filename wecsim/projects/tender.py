@@ -13,6 +13,7 @@ always win.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,8 +55,13 @@ def tender(model: WECModel) -> None:
     errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
     markups: dict[int, float] = {}  # the default policy's markup by number of bidders
+    # a firm that fails the local-content rule never wins here, so whether it has a free slot
+    # stays as it is all loop: it counts one exclusion per tender of its technology
+    tenders = Counter(p.tech_id for p in financed)
+    for tech_id, n_tenders in tenders.items():
+        Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
     for p, err in zip(financed, errors, strict=True):
-        bidders = Firm.bidders(*local_enough[p.tech_id], most=most)
+        bidders = Firm.free_bidders(local_enough[p.tech_id][0], most)
         if len(bidders) < P["min_bidders"]:
             p.tender_failures += 1
             reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
@@ -180,7 +186,7 @@ def settle_contract(model: WECModel, p: Project) -> None:
         share = p.contract_cost_meur / p.committed_meur
         for funder_id, amount in list(p.commitments.items()):
             model._commit(p, funder_id, -amount * (1 - share), "release")
-    p.schedule_meur = p.contract_cost_meur * model.profile(p.tech_id, p.build_years)
+    p.schedule_meur = tuple((p.contract_cost_meur * model.profile(p.tech_id, p.build_years)).tolist())
     p.construction_start_year = model.year
     model.pipeline.move(
         p, Stage.UNDER_CONSTRUCTION, model.year, "construction starts; %s years planned with delay", p.build_years
