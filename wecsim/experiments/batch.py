@@ -87,7 +87,17 @@ def run_context(exp: Experiment) -> RunContext:
         from wecsim.model import NATIONAL_INDICATORS
 
         indicators = tuple(NATIONAL_INDICATORS)
-    return RunContext(exp.model, exp.base_scenario, exp.parameters, indicators, exp.years)
+    policies = tuple((name, tuple(levers.items())) for name, levers in (exp.policies or {}).items())
+    return RunContext(
+        exp.model,
+        exp.base_scenario,
+        exp.parameters,
+        indicators,
+        exp.years,
+        tables=tuple(exp.tables.items()),
+        additionality_scope=exp.additionality_scope,
+        policies=policies,
+    )
 
 
 def _chunks(exp: Experiment, design, pending: np.ndarray, size: int) -> Iterator[list[dict[str, Any]]]:
