@@ -143,7 +143,7 @@ class ExperimentFile(_Strict):
     #: outcomes per run computed from the stored tables (:mod:`wecsim.experiments.outcomes`)
     derived: list[DerivedOutcome] = Field(default_factory=list, max_length=200)
     #: policies x scenarios: named lever settings, e.g. ``{eu_grants: {budget_eu_grant_meur: 150}}``
-    policies: dict[str, dict[str, Any]] | None = Field(None, max_length=100)
+    policies: dict[str, Any] | None = Field(None, max_length=100)
 
 
 # ---------------------------------------------------------------------------- resolved
