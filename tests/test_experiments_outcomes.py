@@ -316,3 +316,18 @@ def test_resume_keeps_every_table_whole(tmp_path):
         b = query(tmp_path / "b", f"SELECT * FROM {table} ORDER BY ALL")
         pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(load_results(tmp_path / "a").derived, load_results(tmp_path / "b").derived)
+
+
+def test_the_dry_run_counts_the_rows_of_every_table_kept(tmp_path):
+    from wecsim.datasets import table
+    from wecsim.experiments.batch import plan_batch
+
+    plan = plan_batch(load_experiment(copy.deepcopy(SPEC)), tmp_path / "out", probe=False)
+    rows = plan.output_rows()
+    years = 3
+    assert rows["outputs"] == (10 * years, 2 + 3)
+    assert rows["region"] == (10 * years * len(table("regions")), 2 + 2 + 2)
+    assert rows["basin"] == (10 * years * len(table("basins")), 2 + 1 + 1)
+    assert rows["funder"] == (10 * years * len(table("funders")), 2 + 1 + 1)
+    assert rows["additionality"] == (10 * years, 2 + 2)
+    assert not (tmp_path / "out").exists()

@@ -190,6 +190,15 @@ def test_the_shipped_example_runs_end_to_end_and_policies_act(example_results):
     wide = by_policy.pivot(index="scenario", columns="policy", values="eu_grants_committed_meur")
     assert (wide["grants"] > wide["status_quo"]).all()
     assert t.set_index("policy").loc["grants", "rank"] == 1
+    # policies set only EU levers: the run without EU money is the same for every policy of a scenario,
+    # so the additionality of the deficit has the same regrets as the deficit itself
+    both = robustness_report(res, ["deficit_cum_km3", "eu_deficit_effect_km3"]).set_index(["outcome", "policy"])
+    for col in ("regret_mean", "regret_max"):
+        np.testing.assert_allclose(
+            both.loc["deficit_cum_km3"][col].sort_index(),
+            both.loc["eu_deficit_effect_km3"][col].sort_index(),
+            atol=1e-9,
+        )
 
 
 def test_robustness_cli_prints_and_writes_a_tidy_csv(example_results, tmp_path):

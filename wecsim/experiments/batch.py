@@ -354,11 +354,18 @@ class BatchPlan:
         else:
             years = 1
         n = self.n_pending
-        return {
+        rows = {
             "runs": (n, 7 + len(exp.parameters)),
             "outputs": (n * years, 2 + k),
             "timings": (n, 3),
         }
+        from wecsim.datasets import table
+        from wecsim.experiments.outcomes import TABLE_KEYS
+
+        per_year = {"region": len(table("regions")), "basin": len(table("basins")), "funder": len(table("funders"))}
+        for name, indicators in exp.tables.items():
+            rows[name] = (n * years * per_year.get(name, 1), 2 + len(TABLE_KEYS[name]) + len(indicators))
+        return rows
 
 
 def plan_batch(
