@@ -256,3 +256,16 @@ def test_robustness_refuses_other_designs(tmp_path):
         app, ["robustness", str(tmp_path / "lhs"), "--outcome", "water_deficit_km3", "--year", "2026"]
     )
     assert r.exit_code == 2 and "robustness needs a policies x scenarios design" in r.output
+
+
+def test_discovery_on_a_policies_x_scenarios_batch_splits_on_the_policy(example_results):
+    from wecsim.experiments.reports import cases_of_interest
+
+    x, y, _ = cases_of_interest(example_results, "deficit_cum_km3 > 0", inputs="levers")
+    assert list(x.columns) == ["policy"] and len(y) == 12
+    x, _, _ = cases_of_interest(example_results, "deficit_cum_km3 > 0", inputs="uncertainties")
+    assert "policy" not in x.columns and "drought_probability_south" in x.columns
+    r = CliRunner().invoke(
+        app, ["sensitivity", str(example_results), "--output", "deficit_cum_km3", "--method", "delta"]
+    )
+    assert r.exit_code == 2 and "wecsim robustness" in r.output

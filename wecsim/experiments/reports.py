@@ -87,7 +87,8 @@ def _method(method: str, kind: str, has_sample: bool) -> str:
         )
     if need is None and not has_sample:
         raise WecsimError(
-            f"{method} needs the sample rows of a latin_hypercube, sobol or morris design; a full factorial has none"
+            f"{method} needs the sample rows of a latin_hypercube, sobol or morris design; a full factorial "
+            "or a policies x scenarios design has none (for the latter, see `wecsim robustness`)"
         )
     return method
 
@@ -231,7 +232,12 @@ def cases_of_interest(
     kinds = {"all": None, "uncertainties": "uncertainty", "levers": "lever"}
     if inputs not in kinds:
         raise WecsimError(f"--inputs: expected all, uncertainties or levers, got {inputs!r}")
-    names = [p.name for p in params if kinds[inputs] is None or p.kind == kinds[inputs]]
+    from wecsim.experiments.spec import POLICY
+
+    def kind(p) -> str:  # a policies x scenarios design's policy is a choice of levers
+        return "lever" if p.kind == POLICY else p.kind
+
+    names = [p.name for p in params if kinds[inputs] is None or kind(p) == kinds[inputs]]
     if not names:
         raise WecsimError(f"the experiment varies no {inputs}")
     con = connect(root)
