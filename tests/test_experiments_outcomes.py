@@ -331,3 +331,35 @@ def test_the_dry_run_counts_the_rows_of_every_table_kept(tmp_path):
     assert rows["funder"] == (10 * years * len(table("funders")), 2 + 1 + 1)
     assert rows["additionality"] == (10 * years, 2 + 2)
     assert not (tmp_path / "out").exists()
+
+
+def test_derived_outcomes_can_be_declared_anew_without_running_again(tmp_path):
+    spec = copy.deepcopy(SPEC)
+    spec["design"]["n"] = 2
+    spec["derived"] = spec["derived"][:1]
+    first = load_experiment(spec)
+    run_batch(first, tmp_path / "r", executor="serial")
+    assert list(load_results(tmp_path / "r").derived.columns) == ["deficit_cum"]
+    spec["derived"] = copy.deepcopy(SPEC["derived"][1:3])
+    second = load_experiment(spec)
+    assert second.spec_hash() == first.spec_hash()  # derived outcomes change no run
+    summary = run_batch(second, tmp_path / "r", executor="serial")
+    assert summary.ran == 0
+    res = load_results(tmp_path / "r")
+    assert list(res.derived.columns) == ["deficit_mean", "deficit_max"]
+    assert len(res.runs) == 2
+    assert any("derived outcomes declared anew (deficit_mean, deficit_max)" in w for w in res.manifest["warnings"])
+    # but a change of what is stored is another experiment
+    spec["outputs"]["basin"] = ["losses_km3"]
+    r = CliRunner().invoke(
+        app, ["batch", str(_write(tmp_path, spec)), "--out", str(tmp_path / "r"), "--executor", "serial"]
+    )
+    assert r.exit_code == 2 and "tables" in r.output
+
+
+def _write(tmp_path, spec) -> str:
+    import yaml
+
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return str(path)

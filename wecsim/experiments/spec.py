@@ -322,12 +322,14 @@ class Experiment:
     def spec_hash(self) -> str:
         """Return a SHA-256 of everything that determines the results (not names or text).
 
-        Two files that differ only in comments, description or key order have the same hash,
-        so a batch can be resumed after such edits, and only after such edits.
+        Two files that differ only in comments, description, key order or derived outcomes
+        (computed from the stored tables, they change no run) have the same hash, so a batch
+        can be resumed after such edits, and only after such edits.
         """
         data = self.to_dict()
         for key in ("name", "description", "source", "file_sha256"):
             data.pop(key)
+        data.pop("derived", None)
         canonical = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 

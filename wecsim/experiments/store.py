@@ -387,6 +387,7 @@ class ResultStore:
                 )
             store._check_model(model, allow_model_change)
             store._mark_killed_sessions()
+            store._redeclare_derived(experiment, experiment_text)
         else:
             store.manifest = {
                 "format": FORMAT,
@@ -435,6 +436,24 @@ class ResultStore:
         if store.manifest.get("versions", {}).get("wecsim") != __version__:
             store._warn(f"resumed with wecsim {__version__}; earlier runs used {store.manifest['versions']['wecsim']}")
         store._recover(retry_failed)
+
+    def _redeclare_derived(self, experiment: Experiment, experiment_text: str | None) -> None:
+        """Take the experiment's derived outcomes when they changed: they are computed from the stored tables."""
+        resolved = self.manifest["experiment"].setdefault("resolved", {})
+        new = experiment.to_dict().get("derived")
+        if resolved.get("derived") == new:
+            return
+        if new:
+            resolved["derived"] = new
+        else:
+            resolved.pop("derived", None)
+        names = ", ".join(d["name"] for d in new or []) or "none"
+        self._warn(
+            f"derived outcomes declared anew ({names}); they are computed from the stored tables, no run changes"
+        )
+        if experiment_text is not None:
+            self.manifest["experiment"]["file_sha256"] = experiment.file_sha256
+            atomic_write_bytes(self.root / "experiment.yaml", experiment_text.encode("utf-8"), self.tmp)
 
     def _warn(self, text: str) -> None:
         self.manifest.setdefault("warnings", []).append(f"{_now()}: {text}")
