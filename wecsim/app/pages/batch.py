@@ -57,8 +57,8 @@ def regret_figure(table: pd.DataFrame, title: str, unit: str):
     ax.barh([i + 0.2 for i in y], t["regret_max"].to_numpy(float), height=0.4, color="#c62828", label="maximum")
     ax.barh([i - 0.2 for i in y], t["regret_mean"].to_numpy(float), height=0.4, color="#1565c0", label="mean")
     ax.set_yticks(list(y), [str(p) for p in t["policy"]], fontsize=8)
-    ax.set_xlabel(f"regret {unit}".strip(), fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(f"regret [{unit}]" if unit else "regret", fontsize=9)
+    ax.legend(fontsize=8, loc="upper right")  # the most robust policy, on top, has the shortest bars
     note(fig, "Regret: gap to the best policy in each scenario (0 for the best). Rank 1: least maximum regret.")
     return fig
 
