@@ -363,3 +363,15 @@ def _write(tmp_path, spec) -> str:
     path = tmp_path / "exp.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return str(path)
+
+
+def test_every_table_is_the_same_serially_and_with_the_process_pool(tmp_path):
+    spec = copy.deepcopy(SPEC)
+    spec["design"]["n"] = 4
+    exp = load_experiment(spec)
+    run_batch(exp, tmp_path / "serial", executor="serial")
+    run_batch(exp, tmp_path / "pool", executor="pool", workers=2, chunk_size=1)
+    for table in ("outputs", "region", "basin", "funder", "additionality"):
+        a = query(tmp_path / "serial", f"SELECT * FROM {table} ORDER BY ALL")
+        b = query(tmp_path / "pool", f"SELECT * FROM {table} ORDER BY ALL")
+        pd.testing.assert_frame_equal(a, b)
