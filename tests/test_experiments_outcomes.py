@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wecsim.cli import app
-from wecsim.errors import ExperimentError
+from wecsim.errors import ExperimentError, WecsimError
 from wecsim.experiments import load_experiment, load_results, query, run_batch
 from wecsim.experiments.reports import cases_of_interest, sensitivity_report
 
@@ -375,3 +375,27 @@ def test_every_table_is_the_same_serially_and_with_the_process_pool(tmp_path):
         a = query(tmp_path / "serial", f"SELECT * FROM {table} ORDER BY ALL")
         b = query(tmp_path / "pool", f"SELECT * FROM {table} ORDER BY ALL")
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_manifest_edited_to_inject_sql_is_refused(stored, tmp_path):
+    import json
+    import shutil
+
+    import duckdb
+
+    copy_dir = tmp_path / "edited"
+    shutil.copytree(stored, copy_dir)
+    manifest = json.loads((copy_dir / "manifest.json").read_text())
+    resolved = manifest["experiment"]["resolved"]
+    resolved["derived"][0]["indicator"] = 'water_deficit_km3") AS v FROM outputs GROUP BY ALL; DROP VIEW runs; --'
+    (copy_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(duckdb.BinderException, match="not found"):  # quoted: one odd column name, not SQL
+        load_results(copy_dir)
+    resolved["derived"][0]["table"] = "outputs; DROP TABLE runs"
+    (copy_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(WecsimError, match="not one wecsim knows"):
+        load_results(copy_dir)
+    resolved["derived"][0] = {"name": 1}
+    (copy_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(WecsimError, match="the experiment it records is damaged"):
+        load_results(copy_dir)

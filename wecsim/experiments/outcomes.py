@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wecsim.errors import WecsimError
+
 #: Stored tables besides ``runs``, ``outputs`` (national) and ``timings``, and their key columns.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "region": ("region_id", "basin_id"),
@@ -221,21 +223,29 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def sql_identifier(name: str) -> str:
+    """Return a SQL identifier, quoted (the names were checked at the door; a manifest may be edited)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def derived_sql(d: DerivedOutcome, source: str) -> str:
     """Return the SQL of one derived outcome: ``run_id`` and one column named ``d.name``.
 
     ``source`` is the view holding ``d.table`` (its names were validated at the door).
     """
+    if d.table not in DERIVED_TABLES or d.how not in HOW_SQL or d.across not in ACROSS_SQL:
+        raise WecsimError(f"derived outcome {d.name!r}: table, how or across is not one wecsim knows")
     lo, hi = d.year_range()
     conditions = [f"year BETWEEN {int(lo)} AND {int(hi)}"]
     for key, value in d.where.items():
         values = [value] if isinstance(value, str) else value
-        conditions.append(f'"{key}" IN ({", ".join(_quote(v) for v in values)})')
+        conditions.append(f"{sql_identifier(key)} IN ({', '.join(_quote(v) for v in values)})")
+    value = f"{ACROSS_SQL[d.across]}({sql_identifier(d.indicator)})"
     per_year = (
-        f'SELECT run_id, year, {ACROSS_SQL[d.across]}("{d.indicator}") AS v FROM {source} '
+        f"SELECT run_id, year, {value} AS v FROM {sql_identifier(source)} "
         f"WHERE {' AND '.join(conditions)} GROUP BY run_id, year"
     )
-    return f'SELECT run_id, {HOW_SQL[d.how]}(v) AS "{d.name}" FROM ({per_year}) GROUP BY run_id'
+    return f"SELECT run_id, {HOW_SQL[d.how]}(v) AS {sql_identifier(d.name)} FROM ({per_year}) GROUP BY run_id"
 
 
 def derived_view_sql(derived: list[DerivedOutcome] | tuple[DerivedOutcome, ...]) -> str:
@@ -245,6 +255,6 @@ def derived_view_sql(derived: list[DerivedOutcome] | tuple[DerivedOutcome, ...])
     for i, d in enumerate(derived):
         source = "outputs" if d.table == "national" else d.table
         joins.append(f"LEFT JOIN ({derived_sql(d, source)}) d{i} USING (run_id)")
-        cols.append(f'd{i}."{d.name}"')
+        cols.append(f"d{i}.{sql_identifier(d.name)}")
     body = " ".join(joins)
     return f"SELECT {', '.join(cols)} FROM (SELECT run_id FROM runs WHERE status = 'ok') r {body}"

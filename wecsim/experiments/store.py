@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
 from wecsim.experiments.lock import LOCK_FILE, FolderLock, read_lock
-from wecsim.experiments.outcomes import EXTRA_TABLES, derived_view_sql
+from wecsim.experiments.outcomes import EXTRA_TABLES, derived_view_sql, sql_identifier
 from wecsim.experiments.provenance import changed_files, model_fingerprint
 from wecsim.experiments.spec import Experiment
 from wecsim.outputs import check_writable, examine, read_small_json, refuse_special, summarise
@@ -821,7 +821,10 @@ def load_results(root: str | Path) -> ExperimentResults:
     design = pd.read_parquet(root / "design.parquet").set_index("point")
     sample_path = root / "sample.parquet"
     sample = pd.read_parquet(sample_path).to_numpy() if sample_path.exists() else None
-    experiment = Experiment.from_dict(manifest["experiment"]["resolved"])
+    try:
+        experiment = Experiment.from_dict(manifest["experiment"]["resolved"])
+    except (KeyError, TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+        raise StoreError(f"{root / MANIFEST}: the experiment it records is damaged; run the batch again") from None
     derived = pd.DataFrame(index=pd.Index([], name="run_id", dtype="int64"))
     if experiment.derived:
         con = connect(root)
@@ -847,7 +850,8 @@ def connect(root: str | Path):
     manifest = read_manifest(root)
     resolved = manifest.get("experiment", {}).get("resolved", {})
     con = duckdb.connect()
-    for sub in (*TABLES, *resolved.get("tables", {})):
+    kept = resolved.get("tables") if isinstance(resolved.get("tables"), dict) else {}
+    for sub in (*TABLES, *(t for t in EXTRA_TABLES if t in kept)):
         files = sorted((root / sub).glob(CHUNK_GLOB))
         if files:
             paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
@@ -863,11 +867,15 @@ def connect(root: str | Path):
     if resolved.get("derived"):
         from wecsim.experiments.outcomes import DerivedOutcome
 
-        derived = [DerivedOutcome(**d) for d in resolved["derived"]]
+        try:
+            derived = [DerivedOutcome(**d) for d in resolved["derived"]]
+        except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+            con.close()
+            raise StoreError(f"{root / MANIFEST}: its derived outcomes are damaged; run the batch again") from None
         if (root / "outputs").is_dir() and any((root / "runs").glob(CHUNK_GLOB)):
             con.execute(f"CREATE VIEW derived AS {derived_view_sql(derived)}")
         else:
-            cols = ", ".join(f'NULL::DOUBLE AS "{d.name}"' for d in derived)
+            cols = ", ".join(f"NULL::DOUBLE AS {sql_identifier(d.name)}" for d in derived)
             con.execute(f"CREATE VIEW derived AS SELECT NULL::BIGINT AS run_id, {cols} WHERE false")
         con.execute("CREATE VIEW outcomes AS SELECT * FROM outputs LEFT JOIN derived USING (run_id)")
     else:
