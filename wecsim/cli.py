@@ -879,6 +879,69 @@ def discover_cmd(
         console.print(t)
 
 
+@app.command("robustness")
+@user_errors
+def robustness_cmd(
+    results: ResultsArg,
+    outcome: Annotated[list[str], typer.Option("--outcome", help="Indicator or derived outcome (repeatable).")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="Year of the indicators (not of derived outcomes).")
+    ] = None,
+    direction: Annotated[
+        list[str] | None, typer.Option("--direction", help="OUTCOME=min|max, when it has none or to override.")
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option("--threshold", help="Satisficing threshold OUTCOME<=VALUE (or <, >=, >), repeatable."),
+    ] = None,
+    csv: Annotated[str | None, typer.Option("--csv", help="Also write the table to this new CSV file.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the --csv file if it exists.")] = False,
+) -> None:
+    """Robustness of each policy of a policies x scenarios batch: regret, satisficing share, percentiles.
+
+    Regret is the gap to the best policy in each scenario (0 for the best, never negative);
+    rank 1 has the smallest maximum regret. Outcomes are averaged over replicates.
+    """
+    from wecsim.experiments.analysis.robustness import parse_threshold
+    from wecsim.experiments.reports import robustness_report
+    from wecsim.outputs import check_file_target, write_file
+
+    outcome = list(dict.fromkeys(outcome))
+    directions = {}
+    for item in direction or []:
+        name, sep, value = item.partition("=")
+        if not sep or value.strip() not in {"min", "max"}:
+            raise WecsimError(f"--direction: expected OUTCOME=min or OUTCOME=max, got {item!r}")
+        directions[name.strip()] = value.strip()
+    thresholds = {}
+    for item in threshold or []:
+        name, op, value = parse_threshold(item)
+        thresholds[name] = (op, value)
+    if csv is not None:
+        check_file_target(csv, overwrite=overwrite, option="--csv")  # before anything is computed
+    table = robustness_report(results, outcome, year, directions, thresholds)
+    if csv is not None:
+        write_file(csv, lambda tmp: table.to_csv(tmp, index=False), overwrite=overwrite, option="--csv")
+    when = f" in {year}" if year else ""
+    for name, part in table.groupby("outcome", sort=False):
+        d = part["direction"].iloc[0]
+        t = Table(
+            title=f"{escape(name)}{when} ({'less' if d == 'min' else 'more'} is better; "
+            f"{int(part['scenarios'].iloc[0])} scenarios)",
+            title_justify="left",
+            header_style="bold",
+        )
+        cols = ["rank", "policy", "mean", "p10", "p50", "p90", "regret_mean", "regret_p90", "regret_max"]
+        cols += ["best_in_share"] + (["satisficing_share"] if part["threshold"].iloc[0] else [])
+        for c in cols:
+            t.add_column(c if c != "satisficing_share" else f"share {part['threshold'].iloc[0]}", justify="right")
+        for _, row in part.iterrows():
+            t.add_row(*(escape(_fmt_cell(row[c])) for c in cols))
+        console.print(t)
+    if csv is not None:
+        console.print(f"Table written to [bold]{escape(str(csv))}[/]")
+
+
 # `wecsim workshop ...` lives with the workshops
 from wecsim.workshop.cli import register as _register_workshop  # noqa: E402
 

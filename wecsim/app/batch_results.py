@@ -8,7 +8,9 @@ The folder layout is the one documented in ``wecsim/experiments/store.py``
     runs/chunk-*.parquet       one row per run: run_id, point, replicate, seed, parameters, status
     outputs/chunk-*.parquet    one row per run and year: run_id, year, indicators
 
-It is read here with pandas alone, so the app does not depend on the batch engine's code.
+It is read here with pandas alone, so the app does not depend on the batch engine's code;
+the robustness of policies (a policies x scenarios design) uses the plain-data function
+:func:`wecsim.experiments.analysis.robustness.robustness`.
 The sensitivity ranking is a plain statistic of those tables: the absolute Spearman rank
 correlation between each varied number and the outcome (for a categorical parameter, the
 correlation ratio eta, which is on the same 0-1 scale). It is a screening measure, not a
@@ -251,3 +253,48 @@ def ranking(batch: Batch, indicator: str, year: int) -> pd.Series:
         else:
             scores[p] = _eta(x.astype(str), y)
     return pd.Series(scores, dtype=float).sort_values(ascending=False)
+
+
+def policies_x_scenarios(batch: Batch) -> int | None:
+    """Return the number of scenarios when the batch crosses policies with scenarios, else ``None``."""
+    exp = batch.manifest.get("experiment", {})
+    design = (exp.get("resolved") or {}).get("design") or {} if isinstance(exp, dict) else {}
+    if design.get("kind") != "policies_x_scenarios" or "policy" not in batch.runs.columns:
+        return None
+    n = design.get("n")
+    return int(n) if isinstance(n, int) and n > 0 else None
+
+
+def indicator_direction(indicator: str) -> str | None:
+    """Return ``min`` or ``max`` for an indicator with a direction (less or more is better), else ``None``."""
+    from wecsim.experiments.ema import DIRECTIONS
+
+    return {-1: "min", 1: "max"}.get(DIRECTIONS.get(indicator, 0))
+
+
+def robustness_table(batch: Batch, indicator: str, year: int, direction: str | None = None) -> pd.DataFrame:
+    """Return the robustness of each policy for one indicator in one year (policies x scenarios batches).
+
+    Each (policy, scenario) is the mean over replicates; the metrics are those of
+    :func:`wecsim.experiments.analysis.robustness.robustness` (regret against the best
+    policy of each scenario, percentiles, share of scenarios where the policy is best).
+
+    Raises
+    ------
+    BatchError
+        When the batch is not a policies x scenarios design, or the indicator has no direction.
+    """
+    from wecsim.experiments.analysis.robustness import robustness
+
+    n = policies_x_scenarios(batch)
+    if n is None:
+        raise BatchError("Robustness needs a batch that crosses policies with scenarios (design policies_x_scenarios).")
+    direction = direction or indicator_direction(indicator)
+    if direction is None:
+        raise BatchError(f"{indicator} has no direction (neither less nor more is better): choose one.")
+    ok = batch.ok_runs
+    out = batch.outputs[(batch.outputs["year"] == year) & batch.outputs["run_id"].isin(ok["run_id"])]
+    df = ok[["run_id", "point", "policy"]].merge(out[["run_id", indicator]], on="run_id")
+    by_point = df.groupby(["point", "policy"], as_index=False)[indicator].mean()
+    by_point["scenario"] = by_point["point"] % n
+    return robustness(by_point, {indicator: direction})

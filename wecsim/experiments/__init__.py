@@ -3,12 +3,13 @@
 Experimenting is kept apart from analysing, as in EMA Workbench:
 
 ``spec``          experiment files (YAML), validated against ``wecsim/data/levers.csv``
-``design``        full factorial, Latin hypercube, Sobol (Saltelli) and Morris designs; run seeds
+``outcomes``      tables kept besides the national one, derived outcomes (DuckDB SQL)
+``design``        full factorial, Latin hypercube, Sobol (Saltelli), Morris, policies x scenarios; seeds
 ``worker``        runs one chunk of runs (in any process)
 ``executors``     serial, local process pool, Dask (LocalCluster or a scheduler address)
 ``store``         Parquet dataset + manifest, resume, DuckDB queries, pandas loading
 ``batch``         :func:`run_batch`, what ``wecsim batch`` calls
-``analysis``      sensitivity (SALib) and scenario discovery (PRIM, CART) on plain data
+``analysis``      sensitivity (SALib), scenario discovery (PRIM, CART), robustness on plain data
 ``ema``           wecsim as a model in EMA Workbench
 
 >>> from wecsim.experiments import run_batch, load_results, query

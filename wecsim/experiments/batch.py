@@ -87,7 +87,17 @@ def run_context(exp: Experiment) -> RunContext:
         from wecsim.model import NATIONAL_INDICATORS
 
         indicators = tuple(NATIONAL_INDICATORS)
-    return RunContext(exp.model, exp.base_scenario, exp.parameters, indicators, exp.years)
+    policies = tuple((name, tuple(levers.items())) for name, levers in (exp.policies or {}).items())
+    return RunContext(
+        exp.model,
+        exp.base_scenario,
+        exp.parameters,
+        indicators,
+        exp.years,
+        tables=tuple(exp.tables.items()),
+        additionality_scope=exp.additionality_scope,
+        policies=policies,
+    )
 
 
 def _chunks(exp: Experiment, design, pending: np.ndarray, size: int) -> Iterator[list[dict[str, Any]]]:
@@ -344,11 +354,18 @@ class BatchPlan:
         else:
             years = 1
         n = self.n_pending
-        return {
+        rows = {
             "runs": (n, 7 + len(exp.parameters)),
             "outputs": (n * years, 2 + k),
             "timings": (n, 3),
         }
+        from wecsim.datasets import table
+        from wecsim.experiments.outcomes import TABLE_KEYS
+
+        per_year = {"region": len(table("regions")), "basin": len(table("basins")), "funder": len(table("funders"))}
+        for name, indicators in exp.tables.items():
+            rows[name] = (n * years * per_year.get(name, 1), 2 + len(TABLE_KEYS[name]) + len(indicators))
+        return rows
 
 
 def plan_batch(

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wecsim.experiments.spec import Experiment, ParameterSpec
+from wecsim.experiments.spec import POLICIES_X_SCENARIOS, POLICY, Experiment, ParameterSpec
 
 #: Bits kept of a run's seed (an int64 in Parquet, any int for :func:`wecsim.run`).
 SEED_MASK = (1 << 63) - 1
@@ -84,7 +84,7 @@ def sample_matrix(exp: Experiment) -> np.ndarray | None:
     d = exp.design
     problem = salib_problem(params)
     seed = int(design_rng(exp.seed).integers(0, 2**31 - 1))
-    if d.kind == "full_factorial":
+    if d.kind in {"full_factorial", POLICIES_X_SCENARIOS}:
         return None
     if d.kind == "latin_hypercube":
         from scipy.stats import qmc
@@ -115,7 +115,9 @@ def design_points(exp: Experiment, sample: np.ndarray | None = None) -> pd.DataF
         Its :func:`sample_matrix` if already drawn.
     """
     params = exp.parameters
-    if exp.design.kind == "full_factorial":
+    if exp.design.kind == POLICIES_X_SCENARIOS:
+        cols = policies_x_scenarios(exp)
+    elif exp.design.kind == "full_factorial":
         rows = list(itertools.product(*(p.grid() for p in params)))
         cols = {p.name: [r[i] for r in rows] for i, p in enumerate(params)}
     else:
@@ -131,6 +133,42 @@ def design_points(exp: Experiment, sample: np.ndarray | None = None) -> pd.DataF
             df[p.name] = df[p.name].astype("float64")
     df.index.name = "point"
     return df
+
+
+def scenario_sample(exp: Experiment) -> np.ndarray:
+    """Return the scenarios of a policies x scenarios design: a Latin hypercube over the uncertainties.
+
+    Drawn from the experiment seed as any Latin hypercube, in the bounds of
+    :func:`salib_problem` (rows: scenarios, columns: the uncertainties in file order).
+    """
+    from scipy.stats import qmc
+
+    unc = [p for p in exp.parameters if p.name != POLICY]
+    seed = int(design_rng(exp.seed).integers(0, 2**31 - 1))
+    unit = qmc.LatinHypercube(d=len(unc), rng=np.random.default_rng(seed)).random(exp.design.n)
+    bounds = np.array([p.salib_bounds() for p in unc])
+    return bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
+
+
+def policies_x_scenarios(exp: Experiment) -> dict[str, list[Any]]:
+    """Return the design columns of every policy crossed with every scenario.
+
+    Point ``p * n + s`` is policy ``p`` (file order) in scenario ``s`` (``n`` scenarios), so
+    every policy meets the same scenarios, and with common random numbers the same weather.
+    """
+    n = exp.design.n
+    names = exp.policies or {}
+    sample = scenario_sample(exp)
+    unc = [p for p in exp.parameters if p.name != POLICY]
+    cols: dict[str, list[Any]] = {POLICY: [name for name in names for _ in range(n)]}
+    for i, p in enumerate(unc):
+        cols[p.name] = p.from_sample(sample[:, i]) * len(names)
+    return cols
+
+
+def scenario_of(exp: Experiment, points: np.ndarray) -> np.ndarray:
+    """Return the scenario index of design points of a policies x scenarios design."""
+    return np.asarray(points, dtype="int64") % int(exp.design.n)
 
 
 def n_runs(exp: Experiment, n_points: int) -> int:

@@ -87,7 +87,8 @@ def _method(method: str, kind: str, has_sample: bool) -> str:
         )
     if need is None and not has_sample:
         raise WecsimError(
-            f"{method} needs the sample rows of a latin_hypercube, sobol or morris design; a full factorial has none"
+            f"{method} needs the sample rows of a latin_hypercube, sobol or morris design; a full factorial "
+            "or a policies x scenarios design has none (for the latter, see `wecsim robustness`)"
         )
     return method
 
@@ -219,7 +220,8 @@ def cases_of_interest(
     root
         A results folder.
     condition
-        A SQL boolean expression over the output columns, e.g. ``recycling_rate < 0.4``.
+        A SQL boolean expression over the output columns and derived outcomes (the view
+        ``outcomes``), e.g. ``recycling_rate < 0.4`` or ``deficit_cum_km3 > 2``.
     year
         Evaluate it in this year; without a year a run is of interest if it holds in any kept year.
     inputs
@@ -230,13 +232,18 @@ def cases_of_interest(
     kinds = {"all": None, "uncertainties": "uncertainty", "levers": "lever"}
     if inputs not in kinds:
         raise WecsimError(f"--inputs: expected all, uncertainties or levers, got {inputs!r}")
-    names = [p.name for p in params if kinds[inputs] is None or p.kind == kinds[inputs]]
+    from wecsim.experiments.spec import POLICY
+
+    def kind(p) -> str:  # a policies x scenarios design's policy is a choice of levers
+        return "lever" if p.kind == POLICY else p.kind
+
+    names = [p.name for p in params if kinds[inputs] is None or kind(p) == kinds[inputs]]
     if not names:
         raise WecsimError(f"the experiment varies no {inputs}")
     con = connect(root)
     try:
         where = f"WHERE year = {int(year)}" if year is not None else ""
-        sql = f"SELECT run_id, bool_or(({condition})) AS hit FROM outputs {where} GROUP BY run_id"
+        sql = f"SELECT run_id, bool_or(({condition})) AS hit FROM outcomes {where} GROUP BY run_id"
         try:
             hits = con.execute(sql).df()
         except Exception as exc:
@@ -286,3 +293,90 @@ def discover(
     for box in boxes:  # labelled for both methods: a box that misses the density asked for is not a finding
         box.extra["below_threshold"] = box.density < threshold
     return boxes, len(y), int(y.sum()), n_failed
+
+
+def outcome_direction(experiment, outcome: str) -> str | None:
+    """Return ``min`` or ``max`` for an indicator or derived outcome (:data:`~wecsim.experiments.ema.DIRECTIONS`).
+
+    A derived outcome (cumulative, mean, max, min, value, additionality) keeps the direction
+    of the indicator it is made of. ``None`` when the indicator has no direction.
+    """
+    from wecsim.experiments.ema import DIRECTIONS
+    from wecsim.experiments.outcomes import TABLE_DIRECTIONS
+
+    indicator = next((d.indicator for d in experiment.derived if d.name == outcome), outcome)
+    sign = DIRECTIONS.get(indicator) or TABLE_DIRECTIONS.get(indicator, 0)
+    return {-1: "min", 1: "max"}.get(sign)
+
+
+def policy_outcomes(res: ExperimentResults, outcomes: list[str], year: int | None = None) -> pd.DataFrame:
+    """Return one row per (policy, scenario) with each outcome averaged over replicates.
+
+    Raises
+    ------
+    WecsimError
+        If the results are not of a policies x scenarios design.
+    """
+    from wecsim.experiments.design import scenario_of
+    from wecsim.experiments.spec import POLICIES_X_SCENARIOS, POLICY
+
+    exp = res.experiment
+    if exp.design.kind != POLICIES_X_SCENARIOS:
+        raise WecsimError(
+            f"robustness needs a policies x scenarios design; this experiment's design is {exp.design.kind} "
+            f"(set `design: {{kind: {POLICIES_X_SCENARIOS}, n: SCENARIOS}}` and `policies:` in the experiment file)"
+        )
+    points = np.arange(len(res.design))
+    table = pd.DataFrame({"policy": res.design[POLICY].to_numpy(), "scenario": scenario_of(exp, points)}, index=points)
+    for name in outcomes:
+        table[name] = res.by_point(name, year)
+    return table.reset_index(drop=True)
+
+
+def robustness_report(
+    results: ExperimentResults | str | Path,
+    outcomes: list[str],
+    year: int | None = None,
+    directions: dict[str, str] | None = None,
+    thresholds: dict[str, tuple[str, float]] | None = None,
+) -> pd.DataFrame:
+    """Return the robustness metrics of each policy (:func:`~wecsim.experiments.analysis.robustness.robustness`).
+
+    Parameters
+    ----------
+    results
+        Loaded results or a results folder of a policies x scenarios design.
+    outcomes
+        Indicators (of ``year``) or derived outcomes.
+    year
+        Year of the indicators (optional when one year is kept; unused for derived outcomes).
+    directions
+        ``min`` or ``max`` per outcome, overriding the indicator's own direction.
+    thresholds
+        ``(operator, value)`` per outcome for the satisficing share.
+    """
+    from wecsim.experiments.analysis.robustness import robustness
+
+    res = results if isinstance(results, ExperimentResults) else load_results(results)
+    if not outcomes:
+        raise WecsimError("give at least one --outcome")
+    directions = dict(directions or {})
+    for name, d in directions.items():
+        if name not in outcomes:
+            raise WecsimError(f"--direction {name}={d}: {name!r} is not an --outcome")
+        if d not in {"min", "max"}:
+            raise WecsimError(f"--direction {name}={d}: expected min or max")
+    for name in thresholds or {}:
+        if name not in outcomes:
+            raise WecsimError(f"--threshold: {name!r} is not an --outcome")
+    table = policy_outcomes(res, outcomes, year)  # unknown outcomes and other designs are refused here
+    resolved = {}
+    for name in outcomes:
+        d = directions.get(name) or outcome_direction(res.experiment, name)
+        if d is None:
+            raise WecsimError(
+                f"{name} has no direction (neither more nor less is better by default); "
+                f"say --direction {name}=min or max"
+            )
+        resolved[name] = d
+    return robustness(table, resolved, thresholds)

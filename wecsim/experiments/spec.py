@@ -48,6 +48,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wecsim.errors import ExperimentError, ScenarioError
+from wecsim.experiments.outcomes import AdditionalitySection, DerivedOutcome, check_outcomes
 from wecsim.names import NAME_PATTERN, NAME_RULE, shipped_dir, short
 from wecsim.scenario.load import read_yaml_mapping
 
@@ -62,11 +63,15 @@ MAX_RUNS = 10_000_000
 #: The model every experiment runs unless it names a function model.
 WECSIM_MODEL = "wecsim"
 
+DesignKind = Literal["full_factorial", "latin_hypercube", "sobol", "morris", "policies_x_scenarios"]
+#: The design that crosses named policies with sampled scenarios (EMA Workbench's policies x scenarios).
+POLICIES_X_SCENARIOS = "policies_x_scenarios"
+#: Name of the design column that holds a run's policy in a policies x scenarios design.
+POLICY = "policy"
 #: Designs that get common random numbers unless the file says otherwise: their indices
-#: compare runs that differ in the parameters, so the runs must not also differ in weather.
-CRN_DEFAULT = frozenset({"sobol", "morris"})
-
-DesignKind = Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
+#: compare runs that differ in the parameters (or policies compared scenario by scenario),
+#: so the runs must not also differ in weather.
+CRN_DEFAULT = frozenset({"sobol", "morris", POLICIES_X_SCENARIOS})
 #: Other names accepted for the designs.
 DESIGN_ALIASES = {
     "factorial": "full_factorial",
@@ -75,6 +80,7 @@ DESIGN_ALIASES = {
     "lhs": "latin_hypercube",
     "latin": "latin_hypercube",
     "saltelli": "sobol",
+    "policies": POLICIES_X_SCENARIOS,
 }
 
 
@@ -86,11 +92,14 @@ class _Strict(BaseModel):
 class DesignSection(_Strict):
     """The ``design:`` section: how design points are drawn."""
 
-    kind: DesignKind = Field(description="full_factorial, latin_hypercube, sobol (Saltelli) or morris")
+    kind: DesignKind = Field(
+        description="full_factorial, latin_hypercube, sobol (Saltelli), morris or policies_x_scenarios"
+    )
     n: int | None = Field(
         None,
         ge=1,
-        description="latin_hypercube: points; sobol: base sample N (a power of 2); morris: trajectories",
+        description="latin_hypercube: points; sobol: base sample N (a power of 2); morris: trajectories; "
+        "policies_x_scenarios: scenarios (a Latin hypercube over the uncertainties)",
     )
     second_order: bool = Field(False, description="sobol: also sample for second-order indices")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels; full_factorial: default levels per range")
@@ -107,6 +116,12 @@ class OutputsSection(_Strict):
 
     indicators: list[str] | None = Field(None, min_length=1, description="indicator names (default: all)")
     years: list[int] | None = Field(None, min_length=1, description="years kept (default: all simulated years)")
+    region: list[str] | None = Field(None, min_length=1, description="region indicators kept (all regions)")
+    basin: list[str] | None = Field(None, min_length=1, description="basin indicators kept (all basins)")
+    funder: list[str] | None = Field(None, min_length=1, description="funder indicators kept (all funders)")
+    additionality: AdditionalitySection | None = Field(
+        None, description="national indicators with EU money less the same run without it"
+    )
 
 
 class ExperimentFile(_Strict):
@@ -125,6 +140,10 @@ class ExperimentFile(_Strict):
     design: DesignSection
     parameters: dict[str, Any] = Field(min_length=1)
     outputs: OutputsSection = Field(default_factory=OutputsSection)
+    #: outcomes per run computed from the stored tables (:mod:`wecsim.experiments.outcomes`)
+    derived: list[DerivedOutcome] = Field(default_factory=list, max_length=200)
+    #: policies x scenarios: named lever settings, e.g. ``{eu_grants: {budget_eu_grant_meur: 150}}``
+    policies: dict[str, Any] | None = Field(None, max_length=100)
 
 
 # ---------------------------------------------------------------------------- resolved
@@ -260,6 +279,17 @@ class Experiment:
     indicators: tuple[str, ...] | None
     years: tuple[int, ...] | None = field(default=None)
     scenario_files: tuple[Path, ...] = field(default=(), compare=False)
+    #: other tables kept (``region``, ``basin``, ``funder``, ``additionality``) and their indicators
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    additionality_scope: str = "eu"
+    derived: tuple[DerivedOutcome, ...] = ()
+    #: policies x scenarios: policy name -> lever settings
+    policies: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def n_scenarios(self) -> int | None:
+        """Scenarios of a policies x scenarios design (``None`` for the other designs)."""
+        return self.design.n if self.design.kind == POLICIES_X_SCENARIOS else None
 
     @property
     def is_wecsim(self) -> bool:
@@ -282,17 +312,24 @@ class Experiment:
             "parameters": [asdict(p) for p in self.parameters],
             "indicators": list(self.indicators) if self.indicators is not None else None,
             "years": list(self.years) if self.years is not None else None,
+            # added only when used, so the spec hash of older experiments stays the same
+            **({"tables": {k: list(v) for k, v in self.tables.items()}} if self.tables else {}),
+            **({"additionality_scope": self.additionality_scope} if "additionality" in self.tables else {}),
+            **({"derived": [d.model_dump() for d in self.derived]} if self.derived else {}),
+            **({"policies": self.policies} if self.policies is not None else {}),
         }
 
     def spec_hash(self) -> str:
         """Return a SHA-256 of everything that determines the results (not names or text).
 
-        Two files that differ only in comments, description or key order have the same hash,
-        so a batch can be resumed after such edits, and only after such edits.
+        Two files that differ only in comments, description, key order or derived outcomes
+        (computed from the stored tables, they change no run) have the same hash, so a batch
+        can be resumed after such edits, and only after such edits.
         """
         data = self.to_dict()
         for key in ("name", "description", "source", "file_sha256"):
             data.pop(key)
+        data.pop("derived", None)
         canonical = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -317,6 +354,10 @@ class Experiment:
             parameters=params,
             indicators=tuple(data["indicators"]) if data["indicators"] is not None else None,
             years=tuple(data["years"]) if data["years"] is not None else None,
+            tables={k: tuple(v) for k, v in data.get("tables", {}).items()},
+            additionality_scope=data.get("additionality_scope", "eu"),
+            derived=tuple(DerivedOutcome(**d) for d in data.get("derived", [])),
+            policies=data.get("policies"),
         )
 
 
@@ -335,6 +376,10 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
             model: type[BaseModel] = ExperimentFile
             if len(loc) == 2 and loc[0] in {"design", "outputs"}:
                 model = DesignSection if loc[0] == "design" else OutputsSection
+            elif len(loc) == 3 and loc[0] == "derived":
+                model = DerivedOutcome
+            elif len(loc) == 3 and loc[:2] == ["outputs", "additionality"]:
+                model = AdditionalitySection
             msg = f"unknown key; expected one of: {', '.join(model.model_fields)}"
         elif err["type"] == "string_pattern_mismatch" and loc == ["name"]:
             msg = f"expected a name of {NAME_RULE} (it names the results folder); got {short(err.get('input'))}"
@@ -564,7 +609,12 @@ def resolve_experiment(ref: str | Path) -> Path:
 
 def _check_design(exp: ExperimentFile, params: list[ParameterSpec], problems: list) -> None:
     d = exp.design
-    if d.kind == "full_factorial":
+    if d.kind == POLICIES_X_SCENARIOS:
+        if d.n is None:
+            problems.append(("design.n", "missing: the number of scenarios for a policies_x_scenarios design"))
+            return
+        n_points = len(exp.policies or {}) * d.n
+    elif d.kind == "full_factorial":
         if d.n is not None:
             problems.append(("design.n", "full_factorial takes no n: its size is the product of the levels"))
         n_points = math.prod(len(p.grid()) for p in params)
@@ -614,8 +664,67 @@ def _resolve_base(exp: ExperimentFile, path: Path | None, shown: str, problems: 
     return scenario.model_dump(mode="json")
 
 
+def _resolve_policies(exp: ExperimentFile, declared: dict, problems: list) -> ParameterSpec | None:
+    """Check the ``policies:`` of a policies x scenarios design; return the ``policy`` design column."""
+    import re
+
+    is_px = exp.design.kind == POLICIES_X_SCENARIOS
+    if not is_px:
+        if exp.policies is not None:
+            problems.append(("policies", f"policies go with `design: {{kind: {POLICIES_X_SCENARIOS}, n: ...}}`"))
+        return None
+    policies = exp.policies or {}
+    if len(policies) < 2:
+        problems.append(
+            (
+                "policies",
+                "expected at least 2 named policies, e.g. {status_quo: {}, grants: {budget_eu_grant_meur: 150}}",
+            )
+        )
+        return None
+    n0 = len(problems)
+    for name, levers in policies.items():
+        where = f"policies.{name}"
+        if not re.fullmatch(NAME_PATTERN, name) or name == POLICY:
+            problems.append((where, f"a policy name must be {NAME_RULE}; got {short(name)}"))
+        if not isinstance(levers, dict):
+            problems.append(
+                (where, f"expected a mapping of lever: value (or {{}} for the base scenario), got {short(levers)}")
+            )
+            continue
+        for lever, value in levers.items():
+            p = declared.get(lever)
+            if p is None or p.kind != "lever":
+                what = "an uncertainty: vary it under parameters" if p is not None else "unknown lever"
+                problems.append(
+                    (
+                        f"{where}.{lever}",
+                        f"{what}{_suggest(lever, [k for k, v in declared.items() if v.kind == 'lever'])}",
+                    )
+                )
+            elif lever in exp.parameters:
+                problems.append((f"{where}.{lever}", "also varied under parameters; a policy fixes its levers"))
+            else:
+                _check_value(p, value, f"{where}.{lever}", problems)
+    for name in exp.parameters:
+        if name in declared and declared[name].kind == "lever":
+            problems.append(
+                (
+                    f"parameters.{name}",
+                    "a policies x scenarios design samples uncertainties only; set levers in policies",
+                )
+            )
+    if len(problems) > n0:
+        return None
+    return ParameterSpec(POLICY, POLICY, "categorical", values=tuple(policies))
+
+
 def _check_outputs(exp: ExperimentFile, base: dict[str, Any] | None, problems: list) -> None:
     if base is None:
+        if exp.derived or exp.outputs.region or exp.outputs.basin or exp.outputs.funder or exp.outputs.additionality:
+            problems.append(
+                ("outputs", "only the wecsim model keeps region, basin, funder, additionality or derived outcomes")
+            )
         return
     from wecsim.model import NATIONAL_INDICATORS
 
@@ -628,6 +737,7 @@ def _check_outputs(exp: ExperimentFile, base: dict[str, Any] | None, problems: l
     for i, year in enumerate(exp.outputs.years or []):
         if not first <= year <= last:
             problems.append((f"outputs.years[{i}]", f"{year} is outside the simulated years {first}-{last}"))
+    problems += check_outcomes(exp.outputs, exp.derived, first, last, _suggest)
 
 
 def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
@@ -678,10 +788,15 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
 
         scenario_files = tuple(scenario_chain(exp.base or "baseline", path.parent if path else None, shown))
     params: list[ParameterSpec] = []
+    n_declared = len(exp.parameters)
     if is_wecsim:
         from wecsim.scenario import registry
 
         declared = registry()
+        policy = _resolve_policies(exp, declared, problems)
+        if policy is not None:
+            params.append(policy)
+            n_declared += 1
         for name, raw_param in exp.parameters.items():
             if name not in declared:
                 problems.append(
@@ -696,11 +811,13 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
             if p is not None:
                 params.append(p)
     else:
+        if exp.design.kind == POLICIES_X_SCENARIOS:
+            problems.append(("design.kind", "policies_x_scenarios needs the wecsim model (its policies set levers)"))
         for name, raw_param in exp.parameters.items():
             p = _resolve_input(name, raw_param, exp.design, problems)
             if p is not None:
                 params.append(p)
-    if len(params) == len(exp.parameters):
+    if len(params) == n_declared:
         _check_design(exp, params, problems)
     _check_outputs(exp, base, problems)
     if not is_wecsim and not exp.outputs.indicators:
@@ -724,4 +841,16 @@ def load_experiment(source: str | Path | dict[str, Any]) -> Experiment:
         indicators=tuple(exp.outputs.indicators) if exp.outputs.indicators else None,
         years=tuple(sorted(set(exp.outputs.years))) if exp.outputs.years else None,
         scenario_files=scenario_files,
+        tables=_kept_tables(exp.outputs),
+        additionality_scope=exp.outputs.additionality.scope if exp.outputs.additionality else "eu",
+        derived=tuple(exp.derived),
+        policies=exp.policies if exp.design.kind == POLICIES_X_SCENARIOS else None,
     )
+
+
+def _kept_tables(outputs: OutputsSection) -> dict[str, tuple[str, ...]]:
+    """Return the tables kept besides the national one, with their indicators."""
+    kept = {name: tuple(getattr(outputs, name)) for name in ("region", "basin", "funder") if getattr(outputs, name)}
+    if outputs.additionality is not None:
+        kept["additionality"] = tuple(outputs.additionality.indicators)
+    return kept

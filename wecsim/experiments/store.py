@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 
 from wecsim.errors import WecsimError
 from wecsim.experiments.lock import LOCK_FILE, FolderLock, read_lock
+from wecsim.experiments.outcomes import EXTRA_TABLES, derived_view_sql, sql_identifier
 from wecsim.experiments.provenance import changed_files, model_fingerprint
 from wecsim.experiments.spec import Experiment
 from wecsim.outputs import check_writable, examine, read_small_json, refuse_special, summarise
@@ -55,6 +56,10 @@ from wecsim.version import __version__
 MANIFEST = "manifest.json"
 FORMAT = "wecsim-experiment-results/1"
 TABLES = ("runs", "outputs", "timings")
+#: Every table a batch may write: the three above and the other tables an experiment keeps.
+ALL_TABLES = (*TABLES, *EXTRA_TABLES)
+#: Tables written before ``runs`` (which marks a chunk as done).
+BEFORE_RUNS = tuple(t for t in ALL_TABLES if t != "runs")
 #: The files of a chunk in ``runs/``, ``outputs/`` and ``timings/``.
 CHUNK_GLOB = "chunk-*.parquet"
 #: Files wecsim writes at the top of a results folder (``--fresh`` deletes only these and the chunks).
@@ -86,7 +91,7 @@ def batch_folder_state(root: Path) -> tuple[str, str]:
         return kind, "does not exist" if kind == "absent" else "is a file"
     if _read_manifest_file(root / MANIFEST) is not None:
         return "ours", "holds wecsim batch results"
-    ours = {*TABLES, ".tmp"}
+    ours = {*ALL_TABLES, ".tmp"}
 
     def empty_of_ours(p: Path) -> bool:
         if p.name == LOCK_FILE:
@@ -131,7 +136,7 @@ def _delete_ours(root: Path) -> None:
     Chunks first, the manifest last, so a folder interrupted half-way is still recognised
     as wecsim's and ``--fresh`` can be given again. Other files (notes, charts) are kept.
     """
-    for sub in (*TABLES, ".tmp"):
+    for sub in (*ALL_TABLES, ".tmp"):
         folder = root / sub
         if not folder.is_dir() or folder.is_symlink():
             continue
@@ -344,7 +349,7 @@ class ResultStore:
         """Unlock after a failed open, and remove the folder if this open made it and it is still empty."""
         self.release()
         if created and not (self.root / MANIFEST).exists():
-            for sub in (*TABLES, ".tmp", ""):
+            for sub in (*ALL_TABLES, ".tmp", ""):
                 with contextlib.suppress(OSError):
                     (self.root / sub).rmdir()
 
@@ -382,6 +387,7 @@ class ResultStore:
                 )
             store._check_model(model, allow_model_change)
             store._mark_killed_sessions()
+            store._redeclare_derived(experiment, experiment_text)
         else:
             store.manifest = {
                 "format": FORMAT,
@@ -430,6 +436,24 @@ class ResultStore:
         if store.manifest.get("versions", {}).get("wecsim") != __version__:
             store._warn(f"resumed with wecsim {__version__}; earlier runs used {store.manifest['versions']['wecsim']}")
         store._recover(retry_failed)
+
+    def _redeclare_derived(self, experiment: Experiment, experiment_text: str | None) -> None:
+        """Take the experiment's derived outcomes when they changed: they are computed from the stored tables."""
+        resolved = self.manifest["experiment"].setdefault("resolved", {})
+        new = experiment.to_dict().get("derived")
+        if resolved.get("derived") == new:
+            return
+        if new:
+            resolved["derived"] = new
+        else:
+            resolved.pop("derived", None)
+        names = ", ".join(d["name"] for d in new or []) or "none"
+        self._warn(
+            f"derived outcomes declared anew ({names}); they are computed from the stored tables, no run changes"
+        )
+        if experiment_text is not None:
+            self.manifest["experiment"]["file_sha256"] = experiment.file_sha256
+            atomic_write_bytes(self.root / "experiment.yaml", experiment_text.encode("utf-8"), self.tmp)
 
     def _warn(self, text: str) -> None:
         self.manifest.setdefault("warnings", []).append(f"{_now()}: {text}")
@@ -484,7 +508,7 @@ class ResultStore:
     def _recover(self, retry_failed: bool) -> None:
         """Delete what an interrupted write left, repair duplicated runs, then read which runs are done."""
         committed = {p.name for p in (self.root / "runs").glob(CHUNK_GLOB)}
-        for sub in ("outputs", "timings"):
+        for sub in BEFORE_RUNS:
             for p in (self.root / sub).glob(CHUNK_GLOB):
                 if p.name not in committed:
                     p.unlink()
@@ -506,7 +530,7 @@ class ResultStore:
 
     def _drop_rows(self, name: str, run_ids: set[int]) -> None:
         """Rewrite one chunk's files without some runs (failed ones, or runs stored twice)."""
-        for sub in ("outputs", "timings", "runs"):  # runs last: it is the commit marker
+        for sub in (*BEFORE_RUNS, "runs"):  # runs last: it is the commit marker
             path = self.root / sub / name
             if not path.exists():
                 continue
@@ -515,7 +539,7 @@ class ResultStore:
             if keep.any():
                 atomic_write_parquet(t.filter(pa.array(keep)), path, self.tmp)
             elif sub == "runs":
-                for s in ("outputs", "timings", "runs"):
+                for s in (*BEFORE_RUNS, "runs"):
                     (self.root / s / name).unlink(missing_ok=True)
             else:
                 path.unlink()
@@ -546,7 +570,8 @@ class ResultStore:
         if len(ids) == 0:
             return 0, 0
         name = f"chunk-{int(ids.min()):010d}-{uuid.uuid4().hex[:8]}.parquet"
-        for sub in ("outputs", "timings", "runs"):  # runs last: it marks the chunk as done
+        for sub in (*(t for t in BEFORE_RUNS if t in tables), "runs"):  # runs last: it marks the chunk as done
+            (self.root / sub).mkdir(exist_ok=True)
             atomic_write_parquet(tables[sub], self.root / sub / name, self.tmp)
         _fsync_dir(self.root / "runs")
         status = np.asarray(runs.column("status").to_pylist())
@@ -719,6 +744,9 @@ class ExperimentResults:
         The resolved experiment, rebuilt from the manifest.
     sample
         The raw design sample (``None`` for a factorial design).
+    derived
+        The experiment's derived outcomes, one row per successful run (index ``run_id``),
+        computed by DuckDB from the stored tables (the view ``derived``).
     """
 
     runs: pd.DataFrame
@@ -727,6 +755,7 @@ class ExperimentResults:
     manifest: dict[str, Any]
     experiment: Experiment
     sample: np.ndarray | None
+    derived: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def outcome(self, indicator: str, year: int | None = None) -> pd.Series:
         """Return one indicator of one year per run (index ``run_id``; NaN where a run failed).
@@ -736,10 +765,15 @@ class ExperimentResults:
         indicator
             An output column.
         year
-            The year (may be omitted when only one year is stored).
+            The year (may be omitted when only one year is stored); not used for a derived
+            outcome, which has one value per run.
         """
+        if indicator in self.derived.columns:
+            return self.derived[indicator].reindex(self.runs["run_id"].to_numpy())
         if indicator not in self.outputs.columns or indicator in {"run_id", "year"}:
             known = [c for c in self.outputs.columns if c not in {"run_id", "year"}]
+            if len(self.derived.columns):
+                known.append(f"derived: {', '.join(self.derived.columns)}")
             raise WecsimError(f"no output named {indicator!r}; the experiment kept: {', '.join(known)}")
         years = sorted(int(y) for y in self.outputs["year"].unique())
         kept = ", ".join(map(str, years))
@@ -787,31 +821,65 @@ def load_results(root: str | Path) -> ExperimentResults:
     design = pd.read_parquet(root / "design.parquet").set_index("point")
     sample_path = root / "sample.parquet"
     sample = pd.read_parquet(sample_path).to_numpy() if sample_path.exists() else None
-    experiment = Experiment.from_dict(manifest["experiment"]["resolved"])
-    return ExperimentResults(runs, outputs, design, manifest, experiment, sample)
+    try:
+        experiment = Experiment.from_dict(manifest["experiment"]["resolved"])
+    except (KeyError, TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+        raise StoreError(f"{root / MANIFEST}: the experiment it records is damaged; run the batch again") from None
+    derived = pd.DataFrame(index=pd.Index([], name="run_id", dtype="int64"))
+    if experiment.derived:
+        con = connect(root)
+        try:
+            derived = con.execute("SELECT * FROM derived ORDER BY run_id").df().set_index("run_id")
+        finally:
+            con.close()
+    return ExperimentResults(runs, outputs, design, manifest, experiment, sample, derived)
 
 
 def connect(root: str | Path):
     """Return a DuckDB connection with views over a results folder.
 
-    Views: ``runs``, ``outputs``, ``timings``, ``design`` and ``results`` (runs joined with
-    outputs on ``run_id``).
+    Views: ``runs``, ``outputs`` (also named ``national``), ``timings``, ``design``,
+    ``results`` (runs joined with outputs on ``run_id``), the other tables the experiment
+    keeps (``region``, ``basin``, ``funder``, ``additionality``), ``derived`` (one row per
+    successful run, one column per derived outcome) and ``outcomes`` (``outputs`` with the
+    derived outcomes of its run on every row).
     """
     import duckdb
 
     root = Path(root)
-    read_manifest(root)
+    manifest = read_manifest(root)
+    resolved = manifest.get("experiment", {}).get("resolved", {})
     con = duckdb.connect()
-    for sub in TABLES:
+    kept = resolved.get("tables") if isinstance(resolved.get("tables"), dict) else {}
+    for sub in (*TABLES, *(t for t in EXTRA_TABLES if t in kept)):
         files = sorted((root / sub).glob(CHUNK_GLOB))
         if files:
             paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE VIEW {sub} AS SELECT * FROM read_parquet([{paths}])")
+        elif sub == "runs":
+            con.execute("CREATE VIEW runs AS SELECT NULL::BIGINT AS run_id, NULL::VARCHAR AS status WHERE false")
         else:
-            con.execute(f"CREATE VIEW {sub} AS SELECT NULL::BIGINT AS run_id WHERE false")
+            con.execute(f"CREATE VIEW {sub} AS SELECT NULL::BIGINT AS run_id, NULL::BIGINT AS year WHERE false")
+    con.execute("CREATE VIEW national AS SELECT * FROM outputs")
     design = str(root / "design.parquet").replace("'", "''")
     con.execute(f"CREATE VIEW design AS SELECT * FROM read_parquet('{design}')")
     con.execute("CREATE VIEW results AS SELECT * FROM runs JOIN outputs USING (run_id)")
+    if resolved.get("derived"):
+        from wecsim.experiments.outcomes import DerivedOutcome
+
+        try:
+            derived = [DerivedOutcome(**d) for d in resolved["derived"]]
+        except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+            con.close()
+            raise StoreError(f"{root / MANIFEST}: its derived outcomes are damaged; run the batch again") from None
+        if (root / "outputs").is_dir() and any((root / "runs").glob(CHUNK_GLOB)):
+            con.execute(f"CREATE VIEW derived AS {derived_view_sql(derived)}")
+        else:
+            cols = ", ".join(f"NULL::DOUBLE AS {sql_identifier(d.name)}" for d in derived)
+            con.execute(f"CREATE VIEW derived AS SELECT NULL::BIGINT AS run_id, {cols} WHERE false")
+        con.execute("CREATE VIEW outcomes AS SELECT * FROM outputs LEFT JOIN derived USING (run_id)")
+    else:
+        con.execute("CREATE VIEW outcomes AS SELECT * FROM outputs")
     return con
 
 

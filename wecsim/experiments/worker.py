@@ -11,6 +11,10 @@ on the experiment, so chunks written by any executor concatenate into one datase
 ``timings``  one row per run: ``run_id, elapsed_s, worker`` (kept apart: they differ between
              executors while ``runs`` and ``outputs`` are identical bit for bit)
 
+and, when the experiment keeps them, ``region``, ``basin``, ``funder`` and ``additionality``
+(:mod:`wecsim.experiments.outcomes`): ``run_id, year``, key columns, one float column per
+indicator.
+
 A run that raises is recorded with its error and the batch goes on.
 """
 
@@ -29,7 +33,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from wecsim.experiments.spec import WECSIM_MODEL, ParameterSpec, resolve_function
+from wecsim.experiments.outcomes import TABLE_KEYS
+from wecsim.experiments.spec import POLICY, WECSIM_MODEL, ParameterSpec, resolve_function
 
 #: Name of the column holding each run's outcome.
 STATUS_OK, STATUS_ERROR = "ok", "error"
@@ -51,6 +56,12 @@ class RunContext:
         Output columns kept.
     years
         Years kept (``None``: all).
+    tables
+        Other tables kept (``region``, ``basin``, ``funder``, ``additionality``) and their indicators.
+    additionality_scope
+        ``eu`` or ``team_europe`` (:mod:`wecsim.additionality`).
+    policies
+        Policies x scenarios: the lever settings of each policy.
     """
 
     model: str
@@ -58,6 +69,17 @@ class RunContext:
     parameters: tuple[ParameterSpec, ...]
     indicators: tuple[str, ...]
     years: tuple[int, ...] | None
+    tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    additionality_scope: str = "eu"
+    policies: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+
+
+@dataclass
+class RunTables:
+    """One wecsim run's national table and the other tables an experiment keeps."""
+
+    national: pd.DataFrame
+    extra: dict[str, pd.DataFrame]
 
 
 def arrow_type(p: ParameterSpec) -> pa.DataType:
@@ -85,7 +107,13 @@ def schemas(context: RunContext) -> dict[str, pa.Schema]:
         [("run_id", pa.int64()), ("year", pa.int64()), *[(name, pa.float64()) for name in context.indicators]]
     )
     timings = pa.schema([("run_id", pa.int64()), ("elapsed_s", pa.float64()), ("worker", pa.string())])
-    return {"runs": runs, "outputs": outputs, "timings": timings}
+    out = {"runs": runs, "outputs": outputs, "timings": timings}
+    for name, indicators in context.tables:
+        keys = [(k, pa.string()) for k in TABLE_KEYS[name]]
+        out[name] = pa.schema(
+            [("run_id", pa.int64()), ("year", pa.int64()), *keys, *[(c, pa.float64()) for c in indicators]]
+        )
+    return out
 
 
 @cache
@@ -108,16 +136,45 @@ def _wecsim_model(context: RunContext) -> Callable[..., Any]:
     base = _base_scenario(json.dumps(context.base_scenario, sort_keys=True))
     sections = {p.name: ("levers" if p.kind == "lever" else "uncertainties") for p in context.parameters}
     scaled = {p.name for p in context.parameters if p.scale}
+    policies = {name: dict(levers) for name, levers in context.policies}
+    extra = dict(context.tables)
 
-    def model(seed: int, **values: Any) -> pd.DataFrame:
+    def model(seed: int, **values: Any) -> pd.DataFrame | RunTables:
         data = base.model_dump(mode="json")
         for name, value in values.items():
+            if name == POLICY:
+                data["levers"].update(policies[value])
+                continue
             section = data[sections[name]]
             section[name] = scale_value(section[name], value) if name in scaled else value
         scenario = Scenario.model_validate(data)
-        return run_national(scenario, seed=seed)
+        if not extra:
+            return run_national(scenario, seed=seed)
+        return _run_tables(scenario, seed, extra, context.additionality_scope)
 
     return model
+
+
+def _run_tables(scenario, seed: int, extra: dict[str, tuple[str, ...]], scope: str) -> RunTables:
+    """Run once and return the national table and the other tables kept (additionality: a second run)."""
+    from wecsim.model import WECModel
+    from wecsim.runner import collect_results, run_national
+
+    model = WECModel(scenario, seed=seed)
+    model.run()
+    built = [name for name in extra if name in {"region", "basin", "funder"}]
+    res = collect_results(model, tables=("national", *built))
+    model.close()
+    tables = {name: getattr(res, name) for name in built}
+    if "additionality" in extra:
+        from wecsim.additionality import counterfactual
+
+        without = run_national(counterfactual(scenario, scope), seed=seed)
+        cols = list(extra["additionality"])
+        with_eu = res.national.set_index("year")[cols]
+        diff = with_eu - without.set_index("year")[cols].reindex(with_eu.index)
+        tables["additionality"] = diff.reset_index()
+    return RunTables(res.national, tables)
 
 
 def model_function(context: RunContext) -> Callable[..., Any]:
@@ -133,6 +190,8 @@ def model_function(context: RunContext) -> Callable[..., Any]:
 
 def _select(context: RunContext, result: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Return (years, {indicator: values}) of one run's result, with the years kept."""
+    if isinstance(result, RunTables):
+        result = result.national
     if isinstance(result, pd.DataFrame):
         df = result
         if context.years is not None:
@@ -148,6 +207,17 @@ def _select(context: RunContext, result: Any) -> tuple[np.ndarray, dict[str, np.
             raise KeyError(f"the model returned no output named {', '.join(missing)}")
         return np.zeros(1, dtype="int64"), {c: np.array([float(result[c])]) for c in context.indicators}
     raise TypeError(f"a model must return a DataFrame or a mapping of outputs, got {type(result).__name__}")
+
+
+def _select_table(context: RunContext, name: str, indicators: tuple[str, ...], df: pd.DataFrame) -> dict:
+    """Return the columns of one run's ``name`` table kept (years, keys, indicators)."""
+    if context.years is not None:
+        df = df[df["year"].isin(context.years)]
+    keys = TABLE_KEYS[name]
+    cols = {"year": df["year"].to_numpy(dtype="int64")}
+    cols |= {k: df[k].astype(str).tolist() for k in keys}
+    cols |= {c: df[c].to_numpy(dtype="float64") for c in indicators}
+    return cols
 
 
 def _format_error(exc: BaseException) -> tuple[str, str]:
@@ -172,11 +242,17 @@ def run_chunk(context: RunContext, rows: list[dict[str, Any]]) -> dict[str, pa.T
     out_run_ids: list[np.ndarray] = []
     out_years: list[np.ndarray] = []
     out_values: dict[str, list[np.ndarray]] = {c: [] for c in context.indicators}
+    extra: dict[str, list[pa.Table]] = {name: [] for name, _ in context.tables}
     for row in rows:
         start = time.perf_counter()
         try:
             result = model(int(row["seed"]), **{n: row[n] for n in names})
             years, values = _select(context, result)
+            kept = {}
+            for name, indicators in context.tables:
+                cols = _select_table(context, name, indicators, result.extra[name])
+                cols["run_id"] = np.full(len(cols["year"]), row["run_id"], dtype="int64")
+                kept[name] = pa.Table.from_pydict(cols, schema=sch[name])
         except Exception as exc:
             status.append(STATUS_ERROR)
             message, tb = _format_error(exc)
@@ -190,6 +266,8 @@ def run_chunk(context: RunContext, rows: list[dict[str, Any]]) -> dict[str, pa.T
             out_years.append(years)
             for c in context.indicators:
                 out_values[c].append(values[c])
+            for name, table in kept.items():
+                extra[name].append(table)
         elapsed.append(time.perf_counter() - start)
 
     runs = {f.name: [r[f.name] for r in rows] for f in sch["runs"] if f.name not in {"status", "error", "traceback"}}
@@ -202,8 +280,11 @@ def run_chunk(context: RunContext, rows: list[dict[str, Any]]) -> dict[str, pa.T
     outputs |= {c: cat(out_values[c], "float64") for c in context.indicators}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     timings = {"run_id": [r["run_id"] for r in rows], "elapsed_s": elapsed, "worker": [worker] * len(rows)}
-    return {
+    tables = {
         "runs": pa.Table.from_pydict(runs, schema=sch["runs"]),
         "outputs": pa.Table.from_pydict(outputs, schema=sch["outputs"]),
         "timings": pa.Table.from_pydict(timings, schema=sch["timings"]),
     }
+    for name, parts in extra.items():
+        tables[name] = pa.concat_tables(parts) if parts else sch[name].empty_table()
+    return tables

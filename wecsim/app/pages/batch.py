@@ -1,12 +1,27 @@
-"""Batch results: open a ``wecsim batch`` results folder; fan charts and sensitivity rankings."""
+"""Batch results: open a ``wecsim batch`` results folder; fan charts, rankings, policy robustness.
+
+For a policies x scenarios design the page also shows the robustness of each policy
+(regret against the best policy of each scenario, percentiles).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import solara
 
-from wecsim.app.batch_results import BatchError, allowed_roots, check_folder, fan, find_batches, load_batch, ranking
-from wecsim.app.charts import fan_figure, ranking_figure
+from wecsim.app.batch_results import (
+    BatchError,
+    allowed_roots,
+    check_folder,
+    fan,
+    find_batches,
+    indicator_direction,
+    load_batch,
+    policies_x_scenarios,
+    ranking,
+    robustness_table,
+)
+from wecsim.app.charts import fan_figure, new_figure, note, ranking_figure
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
@@ -16,6 +31,75 @@ folder = solara.reactive("")
 b_indicator = solara.reactive("")
 b_group = solara.reactive("none")
 b_year = solara.reactive(0)
+b_direction = solara.reactive("auto")
+#: Labels of the robustness direction choice and what they mean.
+DIRECTION_CHOICES = {"auto": None, "less is better": "min", "more is better": "max"}
+#: Columns of the robustness table shown on the page (the CSV download has them all).
+ROBUSTNESS_SHOWN = [
+    "rank",
+    "policy",
+    "mean",
+    "p10",
+    "p50",
+    "p90",
+    "regret_mean",
+    "regret_p90",
+    "regret_max",
+    "best_in_share",
+]
+
+
+def regret_figure(table: pd.DataFrame, title: str, unit: str):
+    """Draw each policy's mean and maximum regret as horizontal bars, the most robust on top."""
+    t = table.sort_values("rank", ascending=False)
+    fig, ax = new_figure(title, "", figsize=(6.4, max(2.4, 0.45 * len(t) + 1.2)))
+    y = range(len(t))
+    ax.barh([i + 0.2 for i in y], t["regret_max"].to_numpy(float), height=0.4, color="#c62828", label="maximum")
+    ax.barh([i - 0.2 for i in y], t["regret_mean"].to_numpy(float), height=0.4, color="#1565c0", label="mean")
+    ax.set_yticks(list(y), [str(p) for p in t["policy"]], fontsize=8)
+    ax.set_xlabel(f"regret [{unit}]" if unit else "regret", fontsize=9)
+    ax.legend(fontsize=8, loc="upper right")  # the most robust policy, on top, has the shortest bars
+    note(fig, "Regret: gap to the best policy in each scenario (0 for the best). Rank 1: least maximum regret.")
+    return fig
+
+
+@solara.component
+def Robustness(batch, path: str, ind: str, year: int, unit: str, factor: float) -> None:
+    """Show the robustness of each policy for one indicator and year (policies x scenarios batches)."""
+    choice = b_direction.value if b_direction.value in DIRECTION_CHOICES else "auto"
+    auto = indicator_direction(ind)
+    with solara.Column(gap="4px", classes=["wecsim-batch-robustness"]):
+        solara.Markdown(f"**Robustness of the policies: {label(ind)} in {year}**")
+        solara.Select(
+            "Better is",
+            values=list(DIRECTION_CHOICES),
+            value=choice,
+            on_value=b_direction.set,
+            style={"max-width": "220px"},
+        )
+        try:
+            table = robustness_table(batch, ind, year, DIRECTION_CHOICES[choice])
+        except BatchError as exc:
+            solara.Warning(str(exc), classes=["wecsim-batch-robustness-error"])
+            return
+        shown = table[ROBUSTNESS_SHOWN].copy()
+        for c in ("mean", "p10", "p50", "p90", "regret_mean", "regret_p90", "regret_max"):
+            shown[c] = shown[c] * factor
+        direction = table["direction"].iloc[0]
+        Table(shown, items_per_page=10, name="batch_robustness")
+        ChartImage(
+            lambda: regret_figure(shown, f"Regret of each policy: {label(ind)} in {year}", unit),
+            key=("regret", path, ind, year, direction),
+            name=f"regret_{ind}_{year}",
+        )
+        solara.Text(
+            f"{'Less' if direction == 'min' else 'More'} is better"
+            + (" (the indicator's own direction)" if choice == "auto" and auto else "")
+            + f"; {int(table['scenarios'].iloc[0])} scenarios, each the mean over its replicates. "
+            "Regret is the gap to the best policy in the same scenario; best_in_share is the share of "
+            "scenarios where the policy is the best.",
+            style={"font-size": "11px", "color": "#757575"},
+        )
 
 
 def found_folders() -> list[str]:
@@ -118,3 +202,5 @@ def BatchPage() -> None:
                         "(correlation ratio for categorical parameters); a screening measure.",
                         style={"font-size": "11px", "color": "#757575"},
                     )
+        if policies_x_scenarios(batch) is not None:
+            Robustness(batch, path, ind, year, unit, f)

@@ -1,4 +1,4 @@
-"""Analysis of batch results on plain data (no files, no Mesa): sensitivity and discovery.
+"""Analysis of batch results on plain data (no files, no Mesa): sensitivity, discovery, robustness.
 
 As in EMA Workbench, these functions take ``x`` (a DataFrame of inputs) and ``y`` (an
 array of outputs) and never run the model; :mod:`wecsim.experiments.store` turns a results
