@@ -342,10 +342,17 @@ def compute(
     scenario and its reference are in (with the counterfactuals if they are in too, else
     without), then once more when the counterfactuals are in, for the EU card. Raises
     :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
+
+    A single run goes ahead of other tabs' bulk work in the workers' queue (its counterfactuals
+    just behind other tabs' single runs); replicates are bulk work
+    (:class:`~wecsim.app.runs.Priority`).
     """
     cf_sc, cf_ref = counterfactual_for(sc, scope), counterfactual_for(ref_sc, scope)
-    fut_cur = [runs.submit(sc, s) for s in seeds]
-    fut_ref = [runs.submit(ref_sc, s) for s in seeds]
+    single = len(seeds) == 1
+    first_p = runs.Priority.CARDS if single else runs.Priority.BULK
+    eu_p = runs.Priority.EU_CARD if single else runs.Priority.BULK
+    fut_cur = [runs.submit(sc, s, first_p) for s in seeds]
+    fut_ref = [runs.submit(ref_sc, s, first_p) for s in seeds]
     main = fut_cur + fut_ref
     todo = [(x, s) for x in (cf_sc, cf_ref) if x is not None for s in seeds]
     cached = all(runs.cached(x, s) is not None for x, s in todo)
@@ -353,8 +360,8 @@ def compute(
 
     def submit_extra() -> None:
         # after the runs the first cards need, so the workers take them first
-        extra["cf"] = [runs.submit(cf_sc, s) for s in seeds] if cf_sc is not None else []
-        extra["cf_ref"] = [runs.submit(cf_ref, s) for s in seeds] if cf_ref is not None else []
+        extra["cf"] = [runs.submit(cf_sc, s, eu_p) for s in seeds] if cf_sc is not None else []
+        extra["cf_ref"] = [runs.submit(cf_ref, s, eu_p) for s in seeds] if cf_ref is not None else []
 
     submitted = cached or eu_alongside(sum(not f.done() for f in main) + len(todo))
     if submitted:
