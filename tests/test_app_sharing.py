@@ -148,3 +148,155 @@ def test_shutdown_ends_the_threads_waiting_for_runs(one_worker):
     assert outcome == ["gave up"]
     assert time.perf_counter() - start < runs.SHUTDOWN_JOIN_S
     assert runs.queued() == 0
+
+
+# ----------------------------------------------------------------------------- limits and idle tabs
+def new_tab():
+    """Return a fresh virtual kernel context: the server's equivalent of one browser tab."""
+    import uuid
+
+    import solara.server.kernel
+    import solara.server.kernel_context
+
+    return solara.server.kernel_context.VirtualKernelContext(
+        id=f"tab-{uuid.uuid4().hex[:8]}", kernel=solara.server.kernel.Kernel(), session_id=uuid.uuid4().hex[:8]
+    )
+
+
+def wait_until(cond, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def walk(widget):
+    yield widget
+    for kid in getattr(widget, "children", None) or []:
+        if hasattr(kid, "children"):
+            yield from walk(kid)
+
+
+def by_class(rc, token: str) -> list:
+    return [w for w in walk(rc.container) if token in (getattr(w, "class_", None) or "").split()]
+
+
+def landed() -> bool:
+    from wecsim.app import state
+
+    return state.shown.value.current is not None and not state.status.value.running
+
+
+def test_counts_of_runs_over_the_limit_are_refused_with_a_reason_not_clipped():
+    from wecsim.app import state
+    from wecsim.app.params import BadValue
+
+    assert state.parse_count(" 50 ", 1, state.MAX_REPLICATES) == 50
+    refused = [("999", "above the highest allowed, 50"), ("0", "below the lowest allowed, 1"), ("2.5", "whole")]
+    for typed, why in refused:
+        with pytest.raises(BadValue, match=why):
+            state.parse_count(typed, 1, state.MAX_REPLICATES)
+    # a comparison: scenarios x replicates within MAX_COMPARE_RUNS, and the page says what fits
+    assert state.compare_size_error(7, 20) == ""
+    too_big = state.compare_size_error(7, 50)
+    assert "350 runs" in too_big and str(state.MAX_COMPARE_RUNS) in too_big and "at most 21 replicates" in too_big
+    assert state.compare_replicates_high(1) == state.MAX_REPLICATES and state.compare_replicates_high(7) == 21
+
+
+@pytest.mark.usefixtures("app_in_thread", "solara_patched")
+def test_the_replicates_box_says_its_limit_and_keeps_the_last_valid_count():
+    import solara
+
+    from wecsim.app import state
+    from wecsim.app.components.run_status import RunCountBox
+
+    with new_tab():
+        got = []
+        _el, rc = solara.render(
+            RunCountBox("Replicates", 3, state.MAX_REPLICATES, got.append, ["wecsim-replicates"]), handle_error=False
+        )
+        try:
+            (box,) = by_class(rc, "wecsim-run-count")
+            assert box.label == f"Replicates (1-{state.MAX_REPLICATES})", "the limit is stated in the page"
+            box.v_model = "999"
+            box.fire_event("keyup.enter", {})
+            errors = [w.children[0] for w in by_class(rc, "wecsim-run-count-error")]
+            assert box.v_model == "3" and got == [], "999 must not become 50 (or anything) silently"
+            assert errors == ["999 is above the highest allowed, 50; kept 3"]
+            box.v_model = "12"
+            box.fire_event("keyup.enter", {})
+            assert got == [12]
+        finally:
+            rc.close()
+
+
+class FakeClock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.mark.usefixtures("app_in_thread", "solara_patched")
+def test_an_idle_tab_s_results_are_put_away_and_come_back_when_used():
+    import solara
+
+    from wecsim.app import state
+    from wecsim.app.components.run_status import RunStatusLine
+    from wecsim.app.pages import compare
+
+    kept = state.idle_tab_kept_s()
+    assert kept == 30 * 60
+    one, two = new_tab(), new_tab()
+    clock = FakeClock(1000.0)
+    with one:
+        tab = state.requests()
+        tab.clock = clock
+        state.request_runs()
+        wait_until(landed)
+        compare.cmp_result.set([state.shown.value.current])  # a comparison on screen
+        tab.touch()
+    with two:
+        state.request_runs()
+        wait_until(landed)
+    clock.t += kept - 1
+    assert state.free_idle_tabs() == 0
+    with one:
+        assert state.shown.value.current is not None, "a tab used within the kept time keeps its results"
+    clock.t += 2
+    assert state.free_idle_tabs() >= 1
+    with one:
+        assert state.shown.value.current is None and state.cards.value.current is None
+        assert state.charts.value.current is None and compare.cmp_result.value is None
+        assert state.status.value.put_away and not state.status.value.running
+        assert "Change a choice" in compare.cmp_status.value.error
+        _el, rc = solara.render(RunStatusLine(), handle_error=False)
+        try:
+            (note,) = by_class(rc, "wecsim-status-put-away")
+            assert "30 minutes without use" in note.children[0]
+            (button,) = by_class(rc, "wecsim-bring-back")
+            button.click()  # the planner is back: the results are worked out again
+            wait_until(landed)
+        finally:
+            rc.close()
+        assert not state.status.value.put_away and not tab.put_away
+        assert state.shown.value.current is not None and state.cards.value.current is not None
+    with two:
+        assert state.shown.value.current is not None, "a tab in use is left alone"
+    assert state.free_idle_tabs() == 0, "the tab was used again: its idle time starts over"
+
+
+@pytest.mark.usefixtures("app_in_thread", "solara_patched")
+def test_a_tab_asking_for_runs_on_any_page_counts_as_in_use():
+    from wecsim.app import state
+
+    clock = FakeClock(0.0)
+    with new_tab():
+        tab = state.requests()
+        tab.clock = clock
+        tab.touch()
+        clock.t = 5000.0
+        assert tab.idle_s() == 5000.0
+        runs.submit(short(), 3, Priority.BULK)  # a comparison, say
+        assert tab.idle_s() == 0.0

@@ -66,6 +66,8 @@ _closing = threading.Event()
 _waiting_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 #: How long the server's exit waits for the threads still waiting for runs to give up [s].
 SHUTDOWN_JOIN_S = 5.0
+#: Called (in the asking thread) whenever a run is asked for: the app notes the tab as in use.
+on_ask: list[Callable[[], None]] = []
 
 #: The tables the headline cards read: a worker sends them as soon as the model has run,
 #: before it builds the others (about 50 ms sooner than the whole result). The EU card reads
@@ -474,6 +476,8 @@ def submit(scenario: Scenario, seed: int, priority: int = Priority.BULK, owner: 
     (:data:`HEADLINE_TABLES`, the others empty, ``meta["partial"]`` set), which a worker sends
     as soon as the model has run; it holds the whole result when that comes first.
     """
+    for hook in on_ask:
+        hook()
     key = cache_key(scenario, seed)
     hit = cached(scenario, seed)
     if hit is None:
