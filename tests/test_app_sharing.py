@@ -113,6 +113,31 @@ def test_the_pool_holds_no_backlog_so_a_lever_move_overtakes_bulk_work(one_worke
     assert [d for d in done if d != "move"] == [f"bulk {k}" for k in range(8)]
 
 
+def test_while_levers_move_bulk_work_leaves_a_worker_free(monkeypatch):
+    """Two workers: for LEVERS_MOVING_S after a lever move, another tab's replicates use one worker, then both."""
+    monkeypatch.setenv("WECSIM_APP_WORKERS", "2")
+    monkeypatch.setattr(runs, "LEVERS_MOVING_S", 2.0)
+    runs.clear_cache()
+    try:
+        runs.pool()
+        wait_until(lambda: runs._busy == 0)  # the workers are warm
+        move = runs.submit(short(res_auction_mw_per_yr=900), 1, Priority.CARDS, owner="lever tab")
+        bulk_sc = short(res_auction_mw_per_yr=550)
+        bulk = [runs.submit(bulk_sc, s, Priority.BULK, owner="replicates tab") for s in range(40)]
+        move.result(timeout=120)
+        busy = []
+        while time.monotonic() < runs._last_single + runs.LEVERS_MOVING_S - 0.1:
+            busy.append(runs._busy)
+            time.sleep(0.01)
+        assert busy and max(busy) <= 1, "while levers move, bulk work must leave one worker free"
+        wait_until(lambda: runs._busy == 2 or all(f.done() for f in bulk), timeout_s=30)
+        assert not all(f.done() for f in bulk), "once the levers rest, bulk work must use both workers"
+        runs.wait_for(bulk)
+    finally:
+        runs.shutdown()
+        runs.clear_cache()
+
+
 def test_a_stale_request_drops_its_queued_runs(one_worker):
     runs.pool()
     sc = short(res_auction_mw_per_yr=650)

@@ -66,6 +66,13 @@ _closing = threading.Event()
 _waiting_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 #: How long the server's exit waits for the threads still waiting for runs to give up [s].
 SHUTDOWN_JOIN_S = 5.0
+#: While someone has moved a lever this recently, bulk work and look-ahead runs leave one worker
+#: free for the next move [s] (with two workers or more): people nudge a lever again within a few
+#: seconds, and a move that finds every worker busy with another tab's replicates waits a whole
+#: run. A design choice; bulk work uses every worker again once the levers rest.
+LEVERS_MOVING_S = 15.0
+_last_single = -float("inf")  # time.monotonic() of the last single run queued
+_hold_timer: threading.Timer | None = None
 #: Called (in the asking thread) whenever a run is asked for: the app notes the tab as in use.
 on_ask: list[Callable[[], None]] = []
 
@@ -187,6 +194,14 @@ class FairQueue:
         job.priority, job.owner = int(priority), owner
         self.put(job)
         return True
+
+    def next_priority(self) -> int | None:
+        """Return the priority of the run :meth:`pop` would return (None when none waits)."""
+        for priority in sorted(self._lanes):
+            for line in self._lanes[priority].values():
+                if any(not j.future.cancelled() for j in line):
+                    return priority
+        return None
 
     def drop_all(self) -> list[Job]:
         """Empty the queue; return the runs that were waiting."""
@@ -352,11 +367,31 @@ def current_owner() -> str:
 
 def _enqueue(key: tuple[str, int], data: dict[str, Any], seed: int, priority: int, owner: str) -> Job:
     """Queue one run for the workers; return its job (its future resolves with the run)."""
+    global _last_single
     job = Job((key[0], int(seed)), data, int(priority), owner)
     with _lock:
+        if job.priority <= Priority.EU_CARD and owner != "server":
+            _last_single = time.monotonic()
         _fair_queue().put(job)
     _dispatch()
     return job
+
+
+def _workers_for(priority: int) -> int:
+    """Return how many workers runs of ``priority`` may keep busy now (see :data:`LEVERS_MOVING_S`)."""
+    global _hold_timer
+    n = n_workers()
+    if priority <= Priority.EU_CARD or n < 2:
+        return n
+    left = _last_single + LEVERS_MOVING_S - time.monotonic()
+    if left <= 0:
+        return n
+    if _hold_timer is None or not _hold_timer.is_alive():  # use the spare worker once the levers rest
+        with _no_kernel_context():
+            _hold_timer = threading.Timer(left + 0.01, _dispatch)
+            _hold_timer.daemon = True
+            _hold_timer.start()
+    return n - 1
 
 
 def _dispatch() -> None:
@@ -364,6 +399,9 @@ def _dispatch() -> None:
     while True:
         with _lock:
             if _pool is None or _busy >= n_workers():
+                return
+            nxt = _fair_queue().next_priority()
+            if nxt is None or _busy >= _workers_for(nxt):
                 return
             job = _fair_queue().pop()
             if job is None:
@@ -408,6 +446,8 @@ def shutdown() -> None:
     """
     global _pool, _early_queue
     _closing.set()
+    if _hold_timer is not None:
+        _hold_timer.cancel()
     with _lock:
         waiting = _fair_queue().drop_all()
         if _pool is not None:
