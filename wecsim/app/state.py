@@ -181,7 +181,13 @@ class Requests:
         self.clock = clock
         self.last_used = clock()
         self.put_away = False
-        self.context = _current_context()
+        ctx = _current_context()
+        self._context = weakref.ref(ctx) if ctx is not None else None  # the tab owns this object, not the reverse
+
+    @property
+    def context(self) -> Any:
+        """Return the tab's Solara context (None outside a server, or once it is gone)."""
+        return self._context() if self._context is not None else None
 
     def is_latest(self, number: int) -> bool:
         """Whether request ``number`` is still this tab's latest."""
@@ -677,7 +683,7 @@ def free_idle_tabs(kept_s: float | None = None) -> int:
         if tab.put_away or tab.idle_s() < kept:
             continue
         ctx = tab.context
-        if ctx is not None and ctx.closed_event.is_set():
+        if tab._context is not None and (ctx is None or ctx.closed_event.is_set()):
             continue  # closed: Solara frees the whole tab
         with ctx if ctx is not None else contextlib.nullcontext():
             if status.value.running:
