@@ -82,7 +82,7 @@ async def open_tab(browser, url: str, seed: int | None = None):
     """Open the app in a new session; give it its own seed; open the lever group. Return (context, page)."""
     ctx = await browser.new_context(viewport=VIEWPORT)
     page = await ctx.new_page()
-    await page.goto(url)
+    await page.goto(url, timeout=LOAD_TIMEOUT_MS)
     await settled(page)
     if seed is not None:
         box = page.locator(".wecsim-seed input")
@@ -129,7 +129,7 @@ async def latency(url: str, args) -> dict[str, list[float]]:
         await ctx.close()
         # 2. eight tabs at once
         print(f"-- {args.tabs} tabs at once ({load()})", flush=True)
-        tabs = await asyncio.gather(*(open_tab(browser, url, seed=2000 + k) for k in range(args.tabs)))
+        tabs = [await open_tab(browser, url, seed=2000 + k) for k in range(args.tabs)]  # set-up, not timed
         per_tab = await asyncio.gather(
             *(
                 moves(page, args.moves, tuple(args.pause), random.Random(args.seed + k), f"tab {k + 1}")
@@ -141,9 +141,8 @@ async def latency(url: str, args) -> dict[str, list[float]]:
             await ctx.close()
         # 3. a move in one tab while another runs 50 replicates
         print(f"-- one tab moves while another runs 50 replicates ({load()})", flush=True)
-        (bulk_ctx, bulk), (ctx, page) = await asyncio.gather(
-            open_tab(browser, url, seed=3000), open_tab(browser, url, seed=4000)
-        )
+        bulk_ctx, bulk = await open_tab(browser, url, seed=3000)
+        ctx, page = await open_tab(browser, url, seed=4000)
         box = bulk.locator(".wecsim-replicates input")
         await box.fill("50")
         await box.press("Enter")
@@ -173,7 +172,7 @@ async def memory(url: str, args) -> tuple[float, float, float, float]:
     async def one() -> None:
         ctx = await browser.new_context(viewport=VIEWPORT)
         page = await ctx.new_page()
-        await page.goto(url)
+        await page.goto(url, timeout=LOAD_TIMEOUT_MS)
         await settled(page)
         await ctx.close()
 

@@ -82,6 +82,9 @@ def one_worker(monkeypatch):
     monkeypatch.setenv("WECSIM_APP_WORKERS", "1")
     monkeypatch.setenv("WECSIM_APP_PREFETCH", "0")
     runs.clear_cache()
+    runs.pool()
+    # the worker is up (a worker stopped while still starting prints a traceback)
+    wait_until(lambda: runs._busy == 0)
     yield
     runs.shutdown()
     runs.clear_cache()
