@@ -440,6 +440,12 @@ def test_two_tabs_keep_their_own_levers_and_results(server, ctx_log):
 def test_replicates_show_progress_and_keep_the_page_usable(server, ctx_log):
     page = open_app(ctx_log, server)
     box = page.locator(".wecsim-replicates input")
+    # the limit is stated, and more is refused with a reason, not clipped (issue 14: 999 became 50)
+    assert "1-50" in page.locator(".wecsim-replicates").inner_text()
+    box.fill("999")
+    box.press("Enter")
+    page.locator(".wecsim-run-count-error", has_text="999 is above the highest allowed, 50; kept 1").wait_for()
+    assert box.input_value() == "1"
     # 16 seeds of the baseline (page and reference are the same scenario): ~1.5 s on two
     # workers, long enough for the status line, which says "Running" only after 0.5 s
     box.fill("16")

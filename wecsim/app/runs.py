@@ -8,6 +8,13 @@ lever setting seen before come back at once. The cache is shared by all browser 
 results are never modified. A worker sends the tables the headline cards need ahead of the
 rest (see :func:`submit`).
 
+Runs wait for a worker in a :class:`FairQueue`, not first come first served: each tab's latest
+single run (the cards wait for it) goes ahead of the EU card's counterfactuals, which go ahead
+of bulk work (replicates, comparisons), which goes ahead of look-ahead runs; within a priority
+the tabs take turns. Bulk work is queued one run (one seed) at a time and the pool is handed
+only as many runs as it has workers, so a lever move waits for at most one run already started
+on each worker, never for a whole ensemble (issue 14: 4.6 s behind another tab's 50 replicates).
+
 Set ``WECSIM_APP_WORKERS=0`` to run in the calling thread (used by the unit tests).
 """
 
@@ -21,11 +28,13 @@ import signal
 import sys
 import threading
 import time
-from collections import OrderedDict
+import weakref
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, InvalidStateError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -40,7 +49,7 @@ from wecsim.scenario import Scenario, load_scenario
 #: Finished runs kept in memory (about 3 MB each).
 CACHE_SIZE = 96
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _cache: OrderedDict[tuple[str, int], Results] = OrderedDict()
 _inflight: dict[tuple[str, int], Future] = {}
 _waiters: dict[int, int] = {}  # id(future) -> requests waiting for it
@@ -48,6 +57,24 @@ _pool: ProcessPoolExecutor | None = None
 #: Headline results sent ahead by the workers, read by a listener thread (see :func:`submit`).
 _early_queue: Any = None
 _early: dict[tuple[str, int], Future] = {}
+#: Runs waiting for a worker, and how many the pool holds now (at most one per worker).
+_queue: FairQueue | None = None
+_busy = 0
+#: Set when the server stops: waiting requests give up at once (see :func:`shutdown`).
+_closing = threading.Event()
+#: Threads that wait for runs (Solara's task threads), joined briefly at shutdown.
+_waiting_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+#: How long the server's exit waits for the threads still waiting for runs to give up [s].
+SHUTDOWN_JOIN_S = 5.0
+#: While someone has moved a lever this recently, bulk work and look-ahead runs leave one worker
+#: free for the next move [s] (with two workers or more): people nudge a lever again within a few
+#: seconds, and a move that finds every worker busy with another tab's replicates waits a whole
+#: run. A design choice; bulk work uses every worker again once the levers rest.
+LEVERS_MOVING_S = 15.0
+_last_single = -float("inf")  # time.monotonic() of the last single run queued
+_hold_timer: threading.Timer | None = None
+#: Called (in the asking thread) whenever a run is asked for: the app notes the tab as in use.
+on_ask: list[Callable[[], None]] = []
 
 #: The tables the headline cards read: a worker sends them as soon as the model has run,
 #: before it builds the others (about 50 ms sooner than the whole result). The EU card reads
@@ -69,6 +96,118 @@ def trace(event: str) -> None:
 
 class Stale(Exception):
     """Raised when a newer request made the one being computed obsolete."""
+
+
+class Priority(IntEnum):
+    """Which queued run a free worker takes first (lowest first; see :class:`FairQueue`)."""
+
+    CARDS = 0
+    """A tab's latest single run and its reference: the headline cards wait for them."""
+    EU_CARD = 1
+    """The counterfactuals without EU money of a single run: the EU card waits for them."""
+    BULK = 2
+    """Replicates, comparisons, the EU instruments' breakdown, exports: many runs, read as a whole."""
+    LOOKAHEAD = 3
+    """Runs a tab may ask for next (the lever's next step): only when nothing else waits."""
+
+
+@dataclass(eq=False)
+class Job:
+    """One model run waiting for a worker (or running on one).
+
+    Attributes
+    ----------
+    key
+        The run's cache key (scenario hash, seed): the seed it runs with is ``key[1]``.
+    scenario
+        The scenario as plain data (what a worker is sent).
+    priority
+        See :class:`Priority`.
+    owner
+        Who asked (a browser tab's id): tabs take turns within a priority.
+    future
+        Resolved with the run's :class:`~wecsim.results.Results`; cancelling it before a worker
+        takes the run drops the run.
+    """
+
+    key: tuple[str, int]
+    scenario: dict[str, Any]
+    priority: int
+    owner: str
+    future: Future = field(default_factory=Future)
+
+
+class FairQueue:
+    """Runs waiting for a worker: lowest priority first, tabs in turn within a priority, FIFO within a tab.
+
+    Not thread-safe by itself: the module's lock guards it.
+
+    Examples
+    --------
+    >>> q = FairQueue()
+    >>> for seed in range(3):
+    ...     q.put(Job(("bulk", seed), {}, Priority.BULK, "tab A"))
+    >>> q.put(Job(("bulk", 9), {}, Priority.BULK, "tab B"))
+    >>> q.put(Job(("move", 1), {}, Priority.CARDS, "tab B"))
+    >>> [q.pop().key for _ in range(len(q))]
+    [('move', 1), ('bulk', 0), ('bulk', 9), ('bulk', 1), ('bulk', 2)]
+    """
+
+    def __init__(self) -> None:
+        self._lanes: dict[int, OrderedDict[str, deque[Job]]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(q) for lanes in self._lanes.values() for q in lanes.values())
+
+    def put(self, job: Job) -> None:
+        """Queue a run at the back of its tab's line in its priority."""
+        lanes = self._lanes.setdefault(int(job.priority), OrderedDict())
+        lanes.setdefault(job.owner, deque()).append(job)
+
+    def pop(self) -> Job | None:
+        """Return the run a free worker should take next (None when none waits); cancelled runs are dropped."""
+        for priority in sorted(self._lanes):
+            lanes = self._lanes[priority]
+            while lanes:
+                owner, line = next(iter(lanes.items()))
+                job = line.popleft()
+                if line:
+                    lanes.move_to_end(owner)  # the next tab's turn
+                else:
+                    del lanes[owner]
+                if not job.future.cancelled():
+                    return job
+            del self._lanes[priority]
+        return None
+
+    def promote(self, job: Job, priority: int, owner: str) -> bool:
+        """Move a queued run to a higher priority (a tab now waits for it); return whether it moved."""
+        if priority >= job.priority:
+            return False
+        lanes = self._lanes.get(int(job.priority), {})
+        line = lanes.get(job.owner)
+        if line is None or job not in line:
+            return False  # already taken by a worker
+        line.remove(job)
+        if not line:
+            del lanes[job.owner]
+        job.priority, job.owner = int(priority), owner
+        self.put(job)
+        return True
+
+    def next_priority(self) -> int | None:
+        """Return the priority of the run :meth:`pop` would return (None when none waits)."""
+        for priority in sorted(self._lanes):
+            for line in self._lanes[priority].values():
+                if any(not j.future.cancelled() for j in line):
+                    return priority
+        return None
+
+    def drop_all(self) -> list[Job]:
+        """Empty the queue; return the runs that were waiting."""
+        jobs = [j for lanes in self._lanes.values() for line in lanes.values() for j in line]
+        self._lanes.clear()
+        return jobs
 
 
 def n_workers() -> int:
@@ -188,9 +327,108 @@ def pool() -> ProcessPoolExecutor | None:
                     initargs=(os.getpid(), _early_queue),
                 )
                 for _ in range(n_workers()):
-                    _pool.submit(_warm_up)
+                    _count_busy(_pool.submit(_warm_up))
             atexit.register(shutdown)
         return _pool
+
+
+def _count_busy(inner: Future) -> None:
+    """Count a run handed to the pool until it comes back (called under the lock)."""
+    global _busy
+    _busy += 1
+    inner.add_done_callback(_came_back)
+
+
+def _came_back(_: Future) -> None:
+    global _busy
+    with _lock:
+        _busy -= 1
+    _dispatch()
+
+
+def _fair_queue() -> FairQueue:
+    global _queue
+    if _queue is None:
+        _queue = FairQueue()
+    return _queue
+
+
+def current_owner() -> str:
+    """Return who is asking: the id of the browser tab whose thread this is, or ``"server"``."""
+    try:
+        from solara.server import kernel_context
+
+        if kernel_context.has_current_context():
+            return str(kernel_context.get_current_context().id)
+    except Exception:  # pragma: no cover - outside a Solara server
+        pass
+    return "server"
+
+
+def _enqueue(key: tuple[str, int], data: dict[str, Any], seed: int, priority: int, owner: str) -> Job:
+    """Queue one run for the workers; return its job (its future resolves with the run)."""
+    global _last_single
+    job = Job((key[0], int(seed)), data, int(priority), owner)
+    with _lock:
+        if job.priority <= Priority.EU_CARD and owner != "server":
+            _last_single = time.monotonic()
+        _fair_queue().put(job)
+    _dispatch()
+    return job
+
+
+def _workers_for(priority: int) -> int:
+    """Return how many workers runs of ``priority`` may keep busy now (see :data:`LEVERS_MOVING_S`)."""
+    global _hold_timer
+    n = n_workers()
+    if priority <= Priority.EU_CARD or n < 2:
+        return n
+    left = _last_single + LEVERS_MOVING_S - time.monotonic()
+    if left <= 0:
+        return n
+    if _hold_timer is None or not _hold_timer.is_alive():  # use the spare worker once the levers rest
+        with _no_kernel_context():
+            _hold_timer = threading.Timer(left + 0.01, _dispatch)
+            _hold_timer.daemon = True
+            _hold_timer.start()
+    return n - 1
+
+
+def _dispatch() -> None:
+    """Hand queued runs to the pool while a worker is free (the pool never holds a backlog)."""
+    while True:
+        with _lock:
+            if _pool is None or _busy >= n_workers():
+                return
+            nxt = _fair_queue().next_priority()
+            if nxt is None or _busy >= _workers_for(nxt):
+                return
+            job = _fair_queue().pop()
+            if job is None:
+                return
+            if not job.future.set_running_or_notify_cancel():
+                continue  # cancelled meanwhile
+            executor = _pool
+            try:
+                inner = executor.submit(_run_in_worker, job.scenario, job.key[1], job.key)
+            except Exception as exc:  # the pool is shut down or broken
+                job.future.set_exception(exc)
+                continue
+            _count_busy(inner)
+            left = len(_fair_queue())
+        trace(f"dispatched (priority {job.priority}, {left} waiting)")
+        inner.add_done_callback(lambda f, job=job: _copy_outcome(f, job.future))
+
+
+def _copy_outcome(inner: Future, fut: Future) -> None:
+    exc = inner.exception() if not inner.cancelled() else CancelledError()
+    _resolve(fut, None if exc is not None else inner.result(), exc)
+
+
+def queued() -> int:
+    """Return how many runs wait for a worker (not counting those running)."""
+    with _lock:
+        return len(_fair_queue())
 
 
 def _stop_listener(queue: Any) -> None:
@@ -200,14 +438,30 @@ def _stop_listener(queue: Any) -> None:
 
 
 def shutdown() -> None:
-    """Stop the worker processes (pending runs are dropped)."""
+    """Stop the worker processes (queued runs are dropped) and let the threads waiting for runs end.
+
+    Called when the server exits (registered with :mod:`atexit` when the pool starts): requests
+    still waiting give up (:class:`Stale`), and their threads get up to :data:`SHUTDOWN_JOIN_S`
+    to return, so none is still at work while Python shuts down.
+    """
     global _pool, _early_queue
+    _closing.set()
+    if _hold_timer is not None:
+        _hold_timer.cancel()
     with _lock:
+        waiting = _fair_queue().drop_all()
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
         queue, _early_queue = _early_queue, None
+    for job in waiting:
+        job.future.cancel()
     _stop_listener(queue)
+    deadline = time.monotonic() + SHUTDOWN_JOIN_S
+    for thread in list(_waiting_threads):
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    _closing.clear()
 
 
 def _forget_pool() -> None:
@@ -250,17 +504,20 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def submit(scenario: Scenario, seed: int) -> Future:
+def submit(scenario: Scenario, seed: int, priority: int = Priority.BULK, owner: str | None = None) -> Future:
     """Start one run and return a future of its :class:`~wecsim.results.Results`.
 
     A cached run returns an already finished future; a run already in flight (asked for by
-    another tab, say) is shared; otherwise the run goes to the worker pool (or runs right
-    here when there are no workers) and is cached when it lands.
+    another tab, say) is shared, and moves up to ``priority`` if it still waits; otherwise the
+    run joins the :class:`FairQueue` of the worker pool with ``priority`` for ``owner`` (default:
+    the calling tab), or runs right here when there are no workers, and is cached when it lands.
 
     The future's ``early`` attribute is a future of the same run's headline tables
     (:data:`HEADLINE_TABLES`, the others empty, ``meta["partial"]`` set), which a worker sends
     as soon as the model has run; it holds the whole result when that comes first.
     """
+    for hook in on_ask:
+        hook()
     key = cache_key(scenario, seed)
     hit = cached(scenario, seed)
     if hit is None:
@@ -268,6 +525,9 @@ def submit(scenario: Scenario, seed: int) -> Future:
             shared = _inflight.get(key)
             if shared is not None and not shared.cancelled():
                 _waiters[id(shared)] = _waiters.get(id(shared), 1) + 1
+                job = getattr(shared, "job", None)
+                if job is not None:
+                    _fair_queue().promote(job, priority, owner or current_owner())
                 return shared
     fut: Future = Future()
     fut.early = fut  # type: ignore[attr-defined]
@@ -289,7 +549,8 @@ def submit(scenario: Scenario, seed: int) -> Future:
     fut.early = early  # type: ignore[attr-defined]
     with _lock:
         _early[key] = early
-    inner = executor.submit(_run_in_worker, data, int(seed), key)
+    job = _enqueue(key, data, int(seed), priority, owner or current_owner())
+    inner = job.future
 
     def _done(f: Future) -> None:
         with _lock:
@@ -315,6 +576,7 @@ def submit(scenario: Scenario, seed: int) -> Future:
             fut.set_result(f.result())
 
     fut.inner = inner  # type: ignore[attr-defined]
+    fut.job = job  # type: ignore[attr-defined]
     with _lock:
         _inflight[key] = fut
         _waiters[id(fut)] = 1
@@ -338,9 +600,9 @@ def prewarm(names: Sequence[str] = ("baseline",)) -> None:
         with _no_kernel_context():
             for name in names:
                 sc = load_scenario(name)
-                submit(sc, sc.seed)
+                submit(sc, sc.seed, Priority.CARDS)
                 if additionality.has_eu_money(sc):
-                    submit(additionality.counterfactual(sc), sc.seed)
+                    submit(additionality.counterfactual(sc), sc.seed, Priority.EU_CARD)
 
     thread = threading.Thread(target=_go, name="wecsim-prewarm", daemon=True)
     thread.current_context = None  # type: ignore[attr-defined] # Solara's thread patch: no tab owns it
@@ -367,7 +629,7 @@ def prefetch(scenario: Scenario, seed: int, *more: Scenario) -> bool:
     if busy:
         return False
     for sc in todo[: n_workers()]:
-        submit(sc, seed)
+        submit(sc, seed, Priority.LOOKAHEAD)
     trace(f"prefetch started ({len(todo[: n_workers()])} runs)")
     return True
 
@@ -401,6 +663,7 @@ def run_many(
     on_progress: Callable[[int, int], None] | None = None,
     is_stale: Callable[[], bool] | None = None,
     poll_s: float = 0.01,
+    priority: int = Priority.BULK,
 ) -> list[Results]:
     """Run one scenario for several seeds in parallel; return the results in seed order.
 
@@ -417,8 +680,10 @@ def run_many(
         and :class:`Stale` is raised, so a newer request does not queue behind this one.
     poll_s
         How often to poll ``is_stale`` [s].
+    priority
+        Of the runs in the queue (:class:`Priority`); several seeds are bulk work.
     """
-    futures = [submit(scenario, s) for s in seeds]
+    futures = [submit(scenario, s, priority) for s in seeds]
     wait_for(futures, is_stale=is_stale, on_progress=on_progress, poll_s=poll_s)
     return [f.result() for f in futures]
 
@@ -433,12 +698,14 @@ def wait_for(
     """Wait until every future is done, waking the moment one finishes.
 
     ``on_progress(done, total)`` is called at every wake, at least every ``poll_s`` seconds, so
-    a caller can also act on the time waited. When ``is_stale()`` turns True, the runs of
-    ``give_up`` (default: ``futures``) are released and :class:`Stale` is raised.
+    a caller can also act on the time waited. When ``is_stale()`` turns True, or the server
+    stops (:func:`shutdown`), the runs of ``give_up`` (default: ``futures``) are released and
+    :class:`Stale` is raised.
     """
     total = len(futures)
+    _waiting_threads.add(threading.current_thread())
     while True:
-        if is_stale is not None and is_stale():
+        if _closing.is_set() or (is_stale is not None and is_stale()):
             release(list(futures if give_up is None else give_up))
             raise Stale()
         pending = [f for f in futures if not f.done()]

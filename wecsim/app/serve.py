@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+#: Process id of each running server started by :func:`app_server`, by its URL.
+_server_pids: dict[str, int] = {}
 
 
 def free_port() -> int:
@@ -97,8 +99,10 @@ def app_server(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the app server did not answer on {url} within {timeout_s:.0f} s")
             time.sleep(0.3)
+        _server_pids[url] = proc.pid
         yield url
     finally:
+        _server_pids.pop(url, None)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -107,6 +111,35 @@ def app_server(
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
         log.close()
+
+
+def server_rss_mb(url: str) -> float:
+    """Return the resident memory of the server started by :func:`app_server` at ``url`` [MB] (Linux).
+
+    The server process only: the model's worker processes are not counted (see :func:`workers_rss_mb`).
+    """
+    return _rss_mb(_server_pids[url])
+
+
+def workers_rss_mb(url: str) -> float:
+    """Return the resident memory of the server's child processes (the model's workers) together [MB]."""
+    pid = _server_pids[url]
+    total = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            total += _rss_mb(int(status.parent.name))
+    return total
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def launch_chromium(playwright):

@@ -8,11 +8,15 @@ pages only read it and call them.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import math
 import os
 import threading
 import time
+import weakref
+from collections.abc import Callable
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from functools import cache
@@ -22,7 +26,7 @@ import solara
 
 from wecsim import additionality
 from wecsim.app import runs
-from wecsim.app.params import changed, controls, values_of
+from wecsim.app.params import changed, controls, parse_number, values_of
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.app.scenario_io import build_scenario, shipped_scenarios
 from wecsim.errors import WecsimError
@@ -30,8 +34,21 @@ from wecsim.scenario import Scenario, load_scenario, registry
 
 logger = logging.getLogger(__name__)
 
-#: Longest ensemble the pages offer (replicates per scenario).
+#: Longest ensemble the pages offer (replicates per scenario). A 50-replicate request runs 100-200
+#: model runs (scenario, reference, both without EU money): about a minute on two workers, and
+#: 0.3-0.6 GB held by the tab until it is freed (each run about 3 MB).
 MAX_REPLICATES = 50
+#: Most runs one comparison may ask for (scenarios x replicates), e.g. 7 scenarios x 20
+#: replicates. Its results are held by the tab (about 3 MB a run), so the limit bounds a tab's memory.
+MAX_COMPARE_RUNS = 150
+#: A tab whose levers, pages and runs have not been used this long has its results put away
+#: (cards, charts, tables, comparisons), so an open but forgotten tab does not hold up to
+#: 0.6 GB of runs all day (issue 14); they are recomputed when someone uses the tab again, from
+#: the runs cache when still there. ``WECSIM_APP_IDLE_TAB_KEPT`` overrides it (a Solara time
+#: span: ``30m``, ``90s``).
+IDLE_TAB_KEPT = "30m"
+#: How often the server looks for idle tabs [s] (at most; a shorter kept time checks more often).
+IDLE_CHECK_S = 60.0
 #: Longest wait for the cards to be drawn before the charts start redrawing [s].
 CARDS_FIRST_S = 0.5
 #: A request's status says "Running" at once (until it lands the page shows older results), but
@@ -59,6 +76,8 @@ class RunStatus:
         Seconds from the request to the results of the last finished request.
     error
         Message of the last failure ("" if none).
+    put_away
+        The results were put away because the tab was idle (see :func:`free_idle_tabs`).
     """
 
     running: bool = False
@@ -66,6 +85,7 @@ class RunStatus:
     total: int = 0
     elapsed_s: float | None = None
     error: str = ""
+    put_away: bool = False
 
 
 def _baseline() -> Scenario:
@@ -150,27 +170,103 @@ class Requests:
     when the older one was just about to write its cards (the race of issue 14: an older run's
     cards written over a newer one's, under a status of "Up to date"). Re-entrant, because
     showing a result redraws the page, whose effects may ask for runs in the same thread.
+
+    Also remembers when the tab was last used (:meth:`touch`) and its Solara context, so the
+    server can put an idle tab's results away from another thread (:func:`free_idle_tabs`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.RLock()
         self.latest = 0
+        self.clock = clock
+        self.last_used = clock()
+        self.put_away = False
+        ctx = _current_context()
+        self._context = weakref.ref(ctx) if ctx is not None else None  # the tab owns this object, not the reverse
+
+    @property
+    def context(self) -> Any:
+        """Return the tab's Solara context (None outside a server, or once it is gone)."""
+        return self._context() if self._context is not None else None
 
     def is_latest(self, number: int) -> bool:
         """Whether request ``number`` is still this tab's latest."""
         return number == self.latest
 
+    def touch(self) -> None:
+        """Note that someone used the tab now."""
+        self.last_used = self.clock()
+
+    def idle_s(self) -> float:
+        """Seconds since the tab was last used."""
+        return self.clock() - self.last_used
+
+
+def _current_context() -> Any:
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context() if kernel_context.has_current_context() else None
+    except Exception:  # pragma: no cover - outside a Solara server
+        return None
+
 
 _requests: solara.Reactive[Requests | None] = solara.reactive(None)
 _requests_lock = threading.Lock()
+#: Every open tab's :class:`Requests` (weakly: a closed tab's go with its Solara context).
+_tabs: weakref.WeakSet[Requests] = weakref.WeakSet()
 
 
 def requests() -> Requests:
     """Return this tab's :class:`Requests` (made on first use; one per tab, freed with it)."""
     with _requests_lock:
         if _requests.value is None:
-            _requests.set(Requests())
+            tab = Requests()
+            _requests.set(tab)
+            _tabs.add(tab)
+            _start_idle_sweeper()
         return _requests.value
+
+
+# ----------------------------------------------------------------------------- limits
+@dataclass(frozen=True)
+class _Count:
+    """A whole number between ``low`` and ``high`` (what :func:`~wecsim.app.params.parse_number` reads)."""
+
+    low: int
+    high: int
+    type: str = "int"
+
+
+def parse_count(text: Any, low: int, high: int) -> int:
+    """Return a typed count of runs between ``low`` and ``high``; raise :class:`~wecsim.app.params.BadValue` otherwise.
+
+    Examples
+    --------
+    >>> parse_count("12", 1, MAX_REPLICATES)
+    12
+    >>> parse_count("999", 1, MAX_REPLICATES)
+    Traceback (most recent call last):
+    ...
+    wecsim.app.params.BadValue: 999 is above the highest allowed, 50
+    """
+    return int(parse_number(_Count(low, high), text))  # type: ignore[arg-type]
+
+
+def compare_replicates_high(n_scenarios: int) -> int:
+    """Return the most replicates per scenario a comparison of ``n_scenarios`` may ask for."""
+    return max(1, min(MAX_REPLICATES, MAX_COMPARE_RUNS // max(1, n_scenarios)))
+
+
+def compare_size_error(n_scenarios: int, replicates: int) -> str:
+    """Return why a comparison is too large to run ("" when it is within :data:`MAX_COMPARE_RUNS`)."""
+    n = n_scenarios * replicates
+    if n <= MAX_COMPARE_RUNS:
+        return ""
+    return (
+        f"{n_scenarios} scenarios x {replicates} replicates = {n} runs, more than the {MAX_COMPARE_RUNS} "
+        f"one comparison may run: choose fewer scenarios or at most {compare_replicates_high(n_scenarios)} replicates"
+    )
 
 
 # ----------------------------------------------------------------------------- scenarios
@@ -342,10 +438,17 @@ def compute(
     scenario and its reference are in (with the counterfactuals if they are in too, else
     without), then once more when the counterfactuals are in, for the EU card. Raises
     :class:`~wecsim.app.runs.Stale` when ``is_stale()`` turns True while waiting.
+
+    A single run goes ahead of other tabs' bulk work in the workers' queue (its counterfactuals
+    just behind other tabs' single runs); replicates are bulk work
+    (:class:`~wecsim.app.runs.Priority`).
     """
     cf_sc, cf_ref = counterfactual_for(sc, scope), counterfactual_for(ref_sc, scope)
-    fut_cur = [runs.submit(sc, s) for s in seeds]
-    fut_ref = [runs.submit(ref_sc, s) for s in seeds]
+    single = len(seeds) == 1
+    first_p = runs.Priority.CARDS if single else runs.Priority.BULK
+    eu_p = runs.Priority.EU_CARD if single else runs.Priority.BULK
+    fut_cur = [runs.submit(sc, s, first_p) for s in seeds]
+    fut_ref = [runs.submit(ref_sc, s, first_p) for s in seeds]
     main = fut_cur + fut_ref
     todo = [(x, s) for x in (cf_sc, cf_ref) if x is not None for s in seeds]
     cached = all(runs.cached(x, s) is not None for x, s in todo)
@@ -353,8 +456,8 @@ def compute(
 
     def submit_extra() -> None:
         # after the runs the first cards need, so the workers take them first
-        extra["cf"] = [runs.submit(cf_sc, s) for s in seeds] if cf_sc is not None else []
-        extra["cf_ref"] = [runs.submit(cf_ref, s) for s in seeds] if cf_ref is not None else []
+        extra["cf"] = [runs.submit(cf_sc, s, eu_p) for s in seeds] if cf_sc is not None else []
+        extra["cf_ref"] = [runs.submit(cf_ref, s, eu_p) for s in seeds] if cf_ref is not None else []
 
     submitted = cached or eu_alongside(sum(not f.done() for f in main) + len(todo))
     if submitted:
@@ -481,6 +584,8 @@ def request_runs(force: bool = False) -> None:
     handlers and :func:`~wecsim.app.components.run_status.RunController` can both call it.
     """
     tab = requests()
+    tab.touch()
+    tab.put_away = False
     try:
         sc = current_scenario()
     except WecsimError as exc:
@@ -503,3 +608,108 @@ def request_runs(force: bool = False) -> None:
         # set after the run started, so the redraw overlaps the run instead of delaying it
         total = len(seeds) if len(seeds) > 1 else 0
         status.set(RunStatus(True, 0, total, status.value.elapsed_s))
+
+
+# ----------------------------------------------------------------------------- idle tabs
+#: Other tab-state variables that hold runs (a page's comparison, say), with the value they are
+#: reset to when the tab's results are put away; see :func:`free_when_idle`.
+_freeable: list[tuple[solara.Reactive, Callable[[], Any]]] = []
+_sweeper: threading.Thread | None = None
+_sweeper_stop = threading.Event()
+
+
+def free_when_idle(var: solara.Reactive, empty: Callable[[], Any]) -> None:
+    """Have a tab-state variable holding runs reset to ``empty()`` when an idle tab's results are put away."""
+    _freeable.append((var, empty))
+
+
+def idle_tab_kept_s() -> float:
+    """Return how long a tab may go unused before its results are put away [s] (see :data:`IDLE_TAB_KEPT`)."""
+    from solara.util import parse_timedelta
+
+    return float(parse_timedelta(os.environ.get("WECSIM_APP_IDLE_TAB_KEPT", "").strip() or IDLE_TAB_KEPT))
+
+
+def put_away_text() -> str:
+    """Return what a tab whose results were put away says."""
+    return f"Results put away after {idle_tab_kept_s() / 60:.0f} minutes without use, to free the server's memory."
+
+
+def _note_use() -> None:
+    """Note that the tab asking for a run is in use (hooked into :func:`wecsim.app.runs.submit`)."""
+    if _current_context() is None:
+        return
+    tab = _requests.peek()  # no redraw depends on it
+    if tab is not None:
+        tab.touch()
+
+
+runs.on_ask.append(_note_use)
+
+
+def put_away(tab: Requests) -> None:
+    """Drop this tab's results (call in the tab's context): cards, charts, tables and registered pages' runs.
+
+    A run still landing for the tab shows nothing (its request is no longer the latest); the
+    status line says what happened and offers to show the results again (:func:`bring_back`).
+    """
+    with tab.lock:
+        tab.latest += 1
+        tab.put_away = True
+        last_request.set(None)
+        for var in (cards, shown, charts):
+            var.set(Shown())
+        for var, empty in _freeable:
+            var.set(empty())
+        status.set(RunStatus(put_away=True))
+
+
+def bring_back() -> None:
+    """Recompute the results of a tab whose results were put away (from the runs cache when still there)."""
+    tab = requests()
+    tab.touch()
+    request_runs(force=True)
+
+
+def free_idle_tabs(kept_s: float | None = None) -> int:
+    """Put away the results of every open tab unused for ``kept_s`` (default :func:`idle_tab_kept_s`); return how many.
+
+    Tabs with a request still running are left alone. Called every minute by a background
+    thread of the server (see :func:`_start_idle_sweeper`).
+    """
+    kept = idle_tab_kept_s() if kept_s is None else kept_s
+    n = 0
+    for tab in list(_tabs):
+        if tab.put_away or tab.idle_s() < kept:
+            continue
+        ctx = tab.context
+        if tab._context is not None and (ctx is None or ctx.closed_event.is_set()):
+            continue  # closed: Solara frees the whole tab
+        with ctx if ctx is not None else contextlib.nullcontext():
+            if status.value.running:
+                continue
+            put_away(tab)
+        n += 1
+    if n:
+        logger.info("put away the results of %d idle tab(s)", n)
+    return n
+
+
+def _sweep() -> None:
+    while not _sweeper_stop.wait(min(IDLE_CHECK_S, idle_tab_kept_s() / 4)):
+        try:
+            free_idle_tabs()
+        except Exception:  # pragma: no cover - never let the sweeper die
+            logger.exception("putting idle tabs away failed")
+
+
+def _start_idle_sweeper() -> None:
+    """Start the thread that puts idle tabs' results away (once per server; stopped at exit)."""
+    global _sweeper
+    if _sweeper is not None:
+        return
+    _sweeper = threading.Thread(target=_sweep, name="wecsim-idle-tabs", daemon=True)
+    _sweeper.current_context = None  # type: ignore[attr-defined] # Solara's thread patch: no tab owns it
+    with runs._no_kernel_context():
+        _sweeper.start()
+    atexit.register(_sweeper_stop.set)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import solara
 
 from wecsim.app import state
-from wecsim.app.components.run_status import RunStatusLine
+from wecsim.app.components.run_status import RunCountBox, RunStatusLine
 
 
 @solara.component
@@ -54,14 +54,13 @@ def ScenarioPanel() -> None:
                 style={"max-width": "110px"},
                 classes=["wecsim-seed"],
             )
-            solara.InputInt(
-                f"Replicates (1-{state.MAX_REPLICATES})",
-                value=state.replicates.value,
-                on_value=lambda v: (
-                    state.replicates.set(min(state.MAX_REPLICATES, max(1, int(v)))) if v is not None else None
-                ),
-                style={"max-width": "150px"},
-                classes=["wecsim-replicates"],
-            )
+            with solara.Div(style={"max-width": "150px"}):
+                RunCountBox(
+                    "Replicates",
+                    state.replicates.value,
+                    state.MAX_REPLICATES,
+                    state.replicates.set,
+                    ["wecsim-replicates"],
+                )
         ResetButton()
         RunStatusLine()

@@ -12,6 +12,7 @@ from wecsim.app import runs, state
 from wecsim.app.charts import compare_figure
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
+from wecsim.app.components.run_status import RunCountBox
 from wecsim.app.components.tables import Table
 from wecsim.app.indicators import HEADLINES, fmt, fmt_delta, label
 from wecsim.app.runs import Ensemble, Stale
@@ -35,6 +36,10 @@ cmp_replicates = solara.reactive(3)
 cmp_indicator = solara.reactive("res_share")
 cmp_result: solara.Reactive[list[Ensemble] | None] = solara.reactive(None)
 cmp_status = solara.reactive(state.RunStatus())
+state.free_when_idle(cmp_result, lambda: None)
+state.free_when_idle(
+    cmp_status, lambda: state.RunStatus(error=state.put_away_text() + " Change a choice to run it again.")
+)
 
 
 def resolve(names: list[str]) -> list[tuple[str, Scenario]]:
@@ -110,7 +115,9 @@ def ComparePage() -> None:
     key = (tuple(picked), lever_key, tuple(seeds))
 
     def start() -> None:
-        if len(picked) >= 1:
+        if too_big := state.compare_size_error(len(picked), len(seeds)):
+            cmp_status.set(state.RunStatus(False, 0, 0, None, too_big))  # said, never clipped
+        elif len(picked) >= 1:
             try:
                 run_compare(resolve(picked), seeds)
             except WecsimError as exc:
@@ -124,7 +131,9 @@ def ComparePage() -> None:
             "Pick two or more scenarios (or the levers as set on the left) to compare. "
             "All use the same seeds, so weather and chance events are shared and differences come "
             "from policy. With more than one replicate the lines are means and the bands show the "
-            "10th-90th percentile across runs."
+            "10th-90th percentile across runs. "
+            f"One comparison runs at most {state.MAX_COMPARE_RUNS} model runs (scenarios x replicates); "
+            "its runs wait behind other people's lever moves, so they may take longer when the room is busy."
         )
         with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.SelectMultiple(
@@ -135,15 +144,15 @@ def ComparePage() -> None:
                 style={"min-width": "420px"},
                 classes=["wecsim-compare-select"],
             )
-            solara.InputInt(
-                "Replicates per scenario",
-                value=cmp_replicates.value,
-                on_value=lambda v: (
-                    cmp_replicates.set(min(state.MAX_REPLICATES, max(1, int(v)))) if v is not None else None
-                ),
-                style={"max-width": "190px"},
-                classes=["wecsim-compare-replicates"],
-            )
+            with solara.Div(style={"max-width": "230px"}):
+                high = state.compare_replicates_high(len(picked))
+                RunCountBox(
+                    "Replicates per scenario",
+                    cmp_replicates.value,
+                    high,
+                    cmp_replicates.set,
+                    ["wecsim-compare-replicates"],
+                )
             solara.Select(
                 "Indicator",
                 values=[label(c) for c in CHART_INDICATORS],
