@@ -89,7 +89,7 @@ def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: s
     h = cv.headline
     delta = cv.delta
     arrow = "" if cv.verdict == "same" or math.isnan(delta) else ARROWS[delta > 0] + " "
-    when = f"{first}-{year}" if h.whole_run else str(year)
+    when = h.period(year, first)
     parts = [
         _span(f"{h.title}, {when}", "font-size: 13px; color: #424242; display: block"),
         '<div style="display: flex; gap: 6px; align-items: baseline">'

@@ -15,6 +15,7 @@ import solara.lab
 from solara.alias import rv
 
 from wecsim.app import state
+from wecsim.app.indicators import abbreviations_in
 from wecsim.app.params import BadValue, Control, changed, grouped_controls
 from wecsim.scenario import Schedule
 
@@ -22,6 +23,7 @@ from wecsim.scenario import Schedule
 def _tooltip(c: Control) -> str:
     p = c.param
     lines = [p.help, f"Range: {p.describe_range()} · default {c.format(p.default)}", f"Source: {p.source}"]
+    lines += [f"{k}: {v}" for k, v in abbreviations_in(f"{c.label} {p.help}").items()]
     return "\n".join(lines)
 
 

@@ -13,7 +13,10 @@ from wecsim.app.components.tables import Table
 from wecsim.app.components.tilemap import TileMap
 from wecsim.app.indicators import (
     EU_SCOPES,
+    firm_name,
     fmt,
+    funder_list_names,
+    funder_names,
     region_decisions,
     region_indicators,
     region_names,
@@ -72,9 +75,9 @@ def region_projects(res: Results, region_id: str, year: int) -> pd.DataFrame:
             "project": p["name"],
             f"stage {year}": stage.map(stage_label),
             "size": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
-            "largest funder": p["largest_funder"].where(financed).fillna("–"),
-            "funders": p["funders"].where(financed).fillna(""),
-            "firm": p["firm_id"].where(tendered).fillna("–"),
+            "largest funder": p["largest_funder"].where(financed).map(lambda f: funder_names().get(f, "–")),
+            "funders": p["funders"].where(financed).map(funder_list_names),
+            "firm": p["firm_id"].where(tendered).map(firm_name),
             "cost [EUR M]": cost.round(2),
             "proposed": p["proposed_year"],
             "operating from": year_text(operating),
