@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from wecsim.app.charts import recycling_figure
 from wecsim.app.components.tables import table_abbreviations
@@ -74,3 +75,22 @@ def test_the_map_detail_shows_projects_as_they_stood_in_the_maps_year(baseline):
     # a firm only once tendered
     not_tendered = early["stage 2027"].isin(["proposed", "appraised", "financed", "rejected", "cancelled"])
     assert (early.loc[not_tendered, "firm"] == "–").all()
+
+
+@pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
+def test_a_table_shows_as_many_rows_as_its_footer_says():
+    import solara
+    from solara.components.datatable import DataTableWidget
+    from test_app_components import new_tab, walk
+
+    from wecsim.app.components.tables import Table
+
+    df = pd.DataFrame({"project": [f"p{i}" for i in range(25)]})
+    with new_tab():
+        _box, rc = solara.render(Table(df, items_per_page=15), handle_error=False)
+        try:
+            (widget,) = [w for w in walk(rc.container) if isinstance(w, DataTableWidget)]
+            assert widget.items_per_page == 20  # "Rows per page" offers 10, 20, 50, 100
+            assert len(widget.items) == 20
+        finally:
+            rc.close()
