@@ -5,7 +5,7 @@ charts, the region map, project tables and comparisons follow. Everything is ser
 this machine: no CDN, no map tiles, no web fonts (see :func:`wecsim.app.main.configure_offline`).
 """
 
-from wecsim.app.main import PAGES, Layout, Page, configure_offline, configure_sessions
+from wecsim.app.main import PAGES, Layout, Page, configure_language, configure_offline, configure_sessions
 from wecsim.app.runs import prewarm
 
 #: Shown in the title bar and the browser tab.
@@ -13,6 +13,7 @@ title = "wecsim · water, energy and circular economy investment in Kazakhstan"
 
 configure_offline()
 configure_sessions()
+configure_language()
 prewarm(["baseline"])
 
 page = Page

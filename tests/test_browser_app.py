@@ -301,7 +301,7 @@ def test_the_eu_card_shows_what_eu_money_adds(server, ctx_log):
     # a scenario without EU money says so
     go(page, "explore")
     page.locator(".wecsim-scenario-select").click()
-    page.locator(".v-menu__content .v-list-item", has_text="no_eu_finance").click()
+    page.locator(".v-menu__content .v-list-item", has_text="Without EU money").click()
     none = page.locator(".wecsim-card-eu.wecsim-eu-none")
     none.wait_for(timeout=120_000)
     assert "No EU money in this scenario" in none.inner_text()

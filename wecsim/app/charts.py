@@ -253,21 +253,12 @@ def co2_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
 
 # ----------------------------------------------------------------------------- waste
 def recycling_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
-    """Recycling rate against the 40% national target and the model's target path."""
+    """Recycling rate against the 40% national target (one target line, the one the card uses)."""
     fig, ax = new_figure("Municipal waste recycling rate", "% of waste generated")
     line_with_band(ax, ens, "recycling_rate", 100.0, "#2e7d32", ens.label)
     reference_line(ax, ref, "recycling_rate", 100.0)
-    years = ens.national("recycling_rate")["year"]
+    # one target line: the national goal the recycling card compares against
     ax.axhline(RECYCLING_TARGET_PCT, color="#c62828", linewidth=1.2, linestyle=":", label="40% national target")
-    if "recycling_target" in ens.first.national.columns:
-        ax.plot(
-            years,
-            100 * ens.national("recycling_target")["mean"],
-            color="#c62828",
-            linewidth=0.8,
-            alpha=0.6,
-            label="target path in the model",
-        )
     ax.set_ylim(0, max(60.0, float(100 * ens.national("recycling_rate")["high"].max()) + 5))
     _legend(ax, loc="lower right")
     note(fig, _band_note(ens))

@@ -224,6 +224,9 @@ class Headline:
         ``value(results, year)`` -> the number.
     whole_run
         True when the number covers the whole run rather than one year.
+    cumulative
+        True when the number in a year is the sum from the run's first year to that year
+        (the card then says so: "Investment committed 2025-2050, cumulative").
     """
 
     key: str
@@ -233,6 +236,13 @@ class Headline:
     better: Better
     value: Callable[[Results, int], float]
     whole_run: bool = False
+    cumulative: bool = False
+
+    def period(self, year: int, first_year: int) -> str:
+        """Return the years the number covers, in words: ``2050``, or ``2025-2050, cumulative``."""
+        if self.cumulative:
+            return f"{first_year}-{year}, cumulative"
+        return f"{first_year}-{year}" if self.whole_run else str(year)
 
 
 HEADLINES: tuple[Headline, ...] = (
@@ -247,6 +257,7 @@ HEADLINES: tuple[Headline, ...] = (
         2,
         "up",
         lambda r, y: cumulative_commitments_meur(r, y) / 1000,
+        cumulative=True,
     ),
 )
 """The headline cards read from one run each. The EU card (:func:`eu_outcomes`) reads a run and
@@ -579,6 +590,96 @@ def region_names() -> dict[str, str]:
     """Return each region's name by ISO id (from ``wecsim/data/regions.csv``)."""
     df = table("regions")
     return dict(zip(df["region_id"], df["name"], strict=True))
+
+
+@cache
+def firm_names() -> dict[str, str]:
+    """Return each firm archetype's display name by id (from ``wecsim/data/firms.csv``)."""
+    df = table("firms")
+    return dict(zip(df["firm_id"], df["name"], strict=True))
+
+
+def firm_name(firm_id: object) -> str:
+    """Return a firm as people would say it: ``loc_water_3-06`` -> ``<archetype's name> no. 6``.
+
+    The model's firms are instances of the archetypes of ``firms.csv`` (id ``<archetype>-<nn>``);
+    an id that is not one is returned unchanged, a missing one as a dash.
+    """
+    if firm_id is None or (isinstance(firm_id, float) and math.isnan(firm_id)) or firm_id in ("", "–"):
+        return "–"
+    text = str(firm_id)
+    base, _, number = text.rpartition("-")
+    if base in firm_names() and number.isdigit():
+        return f"{firm_names()[base]} no. {int(number)}"
+    return firm_names().get(text, text)
+
+
+def funder_list_names(ids: object) -> str:
+    """Return a comma-separated list of funder ids (the project table's ``funders``) as names."""
+    if not isinstance(ids, str) or not ids.strip():
+        return "–"
+    return ", ".join(funder_names().get(f.strip(), f.strip()) for f in ids.split(","))
+
+
+@cache
+def scenario_titles() -> dict[str, str]:
+    """Return each shipped scenario's title in plain words by name (``wecsim/app/data/scenario_titles.csv``)."""
+    from importlib import resources
+
+    with resources.files("wecsim.app").joinpath("data", "scenario_titles.csv").open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh)
+    return dict(zip(df["scenario"], df["title"], strict=True))
+
+
+def scenario_title(name: str) -> str:
+    """Return a scenario's title in plain words, or its name when it has none (uploads)."""
+    return scenario_titles().get(name, name)
+
+
+#: Abbreviations the app's pages, tables and levers use, written out (shown on hover, and in
+#: the tables' notes). Standard terms; the NPV and BCR definitions are those of the model
+#: (docs/model.md, appraisal) and of the EU's Economic Appraisal Vademecum 2021-2027.
+ABBREVIATIONS: dict[str, str] = {
+    "ENPV": "economic net present value: benefits minus costs to society, discounted at the social rate",
+    "FNPV": "financial net present value: the owner's revenue minus costs, discounted at the financial rate",
+    "NPV": "net present value: future benefits minus costs, discounted to today",
+    "BCR": "benefit-cost ratio: discounted benefits to society per euro of investment",
+    "RES": "renewable energy sources: wind, solar, small hydro and waste",
+    "EPR": "extended producer responsibility: producers pay fees for the waste their packaging and goods become",
+    "MSW": "municipal solid waste: household and similar waste collected by towns",
+    "EFSD+": "European Fund for Sustainable Development Plus, the EU's guarantee fund for investment abroad",
+    "SECCA": "Sustainable Energy Connectivity in Central Asia, an EU technical-assistance programme",
+    "IFI": "international financial institution: development banks such as the World Bank, EBRD, ADB, EIB, IsDB",
+    "EBRD": "European Bank for Reconstruction and Development",
+    "EIB": "European Investment Bank",
+    "ADB": "Asian Development Bank",
+    "IsDB": "Islamic Development Bank",
+    "AIIB": "Asian Infrastructure Investment Bank",
+    "KfW": "Kreditanstalt für Wiederaufbau, Germany's development bank",
+    "GIZ": "Deutsche Gesellschaft für Internationale Zusammenarbeit, Germany's development agency",
+    "EWS": "early-warning system (floods)",
+    "SWRO": "seawater reverse osmosis (desalination)",
+    "KZT": "Kazakhstani tenge",
+    "SSP": "Shared Socioeconomic Pathway: the IPCC's climate and development scenarios",
+}
+
+_ABBR = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w])"
+)
+
+
+def abbreviations_in(text: str) -> dict[str, str]:
+    """Return the abbreviations of :data:`ABBREVIATIONS` that ``text`` uses, with their meaning, in order."""
+    return {m: ABBREVIATIONS[m] for m in dict.fromkeys(_ABBR.findall(text))}
+
+
+def explain_abbreviations(escaped_html: str) -> str:
+    """Return HTML text with each known abbreviation wrapped in ``<abbr title="meaning">`` (shown on hover)."""
+    import html as _html
+
+    return _ABBR.sub(
+        lambda m: f'<abbr title="{_html.escape(ABBREVIATIONS[m.group(1)])}">{m.group(1)}</abbr>', escaped_html
+    )
 
 
 def year_text(years: pd.Series) -> pd.Series:

@@ -69,6 +69,44 @@ def configure_offline() -> None:
     solara.checks.should_perform_solara_check = lambda: False
 
 
+#: The language of every page's text (BCP 47), declared on the page's ``<html>`` element so screen
+#: readers pronounce it right and browsers offer translation (WCAG 2.1, success criterion 3.1.1).
+PAGE_LANGUAGE = "en"
+
+
+def configure_language(language: str = PAGE_LANGUAGE) -> None:
+    """Serve the page as ``<html lang="...">``: Solara's template has a bare ``<html>``.
+
+    Solara renders its page from the Jinja template ``solara.html.j2`` through
+    ``solara.server.server.get_jinja_env``; this wraps that environment's loader so the template
+    text is read once and its ``<html>`` tag gets the attribute. Nothing else of the page changes.
+    """
+    import jinja2
+    import solara.server.server as server
+
+    if getattr(server.get_jinja_env, "wecsim_language", None) == language:
+        return
+    solara_env = server.get_jinja_env
+
+    def with_language(app_name: str) -> jinja2.Environment:
+        env = solara_env(app_name=app_name)
+        if not getattr(env, "wecsim_language", None):
+            inner = env.loader
+
+            def load(name: str):
+                source, filename, uptodate = inner.get_source(env, name)
+                if name == "solara.html.j2":
+                    source = source.replace("<html>", f'<html lang="{language}">', 1)
+                return source, filename, uptodate
+
+            env.loader = jinja2.FunctionLoader(load)
+            env.wecsim_language = language
+        return env
+
+    with_language.wecsim_language = language
+    server.get_jinja_env = with_language
+
+
 #: The pages, in tab order: (key, tab label, component).
 PAGES = (
     ("explore", "Explore", ExplorePage),

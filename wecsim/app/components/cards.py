@@ -89,7 +89,7 @@ def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: s
     h = cv.headline
     delta = cv.delta
     arrow = "" if cv.verdict == "same" or math.isnan(delta) else ARROWS[delta > 0] + " "
-    when = f"{first}-{year}" if h.whole_run else str(year)
+    when = h.period(year, first)
     parts = [
         _span(f"{h.title}, {when}", "font-size: 13px; color: #424242; display: block"),
         '<div style="display: flex; gap: 6px; align-items: baseline">'
@@ -101,7 +101,7 @@ def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: s
         parts.append(
             _span(
                 f"10-90%: {fmt(cv.low, h.digits)} to {fmt(cv.high, h.digits)}",
-                "font-size: 11px; color: #757575; display: block",
+                "font-size: 12px; color: #757575; display: block",
             )
         )
     parts.append(
@@ -111,7 +111,7 @@ def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: s
             f"wecsim-card-delta wecsim-verdict-{cv.verdict}",
         )
     )
-    parts.append(_span(context, "font-size: 11px; color: #757575; display: block"))
+    parts.append(_span(context, "font-size: 12px; color: #757575; display: block"))
     return f'<div class="wecsim-card wecsim-card-{h.key}" style="{CARD_STYLE}">{"".join(parts)}</div>'
 
 
@@ -182,21 +182,21 @@ def eu_card_html(view: state.Shown, year: int) -> str:
             lines.append(
                 _span(
                     f"10-90%: {fmt_delta(low, o.digits)} to {fmt_delta(high, o.digits)}",
-                    "font-size: 11px; color: #757575; display: block",
+                    "font-size: 12px; color: #757575; display: block",
                 )
             )
         if card.reference is not None:
             lines.append(
                 _span(
                     f"{ref.label}: {fmt_delta(card.reference[o.key], o.digits)}",
-                    "font-size: 11px; color: #757575; display: block",
+                    "font-size: 12px; color: #757575; display: block",
                     "wecsim-eu-reference",
                 )
             )
         blocks.append(f'<div style="min-width: 150px; flex: 1 1 150px">{"".join(lines)}</div>')
     row = f'<div style="display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0 4px">{"".join(blocks)}</div>'
-    foot = _span(eu_explanation(scope), "font-size: 11px; color: #616161; display: block", "wecsim-eu-explanation")
-    foot += _span(mobilisation_text(card), "font-size: 11px; color: #757575; display: block", "wecsim-eu-mobilisation")
+    foot = _span(eu_explanation(scope), "font-size: 12px; color: #616161; display: block", "wecsim-eu-explanation")
+    foot += _span(mobilisation_text(card), "font-size: 12px; color: #757575; display: block", "wecsim-eu-mobilisation")
     return f'<div class="wecsim-card wecsim-card-eu wecsim-eu-ready" {attrs}>{head}{row}{foot}</div>'
 
 

@@ -77,7 +77,7 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
                         "position": "absolute",
                         "top": "4px",
                         "right": "8px",
-                        "font-size": "11px",
+                        "font-size": "12px",
                         "color": "#9e9e9e",
                     },
                 )

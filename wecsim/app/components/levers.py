@@ -15,6 +15,7 @@ import solara.lab
 from solara.alias import rv
 
 from wecsim.app import state
+from wecsim.app.indicators import abbreviations_in
 from wecsim.app.params import BadValue, Control, changed, grouped_controls
 from wecsim.scenario import Schedule
 
@@ -22,6 +23,7 @@ from wecsim.scenario import Schedule
 def _tooltip(c: Control) -> str:
     p = c.param
     lines = [p.help, f"Range: {p.describe_range()} · default {c.format(p.default)}", f"Source: {p.source}"]
+    lines += [f"{k}: {v}" for k, v in abbreviations_in(f"{c.label} {p.help}").items()]
     return "\n".join(lines)
 
 
@@ -57,14 +59,18 @@ def LeverControl(control: Control) -> None:
                     on_click=lambda: state.set_value(p.name, was),
                     style={"height": "20px", "width": "20px"},
                     classes=["wecsim-lever-reset"],
+                    attributes={
+                        "aria-label": f"Reset {p.label} to {control.format(was)}",
+                        "title": f"Reset to {control.format(was)}",
+                    },
                 )
-                solara.Text(f"was {control.format(was)}", style={"font-size": "11px", "color": "#757575"})
+                solara.Text(f"was {control.format(was)}", style={"font-size": "12px", "color": "#757575"})
         if isinstance(r.value, Schedule):
             _schedule_control(control, r.value)
             return
         if p.type == "categorical":
             solara.Select(
-                label="",
+                label=control.label,
                 values=list(p.choices),
                 value=r.value,
                 on_value=set_value,
@@ -117,6 +123,7 @@ def NumberLever(control: Control, value, set_value) -> None:
                 hide_details=True,
                 dense=True,
                 class_="wecsim-lever-slider",
+                attributes={"aria-label": control.label},
                 style_="flex: 1 1 auto; margin: 0",
             )
             field = rv.TextField(
@@ -125,6 +132,7 @@ def NumberLever(control: Control, value, set_value) -> None:
                 hide_details=True,
                 error=bool(error),
                 class_="wecsim-lever-input",
+                attributes={"aria-label": f"{control.label}, typed value"},
                 style_="max-width: 92px; margin-top: 0; padding-top: 0",
             )
         handler = solara.use_ref(on_text)
@@ -143,7 +151,7 @@ def NumberLever(control: Control, value, set_value) -> None:
 
         solara.use_effect(listen, [])
         if error:
-            solara.Text(error, classes=["wecsim-lever-error"], style={"font-size": "11px", "color": "#c62828"})
+            solara.Text(error, classes=["wecsim-lever-error"], style={"font-size": "12px", "color": "#c62828"})
 
 
 def _schedule_control(control: Control, schedule: Schedule) -> None:

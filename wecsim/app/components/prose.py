@@ -2,7 +2,8 @@
 
 Supports the little markup the pages use: ``**bold**``, ``*italic*`` and ``` `code` ```;
 :func:`Heading` makes section titles. Text is HTML-escaped first, so scenario names from uploads
-cannot inject markup.
+cannot inject markup. Abbreviations (ENPV, BCR, EPR…) are explained on hover
+(:data:`wecsim.app.indicators.ABBREVIATIONS`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import html
 import re
 
 import solara
+
+from wecsim.app.indicators import explain_abbreviations
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
@@ -28,7 +31,7 @@ def to_html(text: str) -> str:
     out = html.escape(text, quote=False)
     out = _CODE.sub(r"<code>\1</code>", out)
     out = _BOLD.sub(r"<strong>\1</strong>", out)
-    return _ITALIC.sub(r"<em>\1</em>", out)
+    return explain_abbreviations(_ITALIC.sub(r"<em>\1</em>", out))
 
 
 @solara.component

@@ -5,7 +5,9 @@ from __future__ import annotations
 import solara
 
 from wecsim.app import state
+from wecsim.app.components.named_select import NamedSelect
 from wecsim.app.components.run_status import RunCountBox, RunStatusLine
+from wecsim.app.indicators import scenario_title
 
 
 @solara.component
@@ -27,23 +29,23 @@ def ResetButton() -> None:
 @solara.component
 def ScenarioPanel() -> None:
     """Pick the scenario to start from and the one to compare against; set seed and replicates."""
-    names = state.scenario_names()
+    names = {n: scenario_title(n) for n in state.scenario_names()}
     with solara.Column(gap="4px", classes=["wecsim-scenario-panel"]):
-        solara.Select(
-            label="Scenario (start from)",
-            values=names,
-            value=state.base_label.value if state.base_label.value in names else None,
-            on_value=state.pick,
+        NamedSelect(
+            "Scenario (start from)",
+            names,
+            state.base_label.value if state.base_label.value in names else None,
+            state.pick,
             classes=["wecsim-scenario-select"],
         )
         desc = state.base.value.description.strip()
         if desc:
             solara.Text(desc, style={"font-size": "12px", "color": "#616161"})
-        solara.Select(
-            label="Reference (cards and charts compare against it)",
-            values=names,
-            value=state.reference_label.value,
-            on_value=state.reference_label.set,
+        NamedSelect(
+            "Reference (cards and charts compare against it)",
+            names,
+            state.reference_label.value,
+            state.reference_label.set,
             classes=["wecsim-reference-select"],
         )
         with solara.Row(gap="8px", style={"align-items": "center"}):

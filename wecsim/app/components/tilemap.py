@@ -13,26 +13,41 @@ from wecsim.app.indicators import Better, fmt
 from wecsim.app.tilemap import Tile as TileSpec
 from wecsim.app.tilemap import colors_for, diverging, gradient_css, grid_shape, layout, scale_limits, text_color
 
+#: Height of a tile row on a desk screen [CSS px] (phones and short laptop screens: see the layout's CSS).
+TILE_ROW_PX = 70
+
 
 @solara.component
 def Tile(
     tile: TileSpec, color: str, value: float, selected: bool, on_select: Callable[[str], None], digits: int
 ) -> None:
-    """One region's tile: its name and value on its colour; a click selects it."""
+    """One region's tile: its name and value on its colour; a click, or Enter or Space on it, selects it.
+
+    A tile is a ``<button>``: it is in the page's tab order, and Enter or Space on it is a click,
+    so the map works from the keyboard. On a phone the tile shows the region's short name.
+    """
     fg = text_color(color)
     border = "3px solid #ff6f00" if selected else "1px solid #ffffff"
-    name = rv.Html(tag="div", children=[tile.name], style_="font-size: 12px; font-weight: 500; line-height: 1.15;")
+    name_style = "font-size: 12px; font-weight: 500; line-height: 1.15;"
+    name = rv.Html(tag="div", children=[tile.name], class_="wecsim-tile-long", style_=name_style)
+    short = rv.Html(tag="div", children=[tile.short], class_="wecsim-tile-short", style_=name_style)
     val = rv.Html(tag="div", children=[fmt(float(value), digits)], style_="font-size: 15px; font-weight: 700;")
+    text = f"{tile.name}: {fmt(float(value), digits)}"
     el = rv.Html(
-        tag="div",
-        children=[name, val],
+        tag="button",
+        children=[name, short, val],
         class_=f"wecsim-tile wecsim-tile-{tile.region_id}" + (" wecsim-tile-selected" if selected else ""),
-        attributes={"title": f"{tile.name}: {fmt(float(value), digits)}", "role": "button"},
+        attributes={
+            "title": text,
+            "type": "button",
+            "aria-label": f"{text}. Open the region's detail",
+            "aria-pressed": "true" if selected else "false",
+        },
         style_=(
             f"grid-row: {tile.row + 1} / span {tile.row_span}; grid-column: {tile.col + 1} / span {tile.col_span};"
             f" background-color: {color}; color: {fg}; border: {border}; border-radius: 4px; cursor: pointer;"
             " display: flex; flex-direction: column; align-items: center; justify-content: center;"
-            " text-align: center; padding: 2px 4px; user-select: none;"
+            " text-align: center; padding: 2px 4px; user-select: none; font: inherit; min-width: 0;"
         ),
     )
     ipyvue.use_event(el, "click", lambda *_: on_select(tile.region_id))
@@ -50,15 +65,19 @@ def TileMap(
     """Draw the regions as tiles coloured by ``values`` (indexed by region id); click selects one."""
     rows, cols = grid_shape()
     colors = colors_for(values, better)
-    with solara.Column(gap="6px", classes=["wecsim-tilemap"], style={"flex": "0 1 800px", "min-width": "640px"}):
+    with solara.Column(gap="6px", classes=["wecsim-tilemap"], style={"flex": "1 1 520px", "min-width": "480px"}):
         with solara.Div(
+            classes=["wecsim-tilemap-grid"],
+            attributes={"role": "group", "aria-label": f"Map of the regions: {title}"},
             style={
+                "--wecsim-cols": str(cols),
+                "--wecsim-rows": str(rows),
                 "display": "grid",
-                "grid-template-columns": f"repeat({cols}, minmax(88px, 1fr))",
-                "grid-template-rows": f"repeat({rows}, 74px)",
+                "grid-template-columns": f"repeat({cols}, minmax(64px, 1fr))",
+                "grid-template-rows": f"repeat({rows}, {TILE_ROW_PX}px)",
                 "gap": "4px",
                 "max-width": "800px",
-            }
+            },
         ):
             for t in layout():
                 Tile(
@@ -91,5 +110,5 @@ def TileMap(
         solara.Text(
             "Tile map: each region is a tile placed by its position and neighbours (not its area); "
             "source and licence in wecsim/app/data/README.md.",
-            style={"font-size": "11px", "color": "#9e9e9e"},
+            style={"font-size": "12px", "color": "#9e9e9e"},
         )

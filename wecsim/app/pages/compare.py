@@ -7,6 +7,7 @@ import time
 import pandas as pd
 import solara
 import solara.lab
+from solara.alias import rv
 
 from wecsim.app import runs, state
 from wecsim.app.charts import compare_figure
@@ -14,7 +15,7 @@ from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
 from wecsim.app.components.run_status import RunCountBox
 from wecsim.app.components.tables import Table
-from wecsim.app.indicators import HEADLINES, fmt, fmt_delta, label
+from wecsim.app.indicators import HEADLINES, fmt, fmt_delta, label, scenario_title
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.errors import WecsimError
 from wecsim.scenario import Scenario
@@ -43,10 +44,10 @@ state.free_when_idle(
 
 
 def resolve(names: list[str]) -> list[tuple[str, Scenario]]:
-    """Return ``(label, scenario)`` for the chosen names (the current levers included)."""
+    """Return ``(label, scenario)`` for the chosen names (the current levers included); labels in plain words."""
     out = []
     for n in names:
-        out.append((CURRENT, state.current_scenario()) if n == CURRENT else (n, state.lookup(n)))
+        out.append((CURRENT, state.current_scenario()) if n == CURRENT else (scenario_title(n), state.lookup(n)))
     return out
 
 
@@ -60,7 +61,8 @@ def differences(ensembles: list[Ensemble], years: tuple[int, ...] = (2030, 2050)
     for h in HEADLINES:
         for y in years if not h.whole_run else (years[-1],):
             base_mean = first.scalar(lambda r, h=h, y=y: h.value(r, y))[0]
-            row = {"indicator": f"{h.title} [{h.unit}]", "year": "whole run" if h.whole_run else y}
+            title = f"{h.title}, cumulative from the first year" if h.cumulative else h.title
+            row = {"indicator": f"{title} [{h.unit}]", "year": "whole run" if h.whole_run else y}
             for e in ensembles:
                 mean, lo, hi = e.scalar(lambda r, h=h, y=y: h.value(r, y))
                 text = fmt(mean, h.digits)
@@ -136,13 +138,16 @@ def ComparePage() -> None:
             "its runs wait behind other people's lever moves, so they may take longer when the room is busy."
         )
         with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.SelectMultiple(
-                "Scenarios",
-                picked,
-                names,
-                on_value=chosen.set,
-                style={"min-width": "420px"},
-                classes=["wecsim-compare-select"],
+            rv.Select(
+                label="Scenarios",
+                items=[{"text": scenario_title(n), "value": n} for n in names],
+                v_model=picked,
+                on_v_model=chosen.set,
+                multiple=True,
+                chips=True,
+                style_="min-width: min(420px, 100%)",
+                class_="wecsim-compare-select",
+                attributes={"title": "Codes: " + ", ".join(n for n in picked if n != CURRENT)},
             )
             with solara.Div(style={"max-width": "230px"}):
                 high = state.compare_replicates_high(len(picked))

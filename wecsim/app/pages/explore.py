@@ -58,7 +58,8 @@ def ExplorePage() -> None:
     with solara.Column(gap="12px", classes=["wecsim-page-explore"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="16px"):
             Prose(
-                "Move a lever on the left: the cards and charts re-run the model. "
+                "Move a lever (on the left; on a phone under Levers at the top): the cards and charts "
+                "re-run the model. "
                 "Cards show the chosen year and the change against the reference scenario "
                 "(green: better, red: worse). Hover a lever's name for its meaning and source.",
                 style="max-width: 720px;",

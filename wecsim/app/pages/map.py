@@ -13,7 +13,10 @@ from wecsim.app.components.tables import Table
 from wecsim.app.components.tilemap import TileMap
 from wecsim.app.indicators import (
     EU_SCOPES,
+    firm_name,
     fmt,
+    funder_list_names,
+    funder_names,
     region_decisions,
     region_indicators,
     region_names,
@@ -22,39 +25,74 @@ from wecsim.app.indicators import (
     year_text,
 )
 from wecsim.results import Results
+from wecsim.scenario import Scenario
 
 indicator_key = solara.reactive("water_deficit_pct")
 map_year = solara.reactive(2030)
 selected_region = solara.reactive("KZ-47")
 
 
-def region_projects(res: Results, region_id: str) -> pd.DataFrame:
-    """Return a region's projects for the detail panel: what, stage, funders, firm, cost, years."""
-    p = res.project[res.project["region_id"] == region_id]
-    cost = p["contract_cost_meur"].fillna(p["capex_estimate_meur"])
+def _year_bound(field: str, kind: str) -> int:
+    return next(getattr(m, kind) for m in Scenario.model_fields[field].metadata if hasattr(m, kind))
+
+
+#: The earliest and latest year any scenario can simulate (the scenario schema's limits): a
+#: link's ``year`` must lie in between; the map then keeps it within the run's own years.
+YEAR_RANGE = (_year_bound("start_year", "ge"), _year_bound("end_year", "le"))
+
+
+def steps_in(res: Results, year: int) -> pd.DataFrame:
+    """Return each project's last lifecycle step up to the end of ``year`` (stage and reason), by project id.
+
+    Projects proposed after ``year`` are left out: the map's detail describes the year on the
+    map's slider, not the end of the run.
+    """
+    t = res.transitions[res.transitions["year"] <= year].sort_values("year", kind="stable")
+    return t.groupby("project_id")[["to_stage", "reason"]].last()
+
+
+#: Stages from which a project has its funders (financed) and its firm (tendered).
+FINANCED_STAGES = ("financed", "tendered", "under_construction", "operating", "retired")
+TENDERED_STAGES = FINANCED_STAGES[1:]
+
+
+def region_projects(res: Results, region_id: str, year: int) -> pd.DataFrame:
+    """Return a region's projects as they stood at the end of ``year``: what, stage, funders, firm, cost, years.
+
+    Only projects proposed by then, each at its stage and with its latest reason in that year;
+    funders and firm only once the project was financed or tendered.
+    """
+    steps = steps_in(res, year)
+    p = res.project[(res.project["region_id"] == region_id) & res.project["project_id"].isin(steps.index)]
+    step = steps.reindex(p["project_id"])
+    stage = pd.Series(step["to_stage"].to_numpy(), index=p.index)
+    reason = pd.Series(step["reason"].to_numpy(), index=p.index)
+    financed, tendered = stage.isin(FINANCED_STAGES), stage.isin(TENDERED_STAGES)
+    cost = p["contract_cost_meur"].where(tendered).fillna(p["capex_estimate_meur"])
+    operating = p["operating_year"].where(p["operating_year"] <= year)
     out = pd.DataFrame(
         {
             "project": p["name"],
-            "stage": p["stage"].map(stage_label),
+            f"stage {year}": stage.map(stage_label),
             "size": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
-            "largest funder": p["largest_funder"].fillna("–"),
-            "funders": p["funders"].fillna(""),
-            "firm": p["firm_id"].fillna("–"),
+            "largest funder": p["largest_funder"].where(financed).map(lambda f: funder_names().get(f, "–")),
+            "funders": p["funders"].where(financed).map(funder_list_names),
+            "firm": p["firm_id"].where(tendered).map(firm_name),
             "cost [EUR M]": cost.round(2),
             "proposed": p["proposed_year"],
-            "operating from": year_text(p["operating_year"]),
-            "latest reason": p["last_reason"],
+            "operating from": year_text(operating),
+            f"latest reason, {year}": reason,
         }
     )
     return out.sort_values(["proposed", "project"], ascending=[False, True]).reset_index(drop=True)
 
 
 @solara.component
-def RegionDetail(res: Results, region_id: str, year: int) -> None:
-    """Show a region's water balance, its projects and the decisions taken about them, with reasons."""
+def RegionSummary(res: Results, region_id: str, year: int) -> None:
+    """Show a region's facts in the map's year and its water balance over time (next to the map)."""
     name = region_names().get(region_id, region_id)
     reg = res.region[(res.region["region_id"] == region_id) & (res.region["year"] == year)]
-    with solara.Card(f"{name} ({region_id})", margin=0, classes=["wecsim-region-detail"]):
+    with solara.Card(f"{name} ({region_id}), {year}", margin=0, classes=["wecsim-region-detail"]):
         if len(reg):
             r = reg.iloc[0]
             facts = [
@@ -65,25 +103,36 @@ def RegionDetail(res: Results, region_id: str, year: int) -> None:
                 (f"Losses {year}", f"{fmt(r['water_losses_mm3'], 0)} million m³"),
                 (f"Recycling {year}", f"{100 * r['recycling_rate']:.1f}%"),
             ]
-            with solara.Row(gap="18px", style={"flex-wrap": "wrap"}):
+            with solara.Row(gap="16px", style={"flex-wrap": "wrap"}, classes=["wecsim-region-facts"]):
                 for k, v in facts:
                     with solara.Column(gap="0px"):
-                        solara.Text(k, style={"font-size": "11px", "color": "#757575"})
+                        solara.Text(k, style={"font-size": "12px", "color": "#616161"})
                         solara.Text(v, style={"font-size": "15px", "font-weight": "500"})
         ChartImage(
             lambda: region_balance_figure(res, region_id, name),
             key=("balance", region_id, res.meta.get("scenario_hash"), res.meta.get("seed")),
             name=f"water_balance_{region_id}",
-            width="min(100%, 720px)",
+            width="100%",
         )
-        projects = region_projects(res, region_id)
-        counts = projects["stage"].value_counts()
-        Prose(f"**Projects** ({len(projects)}: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ")")
+
+
+@solara.component
+def RegionTables(res: Results, region_id: str, year: int) -> None:
+    """Show a region's projects as they stood in the map's year, and the decisions taken up to then, with reasons."""
+    name = region_names().get(region_id, region_id)
+    projects = region_projects(res, region_id, year)
+    counts = projects[f"stage {year}"].value_counts()
+    with solara.Column(gap="6px", classes=["wecsim-region-tables"]):
+        Prose(
+            f"**Projects in {name}, {year}** ({len(projects)} proposed by then: "
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
+            + "); each at its stage in that year (move the year slider)"
+        )
         Table(projects, items_per_page=8, name=f"projects_{region_id}")
         decisions = region_decisions(res, region_id)
         decisions = decisions[decisions["year"] <= year]
         Prose(
-            f"**Decisions and reasons** up to {year} (move the year slider), newest first: every step of the "
+            f"**Decisions and reasons** up to {year}, newest first: every step of the "
             "region's projects (who proposed, the appraisal, who financed, which firm won, delays, cancellations)."
         )
         Table(decisions, items_per_page=10, name=f"decisions_{region_id}")
@@ -91,7 +140,7 @@ def RegionDetail(res: Results, region_id: str, year: int) -> None:
 
 @solara.component
 def MapPage() -> None:
-    """Choose an indicator and a year; click a region for its detail."""
+    """Choose an indicator and a year; click a region (or press Enter on it) for its detail."""
     view = state.shown.value
     cur = view.current
     if cur is None:
@@ -107,20 +156,27 @@ def MapPage() -> None:
     without = view.without_eu.first if view.without_eu is not None else None
     vals = region_values(res, ind.key, year, without, view.scope)
     who = EU_SCOPES[view.scope]
+    region = selected_region.value if selected_region.value in region_names() else next(iter(region_names()))
     with solara.Column(gap="10px", classes=["wecsim-page-map"]):
-        with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        with solara.Row(
+            gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}, classes=["wecsim-map-controls"]
+        ):
             solara.Select(
                 "Colour regions by",
                 values=[i.title for i in inds],
                 value=ind.title,
                 on_value=lambda t: indicator_key.set(next(i.key for i in inds if i.title == t)),
-                style={"min-width": "420px"},
+                style={"min-width": "380px", "flex": "1 1 380px", "max-width": "640px"},
                 classes=["wecsim-map-indicator"],
             )
-            with solara.Column(gap="0px", style={"min-width": "300px"}):
+            with solara.Column(gap="0px", style={"min-width": "280px", "flex": "1 1 280px"}):
                 solara.SliderInt(
                     f"Year: {year}", value=year, min=y0, max=y1, on_value=map_year.set, thumb_label="always"
                 )
+        if indicator_key.value not in by_key:
+            solara.Info(f"This run has no map layer '{indicator_key.value}'; showing {ind.title}.", dense=True)
+        if map_year.value != year:
+            solara.Info(f"The run covers {y0}-{y1}; showing {year}.", dense=True)
         if cur.n > 1:
             solara.Info(f"The map and tables show the run with seed {cur.seeds[0]} of {cur.n}.", dense=True)
         if ind.key.startswith("eu_") and ind.key != "eu_committed_cum_meur":
@@ -136,19 +192,24 @@ def MapPage() -> None:
                     "The map shows one run, and which project gets built where varies from run to run: "
                     "for the national picture read the EU card on Explore with several replicates."
                 )
-        with solara.Row(gap="20px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             TileMap(
                 vals,
                 ind.better,
                 ind.title,
-                selected_region.value,
+                region,
                 selected_region.set,
                 digits=0 if vals.abs().max() >= 100 else 1,
             )
-            with solara.Column(gap="4px", style={"min-width": "220px", "flex": "1 1 220px"}):
+            # the selected region's summary sits next to the map, so it is in view without scrolling
+            with solara.Column(
+                gap="8px", classes=["wecsim-map-side"], style={"min-width": "340px", "flex": "1 1 340px"}
+            ):
+                RegionSummary(res, region, year)
                 top = vals.sort_values(ascending=False).head(5)
-                Prose(f"**Highest five in {year}**")
-                for rid, v in top.items():
-                    solara.Text(f"{region_names().get(rid, rid)}: {fmt(float(v), 1)}", style={"display": "block"})
-                Prose("Click a region to see its water balance, projects and decisions below.")
-        RegionDetail(res, selected_region.value, year)
+                Prose(
+                    f"**Highest five in {year}**: "
+                    + "; ".join(f"{region_names().get(rid, rid)} {fmt(float(v), 1)}" for rid, v in top.items())
+                    + ". Click a region, or move to it with Tab and press Enter, for its detail."
+                )
+        RegionTables(res, region, year)

@@ -8,11 +8,14 @@ import solara
 from wecsim.app import state
 from wecsim.app.charts import funder_figure
 from wecsim.app.components.chart import ChartImage
+from wecsim.app.components.named_select import NamedSelect
 from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.indicators import (
     REFUSAL_TEXT,
+    firm_name,
     fmt,
+    funder_list_names,
     funder_names,
     keeps_reserves,
     refusal_label,
@@ -48,8 +51,8 @@ def project_table(res: Results) -> pd.DataFrame:
             "type": kind,
             "region": p["region"],
             "stage": p["stage"].map(stage_label),
-            "funders (largest first)": p["funders"].fillna("").replace("", "–"),
-            "firm": p["firm_id"].fillna("–"),
+            "funders (largest first)": p["funders"].map(funder_list_names),
+            "firm": p["firm_id"].map(firm_name),
             "cost [EUR M]": cost.round(2),
             "effect (size)": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
             "proposed": p["proposed_year"],
@@ -58,7 +61,7 @@ def project_table(res: Results) -> pd.DataFrame:
             "ENPV [EUR M]": p["enpv_meur"].round(2),
             "latest reason": p["last_reason"],
             "sector": p["sector"],
-            "largest funder": p["largest_funder"].fillna("–"),
+            "largest funder": p["largest_funder"].map(lambda f: funder_names().get(f, "–")),
             "project": p["name"],
             "named project": named,
         }
@@ -83,7 +86,8 @@ def filter_projects(
     if stages:
         keep &= df["stage"].isin(stages)
     if funder and funder != "any":
-        keep &= df["funders (largest first)"].str.split(", ").map(lambda fs: funder in fs)
+        name = funder_names().get(funder, funder)
+        keep &= df["funders (largest first)"].str.split(", ").map(lambda fs: name in fs)
     if text.strip():
         keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
     return df[keep].reset_index(drop=True)
@@ -244,11 +248,11 @@ def firm_table(res: Results) -> pd.DataFrame:
             "built": g["built"].sum(),
             "mean bidders": g["n_bidders"].mean().round(1),
         }
-    ).reset_index(names="firm")
+    ).reset_index(names="firm code")
     firms = table("firms").set_index("firm_id")
-    base = out["firm"].str.replace(r"-\d+$", "", regex=True)
-    out.insert(1, "kind of firm", base.map(firms["name"]).fillna(""))
-    out.insert(2, "origin", base.map(firms["origin"]).fillna(""))
+    base = out["firm code"].str.replace(r"-\d+$", "", regex=True)
+    out.insert(0, "firm", out["firm code"].map(firm_name))
+    out.insert(1, "origin", base.map(firms["origin"]).fillna(""))
     return out.sort_values("contract value [EUR M]", ascending=False)
 
 
@@ -284,12 +288,12 @@ def ProjectsTable(res: Results) -> None:
             style={"min-width": "180px"},
             dense=True,
         )
-        solara.Select(
+        NamedSelect(
             "Funder",
-            values=["any", *funder_names()],
-            value=f_funder.value,
-            on_value=f_funder.set,
-            style={"max-width": "160px"},
+            {"any": "any", **funder_names()},
+            f_funder.value,
+            f_funder.set,
+            style="max-width: 260px",
             dense=True,
         )
         solara.InputText("Name contains", value=f_text, continuous_update=True, style={"max-width": "200px"})
