@@ -94,3 +94,14 @@ def test_a_table_shows_as_many_rows_as_its_footer_says():
             assert len(widget.items) == 20
         finally:
             rc.close()
+
+
+def test_a_table_with_missing_text_cells_still_lists_its_abbreviations():
+    """A text column with a missing value (a round's deadline not set) must not break the table."""
+    import pandas as pd
+
+    from wecsim.app.components.tables import table_abbreviations
+
+    df = pd.DataFrame({"round": [1, 2], "state": ["open", "done"], "deadline_utc": ["2026-12-01", None]})
+    df["note"] = pd.Series(["BCR above 1", None], dtype="string")
+    assert "BCR" in table_abbreviations(df)

@@ -18,7 +18,7 @@ ABBREVIATION_ROWS = 30
 def table_abbreviations(df: pd.DataFrame) -> dict[str, str]:
     """Return the abbreviations a table's header and first rows use, with their meaning."""
     cells = df.head(ABBREVIATION_ROWS).select_dtypes(include=["object", "string"]).astype(str).to_numpy().ravel()
-    return abbreviations_in(" ".join([*map(str, df.columns), *cells]))
+    return abbreviations_in(" ".join([*map(str, df.columns), *map(str, cells)]))  # missing cells stay floats
 
 
 @solara.component
