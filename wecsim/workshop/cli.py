@@ -129,7 +129,6 @@ def serve_cmd(
 ) -> None:
     """Serve the workshop page (teams join by their links; the facilitator signs in with the key)."""
     import os
-    import subprocess
     import sys
 
     from wecsim.app.pages.workshop import DB_ENV
@@ -138,7 +137,10 @@ def serve_cmd(
     Workshops(db).close()  # a missing or foreign file is refused before the server starts
     env = {**os.environ, DB_ENV: str(db.resolve())}
     cmd = [sys.executable, "-m", "solara", "run", "wecsim.app.pages.workshop", "--host", host, "--port", str(port)]
-    raise typer.Exit(subprocess.call([*cmd, "--production", "--no-open", "--no-check-version"], env=env))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # become the server (no parent left behind): a stop signal reaches it, and the port is free once it has exited
+    os.execve(sys.executable, [*cmd, "--production", "--no-open", "--no-check-version"], env)
 
 
 def roles_cmd() -> None:
