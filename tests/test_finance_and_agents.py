@@ -290,3 +290,21 @@ def test_results_name_each_funders_instrument_and_support(baseline):
     built = p[p["operating_year"].notna()]
     np.testing.assert_allclose(built["committed_meur"], built["contract_cost_meur"], rtol=1e-9)
     assert isinstance(pd.Series(dtype=float), pd.Series)
+
+
+def test_a_utility_loan_cuts_its_debt_capacity_the_same_year():
+    # the largest debt service still due is kept for the year; a new loan must count at once
+    model = WECModel(load_scenario("baseline"), seed=3)
+    for _ in range(3):
+        model.step()
+    u = max(model.water_utilities, key=lambda w: w.debt_capacity_meur())
+    before = u.debt_capacity_meur()
+    assert before > 0
+    P = model.P
+    tenor, grace = int(P["ifi_loan_tenor_yr"]), int(P["ifi_loan_grace_yr"])
+    u.borrow(before / 2, tenor, grace)
+    after = u.debt_capacity_meur()
+    # the new payment (an annuity on half the capacity) is the largest still due: half the room is left
+    assert after == pytest.approx(before / 2, rel=1e-6)
+    u.borrow(after, tenor, grace)
+    assert u.debt_capacity_meur() == pytest.approx(0.0, abs=1e-9)

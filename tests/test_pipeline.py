@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from wecsim.model import WECModel
-from wecsim.projects.pipeline import TRANSITION_COLUMNS, Pipeline, Project, Stage
+from wecsim.projects.pipeline import LEDGER_COLUMNS, TRANSITION_COLUMNS, Pipeline, Project, Stage
+from wecsim.runner import columns_frame
 from wecsim.scenario import load_scenario
 
 
@@ -41,6 +44,41 @@ def test_a_plain_reason_keeps_its_percent_signs():
     assert p.last_reason == "waiting: 100% of the envelope is used"
     pipe.move(p, Stage.REJECTED, 2026, "share above 50% of cost")
     assert pipe.transition_rows()[-1][-1] == "share above 50% of cost"
+
+
+def test_the_ledger_rows_columns_and_table_agree():
+    pipe = Pipeline()
+    p = proposal(pipe)
+    pipe.commit(p, "eib", 8.0, 2027, "loan")
+    pipe.commit(p, "national", 2.0, 2027, "grant", region_id="KZ-75")
+    pipe.add_support(p, "eu", 0.5, 2027, "feasibility_study")
+    paid = pipe.disburse(p, 5.0, 2028)
+    assert paid == {"eib": 4.0, "national": 1.0}
+    assert pipe.ledger == [
+        (2027, 0, "eib", "commitment", "loan", 8.0, "water", "KZ-71"),
+        (2027, 0, "national", "commitment", "grant", 2.0, "water", "KZ-75"),
+        (2027, 0, "eu", "support", "feasibility_study", 0.5, "water", "KZ-71"),
+        (2028, 0, "eib", "disbursement", "", 4.0, "water", "KZ-71"),
+        (2028, 0, "national", "disbursement", "", 1.0, "water", "KZ-71"),
+    ]
+    assert [tuple(c) for c in pipe.ledger_columns()] == list(zip(*pipe.ledger, strict=True))
+    table = columns_frame(pipe.ledger_columns(), LEDGER_COLUMNS)
+    assert list(table.columns) == list(LEDGER_COLUMNS)
+    assert list(table.itertuples(index=False, name=None)) == pipe.ledger
+    assert str(table["amount_meur"].dtype) == "float64" and str(table["year"].dtype) == "int64"
+    assert columns_frame(Pipeline().ledger_columns(), LEDGER_COLUMNS).empty
+
+
+def test_the_logs_hold_nothing_the_cycle_collector_tracks():
+    # ~40,000 log rows a run: kept as tuples they made the collector run ~2x as often (issue 11 item 8)
+    model = WECModel(load_scenario("baseline"), seed=2)
+    for _ in range(5):
+        model.step()
+    pipe = model.pipeline
+    assert len(pipe.ledger) > 100 and len(pipe.transitions) > 100
+    assert not any(gc.is_tracked(x) for x in pipe._ledger_log)
+    *fields, _reason_args = pipe.transition_columns()
+    assert not any(gc.is_tracked(x) for column in fields for x in column)
 
 
 def test_illegal_moves_are_refused():

@@ -78,6 +78,8 @@ class WaterUtility(mesa.Agent):
         horizon = len(model.years) + P["debt_schedule_padding_yr"]
         #: debt service due each model year (index = year - base year) [EUR M]
         self.debt_service = np.zeros(int(horizon))
+        #: ``(t, largest debt service due after model year t)``, kept until the next loan [EUR M]
+        self._debt_peak: tuple[int, float] = (-1, 0.0)
         self.policy = TariffPolicy()
 
     # ------------------------------------------------------------------ money
@@ -124,7 +126,7 @@ class WaterUtility(mesa.Agent):
             self.tariff * (1 + self.policy.tariff_growth(self)), max(self.affordable_tariff(), self.tariff)
         )
         margin = tariff_next * m.last["delivered_municipal_m3"][self.idx] / 1e6 - self.opex_meur
-        room = margin / P["utility_min_dscr"] - float(self.debt_service[t + 1 :].max(initial=0.0))
+        room = margin / P["utility_min_dscr"] - self._debt_due_peak(t)
         if room <= 0:
             return 0.0
         rate, tenor, grace = (
@@ -134,6 +136,15 @@ class WaterUtility(mesa.Agent):
         )
         return room / capital_recovery_factor(rate, tenor - grace)
 
+    def _debt_due_peak(self, t: int) -> float:
+        """Return the largest yearly debt service due after model year ``t`` [EUR M].
+
+        Worked out once a year and again after a loan (a run asks ~500 times, borrows far less).
+        """
+        if self._debt_peak[0] != t:
+            self._debt_peak = (t, float(self.debt_service[t + 1 :].max(initial=0.0)))
+        return self._debt_peak[1]
+
     def borrow(self, principal_meur: float, tenor: int, grace: int) -> None:
         """Add a sub-sovereign loan signed this year (``tenor`` and ``grace`` in years) to the debt service."""
         P, m = self.model.P, self.model
@@ -141,6 +152,7 @@ class WaterUtility(mesa.Agent):
         start = m.year - m.base_year + 1
         ds = debt_service_schedule(principal_meur, rate, tenor, grace)
         self.debt_service[start : start + tenor] += ds[: len(self.debt_service) - start]
+        self._debt_peak = (-1, 0.0)
 
     # ------------------------------------------------------------------ proposals
     def propose(self) -> None:

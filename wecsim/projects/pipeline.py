@@ -127,22 +127,34 @@ _PROPOSED = Stage.PROPOSED.value
 TRANSITION_COLUMNS = ("project_id", "year", "from_stage", "to_stage", "reason")
 #: Columns of :attr:`Pipeline.ledger` rows.
 LEDGER_COLUMNS = ("year", "project_id", "funder_id", "kind", "instrument", "amount_meur", "sector", "region_id")
+#: Fields of :attr:`Pipeline.transitions` rows: the reason as a ``%``-format and its arguments.
+TRANSITION_FIELDS = ("project_id", "year", "from_stage", "to_stage", "reason", "reason_args")
+
+
+def _columns(log: list, width: int) -> list[list]:
+    """Return the columns of a flat log of rows of ``width`` fields."""
+    return [log[i::width] for i in range(width)]
 
 
 @dataclass
 class Pipeline:
     """All projects of a run, the log of their transitions and the money ledger.
 
-    Log rows are tuples in the order of :data:`TRANSITION_COLUMNS` and :data:`LEDGER_COLUMNS`
-    (a run writes tens of thousands; tuples are cheaper to make and to turn into tables).
+    The logs are kept flat, field after field in one list per log (:data:`TRANSITION_FIELDS`,
+    :data:`LEDGER_COLUMNS` order): a run writes ~40,000 rows, and rows kept as tuples made
+    the cycle collector run and scan them (~6% of a run); plain numbers and strings in a list
+    it never tracks. :attr:`ledger` and :attr:`transitions` give the rows as tuples,
+    :meth:`ledger_columns` and :meth:`transition_columns` the columns (no tuple per row).
     A transition's reason is kept as a ``%``-format and its arguments, as :mod:`logging` does,
     and formatted by :meth:`transition_rows`: a run moves projects about 7,000 times and most
     runs never read the words.
     """
 
     projects: list[Project] = field(default_factory=list)
-    transitions: list[tuple] = field(default_factory=list)
-    ledger: list[tuple] = field(default_factory=list)
+    #: the transition log, flat: TRANSITION_FIELDS after TRANSITION_FIELDS
+    _transition_log: list = field(default_factory=list, repr=False)
+    #: the money ledger, flat: LEDGER_COLUMNS after LEDGER_COLUMNS
+    _ledger_log: list = field(default_factory=list, repr=False)
     #: live projects by stage, each dict keyed by project id (stages with no way out are not indexed)
     _by_stage: dict[Stage, dict[int, Project]] = field(
         default_factory=lambda: {s: {} for s in Stage if ALLOWED[s]}, repr=False
@@ -159,7 +171,7 @@ class Pipeline:
             raise ValueError(f"project {pid}: a new project needs id {len(self.projects)} and stage proposed")
         self.projects.append(project)
         self._by_stage[Stage.PROPOSED][pid] = project
-        self.transitions.append((pid, project.proposed_year, "", _PROPOSED, "proposed by %s", (project.owner,)))
+        self._transition_log += (pid, project.proposed_year, "", _PROPOSED, "proposed by %s", (project.owner,))
         return project
 
     def move(self, project: Project, to: Stage, year: int, reason: str, *args) -> None:
@@ -171,18 +183,36 @@ class Pipeline:
         if to not in ALLOWED[old]:
             raise RuntimeError(f"project {pid}: {old} -> {to} is not allowed")
         # ``_value_``: the stage's text, as ``.value`` gives it, without the property's cost (a run moves ~8,000 times)
-        self.transitions.append((pid, year, old._value_, to._value_, reason, args))
+        self._transition_log += (pid, year, old._value_, to._value_, reason, args)
         del self._by_stage[old][pid]
         if ALLOWED[to]:
             self._by_stage[to][pid] = project
         project.stage = to
         project._reason = (reason, args)
 
+    @property
+    def transitions(self) -> list[tuple]:
+        """The transition log, one tuple per row in :data:`TRANSITION_FIELDS` order (a copy)."""
+        return list(zip(*self.transition_columns(), strict=True))
+
+    @property
+    def ledger(self) -> list[tuple]:
+        """The money ledger, one tuple per row in :data:`LEDGER_COLUMNS` order (a copy)."""
+        return list(zip(*self.ledger_columns(), strict=True))
+
+    def transition_columns(self) -> list[list]:
+        """Return the transition log as columns, in :data:`TRANSITION_FIELDS` order."""
+        return _columns(self._transition_log, len(TRANSITION_FIELDS))
+
+    def ledger_columns(self) -> list[list]:
+        """Return the money ledger as columns, in :data:`LEDGER_COLUMNS` order."""
+        return _columns(self._ledger_log, len(LEDGER_COLUMNS))
+
     def transition_rows(self) -> list[tuple]:
         """Return the transition log with each reason in words, in :data:`TRANSITION_COLUMNS` order."""
-        return [
-            (pid, year, old, new, format_reason(text, args)) for pid, year, old, new, text, args in self.transitions
-        ]
+        *columns, texts, args = self.transition_columns()
+        reasons = [format_reason(text, a) for text, a in zip(texts, args, strict=True)]
+        return list(zip(*columns, reasons, strict=True))
 
     def in_stage(self, *stages: Stage) -> list[Project]:
         """Return the projects currently in any of the given stages, oldest first."""
@@ -212,24 +242,29 @@ class Pipeline:
         """Record a commitment (negative amounts release money) of a funder to a project."""
         project.commitments[funder_id] = project.commitments.get(funder_id, 0.0) + amount_meur
         project._shares = None
-        self.ledger.append(
-            (
-                year,
-                project.project_id,
-                funder_id,
-                "commitment",
-                instrument,
-                amount_meur,
-                project.sector,
-                region_id or project.region_id,
-            )
+        self._ledger_log += (
+            year,
+            project.project_id,
+            funder_id,
+            "commitment",
+            instrument,
+            amount_meur,
+            project.sector,
+            region_id or project.region_id,
         )
 
     def add_support(self, project: Project, funder_id: str, amount_meur: float, year: int, instrument: str) -> None:
         """Record support that does not pay capex (kind ``support``): a study, an interest buy-down, a guarantee."""
         project.support[funder_id] = project.support.get(funder_id, 0.0) + amount_meur
-        self.ledger.append(
-            (year, project.project_id, funder_id, "support", instrument, amount_meur, project.sector, project.region_id)
+        self._ledger_log += (
+            year,
+            project.project_id,
+            funder_id,
+            "support",
+            instrument,
+            amount_meur,
+            project.sector,
+            project.region_id,
         )
 
     def disburse(self, project: Project, amount_meur: float, year: int) -> dict[str, float]:
@@ -246,8 +281,8 @@ class Pipeline:
             )
         pid, sector, region_id = project.project_id, project.sector, project.region_id
         paid = {funder_id: amount_meur * share for funder_id, share in shares}
-        self.ledger += [
-            (year, pid, funder_id, "disbursement", "", amount, sector, region_id) for funder_id, amount in paid.items()
-        ]
+        log = self._ledger_log
+        for funder_id, amount in paid.items():
+            log += (year, pid, funder_id, "disbursement", "", amount, sector, region_id)
         project.disbursed_meur += amount_meur
         return paid
