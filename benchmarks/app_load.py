@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app_latency import CARDS, GROUP, KEY, MEASURE_JS, SLIDER
 
-from wecsim.app.serve import CHROMIUM, CHROMIUM_ARGS, app_server, server_rss_mb, workers_rss_mb
+from wecsim.app.serve import CHROMIUM, CHROMIUM_ARGS, _server_pids, app_server, server_rss_mb, workers_rss_mb
 
 VIEWPORT = {"width": 1400, "height": 1000}
 LOAD_TIMEOUT_MS = 180_000
@@ -53,6 +53,55 @@ def load() -> str:
     """Return the machine's load averages (1, 5, 15 min) and core count, as text."""
     one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
     return f"load average {one}, {five}, {fifteen} on {os.cpu_count()} cores"
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kids.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return kids
+
+
+def _tree(pid: int, kids: dict[int, list[int]], skip: int | None = None) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p == skip:
+            continue
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """Return the CPU seconds (user + system) the processes have used so far."""
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_use(url: str) -> dict[str, float]:
+    """Return the CPU seconds used so far by the app server, its model workers and this benchmark's browser."""
+    server = _server_pids[url]
+    kids = _children()
+    workers = _tree(server, kids)[1:]
+    browser = _tree(os.getpid(), kids, skip=server)[1:]
+    return {"server": _cpu_s([server]), "workers": _cpu_s(workers), "browser": _cpu_s(browser)}
+
+
+def cpu_text(before: dict[str, float], after: dict[str, float], wall_s: float) -> str:
+    """Return where the CPU time went between two :func:`cpu_use` readings, in core-seconds and cores busy."""
+    parts = [f"{k} {after[k] - before[k]:.1f} s ({(after[k] - before[k]) / wall_s:.2f} cores)" for k in after]
+    return f"CPU over {wall_s:.0f} s: " + ", ".join(parts)
 
 
 def p90(xs: list[float]) -> float:
@@ -130,6 +179,7 @@ async def latency(url: str, args) -> dict[str, list[float]]:
         # 2. eight tabs at once
         print(f"-- {args.tabs} tabs at once ({load()})", flush=True)
         tabs = [await open_tab(browser, url, seed=2000 + k) for k in range(args.tabs)]  # set-up, not timed
+        cpu0, t0 = cpu_use(url), time.perf_counter()
         per_tab = await asyncio.gather(
             *(
                 moves(page, args.moves, tuple(args.pause), random.Random(args.seed + k), f"tab {k + 1}")
@@ -137,8 +187,13 @@ async def latency(url: str, args) -> dict[str, list[float]]:
             )
         )
         out[f"{args.tabs} tabs"] = [ms for xs in per_tab for ms in xs]
+        out["cpu"] = cpu_text(cpu0, cpu_use(url), time.perf_counter() - t0)  # type: ignore[assignment]
+        print(f"  {out['cpu']} ({load()})", flush=True)
         for ctx, _ in tabs:
             await ctx.close()
+        if args.no_replicates:
+            await browser.close()
+            return out
         # 3. a move in one tab while another runs 50 replicates
         print(f"-- one tab moves while another runs 50 replicates ({load()})", flush=True)
         bulk_ctx, bulk = await open_tab(browser, url, seed=3000)
@@ -204,6 +259,7 @@ def main() -> int:
     ap.add_argument("--kept", type=int, default=2, dest="kept_s", help="seconds a closed tab is kept")
     ap.add_argument("--seed", type=int, default=1, help="seed of the random pauses")
     ap.add_argument("--part", choices=["all", "latency", "memory"], default="all")
+    ap.add_argument("--no-replicates", action="store_true", help="skip the move during another tab's 50 replicates")
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: install it with `apt-get install chromium`", file=sys.stderr)
@@ -223,8 +279,10 @@ def main() -> int:
         print(f"one tab alone (baseline): {summary(lat['one tab'])}")
         many = lat[f"{args.tabs} tabs"]
         print(f"{args.tabs} tabs at once: {summary(many, base)}; targets: median 500 ms, 90th percentile 1,500 ms")
-        during = lat["during 50 replicates"]
-        print(f"a move while another tab runs 50 replicates: {summary(during, base)}; target 500 ms")
+        print(f"  {lat['cpu']}")
+        during = lat.get("during 50 replicates", [])
+        if not args.no_replicates:
+            print(f"a move while another tab runs 50 replicates: {summary(during, base)}; target 500 ms")
     if mem is not None:
         start, first, last, workers = mem
         print(

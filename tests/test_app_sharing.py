@@ -143,6 +143,31 @@ def test_while_levers_move_bulk_work_leaves_a_worker_free(monkeypatch):
         runs.clear_cache()
 
 
+def test_charts_give_way_to_any_tab_s_card_runs_for_a_bounded_time(one_worker):
+    """Charts wait while another tab's cards wait for a run (not for bulk work), at most GIVE_WAY_MAX_S."""
+    from wecsim.app.components.chart import give_way
+
+    runs.pool()
+    assert not runs.single_runs_pending()
+    bulk = [runs.submit(short(res_auction_mw_per_yr=610), s, Priority.BULK, owner="A") for s in range(2)]
+    assert not runs.single_runs_pending(), "bulk work must not hold the charts back"
+    move = runs.submit(short(res_auction_mw_per_yr=620), 1, Priority.CARDS, owner="B")
+    assert runs.single_runs_pending(), "another tab's cards wait for a run"
+    start = time.monotonic()
+    assert give_way(threading.Event(), max_s=0.3)
+    waited, pending = time.monotonic() - start, runs.single_runs_pending()
+    assert waited < 5, f"a chart waits for the cards' run, but not for ever: {waited:.2f} s"
+    assert waited >= 0.3 or not pending, f"a chart went ahead of a card run after {waited:.2f} s"
+    cancelled = threading.Event()
+    cancelled.set()
+    assert not give_way(cancelled), "a chart whose figure changed meanwhile is not drawn"
+    runs.wait_for([move, *bulk], poll_s=0.05)
+    wait_until(lambda: not runs.single_runs_pending(), 10)
+    start = time.monotonic()
+    assert give_way(threading.Event())
+    assert time.monotonic() - start < 0.2, "with no card run pending a chart draws at once"
+
+
 def test_a_stale_request_drops_its_queued_runs(one_worker):
     runs.pool()
     sc = short(res_auction_mw_per_yr=650)

@@ -60,6 +60,8 @@ _early: dict[tuple[str, int], Future] = {}
 #: Runs waiting for a worker, and how many the pool holds now (at most one per worker).
 _queue: FairQueue | None = None
 _busy = 0
+#: Runs a worker holds now that a tab's cards wait for (:data:`Priority.CARDS` or ``EU_CARD``).
+_busy_single = 0
 #: Set when the server stops: waiting requests give up at once (see :func:`shutdown`).
 _closing = threading.Event()
 #: Threads that wait for runs (Solara's task threads), joined briefly at shutdown.
@@ -346,6 +348,32 @@ def _came_back(_: Future) -> None:
     _dispatch()
 
 
+def _count_single(inner: Future) -> None:
+    """Count a run some tab's cards wait for until it comes back (called under the lock)."""
+    global _busy_single
+    _busy_single += 1
+
+    def back(_: Future) -> None:
+        global _busy_single
+        with _lock:
+            _busy_single -= 1
+
+    inner.add_done_callback(back)
+
+
+def single_runs_pending() -> bool:
+    """Whether a run some tab's cards wait for is queued or running (any tab's; see :class:`Priority`).
+
+    Server work that can wait (drawing charts) gives way while it is true: on a machine with
+    as many cores as workers it would slow those runs and the cards' way out (issue 14).
+    """
+    with _lock:
+        if _busy_single > 0:
+            return True
+        nxt = _fair_queue().next_priority()
+        return nxt is not None and nxt <= Priority.EU_CARD
+
+
 def _fair_queue() -> FairQueue:
     global _queue
     if _queue is None:
@@ -415,6 +443,8 @@ def _dispatch() -> None:
                 job.future.set_exception(exc)
                 continue
             _count_busy(inner)
+            if job.priority <= Priority.EU_CARD:
+                _count_single(inner)
             left = len(_fair_queue())
         trace(f"dispatched (priority {job.priority}, {left} waiting)")
         inner.add_done_callback(lambda f, job=job: _copy_outcome(f, job.future))

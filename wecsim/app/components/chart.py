@@ -1,9 +1,13 @@
 """A chart on the page: drawn in a background thread, with PNG and SVG download links.
 
-Drawing a matplotlib chart takes about 0.1 s, so charts are drawn after the headline cards
-have been updated, in a thread, one at a time, and only while no model run is in flight.
-Until a new image is ready the previous one stays on screen, marked "updating…", so the page
-never flashes empty while levers move.
+Drawing a matplotlib chart takes about 0.1 s of the server's one Python thread (0.2-0.4 s on a
+loaded machine), so charts are drawn after the headline cards have been updated, in a thread,
+one at a time, and only while no model run is in flight: neither this tab's, nor, for up to
+:data:`GIVE_WAY_MAX_S`, a run another tab's cards wait for (with 8 tabs on 2 cores, charts took
+more of the server than anything else and slowed everyone's cards; issue 14). A chart whose
+figure changes again while it waits is never drawn for the older one. Until a new image is
+ready the previous one stays on screen, marked "updating…", so the page never flashes empty
+while levers move.
 """
 
 from __future__ import annotations
@@ -15,8 +19,41 @@ from collections.abc import Callable, Hashable
 import solara
 from matplotlib.figure import Figure
 
-from wecsim.app import state
+from wecsim.app import runs, state
 from wecsim.app.charts import DRAW_LOCK, render
+
+#: Longest a chart waits for other tabs' card runs before it is drawn anyway [s]. A design
+#: choice: long enough to let a busy room's cards go first, short enough that a tab's charts
+#: follow its cards within a few seconds even when the room never rests.
+GIVE_WAY_MAX_S = 3.0
+#: How often a waiting chart looks again [s].
+GIVE_WAY_POLL_S = 0.05
+
+
+def give_way(cancel: threading.Event, max_s: float = GIVE_WAY_MAX_S) -> bool:
+    """Wait while this tab runs the model, and up to ``max_s`` while any tab's cards wait for a run.
+
+    Return False when the chart is no longer wanted (``cancel`` set: its figure changed again).
+    """
+    start = time.monotonic()
+    while not cancel.is_set():
+        if state.status.value.running:
+            time.sleep(GIVE_WAY_POLL_S)
+        elif runs.single_runs_pending() and time.monotonic() - start < max_s:
+            time.sleep(GIVE_WAY_POLL_S)
+        else:
+            return True
+    return False
+
+
+def _tab_closed() -> bool:
+    """Whether the browser tab of this thread is gone (Solara has closed its context)."""
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context().closed_event.is_set()
+    except Exception:  # no context any more: gone
+        return True
 
 
 @solara.component
@@ -34,25 +71,30 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
     width
         CSS width of the image.
     """
-    image, set_image = solara.use_state(None)
-    shown_key, set_shown_key = solara.use_state(None)
+    drawn, set_drawn = solara.use_state((None, None))  # (PNG, key): one state, one redraw when it changes
+    image, shown_key = drawn
     build_ref = solara.use_ref(build)
     build_ref.current = build
 
     def draw(cancel: threading.Event) -> None:
-        # give way to model runs in flight: their cards matter more than these charts
-        while state.status.value.running and not cancel.is_set():
-            time.sleep(0.02)
-        if cancel.is_set():
+        # give way to model runs: their cards matter more than these charts
+        if not give_way(cancel):
             return
-        with DRAW_LOCK:
+        try:
+            with DRAW_LOCK:
+                if cancel.is_set():
+                    return
+                fig = build_ref.current()
             if cancel.is_set():
                 return
-            fig = build_ref.current()
-        png = render(fig, "png")
-        if not cancel.is_set():
-            set_image(png)
-            set_shown_key(key)
+            png = render(fig, "png")
+        except RuntimeError:
+            # a closed tab's chart: Solara's per-tab matplotlib settings are gone with the tab
+            if _tab_closed():
+                return
+            raise
+        if not cancel.is_set() and not _tab_closed():
+            set_drawn((png, key))
 
     solara.use_thread(draw, dependencies=[key], intrusive_cancel=False)
     # download callables that keep their identity while the figure does not change, so the
