@@ -9,6 +9,8 @@ Each benchmark measures its own baseline in the same run and prints ratios again
 - ``single_run.py``  one run of every shipped scenario vs the bare Mesa framework (1 s budget)
 - ``batch.py``       serial vs process pool vs Dask LocalCluster throughput; peak RSS 1x vs 10x runs
 - ``app_latency.py`` lever-to-headline-card time in headless Chromium (300 ms target)
+- ``app_load.py``    8 Chromium tabs at once, a move during 50 replicates, server RSS over 100 tabs
+- ``batch_outcomes.py`` peak RSS of the outcomes store and its analysis, 1,000 vs 10,000 runs
 
 JSON results go to ``benchmarks/out/``.
 """
@@ -27,6 +29,8 @@ BENCHMARKS = {
     "single_run": (["single_run.py"], ["single_run.py", "--repeats", "3"]),
     "batch": (["batch.py"], ["batch.py", "--quick"]),
     "app_latency": (["app_latency.py"], ["app_latency.py", "--steps", "6"]),
+    "app_load": (["app_load.py"], ["app_load.py", "--moves", "2", "--sessions", "20"]),
+    "batch_outcomes": (["batch_outcomes.py"], ["batch_outcomes.py", "--quick"]),
 }
 
 
@@ -39,7 +43,7 @@ def main() -> int:
     failed = []
     for name in args.only:
         full, quick = BENCHMARKS[name]
-        if name == "app_latency" and not Path("/usr/bin/chromium").exists() and not shutil.which("chromium"):
+        if name.startswith("app_") and not Path("/usr/bin/chromium").exists() and not shutil.which("chromium"):
             print(f"== {name}: skipped, Chromium is not installed (apt-get install -y chromium)")
             continue
         cmd = [sys.executable, str(HERE / (quick if args.quick else full)[0]), *(quick if args.quick else full)[1:]]
