@@ -15,6 +15,7 @@ import solara.lab
 from solara.alias import rv
 
 from wecsim.app import state
+from wecsim.app.components.typed import use_typed_text
 from wecsim.app.indicators import abbreviations_in
 from wecsim.app.params import BadValue, Control, changed, grouped_controls
 from wecsim.scenario import Schedule
@@ -82,7 +83,6 @@ def LeverControl(control: Control) -> None:
 
 
 #: When a typed value is checked: Enter, or leaving the box (not every key: "2" on the way to "250").
-CHANGE_EVENTS = ("focusout", "keyup.enter")
 
 
 @solara.component
@@ -135,21 +135,7 @@ def NumberLever(control: Control, value, set_value) -> None:
                 attributes={"aria-label": f"{control.label}, typed value"},
                 style_="max-width: 92px; margin-top: 0; padding-top: 0",
             )
-        handler = solara.use_ref(on_text)
-        handler.current = on_text
-
-        def listen():
-            # like solara's use_change, but the handler also gets the widget, to put the valid value back
-            widget = solara.get_widget(field)
-
-            def on_event(w, _event, _data) -> None:
-                handler.current(w, w.v_model)
-
-            for ev in CHANGE_EVENTS:
-                widget.on_event(ev, on_event)
-            return lambda: [widget.on_event(ev, on_event, remove=True) for ev in CHANGE_EVENTS]
-
-        solara.use_effect(listen, [])
+        use_typed_text(field, on_text)
         if error:
             solara.Text(error, classes=["wecsim-lever-error"], style={"font-size": "12px", "color": "#c62828"})
 

@@ -16,10 +16,10 @@ import solara
 from solara.alias import rv
 
 from wecsim.app import state
+from wecsim.app.components.typed import use_typed_text
 from wecsim.app.params import BadValue
 
 #: When a typed count is checked: Enter, or leaving the box (as the lever boxes).
-CHANGE_EVENTS = ("focusout", "keyup.enter")
 
 
 @solara.component
@@ -114,19 +114,6 @@ def RunCountBox(
             error=bool(error),
             class_="wecsim-run-count",
         )
-        handler = solara.use_ref(on_text)
-        handler.current = on_text
-
-        def listen():
-            widget = solara.get_widget(field)
-
-            def on_event(w, _event, _data) -> None:
-                handler.current(w, w.v_model)
-
-            for ev in CHANGE_EVENTS:
-                widget.on_event(ev, on_event)
-            return lambda: [widget.on_event(ev, on_event, remove=True) for ev in CHANGE_EVENTS]
-
-        solara.use_effect(listen, [])
+        use_typed_text(field, on_text)
         if error:
             solara.Text(error, classes=["wecsim-run-count-error"], style={"font-size": "11px", "color": "#c62828"})

@@ -63,6 +63,23 @@ def _default_decision(role_id: str) -> dict:
 
 
 @solara.component
+def SectorWeights(decision: dict, put) -> None:
+    """Show a funder's weight of each sector, one slider each (0: finance none of it, 1: first)."""
+    weights = dict(decision.get("sector_weight", {}))
+    Prose("**Weight of each sector** (0: finance none of it, 1: first)")
+    for sector in SECTORS:
+        solara.SliderFloat(
+            sector,
+            value=float(weights.get(sector, 0.0)),
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            thumb_label="always",
+            on_value=lambda v, sector=sector: put("sector_weight", {**weights, sector: v}),
+        )
+
+
+@solara.component
 def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     """Show one input per field of the role's decision (within its range) and the submit button."""
     role = all_roles()[role_id]
@@ -72,19 +89,8 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
         set_decision({**decision, field: value})
 
     if role.kind == "delegation":
-        weights = dict(decision.get("sector_weight", {}))
         shares = dict(decision.get("envelope_share", {}))
-        Prose("**Weight of each sector** (0: finance none of it, 1: first)")
-        for s in SECTORS:
-            solara.SliderFloat(
-                s,
-                value=float(weights.get(s, 0.0)),
-                min=0.0,
-                max=1.0,
-                step=0.05,
-                thumb_label="always",
-                on_value=lambda v, s=s: put("sector_weight", {**weights, s: v}),
-            )
+        SectorWeights(decision, put)
         lo, hi = bounds("funder", "envelope_share")
         Prose("**Share of each instrument's envelope to commit**")
         for f in delegation_funders(role.agent_id):
@@ -99,18 +105,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             )
     elif role.kind == "funder":
         if not role.support:
-            weights = dict(decision.get("sector_weight", {}))
-            Prose("**Weight of each sector** (0: finance none of it, 1: first)")
-            for s in SECTORS:
-                solara.SliderFloat(
-                    s,
-                    value=float(weights.get(s, 0.0)),
-                    min=0.0,
-                    max=1.0,
-                    step=0.05,
-                    thumb_label="always",
-                    on_value=lambda v, s=s: put("sector_weight", {**weights, s: v}),
-                )
+            SectorWeights(decision, put)
         lo, hi = bounds("funder", "envelope_share")
         solara.SliderFloat(
             "Share of the envelope to commit",
