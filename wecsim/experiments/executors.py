@@ -14,8 +14,10 @@ is far below a run's time.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
+import functools
 import multiprocessing as mp
 import os
 import re
@@ -292,6 +294,7 @@ class DaskExecutor(Executor):
             # process pool does) instead of each importing them; the statistical profiler, which
             # samples every task's stack 100 times a second, is off (it slows pure-Python runs).
             _forkserver()
+            _close_clusters_quietly_at_exit()
             with dask.config.set(
                 {
                     "distributed.worker.multiprocessing-method": "forkserver",
@@ -343,6 +346,27 @@ class DaskExecutor(Executor):
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+@functools.cache
+def _close_clusters_quietly_at_exit() -> None:
+    """At exit, close local Dask clusters ourselves, quietly, before Dask's own hook does.
+
+    A Ctrl-C while a ``LocalCluster`` is still starting leaves a cluster this executor never
+    received; Dask's exit hook then closes it and, if that is interrupted too, prints a
+    traceback. This hook runs first (exit hooks run last-registered first) and forgets each
+    cluster it has tried, so Dask's hook finds nothing left to close.
+    """
+
+    def close_all() -> None:
+        from distributed.deploy.spec import SpecCluster
+
+        for cluster in list(SpecCluster._instances):
+            with contextlib.suppress(BaseException):
+                cluster.close(timeout=10)
+            SpecCluster._instances.discard(cluster)
+
+    atexit.register(close_all)
 
 
 EXECUTORS = ("serial", "pool", "dask")
