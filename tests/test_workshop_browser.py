@@ -11,18 +11,13 @@ Skipped when /usr/bin/chromium is missing, unless ``CI=true`` (then it fails).
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, free_port, launch_chromium
+from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, free_port, launch_chromium, server_process
 from wecsim.workshop.service import Workshops
 
 pytestmark = pytest.mark.browser
@@ -42,41 +37,9 @@ def _require_chromium() -> None:
 @contextmanager
 def workshop_server(db: Path, port: int, timeout_s: float = 120):
     """Run ``wecsim workshop serve`` on 127.0.0.1 and yield its URL; stop it (its process group) afterwards."""
-    log_path = Path(tempfile.gettempdir()) / f"wecsim-workshop-server-{port}.log"
-    cmd = [sys.executable, "-m", "wecsim", "workshop", "serve", "--db", str(db)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [*cmd, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the workshop server exited with code {proc.returncode}; see {log_path}")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the workshop server did not answer on {url} within {timeout_s:.0f} s")
-                time.sleep(0.3)
-            yield url
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+    cmd = [sys.executable, "-m", "wecsim", "workshop", "serve", "--db", str(db), "--host", "127.0.0.1"]
+    with server_process([*cmd, "--port", str(port)], port, timeout_s=timeout_s, name="workshop") as url:
+        yield url
 
 
 def test_teams_and_facilitator_through_two_rounds_with_a_server_restart(tmp_path):

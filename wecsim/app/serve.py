@@ -80,8 +80,21 @@ def app_server(
     cmd += ["--no-check-version", "--no-open"]
     if production:
         cmd.append("--production")
+    with server_process(cmd, port, env, timeout_s, name="app") as url:
+        yield url
+
+
+@contextmanager
+def server_process(
+    cmd: list[str], port: int, env: dict[str, str] | None = None, timeout_s: float = 120, name: str = "app"
+) -> Iterator[str]:
+    """Start the web server ``cmd`` (listening on 127.0.0.1:``port``), yield its URL once it answers, then stop it.
+
+    The server runs in its own process group, which is stopped as a whole; its output goes to
+    ``wecsim-<name>-server-<port>.log`` in the temporary folder.
+    """
     full_env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **(env or {})}
-    log_path = Path(tempfile.gettempdir()) / f"wecsim-app-server-{port}.log"
+    log_path = Path(tempfile.gettempdir()) / f"wecsim-{name}-server-{port}.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
@@ -89,7 +102,7 @@ def app_server(
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the app server exited with code {proc.returncode}; see {log_path}")
+                raise RuntimeError(f"the {name} server exited with code {proc.returncode}; see {log_path}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:
                     if r.status == 200:
@@ -97,7 +110,7 @@ def app_server(
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the app server did not answer on {url} within {timeout_s:.0f} s")
+                raise TimeoutError(f"the {name} server did not answer on {url} within {timeout_s:.0f} s")
             time.sleep(0.3)
         _server_pids[url] = proc.pid
         yield url

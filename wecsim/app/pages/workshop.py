@@ -62,20 +62,24 @@ def _default_decision(role_id: str) -> dict:
     return json.loads(all_roles()[role_id].form)
 
 
+def _slider(label: str, value: float, low: float, high: float, step: float, on_value) -> None:
+    """One decision slider, its value shown on the thumb."""
+    solara.SliderFloat(label, value=float(value), min=low, max=high, step=step, thumb_label="always", on_value=on_value)
+
+
 @solara.component
 def SectorWeights(decision: dict, put) -> None:
     """Show a funder's weight of each sector, one slider each (0: finance none of it, 1: first)."""
     weights = dict(decision.get("sector_weight", {}))
     Prose("**Weight of each sector** (0: finance none of it, 1: first)")
     for sector in SECTORS:
-        solara.SliderFloat(
+        _slider(
             sector,
-            value=float(weights.get(sector, 0.0)),
-            min=0.0,
-            max=1.0,
-            step=0.05,
-            thumb_label="always",
-            on_value=lambda v, sector=sector: put("sector_weight", {**weights, sector: v}),
+            weights.get(sector, 0.0),
+            0.0,
+            1.0,
+            0.05,
+            lambda v, sector=sector: put("sector_weight", {**weights, sector: v}),
         )
 
 
@@ -94,38 +98,28 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
         lo, hi = bounds("funder", "envelope_share")
         Prose("**Share of each instrument's envelope to commit**")
         for f in delegation_funders(role.agent_id):
-            solara.SliderFloat(
-                f,
-                value=float(shares.get(f, hi)),
-                min=lo,
-                max=hi,
-                step=0.05,
-                thumb_label="always",
-                on_value=lambda v, f=f: put("envelope_share", {**shares, f: v}),
-            )
+            _slider(f, shares.get(f, hi), lo, hi, 0.05, lambda v, f=f: put("envelope_share", {**shares, f: v}))
     elif role.kind == "funder":
         if not role.support:
             SectorWeights(decision, put)
         lo, hi = bounds("funder", "envelope_share")
-        solara.SliderFloat(
+        _slider(
             "Share of the envelope to commit",
-            value=float(decision.get("envelope_share", hi)),
-            min=lo,
-            max=hi,
-            step=0.05,
-            thumb_label="always",
-            on_value=lambda v: put("envelope_share", v),
+            decision.get("envelope_share", hi),
+            lo,
+            hi,
+            0.05,
+            lambda v: put("envelope_share", v),
         )
     elif role.kind == "utility":
         lo, hi = bounds("utility", "tariff_growth_pct")
-        solara.SliderFloat(
+        _slider(
             "Real tariff growth [%/yr]",
-            value=float(decision.get("tariff_growth_pct", lo)),
-            min=lo,
-            max=hi,
-            step=0.5,
-            thumb_label="always",
-            on_value=lambda v: put("tariff_growth_pct", v),
+            decision.get("tariff_growth_pct", lo),
+            lo,
+            hi,
+            0.5,
+            lambda v: put("tariff_growth_pct", v),
         )
         solara.Checkbox(
             label="Accept EU money tied to a faster tariff path",
@@ -143,14 +137,8 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             )
     else:
         lo, hi = bounds("firm", "markup_share")
-        solara.SliderFloat(
-            "Bid markup over cost",
-            value=float(decision.get("markup_share", lo)),
-            min=lo,
-            max=hi,
-            step=0.01,
-            thumb_label="always",
-            on_value=lambda v: put("markup_share", v),
+        _slider(
+            "Bid markup over cost", decision.get("markup_share", lo), lo, hi, 0.01, lambda v: put("markup_share", v)
         )
     solara.Button("Submit decision", color="primary", on_click=lambda: on_submit(decision), classes=["ws-submit"])
 
