@@ -15,9 +15,10 @@ from wecsim.model import WECModel
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 
-#: The sourced share of headline drivers reached (78-79% on 1 Dec 2026), less a margin for the
-#: drivers that enter or leave the set near its threshold; issue 11 aims at 85%.
-SOURCED_SHARE_FLOOR = 0.75
+#: The sourced share of headline drivers reached (83.0-83.3% on 1 Dec 2026, 73 of 88 and 75 of 90
+#: drivers), less a margin for the drivers that enter or leave the set near its threshold (one
+#: round's value changes moved 8 of them); issue 11 aims at 85%.
+SOURCED_SHARE_FLOOR = 0.80
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,8 @@ SOURCED_SHARE_FLOOR = 0.75
         ("assumption: plants >65% worn (news.mail.ru 2026) [V]; range 10-30", "assumption"),
         ("Assumption for the size; the behaviour is documented (el.kz 2024)", "assumption"),
         ("plausible 0.5-0.8", "assumption"),
+        ("longer projects have larger overruns (Ansar et al. 2014) [V]; rho ~0.5: assumption", "assumption"),
+        ("[E] 0.73-0.75 (BNS via mgorod.kz 2025) [V], was 0.3 (an assumption)", "sourced"),
     ],
 )
 def test_source_kind_tells_a_citation_from_an_assumption(text, kind):

@@ -34,17 +34,21 @@ NOT_QUANTITIES = ("data_year",)
 _CITED = re.compile(
     r"\[V|\b(19|20)\d\d\b|\.(kz|com|org|net|az|ru|eu|gov|int|info|media)\b|doi:|\b[A-Z][A-Za-z&]+ (et al\.|\d{4})"
 )
+#: A number labelled an assumption inside a cited entry ("rho ~0.5: assumption"): the value is not sourced.
+_ASSUMED_NUMBER = re.compile(r"\d\s*:\s*assumption\b", re.IGNORECASE)
 
 
 def source_kind(text: str) -> str:
     """Classify a ``source`` entry: ``sourced`` (a value or estimate backed by a citation) or ``assumption``.
 
     An entry that starts with ``assumption`` counts as an assumption even if it mentions a
-    source for context; one that cites a source (a ``[V]`` tag, a year, a web domain or a
-    DOI) counts as sourced.
+    source for context, and so does one that labels a number itself an assumption
+    ("rho ~0.5: assumption"), since a citation of the context is not a source of the value;
+    any other that cites a source (a ``[V]`` tag, a year, a web domain or a DOI) counts as
+    sourced.
     """
     text = str(text).strip()
-    if text.lower().startswith("assumption"):
+    if text.lower().startswith("assumption") or _ASSUMED_NUMBER.search(text):
         return "assumption"
     return "sourced" if _CITED.search(text) else "assumption"
 
