@@ -412,7 +412,7 @@ class WECModel(mesa.Model):
     def recycling_capacity_mature_t(self, idx: int) -> float:
         """Sorting capacity of a region still operating at the planning horizon, at mature use [t/yr].
 
-        The base year's plants stay (their replacement is assumed, as for the power fleet's).
+        The base year's plants stay (assumption: their operators replace worn equipment).
         """
         if self._recycling_horizon is None:
             # plants operating now, less those that retire before the horizon
