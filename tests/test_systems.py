@@ -184,15 +184,20 @@ def test_dispatch_merit_order_by_hand():
     max_share=st.floats(0, 1),
     wte=arrays(float, 5, elements=st.floats(0, 1e7)),
     separated=st.floats(0, 1),
+    recovery=st.tuples(st.floats(0, 1), st.floats(0, 1)),
 )
-def test_waste_mass_is_conserved(gen, coverage, rec_cap, max_share, wte, separated):
-    f = waste.waste_flows(gen, coverage, rec_cap, max_share, wte, separated)
+def test_waste_mass_is_conserved(gen, coverage, rec_cap, max_share, wte, separated, recovery):
+    f = waste.waste_flows(
+        gen, coverage, rec_cap, max_share, wte, separated, recovery_separated=recovery[0], recovery_mixed=recovery[1]
+    )
     total = f.recycled_t + f.energy_recovered_t + f.landfilled_t + f.uncollected_t
     np.testing.assert_allclose(total, gen, rtol=1e-9, atol=1e-6)
-    for part in (f.recycled_t, f.energy_recovered_t, f.landfilled_t, f.uncollected_t):
+    for part in (f.sorted_t, f.recycled_t, f.energy_recovered_t, f.landfilled_t, f.uncollected_t):
         assert np.all(part >= -1e-6)
-    assert np.all(f.recycled_t <= rec_cap + 1e-6)
-    assert np.all(f.recycled_t <= separated * gen + 1e-6)
+    # a plant sorts no more than its capacity and the collected waste; only part of it is recycled
+    assert np.all(f.sorted_t <= rec_cap + 1e-6)
+    assert np.all(f.sorted_t <= f.collected_t + 1e-6)
+    assert np.all(f.recycled_t <= f.sorted_t * max(recovery) + 1e-6)
     assert 0 <= f.recycling_rate <= 1 + 1e-12
 
 

@@ -311,11 +311,9 @@ class WECModel(mesa.Model):
         self._kenderli_m3[self.region_index[d.kenderli_region]] = (
             P["desal_kenderli_m3_per_day"] * self.catalog["desalination"].water_m3_per_unit_yr
         )
-        msw_t = self.state.population * st.national["msw_kg_per_capita"] / 1e3
-        self.recycling_base_t = (
-            msw_t * st.national["recycling_rate"] / P["recycling_utilisation_mature"] * P["recycling_capacity_headroom"]
-        )
-        self.separated_share = st.national["recycling_rate"]
+        #: sorting plants and landfill sorting lines of the base year, by region [t/yr]
+        self.sorting_base_t = st.region["sorting_capacity_t"]
+        self.separated_share = st.national["separated_share"]
         self.separated_share_growth = 0.0
         self.gas_backstop_mw = 0.0
         self.gdp_factor = 1.0
@@ -412,7 +410,10 @@ class WECModel(mesa.Model):
         ] - 1
 
     def recycling_capacity_mature_t(self, idx: int) -> float:
-        """Sorting capacity of a region still operating at the planning horizon, at mature use [t/yr]."""
+        """Sorting capacity of a region still operating at the planning horizon, at mature use [t/yr].
+
+        The base year's plants stay (assumption: their operators replace worn equipment).
+        """
         if self._recycling_horizon is None:
             # plants operating now, less those that retire before the horizon
             horizon = int(self.year + self.P["recycling_planning_horizon_yr"])
@@ -421,7 +422,7 @@ class WECModel(mesa.Model):
                 for p in self._retiring.get(y, ()):
                     if p.tech_id == "sorting_recycling" and p.stage == Stage.OPERATING:
                         built[self.region_index[p.region_id]] -= p.size
-            self._recycling_horizon = (self.recycling_base_t + built) * self.P["recycling_utilisation_mature"]
+            self._recycling_horizon = (self.sorting_base_t + built) * self.P["recycling_utilisation_mature"]
         return float(self._recycling_horizon[idx])
 
     def pipeline_recycling_t(self, region_id: str) -> float:
@@ -1431,7 +1432,7 @@ class WECModel(mesa.Model):
         cap[fi["wind"]] += self._operating_size("wind").sum()
         cap[fi["landfill_gas"]] += s.lfg_mw.sum()
         wte_t = self._operating_size("waste_to_energy")
-        recycling_eff = (self.recycling_base_t + self._operating_size("sorting_recycling")) * P[
+        sorting_eff = (self.sorting_base_t + self._operating_size("sorting_recycling")) * P[
             "recycling_utilisation_mature"
         ]
         msw = (
@@ -1440,10 +1441,12 @@ class WECModel(mesa.Model):
         wf = waste.waste_flows(
             msw,
             P["collection_coverage"],
-            recycling_eff,
+            sorting_eff,
             P["recycling_max_recoverable_share"],
             wte_t * self.wte_utilisation,
             self.separated_share,
+            recovery_separated=P["sorting_recovery_separated"],
+            recovery_mixed=P["sorting_recovery_mixed"],
         )
         wte_mwh = wf.energy_recovered_t.sum() * P["wte_mwh_per_t"]
         cf = fleet["cf_max"]
@@ -1515,7 +1518,7 @@ class WECModel(mesa.Model):
         out["wastewater_generated_m3"] = generated_ww
         out["msw_generated_t"] = wf.generated_t
         out["recycled_t"] = wf.recycled_t
-        out["recycling_capacity_t"] = recycling_eff
+        out["sorting_capacity_t"] = sorting_eff
         out["landfilled_t"] = wf.landfilled_t
         out["drought_region"] = drought[self.basin_of_region]
         out["flood_damage_meur"] = damage
@@ -1623,6 +1626,7 @@ class WECModel(mesa.Model):
             "co2_power_mt": co2_power / 1e6,
             "grid_emission_factor_t_per_mwh": co2_power / total_gen,
             "msw_generated_mt": wf.generated_t.sum() / 1e6,
+            "sorted_mt": wf.sorted_t.sum() / 1e6,
             "recycled_mt": wf.recycled_t.sum() / 1e6,
             "energy_recovered_mt": wf.energy_recovered_t.sum() / 1e6,
             "landfilled_mt": wf.landfilled_t.sum() / 1e6,
@@ -1674,8 +1678,9 @@ class WECModel(mesa.Model):
             ),
             "water_tariff_eur_per_m3": s.tariff_eur_per_m3,
             "msw_generated_kt": wf.generated_t / 1e3,
+            "sorted_kt": wf.sorted_t / 1e3,
             "recycled_kt": wf.recycled_t / 1e3,
-            "recycling_rate": wf.recycled_t / wf.generated_t,
+            "recycling_rate": wf.sorted_t / wf.generated_t,
             "landfilled_kt": wf.landfilled_t / 1e3,
             "ews_coverage": s.ews_coverage,
             "flood_protected_share": s.flood_protected_share,
@@ -1789,6 +1794,7 @@ NATIONAL_INDICATORS = [
     "co2_power_mt",
     "grid_emission_factor_t_per_mwh",
     "msw_generated_mt",
+    "sorted_mt",
     "recycled_mt",
     "energy_recovered_mt",
     "landfilled_mt",
@@ -1839,6 +1845,7 @@ REGION_INDICATORS = [
     "water_saving_irrigation_share",
     "water_tariff_eur_per_m3",
     "msw_generated_kt",
+    "sorted_kt",
     "recycled_kt",
     "recycling_rate",
     "landfilled_kt",

@@ -4,10 +4,12 @@ A run starts from the state of the country in its ``start_year``: population, ir
 water-saving area, the wear of networks, sewers and irrigation structures, the power fleet,
 waste, prices and the global capacity technologies learn on. The data files describe these
 for one year, the *data year* (``data_year`` in ``parameters.csv``, 2025): columns such as
-``regions.csv``'s ``network_wear_2025`` or the parameter ``electricity_demand_twh_2025``.
-Other base years come from ``base_stocks.csv`` (one row per year, stock and region, basin
-or technology, each with its source), which must cover every stock below for every region,
-basin or technology: a year with a gap is not offered (no silent relabelling of 2025 stocks).
+``regions.csv``'s ``network_wear_2025`` or the parameter ``electricity_demand_twh_2025``; a
+stock without such a column (``data_year_field`` None, e.g. the sorting capacity) has its
+data-year rows in ``base_stocks.csv`` too. Other base years come from ``base_stocks.csv`` (one
+row per year, stock and region, basin or technology, each with its source), which must cover
+every stock below for every region, basin or technology: a year with a gap is not offered (no
+silent relabelling of 2025 stocks).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ class Stock:
     """One starting stock: per region, basin, fleet technology or nation, and where its data-year value is."""
 
     per: str
-    #: data-year value: a column of ``regions.csv``/``basins.csv``/``power_fleet.csv`` or a parameter
-    data_year_field: str
+    #: data-year value: a column of ``regions.csv``/``basins.csv``/``power_fleet.csv`` or a parameter;
+    #: None when ``base_stocks.csv`` holds the data year's rows as well
+    data_year_field: str | None
     unit: str
 
 
@@ -50,6 +53,8 @@ STOCKS: Mapping[str, Stock] = MappingProxyType(
         "electricity_demand_twh": Stock("national", "electricity_demand_twh_2025", "TWh/yr"),
         "msw_kg_per_capita": Stock("national", "msw_kg_per_capita_2025", "kg/person/yr"),
         "recycling_rate": Stock("national", "recycling_rate_base", "share"),
+        "separated_share": Stock("national", "separated_share_2025", "share of MSW generated"),
+        "sorting_capacity_t": Stock("region", None, "t/yr"),
         "ews_coverage": Stock("national", "ews_coverage_2025", "share"),
         "tariff_water_eur_per_m3": Stock("national", "tariff_water_eur_per_m3", "EUR/m3"),
         "global_solar_capacity": Stock("national", "global_solar_capacity_2025", "GW"),
@@ -82,12 +87,12 @@ def _keys(per: str) -> list[str]:
 
 def missing(year: int) -> list[str]:
     """Return the stocks (with the first missing region, basin or technology) ``base_stocks.csv`` lacks for ``year``."""
-    if year == data_year():
-        return []
     rows = table("base_stocks")
     rows = rows[rows["year"] == year]
     out = []
     for name, s in STOCKS.items():
+        if year == data_year() and s.data_year_field is not None:
+            continue
         have = set(rows.loc[rows["stock"] == name, "key"].astype(str))
         lacking = [k for k in _keys(s.per) if k not in have]
         if lacking:
@@ -145,7 +150,7 @@ def stocks(year: int) -> Stocks:
     rows = rows[rows["year"] == year].assign(key=lambda d: d["key"].astype(str))
     out: dict[str, dict] = {"region": {}, "basin": {}, "fleet": {}, "national": {}}
     for name, s in STOCKS.items():
-        if year == data_year():
+        if year == data_year() and s.data_year_field is not None:
             if s.per == "national":
                 out["national"][name] = float(P[s.data_year_field])
             else:

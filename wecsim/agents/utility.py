@@ -226,9 +226,13 @@ class WasteUtility(mesa.Agent):
 
     Decision rules
     --------------
-    * **Sorting** (W1-W3): propose sorting and recycling capacity for the separated
-      feedstock expected when a plant would reach full use (planning horizon). The national
-      target (40% by 2030) is a target the state reports against, not a ceiling on plants.
+    * **Sorting** (W1-W3): propose sorting capacity (a plant or a sorting line at the
+      landfill) for the share of the region's waste the akimat must sort when a plant would
+      reach full use (planning horizon): the national target path (the Ministry sets regions
+      yearly plans toward 40% by 2030; seven regions missed 2024's 30%), or the recyclables
+      collected apart if EPR money makes them more. Plants sort recyclables collected apart
+      first and mixed waste with what is left, so the target drives capacity but is no
+      ceiling on it; plants are built only if financed.
     * **Waste-to-energy** (W4): propose a plant when enough residual waste is left and a
       landfill ban is coming (or in the three big cities).
     * **Landfill gas**: capture it where much is landfilled.
@@ -246,7 +250,9 @@ class WasteUtility(mesa.Agent):
         horizon = int(P["recycling_planning_horizon_yr"])
         generated = m.last["msw_generated_t"][i]
         capacity = m.recycling_capacity_mature_t(i)
-        expected_share = m.separated_share + horizon * m.separated_share_growth
+        expected_share = max(
+            m.recycling_target(m.year + horizon), m.separated_share + horizon * m.separated_share_growth
+        )
         expected_t = generated * (1 + m.msw_growth_rate()) ** horizon
         gap_t = expected_share * expected_t - capacity - m.pipeline_recycling_t(r.region_id)
         if gap_t >= P["recycling_min_plant_t"] and not m.has_pending("sorting_recycling", r.region_id):

@@ -1,0 +1,150 @@
+"""Recycling through sorting: capacity by region, sorting projects, and the official rate's basis (issue 12)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import wecsim
+from wecsim.datasets import parameters
+from wecsim.model import WECModel
+from wecsim.scenario import load_scenario
+from wecsim.stocks import data_year, missing, stocks
+from wecsim.systems import waste
+
+
+def _run_model(model: WECModel) -> pd.DataFrame:
+    """Step a model to its end and return its national table by year."""
+    rows = []
+    while model.running:
+        year = model.year
+        model.step()
+        rows.append({"year": year, **model.ind})
+    model.close()
+    return pd.DataFrame(rows).set_index("year")
+
+
+# ----------------------------------------------------------------------------- the waste system
+@settings(max_examples=100, deadline=None)
+@given(
+    gen=arrays(float, 4, elements=st.floats(1, 1e6)),
+    cap=arrays(float, 4, elements=st.floats(0, 1e6)),
+    extra=arrays(float, 4, elements=st.floats(0, 1e6)),
+    separated=st.floats(0, 1),
+)
+def test_more_sorting_capacity_never_sorts_or_recycles_less(gen, cap, extra, separated):
+    def flows(c):
+        return waste.waste_flows(
+            gen, 0.85, c, 0.6, np.zeros(4), separated, recovery_separated=0.85, recovery_mixed=0.08
+        )
+
+    low, high = flows(cap), flows(cap + extra)
+    assert np.all(high.sorted_t >= low.sorted_t - 1e-6)
+    assert np.all(high.recycled_t >= low.recycled_t - 1e-6)
+    assert np.all(high.landfilled_t <= low.landfilled_t + 1e-6)
+    assert high.recycling_rate >= low.recycling_rate - 1e-12
+
+
+def test_the_official_rate_counts_sorted_waste_and_sorting_residues_are_landfilled():
+    """Mixed waste through a sorting line counts in full; only its recovered share leaves the landfill."""
+    gen = np.array([1000.0])
+    f = waste.waste_flows(
+        gen, 1.0, np.array([500.0]), 0.6, np.zeros(1), 0.1, recovery_separated=0.9, recovery_mixed=0.1
+    )
+    # 100 t collected apart go first, 400 t of mixed waste fill the plant
+    assert f.sorted_t[0] == pytest.approx(500) and f.recycling_rate == pytest.approx(0.5)
+    assert f.recycled_t[0] == pytest.approx(0.9 * 100 + 0.1 * 400)
+    assert f.landfilled_t[0] == pytest.approx(1000 - 130)
+
+
+# ----------------------------------------------------------------------------- stocks
+def test_sorting_capacity_is_a_stock_by_region_for_2015_and_the_data_year():
+    st15, st25 = stocks(2015), stocks(data_year())
+    cap15, cap25 = st15.region["sorting_capacity_t"], st25.region["sorting_capacity_t"]
+    assert cap15.shape == cap25.shape == (20,) and np.isfinite(cap15).all() and np.isfinite(cap25).all()
+    # a decade of sorting lines: ~50 kt/yr in 2015, ~1.45 Mt/yr in 2025
+    assert cap25.sum() > 20 * cap15.sum()
+    # the 2025 stock reproduces the official rate at mature use of the plants (calibration_targets.csv)
+    P = parameters()
+    msw = st25.region["population_k"] * P["msw_kg_per_capita_2025"]
+    assert (cap25 * P["recycling_utilisation_mature"]).sum() / msw.sum() == pytest.approx(0.258, abs=0.002)
+
+
+def test_a_data_year_without_sorting_capacity_rows_is_refused(monkeypatch):
+    import wecsim.stocks as stocks_module
+
+    table = stocks_module.table
+    full = table("base_stocks")
+    monkeypatch.setattr(
+        stocks_module,
+        "table",
+        lambda name: full[full["stock"] != "sorting_capacity_t"] if name == "base_stocks" else table(name),
+    )
+    gaps = missing(data_year())
+    assert gaps == ["sorting_capacity_t (KZ-75 and others)"]
+
+
+def test_a_run_from_2015_starts_at_the_2015_sorting_capacity():
+    model = WECModel(load_scenario("baseline", ["start_year=2015", "end_year=2016"]), seed=3)
+    np.testing.assert_array_equal(model.sorting_base_t, stocks(2015).region["sorting_capacity_t"])
+    assert model.separated_share == pytest.approx(stocks(2015).national["separated_share"])
+    nat = _run_model(model)
+    assert nat.loc[2015, "recycling_rate"] == pytest.approx(0.01, abs=0.002)
+
+
+# ----------------------------------------------------------------------------- behaviour of runs
+def test_more_sorting_capacity_raises_the_recycling_rate():
+    """Half as much again of the 2025 capacity: more sorted, more recycled, less landfilled, every seed."""
+    for seed in (1, 2):
+        runs = {}
+        for scale in (1.0, 1.5):
+            model = WECModel(load_scenario("baseline", ["end_year=2027"]), seed=seed)
+            model.sorting_base_t = model.sorting_base_t * scale
+            runs[scale] = _run_model(model)
+        low, high = runs[1.0], runs[1.5]
+        assert (high["recycling_rate"] > low["recycling_rate"] + 0.05).all()
+        assert (high["recycled_mt"] > low["recycled_mt"]).all()
+        assert (high["landfilled_mt"] < low["landfilled_mt"]).all()
+
+
+@pytest.fixture(scope="module")
+def baseline_2035():
+    return wecsim.run("baseline", seed=4, overrides=["end_year=2035"])
+
+
+def test_sorting_projects_go_through_the_pipeline_and_add_capacity(baseline_2035):
+    res = baseline_2035
+    plants = res.project[res.project["technology"] == "sorting_recycling"]
+    built = plants[plants["stage"] == "operating"]
+    assert len(built) > 0
+    # financed by the pipeline's funders (IDFRK-type national loans, IFIs, private money)
+    assert built["committed_meur"].gt(0).all() and built["funders"].str.len().gt(0).all()
+    assert (built["construction_start_year"] > built["proposed_year"]).all()
+    # the regions that built plants sort more than they did at the start
+    reg = res.region.set_index(["year", "region_id"])
+    for region_id in built["region_id"].unique()[:5]:
+        assert reg.loc[(2035, region_id), "sorted_kt"] > reg.loc[(2025, region_id), "sorted_kt"]
+
+
+def test_the_official_rate_is_above_what_becomes_secondary_material(baseline_2035):
+    nat = baseline_2035.national.set_index("year")
+    P = parameters()
+    share = nat["recycled_mt"] / nat["sorted_mt"]
+    assert (share >= P["sorting_recovery_mixed"] - 1e-9).all() and (
+        share <= P["sorting_recovery_separated"] + 1e-9
+    ).all()
+    np.testing.assert_allclose(nat["recycling_rate"], nat["sorted_mt"] / nat["msw_generated_mt"], rtol=1e-9)
+    parts = nat[["recycled_mt", "energy_recovered_mt", "landfilled_mt", "uncollected_mt"]].sum(axis=1)
+    np.testing.assert_allclose(parts, nat["msw_generated_mt"], rtol=1e-9)
+
+
+def test_epr_money_raises_recycling_above_what_sorting_alone_gives():
+    """EPR fees pay separate collection (clean feedstock) and sorting plants' revenue: no EPR, less recycled."""
+    rates = {}
+    for mult in (0.0, 3.0):
+        nat = wecsim.run("baseline", seed=1, overrides=[f"epr_fee_multiplier={mult}", "end_year=2040"]).national
+        rates[mult] = nat.set_index("year")
+    assert rates[3.0].loc[2040, "recycled_mt"] > rates[0.0].loc[2040, "recycled_mt"]
+    assert rates[3.0].loc[2040, "recycling_rate"] > rates[0.0].loc[2040, "recycling_rate"]
