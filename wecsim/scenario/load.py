@@ -43,7 +43,7 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 RETIRED = {
     "ppa_price_kzt_per_kwh": (
         "was replaced by `res_auction_ceiling_kzt_per_kwh` under `levers:` (1 Dec 2026): the auction "
-        "now has a ceiling price set by the ministry (default 22.68 KZT/kWh) and the price paid is an "
+        "now has a ceiling price set by the ministry (default 22.7 KZT/kWh) and the price paid is an "
         "output (`res_auction_price_kzt_per_kwh`); a winning price is not a ceiling, so the value is "
         "not carried over (see docs/scenarios.md)"
     ),
