@@ -102,32 +102,32 @@ def test_moving_eu_money_from_grants_to_preparation_changes_which_projects_are_b
     assert changed >= 5, "the same money through another instrument should build other projects"
 
 
-def test_a_guarantee_lowers_the_price_at_which_renewables_are_built():
-    def awarded(ppa, guarantee):
-        ov = [f"ppa_price_kzt_per_kwh={ppa}", f"eu_guarantee_meur={guarantee}", "end_year=2035"]
+def test_a_guarantee_lowers_the_ceiling_price_at_which_renewables_are_built():
+    def awarded(ceiling, guarantee):
+        ov = [f"res_auction_ceiling_kzt_per_kwh={ceiling}", f"eu_guarantee_meur={guarantee}", "end_year=2035"]
         return wecsim.run("baseline", seed=1, overrides=ov).national["res_awarded_mw"].sum()
 
-    prices = (13.0, 14.0, 15.0, 16.0, 17.0, 18.0)
-    without = [awarded(p, 0) for p in prices]
-    with_g = [awarded(p, 50) for p in prices]
-    assert all(np.diff(without) >= 0) and all(np.diff(with_g) >= 0)  # a higher price never builds less
+    ceilings = (15.0, 16.5, 18.0, 19.5, 21.0, 22.5)
+    without = [awarded(c, 0) for c in ceilings]
+    with_g = [awarded(c, 50) for c in ceilings]
+    assert all(np.diff(without) >= 0) and all(np.diff(with_g) >= 0)  # a higher ceiling never builds less
     target = without[-1] / 2
 
-    def lowest_price(series):
-        return next(p for p, mw in zip(prices, series, strict=True) if mw >= target)
+    def lowest_ceiling(series):
+        return next(c for c, mw in zip(ceilings, series, strict=True) if mw >= target)
 
-    assert lowest_price(with_g) < lowest_price(without)
+    assert lowest_ceiling(with_g) < lowest_ceiling(without)
 
 
-def test_renewables_respond_smoothly_to_auction_volume_and_price():
+def test_renewables_respond_smoothly_to_auction_volume_and_ceiling_price():
     def res_2050(ov):
         return _nat(wecsim.run("baseline", seed=7, overrides=ov)).loc[2050, "res_share"]
 
     volumes = [res_2050([f"res_auction_mw_per_yr={v}"]) for v in (0, 500, 1000, 1500, 2000)]
     assert all(np.diff(volumes) > 0)  # no knife-edge: more auctioned, more built
-    prices = [res_2050([f"ppa_price_kzt_per_kwh={p}"]) for p in (12.5, 15.0, 17.5, 20.0, 22.6)]
-    assert all(np.diff(prices) > 0)
-    assert max(np.diff(prices)) < 0.6 * (prices[-1] - prices[0])  # no single step decides it all
+    ceilings = [res_2050([f"res_auction_ceiling_kzt_per_kwh={c}"]) for c in (12.5, 15.0, 17.5, 20.0, 22.68)]
+    assert all(np.diff(ceilings) > 0)
+    assert max(np.diff(ceilings)) < 0.6 * (ceilings[-1] - ceilings[0])  # no single step decides it all
 
 
 def test_the_recycling_target_is_a_target_not_a_ceiling():

@@ -29,25 +29,41 @@ def history_projects() -> pd.DataFrame:
     return wecsim.run(_history(2026), seed=1).project
 
 
-# ----------------------------------------------------------------------------- prices in today's money
-def test_the_decades_renewables_prices_are_the_nominal_prices_in_2024_tenge():
-    """The price schedule is each year's nominal price x CPI 2024 / CPI of the year (history_prices.csv)."""
+# ----------------------------------------------------------------------------- ceiling prices in today's money
+def test_the_decades_ceiling_prices_are_the_nominal_ceilings_in_2024_tenge():
+    """The ceiling schedule is each year's nominal ceiling x CPI 2024 / CPI of the year (history_prices.csv)."""
     prices = table("history_prices")
     cpi = prices[prices["item"] == "cpi"].set_index("year")["value"]
-    nominal = prices[prices["item"] == "res_price_nominal"].set_index("year")["value"]
-    assert list(cpi.index) == list(range(2015, 2025))
+    nominal = prices[prices["item"] == "res_ceiling_nominal"].set_index("year")["value"]
+    assert list(cpi.index) == list(range(2015, 2025)) == list(nominal.index)
     sc = load_scenario(HISTORY)
     for year, price in nominal.items():
-        assert sc.value_in("ppa_price_kzt_per_kwh", year) == pytest.approx(price * cpi[2024] / cpi[year], abs=0.05)
-    # in 2024 tenge the 2018 auctions paid 30-39 KZT/kWh (CPI x1.745), far above their nominal 17.4-22.6
-    assert sc.value_in("ppa_price_kzt_per_kwh", 2018) > 1.7 * nominal[2018]
+        assert sc.value_in("res_auction_ceiling_kzt_per_kwh", year) == pytest.approx(
+            price * cpi[2024] / cpi[year], abs=0.05
+        )
+    # the nominal ceiling stood at 22.67-22.68 while prices rose: 39.5 in 2024 tenge in 2018
+    assert sc.value_in("res_auction_ceiling_kzt_per_kwh", 2018) > 1.7 * nominal[2018]
+    # the winning bids (res_price_nominal) are an output to compare with, below their year's ceiling
+    won = prices[prices["item"] == "res_price_nominal"].set_index("year")["value"]
+    assert (won <= nominal.reindex(won.index)).all()
 
 
-def test_prices_in_todays_money_award_more_of_the_2018_auction_than_nominal_prices():
+def test_ceilings_in_todays_money_award_more_of_the_2018_auction_than_the_nominal_ceiling():
     real = _national([])
-    nominal = _national(["uncertainties.ppa_price_kzt_per_kwh.2018=20.0"])
+    nominal = _national(["levers.res_auction_ceiling_kzt_per_kwh.2018=22.67"])
     assert real.loc[2018, "res_auctioned_mw"] == nominal.loc[2018, "res_auctioned_mw"] == 1000
     assert real.loc[2018, "res_awarded_mw"] > nominal.loc[2018, "res_awarded_mw"] + 200
+
+
+def test_the_2021_to_2024_auctions_award_under_their_ceilings_at_prices_below_them():
+    """The old rule took the winning bids as the threshold and awarded nothing from 2021; under the ceiling it does."""
+    nat = _national([])
+    sc = load_scenario(HISTORY)
+    years = range(2021, 2025)
+    assert nat.loc[years, "res_awarded_mw"].sum() > 0.5 * nat.loc[years, "res_auctioned_mw"].sum()
+    for y in years:
+        price = nat.loc[y, "res_auction_price_kzt_per_kwh"]
+        assert 0 < price <= sc.value_in("res_auction_ceiling_kzt_per_kwh", y) + 1e-9
 
 
 # ----------------------------------------------------------------------------- feed-in tariffs 2015-2017

@@ -1,5 +1,13 @@
-"""Tender rules that the speed work must keep: who may bid and who localises (D3, local content)."""
+"""Tender and auction rules: who may bid and who localises (D3, local content); the renewables auction
+(pay-as-bid under a ceiling price, KOREM rules)."""
 
+import numpy as np
+import pandas as pd
+import pytest
+
+import wecsim
+from wecsim.agents.utility import auction_bids
+from wecsim.errors import ScenarioError
 from wecsim.model import WECModel
 from wecsim.scenario import load_scenario
 
@@ -24,3 +32,82 @@ def test_firms_shut_out_by_the_local_content_rule_localise_and_no_others():
 def test_without_a_local_content_rule_no_firm_localises():
     before, after = _localisation_after(6, 0.0)
     assert after == before
+
+
+# ----------------------------------------------------------------- the renewables auction (pay-as-bid under a ceiling)
+def _costs(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(30.0, 60.0, n)  # EUR/MWh, a spread of site costs
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_bid_lies_between_its_cost_and_the_ceiling_and_keeps_the_order_of_costs(seed):
+    cost, ceiling = _costs(12, seed), 48.0
+    qualified = cost <= ceiling
+    bid = auction_bids(cost, qualified, ceiling, slots=3)
+    assert (bid[qualified] >= cost[qualified]).all() and (bid[qualified] <= ceiling + 1e-12).all()
+    order = np.argsort(cost[qualified])
+    assert (np.diff(bid[qualified][order]) >= 0).all()  # a cheaper site never bids more
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_competition_lowers_bids_and_a_higher_ceiling_raises_them(seed):
+    cost = _costs(12, seed)
+    qualified = cost <= 45.0
+    bid = auction_bids(cost, qualified, 45.0, slots=3)
+    # the same bidders under a higher cap bid more (the margin is a share of the gap to the ceiling)
+    assert (auction_bids(cost, qualified, 55.0, slots=3)[qualified] > bid[qualified]).all()
+    # one award instead of three: stronger competition for it, lower bids
+    assert (auction_bids(cost, qualified, 45.0, slots=1)[qualified] <= bid[qualified] + 1e-12).all()
+    # more sites under the cap (the cheapest site added) compete for the same awards: no bid rises
+    more = qualified | (cost == cost[~qualified].min())
+    assert (auction_bids(cost, more, 45.0, slots=3)[qualified] <= bid[qualified] + 1e-12).all()
+
+
+def test_without_competition_every_qualified_bidder_bids_the_ceiling():
+    cost = np.array([30.0, 35.0, 70.0])
+    bid = auction_bids(cost, cost <= 50.0, 50.0, slots=4)
+    assert bid[:2].tolist() == [50.0, 50.0] and bid[2] == 70.0
+
+
+def test_a_lower_cost_of_capital_lowers_the_bid():
+    """The EU guarantee lowers a bid's cost (its cost of capital), and so the price paid for it."""
+    cost = np.array([40.0, 44.0, 47.0, 52.0])
+    with_guarantee = cost.copy()
+    with_guarantee[3] = 46.0  # the guaranteed cost of the bid above the ceiling
+    qualified = with_guarantee <= 48.0
+    bid = auction_bids(with_guarantee, qualified, 48.0, slots=2)
+    assert bid[3] < 48.0 and bid[3] < auction_bids(np.array([47.5]), np.array([True]), 48.0, slots=2)[0] + 1e-12
+
+
+@pytest.fixture(scope="module")
+def ceiling_runs() -> dict[float, pd.DataFrame]:
+    """The baseline to 2035 (seed 5) at four ceilings, KZT/kWh."""
+    return {
+        c: wecsim.run(
+            "baseline", seed=5, overrides=[f"res_auction_ceiling_kzt_per_kwh={c}", "end_year=2035"]
+        ).national.set_index("year")
+        for c in (16.0, 19.0, 22.68, 30.0)
+    }
+
+
+def test_the_auction_awards_at_most_the_volume_at_prices_at_or_below_the_ceiling(ceiling_runs):
+    for ceiling, nat in ceiling_runs.items():
+        assert (nat["res_awarded_mw"] <= nat["res_auctioned_mw"] + 1e-9).all()
+        assert (nat["res_guaranteed_mw"] <= nat["res_awarded_mw"] + 1e-9).all()
+        price = nat["res_auction_price_kzt_per_kwh"]
+        assert (price <= ceiling + 1e-9).all() and (price >= 0).all()
+        assert ((price > 0) == (nat["res_awarded_mw"] > 0)).all()
+
+
+def test_a_higher_ceiling_never_awards_less_and_pays_more(ceiling_runs):
+    ceilings = sorted(ceiling_runs)
+    awarded = [ceiling_runs[c]["res_awarded_mw"].sum() for c in ceilings]
+    assert all(np.diff(awarded) >= 0) and awarded[-1] > awarded[0]
+    # the price paid is an outcome below the ceiling, and it rises with it
+    paid = [ceiling_runs[c].loc[2025:2035, "res_auction_price_kzt_per_kwh"].replace(0, np.nan).mean() for c in ceilings]
+    assert all(np.diff(paid) > 0)
+
+
+def test_the_retired_ppa_price_names_its_replacement():
+    with pytest.raises(ScenarioError, match="res_auction_ceiling_kzt_per_kwh"):
+        load_scenario("baseline", overrides=["ppa_price_kzt_per_kwh=17.5"])

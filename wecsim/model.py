@@ -34,7 +34,7 @@ import numpy as np
 
 from wecsim.agents import Firm, Region
 from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, screen_all
-from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility
+from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility, auction_bids
 from wecsim.datasets import Parameters, parameters
 from wecsim.errors import DataError
 from wecsim.model_data import climate_data, model_data
@@ -816,11 +816,18 @@ class WECModel(mesa.Model):
                 self.propose("scenario", tech_id, region_id, size, name=name, pinned=True, lead_funder=lead)
 
     def run_auction(self, operator: GridOperator) -> None:
-        """Hold this year's renewables auction (see :class:`~wecsim.agents.utility.GridOperator`)."""
+        """Hold this year's renewables auction (see :class:`~wecsim.agents.utility.GridOperator`).
+
+        Pay-as-bid under a ceiling price, as the Kazakh auctions (KOREM) are: each site's bid is
+        its levelised cost plus a margin that shrinks with competition (:func:`auction_bids`); the
+        cheapest bids at or below the ceiling win until the volume is filled. The price paid is
+        an outcome, recorded in ``auction_record`` (MW-weighted average, EUR/MWh; 0 when
+        nothing is awarded).
+        """
         v, P = self.value, self.P
         volume = float(v("res_auction_mw_per_yr"))
         wind_mw = volume * v("wind_share_of_auctions")
-        ppa = v("ppa_price_kzt_per_kwh") * 1e3 / P["kzt_per_eur_reference"]
+        ceiling = v("res_auction_ceiling_kzt_per_kwh") * 1e3 / P["kzt_per_eur_reference"]
         wacc = P["res_wacc_pct"] / 100
         wacc_guaranteed = wacc - P["guarantee_wacc_cut_pp"] / 100
         t = self.year - self.base_year
@@ -846,20 +853,22 @@ class WECModel(mesa.Model):
             life, build = tech.lifetime_yr, tech.build_time_yr
             cost = lcoe(capex * 1e3, tech.opex_share_per_yr, wacc, life, cf, build)
             cost_g = lcoe(capex * 1e3, tech.opex_share_per_yr, wacc_guaranteed, life, cf, build)
-            viable = cost <= ppa
-            # the EU guarantee goes to bids that pass only at the guaranteed cost of capital (additional)
-            helped = (~viable) & (cost_g <= ppa)
+            viable = cost <= ceiling
+            # the EU guarantee goes to bids that can bid under the ceiling only at the guaranteed cost of capital
+            helped = (~viable) & (cost_g <= ceiling)
             provision = capex * unit * P["guarantee_provision_per_eur"]
             support = np.zeros(n_bids)
             if helped.any():
-                score = np.where(helped, ppa - cost_g, -np.inf)
+                score = np.where(helped, ceiling - cost_g, -np.inf)
                 idx = np.flatnonzero(helped)
                 support[idx] = guarantee.support(score[idx], provision[idx])
             guaranteed = support >= provision - EPS
-            price = np.where(guaranteed, cost_g, cost)
+            own_cost = np.where(guaranteed, cost_g, cost)
             ok = viable | guaranteed
+            price = auction_bids(own_cost, ok, ceiling, slots=int(np.ceil(mw / unit)))
             order = np.lexsort((np.arange(n_bids), price))
             awarded = 0.0
+            committed = np.zeros(n_bids)
             # the bids as Python floats, read one at a time (the same numbers, without NumPy scalars)
             ok_, guaranteed_, site_ = ok.tolist(), guaranteed.tolist(), site.tolist()
             capex_, price_, cf_, support_ = capex.tolist(), price.tolist(), cf.tolist(), support.tolist()
@@ -881,15 +890,16 @@ class WECModel(mesa.Model):
                     capacity_factor=cf_[j],
                 )
                 if p is not None and guaranteed_[j]:
-                    self.pipeline.add_support(p, guarantee.funder_id, support_[j] * size / unit, self.year, "guarantee")
-                    guarantee.commit(support_[j] * size / unit)
+                    used = support_[j] * size / unit
+                    committed[j] = used
+                    self.pipeline.add_support(p, guarantee.funder_id, used, self.year, "guarantee")
+                    guarantee.commit(used)
                     rec["guaranteed_mw"] += size
                 paid += size * price_[j]
-            # unused provisions go back to the envelope
-            unused = support[~ok | (support < provision - EPS)].sum()
-            guarantee.available_meur += float(unused)
+            # provisions not committed (bids not guaranteed, not awarded or awarded in part) go back to the envelope
+            guarantee.available_meur += float((support - committed).sum())
             rec["awarded_mw"] += awarded
-        rec["price_eur_per_mwh"] = paid / rec["awarded_mw"] if rec["awarded_mw"] > 0 else float("nan")
+        rec["price_eur_per_mwh"] = paid / rec["awarded_mw"] if rec["awarded_mw"] > 0 else 0.0
         self.auction_record = rec
 
     # 7b. prepare ------------------------------------------------------------
@@ -1576,6 +1586,7 @@ class WECModel(mesa.Model):
         deficit_total = tot["deficit"].sum()
         gen = d.generation_mwh
         co2_power = d.co2_t.sum()
+        kzt_per_eur_mwh = P["kzt_per_eur_reference"] / 1e3  # EUR/MWh -> KZT/kWh at the PPAs' reference rate
         landfill_co2 = wf.landfilled_t.sum() * P["landfill_emission_t_per_t"]
         uncollected_co2 = wf.uncollected_t.sum() * P["uncollected_emission_t_per_t"]
         lfg_avoided = gen[fi["landfill_gas"]] * P["landfill_gas_t_co2e_per_mwh"]
@@ -1621,6 +1632,7 @@ class WECModel(mesa.Model):
             "res_auctioned_mw": self.auction_record["offered_mw"],
             "res_awarded_mw": self.auction_record["awarded_mw"],
             "res_guaranteed_mw": self.auction_record["guaranteed_mw"],
+            "res_auction_price_kzt_per_kwh": self.auction_record["price_eur_per_mwh"] * kzt_per_eur_mwh,
             "backstop_gas_mw_added": backstop_added,
             "backstop_gas_capex_meur": backstop_added * P["backstop_gas_capex_meur_per_mw"],
             "co2_power_mt": co2_power / 1e6,
@@ -1789,6 +1801,7 @@ NATIONAL_INDICATORS = [
     "res_auctioned_mw",
     "res_awarded_mw",
     "res_guaranteed_mw",
+    "res_auction_price_kzt_per_kwh",
     "backstop_gas_mw_added",
     "backstop_gas_capex_meur",
     "co2_power_mt",

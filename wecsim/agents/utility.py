@@ -280,17 +280,38 @@ class WasteUtility(mesa.Agent):
             m.propose(self, "landfill_gas", r.region_id, round_size(mw, 1))
 
 
+def auction_bids(cost: np.ndarray, qualified: np.ndarray, ceiling: float, slots: int) -> np.ndarray:
+    """Return each bid of a pay-as-bid auction under a ceiling price [same unit as ``cost``].
+
+    A bidder bids its cost plus a share of the gap to the ceiling, ``cost + (ceiling - cost)
+    x min(1, slots / qualified bidders)``. With one award this is the equilibrium bid of a
+    first-price procurement auction whose bidders' costs are uniform up to the ceiling
+    (``cost + (ceiling - cost) / n``; Krishna 2010, *Auction Theory*, 2nd ed., ch. 2); with
+    ``slots`` awards the margin grows with the share of bidders who win, and a bidder who
+    wins anyway (no more qualified bids than awards) bids the ceiling. So a bid is never
+    below its cost nor above the ceiling and a cheaper site bids lower; with the same
+    bidders a higher ceiling raises every bid, while more bidders for the same awards lower
+    them. Bids that do not qualify (``cost`` above the ceiling) are returned at their cost.
+    """
+    n = int(np.count_nonzero(qualified))
+    share = min(1.0, slots / n) if n else 1.0
+    return np.where(qualified, cost + np.maximum(ceiling - cost, 0.0) * share, cost)
+
+
 class GridOperator(mesa.Agent):
     """The national grid operator (KEGOC and its settlement centre): renewables auctions and grid links.
 
     Decision rules
     --------------
-    * **Auction** (D3, Kazakh RES auctions): offer the year's volume (lever) of wind and solar;
-      developers bid their sites' levelised cost at their cost of capital; the cheapest bids
-      at or below the PPA price win, pay-as-bid, until the volume is filled. Sites differ
-      (capacity factor and cost drawn per site), so the volume built moves smoothly with the
-      PPA price, the cost of capital and the learning curves. The EU guarantee may cover bids
-      that pass only at the lower cost of capital it brings (additionality).
+    * **Auction** (D3, Kazakh RES auctions since 2018): offer the year's volume (lever) of
+      wind and solar under a ceiling price (lever); developers whose levelised cost at their
+      cost of capital is at or below the ceiling bid their cost plus a margin that shrinks
+      with competition (:func:`auction_bids`); the cheapest bids win, pay-as-bid, until the
+      volume is filled. The price paid is an outcome. Sites differ (capacity factor and cost
+      drawn per site), so the volume built moves smoothly with the ceiling, the cost of
+      capital and the learning curves. The EU guarantee may cover bids that come under the
+      ceiling only at the lower cost of capital it brings (additionality); they then bid
+      from that lower cost.
     * **Interconnection**: propose a grid link when last year's curtailment exceeds
       ``interconnection_trigger_curtailment``.
     """

@@ -39,6 +39,16 @@ MAX_OVERRIDE_CHARS = 2_000
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
+#: Parameters that were removed, and what replaces them (a scenario naming one gets this message).
+RETIRED = {
+    "ppa_price_kzt_per_kwh": (
+        "was replaced by `res_auction_ceiling_kzt_per_kwh` under `levers:` (1 Dec 2026): the auction "
+        "now has a ceiling price set by the ministry (default 22.7 KZT/kWh) and the price paid is an "
+        "output (`res_auction_price_kzt_per_kwh`); a winning price is not a ceiling, so the value is "
+        "not carried over (see docs/scenarios.md)"
+    ),
+}
+
 
 def shipped_names() -> list[str]:
     """Return the names of the shipped scenarios, sorted."""
@@ -399,6 +409,8 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
     path = ".".join(loc)
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
+        if loc and loc[-1] in RETIRED:
+            return path, f"{loc[-1]} {RETIRED[loc[-1]]}"
         section = loc[0] if len(loc) > 1 else None
         if section in {"levers", "uncertainties"}:
             allowed = [p.name for p in registry().values() if p.section == section]
