@@ -148,7 +148,8 @@ def html_report(board: dict[str, Any], pngs: dict[str, bytes]) -> str:
             parts += [f"<h2>{esc(title)}</h2>", f'<img alt="{esc(title)}" src="data:image/png;base64,{data}">']
     for title, df in _tables(board):
         parts.append(f"<h2>{esc(title)}</h2>")
-        parts.append(df.to_html(index=False, escape=True, na_rep="", float_format=_fmt, border=0))
+        with pd.option_context("display.max_colwidth", None):  # pandas would cut long texts to 50 characters
+            parts.append(df.to_html(index=False, escape=True, na_rep="", float_format=_fmt, border=0))
     parts.append("<h2>The facilitator's lessons</h2>")
     lessons = board.get("lessons") or []
     if not lessons:

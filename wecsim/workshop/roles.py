@@ -374,7 +374,7 @@ def describe_decision(role: Role, payload: Any) -> str:
         parts = []
         weights = payload.get("sector_weight")
         if weights:
-            ranked = sorted(weights, key=lambda s: -float(weights[s]))
+            ranked = sorted(SECTORS, key=lambda s: -float(weights.get(s, 0)))  # stable: ties in SECTORS' order
             first = [s for s in ranked if float(weights[s]) > 0]
             none = [s for s in ranked if float(weights[s]) == 0]
             parts.append("favours " + (", then ".join(first) if first else "no sector"))

@@ -35,6 +35,7 @@ NATIONAL_LABELS = {
 }
 #: Indicators whose yearly values add up over the rounds (money, damage); the others are read in the last year.
 FLOWS = ("committed_meur", "eu_committed_meur", "flood_damage_meur")
+SCORE_COLUMNS = ["role", "team", "objective", "unit", "better", "workshop", "without_teams", "change", "points"]
 
 
 def _csv(name: str, columns: set[str]) -> pd.DataFrame:
@@ -87,7 +88,9 @@ def role_scores(
     where lower is better, so a positive score is always what the team's decisions added.
     """
     table = objectives()
-    rows = []
+    rows: list[dict] = []
+    if not outcomes:
+        return pd.DataFrame(rows, columns=SCORE_COLUMNS)
     for role in roles:
         mine, base = _series(outcomes, role.role_id), _series(without_teams, role.role_id)
         for o in table[table["kind"] == role.kind].to_dict("records"):
@@ -107,7 +110,7 @@ def role_scores(
                     "points": sign * (value - ref) / float(o["points_per"]) + 0.0,  # + 0.0: no "-0" shown
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
 def score_totals(scores: pd.DataFrame) -> pd.DataFrame:
