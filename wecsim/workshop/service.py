@@ -333,16 +333,22 @@ class Workshops:
         n = rnd["round"]
         with self._change(workshop_id) as c:
             c.execute("UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, n))
-        outcome = play(self.plan(workshop_id), self.decisions(workshop_id, n), self.injections(workshop_id))[-1]
+        plan, decisions, injections = (
+            self.plan(workshop_id),
+            self.decisions(workshop_id, n),
+            self.injections(workshop_id),
+        )
+        outcome = play(plan, decisions, injections)[-1]
+        # the same round without the teams, stored with it so that no screen waits for it (free if no one decided)
+        without = play(plan, [{} for _ in decisions], injections)[-1] if any(decisions) else outcome
         with self._change(workshop_id) as c:
             done = c.execute(
-                "UPDATE round SET state = 'done', outcome_json = ? "
+                "UPDATE round SET state = 'done', outcome_json = ?, counterfactual_json = ? "
                 "WHERE workshop_id = ? AND round = ? AND state = 'locked'",
-                (json.dumps(outcome), workshop_id, n),
+                (json.dumps(outcome), json.dumps(without), workshop_id, n),
             )
             if done.rowcount != 1:
                 raise WorkshopError(f"round {n} was reopened while it ran; advance again")
-        self.counterfactuals(workshop_id)  # the screens show the round first; the no-team run follows
         return outcome
 
     def counterfactuals(self, workshop_id: str) -> list[dict[str, Any]]:
@@ -350,7 +356,8 @@ class Workshops:
 
         Every agent keeps its default rule; the facilitator's events stay in (they are the world,
         not a team's decision), so the difference to :meth:`outcomes` is what the teams' decisions
-        did. Computed once and stored with the round (``counterfactual_json``).
+        did. :meth:`advance` stores it with the round (``counterfactual_json``); rounds of a file
+        written before it did are computed here once and stored.
         """
         rows = self.store.read(
             "SELECT round, outcome_json, counterfactual_json FROM round WHERE workshop_id = ? AND state = 'done' "
