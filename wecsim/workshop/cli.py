@@ -128,18 +128,24 @@ def serve_cmd(
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Address the room opens (for the links the page shows).")
     ] = None,
+    allow_new: Annotated[
+        bool, typer.Option("--allow-new", help="Let the page start workshops in this file (the database is created).")
+    ] = False,
 ) -> None:
     """Serve the workshop page (teams join by their links; the facilitator signs in with the key)."""
     import os
     import socket
     import sys
 
-    from wecsim.app.pages.workshop import BASE_URL_ENV, DB_ENV
+    from wecsim.app.pages.workshop import ALLOW_NEW_ENV, BASE_URL_ENV, DB_ENV
+    from wecsim.outputs import refuse_special
     from wecsim.workshop.service import Workshops
 
-    Workshops(db).close()  # a missing or foreign file is refused before the server starts
+    if allow_new:
+        refuse_special(db, "--db", "file")
+    Workshops(db, create=allow_new).close()  # a missing (unless --allow-new) or foreign file is refused now
     shown = base_url or f"http://{socket.gethostname() if host == '0.0.0.0' else host}:{port}"
-    env = {**os.environ, DB_ENV: str(db.resolve()), BASE_URL_ENV: shown}
+    env = {**os.environ, DB_ENV: str(db.resolve()), BASE_URL_ENV: shown, ALLOW_NEW_ENV: "1" if allow_new else "0"}
     cmd = [sys.executable, "-m", "solara", "run", "wecsim.app.pages.workshop", "--host", host, "--port", str(port)]
     sys.stdout.flush()
     sys.stderr.flush()

@@ -25,14 +25,16 @@ import solara
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.main import configure_offline
+from wecsim.app.scenario_io import shipped_scenarios
 from wecsim.errors import WecsimError
 from wecsim.projects.market import SECTORS
-from wecsim.workshop.cli import DEFAULT_BASE_URL, projector_link
+from wecsim.scenario.schema import Scenario
+from wecsim.workshop.cli import DEFAULT_BASE_URL, projector_link, team_link
 from wecsim.workshop.events import EVENTS
 from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
 from wecsim.workshop.roles import all_roles, bounds, delegation_funders
-from wecsim.workshop.service import Workshops
+from wecsim.workshop.service import Created, Workshops
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
@@ -40,6 +42,8 @@ DB_ENV = "WECSIM_WORKSHOP_DB"
 POLL_S = 0.5
 #: The environment variable with the address the room opens the page at (``serve`` sets it), for the links shown.
 BASE_URL_ENV = "WECSIM_WORKSHOP_URL"
+#: Set to 1 (``serve --allow-new``) to let the page's visitors start workshops in the served file.
+ALLOW_NEW_ENV = "WECSIM_WORKSHOP_ALLOW_NEW"
 
 configure_offline()  # served on its own (``wecsim workshop serve``): no CDN, no telemetry
 
@@ -411,6 +415,59 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
 
 
 @solara.component
+def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base_url: str | None = None) -> None:
+    """Create a workshop (from ``scenario``, or one picked from the shipped ones) and show its key, links and QR codes.
+
+    The planners' app can embed it with its current scenario; the workshop page offers it
+    when the server runs with ``wecsim workshop serve --allow-new``.
+    """
+    names = shipped_scenarios()
+    picked, set_picked = solara.use_state(names[0] if names else "")
+    roles, set_roles = solara.use_state(cast(list[str], []))
+    rounds, set_rounds = solara.use_state(4)
+    years, set_years = solara.use_state(5)
+    made, set_made = solara.use_state(cast(Created | None, None))
+    error, set_error = solara.use_state("")
+
+    def create() -> None:
+        try:
+            ws = Workshops(db or _db(), create=True)
+        except WecsimError as exc:
+            set_error(str(exc))
+            return
+        try:
+            set_made(ws.create(scenario or picked, list(roles), int(rounds), int(years)))
+            set_error("")
+        except WecsimError as exc:
+            set_error(str(exc))
+        finally:
+            ws.close()
+
+    with solara.Card("Start a workshop" + (f" from the scenario {scenario.name}" if scenario else "")):
+        if scenario is None:
+            solara.Select("Scenario", values=names, value=picked, on_value=set_picked)
+        solara.SelectMultiple(
+            "Roles in play (one team each)", values=roles, all_values=list(all_roles()), on_value=set_roles
+        )
+        with solara.Row():
+            solara.InputInt("Rounds", value=rounds, on_value=set_rounds)
+            solara.InputInt("Years per round", value=years, on_value=set_years)
+        solara.Button("Start the workshop", color="primary", on_click=create, classes=["ws-start"])
+        if error:
+            solara.Error(error, classes=["ws-error"])
+    if made is not None:
+        base = base_url or _base_url()
+        with solara.Card(f"Workshop {made.workshop_id}", classes=["ws-started"]):
+            Prose(
+                f"Facilitator key (keep it; it is not stored and is shown only now): `{made.facilitator_key}`. "
+                f"Sign in below with the workshop id `{made.workshop_id}` and this key."
+            )
+            LinkWithQR("projector", projector_link(base, made.workshop_id, made.projector_code))
+            for role, code in made.team_codes.items():
+                LinkWithQR(f"{all_roles()[role].label} ({role}), code {code}", team_link(base, made.workshop_id, code))
+
+
+@solara.component
 def Page() -> None:
     """Join as a team (from the link) or sign in as the facilitator."""
     router = solara.use_router()
@@ -431,6 +488,8 @@ def Page() -> None:
     if signed_in.value:
         FacilitatorPanel(workshop_id.value, key.value)
         return
+    if os.environ.get(ALLOW_NEW_ENV) == "1":
+        StartWorkshop()
     with solara.Card("Join your team"):
         solara.InputText("Workshop", value=workshop_id)
         solara.InputText("Join code", value=code, password=True)
