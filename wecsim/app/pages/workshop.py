@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import cast
@@ -94,7 +95,10 @@ def use_revision(workshop_id: str, enabled: bool = True) -> int | None:
             try:
                 last = ws.revision(workshop_id)  # what the page has just drawn
                 while not cancel.wait(POLL_S):
-                    rev = ws.revision(workshop_id)
+                    try:
+                        rev = ws.revision(workshop_id)
+                    except sqlite3.Error:  # a busy or briefly unreadable file: ask again at the next tick
+                        continue
                     if rev != last:
                         last = rev
                         set_revision(rev)
