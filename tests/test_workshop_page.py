@@ -207,3 +207,31 @@ def test_a_workshop_is_started_from_the_page_with_its_links_and_qr_codes(tmp_pat
         by_class(rc, "ws-start")[0].fire_event("click", {})
         assert "name at least one role" in text_of(rc)
         rc.close()
+
+
+def test_the_workshop_page_starts_a_workshop_from_a_shipped_scenario_it_offers(tmp_path, monkeypatch):
+    from wecsim.app.pages.workshop import StartWorkshop
+    from wecsim.scenario import load_scenario
+
+    db = tmp_path / "new.db"
+    monkeypatch.setenv("WECSIM_WORKSHOP_DB", str(db))
+    with new_tab():
+        _, rc = solara.render(StartWorkshop(), handle_error=False)
+        select = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Scenario")
+        assert "baseline" in select.items and len(select.items) > 1
+        other = next(n for n in select.items if n != "baseline")
+        select.v_model = other
+        pick = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Roles in play (one team each)")
+        pick.v_model = ["firm:eu_water_nl"]
+        rounds = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Years per round")
+        rounds.v_model = "2"
+        by_class(rc, "ws-start")[0].fire_event("click", {})
+        assert "Facilitator key" in text_of(rc), text_of(rc)
+        rc.close()
+    ws = Workshops(db)
+    try:
+        (wid,) = ws.ids()
+        plan = ws.plan(wid)
+        assert plan.scenario.name == load_scenario(other).name and plan.years_per_round == 2
+    finally:
+        ws.close()

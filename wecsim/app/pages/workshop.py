@@ -25,8 +25,9 @@ import solara
 
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
+from wecsim.app.components.upload import ScenarioUpload
 from wecsim.app.main import configure_offline
-from wecsim.app.scenario_io import shipped_scenarios
+from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shipped_scenarios
 from wecsim.errors import WecsimError
 from wecsim.projects.market import SECTORS
 from wecsim.scenario.schema import Scenario
@@ -423,7 +424,8 @@ def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base
     """Create a workshop (from ``scenario``, or one picked from the shipped ones) and show its key, links and QR codes.
 
     The planners' app can embed it with its current scenario; the workshop page offers it
-    when the server runs with ``wecsim workshop serve --allow-new``.
+    when the server runs with ``wecsim workshop serve --allow-new``, with the shipped
+    scenarios and an upload of a scenario YAML saved from the planners' app.
     """
     names = shipped_scenarios()
     picked, set_picked = solara.use_state(names[0] if names else "")
@@ -432,15 +434,27 @@ def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base
     years, set_years = solara.use_state(5)
     made, set_made = solara.use_state(cast(Created | None, None))
     error, set_error = solara.use_state("")
+    uploaded, set_uploaded = solara.use_state(cast(Scenario | None, None))
+
+    def upload(info: dict) -> None:
+        try:
+            sc = read_upload(info["name"], info["data"])
+        except UploadError as exc:
+            set_error(str(exc))
+            return
+        set_uploaded(sc)
+        set_picked(sc.name)
+        set_error("")
 
     def create() -> None:
+        chosen = scenario or (uploaded if uploaded is not None and picked == uploaded.name else picked)
         try:
             ws = Workshops(db or _db(), create=True)
         except WecsimError as exc:
             set_error(str(exc))
             return
         try:
-            set_made(ws.create(scenario or picked, list(roles), int(rounds), int(years)))
+            set_made(ws.create(chosen, list(roles), int(rounds), int(years)))
             set_error("")
         except WecsimError as exc:
             set_error(str(exc))
@@ -449,13 +463,16 @@ def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base
 
     with solara.Card("Start a workshop" + (f" from the scenario {scenario.name}" if scenario else "")):
         if scenario is None:
-            solara.Select("Scenario", values=names, value=picked, on_value=set_picked)
+            extra = [uploaded.name] if uploaded is not None and uploaded.name not in names else []
+            solara.Select("Scenario", values=names + extra, value=picked, on_value=set_picked)
+            Prose("or a scenario saved from the planners' app (*Save and share*, scenario YAML):")
+            ScenarioUpload(upload, MAX_FILE_BYTES)
         solara.SelectMultiple(
             "Roles in play (one team each)", values=roles, all_values=list(all_roles()), on_value=set_roles
         )
         with solara.Row():
-            solara.InputInt("Rounds", value=rounds, on_value=set_rounds)
-            solara.InputInt("Years per round", value=years, on_value=set_years)
+            solara.InputInt("Rounds", value=rounds, on_value=set_rounds, continuous_update=True)
+            solara.InputInt("Years per round", value=years, on_value=set_years, continuous_update=True)
         solara.Button("Start the workshop", color="primary", on_click=create, classes=["ws-start"])
         if error:
             solara.Error(error, classes=["ws-error"])
