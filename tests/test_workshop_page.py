@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import ipywidgets
@@ -172,6 +173,9 @@ def test_the_facilitator_notes_a_lesson_and_makes_the_report_from_the_page(works
         by_class(rc, "ws-add-lesson")[0].fire_event("click", {})
         assert [x["text"] for x in ws.lessons(wid, key)] == ["Funders held back: the deficit stayed"]
         by_class(rc, "ws-report")[0].fire_event("click", {})
+        deadline = time.monotonic() + 120  # the report is made in a thread of the tab
+        while "Written to" not in text_of(rc) and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert "Written to" in text_of(rc), text_of(rc)
         folder = tmp_path / f"w-{wid}-report"
         assert sorted(p.name for p in folder.iterdir()) == ["decisions.csv", "report.html", "report.pdf"]

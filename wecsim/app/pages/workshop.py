@@ -352,23 +352,34 @@ def Debrief(workshop_id: str, key: str) -> None:
     """Make the debrief report (HTML and PDF) next to the database, and offer both for download."""
     made, set_made = solara.use_state(cast(dict, {}))
     error, set_error = solara.use_state("")
+    busy, set_busy = solara.use_state(False)
 
-    def make() -> None:
+    def build(ws):
         from wecsim.outputs import next_free, write_folder
         from wecsim.workshop.report import REPORT_FILES, write_report
 
-        def build(ws):
-            board, rows = ws.debrief(workshop_id, key), ws.decision_rows(workshop_id, key)
-            db = _db()
-            out = next_free(db.parent / f"{db.stem}-{workshop_id}-report", REPORT_FILES)
-            return write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
+        board, rows = ws.debrief(workshop_id, key), ws.decision_rows(workshop_id, key)
+        db = _db()
+        out = next_free(db.parent / f"{db.stem}-{workshop_id}-report", REPORT_FILES)
+        return write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
 
-        folder, err = _call(build)
-        set_error(err)
-        set_made({"folder": str(folder)} if folder else {})
+    def run() -> None:
+        try:
+            folder, err = _call(build)
+            set_error(err)
+            set_made({"folder": str(folder)} if folder else {})
+        finally:
+            set_busy(False)
+
+    def make() -> None:
+        # the charts and the PDF take seconds: made in a thread of this tab, the button off meanwhile
+        set_busy(True)
+        threading.Thread(target=run, name=f"wecsim-workshop-report-{workshop_id}", daemon=True).start()
 
     Heading("Debrief")
-    solara.Button("Make the debrief report", on_click=make, classes=["ws-report"])
+    solara.Button("Make the debrief report", on_click=make, disabled=busy, classes=["ws-report"])
+    if busy:
+        solara.Info("Writing the report (charts, HTML and PDF)...")
     if error:
         solara.Error(error)
     if made:
