@@ -91,6 +91,8 @@ def test_the_report_from_the_command_line_has_every_round_the_lessons_and_a_pdf(
     assert r.exit_code == 2 and "nothing.db" in r.output
     r = _run("lessons", " ", "--db", str(db), key=key)
     assert r.exit_code == 2 and "lesson: the text is empty" in r.output
+    r = _run("projector", "--db", str(db), "--base-url", "http://10.0.0.5:8765", key=key)
+    assert r.exit_code == 0 and re.search(r"^projector: http://10\.0\.0\.5:8765/\?w=\w+&projector=\S+", r.output, re.M)
 
 
 def test_without_submissions_the_workshop_is_its_own_counterfactual(ws):
