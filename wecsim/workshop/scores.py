@@ -5,7 +5,8 @@ and events, every agent on its default rule; see
 :meth:`~wecsim.workshop.service.Workshops.counterfactuals`), so it counts only what a team's
 decisions changed. Each role's objectives, the direction that is better, how the years are
 summed and what one point is worth live in ``role_objectives.csv``, each with its rationale;
-the national targets in ``targets.csv``, each with its source.
+the national targets in ``targets.csv``, each with its source (the recycling targets the
+model itself reads come from ``parameters.csv``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from wecsim.datasets import parameters
 from wecsim.workshop.errors import WorkshopError
 from wecsim.workshop.replay import HEADLINE
 from wecsim.workshop.roles import Role
@@ -64,10 +66,30 @@ def objectives() -> pd.DataFrame:
     return df
 
 
+#: Targets the model already reads from ``parameters.csv``: (indicator, year, parameter), not repeated in targets.csv.
+MODEL_TARGETS = (
+    ("recycling_rate", 2030, "recycling_target_2030"),
+    ("recycling_rate", 2050, "recycling_target_2050"),
+)
+
+
 @cache
 def targets() -> pd.DataFrame:
-    """Return the national targets (``targets.csv``): indicator, year, value, label, source."""
-    return _csv("targets.csv", {"indicator", "year", "value", "label"})
+    """Return the national targets: ``targets.csv``, and the recycling targets of ``parameters.csv``."""
+    own = _csv("targets.csv", {"indicator", "year", "value", "label"})
+    P = parameters()
+    rows = [
+        {
+            "indicator": indicator,
+            "year": year,
+            "value": P[name],
+            "unit": "share of waste",
+            "label": f"Recycling {P[name]:.0%} of waste by {year}",
+            "source": f"parameters.csv {name}",
+        }
+        for indicator, year, name in MODEL_TARGETS
+    ]
+    return pd.concat([own, pd.DataFrame(rows)], ignore_index=True)
 
 
 def _series(rounds: Sequence[Mapping[str, Any]], role_id: str | None = None) -> list[dict]:
