@@ -70,6 +70,8 @@ def test_the_report_from_the_command_line_has_every_round_the_lessons_and_a_pdf(
     assert sorted(p.name for p in out.iterdir()) == ["decisions.csv", "report.html", "report.pdf"]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Round 1: decisions" in page and "Round 2: decisions" in page and "Round 3" not in page
+    assert "Round 1: the country at the end of 2025-2026" in page
+    assert "Round 2: each team&#x27;s objectives at the end of 2027-2028" in page
     assert page.count("data:image/png;base64,") == 2, "the charts are embedded, nothing is loaded from elsewhere"
     assert "raises the real tariff 9% a year" in page and "no decision: the agent's own rule" in page
     assert "Қазақстан: тариф өсті" in page
@@ -217,3 +219,13 @@ def test_impose_event_puts_a_drought_or_flood_into_a_future_year_and_refuses_the
     ):
         with pytest.raises(WecsimError, match=message):
             m.impose_event(**kwargs)
+
+
+def test_a_report_before_any_round_is_played_says_so(ws, tmp_path):
+    from wecsim.workshop.report import write_report
+
+    made = ws.create("baseline", ["utility:KZ-75"], 2, 2)
+    write_report(ws.debrief(made.workshop_id, made.facilitator_key), [], tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "0 played" in page and "data:image/png" not in page and "Round 1" not in page
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")

@@ -114,8 +114,11 @@ def _tables(board: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
         ("The scores in detail", scores),
         ("Events the facilitator injected", events),
     ]
-    for n in range(1, board["played"] + 1):
-        tables.append((f"Round {n}: decisions", decisions[decisions["round"] == n][["years", "team", "decision"]]))
+    for n, played in enumerate(board["by_round"], start=1):
+        years = decisions[decisions["round"] == n]["years"].iloc[0] if (decisions["round"] == n).any() else ""
+        tables.append((f"Round {n}: decisions", decisions[decisions["round"] == n][["team", "decision"]]))
+        tables.append((f"Round {n}: the country at the end of {years}", played["national"]))
+        tables.append((f"Round {n}: each team's objectives at the end of {years}", played["roles"]))
     return tables
 
 

@@ -37,6 +37,17 @@ NATIONAL_LABELS = {
 }
 #: Indicators whose yearly values add up over the rounds (money, damage); the others are read in the last year.
 FLOWS = ("committed_meur", "eu_committed_meur", "flood_damage_meur")
+NATIONAL_COLUMNS = [
+    "indicator",
+    "label",
+    "unit",
+    "year",
+    "workshop",
+    "without_teams",
+    "change",
+    "target",
+    "target_year",
+]
 SCORE_COLUMNS = ["role", "team", "objective", "unit", "better", "workshop", "without_teams", "change", "points"]
 
 
@@ -148,7 +159,7 @@ def national_against_targets(
 ) -> pd.DataFrame:
     """Return the headline indicators of the last year played: workshop, no-team run, change and the next target."""
     if not outcomes:
-        return pd.DataFrame(columns=["indicator", "label", "unit", "year", "workshop", "without_teams", "change"])
+        return pd.DataFrame(columns=NATIONAL_COLUMNS)
     mine, base = _series(outcomes), _series(without_teams)
     year = int(mine[-1]["year"])
     goals = targets()
@@ -182,3 +193,46 @@ def national_years(outcomes: Sequence[Mapping[str, Any]], without_teams: Sequenc
         for r in _series(rounds):
             rows += [{"year": int(r["year"]), "indicator": k, "run": run, "value": float(r[k])} for k in HEADLINE]
     return pd.DataFrame(rows)
+
+
+def round_outcomes(
+    roles: Sequence[Role], outcomes: Sequence[Mapping[str, Any]], without_teams: Sequence[Mapping[str, Any]]
+) -> list[dict[str, pd.DataFrame]]:
+    """Return, for each round played, the country and each role's objectives in the round's last year, both runs.
+
+    ``[{"national": DataFrame, "roles": DataFrame}, ...]``: indicator (or role and objective),
+    the workshop's value, the no-team value and the change.
+    """
+    table = objectives()
+    out = []
+    for mine, base in zip(outcomes, without_teams, strict=True):
+        last, ref = mine["national"][-1], base["national"][-1]
+        national = pd.DataFrame(
+            [
+                {
+                    "indicator": NATIONAL_LABELS.get(k, (k, ""))[0],
+                    "unit": NATIONAL_LABELS.get(k, (k, ""))[1],
+                    "workshop": float(last[k]),
+                    "without_teams": float(ref[k]),
+                    "change": float(last[k]) - float(ref[k]),
+                }
+                for k in HEADLINE
+            ]
+        )
+        rows = []
+        for role in roles:
+            a, b = mine["roles"][role.role_id][-1], base["roles"][role.role_id][-1]
+            for o in table[table["kind"] == role.kind].to_dict("records"):
+                k = o["objective"]
+                rows.append(
+                    {
+                        "team": role.label,
+                        "objective": o["label"],
+                        "unit": o["unit"],
+                        "workshop": float(a[k]),
+                        "without_teams": float(b[k]),
+                        "change": float(a[k]) - float(b[k]),
+                    }
+                )
+        out.append({"national": national, "roles": pd.DataFrame(rows)})
+    return out

@@ -30,7 +30,13 @@ from wecsim.workshop.errors import AccessRefused, WorkshopError
 from wecsim.workshop.events import Injection, check_event
 from wecsim.workshop.replay import Plan, play
 from wecsim.workshop.roles import Role, all_roles, describe_decision, parse_decision, parse_roles
-from wecsim.workshop.scores import national_against_targets, national_years, role_scores, score_totals
+from wecsim.workshop.scores import (
+    national_against_targets,
+    national_years,
+    role_scores,
+    round_outcomes,
+    score_totals,
+)
 from wecsim.workshop.store import Store
 
 #: Longest a round may stay open [min], most rounds and most teams of a workshop (limits of
@@ -532,6 +538,7 @@ class Workshops:
             "national_years": national_years(outcomes, without),
             "scores": scores,
             "totals": score_totals(scores),
+            "by_round": round_outcomes(plan.roles, outcomes, without),
             "outcomes": outcomes,
             "without_teams": without,
         }
