@@ -67,6 +67,7 @@ def test_team_and_projector_pages_follow_the_facilitator_without_reload(tmp_path
                 expect(board.get_by_text("1 of 2 rounds played")).to_be_visible(timeout=LIVE_MS)
                 expect(board.get_by_text("Scores: what each team's decisions added")).to_be_visible(timeout=LIVE_MS)
                 lags_ms.append(1000 * (time.monotonic() - done))
+                board.wait_for_timeout(1500)  # the tables fade in after a redraw: let the screenshot show them
                 board.screenshot(path=str(SHOTS / "workshop-projector.png"))
 
                 fac.get_by_role("button", name="Open").click()  # opening takes milliseconds: count from the click
@@ -79,3 +80,30 @@ def test_team_and_projector_pages_follow_the_facilitator_without_reload(tmp_path
             browser.close()
     assert log.external == [], f"requests left 127.0.0.1: {log.external}"
     print(f"live update lags after the facilitator's page [ms]: {[round(x) for x in lags_ms]}")
+
+
+def test_a_workshop_is_started_on_the_page_from_a_scenario_saved_in_the_planners_app(tmp_path):
+    _require_chromium()
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect, sync_playwright
+
+    db = tmp_path / "fresh.db"  # does not exist yet: serve --allow-new makes it
+    saved = tmp_path / "planners_choice.yaml"
+    saved.write_text("extends: baseline\nname: planners_choice\nlevers:\n  water_tariff_growth_pct: 4\n")
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        ctx = browser.new_context(viewport={"width": 1200, "height": 1400})
+        log = RequestLog().attach(ctx)
+        try:
+            with workshop_server(db, free_port(), extra=["--allow-new"]) as url:
+                assert db.is_file()
+                page = ctx.new_page()
+                page.goto(url)
+                expect(page.get_by_text("Start a workshop")).to_be_visible(timeout=TIMEOUT_MS)
+                page.locator("input[type=file]").first.set_input_files(str(saved))
+                expect(page.get_by_text("planners_choice")).to_be_visible(timeout=TIMEOUT_MS)
+                page.screenshot(path=str(SHOTS / "workshop-start.png"))
+        finally:
+            ctx.close()
+            browser.close()
+    assert log.external == [], f"requests left 127.0.0.1: {log.external}"

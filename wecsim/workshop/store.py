@@ -108,12 +108,16 @@ class Store:
                 raise WorkshopError(f"--db {self.path}: not a wecsim workshop database (it has no workshop tables)")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")
-            with self.write() as c:
-                for stmt in SCHEMA.split(";"):
-                    if stmt.strip():
-                        c.execute(stmt)
-                c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            version = self._version() if "meta" in tables else None
+            if version is None or int(version) < SCHEMA_VERSION:
+                # a new file, or an older one: make the tables it lacks (a current file is only read, so
+                # that the pages, which open it at every draw, never wait for a writer)
+                with self.write() as c:
+                    for stmt in SCHEMA.split(";"):
+                        if stmt.strip():
+                            c.execute(stmt)
+                    c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                version = self._version()
             if int(version) == 1:
                 self._upgrade_from_1()
                 version = SCHEMA_VERSION
@@ -121,6 +125,9 @@ class Store:
             raise WorkshopError(f"--db {self.path}: not a wecsim workshop database ({exc})") from None
         if int(version) != SCHEMA_VERSION:
             raise WorkshopError(f"--db {self.path}: schema version {version}; this wecsim reads {SCHEMA_VERSION}")
+
+    def _version(self) -> str:
+        return self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
 
     def _upgrade_from_1(self) -> None:
         """Add version 2's columns to a version-1 file in one transaction (nothing of version 1 changes)."""

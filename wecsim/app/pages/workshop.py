@@ -392,6 +392,17 @@ def Debrief(workshop_id: str, key: str) -> None:
                 )
 
 
+def _shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a table for the projector: numbers to 3 significant digits as text, blanks for missing ones."""
+
+    def fmt(x):
+        if isinstance(x, float):
+            return "" if pd.isna(x) else f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+        return "" if x is None else x
+
+    return df.map(fmt)
+
+
 @solara.component
 def ProjectorPanel(workshop_id: str, code: str) -> None:
     """Show the room the round, who has submitted, the country against its targets, and each team's score."""
@@ -413,13 +424,13 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
         national = board["national"]
         Heading(f"Kazakhstan in {int(national['year'].iloc[0])}: with the teams and without them")
         Table(
-            national[["label", "unit", "workshop", "without_teams", "change", "target", "target_year"]],
+            _shown(national[["label", "unit", "workshop", "without_teams", "change", "target", "target_year"]]),
             name="ws-board-national",
         )
         Heading("Scores: what each team's decisions added on its own objectives")
-        Table(board["totals"][["team", "points"]], name="ws-board-scores")
+        Table(_shown(board["totals"][["team", "points"]]), name="ws-board-scores")
         Table(
-            board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]],
+            _shown(board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]),
             name="ws-board-score-detail",
         )
         last = [d for d in board["decisions"] if d["round"] == board["played"]]
