@@ -35,9 +35,9 @@ def _require_chromium() -> None:
 
 
 @contextmanager
-def workshop_server(db: Path, port: int, timeout_s: float = 120):
+def workshop_server(db: Path, port: int, timeout_s: float = 120, extra: list[str] | None = None):
     """Run ``wecsim workshop serve`` on 127.0.0.1 and yield its URL; stop it (its process group) afterwards."""
-    cmd = [sys.executable, "-m", "wecsim", "workshop", "serve", "--db", str(db), "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "wecsim", "workshop", "serve", "--db", str(db), "--host", "127.0.0.1", *(extra or [])]
     with server_process([*cmd, "--port", str(port)], port, timeout_s=timeout_s, name="workshop") as url:
         yield url
 

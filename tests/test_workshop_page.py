@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import ipywidgets
@@ -135,3 +136,106 @@ def test_every_kind_of_form_submits_a_valid_decision(role_id, n_sliders):
     if sliders:
         numbers = [v for v in json.dumps(got[0]).replace("{", " ").replace("}", " ").split() if v[0].isdigit()]
         assert numbers and all(float(v.strip(",")) == 0.0 for v in numbers), got[0]
+
+
+def test_the_projector_page_shows_the_round_the_targets_and_the_scores(workshop):
+    from wecsim.app.pages.workshop import ProjectorPanel
+
+    ws, made = workshop
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.submit(
+        wid, made.team_codes["utility:KZ-75"], "utility:KZ-75", {"tariff_growth_pct": 9, "accept_eu_condition": False}
+    )
+    ws.advance(wid, key)
+    with new_tab():
+        _, rc = solara.render(ProjectorPanel(wid, made.projector_code), handle_error=False)
+        text = text_of(rc)
+        assert "1 of 2 rounds played" in text and "Scores: what each team" in text
+        for table in ("ws-board-national", "ws-board-scores", "ws-board-decisions"):
+            assert by_class(rc, f"wecsim-table-{table}"), table
+        rc.close()
+    with new_tab():
+        _, rc = solara.render(ProjectorPanel(wid, made.team_codes["utility:KZ-75"]), handle_error=False)
+        assert "wrong projector code" in text_of(rc) and not by_class(rc, "wecsim-table-ws-board-scores")
+        rc.close()
+
+
+def test_the_facilitator_notes_a_lesson_and_makes_the_report_from_the_page(workshop, tmp_path):
+    from wecsim.app.pages.workshop import FacilitatorPanel
+
+    ws, made = workshop
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.advance(wid, key)
+    with new_tab():
+        _, rc = solara.render(FacilitatorPanel(wid, key), handle_error=False)
+        box = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Lesson")
+        box.v_model = "Funders held back: the deficit stayed"
+        by_class(rc, "ws-add-lesson")[0].fire_event("click", {})
+        assert [x["text"] for x in ws.lessons(wid, key)] == ["Funders held back: the deficit stayed"]
+        by_class(rc, "ws-report")[0].fire_event("click", {})
+        deadline = time.monotonic() + 120  # the report is made in a thread of the tab
+        while "Written to" not in text_of(rc) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "Written to" in text_of(rc), text_of(rc)
+        folder = tmp_path / f"w-{wid}-report"
+        assert sorted(p.name for p in folder.iterdir()) == ["decisions.csv", "report.html", "report.pdf"]
+        assert "Funders held back" in (folder / "report.html").read_text(encoding="utf-8")
+        by_class(rc, "ws-projector-link")[0].fire_event("click", {})
+        assert "projector=" in text_of(rc) and text_of(rc).count("<svg") == 1, "the link and its QR code"
+        rc.close()
+
+
+def test_a_workshop_is_started_from_the_page_with_its_links_and_qr_codes(tmp_path, monkeypatch):
+    from wecsim.app.pages.workshop import StartWorkshop
+    from wecsim.scenario import load_scenario
+
+    db = tmp_path / "new.db"
+    monkeypatch.setenv("WECSIM_WORKSHOP_DB", str(db))
+    with new_tab():
+        _, rc = solara.render(StartWorkshop(load_scenario("baseline")), handle_error=False)
+        pick = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Roles in play (one team each)")
+        pick.v_model = ["utility:KZ-75", "region:KZ-47"]
+        by_class(rc, "ws-start")[0].fire_event("click", {})
+        text = text_of(rc)
+        assert "Facilitator key" in text and text.count("code=") == 2 and "projector=" in text
+        assert text.count("<svg") == 3, "a QR code for the projector and each team"
+        rc.close()
+    ws = Workshops(db)
+    try:
+        (wid,) = ws.ids()
+        assert [r.role_id for r in ws.plan(wid).roles] == ["utility:KZ-75", "region:KZ-47"]
+    finally:
+        ws.close()
+    with new_tab():  # bad input: a clear message, nothing written
+        _, rc = solara.render(StartWorkshop(load_scenario("baseline")), handle_error=False)
+        by_class(rc, "ws-start")[0].fire_event("click", {})
+        assert "name at least one role" in text_of(rc)
+        rc.close()
+
+
+def test_the_workshop_page_starts_a_workshop_from_a_shipped_scenario_it_offers(tmp_path, monkeypatch):
+    from wecsim.app.pages.workshop import StartWorkshop
+    from wecsim.scenario import load_scenario
+
+    db = tmp_path / "new.db"
+    monkeypatch.setenv("WECSIM_WORKSHOP_DB", str(db))
+    with new_tab():
+        _, rc = solara.render(StartWorkshop(), handle_error=False)
+        select = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Scenario")
+        assert "baseline" in select.items and len(select.items) > 1
+        other = next(n for n in select.items if n != "baseline")
+        select.v_model = other
+        pick = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Roles in play (one team each)")
+        pick.v_model = ["firm:eu_water_nl"]
+        rounds = next(w for w in walk(rc.container) if getattr(w, "label", None) == "Years per round")
+        rounds.v_model = "2"
+        by_class(rc, "ws-start")[0].fire_event("click", {})
+        assert "Facilitator key" in text_of(rc), text_of(rc)
+        rc.close()
+    ws = Workshops(db)
+    try:
+        (wid,) = ws.ids()
+        plan = ws.plan(wid)
+        assert plan.scenario.name == load_scenario(other).name and plan.years_per_round == 2
+    finally:
+        ws.close()

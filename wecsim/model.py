@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ from wecsim.agents import Firm, Region
 from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, screen_all
 from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility, auction_bids
 from wecsim.datasets import Parameters, parameters
-from wecsim.errors import DataError
+from wecsim.errors import DataError, WecsimError
 from wecsim.model_data import climate_data, model_data
 from wecsim.projects.appraisal import AppraisalContext, appraise
 from wecsim.projects.catalog import Technology, catalog
@@ -691,6 +691,39 @@ class WECModel(mesa.Model):
         """
         self.__dict__.clear()
 
+    def impose_event(
+        self, kind: str, year: int, *, basins: Collection[str] | None = None, return_period_yr: float | None = None
+    ) -> None:
+        """Put a drought or a flood into a year not yet run, in place of that year's climate draw.
+
+        For workshops and stress tests (the other years keep their draws, so the rest of the
+        weather is unchanged). ``kind="drought"``: a severe drought in ``basins`` (ids of
+        ``basins.csv``; default every basin). ``kind="flood"``: that year's floods at least as
+        rare as ``return_period_yr`` [yr]. A year already run, the base year (it reproduces
+        observed conditions) and years of observed weather are refused with a clear error.
+        """
+        first = max(self.year, self.base_year + 1, self.observed_until + 1)
+        if not first <= year <= self.end_year:
+            raise WecsimError(
+                f"impose_event {kind} in {year}: expected a year not yet run nor observed, {first}-{self.end_year}"
+            )
+        t = year - self.base_year
+        if kind == "drought":
+            chosen = set(self.basin_ids if basins is None else basins)
+            unknown = sorted(chosen - set(self.basin_ids))
+            if unknown:
+                raise WecsimError(f"impose_event drought: unknown basin(s) {unknown}; expected ids of basins.csv")
+            hit = np.array([b in chosen for b in self.basin_ids], dtype=bool)
+            self.drought_z[t, hit] = -np.inf  # below any drought threshold
+        elif kind == "flood":
+            if return_period_yr is None or not return_period_yr > 1:
+                raise WecsimError(f"impose_event flood: return_period_yr {return_period_yr!r}; expected more than 1 yr")
+            # invert climate.flood_return_period: T = m / (1 - u)
+            u = 1.0 - self._flood_multiplier(year) / return_period_yr
+            self.flood_u[t] = max(self.flood_u[t], u)
+        else:
+            raise WecsimError(f"impose_event: kind {kind!r}; expected 'drought' or 'flood'")
+
     # 1. drivers --------------------------------------------------------------
     def _drivers(self) -> None:
         v, P, s = self.value, self.P, self.state
@@ -1311,8 +1344,8 @@ class WECModel(mesa.Model):
         """Operating capacity of one technology per region [the technology's unit]."""
         return self._assets[tech_id]
 
-    def _flood_multiplier(self) -> float:
-        frac = climate.trend_fraction(self.year, self.data_year)
+    def _flood_multiplier(self, year: int | None = None) -> float:
+        frac = climate.trend_fraction(self.year if year is None else year, self.data_year)
         return 1 + (self.flood_multiplier_2050 - 1) * min(frac, 1.0)
 
     def _drought_probability(self) -> np.ndarray:

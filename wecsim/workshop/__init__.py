@@ -9,6 +9,8 @@ One concept per module:
 - :mod:`~wecsim.workshop.codes`: join codes and the facilitator key, stored hashed;
 - :mod:`~wecsim.workshop.store`: the state in SQLite;
 - :mod:`~wecsim.workshop.service`: the actions and who may take them (:class:`Workshops`);
+- :mod:`~wecsim.workshop.scores`: each role's score against the run without the teams, and the targets;
+- :mod:`~wecsim.workshop.report`: the debrief report (HTML, PDF, decisions CSV);
 - :mod:`~wecsim.workshop.cli`: ``wecsim workshop ...``.
 
 See ``docs/workshop.md``.

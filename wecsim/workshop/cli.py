@@ -80,9 +80,7 @@ def new_cmd(
         True
     ),
 ) -> None:
-    """Create a workshop; print the facilitator key and each team's join code and link (shown only now)."""
-    from urllib.parse import urlencode
-
+    """Create a workshop; print the facilitator key, the projector link and each team's code and link (shown once)."""
     from wecsim.cli import console
     from wecsim.outputs import refuse_special
     from wecsim.workshop.service import Workshops, check_setup
@@ -100,8 +98,9 @@ def new_cmd(
         f"workshop [bold]{made.workshop_id}[/] in {db}: {config.name}, {rounds} rounds x {years_per_round} yr"
     )
     console.print(f"facilitator key (keep it; it is not stored): [bold]{made.facilitator_key}[/]", highlight=False)
+    console.print(f"projector: {projector_link(base_url, made.workshop_id, made.projector_code)}", highlight=False)
     for role, code in made.team_codes.items():
-        link = f"{base_url.rstrip('/')}/?{urlencode({'w': made.workshop_id, 'code': code})}"
+        link = team_link(base_url, made.workshop_id, code)
         line = f"{role}: code {code}  {link}"
         if qr:
             line += f"  QR {_write_qr(db, made.workshop_id, role, link)}"
@@ -126,16 +125,27 @@ def serve_cmd(
         "localhost"
     ),
     port: Annotated[int, typer.Option("--port", help="Port of the page.")] = 8765,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Address the room opens (for the links the page shows).")
+    ] = None,
+    allow_new: Annotated[
+        bool, typer.Option("--allow-new", help="Let the page start workshops in this file (the database is created).")
+    ] = False,
 ) -> None:
     """Serve the workshop page (teams join by their links; the facilitator signs in with the key)."""
     import os
+    import socket
     import sys
 
-    from wecsim.app.pages.workshop import DB_ENV
+    from wecsim.app.pages.workshop import ALLOW_NEW_ENV, BASE_URL_ENV, DB_ENV
+    from wecsim.outputs import refuse_special
     from wecsim.workshop.service import Workshops
 
-    Workshops(db).close()  # a missing or foreign file is refused before the server starts
-    env = {**os.environ, DB_ENV: str(db.resolve())}
+    if allow_new:
+        refuse_special(db, "--db", "file")
+    Workshops(db, create=allow_new).close()  # a missing (unless --allow-new) or foreign file is refused now
+    shown = base_url or f"http://{socket.gethostname() if host == '0.0.0.0' else host}:{port}"
+    env = {**os.environ, DB_ENV: str(db.resolve()), BASE_URL_ENV: shown, ALLOW_NEW_ENV: "1" if allow_new else "0"}
     cmd = [sys.executable, "-m", "solara", "run", "wecsim.app.pages.workshop", "--host", host, "--port", str(port)]
     sys.stdout.flush()
     sys.stderr.flush()
@@ -294,6 +304,94 @@ def export_cmd(
     console.print(f"{len(rows)} decisions written to {path}", highlight=False)
 
 
+def report_cmd(
+    db_arg: Annotated[Path | None, typer.Argument(metavar="DB", help="The workshop database (or --db).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="A new (or empty) folder for the report.")] = None,
+    key: KeyOpt = "",
+    db: Annotated[Path | None, typer.Option("--db", help="The workshop database.")] = None,
+    workshop: WorkshopOpt = None,
+) -> None:
+    """Write the debrief: report.html, report.pdf and decisions.csv (against the same run without the teams)."""
+    from wecsim.cli import console
+    from wecsim.outputs import write_folder
+    from wecsim.workshop.errors import WorkshopError
+    from wecsim.workshop.report import REPORT_FILES, write_report
+
+    path = _one_db(db_arg, db)
+    if out is None:
+        raise WorkshopError("--out: name a new (or empty) folder for the report, e.g. -o debrief")
+    ws, wid = _open(path, workshop)
+    try:
+        board, rows = ws.debrief(wid, key), ws.decision_rows(wid, key)
+    finally:
+        ws.close()
+    folder = write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
+    console.print(
+        f"debrief of workshop {wid} ({board['played']} of {board['rounds']} rounds played) written to {folder}: "
+        + ", ".join(sorted(REPORT_FILES)),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _one_db(db_arg: Path | None, db: Path | None) -> Path:
+    from wecsim.workshop.errors import WorkshopError
+
+    if db_arg is not None and db is not None and db_arg != db:
+        raise WorkshopError(f"DB {db_arg} and --db {db}: name the database once")
+    if db_arg is None and db is None:
+        raise WorkshopError("DB: name the workshop database (wecsim workshop report FILE -o FOLDER)")
+    return db_arg or db  # type: ignore[return-value]
+
+
+def lessons_cmd(
+    db: DbOpt,
+    key: KeyOpt,
+    text: Annotated[str | None, typer.Argument(help="The lesson to note (none: list the lessons).")] = None,
+    round_no: Annotated[int | None, typer.Option("--round", help="The round it is about (optional).")] = None,
+    workshop: WorkshopOpt = None,
+) -> None:
+    """Note a lesson for the debrief report, or list the lessons noted so far."""
+    ws, wid = _open(db, workshop)
+    try:
+        if text is not None:
+            ws.add_lesson(wid, key, text, round_no)
+        _print_json(ws.lessons(wid, key))
+    finally:
+        ws.close()
+
+
+def projector_cmd(
+    db: DbOpt,
+    key: KeyOpt,
+    workshop: WorkshopOpt = None,
+    base_url: Annotated[str, typer.Option("--base-url", help="Address of the workshop page.")] = DEFAULT_BASE_URL,
+) -> None:
+    """Issue a new projector code (the old one stops working) and print the projector's link."""
+    from wecsim.cli import console
+
+    ws, wid = _open(db, workshop)
+    try:
+        code = ws.new_projector_code(wid, key)
+    finally:
+        ws.close()
+    console.print(f"projector: {projector_link(base_url, wid, code)}", highlight=False, soft_wrap=True)
+
+
+def team_link(base_url: str, workshop_id: str, code: str) -> str:
+    """Return a team's join link."""
+    from urllib.parse import urlencode
+
+    return f"{base_url.rstrip('/')}/?{urlencode({'w': workshop_id, 'code': code})}"
+
+
+def projector_link(base_url: str, workshop_id: str, code: str) -> str:
+    """Return the projector's read-only link (its own code: no team's powers, no facilitator's)."""
+    from urllib.parse import urlencode
+
+    return f"{base_url.rstrip('/')}/?{urlencode({'w': workshop_id, 'projector': code})}"
+
+
 def audit_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
     """Show the refused attempts (wrong key, another team's role, another workshop's code, closed rounds)."""
     ws, wid = _open(db, workshop)
@@ -317,5 +415,8 @@ _COMMANDS = (
     ("replay", replay_cmd),
     ("export", export_cmd),
     ("audit", audit_cmd),
+    ("report", report_cmd),
+    ("lessons", lessons_cmd),
+    ("projector", projector_cmd),
     ("serve", serve_cmd),
 )

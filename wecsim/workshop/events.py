@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import yaml
 
 from wecsim.datasets import table
@@ -94,18 +93,13 @@ def shocked_scenario(scenario: Scenario, injections: list[Injection]) -> Scenari
     return load_scenario(data)
 
 
-def strike(model: WECModel, injections: list[Injection]) -> None:
-    """Put this year's droughts and floods into the model's climate draws (call just before the year's step)."""
-    t = model.year - model.base_year
+def impose(model: WECModel, injections: list[Injection]) -> None:
+    """Put every drought and flood of ``injections`` into the model's climate (call before the first step)."""
     for inj in injections:
-        if inj.year != model.year:
-            continue
         kind = EVENTS[inj.event_id]
         if kind.event_id == "drought":
             basins = set(_observed("drought", kind.like_year)["where"])
-            hit = np.array([b in basins for b in model.basin_ids], dtype=bool)
-            model.drought_z[t, hit] = -np.inf  # below any drought threshold
+            model.impose_event("drought", inj.year, basins=basins)
         elif kind.event_id == "flood":
             return_period_yr = float(_observed("flood", kind.like_year)["value"].max())
-            # invert climate.flood_return_period: T = m / (1 - u)
-            model.flood_u[t] = max(model.flood_u[t], 1.0 - model._flood_multiplier() / return_period_yr)
+            model.impose_event("flood", inj.year, return_period_yr=return_period_yr)

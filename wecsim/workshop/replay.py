@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from wecsim.scenario.schema import Scenario
-from wecsim.workshop.events import Injection, shocked_scenario, strike
+from wecsim.workshop.errors import WorkshopError
+from wecsim.workshop.events import Injection, impose, shocked_scenario
 from wecsim.workshop.roles import Role, consequences, seat
 
 
@@ -47,14 +48,18 @@ def play(
 
     model = WECModel(shocked_scenario(plan.scenario, list(injections)), plan.seed)
     try:
+        impose(model, list(injections))
         outcomes = []
         for round_no, chosen in enumerate(decisions, start=1):
             seat(model, list(plan.roles), dict(chosen))
             national: list[dict] = []
             roles: dict[str, list[dict]] = {r.role_id: [] for r in plan.roles}
             for year in plan.years(round_no):
-                assert model.year == year, "the model's year and the round's years must agree"
-                strike(model, list(injections))
+                if model.year != year:
+                    raise WorkshopError(
+                        f"round {round_no}: the model is in {model.year}, the round plays {year}; "
+                        "the rounds must follow each other from the scenario's start year"
+                    )
                 model.step()
                 national.append({"year": year, **{k: float(v) for k, v in model.ind.items()}})
                 for r in plan.roles:

@@ -358,3 +358,39 @@ def consequences(model: WECModel, role: Role) -> dict[str, float]:
         "contracts_completed": float(sum(f.completed for f in firms)),
         "localisation_share": float(sum(f.localisation for f in firms) / len(firms)),
     }
+
+
+def _pct(x: float) -> str:
+    return f"{100 * float(x):.0f}%"
+
+
+def describe_decision(role: Role, payload: Any) -> str:
+    """Return a team's decision in plain words (``None``: it did not submit and its agents kept their rule)."""
+    if payload is None:
+        return "no decision: the agent's own rule"
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    if role.kind in ("funder", "delegation"):
+        parts = []
+        weights = payload.get("sector_weight")
+        if weights:
+            ranked = sorted(SECTORS, key=lambda s: -float(weights.get(s, 0)))  # stable: ties in SECTORS' order
+            first = [s for s in ranked if float(weights[s]) > 0]
+            none = [s for s in ranked if float(weights[s]) == 0]
+            parts.append("favours " + (", then ".join(first) if first else "no sector"))
+            if none:
+                parts.append("finances no " + " or ".join(none))
+        share = payload.get("envelope_share")
+        if isinstance(share, dict):
+            parts.append("commits " + ", ".join(f"{f} {_pct(v)}" for f, v in share.items()) + " of the envelopes")
+        elif share is not None:
+            parts.append(f"commits up to {_pct(share)} of its envelope")
+        return "; ".join(parts)
+    if role.kind == "region":
+        kinds = payload.get("propose", [])
+        return "proposes " + (", ".join(k.replace("_", " ") for k in kinds) if kinds else "no project")
+    if role.kind == "utility":
+        growth = float(payload["tariff_growth_pct"])
+        accept = "accepts" if payload["accept_eu_condition"] else "refuses"
+        return f"raises the real tariff {growth:g}% a year; {accept} EU money tied to a faster tariff path"
+    return f"bids at {_pct(payload['markup_share'])} over cost"

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +29,14 @@ from wecsim.workshop import codes
 from wecsim.workshop.errors import AccessRefused, WorkshopError
 from wecsim.workshop.events import Injection, check_event
 from wecsim.workshop.replay import Plan, play
-from wecsim.workshop.roles import Role, all_roles, parse_decision, parse_roles
+from wecsim.workshop.roles import Role, all_roles, describe_decision, parse_decision, parse_roles
+from wecsim.workshop.scores import (
+    national_against_targets,
+    national_years,
+    role_scores,
+    round_outcomes,
+    score_totals,
+)
 from wecsim.workshop.store import Store
 
 #: Longest a round may stay open [min], most rounds and most teams of a workshop (limits of
@@ -35,6 +44,8 @@ from wecsim.workshop.store import Store
 MAX_ROUND_MINUTES = 24 * 60
 MAX_ROUNDS = 50
 MAX_ROLES = 40
+#: Longest lesson the facilitator may note [characters] (a paragraph or two).
+MAX_LESSON_CHARS = 4_000
 #: Characters of a claimed role kept in the audit log (a role id is about 20).
 MAX_ROLE_CHARS = 80
 
@@ -78,6 +89,8 @@ class Created:
     workshop_id: str
     facilitator_key: str
     team_codes: dict[str, str]
+    #: opens the read-only projector view (never a team's or the facilitator's powers)
+    projector_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,11 +119,11 @@ class Workshops:
         """Create a workshop; return its id, the facilitator key and a join code per team (all shown only now)."""
         config, chosen = check_setup(scenario, roles, rounds, years_per_round, seed)
         workshop_id = secrets.token_hex(6)
-        key = codes.new_code()
+        key, projector = codes.new_code(), codes.new_code()
         team_codes = {r.role_id: codes.new_code() for r in chosen}
         with self.store.write() as c:
             c.execute(
-                "INSERT INTO workshop VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO workshop VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (
                     workshop_id,
                     _iso(self.clock()),
@@ -120,6 +133,7 @@ class Workshops:
                     rounds,
                     years_per_round,
                     codes.digest(key),
+                    codes.digest(projector),
                 ),
             )
             c.executemany(
@@ -130,7 +144,7 @@ class Workshops:
                 "INSERT INTO round (workshop_id, round, state) VALUES (?, ?, 'locked')",
                 [(workshop_id, r) for r in range(1, rounds + 1)],
             )
-        return Created(workshop_id, key, team_codes)
+        return Created(workshop_id, key, team_codes, projector)
 
     def ids(self) -> list[str]:
         """Return the ids of the workshops in this file, oldest first."""
@@ -145,6 +159,18 @@ class Workshops:
             for r in self.store.read("SELECT role FROM team WHERE workshop_id = ? ORDER BY rowid", (workshop_id,))
         ]
         return Plan(scenario, int(w["seed"]), tuple(parse_roles(roles)), int(w["rounds"]), int(w["years_per_round"]))
+
+    @contextmanager
+    def _change(self, workshop_id: str) -> Iterator[sqlite3.Connection]:
+        """One transaction that changes what a workshop's screens show: it also moves the change counter."""
+        with self.store.write() as c:
+            yield c
+            c.execute("UPDATE workshop SET revision = revision + 1 WHERE workshop_id = ?", (workshop_id,))
+
+    def revision(self, workshop_id: str) -> int:
+        """Return the workshop's change counter (the pages poll it and redraw when it moves; no secret in it)."""
+        rows = self.store.read("SELECT revision FROM workshop WHERE workshop_id = ?", (workshop_id,))
+        return int(rows[0][0]) if rows else -1
 
     # ------------------------------------------------------------------ who is acting
     def _workshop(self, workshop_id: str):
@@ -199,7 +225,7 @@ class Workshops:
         self.facilitator(workshop_id, key, "open")
         deadline = None if minutes is None else _iso(self.clock() + self._minutes(minutes))
         rnd = self._round(workshop_id)
-        with self.store.write() as c:
+        with self._change(workshop_id) as c:
             c.execute(
                 "UPDATE round SET state = 'open', deadline_utc = ? WHERE workshop_id = ? AND round = ?",
                 (deadline, workshop_id, rnd["round"]),
@@ -215,7 +241,7 @@ class Workshops:
         now = self.clock()
         base = datetime.fromisoformat(rnd["deadline_utc"]) if rnd["deadline_utc"] else now
         deadline = _iso(max(base, now) + self._minutes(minutes))
-        with self.store.write() as c:
+        with self._change(workshop_id) as c:
             c.execute(
                 "UPDATE round SET deadline_utc = ? WHERE workshop_id = ? AND round = ?",
                 (deadline, workshop_id, rnd["round"]),
@@ -232,7 +258,7 @@ class Workshops:
         """Close the current round to submissions."""
         self.facilitator(workshop_id, key, "lock")
         rnd = self._round(workshop_id)
-        with self.store.write() as c:
+        with self._change(workshop_id) as c:
             c.execute(
                 "UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, rnd["round"])
             )
@@ -248,7 +274,7 @@ class Workshops:
         first = max(plan.years(rnd["round"]).start, s.start_year + 1, (s.observed_weather_until or 0) + 1)
         last = plan.years(plan.rounds).stop - 1
         inj = check_event(event, first if year is None else year, first, last)
-        with self.store.write() as c:
+        with self._change(workshop_id) as c:
             c.execute(
                 "INSERT INTO injection (workshop_id, event, year, injected_utc) VALUES (?, ?, ?, ?)",
                 (workshop_id, inj.event_id, inj.year, _iso(self.clock())),
@@ -281,7 +307,7 @@ class Workshops:
             )
         parse_decision(all_roles()[role], payload)  # bad decisions never reach the table
         text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
-        with self.store.write() as c:
+        with self._change(workshop_id) as c:
             # the round may have been locked since it was read: check again inside the transaction
             state = c.execute(
                 "SELECT state FROM round WHERE workshop_id = ? AND round = ?", (workshop_id, rnd["round"])
@@ -311,18 +337,99 @@ class Workshops:
         self.facilitator(workshop_id, key, "advance")
         rnd = self._round(workshop_id)
         n = rnd["round"]
-        with self.store.write() as c:
+        with self._change(workshop_id) as c:
             c.execute("UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, n))
-        outcome = play(self.plan(workshop_id), self.decisions(workshop_id, n), self.injections(workshop_id))[-1]
-        with self.store.write() as c:
+        plan, decisions, injections = (
+            self.plan(workshop_id),
+            self.decisions(workshop_id, n),
+            self.injections(workshop_id),
+        )
+        outcome = play(plan, decisions, injections)[-1]
+        # the same round without the teams, stored with it so that no screen waits for it (free if no one decided)
+        without = play(plan, [{} for _ in decisions], injections)[-1] if any(decisions) else outcome
+        with self._change(workshop_id) as c:
             done = c.execute(
-                "UPDATE round SET state = 'done', outcome_json = ? "
+                "UPDATE round SET state = 'done', outcome_json = ?, counterfactual_json = ? "
                 "WHERE workshop_id = ? AND round = ? AND state = 'locked'",
-                (json.dumps(outcome), workshop_id, n),
+                (json.dumps(outcome), json.dumps(without), workshop_id, n),
             )
             if done.rowcount != 1:
                 raise WorkshopError(f"round {n} was reopened while it ran; advance again")
         return outcome
+
+    def counterfactuals(self, workshop_id: str) -> list[dict[str, Any]]:
+        """Return each round played as it would have gone without the teams (same scenario, seed and events).
+
+        Every agent keeps its default rule; the facilitator's events stay in (they are the world,
+        not a team's decision), so the difference to :meth:`outcomes` is what the teams' decisions
+        did. :meth:`advance` stores it with the round (``counterfactual_json``); rounds of a file
+        written before it did are computed here once and stored.
+        """
+        rows = self.store.read(
+            "SELECT round, outcome_json, counterfactual_json FROM round WHERE workshop_id = ? AND state = 'done' "
+            "ORDER BY round",
+            (workshop_id,),
+        )
+        if any(r["counterfactual_json"] is None for r in rows):
+            n = len(rows)
+            if not any(self.decisions(workshop_id, n)):
+                # no team has decided anything yet: the workshop run is the no-team run
+                missing = [json.loads(r["outcome_json"]) for r in rows]
+            else:
+                missing = play(self.plan(workshop_id), [{} for _ in range(n)], self.injections(workshop_id))
+            with self._change(workshop_id) as c:
+                c.executemany(
+                    "UPDATE round SET counterfactual_json = ? "
+                    "WHERE workshop_id = ? AND round = ? AND counterfactual_json IS NULL",
+                    [(json.dumps(o), workshop_id, r["round"]) for o, r in zip(missing, rows, strict=True)],
+                )
+            rows = self.store.read(
+                "SELECT counterfactual_json FROM round WHERE workshop_id = ? AND state = 'done' ORDER BY round",
+                (workshop_id,),
+            )
+        return [json.loads(r["counterfactual_json"]) for r in rows]
+
+    # ------------------------------------------------------------------ the projector and the lessons
+    def new_projector_code(self, workshop_id: str, key: str) -> str:
+        """Issue a new projector code (the old one stops working); return it (shown only now)."""
+        self.facilitator(workshop_id, key, "projector code")
+        code = codes.new_code()
+        with self._change(workshop_id) as c:
+            c.execute("UPDATE workshop SET projector_hash = ? WHERE workshop_id = ?", (codes.digest(code), workshop_id))
+        return code
+
+    def projector(self, workshop_id: str, code: str) -> None:
+        """Check a projector code; refuse and log otherwise (a team's code or the key is not a projector code)."""
+        w = self._workshop(workshop_id)
+        if not isinstance(code, str) or not w["projector_hash"] or not codes.matches(code, w["projector_hash"]):
+            raise self._refuse(workshop_id, "unknown", "projector view", "wrong projector code")
+
+    def add_lesson(self, workshop_id: str, key: str, text: str, round_no: int | None = None) -> int:
+        """Store one of the facilitator's lessons (for the debrief report); return its id."""
+        self.facilitator(workshop_id, key, "lesson")
+        text = text.strip() if isinstance(text, str) else ""
+        if not text:
+            raise WorkshopError("lesson: the text is empty; write what the room learned")
+        if len(text) > MAX_LESSON_CHARS:
+            raise WorkshopError(f"lesson: {len(text)} characters; at most {MAX_LESSON_CHARS}")
+        rounds = int(self._workshop(workshop_id)["rounds"])
+        if round_no is not None and not 1 <= round_no <= rounds:
+            raise WorkshopError(f"--round: {round_no}; expected 1 to {rounds}")
+        with self._change(workshop_id) as c:
+            cur = c.execute(
+                "INSERT INTO lesson (workshop_id, round, text, written_utc) VALUES (?, ?, ?, ?)",
+                (workshop_id, round_no, text, _iso(self.clock())),
+            )
+        return int(cur.lastrowid)
+
+    def lessons(self, workshop_id: str, key: str) -> list[dict]:
+        """Return the facilitator's lessons, oldest first."""
+        self.facilitator(workshop_id, key, "lessons")
+        rows = self.store.read(
+            "SELECT lesson_id, round, text, written_utc FROM lesson WHERE workshop_id = ? ORDER BY lesson_id",
+            (workshop_id,),
+        )
+        return [dict(r) for r in rows]
 
     def outcomes(self, workshop_id: str) -> list[dict[str, Any]]:
         """Return the stored outcome of every round played."""
@@ -392,6 +499,59 @@ class Workshops:
             # the nation's indicators and the team's own objectives, never another team's
             "last_outcome": {"national": done[-1]["national"], "mine": done[-1]["roles"][team.role]} if done else None,
         }
+
+    def _board(self, workshop_id: str) -> dict:
+        """Return what the projector and the debrief share: rounds, decisions in plain words, indicators, scores."""
+        w, plan = self._workshop(workshop_id), self.plan(workshop_id)
+        outcomes, without = self.outcomes(workshop_id), self.counterfactuals(workshop_id)
+        current = self.current_round(workshop_id)
+        rnd = self._round(workshop_id) if current else None
+        played = len(outcomes)
+        decisions = self.decisions(workshop_id, played) if played else []
+        submitted = self.decisions(workshop_id, current)[-1] if current else {}
+        scores = role_scores(plan.roles, outcomes, without)
+        return {
+            "workshop_id": workshop_id,
+            "scenario": w["scenario_name"],
+            "seed": int(w["seed"]),
+            "created_utc": w["created_utc"],
+            "rounds": plan.rounds,
+            "years_per_round": plan.years_per_round,
+            "played": played,
+            "current_round": current,
+            "state": rnd["state"] if rnd else "finished",
+            "deadline_utc": rnd["deadline_utc"] if rnd else None,
+            "teams": [{"role": r.role_id, "team": r.label, "submitted": r.role_id in submitted} for r in plan.roles],
+            "events": [{"event": i.event_id, "year": i.year} for i in self.injections(workshop_id)],
+            "decisions": [
+                {
+                    "round": n,
+                    "years": f"{plan.years(n).start}-{plan.years(n).stop - 1}",
+                    "role": r.role_id,
+                    "team": r.label,
+                    "decision": describe_decision(r, chosen.get(r.role_id)),
+                }
+                for n, chosen in enumerate(decisions, start=1)
+                for r in plan.roles
+            ],
+            "national": national_against_targets(outcomes, without),
+            "national_years": national_years(outcomes, without),
+            "scores": scores,
+            "totals": score_totals(scores),
+            "by_round": round_outcomes(plan.roles, outcomes, without),
+            "outcomes": outcomes,
+            "without_teams": without,
+        }
+
+    def projector_view(self, workshop_id: str, code: str) -> dict:
+        """Return the projector's read-only view (see :meth:`_board`); the projector code is checked first."""
+        self.projector(workshop_id, code)
+        return self._board(workshop_id)
+
+    def debrief(self, workshop_id: str, key: str) -> dict:
+        """Return everything the debrief report shows: the projector's view and the facilitator's lessons."""
+        self.facilitator(workshop_id, key, "report")
+        return {**self._board(workshop_id), "lessons": self.lessons(workshop_id, key)}
 
     def audit(self, workshop_id: str, key: str) -> list[dict]:
         """Return the refused attempts on this workshop, oldest first."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wecsim.workshop.errors import WorkshopError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS workshop (
     seed INTEGER NOT NULL,
     rounds INTEGER NOT NULL CHECK (rounds >= 1),
     years_per_round INTEGER NOT NULL CHECK (years_per_round >= 1),
-    facilitator_hash TEXT NOT NULL
+    facilitator_hash TEXT NOT NULL,
+    projector_hash TEXT,
+    revision INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS team (
     workshop_id TEXT NOT NULL REFERENCES workshop(workshop_id),
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS round (
     state TEXT NOT NULL CHECK (state IN ('open', 'locked', 'done')),
     deadline_utc TEXT,
     outcome_json TEXT,
+    counterfactual_json TEXT,
     PRIMARY KEY (workshop_id, round)
 );
 CREATE TABLE IF NOT EXISTS decision (
@@ -59,6 +62,13 @@ CREATE TABLE IF NOT EXISTS injection (
     year INTEGER NOT NULL,
     injected_utc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS lesson (
+    lesson_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    workshop_id TEXT NOT NULL REFERENCES workshop(workshop_id),
+    round INTEGER,
+    text TEXT NOT NULL,
+    written_utc TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     audit_id INTEGER PRIMARY KEY AUTOINCREMENT,
     workshop_id TEXT,
@@ -68,6 +78,15 @@ CREATE TABLE IF NOT EXISTS audit (
     reason TEXT NOT NULL
 );
 """
+
+
+#: Columns schema version 2 added to version 1's tables (the projector's code, the change counter the
+#: pages poll, the no-team run of each round); the ``lesson`` table is new in version 2 too.
+V2_COLUMNS = (
+    ("workshop", "projector_hash", "TEXT"),
+    ("workshop", "revision", "INTEGER NOT NULL DEFAULT 0"),
+    ("round", "counterfactual_json", "TEXT"),
+)
 
 
 class Store:
@@ -89,16 +108,35 @@ class Store:
                 raise WorkshopError(f"--db {self.path}: not a wecsim workshop database (it has no workshop tables)")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")
-            with self.write() as c:
-                for stmt in SCHEMA.split(";"):
-                    if stmt.strip():
-                        c.execute(stmt)
-                c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            version = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            version = self._version() if "meta" in tables else None
+            if version is None or int(version) < SCHEMA_VERSION:
+                # a new file, or an older one: make the tables it lacks (a current file is only read, so
+                # that the pages, which open it at every draw, never wait for a writer)
+                with self.write() as c:
+                    for stmt in SCHEMA.split(";"):
+                        if stmt.strip():
+                            c.execute(stmt)
+                    c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                version = self._version()
+            if int(version) == 1:
+                self._upgrade_from_1()
+                version = SCHEMA_VERSION
         except sqlite3.DatabaseError as exc:
             raise WorkshopError(f"--db {self.path}: not a wecsim workshop database ({exc})") from None
         if int(version) != SCHEMA_VERSION:
             raise WorkshopError(f"--db {self.path}: schema version {version}; this wecsim reads {SCHEMA_VERSION}")
+
+    def _version(self) -> str:
+        return self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+
+    def _upgrade_from_1(self) -> None:
+        """Add version 2's columns to a version-1 file in one transaction (nothing of version 1 changes)."""
+        with self.write() as c:
+            for table, column, kind in V2_COLUMNS:
+                have = {r[1] for r in c.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

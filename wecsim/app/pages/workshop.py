@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import threading
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -22,17 +25,27 @@ import solara
 
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
+from wecsim.app.components.upload import ScenarioUpload
 from wecsim.app.main import configure_offline
+from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shipped_scenarios
 from wecsim.errors import WecsimError
 from wecsim.projects.market import SECTORS
+from wecsim.scenario.schema import Scenario
+from wecsim.workshop.cli import DEFAULT_BASE_URL, projector_link, team_link
 from wecsim.workshop.events import EVENTS
 from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
 from wecsim.workshop.roles import all_roles, bounds, delegation_funders
-from wecsim.workshop.service import Workshops
+from wecsim.workshop.service import Created, Workshops
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
+#: How often each open page asks SQLite whether its workshop changed [s] (the issue asks for 2 s at most).
+POLL_S = 0.5
+#: The environment variable with the address the room opens the page at (``serve`` sets it), for the links shown.
+BASE_URL_ENV = "WECSIM_WORKSHOP_URL"
+#: Set to 1 (``serve --allow-new``) to let the page's visitors start workshops in the served file.
+ALLOW_NEW_ENV = "WECSIM_WORKSHOP_ALLOW_NEW"
 
 configure_offline()  # served on its own (``wecsim workshop serve``): no CDN, no telemetry
 
@@ -56,6 +69,49 @@ def _call(func, *args):
         return None, str(exc)
     finally:
         ws.close()
+
+
+def use_revision(workshop_id: str, enabled: bool = True) -> int | None:
+    """Return the workshop's change counter when it has moved, polled every :data:`POLL_S` in a thread of this tab.
+
+    Every action that changes what a screen shows (open, extend, lock, advance, inject, a
+    submission, a lesson) moves the counter in SQLite; when it moves, the component that called
+    this hook draws again, so every team, projector and facilitator sees it within a second,
+    whichever server process or tab made the change. The thread stops when the tab closes;
+    ``enabled=False`` (a page that was refused) starts none, so a refused page is not redrawn
+    (and its refusal not logged again) at every change.
+    """
+    revision, set_revision = solara.use_state(cast(int | None, None))
+
+    def start():
+        if not enabled:
+            return None
+        cancel = threading.Event()
+
+        def poll() -> None:
+            try:
+                ws = Workshops(_db())
+            except WecsimError:
+                return
+            try:
+                last = ws.revision(workshop_id)  # what the page has just drawn
+                while not cancel.wait(POLL_S):
+                    try:
+                        rev = ws.revision(workshop_id)
+                    except sqlite3.Error:  # a busy or briefly unreadable file: ask again at the next tick
+                        continue
+                    if rev != last:
+                        last = rev
+                        set_revision(rev)
+            finally:
+                ws.close()
+
+        # the thread inherits the tab's kernel context (Solara's patch), so the state it sets redraws this tab
+        threading.Thread(target=poll, name=f"wecsim-workshop-poll-{workshop_id}", daemon=True).start()
+        return cancel.set
+
+    solara.use_effect(start, [workshop_id, enabled])
+    return revision
 
 
 def _default_decision(role_id: str) -> dict:
@@ -149,6 +205,7 @@ def TeamPanel(workshop_id: str, code: str) -> None:
     tick, set_tick = solara.use_state(0)
     message, set_message = solara.use_state("")
     view, error = _call(lambda ws: ws.team_view(workshop_id, code))
+    use_revision(workshop_id, enabled=not error)
     if error:
         solara.Error(error, classes=["ws-error"])
         return
@@ -188,6 +245,7 @@ def FacilitatorPanel(workshop_id: str, key: str) -> None:
     minutes, set_minutes = solara.use_state(15.0)
     event, set_event = solara.use_state(next(iter(EVENTS)))
     status, error = _call(lambda ws: ws.status(workshop_id, key))
+    use_revision(workshop_id, enabled=not error)
     if error:
         solara.Error(error, classes=["ws-error"])
         return
@@ -229,6 +287,227 @@ def FacilitatorPanel(workshop_id: str, key: str) -> None:
             )
         if message:
             solara.Info(message, classes=["ws-message"])
+        ProjectorLink(workshop_id, key)
+        Lessons(workshop_id, key)
+        Debrief(workshop_id, key)
+
+
+@solara.component
+def ProjectorLink(workshop_id: str, key: str) -> None:
+    """Issue a projector link (a new code; the old link stops working), shown with its QR code."""
+    link, set_link = solara.use_state("")
+    error, set_error = solara.use_state("")
+
+    def issue() -> None:
+        code, err = _call(lambda ws: ws.new_projector_code(workshop_id, key))
+        set_error(err)
+        set_link(projector_link(_base_url(), workshop_id, code) if code else "")
+
+    Heading("Projector")
+    solara.Button("New projector link", on_click=issue, classes=["ws-projector-link"])
+    if error:
+        solara.Error(error)
+    if link:
+        LinkWithQR("projector", link)
+
+
+def _base_url() -> str:
+    """Return the address the room opens the page at (``serve`` sets it; the links point there)."""
+    return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+
+
+@solara.component
+def LinkWithQR(name: str, link: str) -> None:
+    """Show a link and its QR code (an SVG made on this machine with segno)."""
+    import segno
+
+    Prose(f"**{name}**: `{link}`")
+    solara.HTML(tag="div", unsafe_innerHTML=segno.make(link).svg_inline(scale=3), classes=["ws-qr"])
+
+
+@solara.component
+def Lessons(workshop_id: str, key: str) -> None:
+    """Note the lessons the room learned (for the debrief report) and list them."""
+    text, set_text = solara.use_state("")
+    message, set_message = solara.use_state("")
+    lessons, error = _call(lambda ws: ws.lessons(workshop_id, key))
+
+    def add() -> None:
+        _, err = _call(lambda ws: ws.add_lesson(workshop_id, key, text))
+        set_message(err or "lesson noted")
+        if not err:
+            set_text("")
+
+    Heading("Lessons for the debrief")
+    solara.InputTextArea("Lesson", value=text, on_value=set_text, continuous_update=True)
+    solara.Button("Add lesson", on_click=add, classes=["ws-add-lesson"])
+    if message or error:
+        solara.Info(message or error)
+    for lesson in lessons or []:
+        Prose(f"- {lesson['written_utc']}: {lesson['text']}")
+
+
+@solara.component
+def Debrief(workshop_id: str, key: str) -> None:
+    """Make the debrief report (HTML and PDF) next to the database, and offer both for download."""
+    made, set_made = solara.use_state(cast(dict, {}))
+    error, set_error = solara.use_state("")
+    busy, set_busy = solara.use_state(False)
+
+    def build(ws):
+        from wecsim.outputs import next_free, write_folder
+        from wecsim.workshop.report import REPORT_FILES, write_report
+
+        board, rows = ws.debrief(workshop_id, key), ws.decision_rows(workshop_id, key)
+        db = _db()
+        out = next_free(db.parent / f"{db.stem}-{workshop_id}-report", REPORT_FILES)
+        return write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
+
+    def run() -> None:
+        try:
+            folder, err = _call(build)
+            set_error(err)
+            set_made({"folder": str(folder)} if folder else {})
+        finally:
+            set_busy(False)
+
+    def make() -> None:
+        # the charts and the PDF take seconds: made in a thread of this tab, the button off meanwhile
+        set_busy(True)
+        threading.Thread(target=run, name=f"wecsim-workshop-report-{workshop_id}", daemon=True).start()
+
+    Heading("Debrief")
+    solara.Button("Make the debrief report", on_click=make, disabled=busy, classes=["ws-report"])
+    if busy:
+        solara.Info("Writing the report (charts, HTML and PDF)...")
+    if error:
+        solara.Error(error)
+    if made:
+        folder = Path(made["folder"])
+        Prose(f"Written to `{folder}`", classes=["ws-report-done"])
+        with solara.Row():
+            for name in ("report.pdf", "report.html", "decisions.csv"):
+                solara.FileDownload(
+                    lambda name=name: (folder / name).read_bytes(), filename=name, label=f"Download {name}"
+                )
+
+
+def _shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a table for the projector: numbers to 3 significant digits as text, blanks for missing ones."""
+
+    def fmt(x):
+        if isinstance(x, float):
+            return "" if pd.isna(x) else f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+        return "" if x is None else x
+
+    return df.map(fmt)
+
+
+@solara.component
+def ProjectorPanel(workshop_id: str, code: str) -> None:
+    """Show the room the round, who has submitted, the country against its targets, and each team's score."""
+    board, error = _call(lambda ws: ws.projector_view(workshop_id, code))
+    use_revision(workshop_id, enabled=not error)
+    if error:
+        solara.Error(error, classes=["ws-error"])
+        return
+    with solara.Column(classes=["ws-projector"]):
+        state = "finished" if board["current_round"] is None else f"round {board['current_round']}: {board['state']}"
+        deadline = f", closes at {board['deadline_utc']} UTC" if board["deadline_utc"] else ""
+        Heading(f"Workshop {board['workshop_id']} ({board['scenario']}): {state}{deadline}", level=2)
+        Prose(f"{board['played']} of {board['rounds']} rounds played.", classes=["ws-round"])
+        if board["current_round"] is not None:
+            sent = [t["team"] for t in board["teams"] if t["submitted"]]
+            Prose(f"Submitted this round: {', '.join(sent) or 'nobody yet'} ({len(sent)} of {len(board['teams'])})")
+        if not board["played"]:
+            return
+        national = board["national"]
+        Heading(f"Kazakhstan in {int(national['year'].iloc[0])}: with the teams and without them")
+        Table(
+            _shown(national[["label", "unit", "workshop", "without_teams", "change", "target", "target_year"]]),
+            name="ws-board-national",
+        )
+        Heading("Scores: what each team's decisions added on its own objectives")
+        Table(_shown(board["totals"][["team", "points"]]), name="ws-board-scores")
+        Table(
+            _shown(board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]),
+            name="ws-board-score-detail",
+        )
+        last = [d for d in board["decisions"] if d["round"] == board["played"]]
+        Heading(f"What each team did in round {board['played']}")
+        Table(pd.DataFrame(last)[["team", "decision"]], name="ws-board-decisions")
+        if board["events"]:
+            Heading("Events")
+            Table(pd.DataFrame(board["events"]), name="ws-board-events")
+
+
+@solara.component
+def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base_url: str | None = None) -> None:
+    """Create a workshop (from ``scenario``, or one picked from the shipped ones) and show its key, links and QR codes.
+
+    The planners' app can embed it with its current scenario; the workshop page offers it
+    when the server runs with ``wecsim workshop serve --allow-new``, with the shipped
+    scenarios and an upload of a scenario YAML saved from the planners' app.
+    """
+    names = shipped_scenarios()
+    picked, set_picked = solara.use_state(names[0] if names else "")
+    roles, set_roles = solara.use_state(cast(list[str], []))
+    rounds, set_rounds = solara.use_state(4)
+    years, set_years = solara.use_state(5)
+    made, set_made = solara.use_state(cast(Created | None, None))
+    error, set_error = solara.use_state("")
+    uploaded, set_uploaded = solara.use_state(cast(Scenario | None, None))
+
+    def upload(info: dict) -> None:
+        try:
+            sc = read_upload(info["name"], info["data"])
+        except UploadError as exc:
+            set_error(str(exc))
+            return
+        set_uploaded(sc)
+        set_picked(sc.name)
+        set_error("")
+
+    def create() -> None:
+        chosen = scenario or (uploaded if uploaded is not None and picked == uploaded.name else picked)
+        try:
+            ws = Workshops(db or _db(), create=True)
+        except WecsimError as exc:
+            set_error(str(exc))
+            return
+        try:
+            set_made(ws.create(chosen, list(roles), int(rounds), int(years)))
+            set_error("")
+        except WecsimError as exc:
+            set_error(str(exc))
+        finally:
+            ws.close()
+
+    with solara.Card("Start a workshop" + (f" from the scenario {scenario.name}" if scenario else "")):
+        if scenario is None:
+            extra = [uploaded.name] if uploaded is not None and uploaded.name not in names else []
+            solara.Select("Scenario", values=names + extra, value=picked, on_value=set_picked)
+            Prose("or a scenario saved from the planners' app (*Save and share*, scenario YAML):")
+            ScenarioUpload(upload, MAX_FILE_BYTES)
+        solara.SelectMultiple(
+            "Roles in play (one team each)", values=roles, all_values=list(all_roles()), on_value=set_roles
+        )
+        with solara.Row():
+            solara.InputInt("Rounds", value=rounds, on_value=set_rounds, continuous_update=True)
+            solara.InputInt("Years per round", value=years, on_value=set_years, continuous_update=True)
+        solara.Button("Start the workshop", color="primary", on_click=create, classes=["ws-start"])
+        if error:
+            solara.Error(error, classes=["ws-error"])
+    if made is not None:
+        base = base_url or _base_url()
+        with solara.Card(f"Workshop {made.workshop_id}", classes=["ws-started"]):
+            Prose(
+                f"Facilitator key (keep it; it is not stored and is shown only now): `{made.facilitator_key}`. "
+                f"Sign in below with the workshop id `{made.workshop_id}` and this key."
+            )
+            LinkWithQR("projector", projector_link(base, made.workshop_id, made.projector_code))
+            for role, code in made.team_codes.items():
+                LinkWithQR(f"{all_roles()[role].label} ({role}), code {code}", team_link(base, made.workshop_id, code))
 
 
 @solara.component
@@ -241,6 +520,10 @@ def Page() -> None:
     key = solara.use_reactive("")
     joined = solara.use_reactive(bool(query.get("w") and query.get("code")))
     signed_in = solara.use_reactive(False)
+    if query.get("w") and query.get("projector"):
+        solara.Title("wecsim workshop: projector")
+        ProjectorPanel(query["w"], query["projector"])
+        return
     solara.Title("wecsim workshop")
     if joined.value:
         TeamPanel(workshop_id.value, code.value)
@@ -248,6 +531,8 @@ def Page() -> None:
     if signed_in.value:
         FacilitatorPanel(workshop_id.value, key.value)
         return
+    if os.environ.get(ALLOW_NEW_ENV) == "1":
+        StartWorkshop()
     with solara.Card("Join your team"):
         solara.InputText("Workshop", value=workshop_id)
         solara.InputText("Join code", value=code, password=True)
