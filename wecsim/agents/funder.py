@@ -105,6 +105,8 @@ class Funder(mesa.Agent):
         #: money left after the funder's last pass of the finance round [EUR M]
         self.available_after_pass = 0.0
         self.committed_meur = self.released_meur = self.disbursed_meur = 0.0
+        #: the last offers of :meth:`allocate` and their sum (read by :meth:`refuse_unchosen`)
+        self._offered: tuple[np.ndarray | None, float | None] = (None, None)
 
     # ------------------------------------------------------------------ money
     def open_year(self, envelope_meur: float) -> None:
@@ -127,6 +129,8 @@ class Funder(mesa.Agent):
         total = amounts.sum()
         if total > self.available_meur:
             amounts = amounts * (self.available_meur / total)
+            total = None
+        self._offered = (amounts, total)  # the sum, for refuse_unchosen (None: not known)
         return amounts
 
     def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
@@ -235,9 +239,12 @@ class Funder(mesa.Agent):
 
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record the candidates that passed the gates but got nothing from the policy."""
-        none = amounts <= EPS
-        code = _USED if self.available_meur - amounts.sum() <= EPS else _RANK
-        self.model.record_refusals(self.funder_id, book, rows, np.where(none, code, _NONE))
+        offered, total = self._offered
+        if offered is not amounts or total is None:
+            total = amounts.sum()
+        codes = np.full(len(rows), _NONE, dtype=np.int8)
+        codes[amounts <= EPS] = _USED if self.available_meur - total <= EPS else _RANK
+        self.model.record_refusals(self.funder_id, book, rows, codes)
 
     # ------------------------------------------------------------------ preferences
     def score(self, book: Book, rows: np.ndarray) -> np.ndarray:
