@@ -6,6 +6,7 @@ work costs; the absolute figure is checked against the 1-second budget of issue 
 
     uv run python benchmarks/single_run.py [--repeats 10]
     uv run python benchmarks/single_run.py --reference PATH [--pairs 40] [--seeds 10] [--scenario baseline]
+        [--restarts 4]
 
 With ``--reference PATH`` (a checkout of an earlier wecsim, e.g. the model before a rewrite) it
 measures one scenario side by side instead (issue 11: not slower than before). Two worker
@@ -13,7 +14,9 @@ processes stay up, one importing the reference (its own ``.venv`` Python if it h
 ``PYTHONPATH=PATH``), one this checkout; they take turns, one ``wecsim.run`` each with the same
 seed (the order swapped every pair), and each run's CPU time (``time.process_time``) is kept.
 It prints both medians and new / old as the median of the pairs' ratios, which stays fair on a
-machine shared with other work (load that comes and goes hits both runs of a pair).
+machine shared with other work (load that comes and goes hits both runs of a pair). Both workers
+run with one hash seed, and fresh workers are started ``--restarts`` times (a process's memory
+layout alone moved the same code 2% against itself).
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ class _Worker:
     def __init__(self, checkout: Path, scenario: str):
         venv_python = checkout / ".venv" / "bin" / "python"
         python = str(venv_python) if venv_python.exists() else sys.executable
-        env = {**os.environ, "PYTHONPATH": str(checkout)}
+        # one hash seed for both checkouts: set and dict layouts (and so their speed) then match
+        env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
         self.proc = subprocess.Popen(
             [python, "-c", _WORKER, scenario],
             cwd=checkout,
@@ -112,28 +116,33 @@ class _Worker:
         self.proc.wait()
 
 
-def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int) -> dict:
+def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int, restarts: int = 4) -> dict:
     """Run the reference and this checkout one run each in turn; print and return medians and new / old.
 
     Both workers stay up, so each pair of runs (same seed, the order swapped every pair) sees
     the same load; the median of the pairs' ratios is robust to load that changes meanwhile.
+    A process's speed also depends on its memory layout (the same code measured against itself
+    came out 2% apart in one pair of processes): fresh workers are started ``restarts`` times,
+    the pairs shared among them, so that luck averages out.
     """
     here = Path(__file__).resolve().parent.parent
-    old_w, new_w = _Worker(reference, scenario), _Worker(here, scenario)
     old: list[float] = []
     new: list[float] = []
-    try:
-        for i in range(pairs):
-            seed = i % seeds
-            if i % 2:
-                new.append(new_w.run(seed))
-                old.append(old_w.run(seed))
-            else:
-                old.append(old_w.run(seed))
-                new.append(new_w.run(seed))
-    finally:
-        old_w.close()
-        new_w.close()
+    restarts = max(1, min(restarts, pairs))
+    for block in range(restarts):
+        old_w, new_w = _Worker(reference, scenario), _Worker(here, scenario)
+        try:
+            for i in range(block * pairs // restarts, (block + 1) * pairs // restarts):
+                seed = i % seeds
+                if i % 2:
+                    new.append(new_w.run(seed))
+                    old.append(old_w.run(seed))
+                else:
+                    old.append(old_w.run(seed))
+                    new.append(new_w.run(seed))
+        finally:
+            old_w.close()
+            new_w.close()
     ratios = sorted(n / o for o, n in zip(old, new, strict=True))
     ratio = statistics.median(ratios)
     o, n = statistics.median(old) * 1e3, statistics.median(new) * 1e3
@@ -161,9 +170,10 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=40, help="pairs of runs (old, new) with --reference")
     ap.add_argument("--seeds", type=int, default=10, help="seeds cycled through with --reference")
     ap.add_argument("--scenario", default="baseline", help="scenario measured with --reference")
+    ap.add_argument("--restarts", type=int, default=4, help="fresh pairs of workers with --reference")
     args = ap.parse_args()
     if args.reference is not None:
-        res = side_by_side(args.reference, args.scenario, args.pairs, args.seeds)
+        res = side_by_side(args.reference, args.scenario, args.pairs, args.seeds, args.restarts)
         out = Path(__file__).parent / "out"
         out.mkdir(exist_ok=True)
         (out / "single_run_reference.json").write_text(json.dumps(res, indent=2))

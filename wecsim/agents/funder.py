@@ -105,6 +105,8 @@ class Funder(mesa.Agent):
         #: money left after the funder's last pass of the finance round [EUR M]
         self.available_after_pass = 0.0
         self.committed_meur = self.released_meur = self.disbursed_meur = 0.0
+        #: the last offers of :meth:`allocate` and their sum (read by :meth:`refuse_unchosen`)
+        self._offered: tuple[np.ndarray | None, float | None] = (None, None)
 
     # ------------------------------------------------------------------ money
     def open_year(self, envelope_meur: float) -> None:
@@ -127,6 +129,8 @@ class Funder(mesa.Agent):
         total = amounts.sum()
         if total > self.available_meur:
             amounts = amounts * (self.available_meur / total)
+            total = None
+        self._offered = (amounts, total)  # the sum, for refuse_unchosen (None: not known)
         return amounts
 
     def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
@@ -153,20 +157,21 @@ class Funder(mesa.Agent):
         Candidates of the funder's route and mandate that fail a gate are recorded as
         refusals with the reason; so are those the policy then gives nothing.
         """
-        screen = book.screens.get(self.funder_id)
+        fid = self.funder_id
+        screen = book.screens.get(fid)
         if screen is None:
-            screen = book.screens[self.funder_id] = self.screen(book)
-        if self.funder_id not in book.looked:
-            book.looked.add(self.funder_id)
+            screen = book.screens[fid] = self.screen(book)
+        if fid not in book.looked:
+            book.looked.add(fid)
             rows = screen.rows[book.live[screen.rows]]
             if not len(rows):
                 return rows, np.zeros(0)
             # a candidate that fails a gate of ``before`` keeps that reason all round
             reason = screen.before[rows]
-            shut = reason >= 0
-            if shut.any():
-                self.model.record_refusals(self.funder_id, book, rows[shut], reason[shut])
-                rows = rows[~shut]
+            passing = reason < 0
+            if np.count_nonzero(passing) < len(rows):
+                self.model.record_refusals(fid, book, rows, reason)  # -1 (no refusal yet) for those passing
+                rows = rows[passing]
         else:
             rows = screen.open_rows[book.live[screen.open_rows]]
         if not len(rows):
@@ -178,34 +183,36 @@ class Funder(mesa.Agent):
             fails = ~(book.fnpv[rows] + book.grants[rows] >= book.fnpv_floor[rows])
             reason = np.where(fails, _FNPV, screen.after[rows])
         cap = screen.cap[rows]
+        minimum = np.minimum
         if self.is_grant:
-            cap = np.minimum(cap, book.grant_room[rows])
+            cap = minimum(cap, book.grant_room[rows], out=cap)
             if self.additional:
-                cap = np.minimum(cap, book.gap_room[rows])
+                minimum(cap, book.gap_room[rows], out=cap)
         if self.is_loan:
-            cap = np.minimum(cap, book.debt_room[rows])
+            minimum(cap, book.debt_room[rows], out=cap)
             debt_limit = book.borrower_capacity(rows)
             no_debt = debt_limit <= EPS
             if reason is None:
                 reason = np.where(no_debt, _DEBT, _NONE)
             else:
                 reason[(reason < 0) & no_debt] = _DEBT
-            cap = np.minimum(cap, debt_limit)
+            minimum(cap, debt_limit, out=cap)
         if self.is_external:
-            cap = np.minimum(cap, book.external_room[rows])
-        cap = np.minimum(self._route_caps(book, rows, cap), book.need[rows])
+            minimum(cap, book.external_room[rows], out=cap)
+        cap = minimum(self._route_caps(book, rows, cap), book.need[rows])
         no_room = cap <= EPS
         if reason is None:
-            if not no_room.any():
+            if not np.count_nonzero(no_room):
                 return rows, cap
-            reason = np.where(no_room, _ROOM, _NONE)
-        else:
-            reason[(reason < 0) & no_room] = _ROOM
+            # the candidates that pass get their last word from refuse_unchosen, right after the policy
+            self.model.record_refusals(fid, book, rows[no_room], _ROOM)
+            ok = ~no_room
+            return rows[ok], cap[ok]
+        reason[(reason < 0) & no_room] = _ROOM
         # the candidates that pass get their last word from refuse_unchosen, right after the policy
-        shut = reason >= 0
-        if shut.any():
-            self.model.record_refusals(self.funder_id, book, rows[shut], reason[shut])
-            ok = ~shut
+        ok = reason < 0
+        if np.count_nonzero(ok) < len(rows):
+            self.model.record_refusals(fid, book, rows, reason)
             return rows[ok], cap[ok]
         return rows, cap
 
@@ -232,9 +239,12 @@ class Funder(mesa.Agent):
 
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record the candidates that passed the gates but got nothing from the policy."""
-        none = amounts <= EPS
-        code = _USED if self.available_meur - amounts.sum() <= EPS else _RANK
-        self.model.record_refusals(self.funder_id, book, rows, np.where(none, code, _NONE))
+        offered, total = self._offered
+        if offered is not amounts or total is None:
+            total = amounts.sum()
+        codes = np.full(len(rows), _NONE, dtype=np.int8)
+        codes[amounts <= EPS] = _USED if self.available_meur - total <= EPS else _RANK
+        self.model.record_refusals(self.funder_id, book, rows, codes)
 
     # ------------------------------------------------------------------ preferences
     def score(self, book: Book, rows: np.ndarray) -> np.ndarray:

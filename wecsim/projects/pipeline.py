@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 
 
 class Stage(StrEnum):
@@ -216,12 +217,13 @@ class Pipeline:
 
     def in_stage(self, *stages: Stage) -> list[Project]:
         """Return the projects currently in any of the given stages, oldest first."""
-        if all(s in self._by_stage for s in stages):
+        by_stage = self._by_stage
+        if all(s in by_stage for s in stages):
+            # a project's id is its place in ``projects``: sort the ids, then look the projects up
+            projects = self.projects
             if len(stages) == 1:
-                live = self._by_stage[stages[0]]
-                return [live[i] for i in sorted(live)]
-            found = {i: p for s in stages for i, p in self._by_stage[s].items()}
-            return [found[i] for i in sorted(found)]
+                return [projects[i] for i in sorted(by_stage[stages[0]])]
+            return [projects[i] for i in sorted(chain.from_iterable([by_stage[s] for s in stages]))]
         return [p for p in self.projects if p.stage in stages]
 
     def count(self, stage: Stage) -> int:
@@ -252,6 +254,34 @@ class Pipeline:
             project.sector,
             region_id or project.region_id,
         )
+
+    def commit_all(
+        self,
+        projects: list[Project],
+        funder_ids: list[str],
+        amounts_meur: list[float],
+        instruments: list[str],
+        year: int,
+    ) -> None:
+        """Record many commitments of one year at once, in order (as :meth:`commit` one at a time).
+
+        The finance round closes ~4,000 pledges a run; one call keeps them off the per-call overhead.
+        """
+        log = self._ledger_log
+        for project, funder_id, amount, instrument in zip(projects, funder_ids, amounts_meur, instruments, strict=True):
+            commitments = project.commitments
+            commitments[funder_id] = commitments.get(funder_id, 0.0) + amount
+            project._shares = None
+            log += (
+                year,
+                project.project_id,
+                funder_id,
+                "commitment",
+                instrument,
+                amount,
+                project.sector,
+                project.region_id,
+            )
 
     def add_support(self, project: Project, funder_id: str, amount_meur: float, year: int, instrument: str) -> None:
         """Record support that does not pay capex (kind ``support``): a study, an interest buy-down, a guarantee."""
