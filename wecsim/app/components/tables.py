@@ -34,6 +34,8 @@ def Table(df: pd.DataFrame, items_per_page: int = 15, name: str = "table") -> No
         if df.empty:
             solara.Text(_("Nothing to show."), style={"color": "#757575"})
             return
+        # headers are written in English where the table is made (marked for the catalogs); shown translated
+        df = df.rename(columns=lambda c: _(c) if isinstance(c, str) else c)
         rows = next((n for n in ROWS_PER_PAGE_OPTIONS if n >= items_per_page), ROWS_PER_PAGE_OPTIONS[-1])
         solara.DataFrame(df.reset_index(drop=True), items_per_page=rows, scrollable=True)
         abbr = table_abbreviations(df)
