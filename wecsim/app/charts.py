@@ -376,9 +376,16 @@ def eu_figure(ens: Ensemble, without: Ensemble, who: str | None = None) -> Figur
     fig.suptitle(_("With and without {who}").format(who=who), x=0.01, ha="left", fontsize=12, fontweight="bold")
     for ax, (col, title, unit) in zip(axes.flat, EU_PANELS, strict=True):
         f = scale(col)
-        line_with_band(ax, ens, col, f, "#1565c0", f"with {who}")
+        line_with_band(ax, ens, col, f, "#1565c0", _("with {who}").format(who=who))
         st = without.national(col)
-        ax.plot(st["year"], f * st["mean"], color="#ef6c00", linestyle="--", linewidth=1.6, label=f"without {who}")
+        ax.plot(
+            st["year"],
+            f * st["mean"],
+            color="#ef6c00",
+            linestyle="--",
+            linewidth=1.6,
+            label=_("without {who}").format(who=who),
+        )
         if without.n > 1:
             ax.fill_between(st["year"], f * st["low"], f * st["high"], color="#ef6c00", alpha=0.12, linewidth=0)
         ax.set_title(_(title), loc="left", fontsize=10)
