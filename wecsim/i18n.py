@@ -178,5 +178,5 @@ def extract_csv_column(fileobj, keywords, comment_tags, options):
     for lineno, row in enumerate(reader, start=2):
         for column in columns:
             text = (row.get(column) or "").strip()
-            if text:
+            if any(ch.isalpha() for ch in text):  # not "-" or "0-1": nothing to translate
                 yield lineno, "_", text, [f"column {column!r} of a data file"]

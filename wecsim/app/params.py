@@ -69,9 +69,13 @@ class Control:
 
     @property
     def label(self) -> str:
-        """Return the label with its unit, e.g. ``EU grants (Team Europe) [EUR M/yr]``."""
+        """Return the label with its unit, e.g. ``EU grants (Team Europe) [EUR M/yr]``, in the language in use.
+
+        Labels and units come from ``wecsim/data/levers.csv`` (collected for the catalogs by ``babel.cfg``).
+        """
         unit = self.param.unit
-        return f"{self.param.label} [{unit}]" if unit and unit != "-" else self.param.label
+        name = _(self.param.label)
+        return f"{name} [{_(unit)}]" if unit and unit != "-" else name
 
     def clip(self, value: Any) -> Any:
         """Return ``value`` cast to the parameter's type and clipped to its range."""
@@ -210,7 +214,7 @@ def format_value(p: Parameter, value: Any) -> str:
         text = f"{x:,.0f}"
     else:
         text = f"{x:.3g}" if abs(x) < 10 else f"{x:.4g}"
-    unit = "" if p.unit in ("", "-") else f" {p.unit}"
+    unit = "" if p.unit in ("", "-") else f" {_(p.unit)}"
     return text + unit
 
 

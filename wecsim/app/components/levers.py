@@ -66,7 +66,7 @@ def LeverControl(control: Control) -> None:
                     style={"height": "20px", "width": "20px"},
                     classes=["wecsim-lever-reset"],
                     attributes={
-                        "aria-label": _("Reset {lever} to {value}").format(lever=p.label, value=control.format(was)),
+                        "aria-label": _("Reset {lever} to {value}").format(lever=_(p.label), value=control.format(was)),
                         "title": _("Reset to {value}").format(value=control.format(was)),
                     },
                 )

@@ -100,7 +100,7 @@ def SharePage() -> None:
                 solara.Text(
                     _("Differs from the defaults in: {levers}").format(
                         levers=", ".join(
-                            f"{labels[k].param.label} = {labels[k].format(v)}" for k, v in all_changed.items()
+                            f"{_(labels[k].param.label)} = {labels[k].format(v)}" for k, v in all_changed.items()
                         )
                     ),
                     style={"font-size": "12px", "color": "#616161"},
