@@ -307,3 +307,21 @@ solara.Text(f"{_(title)} · {hint}")
 solara.FileDownload(data, label="PNG")
 """
     assert [line for line, _text in bare_texts(code)] == [2, 3, 4, 5]
+
+
+def test_names_from_the_data_files_are_translated_where_shown():
+    from wecsim.app.indicators import firm_name, funder_list_names, region_name, technology_name
+    from wecsim.app.params import controls
+
+    eu_grants = next(c for c in controls() if c.name == "budget_eu_grant_meur")
+    with i18n.use_language("ru"):
+        assert funder_list_names("eu_grant, isdb") == (
+            "Инвестиционные гранты ЕС («Команда Европы»), Исламский банк развития"
+        )
+        assert technology_name("desalination") == "Опреснение морской воды (обратный осмос)"
+        assert firm_name("loc_water_3-06").endswith("№ 6") and "Kazakh" not in firm_name("loc_water_3-06")
+        assert region_name("KZ-47") == "Мангистауская обл."
+        assert eu_grants.label == "Инвестиционные гранты ЕС [млн евро/год]"
+        assert eu_grants.format(60) == "60 млн евро/год"
+    assert eu_grants.label == "EU investment grants [EUR M/yr]"  # English as before
+    assert technology_name("no_such_technology") == "no_such_technology"

@@ -26,6 +26,7 @@ from matplotlib.ticker import AutoLocator, MaxNLocator
 
 from wecsim.app.indicators import (
     RECYCLING_TARGET_PCT,
+    funder_name,
     funder_names,
     keeps_reserves,
     label,
@@ -347,7 +348,7 @@ def money_figure(ens: Ensemble, ref: Ensemble | None = None, kind: str = "commit
     fig, ax = new_figure(title, _("EUR million per year"))
     wide = money_by(ens.first, kind, by)
     if by == "funder_id":
-        _stacked_bars(ax, wide, funder_colors(), funder_names())
+        _stacked_bars(ax, wide, funder_colors(), {f: funder_name(f) for f in funder_names()})
     else:
         _stacked_bars(ax, wide, SECTOR_COLORS, {s: _(SECTOR_NAMES[s]) for s in SECTOR_COLORS})
     ax.axhline(0, color="black", linewidth=0.6)
@@ -493,7 +494,7 @@ def region_balance_figure(res: Results, region_id: str, region_name: str) -> Fig
 def funder_figure(res: Results, funder_id: str) -> Figure:
     """Draw a funder's yearly envelope against what it committed, disbursed and left unused."""
     f = res.funder[res.funder["funder_id"] == funder_id].set_index("year")
-    name = funder_names().get(funder_id, funder_id)
+    name = funder_name(funder_id)
     fig, ax = new_figure(_("Budget use: {funder}").format(funder=name), _("EUR million per year"), figsize=(7.0, 3.4))
     x = f.index.to_numpy()
     ax.bar(x - 0.2, f["committed_meur"], width=0.4, color="#1565c0", label=_("Committed"))

@@ -594,6 +594,18 @@ def funder_names() -> dict[str, str]:
     return dict(zip(df["funder_id"], df["name"], strict=True))
 
 
+def funder_name(funder_id: str, missing: str | None = None) -> str:
+    """Return a funder's name in the language in use (``missing``, else the id, when it has none)."""
+    name = funder_names().get(funder_id)
+    return _(name) if name is not None else (missing if missing is not None else funder_id)
+
+
+def technology_name(tech_id: str) -> str:
+    """Return a technology's name in the language in use (the id when it has none)."""
+    name = technology_names().get(tech_id)
+    return _(name) if name is not None else tech_id
+
+
 @cache
 def technology_names() -> dict[str, str]:
     """Return each technology's display name by id (from ``wecsim/data/technologies.csv``)."""
@@ -632,15 +644,15 @@ def firm_name(firm_id: object) -> str:
     text = str(firm_id)
     base, _sep, number = text.rpartition("-")
     if base in firm_names() and number.isdigit():
-        return _("{firm} no. {number}").format(firm=firm_names()[base], number=int(number))
-    return firm_names().get(text, text)
+        return _("{firm} no. {number}").format(firm=_(firm_names()[base]), number=int(number))
+    return _(firm_names()[text]) if text in firm_names() else text
 
 
 def funder_list_names(ids: object) -> str:
     """Return a comma-separated list of funder ids (the project table's ``funders``) as names."""
     if not isinstance(ids, str) or not ids.strip():
         return "–"
-    return ", ".join(funder_names().get(f.strip(), f.strip()) for f in ids.split(","))
+    return ", ".join(funder_name(f.strip()) for f in ids.split(","))
 
 
 @cache

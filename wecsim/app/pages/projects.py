@@ -16,10 +16,12 @@ from wecsim.app.indicators import (
     firm_name,
     fmt,
     funder_list_names,
+    funder_name,
     funder_names,
     keeps_reserves,
     refusal_label,
     stage_label,
+    technology_name,
     technology_names,
     year_text,
 )
@@ -43,14 +45,15 @@ def project_table(res: Results) -> pd.DataFrame:
     """Return the project table with plain column names: type, region, funders, firm, cost, stage, years, effect."""
     p = res.project
     cost = p["contract_cost_meur"].fillna(p["capex_estimate_meur"])
-    kind = p["technology"].map(lambda t: technology_names().get(t, t))
-    # generated projects are called "<type>, <region>"; only named (pinned) ones say more
-    named = p["name"].where(p["name"] != kind + ", " + p["region"], "")
+    kind_en = p["technology"].map(lambda t: technology_names().get(t, t))
+    # generated projects are called "<type>, <region>" (in English); only named (pinned) ones say more
+    named = p["name"].where(p["name"] != kind_en + ", " + p["region"], "")
+    kind = p["technology"].map(technology_name)
     return pd.DataFrame(
         {
             N_("id"): p["project_id"],
             N_("type"): kind,
-            N_("region"): p["region"],
+            N_("region"): p["region"].map(lambda r: _(r) if isinstance(r, str) else r),
             N_("stage"): p["stage"].map(stage_label),
             N_("funders (largest first)"): p["funders"].map(funder_list_names),
             N_("firm"): p["firm_id"].map(firm_name),
@@ -62,7 +65,7 @@ def project_table(res: Results) -> pd.DataFrame:
             N_("ENPV [EUR M]"): p["enpv_meur"].round(2),
             N_("latest reason"): p["last_reason"],
             N_("sector"): p["sector"],
-            N_("largest funder"): p["largest_funder"].map(lambda f: funder_names().get(f, "–")),
+            N_("largest funder"): p["largest_funder"].map(lambda f: funder_name(f, "–")),
             N_("project"): p["name"],
             N_("named project"): named,
         }
@@ -87,7 +90,7 @@ def filter_projects(
     if stages:
         keep &= df["stage"].isin(stages)
     if funder and funder != "any":
-        name = funder_names().get(funder, funder)
+        name = funder_name(funder)
         keep &= df["funders (largest first)"].str.split(", ").map(lambda fs: name in fs)
     if text.strip():
         keep &= df["project"].str.contains(text.strip(), case=False, regex=False)
@@ -206,8 +209,8 @@ def funder_refusals(res: Results, funder_id: str) -> pd.DataFrame:
             N_("year"): r["year"],
             N_("id"): ids,
             N_("project"): ids.map(p["name"]),
-            N_("technology"): ids.map(p["technology"]).map(lambda t: technology_names().get(t, t)),
-            N_("region"): ids.map(p["region"]),
+            N_("technology"): ids.map(p["technology"]).map(technology_name),
+            N_("region"): ids.map(p["region"]).map(lambda r: _(r) if isinstance(r, str) else r),
             N_("reason"): r["reason"].map(refusal_label),
             N_("stage at the end"): ids.map(p["stage"]).map(stage_label),
         }
@@ -301,7 +304,7 @@ def ProjectsTable(res: Results) -> None:
         )
         NamedSelect(
             _("Funder"),
-            {"any": _("any"), **funder_names()},
+            {"any": _("any"), **{f: funder_name(f) for f in funder_names()}},
             f_funder.value,
             f_funder.set,
             style="max-width: 260px",
@@ -330,7 +333,7 @@ def FunderView(res: Results) -> None:
     fid = funder_pick.value if funder_pick.value in ids else ids[0]
     s = funder_summary(res, fid)
     with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
-        names = {f: f"{funder_names().get(f, f)} ({f})" for f in ids}
+        names = {f: f"{funder_name(f)} ({f})" for f in ids}
         solara.Select(
             _("Funder"),
             values=list(names.values()),
