@@ -77,6 +77,15 @@ def test_a_russian_browser_gets_russian_and_the_switch_changes_one_tab_only(serv
             assert re.fullmatch(rf"\d{{1,3}}({NBSP}\d{{3}})*,\d", value), value  # decimal comma
             assert "Дефицит воды" in page.locator(".wecsim-cards").inner_text()
 
+        # the switch sits on the blue title bar (white text on the bar's own colour, no box of its own)
+        behind = first.locator(".wecsim-lang-kk").evaluate(
+            """e => { for (let n = e; n; n = n.parentElement) {
+                   const c = getComputedStyle(n).backgroundColor;
+                   if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c; } return null; }"""
+        )
+        assert behind == "rgb(13, 71, 161)", behind
+        assert first.locator(".wecsim-lang-ru").get_attribute("aria-pressed") == "true"
+
         # the switch: this tab to Kazakh, the other tab stays Russian
         first.locator(".wecsim-lang-kk").click()
         first.wait_for_function("document.documentElement.lang === 'kk'", timeout=30_000)

@@ -62,12 +62,13 @@ class PageLanguage(v.VuetifyTemplate):
 def LanguageSwitch() -> None:
     """Show one button per language in the app bar; the tab's language is pressed."""
     lang = i18n.current_language()
-    PageLanguage.element(lang=lang)
+    # one root element (two would be wrapped in a white Solara column)
     with solara.Div(
         classes=["wecsim-language"],
         attributes={"role": "group", "aria-label": _("Language")},
         style={"display": "flex", "gap": "0px", "margin-left": "auto", "padding-right": "8px"},
     ):
+        PageLanguage.element(lang=lang)
         for code, name in i18n.LANGUAGES.items():
             solara.Button(
                 code.upper(),
