@@ -25,7 +25,7 @@ from wecsim.scenario import Schedule
 def _tooltip(c: Control) -> str:
     p = c.param
     lines = [
-        p.help,
+        _(p.help),
         _("Range: {range} · default {default}").format(range=p.describe_range(), default=c.format(p.default)),
         _("Source: {source}").format(source=p.source),
     ]
