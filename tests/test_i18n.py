@@ -40,6 +40,10 @@ def _catalog(lang: str):
         return read_po(fh, locale=lang)
 
 
+#: A word with both Latin and Cyrillic letters (Kazakh і and Latin i look the same, for one).
+MIXED_SCRIPT = re.compile(r"(?=\w*[A-Za-z])(?=\w*[\u0400-\u04ff])")
+
+
 def _fields(text: str) -> set[str]:
     return set(re.findall(r"\{(\w*)\}", text))
 
@@ -67,6 +71,8 @@ def catalog_problems(cat, code_messages: dict[str, list[str]]) -> list[str]:
             problems.append(f"empty: {source!r}")
         elif any(_fields(s) != _fields(source) for s in strings):
             problems.append(f"placeholders differ: {source!r} -> {strings!r}")
+        elif mixed := [w for s in strings for w in re.findall(r"\w+", s) if MIXED_SCRIPT.search(w)]:
+            problems.append(f"Latin letters inside a Cyrillic word (a look-alike typed by mistake): {mixed}")
     return problems
 
 
@@ -87,7 +93,7 @@ def test_an_untranslated_message_would_be_caught(code_messages):
     from babel.messages.catalog import Message
 
     some = next(m for m in code_messages if "{" in m)
-    for damage in ("delete", "empty", "fuzzy", "placeholder"):
+    for damage in ("delete", "empty", "fuzzy", "placeholder", "look-alike"):
         cat = _catalog("kk")
         assert not catalog_problems(cat, code_messages)
         if damage == "delete":
@@ -96,8 +102,10 @@ def test_an_untranslated_message_would_be_caught(code_messages):
             cat[some].string = ""
         elif damage == "fuzzy":
             cat[some] = Message(some, cat[some].string, flags={"fuzzy"})
-        else:
+        elif damage == "placeholder":
             cat[some].string = "{nothing}"
+        else:
+            cat[some].string = cat[some].string + " трендi"  # a Latin i
         assert catalog_problems(cat, code_messages), damage
 
 
