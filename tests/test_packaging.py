@@ -42,6 +42,8 @@ def installed(tmp_path_factory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     for shipped in ("scenarios/baseline.yaml", "scenarios/drought_2030s.yaml", "experiments/quick_lhs.yaml"):
         assert f"wecsim/_shipped/{shipped}" in names, f"{shipped} is not in the wheel"
+    for lang in ("en", "ru", "kk"):  # the app's catalogs, read at start-up (wecsim/i18n.py)
+        assert f"wecsim/locale/{lang}/LC_MESSAGES/messages.po" in names, f"the {lang} catalog is not in the wheel"
     venv = tmp / "venv"
     subprocess.run([*_uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"

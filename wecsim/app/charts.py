@@ -26,6 +26,7 @@ from matplotlib.ticker import AutoLocator, MaxNLocator
 
 from wecsim.app.indicators import (
     RECYCLING_TARGET_PCT,
+    funder_name,
     funder_names,
     keeps_reserves,
     label,
@@ -33,6 +34,7 @@ from wecsim.app.indicators import (
     scale,
 )
 from wecsim.app.runs import Ensemble
+from wecsim.i18n import N_, _
 from wecsim.results import Results
 from wecsim.scenario import registry
 
@@ -60,6 +62,23 @@ SOURCE_COLORS = {
     "landfill_gas": "#a1887f",
 }
 SECTOR_COLORS = {"water": "#1e88e5", "energy": "#fbc02d", "circular": "#43a047", "resilience": "#e53935"}
+#: Names of the generation sources and sectors in the charts' legends.
+SOURCE_NAMES = {
+    "coal": N_("Coal"),
+    "gas": N_("Gas"),
+    "hydro": N_("Hydro"),
+    "small_hydro": N_("Small hydro"),
+    "solar": N_("Solar"),
+    "wind": N_("Wind"),
+    "waste_to_energy": N_("Waste to energy"),
+    "landfill_gas": N_("Landfill gas"),
+}
+SECTOR_NAMES = {
+    "water": N_("Water"),
+    "energy": N_("Energy"),
+    "circular": N_("Circular"),
+    "resilience": N_("Resilience"),
+}
 _PALETTE = [
     "#1565c0",
     "#ef6c00",
@@ -111,13 +130,13 @@ def new_figure(title: str, ylabel: str, figsize: tuple[float, float] = FIGSIZE) 
 
 
 def _legend(ax, ncol: int = 1, loc: str = "upper left") -> None:
-    handles, _ = ax.get_legend_handles_labels()
+    handles, _labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(fontsize=8.5, ncol=ncol, loc=loc, frameon=True, framealpha=0.85, edgecolor="none")
 
 
 def _legend_outside(ax) -> None:
-    handles, _ = ax.get_legend_handles_labels()
+    handles, _labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
@@ -129,8 +148,10 @@ def note(fig: Figure, text: str) -> None:
 
 def _band_note(ens: Ensemble) -> str:
     if ens.n > 1:
-        return f"Mean of {ens.n} runs (seeds {ens.seeds[0]}-{ens.seeds[-1]}); band: 10-90%."
-    return f"One run, seed {ens.seeds[0]}."
+        return _("Mean of {n} runs (seeds {first}-{last}); band: 10-90%.").format(
+            n=ens.n, first=ens.seeds[0], last=ens.seeds[-1]
+        )
+    return _("One run, seed {seed}.").format(seed=ens.seeds[0])
 
 
 def line_with_band(ax, ens: Ensemble, column: str, factor: float, color: str, name: str) -> None:
@@ -146,7 +167,12 @@ def reference_line(ax, ref: Ensemble | None, column: str, factor: float, name: s
     if ref is None:
         return
     st = ref.national(column)
-    ax.plot(st["year"], factor * st["mean"], label=name or f"reference: {ref.label}", **REFERENCE_STYLE)
+    ax.plot(
+        st["year"],
+        factor * st["mean"],
+        label=name or _("reference: {scenario}").format(scenario=ref.label),
+        **REFERENCE_STYLE,
+    )
 
 
 def render(fig: Figure, fmt: str = "png") -> bytes:
@@ -176,59 +202,59 @@ def _stack_under_demand(ax, ens: Ensemble, years, series: list[tuple[str, Any, s
 
 def water_supply_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """Water supply by source, stacked to the demand, with the unmet part on top."""
-    fig, ax = new_figure("Water supply by source", "km³ per year")
+    fig, ax = new_figure(_("Water supply by source"), _("km³ per year"))
     years = ens.national("withdrawal_km3")["year"]
     parts = [
-        ("Rivers and aquifers", "withdrawal_km3", "#90caf9"),
-        ("Desalination", "desalination_km3", "#00897b"),
-        ("Wastewater reuse", "reuse_km3", "#7cb342"),
-        ("Unmet demand (deficit)", "water_deficit_km3", "#e53935"),
+        (_("Rivers and aquifers"), "withdrawal_km3", "#90caf9"),
+        (_("Desalination"), "desalination_km3", "#00897b"),
+        (_("Wastewater reuse"), "reuse_km3", "#7cb342"),
+        (_("Unmet demand (deficit)"), "water_deficit_km3", "#e53935"),
     ]
-    _stack_under_demand(ax, ens, years, [(n, ens.national(col)["mean"], c) for n, col, c in parts], "Demand")
-    note(fig, "Demand = supply + deficit. " + _band_note(ens))
+    _stack_under_demand(ax, ens, years, [(n, ens.national(col)["mean"], c) for n, col, c in parts], _("Demand"))
+    note(fig, _("Demand = supply + deficit.") + " " + _band_note(ens))
     return fig
 
 
 #: Sectors of the water demand chart: (label, national column, colour).
 WATER_DEMAND_SECTORS = (
-    ("Irrigation", "water_demand_irrigation_km3", "#8d6e63"),
-    ("Industry", "water_demand_industry_km3", "#78909c"),
-    ("Towns (municipal)", "water_demand_municipal_km3", "#42a5f5"),
+    (N_("Irrigation"), "water_demand_irrigation_km3", "#8d6e63"),
+    (N_("Industry"), "water_demand_industry_km3", "#78909c"),
+    (N_("Towns (municipal)"), "water_demand_municipal_km3", "#42a5f5"),
 )
 
 
 def water_by_sector_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """Gross water demand by sector, stacked to the total demand."""
-    fig, ax = new_figure("Water demand by sector", "km³ per year")
+    fig, ax = new_figure(_("Water demand by sector"), _("km³ per year"))
     years = ens.national("water_demand_km3")["year"]
-    series = [(n, ens.national(col)["mean"], c) for n, col, c in WATER_DEMAND_SECTORS]
-    _stack_under_demand(ax, ens, years, series, "Total demand")
-    note(fig, "Demand includes the water lost in town networks and irrigation canals. " + _band_note(ens))
+    series = [(_(n), ens.national(col)["mean"], c) for n, col, c in WATER_DEMAND_SECTORS]
+    _stack_under_demand(ax, ens, years, series, _("Total demand"))
+    note(fig, _("Demand includes the water lost in town networks and irrigation canals.") + " " + _band_note(ens))
     return fig
 
 
 def water_deficit_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """Unmet water demand over time, against the reference scenario."""
-    fig, ax = new_figure("Water deficit (demand not met)", "km³ per year")
+    fig, ax = new_figure(_("Water deficit (demand not met)"), _("km³ per year"))
     line_with_band(ax, ens, "water_deficit_km3", 1.0, "#e53935", ens.label)
     reference_line(ax, ref, "water_deficit_km3", 1.0)
     ax.set_ylim(bottom=0)
     _legend(ax)
-    note(fig, "Drought years differ by seed. " + _band_note(ens))
+    note(fig, _("Drought years differ by seed.") + " " + _band_note(ens))
     return fig
 
 
 # ----------------------------------------------------------------------------- energy
 def generation_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """Electricity generation by source, stacked."""
-    fig, ax = new_figure("Electricity generation by source", "TWh per year")
+    fig, ax = new_figure(_("Electricity generation by source"), _("TWh per year"))
     cols = [c for c in ens.first.national.columns if c.startswith("generation_") and c != "generation_twh"]
     years = ens.national(cols[0])["year"]
     names = [c.removeprefix("generation_").removesuffix("_twh") for c in cols]
     ax.stackplot(
         years,
         *[ens.national(c)["mean"] for c in cols],
-        labels=[n.replace("_", " ").capitalize() for n in names],
+        labels=[_(SOURCE_NAMES[n]) if n in SOURCE_NAMES else n.replace("_", " ").capitalize() for n in names],
         colors=[SOURCE_COLORS.get(n, "#bdbdbd") for n in names],
         alpha=0.92,
     )
@@ -240,11 +266,13 @@ def generation_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
 
 def co2_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """CO2 from power and waste, against the reference scenario."""
-    fig, ax = new_figure("CO₂ emissions from power and waste", "Mt CO₂ per year")
-    line_with_band(ax, ens, "co2_total_mt", 1.0, "#424242", f"{ens.label}: total")
-    line_with_band(ax, ens, "co2_power_mt", 1.0, "#ef6c00", "power")
-    line_with_band(ax, ens, "co2_waste_mt", 1.0, "#6d4c41", "waste")
-    reference_line(ax, ref, "co2_total_mt", 1.0, f"reference ({ref.label}): total" if ref else None)
+    fig, ax = new_figure(_("CO₂ emissions from power and waste"), _("Mt CO₂ per year"))
+    line_with_band(ax, ens, "co2_total_mt", 1.0, "#424242", _("{scenario}: total").format(scenario=ens.label))
+    line_with_band(ax, ens, "co2_power_mt", 1.0, "#ef6c00", _("power"))
+    line_with_band(ax, ens, "co2_waste_mt", 1.0, "#6d4c41", _("waste"))
+    reference_line(
+        ax, ref, "co2_total_mt", 1.0, _("reference ({scenario}): total").format(scenario=ref.label) if ref else None
+    )
     ax.set_ylim(bottom=0)
     _legend(ax, loc="center left")
     note(fig, _band_note(ens))
@@ -254,11 +282,11 @@ def co2_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
 # ----------------------------------------------------------------------------- waste
 def recycling_figure(ens: Ensemble, ref: Ensemble | None = None) -> Figure:
     """Recycling rate against the 40% national target (one target line, the one the card uses)."""
-    fig, ax = new_figure("Municipal waste recycling rate", "% of waste generated")
+    fig, ax = new_figure(_("Municipal waste recycling rate"), _("% of waste generated"))
     line_with_band(ax, ens, "recycling_rate", 100.0, "#2e7d32", ens.label)
     reference_line(ax, ref, "recycling_rate", 100.0)
     # one target line: the national goal the recycling card compares against
-    ax.axhline(RECYCLING_TARGET_PCT, color="#c62828", linewidth=1.2, linestyle=":", label="40% national target")
+    ax.axhline(RECYCLING_TARGET_PCT, color="#c62828", linewidth=1.2, linestyle=":", label=_("40% national target"))
     ax.set_ylim(0, max(60.0, float(100 * ens.national("recycling_rate")["high"].max()) + 5))
     _legend(ax, loc="lower right")
     note(fig, _band_note(ens))
@@ -310,45 +338,58 @@ def _stacked_bars(ax, wide: pd.DataFrame, colors: dict[str, str], names: dict[st
 
 def money_figure(ens: Ensemble, ref: Ensemble | None = None, kind: str = "commitment", by: str = "funder_id") -> Figure:
     """Money committed or disbursed per year, stacked by funder or by sector."""
-    verb = "committed" if kind == "commitment" else "disbursed"
-    what = "funder" if by == "funder_id" else "sector"
-    fig, ax = new_figure(f"Money {verb} per year, by {what}", "EUR million per year")
+    titles = {
+        ("commitment", True): _("Money committed per year, by funder"),
+        ("commitment", False): _("Money committed per year, by sector"),
+        ("disbursement", True): _("Money disbursed per year, by funder"),
+        ("disbursement", False): _("Money disbursed per year, by sector"),
+    }
+    title = titles[("commitment" if kind == "commitment" else "disbursement", by == "funder_id")]
+    fig, ax = new_figure(title, _("EUR million per year"))
     wide = money_by(ens.first, kind, by)
     if by == "funder_id":
-        _stacked_bars(ax, wide, funder_colors(), funder_names())
+        _stacked_bars(ax, wide, funder_colors(), {f: funder_name(f) for f in funder_names()})
     else:
-        _stacked_bars(ax, wide, SECTOR_COLORS, {s: s.capitalize() for s in SECTOR_COLORS})
+        _stacked_bars(ax, wide, SECTOR_COLORS, {s: _(SECTOR_NAMES[s]) for s in SECTOR_COLORS})
     ax.axhline(0, color="black", linewidth=0.6)
     _legend_outside(ax)
-    extra = f" Seed {ens.seeds[0]} (money tables show one run)." if ens.n > 1 else ""
-    net = " Net of money released by cancelled or cheaper projects." if kind == "commitment" else ""
-    note(fig, f"From the run's money ledger.{net}{extra}")
+    extra = " " + _("Seed {seed} (money tables show one run).").format(seed=ens.seeds[0]) if ens.n > 1 else ""
+    net = " " + _("Net of money released by cancelled or cheaper projects.") if kind == "commitment" else ""
+    note(fig, _("From the run's money ledger.") + net + extra)
     return fig
 
 
 # ----------------------------------------------------------------------------- EU money
 #: The panels of :func:`eu_figure`: column, title and unit.
 EU_PANELS = (
-    ("water_deficit_km3", "Water deficit", "km³/yr"),
-    ("res_share", "Renewable share of power", "%"),
-    ("co2_total_mt", "CO₂ from power and waste", "Mt/yr"),
-    ("projects_built", "Projects built, cumulative", "count"),
+    ("water_deficit_km3", N_("Water deficit"), N_("km³/yr")),
+    ("res_share", N_("Renewable share of power"), "%"),
+    ("co2_total_mt", N_("CO₂ from power and waste"), N_("Mt/yr")),
+    ("projects_built", N_("Projects built, cumulative"), N_("count")),
 )
 
 
-def eu_figure(ens: Ensemble, without: Ensemble, who: str = "EU money") -> Figure:
+def eu_figure(ens: Ensemble, without: Ensemble, who: str | None = None) -> Figure:
     """Four outcomes with EU money (the scenario) and without it (its counterfactual, same seeds)."""
     fig = Figure(figsize=(9.0, 5.6), dpi=DPI, layout=ConstrainedLayoutEngine(rect=(0, 0.04, 1, 0.96)))
     axes = fig.subplots(2, 2)
-    fig.suptitle(f"With and without {who}", x=0.01, ha="left", fontsize=12, fontweight="bold")
+    who = who if who is not None else _("EU money")
+    fig.suptitle(_("With and without {who}").format(who=who), x=0.01, ha="left", fontsize=12, fontweight="bold")
     for ax, (col, title, unit) in zip(axes.flat, EU_PANELS, strict=True):
         f = scale(col)
-        line_with_band(ax, ens, col, f, "#1565c0", f"with {who}")
+        line_with_band(ax, ens, col, f, "#1565c0", _("with {who}").format(who=who))
         st = without.national(col)
-        ax.plot(st["year"], f * st["mean"], color="#ef6c00", linestyle="--", linewidth=1.6, label=f"without {who}")
+        ax.plot(
+            st["year"],
+            f * st["mean"],
+            color="#ef6c00",
+            linestyle="--",
+            linewidth=1.6,
+            label=_("without {who}").format(who=who),
+        )
         if without.n > 1:
             ax.fill_between(st["year"], f * st["low"], f * st["high"], color="#ef6c00", alpha=0.12, linewidth=0)
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_title(_(title), loc="left", fontsize=10)
         ax.set_ylabel(unit, fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(True, color="#e0e0e0", linewidth=0.6)
@@ -356,7 +397,7 @@ def eu_figure(ens: Ensemble, without: Ensemble, who: str = "EU money") -> Figure
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     _legend(axes.flat[0])
-    note(fig, f"Same seeds, so the same weather and chance events. {_band_note(ens)}")
+    note(fig, _("Same seeds, so the same weather and chance events.") + " " + _band_note(ens))
     return fig
 
 
@@ -410,7 +451,10 @@ def compare_figure(ensembles: Sequence[Ensemble], column: str) -> Figure:
     _legend(ax)
     n = max(e.n for e in ensembles) if ensembles else 1
     note(
-        fig, f"Line: mean of {n} run(s) per scenario; band: 10th-90th percentile." if n > 1 else "One run per scenario."
+        fig,
+        _("Line: mean of {n} run(s) per scenario; band: 10th-90th percentile.").format(n=n)
+        if n > 1
+        else _("One run per scenario."),
     )
     return fig
 
@@ -418,45 +462,55 @@ def compare_figure(ensembles: Sequence[Ensemble], column: str) -> Figure:
 def region_balance_figure(res: Results, region_id: str, region_name: str) -> Figure:
     """Draw a region's water balance over time: supply, deficit, losses and new sources."""
     bal = region_balance(res, region_id)
-    fig, ax = new_figure(f"Water balance, {region_name}", "million m³ per year", figsize=(7.2, 3.4))
+    fig, ax = new_figure(
+        _("Water balance, {region}").format(region=region_name), _("million m³ per year"), figsize=(7.2, 3.4)
+    )
     ax.stackplot(
         bal.index,
         bal["supplied"],
         bal["deficit"],
-        labels=["Supplied", "Unmet (deficit)"],
+        labels=[_("Supplied"), _("Unmet (deficit)")],
         colors=["#90caf9", "#e53935"],
         alpha=0.9,
     )
-    ax.plot(bal.index, bal["demand"], color="black", linewidth=1.2, label="Demand")
+    ax.plot(bal.index, bal["demand"], color="black", linewidth=1.2, label=_("Demand"))
     ax.plot(
-        bal.index, bal["losses"], color="#ef6c00", linewidth=1.4, linestyle="--", label="Losses in canals and pipes"
+        bal.index, bal["losses"], color="#ef6c00", linewidth=1.4, linestyle="--", label=_("Losses in canals and pipes")
     )
     if (bal["desalination"] + bal["reuse"]).max() > 0:
         ax.plot(
-            bal.index, bal["desalination"] + bal["reuse"], color="#00897b", linewidth=1.6, label="Desalination + reuse"
+            bal.index,
+            bal["desalination"] + bal["reuse"],
+            color="#00897b",
+            linewidth=1.6,
+            label=_("Desalination + reuse"),
         )
     ax.set_ylim(bottom=0)
     _legend(ax, ncol=2, loc="lower left")
-    note(fig, f"Seed {res.meta.get('seed')}.")
+    note(fig, _("Seed {seed}.").format(seed=res.meta.get("seed")))
     return fig
 
 
 def funder_figure(res: Results, funder_id: str) -> Figure:
     """Draw a funder's yearly envelope against what it committed, disbursed and left unused."""
     f = res.funder[res.funder["funder_id"] == funder_id].set_index("year")
-    name = funder_names().get(funder_id, funder_id)
-    fig, ax = new_figure(f"Budget use: {name}", "EUR million per year", figsize=(7.0, 3.4))
+    name = funder_name(funder_id)
+    fig, ax = new_figure(_("Budget use: {funder}").format(funder=name), _("EUR million per year"), figsize=(7.0, 3.4))
     x = f.index.to_numpy()
-    ax.bar(x - 0.2, f["committed_meur"], width=0.4, color="#1565c0", label="Committed")
-    ax.bar(x + 0.2, f["disbursed_meur"], width=0.4, color="#90caf9", label="Disbursed")
-    ax.plot(x, f["envelope_meur"], color="black", linewidth=1.5, label="Envelope (incl. money released)")
+    ax.bar(x - 0.2, f["committed_meur"], width=0.4, color="#1565c0", label=_("Committed"))
+    ax.bar(x + 0.2, f["disbursed_meur"], width=0.4, color="#90caf9", label=_("Disbursed"))
+    ax.plot(x, f["envelope_meur"], color="black", linewidth=1.5, label=_("Envelope (incl. money released)"))
     reserves = keeps_reserves(funder_id)
-    unused_label = "In reserves at year end (carried over)" if reserves else "Unused, lapsed"
+    unused_label = _("In reserves at year end (carried over)") if reserves else _("Unused, lapsed")
     ax.plot(x, f["unused_meur"], color="#e53935", linewidth=1.2, linestyle="--", label=unused_label)
     ax.set_ylim(bottom=0)
     _legend_outside(ax)
-    why = "Unused money stays in each region's reserve." if reserves else "Unused money lapses at the end of each year."
-    note(fig, f"Seed {res.meta.get('seed')}. {why}")
+    why = (
+        _("Unused money stays in each region's reserve.")
+        if reserves
+        else _("Unused money lapses at the end of each year.")
+    )
+    note(fig, _("Seed {seed}.").format(seed=res.meta.get("seed")) + " " + why)
     return fig
 
 
@@ -471,9 +525,9 @@ def fan_figure(quantiles: pd.DataFrame, title: str, ylabel: str, by: str | None 
         c = scenario_color(i)
         ax.fill_between(q["year"], q["q05"], q["q95"], color=c, alpha=0.15, linewidth=0)
         ax.fill_between(q["year"], q["q25"], q["q75"], color=c, alpha=0.3, linewidth=0)
-        ax.plot(q["year"], q["q50"], color=c, linewidth=2, label=str(name) if name is not None else "median")
+        ax.plot(q["year"], q["q50"], color=c, linewidth=2, label=str(name) if name is not None else _("median"))
     _legend(ax)
-    note(fig, "Line: median across experiments; dark band 25-75%, light band 5-95%.")
+    note(fig, _("Line: median across experiments; dark band 25-75%, light band 5-95%."))
     return fig
 
 
@@ -485,5 +539,5 @@ def ranking_figure(scores: pd.Series, title: str) -> Figure:
     names = {name: p.label for name, p in registry().items()}
     ax.barh([names.get(str(i), str(i)) for i in s.index], s.to_numpy(float), color="#1565c0")
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_xlabel("sensitivity score", fontsize=9)
+    ax.set_xlabel(_("sensitivity score"), fontsize=9)
     return fig

@@ -21,17 +21,19 @@ from wecsim.app.charts import EXPLORE_CHARTS, render
 from wecsim.app.indicators import (
     EU_OUTCOMES,
     EU_SCOPE_HELP,
-    EU_SCOPES,
     card_values,
     eu_card,
     eu_explanation,
     eu_money_text,
     fmt_delta,
     mobilisation_text,
+    scope_name,
 )
 from wecsim.app.params import changed, controls, defaults, values_of
 from wecsim.app.runs import Ensemble
 from wecsim.app.scenario_io import scenario_yaml
+from wecsim.i18n import _, current_language
+from wecsim.i18n import date as local_date
 from wecsim.results import Results
 from wecsim.version import __version__
 
@@ -81,6 +83,11 @@ def charts_zip(ens: Ensemble, ref: Ensemble | None, formats: Iterable[str] = ("p
     return buf.getvalue()
 
 
+def t(message: str, **values: object) -> str:
+    """Return a (translated) message filled with ``values`` and escaped for HTML."""
+    return html.escape(message.format(**values))
+
+
 def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, border=0, classes="t", escape=True, na_rep="–")
 
@@ -98,23 +105,25 @@ def without_eu(ens: Ensemble, scope: str = "eu") -> Ensemble:
 
 def eu_section(ens: Ensemble, without: Ensemble, years: tuple[int, ...], scope: str = "eu") -> str:
     """Return the report's "What EU money adds" section as HTML."""
-    who = EU_SCOPES[scope]
-    head = f"<h2>What {html.escape(who)} adds</h2>\n<p>{html.escape(who)}: {html.escape(EU_SCOPE_HELP[scope])}. "
+    who = scope_name(scope)
+    head = "<h2>" + html.escape(_("What {who} adds").format(who=who)) + "</h2>\n"
+    head += f"<p>{html.escape(who)}: {html.escape(_(EU_SCOPE_HELP[scope]))}. "
     head += html.escape(eu_explanation(scope)) + "</p>\n"
     end = int(ens.first.national["year"].max())
     cards = [eu_card(ens.runs, without.runs, y, scope) for y in sorted({min(y, end) for y in years})]
     if not cards[-1].has_eu_money:
-        return head + f"<p>No {html.escape(who)} in this scenario: nothing to attribute to it.</p>\n"
+        return head + "<p>" + t(_("No {who} in this scenario: nothing to attribute to it."), who=who) + "</p>\n"
     rows = [
         {
-            "what it adds": o.title,
-            "years": o.period(c.year, c.first_year),
-            "value": fmt_delta(c.values[o.key][0], o.digits),
-            "unit": o.unit,
+            _("what it adds"): _(o.title),
+            _("years"): o.period(c.year, c.first_year),
+            _("value"): fmt_delta(c.values[o.key][0], o.digits),
+            _("unit"): _(o.unit),
             **(
                 {
-                    "10-90% across runs": f"{fmt_delta(c.values[o.key][1], o.digits)} to "
-                    f"{fmt_delta(c.values[o.key][2], o.digits)}"
+                    _("10-90% across runs"): _("{low} to {high}").format(
+                        low=fmt_delta(c.values[o.key][1], o.digits), high=fmt_delta(c.values[o.key][2], o.digits)
+                    )
                 }
                 if ens.n > 1
                 else {}
@@ -152,12 +161,12 @@ def report_html(
     diff = changed(vals, defaults())
     lever_rows = [
         {
-            "group": c.group,
-            "parameter": c.label,
-            "value": c.format(vals[c.name]),
-            "default": c.format(c.param.default),
-            "changed": "yes" if c.name in diff else "",
-            "source of the default": c.param.source,
+            _("group"): _(c.group),
+            _("parameter"): c.label,
+            _("value"): c.format(vals[c.name]),
+            _("default"): c.format(c.param.default),
+            _("changed"): _("yes") if c.name in diff else "",
+            _("source of the default"): c.param.source,
         }
         for c in controls()
     ]
@@ -168,11 +177,11 @@ def report_html(
                 continue
             head_rows.append(
                 {
-                    "indicator": cv.headline.title,
-                    "year": "whole run" if cv.headline.whole_run else y,
-                    "value": cv.text,
-                    "unit": cv.headline.unit,
-                    f"change vs {ref.label if ref else 'reference'}": cv.delta_text,
+                    _("indicator"): _(cv.headline.title),
+                    _("year"): _("whole run") if cv.headline.whole_run else y,
+                    _("value"): cv.text,
+                    _("unit"): _(cv.headline.unit),
+                    _("change vs {reference}").format(reference=ref.label if ref else _("reference")): cv.delta_text,
                 }
             )
     charts = []
@@ -181,19 +190,23 @@ def report_html(
         charts.append(
             f'<img alt="{html.escape(spec.key)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
         )
+    now = dt.datetime.now(dt.UTC)
     prov = pd.DataFrame(
         [
-            ("scenario", sc.name),
-            ("scenario hash", res.meta.get("scenario_hash", sc.scenario_hash())),
-            ("wecsim version", res.meta.get("wecsim_version", __version__)),
-            ("seeds", ", ".join(str(s) for s in ens.seeds)),
-            ("reference scenario", ref.label if ref else "none"),
-            ("years", f"{int(res.national['year'].min())}-{int(res.national['year'].max())}"),
-            ("generated", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+            (_("scenario"), sc.name),
+            (_("scenario hash"), res.meta.get("scenario_hash", sc.scenario_hash())),
+            (_("wecsim version"), res.meta.get("wecsim_version", __version__)),
+            (_("seeds"), ", ".join(str(s) for s in ens.seeds)),
+            (_("reference scenario"), ref.label if ref else _("none")),
+            (_("years"), f"{int(res.national['year'].min())}-{int(res.national['year'].max())}"),
+            (_("generated"), f"{local_date(now.date())}, {now:%H:%M} UTC ({now:%Y-%m-%d})"),
         ],
-        columns=["field", "value"],
+        columns=[_("field"), _("value")],
     )
     yaml_text = html.escape(scenario_yaml(sc))
+    reproduce = t(_("Reproduce with {command} using the scenario file at the end."), command="\0").replace(
+        "\0", f"<code>wecsim run scenario.yaml --seed {ens.seeds[0]}</code>"
+    )
     style = (
         "body{font-family:Roboto,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#212121}"
         "h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}"
@@ -201,21 +214,30 @@ def report_html(
         "border-bottom:1px solid #eee;text-align:left;vertical-align:top}"
         "img{width:49%;min-width:420px}pre{background:#f5f5f5;padding:1em;font-size:.8em;overflow:auto}"
     )
+    words = {
+        "title": t(_("wecsim report: {name}"), name=sc.name),
+        "h1": t(_("wecsim scenario report: {name}"), name=sc.name),
+        "provenance": t(_("Provenance")),
+        "headline": t(_("Headline results")),
+        "charts": t(_("Charts")),
+        "levers": t(_("Levers and uncertainties (assumptions)")),
+        "file": t(_("Scenario file")),
+    }
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>wecsim report: {html.escape(sc.name)}</title>
+<html lang="{current_language()}"><head><meta charset="utf-8"><title>{words["title"]}</title>
 <style>{style}</style></head><body>
-<h1>wecsim scenario report: {html.escape(sc.name)}</h1>
+<h1>{words["h1"]}</h1>
 <p>{html.escape(sc.description or "")}</p>
-<h2>Provenance</h2>
+<h2>{words["provenance"]}</h2>
 {_table(prov)}
-<p>Reproduce with <code>wecsim run scenario.yaml --seed {ens.seeds[0]}</code> using the scenario file at the end.</p>
-<h2>Headline results</h2>
+<p>{reproduce}</p>
+<h2>{words["headline"]}</h2>
 {_table(pd.DataFrame(head_rows))}
-{eu_section(ens, without, years, scope)}<h2>Charts</h2>
+{eu_section(ens, without, years, scope)}<h2>{words["charts"]}</h2>
 {"".join(charts)}
-<h2>Levers and uncertainties (assumptions)</h2>
+<h2>{words["levers"]}</h2>
 {_table(pd.DataFrame(lever_rows))}
-<h2>Scenario file</h2>
+<h2>{words["file"]}</h2>
 <pre>{yaml_text}</pre>
 </body></html>
 """

@@ -18,9 +18,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from wecsim import additionality
+from wecsim import additionality, i18n
 from wecsim.agents.funder import CAPEX_INSTRUMENTS
 from wecsim.datasets import table
+from wecsim.i18n import N_, _
 from wecsim.results import Results
 from wecsim.scenario import largest
 
@@ -32,87 +33,87 @@ RECYCLING_TARGET_PCT = 40.0
 
 #: Hand-written labels for indicators whose generated label reads badly.
 NICE_LABELS: dict[str, str] = {
-    "population_m": "Population [million]",
-    "water_demand_km3": "Water demand [km³/yr]",
-    "water_demand_municipal_km3": "Water demand of towns (municipal) [km³/yr]",
-    "water_demand_industry_km3": "Water demand of industry [km³/yr]",
-    "water_demand_irrigation_km3": "Water demand of irrigation [km³/yr]",
-    "withdrawal_km3": "Water withdrawn from rivers and aquifers [km³/yr]",
-    "desalination_km3": "Desalinated water [km³/yr]",
-    "reuse_km3": "Reused wastewater [km³/yr]",
-    "water_deficit_km3": "Water deficit [km³/yr]",
-    "water_deficit_pct": "Water deficit [% of demand]",
-    "water_losses_km3": "Water losses [km³/yr]",
-    "basins_in_drought": "Basins in drought [count]",
-    "water_tariff_eur_per_m3": "Water tariff [EUR/m³]",
-    "electricity_demand_twh": "Electricity demand [TWh/yr]",
-    "generation_twh": "Electricity generation [TWh/yr]",
-    "res_share": "Renewable share of generation [%]",
-    "curtailed_twh": "Curtailed renewable power [TWh/yr]",
-    "unserved_twh": "Unserved electricity [TWh/yr]",
-    "backstop_gas_mw_added": "Back-up gas capacity added [MW]",
-    "co2_power_mt": "CO₂ from power [Mt/yr]",
-    "co2_waste_mt": "CO₂ from waste [Mt/yr]",
-    "co2_total_mt": "CO₂ from power and waste [Mt/yr]",
-    "grid_emission_factor_t_per_mwh": "Grid emission factor [t CO₂/MWh]",
-    "msw_generated_mt": "Municipal waste generated [Mt/yr]",
-    "sorted_mt": "Waste through sorting plants (official basis) [Mt/yr]",
-    "recycled_mt": "Waste recycled into secondary material [Mt/yr]",
-    "energy_recovered_mt": "Waste burnt for energy [Mt/yr]",
-    "landfilled_mt": "Waste landfilled [Mt/yr]",
-    "recycling_rate": "Recycling rate [%]",
-    "recycling_target": "Recycling target path [%]",
-    "separated_share": "Waste separated at source [%]",
-    "flood_return_period_yr": "Flood return period [years]",
-    "flood_damage_meur": "Flood damage [EUR M/yr]",
-    "flood_damage_avoided_meur": "Flood damage avoided [EUR M/yr]",
-    "ews_coverage": "Flood early-warning coverage [% of exposed people]",
-    "committed_meur": "Money committed in the year [EUR M]",
-    "disbursed_meur": "Money disbursed in the year [EUR M]",
-    "projects_proposed": "Projects proposed in the year [count]",
-    "projects_operating": "Projects operating [count]",
-    "projects_under_construction": "Projects under construction [count]",
-    "projects_built": "Projects built, cumulative [count]",
-    "capex_built_meur": "Capital cost of projects built, cumulative [EUR M]",
-    "capacity_built_ref_meur": "Capacity built, cumulative, at reference prices [EUR M]",
-    "wastewater_treated_share": "Wastewater treated [%]",
+    "population_m": N_("Population [million]"),
+    "water_demand_km3": N_("Water demand [km³/yr]"),
+    "water_demand_municipal_km3": N_("Water demand of towns (municipal) [km³/yr]"),
+    "water_demand_industry_km3": N_("Water demand of industry [km³/yr]"),
+    "water_demand_irrigation_km3": N_("Water demand of irrigation [km³/yr]"),
+    "withdrawal_km3": N_("Water withdrawn from rivers and aquifers [km³/yr]"),
+    "desalination_km3": N_("Desalinated water [km³/yr]"),
+    "reuse_km3": N_("Reused wastewater [km³/yr]"),
+    "water_deficit_km3": N_("Water deficit [km³/yr]"),
+    "water_deficit_pct": N_("Water deficit [% of demand]"),
+    "water_losses_km3": N_("Water losses [km³/yr]"),
+    "basins_in_drought": N_("Basins in drought [count]"),
+    "water_tariff_eur_per_m3": N_("Water tariff [EUR/m³]"),
+    "electricity_demand_twh": N_("Electricity demand [TWh/yr]"),
+    "generation_twh": N_("Electricity generation [TWh/yr]"),
+    "res_share": N_("Renewable share of generation [%]"),
+    "curtailed_twh": N_("Curtailed renewable power [TWh/yr]"),
+    "unserved_twh": N_("Unserved electricity [TWh/yr]"),
+    "backstop_gas_mw_added": N_("Back-up gas capacity added [MW]"),
+    "co2_power_mt": N_("CO₂ from power [Mt/yr]"),
+    "co2_waste_mt": N_("CO₂ from waste [Mt/yr]"),
+    "co2_total_mt": N_("CO₂ from power and waste [Mt/yr]"),
+    "grid_emission_factor_t_per_mwh": N_("Grid emission factor [t CO₂/MWh]"),
+    "msw_generated_mt": N_("Municipal waste generated [Mt/yr]"),
+    "sorted_mt": N_("Waste through sorting plants (official basis) [Mt/yr]"),
+    "recycled_mt": N_("Waste recycled into secondary material [Mt/yr]"),
+    "energy_recovered_mt": N_("Waste burnt for energy [Mt/yr]"),
+    "landfilled_mt": N_("Waste landfilled [Mt/yr]"),
+    "recycling_rate": N_("Recycling rate [%]"),
+    "recycling_target": N_("Recycling target path [%]"),
+    "separated_share": N_("Waste separated at source [%]"),
+    "flood_return_period_yr": N_("Flood return period [years]"),
+    "flood_damage_meur": N_("Flood damage [EUR M/yr]"),
+    "flood_damage_avoided_meur": N_("Flood damage avoided [EUR M/yr]"),
+    "ews_coverage": N_("Flood early-warning coverage [% of exposed people]"),
+    "committed_meur": N_("Money committed in the year [EUR M]"),
+    "disbursed_meur": N_("Money disbursed in the year [EUR M]"),
+    "projects_proposed": N_("Projects proposed in the year [count]"),
+    "projects_operating": N_("Projects operating [count]"),
+    "projects_under_construction": N_("Projects under construction [count]"),
+    "projects_built": N_("Projects built, cumulative [count]"),
+    "capex_built_meur": N_("Capital cost of projects built, cumulative [EUR M]"),
+    "capacity_built_ref_meur": N_("Capacity built, cumulative, at reference prices [EUR M]"),
+    "wastewater_treated_share": N_("Wastewater treated [%]"),
     # regions
-    "population": "Population [people]",
-    "water_demand_mm3": "Water demand [million m³/yr]",
-    "water_supplied_mm3": "Water supplied [million m³/yr]",
-    "water_deficit_mm3": "Water deficit [million m³/yr]",
-    "municipal_deficit_mm3": "Deficit for towns and industry [million m³/yr]",
-    "irrigation_deficit_mm3": "Deficit for irrigation [million m³/yr]",
-    "water_losses_mm3": "Water losses [million m³/yr]",
-    "desalination_mm3": "Desalinated water [million m³/yr]",
-    "reuse_mm3": "Reused wastewater [million m³/yr]",
-    "network_loss_share": "Losses in town water networks [%]",
-    "conveyance_loss_share": "Losses in irrigation canals [%]",
-    "water_saving_irrigation_share": "Irrigated land with drip or sprinklers [%]",
-    "msw_generated_kt": "Municipal waste generated [kt/yr]",
-    "sorted_kt": "Waste through sorting plants (official basis) [kt/yr]",
-    "recycled_kt": "Waste recycled into secondary material [kt/yr]",
-    "landfilled_kt": "Waste landfilled [kt/yr]",
-    "cofinance_reserve_meur": "Regional co-finance reserve [EUR M]",
+    "population": N_("Population [people]"),
+    "water_demand_mm3": N_("Water demand [million m³/yr]"),
+    "water_supplied_mm3": N_("Water supplied [million m³/yr]"),
+    "water_deficit_mm3": N_("Water deficit [million m³/yr]"),
+    "municipal_deficit_mm3": N_("Deficit for towns and industry [million m³/yr]"),
+    "irrigation_deficit_mm3": N_("Deficit for irrigation [million m³/yr]"),
+    "water_losses_mm3": N_("Water losses [million m³/yr]"),
+    "desalination_mm3": N_("Desalinated water [million m³/yr]"),
+    "reuse_mm3": N_("Reused wastewater [million m³/yr]"),
+    "network_loss_share": N_("Losses in town water networks [%]"),
+    "conveyance_loss_share": N_("Losses in irrigation canals [%]"),
+    "water_saving_irrigation_share": N_("Irrigated land with drip or sprinklers [%]"),
+    "msw_generated_kt": N_("Municipal waste generated [kt/yr]"),
+    "sorted_kt": N_("Waste through sorting plants (official basis) [kt/yr]"),
+    "recycled_kt": N_("Waste recycled into secondary material [kt/yr]"),
+    "landfilled_kt": N_("Waste landfilled [kt/yr]"),
+    "cofinance_reserve_meur": N_("Regional co-finance reserve [EUR M]"),
 }
 
 #: Unit suffixes of column names -> (unit text, factor to apply to the values).
 _SUFFIXES: tuple[tuple[str, str, float], ...] = (
-    ("_t_per_mwh", "t/MWh", 1.0),
-    ("_eur_per_m3", "EUR/m³", 1.0),
-    ("_km3", "km³/yr", 1.0),
-    ("_mm3", "million m³/yr", 1.0),
-    ("_twh", "TWh/yr", 1.0),
-    ("_meur", "EUR M", 1.0),
-    ("_mt", "Mt/yr", 1.0),
-    ("_kt", "kt/yr", 1.0),
-    ("_mw", "MW", 1.0),
-    ("_pct", "%", 1.0),
-    ("_share", "%", 100.0),
-    ("_rate", "%", 100.0),
-    ("_coverage", "%", 100.0),
-    ("_yr", "years", 1.0),
-    ("_m", "million", 1.0),
+    ("_t_per_mwh", N_("t/MWh"), 1.0),
+    ("_eur_per_m3", N_("EUR/m³"), 1.0),
+    ("_km3", N_("km³/yr"), 1.0),
+    ("_mm3", N_("million m³/yr"), 1.0),
+    ("_twh", N_("TWh/yr"), 1.0),
+    ("_meur", N_("EUR M"), 1.0),
+    ("_mt", N_("Mt/yr"), 1.0),
+    ("_kt", N_("kt/yr"), 1.0),
+    ("_mw", N_("MW"), 1.0),
+    ("_pct", N_("%"), 1.0),
+    ("_share", N_("%"), 100.0),
+    ("_rate", N_("%"), 100.0),
+    ("_coverage", N_("%"), 100.0),
+    ("_yr", N_("years"), 1.0),
+    ("_m", N_("million"), 1.0),
 )
 
 #: Indicators where less is better (colour scales and deltas use it).
@@ -141,10 +142,10 @@ def label(column: str) -> str:
     'Generation small hydro [TWh/yr]'
     """
     if column in NICE_LABELS:
-        return NICE_LABELS[column]
-    stem, unit, _ = _split_unit(column)
+        return _(NICE_LABELS[column])
+    stem, unit, _factor = _split_unit(column)
     text = stem.replace("_", " ").strip().capitalize()
-    return f"{text} [{unit}]" if unit else text
+    return f"{text} [{_(unit)}]" if unit else text
 
 
 def scale(column: str) -> float:
@@ -243,19 +244,19 @@ class Headline:
     def period(self, year: int, first_year: int) -> str:
         """Return the years the number covers, in words: ``2050``, or ``2025-2050, cumulative``."""
         if self.cumulative:
-            return f"{first_year}-{year}, cumulative"
+            return _("{first}-{year}, cumulative").format(first=first_year, year=year)
         return f"{first_year}-{year}" if self.whole_run else str(year)
 
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("deficit", "Water deficit", "km³/yr", 2, "down", lambda r, y: _nat(r, "water_deficit_km3", y)),
-    Headline("res", "Renewable share of power", "%", 1, "up", lambda r, y: 100 * _nat(r, "res_share", y)),
-    Headline("co2", "CO₂ from power and waste", "Mt/yr", 1, "down", lambda r, y: _nat(r, "co2_total_mt", y)),
-    Headline("recycling", "Recycling rate", "%", 1, "up", lambda r, y: 100 * _nat(r, "recycling_rate", y)),
+    Headline("deficit", N_("Water deficit"), N_("km³/yr"), 2, "down", lambda r, y: _nat(r, "water_deficit_km3", y)),
+    Headline("res", N_("Renewable share of power"), "%", 1, "up", lambda r, y: 100 * _nat(r, "res_share", y)),
+    Headline("co2", N_("CO₂ from power and waste"), N_("Mt/yr"), 1, "down", lambda r, y: _nat(r, "co2_total_mt", y)),
+    Headline("recycling", N_("Recycling rate"), "%", 1, "up", lambda r, y: 100 * _nat(r, "recycling_rate", y)),
     Headline(
         "investment",
-        "Investment committed",
-        "EUR bn",
+        N_("Investment committed"),
+        N_("EUR bn"),
         2,
         "up",
         lambda r, y: cumulative_commitments_meur(r, y) / 1000,
@@ -272,10 +273,8 @@ def headline_by_key(key: str) -> Headline:
 
 
 def fmt(x: float, digits: int = 1) -> str:
-    """Return a number with thousands separators and ``digits`` decimals (``–`` for NaN)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:,.{digits}f}"
+    """Return a number with the language's thousands separators and ``digits`` decimals (``–`` for NaN)."""
+    return i18n.number(x, digits)
 
 
 def fmt_delta(d: float, digits: int = 1) -> str:
@@ -285,7 +284,7 @@ def fmt_delta(d: float, digits: int = 1) -> str:
     if round(d, digits) == 0:
         return "±0"
     sign = "+" if d > 0 else "−"
-    return f"{sign}{abs(d):,.{digits}f}"
+    return sign + i18n.number(abs(d), digits)
 
 
 def judge(delta: float, how: Better, digits: int) -> Literal["better", "worse", "same"]:
@@ -364,14 +363,18 @@ def card_values(runs: list[Results], reference: list[Results], year: int) -> lis
 # ----------------------------------------------------------------------------- EU card
 #: Whose money the EU card attributes outcomes to (see :mod:`wecsim.additionality`), in words.
 EU_SCOPES: dict[str, str] = {
-    "eu": "EU money",
-    "team_europe": "Team Europe money",
+    "eu": N_("EU money"),
+    "team_europe": N_("Team Europe money"),
 }
 #: What each scope holds, in words.
 EU_SCOPE_HELP: dict[str, str] = {
-    "eu": "the EU budget's instruments: investment grants, project preparation, blending, guarantees, SECCA and "
-    "Horizon Europe",
-    "team_europe": "the EU budget's instruments plus Germany, the Netherlands, Finland, Green Central Asia and the EIB",
+    "eu": N_(
+        "the EU budget's instruments: investment grants, project preparation, blending, guarantees, SECCA and "
+        "Horizon Europe"
+    ),
+    "team_europe": N_(
+        "the EU budget's instruments plus Germany, the Netherlands, Finland, Green Central Asia and the EIB"
+    ),
 }
 
 
@@ -401,15 +404,17 @@ class EUOutcome:
 
     def period(self, year: int, first_year: int) -> str:
         """Return the years the number covers, in words."""
-        return {"sum": f"{first_year}-{year}", "year": str(year), "by": f"by {year}"}[self.when]
+        if self.when == "by":
+            return _("by {year}").format(year=year)
+        return f"{first_year}-{year}" if self.when == "sum" else str(year)
 
 
 EU_OUTCOMES: tuple[EUOutcome, ...] = (
-    EUOutcome("water_deficit_avoided_mm3", "Water deficit avoided", "million m³", 0, "sum"),
-    EUOutcome("res_share_added_pt", "Renewable share of power", "pt", 2, "year"),
-    EUOutcome("co2_avoided_mt", "CO₂ avoided", "Mt/yr", 2, "year"),
-    EUOutcome("recycling_rate_added_pt", "Recycling rate", "pt", 2, "year"),
-    EUOutcome("projects_added", "Projects built", "projects", 0, "by"),
+    EUOutcome("water_deficit_avoided_mm3", N_("Water deficit avoided"), N_("million m³"), 0, "sum"),
+    EUOutcome("res_share_added_pt", N_("Renewable share of power"), N_("pt"), 2, "year"),
+    EUOutcome("co2_avoided_mt", N_("CO₂ avoided"), N_("Mt/yr"), 2, "year"),
+    EUOutcome("recycling_rate_added_pt", N_("Recycling rate"), N_("pt"), 2, "year"),
+    EUOutcome("projects_added", N_("Projects built"), N_("projects"), 0, "by"),
 )
 
 
@@ -438,15 +443,25 @@ def instrument_labels(scope: str = "eu") -> dict[str, str]:
     """Return each instrument's short name by id (from ``wecsim/data/eu_instruments.csv``)."""
     inst = additionality.instruments(scope)
     short = {
-        "grants": "grants",
-        "preparation": "preparation",
-        "blending": "blending",
-        "guarantees": "guarantees",
-        "technical_assistance": "SECCA and Horizon",
-        "member_states": "member states",
-        "eib": "EIB",
+        "grants": N_("grants"),
+        "preparation": N_("preparation"),
+        "blending": N_("blending"),
+        "guarantees": N_("guarantees"),
+        "technical_assistance": N_("SECCA and Horizon"),
+        "member_states": N_("member states"),
+        "eib": N_("EIB"),
     }
     return {i: short.get(i, lab) for i, lab in zip(inst["instrument_id"], inst["label"], strict=True)}
+
+
+def instrument_label(scope: str, instrument_id: str) -> str:
+    """Return an instrument's short name in the language in use."""
+    return _(instrument_labels(scope)[instrument_id])
+
+
+def scope_name(scope: str) -> str:
+    """Return whose money the EU card counts (:data:`EU_SCOPES`), in the language in use."""
+    return _(EU_SCOPES[scope])
 
 
 @dataclass(frozen=True)
@@ -519,11 +534,10 @@ def eu_card(
 
 def eu_explanation(scope: str) -> str:
     """Return the one-line explanation of the EU card for officials."""
-    who = EU_SCOPES[scope]
-    return (
-        f"Each number: this scenario minus the same run without {who} (same seed, same weather), "
-        f"so it is what {who} adds, not what it pays for."
-    )
+    return _(
+        "Each number: this scenario minus the same run without {who} (same seed, same weather), "
+        "so it is what {who} adds, not what it pays for."
+    ).format(who=scope_name(scope))
 
 
 def first_year(res: Results) -> int:
@@ -533,15 +547,18 @@ def first_year(res: Results) -> int:
 
 def eu_money_text(card: EUCard) -> str:
     """Return the EU money line: the total and each instrument that spent something [EUR M]."""
-    names = instrument_labels(card.scope)
-    parts = [f"{names[i]} {fmt(m, 0)}" for i, m in card.money.items() if m > 0.5]
+    parts = [f"{instrument_label(card.scope, i)} {fmt(m, 0)}" for i, m in card.money.items() if m > 0.5]
     cond = (
-        f"; tariff condition +{card.tariff_condition_pct:g}%/yr on utilities receiving EU money"
+        _("; tariff condition +{pct}%/yr on utilities receiving EU money").format(
+            pct=f"{card.tariff_condition_pct:g}".replace(".", i18n.locale().number_symbols["latn"]["decimal"])
+        )
         if card.tariff_condition_pct > 0
         else ""
     )
     return (
-        f"EUR {fmt(card.eu_money_meur, 0)} M of {EU_SCOPES[card.scope]}, {card.first_year}-{card.year}"
+        _("EUR {amount} M of {who}, {first}-{year}").format(
+            amount=fmt(card.eu_money_meur, 0), who=scope_name(card.scope), first=card.first_year, year=card.year
+        )
         + (f" ({', '.join(parts)})" if parts else "")
         + cond
     )
@@ -551,12 +568,11 @@ def mobilisation_text(card: EUCard) -> str:
     """Return net mobilisation with its definition written out (it replaces "leverage")."""
     mob = card.values["net_mobilisation"][0]
     other = card.values["other_money_added_meur"][0]
-    who = EU_SCOPES[card.scope]
-    return (
-        f"Net mobilisation: {fmt(mob, 2).replace('-', '−')} EUR of other money per EUR of {who}, i.e. other "
-        f"funders' commitments to project costs with it minus without it (EUR {fmt_delta(other, 0)} M), divided "
+    return _(
+        "Net mobilisation: {mobilisation} EUR of other money per EUR of {who}, i.e. other "
+        "funders' commitments to project costs with it minus without it (EUR {other} M), divided "
         "by it; money it displaces, such as the state's budget, counts against it."
-    )
+    ).format(mobilisation=fmt(mob, 2).replace("-", "−"), who=scope_name(card.scope), other=fmt_delta(other, 0))
 
 
 #: Instruments whose unused money is kept in each region's reserve (``RegionalFunds`` in
@@ -580,6 +596,18 @@ def funder_names() -> dict[str, str]:
     return dict(zip(df["funder_id"], df["name"], strict=True))
 
 
+def funder_name(funder_id: str, missing: str | None = None) -> str:
+    """Return a funder's name in the language in use (``missing``, else the id, when it has none)."""
+    name = funder_names().get(funder_id)
+    return _(name) if name is not None else (missing if missing is not None else funder_id)
+
+
+def technology_name(tech_id: str) -> str:
+    """Return a technology's name in the language in use (the id when it has none)."""
+    name = technology_names().get(tech_id)
+    return _(name) if name is not None else tech_id
+
+
 @cache
 def technology_names() -> dict[str, str]:
     """Return each technology's display name by id (from ``wecsim/data/technologies.csv``)."""
@@ -592,6 +620,12 @@ def region_names() -> dict[str, str]:
     """Return each region's name by ISO id (from ``wecsim/data/regions.csv``)."""
     df = table("regions")
     return dict(zip(df["region_id"], df["name"], strict=True))
+
+
+def region_name(region_id: str) -> str:
+    """Return a region's name in the language in use (names of ``wecsim/app/data/tile_layout.csv``)."""
+    name = region_names().get(region_id)
+    return _(name) if name is not None else region_id
 
 
 @cache
@@ -610,17 +644,17 @@ def firm_name(firm_id: object) -> str:
     if firm_id is None or (isinstance(firm_id, float) and math.isnan(firm_id)) or firm_id in ("", "–"):
         return "–"
     text = str(firm_id)
-    base, _, number = text.rpartition("-")
+    base, _sep, number = text.rpartition("-")
     if base in firm_names() and number.isdigit():
-        return f"{firm_names()[base]} no. {int(number)}"
-    return firm_names().get(text, text)
+        return _("{firm} no. {number}").format(firm=_(firm_names()[base]), number=int(number))
+    return _(firm_names()[text]) if text in firm_names() else text
 
 
 def funder_list_names(ids: object) -> str:
     """Return a comma-separated list of funder ids (the project table's ``funders``) as names."""
     if not isinstance(ids, str) or not ids.strip():
         return "–"
-    return ", ".join(funder_names().get(f.strip(), f.strip()) for f in ids.split(","))
+    return ", ".join(funder_name(f.strip()) for f in ids.split(","))
 
 
 @cache
@@ -634,35 +668,36 @@ def scenario_titles() -> dict[str, str]:
 
 
 def scenario_title(name: str) -> str:
-    """Return a scenario's title in plain words, or its name when it has none (uploads)."""
-    return scenario_titles().get(name, name)
+    """Return a scenario's title in plain words (in the language in use), or its name when it has none (uploads)."""
+    title = scenario_titles().get(name)
+    return _(title) if title is not None else name
 
 
 #: Abbreviations the app's pages, tables and levers use, written out (shown on hover, and in
 #: the tables' notes). Standard terms; the NPV and BCR definitions are those of the model
 #: (docs/model.md, appraisal) and of the EU's Economic Appraisal Vademecum 2021-2027.
 ABBREVIATIONS: dict[str, str] = {
-    "ENPV": "economic net present value: benefits minus costs to society, discounted at the social rate",
-    "FNPV": "financial net present value: the owner's revenue minus costs, discounted at the financial rate",
-    "NPV": "net present value: future benefits minus costs, discounted to today",
-    "BCR": "benefit-cost ratio: discounted benefits to society per euro of investment",
-    "RES": "renewable energy sources: wind, solar, small hydro and waste",
-    "EPR": "extended producer responsibility: producers pay fees for the waste their packaging and goods become",
-    "MSW": "municipal solid waste: household and similar waste collected by towns",
-    "EFSD+": "European Fund for Sustainable Development Plus, the EU's guarantee fund for investment abroad",
-    "SECCA": "Sustainable Energy Connectivity in Central Asia, an EU technical-assistance programme",
-    "IFI": "international financial institution: development banks such as the World Bank, EBRD, ADB, EIB, IsDB",
-    "EBRD": "European Bank for Reconstruction and Development",
-    "EIB": "European Investment Bank",
-    "ADB": "Asian Development Bank",
-    "IsDB": "Islamic Development Bank",
-    "AIIB": "Asian Infrastructure Investment Bank",
-    "KfW": "Kreditanstalt für Wiederaufbau, Germany's development bank",
-    "GIZ": "Deutsche Gesellschaft für Internationale Zusammenarbeit, Germany's development agency",
-    "EWS": "early-warning system (floods)",
-    "SWRO": "seawater reverse osmosis (desalination)",
-    "KZT": "Kazakhstani tenge",
-    "SSP": "Shared Socioeconomic Pathway: the IPCC's climate and development scenarios",
+    "ENPV": N_("economic net present value: benefits minus costs to society, discounted at the social rate"),
+    "FNPV": N_("financial net present value: the owner's revenue minus costs, discounted at the financial rate"),
+    "NPV": N_("net present value: future benefits minus costs, discounted to today"),
+    "BCR": N_("benefit-cost ratio: discounted benefits to society per euro of investment"),
+    "RES": N_("renewable energy sources: wind, solar, small hydro and waste"),
+    "EPR": N_("extended producer responsibility: producers pay fees for the waste their packaging and goods become"),
+    "MSW": N_("municipal solid waste: household and similar waste collected by towns"),
+    "EFSD+": N_("European Fund for Sustainable Development Plus, the EU's guarantee fund for investment abroad"),
+    "SECCA": N_("Sustainable Energy Connectivity in Central Asia, an EU technical-assistance programme"),
+    "IFI": N_("international financial institution: development banks such as the World Bank, EBRD, ADB, EIB, IsDB"),
+    "EBRD": N_("European Bank for Reconstruction and Development"),
+    "EIB": N_("European Investment Bank"),
+    "ADB": N_("Asian Development Bank"),
+    "IsDB": N_("Islamic Development Bank"),
+    "AIIB": N_("Asian Infrastructure Investment Bank"),
+    "KfW": N_("Kreditanstalt für Wiederaufbau, Germany's development bank"),
+    "GIZ": N_("Deutsche Gesellschaft für Internationale Zusammenarbeit, Germany's development agency"),
+    "EWS": N_("early-warning system (floods)"),
+    "SWRO": N_("seawater reverse osmosis (desalination)"),
+    "KZT": N_("Kazakhstani tenge"),
+    "SSP": N_("Shared Socioeconomic Pathway: the IPCC's climate and development scenarios"),
 }
 
 _ABBR = re.compile(
@@ -672,7 +707,7 @@ _ABBR = re.compile(
 
 def abbreviations_in(text: str) -> dict[str, str]:
     """Return the abbreviations of :data:`ABBREVIATIONS` that ``text`` uses, with their meaning, in order."""
-    return {m: ABBREVIATIONS[m] for m in dict.fromkeys(_ABBR.findall(text))}
+    return {m: _(ABBREVIATIONS[m]) for m in dict.fromkeys(_ABBR.findall(text))}
 
 
 def explain_abbreviations(escaped_html: str) -> str:
@@ -680,7 +715,7 @@ def explain_abbreviations(escaped_html: str) -> str:
     import html as _html
 
     return _ABBR.sub(
-        lambda m: f'<abbr title="{_html.escape(ABBREVIATIONS[m.group(1)])}">{m.group(1)}</abbr>', escaped_html
+        lambda m: f'<abbr title="{_html.escape(_(ABBREVIATIONS[m.group(1)]))}">{m.group(1)}</abbr>', escaped_html
     )
 
 
@@ -689,33 +724,47 @@ def year_text(years: pd.Series) -> pd.Series:
     return years.map(lambda y: "–" if pd.isna(y) else str(int(y)))
 
 
+#: Lifecycle stages of a project in plain words (:class:`wecsim.projects.pipeline.Stage`).
+STAGES: dict[str, str] = {
+    "proposed": N_("proposed"),
+    "appraised": N_("appraised"),
+    "financed": N_("financed"),
+    "tendered": N_("tendered"),
+    "under_construction": N_("under construction"),
+    "operating": N_("operating"),
+    "retired": N_("retired"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+}
+
+
 def stage_label(stage: str) -> str:
     """Return a lifecycle stage in plain words (``under_construction`` -> ``under construction``)."""
-    return str(stage).replace("_", " ")
+    return _(STAGES.get(str(stage), str(stage).replace("_", " ")))
 
 
 #: A funder's refusal reasons (the ``reason`` column of the ``refusals`` table) in plain words,
 #: in the order the model checks them (``wecsim.agents.funder.REFUSAL_REASONS``).
 REFUSAL_TEXT: dict[str, str] = {
-    "economic NPV below zero": "Costs society more than it brings (economic NPV below zero)",
-    "not prepared to the funder's standard": "No feasibility study to the funder's standard yet (not prepared)",
-    "does not pay for itself": "Would not pay for itself, even with the grants offered (financial NPV below zero)",
-    "below the funder's minimum size": "Too small for this funder (below its minimum project size)",
-    "borrower cannot service more debt": (
+    "economic NPV below zero": N_("Costs society more than it brings (economic NPV below zero)"),
+    "not prepared to the funder's standard": N_("No feasibility study to the funder's standard yet (not prepared)"),
+    "does not pay for itself": N_("Would not pay for itself, even with the grants offered (financial NPV below zero)"),
+    "below the funder's minimum size": N_("Too small for this funder (below its minimum project size)"),
+    "borrower cannot service more debt": N_(
         "The borrower, a water utility, cannot repay more debt from its revenue (debt-service cover too low)"
     ),
-    "borrower refused the tariff condition": (
+    "borrower refused the tariff condition": N_(
         "The water utility would not raise its tariff as the EU condition asks, so no EU money"
     ),
-    "no room under the share caps": "No room left under the caps on its share of the cost, on grants or on loans",
-    "envelope used up": "The year's budget was already used up",
-    "ranked below other proposals": "Other proposals ranked higher by the funder's own priorities took the money",
+    "no room under the share caps": N_("No room left under the caps on its share of the cost, on grants or on loans"),
+    "envelope used up": N_("The year's budget was already used up"),
+    "ranked below other proposals": N_("Other proposals ranked higher by the funder's own priorities took the money"),
 }
 
 
 def refusal_label(reason: str) -> str:
     """Return a refusal reason in plain words (unknown reasons are returned unchanged)."""
-    return REFUSAL_TEXT.get(reason, reason)
+    return _(REFUSAL_TEXT[reason]) if reason in REFUSAL_TEXT else reason
 
 
 # ----------------------------------------------------------------------------- map values
@@ -740,23 +789,25 @@ class RegionIndicator:
 
 #: Derived region indicators (computed from the region, ledger and project tables).
 DERIVED_REGION = (
-    RegionIndicator("water_deficit_pct", "Water deficit [% of demand]", "down"),
-    RegionIndicator("committed_cum_meur", "Money committed to the region's projects, cumulative [EUR M]", "up"),
-    RegionIndicator("committed_per_person_eur", "Money committed per resident, cumulative [EUR/person]", "up"),
-    RegionIndicator("projects_operating", "Projects operating [count]", "up"),
+    RegionIndicator("water_deficit_pct", N_("Water deficit [% of demand]"), "down"),
+    RegionIndicator("committed_cum_meur", N_("Money committed to the region's projects, cumulative [EUR M]"), "up"),
+    RegionIndicator("committed_per_person_eur", N_("Money committed per resident, cumulative [EUR/person]"), "up"),
+    RegionIndicator("projects_operating", N_("Projects operating [count]"), "up"),
 )
 
 #: What EU money adds per region: the run against its counterfactual (same seed).
 EU_REGION = (
     RegionIndicator(
-        "eu_water_deficit_avoided_mm3", "EU money: water deficit avoided, summed to the year [million m³]", "up"
+        "eu_water_deficit_avoided_mm3", N_("{who}: water deficit avoided, summed to the year [million m³]"), "up"
     ),
     RegionIndicator(
-        "eu_water_deficit_avoided_year_mm3", "EU money: water deficit avoided in the year [million m³/yr]", "up"
+        "eu_water_deficit_avoided_year_mm3", N_("{who}: water deficit avoided in the year [million m³/yr]"), "up"
     ),
-    RegionIndicator("eu_projects_added", "EU money: projects built by the year [count]", "up"),
-    RegionIndicator("eu_flood_damage_avoided_meur", "EU money: flood damage avoided, summed to the year [EUR M]", "up"),
-    RegionIndicator("eu_committed_cum_meur", "EU money committed to the region's projects, cumulative [EUR M]", "up"),
+    RegionIndicator("eu_projects_added", N_("{who}: projects built by the year [count]"), "up"),
+    RegionIndicator(
+        "eu_flood_damage_avoided_meur", N_("{who}: flood damage avoided, summed to the year [EUR M]"), "up"
+    ),
+    RegionIndicator("eu_committed_cum_meur", N_("{who} committed to the region's projects, cumulative [EUR M]"), "up"),
 )
 
 _REGION_ID_COLUMNS = {"year", "region_id", "region", "basin_id"}
@@ -764,8 +815,8 @@ _REGION_ID_COLUMNS = {"year", "region_id", "region", "basin_id"}
 
 def eu_region_indicators(scope: str = "eu") -> list[RegionIndicator]:
     """Return the map's additionality indicators, named after the scope's money."""
-    who = EU_SCOPES[scope]
-    return [RegionIndicator(i.key, i.title.replace("EU money", who), i.better) for i in EU_REGION]
+    who = scope_name(scope)
+    return [RegionIndicator(i.key, _(i.title).format(who=who), i.better) for i in EU_REGION]
 
 
 def region_indicators(res: Results, eu: bool = False, scope: str = "eu") -> list[RegionIndicator]:
@@ -786,7 +837,8 @@ def region_indicators(res: Results, eu: bool = False, scope: str = "eu") -> list
     ]
     ordered = [c for c in first if c in cols] + [c for c in cols if c not in first]
     extra = eu_region_indicators(scope) if eu else []
-    return [DERIVED_REGION[0], *extra, *DERIVED_REGION[1:], *(RegionIndicator(c, label(c), better(c)) for c in ordered)]
+    derived = [RegionIndicator(i.key, _(i.title), i.better) for i in DERIVED_REGION]
+    return [derived[0], *extra, *derived[1:], *(RegionIndicator(c, label(c), better(c)) for c in ordered)]
 
 
 def region_values(res: Results, key: str, year: int, without_eu: Results | None = None, scope: str = "eu") -> pd.Series:

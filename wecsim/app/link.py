@@ -21,13 +21,26 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from wecsim.app.params import BadValue, Control, changed, controls
+from wecsim.i18n import LANGUAGES, _, number
 from wecsim.scenario import Schedule
 
 #: Query keys that are not levers (a lever may not be named like one: see the tests).
 PAGE_KEY, SCENARIO_KEY, REFERENCE_KEY, SEED_KEY, REPLICATES_KEY = "page", "scenario", "ref", "seed", "replicates"
 #: The map's own settings (written only on the map page).
 YEAR_KEY, REGION_KEY, LAYER_KEY = "year", "region", "layer"
-RESERVED_KEYS = (PAGE_KEY, SCENARIO_KEY, REFERENCE_KEY, SEED_KEY, REPLICATES_KEY, YEAR_KEY, REGION_KEY, LAYER_KEY)
+#: The page's language (written only when the person chose one: otherwise it follows the browser).
+LANG_KEY = "lang"
+RESERVED_KEYS = (
+    PAGE_KEY,
+    SCENARIO_KEY,
+    REFERENCE_KEY,
+    SEED_KEY,
+    REPLICATES_KEY,
+    YEAR_KEY,
+    REGION_KEY,
+    LAYER_KEY,
+    LANG_KEY,
+)
 #: Longest query string read [characters]: every lever changed needs about 1,500 (a design limit,
 #: so a pasted text cannot make the server parse megabytes).
 MAX_QUERY_CHARS = 4000
@@ -51,6 +64,7 @@ class Link:
     year: int | None = None
     region: str | None = None
     layer: str | None = None
+    language: str | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -62,12 +76,12 @@ def _whole(text: str, low: int, high: int) -> int:
     """Return ``text`` as a whole number in [low, high], or raise :class:`BadValue` saying why."""
     raw = text.strip()
     if not raw.isdigit() and not (raw.startswith("-") and raw[1:].isdigit()):
-        raise BadValue(f"'{raw[:12]}' is not a whole number")
+        raise BadValue(_("'{text}' is not a whole number").format(text=raw[:12]))
     x = int(raw[:12])
     if x < low:
-        raise BadValue(f"{x} is below the lowest allowed, {low}")
+        raise BadValue(_("{shown} is below the lowest allowed, {low}").format(shown=x, low=low))
     if x > high:
-        raise BadValue(f"{x} is above the highest allowed, {high}")
+        raise BadValue(_("{shown} is above the highest allowed, {high}").format(shown=x, high=high))
     return x
 
 
@@ -90,21 +104,25 @@ def read_link(
     link = Link()
     query = (query or "").lstrip("?")
     if len(query) > MAX_QUERY_CHARS:
-        link.problems.append(f"The link is too long ({len(query):,} characters, at most {MAX_QUERY_CHARS:,}); ignored")
+        link.problems.append(
+            _("The link is too long ({n} characters, at most {limit}); ignored").format(
+                n=number(len(query)), limit=number(MAX_QUERY_CHARS)
+            )
+        )
         return link
     pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=500)
     by_control = _controls()
     seen: set[str] = set()
     for key, text in pairs:
         if key in seen:
-            link.problems.append(f"'{key[:40]}' is given twice in the link; the first value is used")
+            link.problems.append(_("'{key}' is given twice in the link; the first value is used").format(key=key[:40]))
             continue
         seen.add(key)
         try:
             _take(link, key, text, pages, scenarios, max_replicates, regions, layers, years, by_control)
         except BadValue as exc:
             label = by_control[key].label if key in by_control else key
-            link.problems.append(f"{label} in the link: {exc}")
+            link.problems.append(_("{setting} in the link: {problem}").format(setting=label, problem=exc))
     return link
 
 
@@ -122,15 +140,15 @@ def _take(
 ) -> None:
     def one_of(allowed: Sequence[str], what: str) -> str:
         if text not in allowed:
-            raise BadValue(f"'{text[:40]}' is not a {what} of this app")
+            raise BadValue(_("'{text}' is not a {what} of this app").format(text=text[:40], what=what))
         return text
 
     if key == PAGE_KEY:
-        link.page = one_of(pages, "page")
+        link.page = one_of(pages, _("page"))
     elif key == SCENARIO_KEY:
-        link.scenario = one_of(scenarios, "shipped scenario")
+        link.scenario = one_of(scenarios, _("shipped scenario"))
     elif key == REFERENCE_KEY:
-        link.reference = one_of(scenarios, "shipped scenario")
+        link.reference = one_of(scenarios, _("shipped scenario"))
     elif key == SEED_KEY:
         link.seed = _whole(text, 0, MAX_SEED)
     elif key == REPLICATES_KEY:
@@ -139,22 +157,24 @@ def _take(
         lo, hi = years if years is not None else (0, 9999)
         link.year = _whole(text, lo, hi)
     elif key == REGION_KEY:
-        link.region = one_of(regions, "region code")
+        link.region = one_of(regions, _("region code"))
+    elif key == LANG_KEY:
+        link.language = one_of(list(LANGUAGES), _("language"))
     elif key == LAYER_KEY:
         if layers:
-            link.layer = one_of(layers, "map layer")
+            link.layer = one_of(layers, _("map layer"))
         elif _LAYER.fullmatch(text):  # the map says so when the run has no such column
             link.layer = text
         else:
-            raise BadValue(f"'{text[:40]}' is not a map layer of this app")
+            raise BadValue(_("'{text}' is not a {what} of this app").format(text=text[:40], what=_("map layer")))
     elif key in by_control:
         c = by_control[key]
         if c.param.type == "categorical":
-            link.levers[key] = one_of([str(x) for x in c.param.choices], f"choice for {c.label}")
+            link.levers[key] = one_of([str(x) for x in c.param.choices], _("choice for {lever}").format(lever=c.label))
         else:
             link.levers[key] = c.parse(text)
     else:
-        raise BadValue("not a setting of this app; ignored")
+        raise BadValue(_("not a setting of this app; ignored"))
 
 
 def write_link(
@@ -166,12 +186,14 @@ def write_link(
     values: Mapping[str, Any],
     scenario_values: Mapping[str, Any],
     map_view: Mapping[str, Any] | None = None,
+    language: str | None = None,
 ) -> str:
     """Return the query string (without ``?``) for the settings on screen.
 
     ``values`` are the levers as set, ``scenario_values`` the picked scenario's: only the levers
     that differ are written (a schedule by year is the scenario's own and never differs), as a
-    number box would show them. ``map_view`` (year, region, layer) is added on the map page.
+    number box would show them. ``map_view`` (year, region, layer) is added on the map page,
+    ``language`` when the person chose one.
     """
     by_control = _controls()
     pairs: list[tuple[str, str]] = [(PAGE_KEY, page), (SCENARIO_KEY, scenario), (REFERENCE_KEY, reference)]
@@ -187,4 +209,6 @@ def write_link(
     for key in (YEAR_KEY, REGION_KEY, LAYER_KEY):
         if map_view and map_view.get(key) is not None:
             pairs.append((key, str(map_view[key])))
+    if language is not None:
+        pairs.append((LANG_KEY, language))
     return urlencode(pairs)

@@ -24,6 +24,7 @@ from wecsim.app.pages.history import HistoryPage
 from wecsim.app.pages.map import MapPage
 from wecsim.app.pages.projects import ProjectsPage
 from wecsim.app.pages.share import SharePage
+from wecsim.i18n import N_, _
 
 #: Environment settings for an offline Solara server (set before the server starts).
 OFFLINE_ENV = {
@@ -107,15 +108,15 @@ def configure_language(language: str = PAGE_LANGUAGE) -> None:
     server.get_jinja_env = with_language
 
 
-#: The pages, in tab order: (key, tab label, component).
+#: The pages, in tab order: (key, tab label (translated where shown), component).
 PAGES = (
-    ("explore", "Explore", ExplorePage),
-    ("map", "Map", MapPage),
-    ("projects", "Projects and agents", ProjectsPage),
-    ("compare", "Compare", ComparePage),
-    ("batch", "Batch results", BatchPage),
-    ("history", "History", HistoryPage),
-    ("share", "Save and share", SharePage),
+    ("explore", N_("Explore"), ExplorePage),
+    ("map", N_("Map"), MapPage),
+    ("projects", N_("Projects and agents"), ProjectsPage),
+    ("compare", N_("Compare"), ComparePage),
+    ("batch", N_("Batch results"), BatchPage),
+    ("history", N_("History"), HistoryPage),
+    ("share", N_("Save and share"), SharePage),
 )
 
 
@@ -123,11 +124,11 @@ PAGES = (
 def Page() -> None:
     """Show the page chosen in the tabs (Explore first)."""
     key = state.active_page.value
-    component = next((c for k, _, c in PAGES if k == key), ExplorePage)
+    component = next((c for k, _label, c in PAGES if k == key), ExplorePage)
     component()
 
 
 @solara.component
 def Layout(children: list | None = None) -> None:
     """Frame the page: title bar with the page tabs, sidebar with scenario and levers."""
-    Frame(pages=[(k, label) for k, label, _ in PAGES], children=children or [])
+    Frame(pages=[(k, _(label)) for k, label, _c in PAGES], children=children or [])

@@ -14,33 +14,34 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from wecsim.i18n import N_, _
 from wecsim.scenario import Parameter, Scenario, Schedule, levers, registry, uncertainties
 
 #: Group headings for levers, tried in order: the first whose keywords occur in the lever's
 #: name wins. Uncertainties all go to :data:`WORLD_GROUP`.
 GROUP_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("EU and Team Europe instruments", ("eu_", "secca", "horizon_europe", "green_central_asia")),
-    ("Co-finance", ("cofinance", "local_budget")),
-    ("Funders' envelopes", ("budget_",)),
-    ("Water", ("water", "irrigation", "canal", "aktau", "transboundary")),
-    ("Energy", ("res_", "wind", "solar", "coal", "gas")),
-    ("Circular economy", ("epr", "landfill", "recycl", "waste")),
-    ("Climate resilience", ("flood", "drought")),
-    ("Firms and tenders", ("content", "tender")),
+    (N_("EU and Team Europe instruments"), ("eu_", "secca", "horizon_europe", "green_central_asia")),
+    (N_("Co-finance"), ("cofinance", "local_budget")),
+    (N_("Funders' envelopes"), ("budget_",)),
+    (N_("Water"), ("water", "irrigation", "canal", "aktau", "transboundary")),
+    (N_("Energy"), ("res_", "wind", "solar", "coal", "gas")),
+    (N_("Circular economy"), ("epr", "landfill", "recycl", "waste")),
+    (N_("Climate resilience"), ("flood", "drought")),
+    (N_("Firms and tenders"), ("content", "tender")),
 )
 #: Order in which the groups are shown.
 GROUP_ORDER = (
-    "EU and Team Europe instruments",
-    "Co-finance",
-    "Funders' envelopes",
-    "Water",
-    "Energy",
-    "Circular economy",
-    "Climate resilience",
-    "Firms and tenders",
+    N_("EU and Team Europe instruments"),
+    N_("Co-finance"),
+    N_("Funders' envelopes"),
+    N_("Water"),
+    N_("Energy"),
+    N_("Circular economy"),
+    N_("Climate resilience"),
+    N_("Firms and tenders"),
 )
-OTHER_GROUP = "Other levers"
-WORLD_GROUP = "The world (uncertainties)"
+OTHER_GROUP = N_("Other levers")
+WORLD_GROUP = N_("The world (uncertainties)")
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,13 @@ class Control:
 
     @property
     def label(self) -> str:
-        """Return the label with its unit, e.g. ``EU grants (Team Europe) [EUR M/yr]``."""
+        """Return the label with its unit, e.g. ``EU grants (Team Europe) [EUR M/yr]``, in the language in use.
+
+        Labels and units come from ``wecsim/data/levers.csv`` (collected for the catalogs by ``babel.cfg``).
+        """
         unit = self.param.unit
-        return f"{self.param.label} [{unit}]" if unit and unit != "-" else self.param.label
+        name = _(self.param.label)
+        return f"{name} [{_(unit)}]" if unit and unit != "-" else name
 
     def clip(self, value: Any) -> Any:
         """Return ``value`` cast to the parameter's type and clipped to its range."""
@@ -130,20 +135,24 @@ def parse_number(p: Parameter, text: Any) -> int | float:
     raw = "" if text is None else str(text).strip()
     shown = raw if len(raw) <= 12 else raw[:12] + "…"
     if not raw:
-        raise BadValue("Type a number")
+        raise BadValue(_("Type a number"))
     if len(raw) > MAX_TYPED_CHARS or not _NUMBER.fullmatch(raw):
         if "," in raw:
-            raise BadValue(f"'{shown}' is not a number: use digits and a point, no commas (e.g. 1100 or 2.5)")
-        raise BadValue(f"'{shown}' is not a number")
+            raise BadValue(
+                _("'{shown}' is not a number: use digits and a point, no commas (e.g. 1100 or 2.5)").format(shown=shown)
+            )
+        raise BadValue(_("'{shown}' is not a number").format(shown=shown))
     x = float(raw)
     if not math.isfinite(x):
-        raise BadValue(f"'{shown}' is too large")
+        raise BadValue(_("'{shown}' is too large").format(shown=shown))
     if p.type == "int" and x != round(x):
-        raise BadValue(f"{shown} is not a whole number; type e.g. {math.floor(x)}")
+        raise BadValue(
+            _("{shown} is not a whole number; type e.g. {example}").format(shown=shown, example=math.floor(x))
+        )
     if p.low is not None and x < float(p.low):
-        raise BadValue(f"{shown} is below the lowest allowed, {_plain(p.low)}")
+        raise BadValue(_("{shown} is below the lowest allowed, {low}").format(shown=shown, low=_plain(p.low)))
     if p.high is not None and x > float(p.high):
-        raise BadValue(f"{shown} is above the highest allowed, {_plain(p.high)}")
+        raise BadValue(_("{shown} is above the highest allowed, {high}").format(shown=shown, high=_plain(p.high)))
     return round(x) if p.type == "int" else x
 
 
@@ -205,7 +214,7 @@ def format_value(p: Parameter, value: Any) -> str:
         text = f"{x:,.0f}"
     else:
         text = f"{x:.3g}" if abs(x) < 10 else f"{x:.4g}"
-    unit = "" if p.unit in ("", "-") else f" {p.unit}"
+    unit = "" if p.unit in ("", "-") else f" {_(p.unit)}"
     return text + unit
 
 

@@ -30,6 +30,7 @@ from wecsim.app.params import changed, controls, parse_number, values_of
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.app.scenario_io import build_scenario, shipped_scenarios
 from wecsim.errors import WecsimError
+from wecsim.i18n import _
 from wecsim.scenario import Scenario, load_scenario, registry
 
 logger = logging.getLogger(__name__)
@@ -280,9 +281,15 @@ def compare_size_error(n_scenarios: int, replicates: int) -> str:
     n = n_scenarios * replicates
     if n <= MAX_COMPARE_RUNS:
         return ""
-    return (
-        f"{n_scenarios} scenarios x {replicates} replicates = {n} runs, more than the {MAX_COMPARE_RUNS} "
-        f"one comparison may run: choose fewer scenarios or at most {compare_replicates_high(n_scenarios)} replicates"
+    return _(
+        "{scenarios} scenarios x {replicates} replicates = {n} runs, more than the {limit} "
+        "one comparison may run: choose fewer scenarios or at most {high} replicates"
+    ).format(
+        scenarios=n_scenarios,
+        replicates=replicates,
+        n=n,
+        limit=MAX_COMPARE_RUNS,
+        high=compare_replicates_high(n_scenarios),
     )
 
 
@@ -574,7 +581,15 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "
         logger.exception("model run failed")
         with tab.lock:
             if latest():
-                status.set(RunStatus(False, 0, 0, None, f"The model run failed: {type(exc).__name__}: {exc}"))
+                status.set(
+                    RunStatus(
+                        False,
+                        0,
+                        0,
+                        None,
+                        _("The model run failed: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+                    )
+                )
         return
     with tab.lock:
         if not latest():
@@ -650,7 +665,9 @@ def idle_tab_kept_s() -> float:
 
 def put_away_text() -> str:
     """Return what a tab whose results were put away says."""
-    return f"Results put away after {idle_tab_kept_s() / 60:.0f} minutes without use, to free the server's memory."
+    return _("Results put away after {minutes} minutes without use, to free the server's memory.").format(
+        minutes=f"{idle_tab_kept_s() / 60:.0f}"
+    )
 
 
 def _note_use() -> None:

@@ -36,6 +36,7 @@ from wecsim.app.indicators import (
     judge,
     mobilisation_text,
 )
+from wecsim.i18n import _, current_language
 from wecsim.results import Results
 
 VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "same": "#757575"}
@@ -60,18 +61,20 @@ def context_line(cv: CardValue, year: int, runs: Sequence[Results]) -> str:
     res = runs[0] if runs else None
     if key == "recycling":
         gap = cv.value - RECYCLING_TARGET_PCT
-        return f"{fmt_delta(gap, 1)} pt against the {RECYCLING_TARGET_PCT:.0f}% target"
+        return _("{gap} pt against the {target}% target").format(
+            gap=fmt_delta(gap, 1), target=fmt(RECYCLING_TARGET_PCT, 0)
+        )
     if key == "deficit" and runs:
         share = deficit_share_pct(runs, year)
         if not math.isnan(share):
-            return f"{share:.1f}% of demand unmet"
+            return _("{share}% of demand unmet").format(share=fmt(share, 1))
     if key == "investment":
         first = first_year(res) if res is not None else ""
-        return f"committed to project costs by all funders, {first}-{year}"
+        return _("committed to project costs by all funders, {first}-{year}").format(first=first, year=year)
     if key == "co2":
-        return "power plants and waste"
+        return _("power plants and waste")
     if key == "res":
-        return "wind, solar, small hydro, waste"
+        return _("wind, solar, small hydro, waste")
     return ""
 
 
@@ -91,22 +94,22 @@ def card_html(cv: CardValue, year: int, reference_label: str, n: int, context: s
     arrow = "" if cv.verdict == "same" or math.isnan(delta) else ARROWS[delta > 0] + " "
     when = h.period(year, first)
     parts = [
-        _span(f"{h.title}, {when}", "font-size: 13px; color: #424242; display: block"),
+        _span(f"{_(h.title)}, {when}", "font-size: 13px; color: #424242; display: block"),
         '<div style="display: flex; gap: 6px; align-items: baseline">'
         + _span(cv.text, "font-size: 30px; font-weight: 500", "wecsim-card-value")
-        + _span(h.unit, "font-size: 12px; color: #616161")
+        + _span(_(h.unit), "font-size: 12px; color: #616161")
         + "</div>",
     ]
     if n > 1 and not math.isnan(cv.low):
         parts.append(
             _span(
-                f"10-90%: {fmt(cv.low, h.digits)} to {fmt(cv.high, h.digits)}",
+                _("10-90%: {low} to {high}").format(low=fmt(cv.low, h.digits), high=fmt(cv.high, h.digits)),
                 "font-size: 12px; color: #757575; display: block",
             )
         )
     parts.append(
         _span(
-            f"{arrow}{cv.delta_text} vs {reference_label}",
+            arrow + _("{change} vs {reference}").format(change=cv.delta_text, reference=reference_label),
             f"font-size: 13px; color: {VERDICT_COLORS[cv.verdict]}; font-weight: 500; display: block",
             f"wecsim-card-delta wecsim-verdict-{cv.verdict}",
         )
@@ -126,11 +129,12 @@ def card_year(view: state.Shown, year: int) -> int:
 def eu_card_html(view: state.Shown, year: int) -> str:
     """Return the EU card as HTML: what EU money adds, from each run and its counterfactual."""
     scope = view.scope
-    who = EU_SCOPES[scope]
+    who = _(EU_SCOPES[scope])
     title = _span(
-        f"What {who} adds, {first_year(view.current.first)}-{year}", "font-size: 13px; color: #424242; font-weight: 500"
+        _("What {who} adds, {first}-{year}").format(who=who, first=first_year(view.current.first), year=year),
+        "font-size: 13px; color: #424242; font-weight: 500",
     )
-    tip = html.escape(f"{who}: {EU_SCOPE_HELP[scope]}. {eu_explanation(scope)}", quote=True)
+    tip = html.escape(f"{who}: {_(EU_SCOPE_HELP[scope])}. {eu_explanation(scope)}", quote=True)
     cur = view.current
     # which runs the card shows, so a test or the benchmark can tell a new card from an old one
     runs_shown = f"{cur.scenario.scenario_hash()}:{','.join(map(str, cur.seeds))}:{scope}"
@@ -138,7 +142,7 @@ def eu_card_html(view: state.Shown, year: int) -> str:
     head = f'<div style="display: flex; gap: 12px; flex-wrap: wrap; align-items: baseline">{title}'
     if view.without_eu is None:
         body = _span(
-            f"Working out what {who} changes: the same run without it is on its way…",
+            _("Working out what {who} changes: the same run without it is on its way…").format(who=who),
             "font-size: 13px; color: #757575; display: block; padding: 6px 0",
             "wecsim-eu-status",
         )
@@ -157,7 +161,7 @@ def eu_card_html(view: state.Shown, year: int) -> str:
     )
     if not card.has_eu_money:
         body = _span(
-            f"No {who} in this scenario: nothing to attribute to it (every number would be 0).",
+            _("No {who} in this scenario: nothing to attribute to it (every number would be 0).").format(who=who),
             "font-size: 13px; color: #616161; display: block; padding: 6px 0",
             "wecsim-eu-status",
         )
@@ -168,20 +172,22 @@ def eu_card_html(view: state.Shown, year: int) -> str:
         mean, low, high = card.values[o.key]
         verdict = judge(mean, "up", o.digits)
         lines = [
-            _span(f"{o.title}, {o.period(year, card.first_year)}", "font-size: 12px; color: #424242; display: block"),
+            _span(
+                f"{_(o.title)}, {o.period(year, card.first_year)}", "font-size: 12px; color: #424242; display: block"
+            ),
             '<div style="display: flex; gap: 5px; align-items: baseline">'
             + _span(
                 fmt_delta(mean, o.digits),
                 f"font-size: 22px; font-weight: 500; color: {VERDICT_COLORS[verdict]}",
                 f"wecsim-eu-value wecsim-eu-{o.key} wecsim-verdict-{verdict}",
             )
-            + _span(o.unit, "font-size: 12px; color: #616161")
+            + _span(_(o.unit), "font-size: 12px; color: #616161")
             + "</div>",
         ]
         if card.n > 1 and not math.isnan(low):
             lines.append(
                 _span(
-                    f"10-90%: {fmt_delta(low, o.digits)} to {fmt_delta(high, o.digits)}",
+                    _("10-90%: {low} to {high}").format(low=fmt_delta(low, o.digits), high=fmt_delta(high, o.digits)),
                     "font-size: 12px; color: #757575; display: block",
                 )
             )
@@ -204,7 +210,7 @@ def card_row_html(view: state.Shown, year: int) -> str:
     """Return the HTML of the headline cards (the current runs against the reference) and the EU card."""
     cur, ref = view.current, view.reference
     year = card_year(view, year)
-    label = ref.label if ref else "reference"
+    label = ref.label if ref else _("reference")
     values = card_values(cur.runs, ref.runs if ref else [], year)
     first = first_year(cur.first)
     cards = "".join(card_html(cv, year, label, cur.n, context_line(cv, year, cur.runs), first) for cv in values)
@@ -230,12 +236,13 @@ def HeadlineCards(year: int) -> None:
     """Show the row of headline cards for ``year``, or a placeholder before the first run."""
     view = state.cards.value
     cur = view.current
-    html_text = solara.use_memo(lambda: card_row_html(view, year) if cur is not None else "", [id(view), year])
+    lang = current_language()
+    html_text = solara.use_memo(lambda: card_row_html(view, year) if cur is not None else "", [id(view), year, lang])
     solara.use_effect(lambda: state.cards_drawn(view), [id(view)])
     row = None
     if cur is None:
         with solara.Row(classes=["wecsim-cards"]):
-            solara.Text("Running the baseline…", style={"color": "#616161"})
+            solara.Text(_("Running the baseline…"), style={"color": "#616161"})
     else:
         row = solara.HTML(tag="div", unsafe_innerHTML=html_text, classes=["wecsim-cards"], style=GRID_STYLE)
 

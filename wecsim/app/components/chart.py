@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from wecsim.app import runs, state
 from wecsim.app.charts import DRAW_LOCK, render
+from wecsim.i18n import _
 
 #: Longest a chart waits for other tabs' card runs before it is drawn anyway [s]. A design
 #: choice: long enough to let a busy room's cards go first, short enough that a tab's charts
@@ -113,7 +114,7 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
             solara.Image(image, width=width, classes=["wecsim-chart-img"])
             if stale:
                 solara.Text(
-                    "updating…",
+                    _("updating…"),
                     classes=["wecsim-chart-updating"],
                     style={
                         "position": "absolute",

@@ -24,14 +24,15 @@ from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.indicators import (
     EU_SCOPE_HELP,
-    EU_SCOPES,
     first_year,
-    instrument_labels,
+    instrument_label,
     label,
     pair_outcomes,
     scale,
+    scope_name,
 )
 from wecsim.app.runs import Ensemble, Stale
+from wecsim.i18n import _, current_language
 from wecsim.results import Results
 from wecsim.scenario import Scenario, Schedule, largest
 
@@ -39,8 +40,9 @@ from wecsim.scenario import Scenario, Schedule, largest
 OUTCOME_COLUMNS = tuple(additionality.OUTCOMES)
 
 
-def outcome_table(cur: Ensemble, without: Ensemble, year: int, who: str = "EU money") -> pd.DataFrame:
+def outcome_table(cur: Ensemble, without: Ensemble, year: int, who: str | None = None) -> pd.DataFrame:
     """Return national outcomes in ``year`` with and without EU money and the difference (means across replicates)."""
+    who = who if who is not None else scope_name("eu")
     rows = []
     for col in OUTCOME_COLUMNS:
         if col not in cur.first.national.columns:
@@ -52,11 +54,11 @@ def outcome_table(cur: Ensemble, without: Ensemble, year: int, who: str = "EU mo
         digits = 0 if "projects" in col or "meur" in col else 3
         rows.append(
             {
-                "indicator": label(col),
-                "year": y,
-                f"with {who}": round(f * float(a.loc[y]), digits),
-                f"without {who}": round(f * float(b.loc[y]), digits),
-                "difference (with − without)": round(f * float(a.loc[y] - b.loc[y]), digits),
+                _("indicator"): label(col),
+                _("year"): y,
+                _("with {who}").format(who=who): round(f * float(a.loc[y]), digits),
+                _("without {who}").format(who=who): round(f * float(b.loc[y]), digits),
+                _("difference (with − without)"): round(f * float(a.loc[y] - b.loc[y]), digits),
             }
         )
     return pd.DataFrame(rows)
@@ -69,14 +71,14 @@ def money_table(cur: Ensemble, year: int, scope: str) -> pd.DataFrame:
     spent = [additionality.money_by_instrument(r, scope, year) for r in cur.runs]
     return pd.DataFrame(
         {
-            "instrument": inst["label"],
-            f"spent {first_year(cur.first)}-{year} [EUR M]": [
+            _("instrument"): inst["label"],
+            _("spent {first}-{year} [EUR M]").format(first=first_year(cur.first), year=year): [
                 round(float(np.mean([m[i] for m in spent])), 1) for i in inst["instrument_id"]
             ],
-            "envelope as set [EUR M/yr]": [
+            _("envelope as set [EUR M/yr]"): [
                 ", ".join(_as_set(sc.value(lv)) for lv in levers) for levers in inst["levers"]
             ],
-            "what it does": inst["description"],
+            _("what it does"): inst["description"],
         }
     )
 
@@ -148,7 +150,6 @@ def run_instruments(sc: Scenario, seeds: list[int], scope: str) -> None:
 
 def instrument_table(cur: Ensemble, by_instrument: dict[str, list[Results]], year: int, scope: str) -> pd.DataFrame:
     """Return what each instrument adds on top of the others, to ``year`` (means across replicates)."""
-    names = instrument_labels(scope)
     first = first_year(cur.first)
     rows = []
     for i, alts in by_instrument.items():
@@ -161,14 +162,16 @@ def instrument_table(cur: Ensemble, by_instrument: dict[str, list[Results]], yea
         deficit = mean("water_deficit_avoided_mm3")
         rows.append(
             {
-                "instrument": names.get(i, i),
-                f"money {first}-{year} [EUR M]": round(money, 1),
-                f"water deficit avoided {first}-{year} [million m³]": round(deficit, 1),
-                f"renewable share {year} [pt]": round(mean("res_share_added_pt"), 2),
-                f"CO₂ avoided {year} [Mt/yr]": round(mean("co2_avoided_mt"), 2),
-                f"recycling rate {year} [pt]": round(mean("recycling_rate_added_pt"), 2),
-                f"projects built by {year}": round(mean("projects_added"), 1),
-                "water deficit avoided per EUR 100 M [million m³]": (
+                _("instrument"): instrument_label(scope, i),
+                _("money {first}-{year} [EUR M]").format(first=first, year=year): round(money, 1),
+                _("water deficit avoided {first}-{year} [million m³]").format(first=first, year=year): round(
+                    deficit, 1
+                ),
+                _("renewable share {year} [pt]").format(year=year): round(mean("res_share_added_pt"), 2),
+                _("CO₂ avoided {year} [Mt/yr]").format(year=year): round(mean("co2_avoided_mt"), 2),
+                _("recycling rate {year} [pt]").format(year=year): round(mean("recycling_rate_added_pt"), 2),
+                _("projects built by {year}").format(year=year): round(mean("projects_added"), 1),
+                _("water deficit avoided per EUR 100 M [million m³]"): (
                     round(100 * deficit / money, 1) if money > 1e-6 else float("nan")
                 ),
             }
@@ -187,21 +190,26 @@ def InstrumentBreakdown(cur: Ensemble, scope: str, year: int) -> None:
         return
     if got is not None and got.key == view_key(cur, scope):
         Prose(
-            "**What each instrument adds on top of the others**: each row is this scenario minus the same runs "
-            "without that instrument alone (the other instruments stay). Rows need not add up to the whole: "
-            "instruments work together (preparation makes projects bankable for grants and loans, for example)."
+            _(
+                "**What each instrument adds on top of the others**: each row is this scenario minus the same runs "
+                "without that instrument alone (the other instruments stay). Rows need not add up to the whole: "
+                "instruments work together (preparation makes projects bankable for grants and loans, for example)."
+            )
         )
         Table(instrument_table(cur, got.runs, year, scope), items_per_page=8, name="eu_instruments_added")
         return
     with solara.Row(gap="10px", style={"align-items": "center"}):
         solara.Button(
-            f"Work out what each instrument adds ({n_runs} more runs)",
+            _("Work out what each instrument adds ({n} more runs)").format(n=n_runs),
             on_click=lambda: run_instruments(cur.scenario, cur.seeds, scope),
             outlined=True,
             classes=["wecsim-eu-instruments-button"],
         )
         if st.running:
-            solara.Text(f"Running {st.total} runs: {st.done} done", style={"font-size": "13px", "color": "#616161"})
+            solara.Text(
+                _("Running {total} runs: {done} done").format(total=st.total, done=st.done),
+                style={"font-size": "13px", "color": "#616161"},
+            )
         elif st.error:
             solara.Error(st.error)
 
@@ -210,34 +218,43 @@ def InstrumentBreakdown(cur: Ensemble, scope: str, year: int) -> None:
 def EUDetail(view: state.Shown, year: int) -> None:
     """Show what EU money changes: a chart, an outcome table, money per instrument and what each adds."""
     cur, without = view.current, view.without_eu
-    who = EU_SCOPES[view.scope]
+    who = scope_name(view.scope)
     with solara.Column(gap="8px", classes=["wecsim-eu-detail"]):
         Prose(
-            f"**{who}** here means {EU_SCOPE_HELP[view.scope]} (switch with *EU card counts* above). Every number "
-            f"compares this scenario with the same run without {who}: the same seed, so the same weather, "
-            f"sites and chance events. The difference is what {who} adds; where it is negative, the money "
-            "moved projects elsewhere or let other money go elsewhere. Which project gets built when varies "
-            "from run to run, so read several replicates (sidebar) before drawing conclusions."
+            _(
+                "**{who}** here means {scope} (switch with *EU card counts* above). Every number "
+                "compares this scenario with the same run without {who}: the same seed, so the same weather, "
+                "sites and chance events. The difference is what {who} adds; where it is negative, the money "
+                "moved projects elsewhere or let other money go elsewhere. Which project gets built when varies "
+                "from run to run, so read several replicates (sidebar) before drawing conclusions."
+            ).format(who=who, scope=_(EU_SCOPE_HELP[view.scope]))
         )
         if without is None:
-            solara.Info(f"Working out what {who} changes: the same run without it is on its way…", dense=True)
+            solara.Info(
+                _("Working out what {who} changes: the same run without it is on its way…").format(who=who), dense=True
+            )
             return
         if without is cur:
-            solara.Info(f"No {who} in this scenario: nothing to attribute to it.", dense=True)
+            solara.Info(_("No {who} in this scenario: nothing to attribute to it.").format(who=who), dense=True)
             return
-        key = ("eu", cur.scenario.scenario_hash(), tuple(cur.seeds), view.scope)
+        key = ("eu", cur.scenario.scenario_hash(), tuple(cur.seeds), view.scope, current_language())
         ChartImage(lambda: eu_figure(cur, without, who), key=key, name="eu_with_without", width="min(100%, 900px)")
-        Prose(f"**Outcomes in {year}** with and without {who} (means of {cur.n} run(s))")
+        Prose(
+            _("**Outcomes in {year}** with and without {who} (means of {n} run(s))").format(year=year, who=who, n=cur.n)
+        )
         Table(outcome_table(cur, without, year, who), items_per_page=12, name="eu_outcomes")
         Prose(
-            f"**{who} by instrument**, spent {first_year(cur.first)}-{year} "
-            "(net of money released by cancelled or cheaper projects)"
+            _(
+                "**{who} by instrument**, spent {first}-{year} (net of money released by cancelled or cheaper projects)"
+            ).format(who=who, first=first_year(cur.first), year=year)
         )
         Table(money_table(cur, year, view.scope), items_per_page=8, name="eu_money")
         InstrumentBreakdown(cur, view.scope, year)
         Prose(
-            "Money spent is not the same as results added: a grant that replaces a loan the project would "
-            "have had anyway adds little, while a feasibility study paid by a preparation grant can unlock a loan "
-            f"many times its size. The card's *net mobilisation* counts only other money that comes with {who} "
-            "and would not come without it."
+            _(
+                "Money spent is not the same as results added: a grant that replaces a loan the project would "
+                "have had anyway adds little, while a feasibility study paid by a preparation grant can unlock a loan "
+                "many times its size. The card's *net mobilisation* counts only other money that comes with {who} "
+                "and would not come without it."
+            ).format(who=who)
         )

@@ -12,12 +12,14 @@ import solara
 import solara.lab
 
 from wecsim.app import state
+from wecsim.app.components.language import LanguageSwitch
 from wecsim.app.components.levers import LeverPanel
 from wecsim.app.components.link import LinkSync
 from wecsim.app.components.run_status import RunController
 from wecsim.app.components.scenario_panel import ScenarioPanel
+from wecsim.i18n import N_, _
 
-TITLE = "wecsim · water, energy and circular economy investment in Kazakhstan"
+TITLE = N_("wecsim · water, energy and circular economy investment in Kazakhstan")
 BAR_COLOR = "#0d47a1"
 SIDEBAR_WIDTH = "410px"
 #: Widest screen that gets the phone layout [CSS px]: levers in a drawer, one column. A phone held
@@ -90,7 +92,7 @@ levers_open = solara.reactive(False)
 @solara.component
 def PageTabs(pages: list[tuple[str, str]]) -> None:
     """Show one tab per page (``(key, label)``); the chosen one is the active page."""
-    keys = [k for k, _ in pages]
+    keys = [k for k, _label in pages]
     index = keys.index(state.active_page.value) if state.active_page.value in keys else 0
     with solara.lab.Tabs(
         value=index, on_value=lambda i: state.active_page.set(keys[i]), dark=True, background_color=BAR_COLOR
@@ -102,9 +104,9 @@ def PageTabs(pages: list[tuple[str, str]]) -> None:
 @solara.component
 def Sidebar() -> None:
     """Show the scenario panel and every lever."""
-    with solara.Div(classes=["wecsim-sidebar"], attributes={"aria-label": "Scenario and levers"}):
+    with solara.Div(classes=["wecsim-sidebar"], attributes={"aria-label": _("Scenario and levers")}):
         solara.Button(
-            "Close levers",
+            _("Close levers"),
             icon_name="mdi-close",
             on_click=lambda: levers_open.set(False),
             small=True,
@@ -126,7 +128,7 @@ def Frame(pages: list[tuple[str, str]], children: list | None = None) -> None:
         with solara.Div(classes=["wecsim-bar"]):
             with solara.Div(style={"display": "flex", "align-items": "center", "gap": "4px"}):
                 solara.Button(
-                    "Levers",
+                    _("Levers"),
                     icon_name="mdi-tune",
                     on_click=lambda: levers_open.set(not levers_open.value),
                     text=True,
@@ -134,9 +136,10 @@ def Frame(pages: list[tuple[str, str]], children: list | None = None) -> None:
                     classes=["wecsim-levers-toggle"],
                     attributes={"aria-expanded": "true" if levers_open.value else "false"},
                 )
-                solara.Text(TITLE, classes=["wecsim-title"], style={"display": "block"})
+                solara.Text(_(TITLE), classes=["wecsim-title"], style={"display": "block"})
+                LanguageSwitch()
             PageTabs(pages)
-        LinkSync([k for k, _ in pages])
+        LinkSync([k for k, _label in pages])
         with solara.Div(classes=["wecsim-body", *drawer]):
             Sidebar()
             solara.Div(classes=["wecsim-main"], children=children or [])

@@ -18,12 +18,17 @@ from wecsim.app import state
 from wecsim.app.components.typed import use_typed_text
 from wecsim.app.indicators import abbreviations_in
 from wecsim.app.params import BadValue, Control, changed, grouped_controls
+from wecsim.i18n import _, ngettext
 from wecsim.scenario import Schedule
 
 
 def _tooltip(c: Control) -> str:
     p = c.param
-    lines = [p.help, f"Range: {p.describe_range()} · default {c.format(p.default)}", f"Source: {p.source}"]
+    lines = [
+        _(p.help),
+        _("Range: {range} · default {default}").format(range=p.describe_range(), default=c.format(p.default)),
+        _("Source: {source}").format(source=p.source),
+    ]
     lines += [f"{k}: {v}" for k, v in abbreviations_in(f"{c.label} {p.help}").items()]
     return "\n".join(lines)
 
@@ -61,11 +66,13 @@ def LeverControl(control: Control) -> None:
                     style={"height": "20px", "width": "20px"},
                     classes=["wecsim-lever-reset"],
                     attributes={
-                        "aria-label": f"Reset {p.label} to {control.format(was)}",
-                        "title": f"Reset to {control.format(was)}",
+                        "aria-label": _("Reset {lever} to {value}").format(lever=_(p.label), value=control.format(was)),
+                        "title": _("Reset to {value}").format(value=control.format(was)),
                     },
                 )
-                solara.Text(f"was {control.format(was)}", style={"font-size": "12px", "color": "#757575"})
+                solara.Text(
+                    _("was {value}").format(value=control.format(was)), style={"font-size": "12px", "color": "#757575"}
+                )
         if isinstance(r.value, Schedule):
             _schedule_control(control, r.value)
             return
@@ -101,7 +108,7 @@ def NumberLever(control: Control, value, set_value) -> None:
         try:
             v = control.parse(text)
         except BadValue as exc:
-            set_error(f"{exc}; kept {control.box_text(value)}")
+            set_error(_("{problem}; kept {value}").format(problem=exc, value=control.box_text(value)))
             widget.v_model = control.box_text(value)  # the typed text goes; the last valid value shows
             return
         set_error("")
@@ -132,7 +139,7 @@ def NumberLever(control: Control, value, set_value) -> None:
                 hide_details=True,
                 error=bool(error),
                 class_="wecsim-lever-input",
-                attributes={"aria-label": f"{control.label}, typed value"},
+                attributes={"aria-label": _("{lever}, typed value").format(lever=control.label)},
                 style_="max-width: 92px; margin-top: 0; padding-top: 0",
             )
         use_typed_text(field, on_text)
@@ -145,12 +152,12 @@ def _schedule_control(control: Control, schedule: Schedule) -> None:
     p = control.param
     last = schedule.values[-1]  # the value the schedule settles on: the policy it ends with
     solara.Text(
-        f"Changes by year: {schedule.describe(p.unit)}",
+        _("Changes by year: {schedule}").format(schedule=schedule.describe(p.unit)),
         classes=["wecsim-lever-schedule"],
         style={"font-size": "12px", "color": "#424242"},
     )
     solara.Button(
-        f"Use one value ({control.format(last)})",
+        _("Use one value ({value})").format(value=control.format(last)),
         text=True,
         x_small=True,
         on_click=lambda: state.set_value(p.name, control.clip(last)),
@@ -164,8 +171,8 @@ def GroupHeader(title: str, names: list[str]) -> None:
     vals = {n: state.values[n].value for n in names}
     base = state.base.value
     n = len(changed(vals, {k: base.value(k) for k in names}))
-    suffix = f" · {n} changed" if n else ""
-    solara.Text(f"{title}{suffix}", style={"font-weight": "600", "color": "#1565c0" if n else "#212121"})
+    suffix = " · " + ngettext("{n} changed", "{n} changed", n).format(n=n) if n else ""
+    solara.Text(f"{_(title)}{suffix}", style={"font-weight": "600", "color": "#1565c0" if n else "#212121"})
 
 
 @solara.component

@@ -15,10 +15,12 @@ import solara
 import traitlets
 
 from wecsim.app import state
+from wecsim.app.components import language
 from wecsim.app.indicators import region_names
 from wecsim.app.link import read_link, write_link
 from wecsim.app.params import values_of
 from wecsim.app.scenario_io import shipped_scenarios
+from wecsim.i18n import _
 
 #: The browser side: replace the address's query string whenever :attr:`AddressWriter.query` changes.
 ADDRESS_TEMPLATE = """
@@ -76,6 +78,8 @@ def apply_link(query: str, page_keys: list[str]) -> list[str]:
         map_page.indicator_key.set(link.layer)
     if link.page is not None:
         state.active_page.set(link.page)
+    if link.language is not None:
+        language.chosen.set(link.language)
     if link.levers:
         state.request_runs()
     return link.problems
@@ -102,6 +106,7 @@ def current_query() -> str:
         state.current_values(),
         values_of(state.base.value),
         view,
+        language.chosen.value,
     )
 
 
@@ -123,7 +128,9 @@ def LinkSync(page_keys: list[str]) -> None:
     if problems:
         with solara.Div(classes=["wecsim-link-problems"]):
             solara.Warning(
-                "Some settings of the link could not be used (the others are): " + "; ".join(problems) + ".",
+                _("Some settings of the link could not be used (the others are): {problems}.").format(
+                    problems="; ".join(problems)
+                ),
                 dense=True,
                 text=True,
                 outlined=True,

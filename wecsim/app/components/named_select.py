@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 import solara
 from solara.alias import rv
 
+from wecsim.i18n import _
+
 
 @solara.component
 def NamedSelect(
@@ -21,7 +23,11 @@ def NamedSelect(
     """Offer the codes of ``names`` under their names; the chosen code's name and code show on hover."""
     items = [{"text": text, "value": code} for code, text in names.items()]
     chosen = names.get(value, value) if value is not None else ""
-    hover = f"{chosen} (code: {value})" if value is not None and chosen != value else str(chosen or label)
+    hover = (
+        _("{name} (code: {code})").format(name=chosen, code=value)
+        if value is not None and chosen != value
+        else str(chosen or label)
+    )
     rv.Select(
         label=label,
         items=items,

@@ -15,9 +15,11 @@ from collections.abc import Callable
 import solara
 from solara.alias import rv
 
+from wecsim import i18n
 from wecsim.app import state
 from wecsim.app.components.typed import use_typed_text
 from wecsim.app.params import BadValue
+from wecsim.i18n import _, ngettext
 
 #: When a typed count is checked: Enter, or leaving the box (as the lever boxes).
 
@@ -57,7 +59,7 @@ def RunStatusLine() -> None:
                 classes=["wecsim-status-put-away"],
             )
             solara.Button(
-                "Show the results again",
+                _("Show the results again"),
                 icon_name="mdi-refresh",
                 on_click=state.bring_back,
                 small=True,
@@ -67,14 +69,24 @@ def RunStatusLine() -> None:
         if st.running:
             # a determinate bar only: an animated one keeps the browser repainting and slows the model
             solara.ProgressLinear(100 * st.done / st.total if st.total else 0, color="primary")
-            text = f"Running {st.total} runs… {st.done} done" if st.total > 2 else "Running the model…"
+            text = (
+                _("Running {total} runs… {done} done").format(total=st.total, done=st.done)
+                if st.total > 2
+                else _("Running the model…")
+            )
             solara.Text(text, style={"font-size": "12px", "color": "#616161"}, classes=["wecsim-status-running"])
         elif st.elapsed_s is not None:
             solara.ProgressLinear(False)
             n = max(1, st.total)  # a finished request: total = replicates run
-            took = "from the cache" if st.elapsed_s < 0.02 else f"{st.elapsed_s * 1000:.0f} ms"
+            took = (
+                _("from the cache")
+                if st.elapsed_s < 0.02
+                else _("{ms} ms").format(ms=i18n.number(st.elapsed_s * 1000, 0))
+            )
             solara.Text(
-                f"Up to date · {n} run{'s' if n > 1 else ''} · {took}",
+                _("Up to date · {runs} · {took}").format(
+                    runs=ngettext("{n} run", "{n} runs", n).format(n=n), took=took
+                ),
                 style={"font-size": "12px", "color": "#616161"},
                 classes=["wecsim-status-done"],
             )
@@ -97,7 +109,7 @@ def RunCountBox(
         try:
             n = state.parse_count(text, low, high)
         except BadValue as exc:
-            set_error(f"{exc}; kept {value}")
+            set_error(_("{problem}; kept {value}").format(problem=exc, value=value))
             widget.v_model = str(value)
             return
         set_error("")

@@ -8,6 +8,7 @@ from wecsim.app import state
 from wecsim.app.components.named_select import NamedSelect
 from wecsim.app.components.run_status import RunCountBox, RunStatusLine
 from wecsim.app.indicators import scenario_title
+from wecsim.i18n import _, ngettext
 
 
 @solara.component
@@ -15,7 +16,7 @@ def ResetButton() -> None:
     """Put every lever back to the picked scenario (shows how many differ)."""
     n_changed = len(state.edited())
     solara.Button(
-        f"Reset {n_changed} changed lever{'s' if n_changed != 1 else ''}",
+        ngettext("Reset {n} changed lever", "Reset {n} changed levers", n_changed).format(n=n_changed),
         icon_name="mdi-restore",
         on_click=state.reset_levers,
         disabled=n_changed == 0,
@@ -32,7 +33,7 @@ def ScenarioPanel() -> None:
     names = {n: scenario_title(n) for n in state.scenario_names()}
     with solara.Column(gap="4px", classes=["wecsim-scenario-panel"]):
         NamedSelect(
-            "Scenario (start from)",
+            _("Scenario (start from)"),
             names,
             state.base_label.value if state.base_label.value in names else None,
             state.pick,
@@ -42,7 +43,7 @@ def ScenarioPanel() -> None:
         if desc:
             solara.Text(desc, style={"font-size": "12px", "color": "#616161"})
         NamedSelect(
-            "Reference (cards and charts compare against it)",
+            _("Reference (cards and charts compare against it)"),
             names,
             state.reference_label.value,
             state.reference_label.set,
@@ -50,7 +51,7 @@ def ScenarioPanel() -> None:
         )
         with solara.Row(gap="8px", style={"align-items": "center"}):
             solara.InputInt(
-                "Seed",
+                _("Seed"),
                 value=state.seed.value,
                 on_value=lambda v: state.seed.set(max(0, int(v))) if v is not None else None,
                 style={"max-width": "110px"},
@@ -58,7 +59,7 @@ def ScenarioPanel() -> None:
             )
             with solara.Div(style={"max-width": "150px"}):
                 RunCountBox(
-                    "Replicates",
+                    _("Replicates"),
                     state.replicates.value,
                     state.MAX_REPLICATES,
                     state.replicates.set,

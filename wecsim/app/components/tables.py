@@ -7,6 +7,7 @@ import solara
 
 from wecsim.app.components.prose import Prose
 from wecsim.app.indicators import abbreviations_in
+from wecsim.i18n import _, ngettext, number
 
 #: The page sizes Solara's table footer offers ("Rows per page"; fixed in its datatable.vue). A
 #: table shows one of them, so the footer names the number of rows actually shown.
@@ -31,8 +32,10 @@ def Table(df: pd.DataFrame, items_per_page: int = 15, name: str = "table") -> No
     """
     with solara.Column(gap="2px", classes=["wecsim-table", f"wecsim-table-{name}"]):
         if df.empty:
-            solara.Text("Nothing to show.", style={"color": "#757575"})
+            solara.Text(_("Nothing to show."), style={"color": "#757575"})
             return
+        # headers are written in English where the table is made (marked for the catalogs); shown translated
+        df = df.rename(columns=lambda c: _(c) if isinstance(c, str) else c)
         rows = next((n for n in ROWS_PER_PAGE_OPTIONS if n >= items_per_page), ROWS_PER_PAGE_OPTIONS[-1])
         solara.DataFrame(df.reset_index(drop=True), items_per_page=rows, scrollable=True)
         abbr = table_abbreviations(df)
@@ -43,7 +46,10 @@ def Table(df: pd.DataFrame, items_per_page: int = 15, name: str = "table") -> No
                 classes=["wecsim-table-abbreviations"],
             )
         with solara.Row(gap="8px", justify="end", style={"align-items": "center"}):
-            solara.Text(f"{len(df):,} rows", style={"font-size": "12px", "color": "#757575"})
+            solara.Text(
+                ngettext("{n} row", "{n} rows", len(df)).format(n=number(len(df))),
+                style={"font-size": "12px", "color": "#757575"},
+            )
             solara.FileDownload(
                 lambda: df.to_csv(index=False),
                 filename=f"{name}.csv",

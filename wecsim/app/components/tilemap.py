@@ -12,6 +12,7 @@ from solara.alias import rv
 from wecsim.app.indicators import Better, fmt
 from wecsim.app.tilemap import Tile as TileSpec
 from wecsim.app.tilemap import colors_for, diverging, gradient_css, grid_shape, layout, scale_limits, text_color
+from wecsim.i18n import _
 
 #: Height of a tile row on a desk screen [CSS px] (phones and short laptop screens: see the layout's CSS).
 TILE_ROW_PX = 70
@@ -29,10 +30,11 @@ def Tile(
     fg = text_color(color)
     border = "3px solid #ff6f00" if selected else "1px solid #ffffff"
     name_style = "font-size: 12px; font-weight: 500; line-height: 1.15;"
-    name = rv.Html(tag="div", children=[tile.name], class_="wecsim-tile-long", style_=name_style)
+    region = _(tile.name)
+    name = rv.Html(tag="div", children=[region], class_="wecsim-tile-long", style_=name_style)
     short = rv.Html(tag="div", children=[tile.short], class_="wecsim-tile-short", style_=name_style)
     val = rv.Html(tag="div", children=[fmt(float(value), digits)], style_="font-size: 15px; font-weight: 700;")
-    text = f"{tile.name}: {fmt(float(value), digits)}"
+    text = f"{region}: {fmt(float(value), digits)}"
     el = rv.Html(
         tag="button",
         children=[name, short, val],
@@ -40,7 +42,7 @@ def Tile(
         attributes={
             "title": text,
             "type": "button",
-            "aria-label": f"{text}. Open the region's detail",
+            "aria-label": _("{text}. Open the region's detail").format(text=text),
             "aria-pressed": "true" if selected else "false",
         },
         style_=(
@@ -68,7 +70,7 @@ def TileMap(
     with solara.Column(gap="6px", classes=["wecsim-tilemap"], style={"flex": "1 1 520px", "min-width": "480px"}):
         with solara.Div(
             classes=["wecsim-tilemap-grid"],
-            attributes={"role": "group", "aria-label": f"Map of the regions: {title}"},
+            attributes={"role": "group", "aria-label": _("Map of the regions: {title}").format(title=title)},
             style={
                 "--wecsim-cols": str(cols),
                 "--wecsim-rows": str(rows),
@@ -102,13 +104,17 @@ def TileMap(
             )
             solara.Text(fmt(hi, digits), style={"font-size": "12px"})
             if div:
-                hint = {"up": "green = better, red = worse", "down": "red = worse, green = better", None: ""}[better]
-                hint = (hint + ", white = 0").lstrip(", ")
+                hint = {"up": _("green = better, red = worse"), "down": _("red = worse, green = better"), None: ""}[
+                    better
+                ]
+                hint = (hint + ", " + _("white = 0")).lstrip(", ")
             else:
-                hint = {"up": "darker = better", "down": "darker = worse", None: "darker = more"}[better]
+                hint = {"up": _("darker = better"), "down": _("darker = worse"), None: _("darker = more")}[better]
             solara.Text(f"{title} · {hint}", style={"font-size": "12px", "color": "#616161"})
         solara.Text(
-            "Tile map: each region is a tile placed by its position and neighbours (not its area); "
-            "source and licence in wecsim/app/data/README.md.",
+            _(
+                "Tile map: each region is a tile placed by its position and neighbours (not its area); "
+                "source and licence in wecsim/app/data/README.md."
+            ),
             style={"font-size": "12px", "color": "#9e9e9e"},
         )

@@ -15,6 +15,8 @@ from typing import Any
 import solara
 from ipyvuetify.extra import FileInput
 
+from wecsim.i18n import _
+
 
 def _read(info: dict[str, Any], max_bytes: int) -> dict[str, Any]:
     data = info.get("data")
@@ -53,10 +55,10 @@ def FileChooser(on_file: Callable[[dict[str, Any]], None], max_bytes: int, accep
 def ScenarioUpload(on_file: Callable[[dict[str, Any]], None], max_bytes: int) -> None:
     """Offer both ways to upload a scenario file: choose it, or drop it on the zone."""
     with solara.Column(gap="4px", classes=["wecsim-upload"]):
-        solara.Text("Choose a file…", style={"font-size": "13px", "color": "#616161"})
+        solara.Text(_("Choose a file…"), style={"font-size": "13px", "color": "#616161"})
         FileChooser(on_file, max_bytes)
         solara.FileDrop(
-            label="…or drop a scenario .yaml file here",
+            label=_("…or drop a scenario .yaml file here"),
             on_file=lambda info: on_file(_read(info, max_bytes)),
             lazy=True,
         )

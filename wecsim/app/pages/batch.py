@@ -26,6 +26,7 @@ from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.indicators import label, scale
+from wecsim.i18n import N_, _, current_language
 
 folder = solara.reactive("")
 b_indicator = solara.reactive("")
@@ -33,7 +34,7 @@ b_group = solara.reactive("none")
 b_year = solara.reactive(0)
 b_direction = solara.reactive("auto")
 #: Labels of the robustness direction choice and what they mean.
-DIRECTION_CHOICES = {"auto": None, "less is better": "min", "more is better": "max"}
+DIRECTION_CHOICES = {N_("auto"): None, N_("less is better"): "min", N_("more is better"): "max"}
 #: Columns of the robustness table shown on the page (the CSV download has them all).
 ROBUSTNESS_SHOWN = [
     "rank",
@@ -54,12 +55,12 @@ def regret_figure(table: pd.DataFrame, title: str, unit: str):
     t = table.sort_values("rank", ascending=False)
     fig, ax = new_figure(title, "", figsize=(6.4, max(2.4, 0.45 * len(t) + 1.2)))
     y = range(len(t))
-    ax.barh([i + 0.2 for i in y], t["regret_max"].to_numpy(float), height=0.4, color="#c62828", label="maximum")
-    ax.barh([i - 0.2 for i in y], t["regret_mean"].to_numpy(float), height=0.4, color="#1565c0", label="mean")
+    ax.barh([i + 0.2 for i in y], t["regret_max"].to_numpy(float), height=0.4, color="#c62828", label=_("maximum"))
+    ax.barh([i - 0.2 for i in y], t["regret_mean"].to_numpy(float), height=0.4, color="#1565c0", label=_("mean"))
     ax.set_yticks(list(y), [str(p) for p in t["policy"]], fontsize=8)
-    ax.set_xlabel(f"regret [{unit}]" if unit else "regret", fontsize=9)
+    ax.set_xlabel(_("regret [{unit}]").format(unit=unit) if unit else _("regret"), fontsize=9)
     ax.legend(fontsize=8, loc="upper right")  # the most robust policy, on top, has the shortest bars
-    note(fig, "Regret: gap to the best policy in each scenario (0 for the best). Rank 1: least maximum regret.")
+    note(fig, _("Regret: gap to the best policy in each scenario (0 for the best). Rank 1: least maximum regret."))
     return fig
 
 
@@ -69,12 +70,15 @@ def Robustness(batch, path: str, ind: str, year: int, unit: str, factor: float) 
     choice = b_direction.value if b_direction.value in DIRECTION_CHOICES else "auto"
     auto = indicator_direction(ind)
     with solara.Column(gap="4px", classes=["wecsim-batch-robustness"]):
-        solara.Markdown(f"**Robustness of the policies: {label(ind)} in {year}**")
+        solara.Markdown(
+            "**" + _("Robustness of the policies: {indicator} in {year}").format(indicator=label(ind), year=year) + "**"
+        )
+        words = {_(c): c for c in DIRECTION_CHOICES}
         solara.Select(
-            "Better is",
-            values=list(DIRECTION_CHOICES),
-            value=choice,
-            on_value=b_direction.set,
+            _("Better is"),
+            values=list(words),
+            value=_(choice),
+            on_value=lambda w: b_direction.set(words.get(w, "auto")),
             style={"max-width": "220px"},
         )
         try:
@@ -88,16 +92,21 @@ def Robustness(batch, path: str, ind: str, year: int, unit: str, factor: float) 
         direction = table["direction"].iloc[0]
         Table(shown, items_per_page=10, name="batch_robustness")
         ChartImage(
-            lambda: regret_figure(shown, f"Regret of each policy: {label(ind)} in {year}", unit),
-            key=("regret", path, ind, year, direction),
+            lambda: regret_figure(
+                shown, _("Regret of each policy: {indicator} in {year}").format(indicator=label(ind), year=year), unit
+            ),
+            key=("regret", path, ind, year, direction, current_language()),
             name=f"regret_{ind}_{year}",
         )
         solara.Text(
-            f"{'Less' if direction == 'min' else 'More'} is better"
-            + (" (the indicator's own direction)" if choice == "auto" and auto else "")
-            + f"; {int(table['scenarios'].iloc[0])} scenarios, each the mean over its replicates. "
-            "Regret is the gap to the best policy in the same scenario; best_in_share is the share of "
-            "scenarios where the policy is the best.",
+            (_("Less is better") if direction == "min" else _("More is better"))
+            + (" " + _("(the indicator's own direction)") if choice == "auto" and auto else "")
+            + "; "
+            + _(
+                "{n} scenarios, each the mean over its replicates. "
+                "Regret is the gap to the best policy in the same scenario; best_in_share is the share of "
+                "scenarios where the policy is the best."
+            ).format(n=int(table["scenarios"].iloc[0])),
             style={"font-size": "11px", "color": "#757575"},
         )
 
@@ -115,21 +124,23 @@ def BatchPage() -> None:
     path = folder.value or (found[0] if found else "")
     with solara.Column(gap="10px", classes=["wecsim-page-batch"]):
         Prose(
-            "Results of many runs made with `wecsim batch EXPERIMENT.yaml --out results/NAME` "
-            "(a Parquet dataset and a manifest). Pick a folder found under `results/`, or type a path "
-            "to one under it (or under a folder named in `WECSIM_RESULTS` when the app was started)."
+            _(
+                "Results of many runs made with `wecsim batch EXPERIMENT.yaml --out results/NAME` "
+                "(a Parquet dataset and a manifest). Pick a folder found under `results/`, or type a path "
+                "to one under it (or under a folder named in `WECSIM_RESULTS` when the app was started)."
+            )
         )
         with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
             if found:
                 solara.Select(
-                    "Results folder",
+                    _("Results folder"),
                     values=found,
                     value=path if path in found else None,
                     on_value=folder.set,
                     style={"min-width": "360px"},
                 )
             solara.InputText(
-                "…or a folder path",
+                _("…or a folder path"),
                 value=folder.value,
                 on_value=folder.set,
                 style={"min-width": "360px"},
@@ -137,8 +148,10 @@ def BatchPage() -> None:
             )
         if not path:
             solara.Info(
-                "No batch results found. Run for example "
-                "`uv run wecsim batch experiments/quick_lhs.yaml --out results/quick` and reload this page.",
+                _(
+                    "No batch results found. Run for example "
+                    "`uv run wecsim batch experiments/quick_lhs.yaml --out results/quick` and reload this page."
+                ),
                 classes=["wecsim-batch-empty"],
             )
             return
@@ -147,7 +160,7 @@ def BatchPage() -> None:
         except BatchError as exc:
             solara.Warning(str(exc), classes=["wecsim-batch-error"])
             return
-        summ = pd.DataFrame(list(batch.summary().items()), columns=["", "value"])
+        summ = pd.DataFrame(list(batch.summary().items()), columns=["", N_("value")])
         Table(summ, items_per_page=10, name="batch_summary")
         inds = batch.indicators
         ind = b_indicator.value if b_indicator.value in inds else inds[0]
@@ -155,17 +168,17 @@ def BatchPage() -> None:
         group = b_group.value if b_group.value in cats else "none"
         with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
             solara.Select(
-                "Indicator",
+                _("Indicator"),
                 values=[label(i) for i in inds],
                 value=label(ind),
                 on_value=lambda t: b_indicator.set(next(i for i in inds if label(i) == t)),
                 style={"min-width": "320px"},
             )
             solara.Select(
-                "Split the fan by",
-                values=["none", *cats],
-                value=group,
-                on_value=b_group.set,
+                _("Split the fan by"),
+                values=[_("none"), *cats],
+                value=_("none") if group == "none" else group,
+                on_value=lambda v: b_group.set("none" if v == _("none") else v),
                 style={"min-width": "220px"},
             )
         q = fan(batch, ind, None if group == "none" else group)
@@ -176,13 +189,15 @@ def BatchPage() -> None:
         year = b_year.value if b_year.value in years else years[-1]
         with solara.Columns([1, 1]):
             ChartImage(
-                lambda: fan_figure(q, f"{label(ind)}: ensemble", unit, None if group == "none" else group),
-                key=("fan", path, ind, group),
+                lambda: fan_figure(
+                    q, _("{indicator}: ensemble").format(indicator=label(ind)), unit, None if group == "none" else group
+                ),
+                key=("fan", path, ind, group, current_language()),
                 name=f"fan_{ind}",
             )
             with solara.Column(gap="4px"):
                 solara.Select(
-                    "Rank parameters for year",
+                    _("Rank parameters for year"),
                     values=[str(y) for y in years],
                     value=str(year),
                     on_value=lambda v: b_year.set(int(v)),
@@ -190,16 +205,20 @@ def BatchPage() -> None:
                 )
                 scores = ranking(batch, ind, year)
                 if scores.empty:
-                    solara.Text("No parameter varies in this batch.")
+                    solara.Text(_("No parameter varies in this batch."))
                 else:
                     ChartImage(
-                        lambda: ranking_figure(scores, f"What drives {label(ind)} in {year}"),
-                        key=("rank", path, ind, year),
+                        lambda: ranking_figure(
+                            scores, _("What drives {indicator} in {year}").format(indicator=label(ind), year=year)
+                        ),
+                        key=("rank", path, ind, year, current_language()),
                         name=f"ranking_{ind}_{year}",
                     )
                     solara.Text(
-                        "Score: |Spearman rank correlation| with the outcome across runs "
-                        "(correlation ratio for categorical parameters); a screening measure.",
+                        _(
+                            "Score: |Spearman rank correlation| with the outcome across runs "
+                            "(correlation ratio for categorical parameters); a screening measure."
+                        ),
                         style={"font-size": "11px", "color": "#757575"},
                     )
         if policies_x_scenarios(batch) is not None:

@@ -18,9 +18,10 @@ from wecsim.app.components.tables import Table
 from wecsim.app.indicators import HEADLINES, fmt, fmt_delta, label, scenario_title
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.errors import WecsimError
+from wecsim.i18n import N_, _, current_language
 from wecsim.scenario import Scenario
 
-CURRENT = "levers as set on the left"
+CURRENT = N_("levers as set on the left")
 CHART_INDICATORS = (
     "water_deficit_km3",
     "res_share",
@@ -39,7 +40,7 @@ cmp_result: solara.Reactive[list[Ensemble] | None] = solara.reactive(None)
 cmp_status = solara.reactive(state.RunStatus())
 state.free_when_idle(cmp_result, lambda: None)
 state.free_when_idle(
-    cmp_status, lambda: state.RunStatus(error=state.put_away_text() + " Change a choice to run it again.")
+    cmp_status, lambda: state.RunStatus(error=state.put_away_text() + " " + _("Change a choice to run it again."))
 )
 
 
@@ -47,7 +48,7 @@ def resolve(names: list[str]) -> list[tuple[str, Scenario]]:
     """Return ``(label, scenario)`` for the chosen names (the current levers included); labels in plain words."""
     out = []
     for n in names:
-        out.append((CURRENT, state.current_scenario()) if n == CURRENT else (scenario_title(n), state.lookup(n)))
+        out.append((_(CURRENT), state.current_scenario()) if n == CURRENT else (scenario_title(n), state.lookup(n)))
     return out
 
 
@@ -61,13 +62,15 @@ def differences(ensembles: list[Ensemble], years: tuple[int, ...] = (2030, 2050)
     for h in HEADLINES:
         for y in years if not h.whole_run else (years[-1],):
             base_mean = first.scalar(lambda r, h=h, y=y: h.value(r, y))[0]
-            title = f"{h.title}, cumulative from the first year" if h.cumulative else h.title
-            row = {"indicator": f"{title} [{h.unit}]", "year": "whole run" if h.whole_run else y}
+            title = (
+                _("{title}, cumulative from the first year").format(title=_(h.title)) if h.cumulative else _(h.title)
+            )
+            row = {_("indicator"): f"{title} [{_(h.unit)}]", _("year"): _("whole run") if h.whole_run else y}
             for e in ensembles:
                 mean, lo, hi = e.scalar(lambda r, h=h, y=y: h.value(r, y))
                 text = fmt(mean, h.digits)
                 if e.n > 1:
-                    text += f" ({fmt(lo, h.digits)} to {fmt(hi, h.digits)})"
+                    text += " (" + _("{low} to {high}").format(low=fmt(lo, h.digits), high=fmt(hi, h.digits)) + ")"
                 row[e.label] = text
                 if e is not first:
                     row[f"{e.label} − {first.label}"] = fmt_delta(mean - base_mean, h.digits)
@@ -130,36 +133,38 @@ def ComparePage() -> None:
     result = cmp_result.value
     with solara.Column(gap="10px", classes=["wecsim-page-compare"]):
         Prose(
-            "Pick two or more scenarios (or the levers as set on the left) to compare. "
-            "All use the same seeds, so weather and chance events are shared and differences come "
-            "from policy. With more than one replicate the lines are means and the bands show the "
-            "10th-90th percentile across runs. "
-            f"One comparison runs at most {state.MAX_COMPARE_RUNS} model runs (scenarios x replicates); "
-            "its runs wait behind other people's lever moves, so they may take longer when the room is busy."
+            _(
+                "Pick two or more scenarios (or the levers as set on the left) to compare. "
+                "All use the same seeds, so weather and chance events are shared and differences come "
+                "from policy. With more than one replicate the lines are means and the bands show the "
+                "10th-90th percentile across runs. "
+                "One comparison runs at most {n} model runs (scenarios x replicates); "
+                "its runs wait behind other people's lever moves, so they may take longer when the room is busy."
+            ).format(n=state.MAX_COMPARE_RUNS)
         )
         with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
             rv.Select(
-                label="Scenarios",
-                items=[{"text": scenario_title(n), "value": n} for n in names],
+                label=_("Scenarios"),
+                items=[{"text": _(CURRENT) if n == CURRENT else scenario_title(n), "value": n} for n in names],
                 v_model=picked,
                 on_v_model=chosen.set,
                 multiple=True,
                 chips=True,
                 style_="min-width: min(420px, 100%)",
                 class_="wecsim-compare-select",
-                attributes={"title": "Codes: " + ", ".join(n for n in picked if n != CURRENT)},
+                attributes={"title": _("Codes: {codes}").format(codes=", ".join(n for n in picked if n != CURRENT))},
             )
             with solara.Div(style={"max-width": "230px"}):
                 high = state.compare_replicates_high(len(picked))
                 RunCountBox(
-                    "Replicates per scenario",
+                    _("Replicates per scenario"),
                     cmp_replicates.value,
                     high,
                     cmp_replicates.set,
                     ["wecsim-compare-replicates"],
                 )
             solara.Select(
-                "Indicator",
+                _("Indicator"),
                 values=[label(c) for c in CHART_INDICATORS],
                 value=label(cmp_indicator.value),
                 on_value=lambda t: cmp_indicator.set(next(c for c in CHART_INDICATORS if label(c) == t)),
@@ -167,7 +172,10 @@ def ComparePage() -> None:
             )
         if st.running:
             solara.ProgressLinear(100 * st.done / max(st.total, 1))  # determinate: no repaint loop
-            solara.Text(f"Running {st.total} runs: {st.done} done", classes=["wecsim-compare-progress"])
+            solara.Text(
+                _("Running {total} runs: {done} done").format(total=st.total, done=st.done),
+                classes=["wecsim-compare-progress"],
+            )
         if st.error:
             solara.Error(st.error)
         if not result:
@@ -175,9 +183,9 @@ def ComparePage() -> None:
         key_chart = tuple((e.label, e.scenario.scenario_hash(), tuple(e.seeds)) for e in result)
         ChartImage(
             lambda: compare_figure(result, cmp_indicator.value),
-            key=(cmp_indicator.value, *key_chart),
+            key=(cmp_indicator.value, *key_chart, current_language()),
             name=f"compare_{cmp_indicator.value}",
             width="min(100%, 860px)",
         )
-        Prose(f"**Differences** against *{result[0].label}* (first scenario chosen)")
+        Prose(_("**Differences** against *{scenario}* (first scenario chosen)").format(scenario=result[0].label))
         Table(differences(result), items_per_page=20, name="compare_differences")

@@ -15,27 +15,30 @@ from wecsim.app.components.cards import HeadlineCards
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.eu import EUDetail
 from wecsim.app.components.prose import Heading, Prose
-from wecsim.app.indicators import EU_SCOPES
+from wecsim.app.indicators import EU_SCOPES, scope_name
+from wecsim.i18n import N_, _, current_language
 
 TOPIC_INTRO = {
-    "Water": "Where water comes from, who uses it and how much demand goes unmet.",
-    "Energy": "How electricity is generated and what it emits.",
-    "Waste": "How much municipal waste is recycled, against the national target.",
-    "Money": "Who commits and pays out money, and for which sector (from the run's ledger).",
+    "Water": N_("Where water comes from, who uses it and how much demand goes unmet."),
+    "Energy": N_("How electricity is generated and what it emits."),
+    "Waste": N_("How much municipal waste is recycled, against the national target."),
+    "Money": N_("Who commits and pays out money, and for which sector (from the run's ledger)."),
 }
+#: The chart topics' names (the keys of :data:`wecsim.app.charts.EXPLORE_CHARTS`' topics), for the catalogs.
+TOPIC_NAMES = {"Water": N_("Water"), "Energy": N_("Energy"), "Waste": N_("Waste"), "Money": N_("Money")}
 #: The topic that shows what EU money changes (:func:`wecsim.app.components.eu.EUDetail`).
-EU_TOPIC = "EU money"
+EU_TOPIC = N_("EU money")
 
 
 #: Topic choice that shows every chart at once.
-ALL = "All"
+ALL = N_("All")
 chart_topic = solara.reactive("Water")
 """Which charts the page shows (one topic keeps redraws quick; "All" shows every chart)."""
 
 
 def set_scope(text: str) -> None:
-    """Choose whose money the EU card counts (by its words in :data:`EU_SCOPES`) and re-run what it needs."""
-    scope = next(k for k, v in EU_SCOPES.items() if v == text)
+    """Choose whose money the EU card counts (by its words, :func:`scope_name`) and re-run what it needs."""
+    scope = next(k for k in EU_SCOPES if scope_name(k) == text)
     if scope != state.eu_scope.value:
         state.eu_scope.set(scope)
         state.request_runs()
@@ -58,43 +61,55 @@ def ExplorePage() -> None:
     with solara.Column(gap="12px", classes=["wecsim-page-explore"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="16px"):
             Prose(
-                "Move a lever (on the left; on a phone under Levers at the top): the cards and charts "
-                "re-run the model. "
-                "Cards show the chosen year and the change against the reference scenario "
-                "(green: better, red: worse). Hover a lever's name for its meaning and source.",
+                _(
+                    "Move a lever (on the left; on a phone under Levers at the top): the cards and charts "
+                    "re-run the model. "
+                    "Cards show the chosen year and the change against the reference scenario "
+                    "(green: better, red: worse). Hover a lever's name for its meaning and source."
+                ),
                 style="max-width: 720px;",
             )
             with solara.Row(gap="6px", style={"align-items": "center"}):
-                solara.Text("Cards show year", style={"font-size": "13px", "color": "#616161"})
+                solara.Text(_("Cards show year"), style={"font-size": "13px", "color": "#616161"})
                 solara.ToggleButtonsSingle(
                     value=year, values=choices, on_value=state.headline_year.set, classes=["wecsim-year-toggle"]
                 )
             with solara.Row(gap="6px", style={"align-items": "center"}):
-                solara.Text("EU card counts", style={"font-size": "13px", "color": "#616161"})
+                solara.Text(_("EU card counts"), style={"font-size": "13px", "color": "#616161"})
                 solara.ToggleButtonsSingle(
-                    value=EU_SCOPES[state.eu_scope.value],
-                    values=list(EU_SCOPES.values()),
+                    value=scope_name(state.eu_scope.value),
+                    values=[scope_name(k) for k in EU_SCOPES],
                     on_value=set_scope,
                     classes=["wecsim-scope-toggle"],
                 )
         HeadlineCards(year)
         if cur is None:
             return
-        key = (cur.scenario.scenario_hash(), tuple(cur.seeds), ref.scenario.scenario_hash() if ref else None)
+        # the language too: the charts' titles and axes are in it
+        key = (
+            cur.scenario.scenario_hash(),
+            tuple(cur.seeds),
+            ref.scenario.scenario_hash() if ref else None,
+            current_language(),
+        )
         topics = [*dict.fromkeys(c.topic for c in EXPLORE_CHARTS), EU_TOPIC]
         chosen = chart_topic.value if chart_topic.value in [*topics, ALL] else topics[0]
         with solara.Row(gap="6px", style={"align-items": "center", "margin-top": "8px"}):
-            solara.Text("Charts:", style={"font-size": "13px", "color": "#616161"})
+            solara.Text(_("Charts:"), style={"font-size": "13px", "color": "#616161"})
+            names = {_(t): t for t in [*topics, ALL]}
             solara.ToggleButtonsSingle(
-                value=chosen, values=[*topics, ALL], on_value=chart_topic.set, classes=["wecsim-topic-toggle"]
+                value=_(chosen),
+                values=list(names),
+                on_value=lambda text: chart_topic.set(names.get(text, text)),
+                classes=["wecsim-topic-toggle"],
             )
         for topic in topics if chosen == ALL else [chosen]:
             if topic == EU_TOPIC:
-                Heading(f"What {EU_SCOPES[view.scope]} changes")
+                Heading(_("What {who} changes").format(who=scope_name(view.scope)))
                 EUDetail(view, year)
                 continue
-            Heading(topic)
-            Prose(TOPIC_INTRO.get(topic, ""))
+            Heading(_(topic))
+            Prose(_(TOPIC_INTRO[topic]) if topic in TOPIC_INTRO else "")
             with solara.ColumnsResponsive(default=12, large=6, xlarge=6):
                 for spec in [c for c in EXPLORE_CHARTS if c.topic == topic]:
                     ChartImage(lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key).key(

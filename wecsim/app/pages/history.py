@@ -20,8 +20,10 @@ from wecsim.app import runs, state
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
+from wecsim.app.indicators import fmt
 from wecsim.app.runs import Stale
 from wecsim.errors import WecsimError
+from wecsim.i18n import _
 from wecsim.scenario import Scenario
 
 hist_replicates = solara.reactive(validation.DEFAULT_REPLICATES)
@@ -81,23 +83,34 @@ def HistoryPage() -> None:
     with solara.Column(gap="10px", classes=["wecsim-page-history"]):
         if not ok:
             Prose(
-                f"The history check runs the model from 2015 and compares it with what was published for "
-                f"2015-{last} (power mix, renewables, CO2 of power, recycling, municipal waste, water withdrawal, "
-                f"water-saving irrigation). *{sc.name}* starts in {sc.start_year} and ends in {sc.end_year}: "
-                f"pick a scenario that starts in 2015 (such as history_2015) to see it.",
+                _(
+                    "The history check runs the model from 2015 and compares it with what was published for "
+                    "2015-{last} (power mix, renewables, CO2 of power, recycling, municipal waste, water withdrawal, "
+                    "water-saving irrigation). *{scenario}* starts in {start} and ends in {end}: "
+                    "pick a scenario that starts in 2015 (such as history_2015) to see it."
+                ).format(last=last, scenario=sc.name, start=sc.start_year, end=sc.end_year),
                 classes=["wecsim-history-needs-2015"],
             )
             return
         Prose(
-            f"*{sc.name}* as set on the left, run {hist_replicates.value} times, against published series "
-            f"(dots; {first}-{last} are judged, 2015 is the starting state). The line is the median of the runs "
-            f"and the band their 10-90% range. Targets: each series' trend within "
-            f"{validation.SLOPE_TOLERANCE:.0%} of the data's and its last observed value within "
-            f"{validation.LAST_TOLERANCE:.0%}. Data, definitions and sources: `wecsim/data/observed_series.csv`; "
-            "these data judge the fit and set no parameter (see docs/validation.md)."
+            _(
+                "*{scenario}* as set on the left, run {n} times, against published series "
+                "(dots; {first}-{last} are judged, 2015 is the starting state). The line is the median of the runs "
+                "and the band their 10-90% range. Targets: each series' trend within "
+                "{slope}% of the data's and its last observed value within "
+                "{level}%. Data, definitions and sources: `wecsim/data/observed_series.csv`; "
+                "these data judge the fit and set no parameter (see docs/validation.md)."
+            ).format(
+                scenario=sc.name,
+                n=hist_replicates.value,
+                first=first,
+                last=last,
+                slope=fmt(100 * validation.SLOPE_TOLERANCE, 0),
+                level=fmt(100 * validation.LAST_TOLERANCE, 0),
+            )
         )
         solara.InputInt(
-            "Replicates",
+            _("Replicates"),
             value=hist_replicates.value,
             on_value=lambda n: (
                 hist_replicates.set(min(state.MAX_REPLICATES, max(1, int(n)))) if n is not None else None
@@ -108,13 +121,20 @@ def HistoryPage() -> None:
         st = hist_status.value
         if st.running:
             solara.ProgressLinear(100 * st.done / max(st.total, 1))
-            solara.Text(f"Running {st.total} runs: {st.done} done", classes=["wecsim-history-progress"])
+            solara.Text(
+                _("Running {total} runs: {done} done").format(total=st.total, done=st.done),
+                classes=["wecsim-history-progress"],
+            )
         if st.error:
             solara.Error(st.error)
         bc = hist_result.value
         if bc is None or bc.meta.get("scenario_hash") != sc.scenario_hash() or bc.meta.get("seeds") != list(seeds):
             return
-        Heading(f"{bc.passed()} of {int((bc.fit['n_points'].fillna(0) > 0).sum())} series compared pass")
+        Heading(
+            _("{passed} of {n} series compared pass").format(
+                passed=bc.passed(), n=int((bc.fit["n_points"].fillna(0) > 0).sum())
+            )
+        )
         Table(validation.display_table(bc.fit, labels=True), items_per_page=20, name="history_fit")
         with solara.ColumnsResponsive(default=12, large=6, xlarge=6):
             for series in bc.fit["series"]:

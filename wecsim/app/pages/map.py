@@ -12,18 +12,20 @@ from wecsim.app.components.prose import Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.components.tilemap import TileMap
 from wecsim.app.indicators import (
-    EU_SCOPES,
     firm_name,
     fmt,
     funder_list_names,
-    funder_names,
+    funder_name,
     region_decisions,
     region_indicators,
+    region_name,
     region_names,
     region_values,
+    scope_name,
     stage_label,
     year_text,
 )
+from wecsim.i18n import _, current_language
 from wecsim.results import Results
 from wecsim.scenario import Scenario
 
@@ -72,36 +74,44 @@ def region_projects(res: Results, region_id: str, year: int) -> pd.DataFrame:
     operating = p["operating_year"].where(p["operating_year"] <= year)
     out = pd.DataFrame(
         {
-            "project": p["name"],
-            f"stage {year}": stage.map(stage_label),
-            "size": p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
-            "largest funder": p["largest_funder"].where(financed).map(lambda f: funder_names().get(f, "–")),
-            "funders": p["funders"].where(financed).map(funder_list_names),
-            "firm": p["firm_id"].where(tendered).map(firm_name),
-            "cost [EUR M]": cost.round(2),
-            "proposed": p["proposed_year"],
-            "operating from": year_text(operating),
-            f"latest reason, {year}": reason,
+            _("project"): p["name"],
+            stage_column(year): stage.map(stage_label),
+            _("size"): p["size"].round(1).astype(str) + " " + p["unit"].astype(str),
+            _("largest funder"): p["largest_funder"].where(financed).map(lambda f: funder_name(f, "–")),
+            _("funders"): p["funders"].where(financed).map(funder_list_names),
+            _("firm"): p["firm_id"].where(tendered).map(firm_name),
+            _("cost [EUR M]"): cost.round(2),
+            _("proposed"): p["proposed_year"],
+            _("operating from"): year_text(operating),
+            _("latest reason, {year}").format(year=year): reason,
         }
     )
-    return out.sort_values(["proposed", "project"], ascending=[False, True]).reset_index(drop=True)
+    return out.sort_values([_("proposed"), _("project")], ascending=[False, True]).reset_index(drop=True)
+
+
+def stage_column(year: int) -> str:
+    """Return the heading of the projects table's stage column (the stage in the map's year)."""
+    return _("stage {year}").format(year=year)
 
 
 @solara.component
 def RegionSummary(res: Results, region_id: str, year: int) -> None:
     """Show a region's facts in the map's year and its water balance over time (next to the map)."""
-    name = region_names().get(region_id, region_id)
+    name = region_name(region_id)
     reg = res.region[(res.region["region_id"] == region_id) & (res.region["year"] == year)]
     with solara.Card(f"{name} ({region_id}), {year}", margin=0, classes=["wecsim-region-detail"]):
         if len(reg):
             r = reg.iloc[0]
             facts = [
-                ("Population", f"{r['population'] / 1e6:.2f} million"),
-                ("Basin", str(r["basin_id"]).replace("_", " ")),
-                (f"Water demand {year}", f"{fmt(r['water_demand_mm3'], 0)} million m³"),
-                (f"Deficit {year}", f"{fmt(r['water_deficit_mm3'], 1)} million m³"),
-                (f"Losses {year}", f"{fmt(r['water_losses_mm3'], 0)} million m³"),
-                (f"Recycling {year}", f"{100 * r['recycling_rate']:.1f}%"),
+                (_("Population"), _("{n} million").format(n=fmt(r["population"] / 1e6, 2))),
+                (_("Basin"), str(r["basin_id"]).replace("_", " ")),
+                (
+                    _("Water demand {year}").format(year=year),
+                    _("{n} million m³").format(n=fmt(r["water_demand_mm3"], 0)),
+                ),
+                (_("Deficit {year}").format(year=year), _("{n} million m³").format(n=fmt(r["water_deficit_mm3"], 1))),
+                (_("Losses {year}").format(year=year), _("{n} million m³").format(n=fmt(r["water_losses_mm3"], 0))),
+                (_("Recycling {year}").format(year=year), f"{fmt(100 * r['recycling_rate'], 1)}%"),
             ]
             with solara.Row(gap="16px", style={"flex-wrap": "wrap"}, classes=["wecsim-region-facts"]):
                 for k, v in facts:
@@ -110,7 +120,7 @@ def RegionSummary(res: Results, region_id: str, year: int) -> None:
                         solara.Text(v, style={"font-size": "15px", "font-weight": "500"})
         ChartImage(
             lambda: region_balance_figure(res, region_id, name),
-            key=("balance", region_id, res.meta.get("scenario_hash"), res.meta.get("seed")),
+            key=("balance", region_id, res.meta.get("scenario_hash"), res.meta.get("seed"), current_language()),
             name=f"water_balance_{region_id}",
             width="100%",
         )
@@ -119,21 +129,24 @@ def RegionSummary(res: Results, region_id: str, year: int) -> None:
 @solara.component
 def RegionTables(res: Results, region_id: str, year: int) -> None:
     """Show a region's projects as they stood in the map's year, and the decisions taken up to then, with reasons."""
-    name = region_names().get(region_id, region_id)
+    name = region_name(region_id)
     projects = region_projects(res, region_id, year)
-    counts = projects[f"stage {year}"].value_counts()
+    counts = projects[stage_column(year)].value_counts()
     with solara.Column(gap="6px", classes=["wecsim-region-tables"]):
         Prose(
-            f"**Projects in {name}, {year}** ({len(projects)} proposed by then: "
-            + ", ".join(f"{n} {s}" for s, n in counts.items())
-            + "); each at its stage in that year (move the year slider)"
+            _(
+                "**Projects in {region}, {year}** ({n} proposed by then: {stages}); "
+                "each at its stage in that year (move the year slider)"
+            ).format(region=name, year=year, n=len(projects), stages=", ".join(f"{n} {s}" for s, n in counts.items()))
         )
         Table(projects, items_per_page=8, name=f"projects_{region_id}")
         decisions = region_decisions(res, region_id)
         decisions = decisions[decisions["year"] <= year]
         Prose(
-            f"**Decisions and reasons** up to {year}, newest first: every step of the "
-            "region's projects (who proposed, the appraisal, who financed, which firm won, delays, cancellations)."
+            _(
+                "**Decisions and reasons** up to {year}, newest first: every step of the "
+                "region's projects (who proposed, the appraisal, who financed, which firm won, delays, cancellations)."
+            ).format(year=year)
         )
         Table(decisions, items_per_page=10, name=f"decisions_{region_id}")
 
@@ -144,7 +157,7 @@ def MapPage() -> None:
     view = state.shown.value
     cur = view.current
     if cur is None:
-        solara.Text("Running the baseline…")
+        solara.Text(_("Running the baseline…"))
         return
     res = cur.first
     inds = region_indicators(res, eu=True, scope=view.scope)
@@ -155,14 +168,14 @@ def MapPage() -> None:
     year = min(max(map_year.value, y0), y1)
     without = view.without_eu.first if view.without_eu is not None else None
     vals = region_values(res, ind.key, year, without, view.scope)
-    who = EU_SCOPES[view.scope]
+    who = scope_name(view.scope)
     region = selected_region.value if selected_region.value in region_names() else next(iter(region_names()))
     with solara.Column(gap="10px", classes=["wecsim-page-map"]):
         with solara.Row(
             gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}, classes=["wecsim-map-controls"]
         ):
             solara.Select(
-                "Colour regions by",
+                _("Colour regions by"),
                 values=[i.title for i in inds],
                 value=ind.title,
                 on_value=lambda t: indicator_key.set(next(i.key for i in inds if i.title == t)),
@@ -171,26 +184,49 @@ def MapPage() -> None:
             )
             with solara.Column(gap="0px", style={"min-width": "280px", "flex": "1 1 280px"}):
                 solara.SliderInt(
-                    f"Year: {year}", value=year, min=y0, max=y1, on_value=map_year.set, thumb_label="always"
+                    _("Year: {year}").format(year=year),
+                    value=year,
+                    min=y0,
+                    max=y1,
+                    on_value=map_year.set,
+                    thumb_label="always",
                 )
         if indicator_key.value not in by_key:
-            solara.Info(f"This run has no map layer '{indicator_key.value}'; showing {ind.title}.", dense=True)
+            solara.Info(
+                _("This run has no map layer '{layer}'; showing {shown}.").format(
+                    layer=indicator_key.value, shown=ind.title
+                ),
+                dense=True,
+            )
         if map_year.value != year:
-            solara.Info(f"The run covers {y0}-{y1}; showing {year}.", dense=True)
+            solara.Info(
+                _("The run covers {first}-{last}; showing {year}.").format(first=y0, last=y1, year=year), dense=True
+            )
         if cur.n > 1:
-            solara.Info(f"The map and tables show the run with seed {cur.seeds[0]} of {cur.n}.", dense=True)
+            solara.Info(
+                _("The map and tables show the run with seed {seed} of {n}.").format(seed=cur.seeds[0], n=cur.n),
+                dense=True,
+            )
         if ind.key.startswith("eu_") and ind.key != "eu_committed_cum_meur":
             if without is None:
-                solara.Info(f"Working out what {who} changes: the same run without it is on its way…", dense=True)
+                solara.Info(
+                    _("Working out what {who} changes: the same run without it is on its way…").format(who=who),
+                    dense=True,
+                )
             elif without is res:
-                solara.Info(f"No {who} in this scenario: nothing to attribute to it (every region: 0).", dense=True)
+                solara.Info(
+                    _("No {who} in this scenario: nothing to attribute to it (every region: 0).").format(who=who),
+                    dense=True,
+                )
             else:
                 Prose(
-                    f"What {who} adds in each region: this scenario minus the same run without {who} (same seed, "
-                    "same weather). Green: better with it; red: worse with it (money and projects can move to "
-                    "other regions, or the state's budget goes elsewhere); white: no difference. "
-                    "The map shows one run, and which project gets built where varies from run to run: "
-                    "for the national picture read the EU card on Explore with several replicates."
+                    _(
+                        "What {who} adds in each region: this scenario minus the same run without {who} (same seed, "
+                        "same weather). Green: better with it; red: worse with it (money and projects can move to "
+                        "other regions, or the state's budget goes elsewhere); white: no difference. "
+                        "The map shows one run, and which project gets built where varies from run to run: "
+                        "for the national picture read the EU card on Explore with several replicates."
+                    ).format(who=who)
                 )
         with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             TileMap(
@@ -208,8 +244,11 @@ def MapPage() -> None:
                 RegionSummary(res, region, year)
                 top = vals.sort_values(ascending=False).head(5)
                 Prose(
-                    f"**Highest five in {year}**: "
-                    + "; ".join(f"{region_names().get(rid, rid)} {fmt(float(v), 1)}" for rid, v in top.items())
-                    + ". Click a region, or move to it with Tab and press Enter, for its detail."
+                    _(
+                        "**Highest five in {year}**: {regions}. "
+                        "Click a region, or move to it with Tab and press Enter, for its detail."
+                    ).format(
+                        year=year, regions="; ".join(f"{region_name(rid)} {fmt(float(v), 1)}" for rid, v in top.items())
+                    )
                 )
         RegionTables(res, region, year)

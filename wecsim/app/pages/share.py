@@ -20,6 +20,7 @@ from wecsim.app.scenario_io import (
     upload_name,
 )
 from wecsim.errors import WecsimError
+from wecsim.i18n import _, current_language, use_language
 
 upload_error = solara.reactive("")
 upload_ok = solara.reactive("")
@@ -47,10 +48,22 @@ def handle_upload(info: dict) -> None:
     except Exception as exc:  # never let an upload break the page
         _log.exception("upload %r could not be read", shown)
         upload_ok.set("")
-        upload_error.set(f"{shown}: could not be read ({type(exc).__name__}); check that it is a wecsim scenario file")
+        upload_error.set(
+            _("{file}: could not be read ({error}); check that it is a wecsim scenario file").format(
+                file=shown, error=type(exc).__name__
+            )
+        )
         return
     upload_error.set("")
-    upload_ok.set(f"Loaded {shown} as scenario “{name}”: the levers on the left now show it.")
+    upload_ok.set(
+        _("Loaded {file} as scenario “{name}”: the levers on the left now show it.").format(file=shown, name=name)
+    )
+
+
+def in_language(lang: str, make, *args):
+    """Return ``make(*args)`` made in ``lang`` (downloads are made in a thread, after the click)."""
+    with use_language(lang):
+        return make(*args)
 
 
 @solara.component
@@ -68,13 +81,14 @@ def SharePage() -> None:
     except WecsimError as exc:
         sc, yaml_error = None, str(exc)
     with solara.Column(gap="14px", classes=["wecsim-page-share"]):
-        with solara.Card("Scenario file (YAML)", margin=0):
+        with solara.Card(_("Scenario file (YAML)"), margin=0):
             Prose(
-                "Download the levers as set on the left as a scenario file. "
-                f"`uv run wecsim run {safe_filename(name, '.yaml')}` runs it unchanged."
+                _("Download the levers as set on the left as a scenario file. `{command}` runs it unchanged.").format(
+                    command=f"uv run wecsim run {safe_filename(name, '.yaml')}"
+                )
             )
             solara.InputText(
-                "Scenario name",
+                _("Scenario name"),
                 value=save_name.value or default_name,
                 on_value=save_name.set,
                 style={"max-width": "420px"},
@@ -84,8 +98,11 @@ def SharePage() -> None:
             if all_changed:
                 labels = {c.name: c for c in controls()}
                 solara.Text(
-                    "Differs from the defaults in: "
-                    + ", ".join(f"{labels[k].param.label} = {labels[k].format(v)}" for k, v in all_changed.items()),
+                    _("Differs from the defaults in: {levers}").format(
+                        levers=", ".join(
+                            f"{_(labels[k].param.label)} = {labels[k].format(v)}" for k, v in all_changed.items()
+                        )
+                    ),
                     style={"font-size": "12px", "color": "#616161"},
                 )
             if sc is not None:
@@ -93,16 +110,18 @@ def SharePage() -> None:
                 solara.FileDownload(
                     scenario_yaml(sc, header),
                     filename=safe_filename(name, ".yaml"),
-                    label="Download scenario YAML",
+                    label=_("Download scenario YAML"),
                     mime_type="application/x-yaml",
                 )
             else:
                 solara.Error(yaml_error)
-        with solara.Card("Open a scenario file", margin=0):
+        with solara.Card(_("Open a scenario file"), margin=0):
             Prose(
-                f"Open a `.yaml` scenario file (at most {MAX_FILE_BYTES // 1024} kB). It is checked exactly like "
-                "`wecsim validate`; it may extend a shipped scenario (`extends: baseline.yaml`), not other files. "
-                "A valid file replaces the levers on the left and joins the scenario list of this tab."
+                _(
+                    "Open a `.yaml` scenario file (at most {kb} kB). It is checked exactly like "
+                    "`wecsim validate`; it may extend a shipped scenario (`extends: baseline.yaml`), not other files. "
+                    "A valid file replaces the levers on the left and joins the scenario list of this tab."
+                ).format(kb=MAX_FILE_BYTES // 1024)
             )
             ScenarioUpload(handle_upload, MAX_FILE_BYTES)
             if upload_error.value:
@@ -119,43 +138,50 @@ def SharePage() -> None:
             if upload_ok.value:
                 solara.Success(upload_ok.value, classes=["wecsim-upload-ok"])
         if cur is None:
-            solara.Text("Running…")
+            solara.Text(_("Running…"))
             return
         res = cur.first
         stem = safe_filename(cur.scenario.name)
-        with solara.Card("Results and charts", margin=0):
+        lang = current_language()
+        with solara.Card(_("Results and charts"), margin=0):
             Prose(
-                f"Results of the run on screen (scenario *{cur.scenario.name}*, seed {cur.seeds[0]}"
-                + (f"; the first of {cur.n} replicates" if cur.n > 1 else "")
-                + f"; scenario hash `{res.meta.get('scenario_hash')}`, wecsim {res.meta.get('wecsim_version')})."
+                _("Results of the run on screen (scenario *{scenario}*, seed {seed}").format(
+                    scenario=cur.scenario.name, seed=cur.seeds[0]
+                )
+                + (_("; the first of {n} replicates").format(n=cur.n) if cur.n > 1 else "")
+                + _("; scenario hash `{hash}`, wecsim {version}).").format(
+                    hash=res.meta.get("scenario_hash"), version=res.meta.get("wecsim_version")
+                )
             )
             with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
                 solara.FileDownload(
                     lambda: results_zip(res),
                     filename=f"{stem}_results_csv.zip",
-                    label="Results (CSV, zip)",
+                    label=_("Results (CSV, zip)"),
                     mime_type="application/zip",
                 )
                 solara.FileDownload(
                     lambda: results_excel(res),
                     filename=f"{stem}_results.xlsx",
-                    label="Results (Excel)",
+                    label=_("Results (Excel)"),
                     mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 )
                 solara.FileDownload(
-                    lambda: charts_zip(cur, ref),
+                    lambda: in_language(lang, charts_zip, cur, ref),
                     filename=f"{stem}_charts.zip",
-                    label="All charts (PNG + SVG, zip)",
+                    label=_("All charts (PNG + SVG, zip)"),
                     mime_type="application/zip",
                 )
                 solara.FileDownload(
-                    lambda: report_html(cur, ref),
+                    lambda: in_language(lang, report_html, cur, ref),
                     filename=f"{stem}_report.html",
-                    label="HTML report",
+                    label=_("HTML report"),
                     mime_type="text/html",
                 )
             solara.Text(
-                "The report holds the headline numbers, every chart, every lever with its source, and the "
-                "scenario file, with its provenance (scenario hash, wecsim version, seeds).",
+                _(
+                    "The report holds the headline numbers, every chart, every lever with its source, and the "
+                    "scenario file, with its provenance (scenario hash, wecsim version, seeds)."
+                ),
                 style={"font-size": "12px", "color": "#616161"},
             )
