@@ -181,6 +181,8 @@ class Requests:
         self.clock = clock
         self.last_used = clock()
         self.put_away = False
+        #: Cards written straight into the card row ahead of :data:`cards` (see :func:`cards_view`).
+        self.headline: Shown | None = None
         ctx = _current_context()
         self._context = weakref.ref(ctx) if ctx is not None else None  # the tab owns this object, not the reverse
 
@@ -232,6 +234,19 @@ _requests: solara.Reactive[Requests | None] = solara.reactive(None)
 _requests_lock = threading.Lock()
 #: Every open tab's :class:`Requests` (weakly: a closed tab's go with its Solara context).
 _tabs: weakref.WeakSet[Requests] = weakref.WeakSet()
+
+
+def cards_view() -> Shown:
+    """Return the runs the headline cards show: those written ahead into the card row, else :data:`cards`.
+
+    When headline tables land, the cards are written into the card row's widget at once and
+    remembered on the tab (:attr:`Requests.headline`), without a redraw of the page; :data:`cards`
+    follows with the tables, status and charts in one redraw when every run has landed. A
+    redraw of the cards in between (another year, say) shows what is on screen, not older cards.
+    """
+    view = cards.value  # read first: the caller redraws when the landed cards are set
+    tab = _requests.peek()
+    return tab.headline if tab is not None and tab.headline is not None else view
 
 
 def requests() -> Requests:
@@ -552,8 +567,12 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "
                 _cards_drawn.pop(id(view), None)
                 return
             if show_at_once(view, headline_year.value):
+                # on screen now; no redraw of the page until every run has landed (one for all)
+                tab.headline = view
+                _cards_drawn.pop(id(view), None)
                 runs.trace("cards written" + (" (EU card waits for its counterfactual)" if view.eu_pending else ""))
-            cards.set(view)  # the regular redraw, which now changes nothing on screen
+                return
+            cards.set(view)  # no card row on this page (yet): the regular redraw
         runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
         _cards_drawn.pop(id(view), None)
 
@@ -581,6 +600,8 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "
             return
         # the cards are this request's already (headline); tables, status and charts change together
         with one_redraw():
+            tab.headline = None
+            cards.set(view)
             shown.set(view)
             status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
             charts.set(view)
@@ -675,6 +696,7 @@ def put_away(tab: Requests) -> None:
         tab.latest += 1
         tab.put_away = True
         last_request.set(None)
+        tab.headline = None
         for var in (cards, shown, charts):
             var.set(Shown())
         for var, empty in _freeable:
