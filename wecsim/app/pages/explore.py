@@ -97,6 +97,6 @@ def ExplorePage() -> None:
             Prose(TOPIC_INTRO.get(topic, ""))
             with solara.ColumnsResponsive(default=12, large=6, xlarge=6):
                 for spec in [c for c in EXPLORE_CHARTS if c.topic == topic]:
-                    ChartImage(lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key).key(
-                        spec.key
-                    )
+                    ChartImage(
+                        lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key, lazy=True
+                    ).key(spec.key)
