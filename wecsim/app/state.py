@@ -483,13 +483,14 @@ def compute(
     fut_ref = [runs.submit(ref_sc, s, first_p) for s in seeds]
     main = fut_cur + fut_ref
     todo = [(x, s) for x in (cf_sc, cf_ref) if x is not None for s in seeds]
-    cached = all(runs.cached(x, s) is not None for x, s in todo)
+    cached = all(runs.cached(x, s, light=True) is not None for x, s in todo)
     extra: dict[str, list] = {"cf": [], "cf_ref": []}
 
     def submit_extra() -> None:
         # after the runs the first cards need, so the workers take them first
-        extra["cf"] = [runs.submit(cf_sc, s, eu_p) for s in seeds] if cf_sc is not None else []
-        extra["cf_ref"] = [runs.submit(cf_ref, s, eu_p) for s in seeds] if cf_ref is not None else []
+        # light: without the ledger, refusals and transitions, which nothing shows for these runs
+        extra["cf"] = [runs.submit(cf_sc, s, eu_p, light=True) for s in seeds] if cf_sc is not None else []
+        extra["cf_ref"] = [runs.submit(cf_ref, s, eu_p, light=True) for s in seeds] if cf_ref is not None else []
 
     submitted = cached or eu_alongside(sum(not f.done() for f in main) + len(todo))
     if submitted:
