@@ -12,6 +12,7 @@ while levers move.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -23,6 +24,8 @@ from matplotlib.figure import Figure
 
 from wecsim.app import runs, state
 from wecsim.app.charts import DRAW_LOCK, render
+
+logger = logging.getLogger(__name__)
 
 #: Longest a chart waits for other tabs' card runs before it is drawn anyway [s]. A design
 #: choice: long enough to let a busy room's cards go first, short enough that a tab's charts
@@ -123,8 +126,6 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
     wanted = visible or not lazy
 
     def draw(cancel: threading.Event) -> None:
-        if not wanted or drawn_key.current == key:
-            return  # out of view (drawn when it comes back), or drawn already
         # give way to model runs: their cards matter more than these charts
         if not give_way(cancel):
             return
@@ -138,14 +139,22 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
             png = render(fig, "png")
         except RuntimeError:
             # a closed tab's chart: Solara's per-tab matplotlib settings are gone with the tab
-            if _tab_closed():
-                return
-            raise
+            if not _tab_closed():
+                logger.exception("chart %s could not be drawn", name)
+            return
         if not cancel.is_set() and not _tab_closed():
             drawn_key.current = key
             set_drawn((png, key))
 
-    solara.use_thread(draw, dependencies=[key, wanted], intrusive_cancel=False)
+    def start() -> Callable[[], None]:
+        # a plain thread, not solara.use_thread: that one redraws the whole page when it starts and
+        # ends (one redraw per chart and result, even for a chart out of view that draws nothing)
+        cancel = threading.Event()
+        if wanted and drawn_key.current != key:
+            threading.Thread(target=draw, args=(cancel,), daemon=True, name=f"wecsim-chart-{name}").start()
+        return cancel.set
+
+    solara.use_effect(start, [key, wanted])
     # download callables that keep their identity while the figure does not change, so the
     # download buttons do not restart their (idle) threads on every redraw
     png = solara.use_memo(lambda: lambda: render(build_ref.current(), "png"), [key])
