@@ -7,7 +7,8 @@ one at a time, and only while no model run is in flight: neither this tab's, nor
 more of the server than anything else and slowed everyone's cards; issue 14). A chart whose
 figure changes again while it waits is never drawn for the older one. Until a new image is
 ready the previous one stays on screen, marked "updating…", so the page never flashes empty
-while levers move.
+while levers move. A *lazy* chart (the Explore page's) is drawn only while it is on screen
+(:class:`InView`), so results nobody scrolls to cost no drawing.
 """
 
 from __future__ import annotations
