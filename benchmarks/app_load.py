@@ -98,10 +98,17 @@ def cpu_use(url: str) -> dict[str, float]:
     return {"server": _cpu_s([server]), "workers": _cpu_s(workers), "browser": _cpu_s(browser)}
 
 
-def cpu_text(before: dict[str, float], after: dict[str, float], wall_s: float) -> str:
-    """Return where the CPU time went between two :func:`cpu_use` readings, in core-seconds and cores busy."""
+def cpu_text(before: dict[str, float], after: dict[str, float], wall_s: float, n_moves: int = 0) -> str:
+    """Return where the CPU time went between two :func:`cpu_use` readings, in core-seconds and cores busy.
+
+    With ``n_moves``, also per lever move: the measure that does not depend on what else the machine runs.
+    """
     parts = [f"{k} {after[k] - before[k]:.1f} s ({(after[k] - before[k]) / wall_s:.2f} cores)" for k in after]
-    return f"CPU over {wall_s:.0f} s: " + ", ".join(parts)
+    text = f"CPU over {wall_s:.0f} s: " + ", ".join(parts)
+    if n_moves:
+        per = {k: (after[k] - before[k]) / n_moves for k in after}
+        text += f"; per move: {sum(per.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in per.items()) + ")"
+    return text
 
 
 def p90(xs: list[float]) -> float:
@@ -180,6 +187,7 @@ async def latency(url: str, args) -> dict[str, list[float]]:
         print(f"-- {args.tabs} tabs at once ({load()})", flush=True)
         tabs = [await open_tab(browser, url, seed=2000 + k) for k in range(args.tabs)]  # set-up, not timed
         cpu0, t0 = cpu_use(url), time.perf_counter()
+        print(f"  moves start at {time.time():.1f} (Unix time)", flush=True)
         per_tab = await asyncio.gather(
             *(
                 moves(page, args.moves, tuple(args.pause), random.Random(args.seed + k), f"tab {k + 1}")
@@ -187,8 +195,9 @@ async def latency(url: str, args) -> dict[str, list[float]]:
             )
         )
         out[f"{args.tabs} tabs"] = [ms for xs in per_tab for ms in xs]
-        out["cpu"] = cpu_text(cpu0, cpu_use(url), time.perf_counter() - t0)  # type: ignore[assignment]
-        print(f"  {out['cpu']} ({load()})", flush=True)
+        cpu = cpu_text(cpu0, cpu_use(url), time.perf_counter() - t0, args.tabs * args.moves)
+        out["cpu"] = cpu  # type: ignore[assignment]
+        print(f"  moves end at {time.time():.1f}; {out['cpu']} ({load()})", flush=True)
         for ctx, _ in tabs:
             await ctx.close()
         if args.no_replicates:

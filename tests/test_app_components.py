@@ -193,6 +193,50 @@ def test_upload_shows_the_error_or_loads_the_scenario():
         assert state.base_label.value == "plan"
 
 
+def test_a_chart_out_of_view_is_drawn_only_when_it_comes_into_view():
+    """An Explore chart scrolled out of view (the browser says so) is not redrawn for new results until seen again."""
+    from matplotlib.figure import Figure
+
+    from wecsim.app.components.chart import ChartImage, InView
+
+    built: list[int] = []
+    key = solara.reactive(1)
+
+    def figure(k: int) -> Figure:
+        built.append(k)
+        fig = Figure(figsize=(2, 1))
+        fig.add_subplot().plot([0, k])
+        return fig
+
+    @solara.component
+    def OneChart():
+        k = key.value
+        ChartImage(lambda: figure(k), key=k, name="one", lazy=True)
+
+    def parts(rc, token: str) -> list:
+        return [w for w in walk(rc.container) if token in getattr(w, "_dom_classes", ()) or w in by_class(rc, token)]
+
+    with new_tab():
+        _box, rc = solara.render(OneChart(), handle_error=False)
+        try:
+            wait_until(lambda: built == [1] and parts(rc, "wecsim-chart-img"), 30)
+            seen = [w for w in walk(rc.container) if isinstance(w, InView)]
+            assert len(seen) == 1
+            seen[0].visible = False  # what the browser reports when the chart leaves the screen
+            key.set(2)
+            time.sleep(1.0)
+            assert built == [1], "a chart out of view was redrawn"
+            assert parts(rc, "wecsim-chart-updating"), "the old image must say it is not up to date"
+            seen[0].visible = True  # scrolled back into view
+            wait_until(lambda: built == [1, 2] and not parts(rc, "wecsim-chart-updating"), 30)
+            seen[0].visible = False
+            seen[0].visible = True
+            time.sleep(0.5)
+            assert built == [1, 2], "a chart already drawn for its figure is not drawn again when seen again"
+        finally:
+            rc.close()
+
+
 def test_every_page_renders_and_the_map_click_selects_a_region():
     from wecsim.app.pages import map as map_page
 

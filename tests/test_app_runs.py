@@ -9,6 +9,7 @@ import wecsim
 from wecsim.app import runs
 from wecsim.app.runs import Ensemble, Stale
 from wecsim.app.scenario_io import build_scenario
+from wecsim.results import TABLE_NAMES
 from wecsim.runner import tables_equal
 from wecsim.scenario import load_scenario
 
@@ -91,6 +92,30 @@ def test_headline_tables_come_before_the_rest(monkeypatch):
         assert early.project.empty and early is not fut.result(timeout=180)
         assert tables_equal(fut.result(timeout=180), wecsim.run(sc, seed=5)), (
             "sending the headline ahead must not change the run"
+        )
+    finally:
+        runs.shutdown()
+
+
+def test_a_light_run_carries_only_what_runs_without_eu_money_are_read_for(monkeypatch):
+    """A light run (EU card, map) has the whole run's light tables, no others, and never serves a whole request."""
+    monkeypatch.setenv("WECSIM_APP_WORKERS", "1")
+    try:
+        sc = short(res_auction_mw_per_yr=880)
+        light = runs.submit(sc, 7, light=True).result(timeout=180)
+        whole = wecsim.run(sc, seed=7)
+        assert light.meta["partial"] == [n for n in TABLE_NAMES if n in runs.LIGHT_TABLES]
+        for name in TABLE_NAMES:
+            if name in runs.LIGHT_TABLES:
+                assert getattr(light, name).equals(getattr(whole, name)), name
+            else:
+                assert getattr(light, name).empty, f"a light run built {name}"
+        assert runs.cached(sc, 7, light=True) is light
+        assert runs.cached(sc, 7) is None, "a light run must not stand in for a whole one"
+        full = runs.submit(sc, 7).result(timeout=180)
+        assert "partial" not in full.meta and tables_equal(full, whole)
+        assert runs.submit(sc, 8).result(timeout=180) is runs.submit(sc, 8, light=True).result(timeout=1), (
+            "a whole run serves a light request"
         )
     finally:
         runs.shutdown()

@@ -153,14 +153,26 @@ def shot(page, name: str) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+CHART_BUSY = ".wecsim-chart-loading, .wecsim-chart-updating"
+
+
 def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
-    """Wait until ``at_least`` chart images are on the page and none is drawing or updating."""
+    """Wait until ``at_least`` chart images are on the page and none is drawing or updating.
+
+    The Explore page draws a chart only while it is on screen, so each chart still drawing is
+    scrolled into view in turn and waited for there, as a person scrolling down would.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         shown = page.locator(".wecsim-chart-img").count()
-        busy = page.locator(".wecsim-chart-loading, .wecsim-chart-updating").count()
+        busy = page.locator(CHART_BUSY).count()
         if shown >= at_least and busy == 0:
             return
+        for chart in page.locator(".wecsim-chart").all():
+            if chart.locator(CHART_BUSY).count():
+                chart.scroll_into_view_if_needed()
+                while chart.locator(CHART_BUSY).count() and time.monotonic() < deadline:
+                    time.sleep(0.2)
         time.sleep(0.2)
     raise AssertionError(f"charts still drawing after {timeout_s} s")
 
@@ -413,6 +425,7 @@ def test_downloaded_scenario_runs_through_the_cli(server, ctx_log, tmp_path):
 
     go(page, "explore")
     chart = page.locator(".wecsim-chart-water_supply")
+    chart.scroll_into_view_if_needed()  # drawn while on screen
     chart.locator(".wecsim-chart-img").wait_for()
     for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<?xml")):
         img = download(page, chart.get_by_text(fmt, exact=True))

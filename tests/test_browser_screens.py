@@ -140,7 +140,8 @@ def test_cards_are_visible_and_readable_on_every_screen(server, context_at, scre
     else:
         assert page.locator(".wecsim-sidebar").is_visible()
         assert not page.locator(".wecsim-levers-toggle").is_visible()
-    # charts fill the main column's width (on a phone, the screen's)
+    # charts fill the main column's width (on a phone, the screen's); drawn once scrolled into view
+    page.locator(".wecsim-chart").first.scroll_into_view_if_needed()
     page.locator(".wecsim-chart-img").first.wait_for(timeout=60_000)
     chart = page.locator(".wecsim-chart-img").first.bounding_box()
     assert chart["x"] >= 0 and chart["x"] + chart["width"] <= width + 0.5

@@ -83,6 +83,11 @@ on_ask: list[Callable[[], None]] = []
 #: the same tables of a run and of its counterfactual without EU money
 #: (:func:`wecsim.additionality.outcomes_to`).
 HEADLINE_TABLES = ("national", "funder")
+#: The tables a run without EU money is read for: the EU card (national, funder), the EU topic's
+#: chart and table (national) and the map's EU layers (region, project). A worker builds and
+#: sends only these for such a *light* run: the ledger, refusals and transitions tables are 4.3 of
+#: a run's 5.2 MB and 15-25% of a worker's time per run, and nothing shows them for these runs.
+LIGHT_TABLES = ("national", "basin", "region", "funder", "project")
 
 _worker_early_queue: Any = None  # in a worker process: where to send headline results
 
@@ -127,6 +132,8 @@ class Job:
         See :class:`Priority`.
     owner
         Who asked (a browser tab's id): tabs take turns within a priority.
+    tables
+        The tables to build (None: all; see :data:`LIGHT_TABLES`).
     future
         Resolved with the run's :class:`~wecsim.results.Results`; cancelling it before a worker
         takes the run drops the run.
@@ -136,6 +143,7 @@ class Job:
     scenario: dict[str, Any]
     priority: int
     owner: str
+    tables: tuple[str, ...] | None = None
     future: Future = field(default_factory=Future)
 
 
@@ -220,11 +228,14 @@ def n_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | None = None) -> Results:
+def _run_in_worker(
+    scenario: dict[str, Any], seed: int, key: tuple[str, int] | None = None, tables: Sequence[str] | None = None
+) -> Results:
     """Run one scenario in a worker process (module level so it can be pickled).
 
     With an early queue (set by the pool's initializer) the headline tables go out first,
-    tagged with ``key``; the whole result is returned as usual.
+    tagged with ``key``; then the other ``tables`` (default: all), as one result with
+    ``meta["partial"]`` listing the tables built when that is not all of them.
     """
     if _worker_early_queue is None or key is None:
         return wecsim.run(scenario, seed=seed)
@@ -238,10 +249,13 @@ def _run_in_worker(scenario: dict[str, Any], seed: int, key: tuple[str, int] | N
     headline = collect_results(model, elapsed, HEADLINE_TABLES)
     _worker_early_queue.put((key, headline))  # pickled and sent here and now (a SimpleQueue)
     trace("worker: headline tables sent")
-    rest = collect_results(model, elapsed, [n for n in TABLE_NAMES if n not in HEADLINE_TABLES])
+    wanted = TABLE_NAMES if tables is None else tuple(tables)
+    rest = collect_results(model, elapsed, [n for n in wanted if n not in HEADLINE_TABLES])
     model.close()
     # the whole result reuses the headline tables instead of building them twice
     meta = {k: v for k, v in rest.meta.items() if k != "partial"}
+    if set(wanted) | set(HEADLINE_TABLES) != set(TABLE_NAMES):
+        meta["partial"] = [n for n in TABLE_NAMES if n in wanted or n in HEADLINE_TABLES]
     whole = replace(rest, **{n: getattr(headline, n) for n in HEADLINE_TABLES}, meta=meta)
     whole.derived.update(headline.derived)
     return whole
@@ -393,10 +407,12 @@ def current_owner() -> str:
     return "server"
 
 
-def _enqueue(key: tuple[str, int], data: dict[str, Any], seed: int, priority: int, owner: str) -> Job:
+def _enqueue(
+    key: tuple[str, int], data: dict[str, Any], seed: int, priority: int, owner: str, tables: tuple[str, ...] | None
+) -> Job:
     """Queue one run for the workers; return its job (its future resolves with the run)."""
     global _last_single
-    job = Job((key[0], int(seed)), data, int(priority), owner)
+    job = Job((key[0], int(seed)), data, int(priority), owner, tables)
     with _lock:
         if job.priority <= Priority.EU_CARD and owner != "server":
             _last_single = time.monotonic()
@@ -438,7 +454,7 @@ def _dispatch() -> None:
                 continue  # cancelled meanwhile
             executor = _pool
             try:
-                inner = executor.submit(_run_in_worker, job.scenario, job.key[1], job.key)
+                inner = executor.submit(_run_in_worker, job.scenario, job.key[1], job.key, job.tables)
             except Exception as exc:  # the pool is shut down or broken
                 job.future.set_exception(exc)
                 continue
@@ -505,19 +521,21 @@ def _forget_pool() -> None:
     _stop_listener(queue)
 
 
-def cache_key(scenario: Scenario, seed: int) -> tuple[str, int]:
-    """Return the cache key of a run: the scenario's content hash and the seed."""
-    return scenario.scenario_hash(), int(seed)
+def cache_key(scenario: Scenario, seed: int, light: bool = False) -> tuple[str, int]:
+    """Return the cache key of a run: the scenario's content hash and the seed (marked for a light run)."""
+    return scenario.scenario_hash() + ("+light" if light else ""), int(seed)
 
 
-def cached(scenario: Scenario, seed: int) -> Results | None:
-    """Return a finished run from the cache, or None."""
-    key = cache_key(scenario, seed)
+def cached(scenario: Scenario, seed: int, light: bool = False) -> Results | None:
+    """Return a finished run from the cache, or None; a ``light`` one (:data:`LIGHT_TABLES`) may be a whole run."""
+    keys = [cache_key(scenario, seed)] + ([cache_key(scenario, seed, light=True)] if light else [])
     with _lock:
-        res = _cache.get(key)
-        if res is not None:
-            _cache.move_to_end(key)
-        return res
+        for key in keys:
+            res = _cache.get(key)
+            if res is not None:
+                _cache.move_to_end(key)
+                return res
+        return None
 
 
 def _remember(key: tuple[str, int], res: Results) -> None:
@@ -534,7 +552,9 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def submit(scenario: Scenario, seed: int, priority: int = Priority.BULK, owner: str | None = None) -> Future:
+def submit(
+    scenario: Scenario, seed: int, priority: int = Priority.BULK, owner: str | None = None, light: bool = False
+) -> Future:
     """Start one run and return a future of its :class:`~wecsim.results.Results`.
 
     A cached run returns an already finished future; a run already in flight (asked for by
@@ -545,14 +565,19 @@ def submit(scenario: Scenario, seed: int, priority: int = Priority.BULK, owner: 
     The future's ``early`` attribute is a future of the same run's headline tables
     (:data:`HEADLINE_TABLES`, the others empty, ``meta["partial"]`` set), which a worker sends
     as soon as the model has run; it holds the whole result when that comes first.
+
+    A ``light`` run builds only :data:`LIGHT_TABLES` (for runs without EU money); it is cached
+    apart, and a whole run of the same scenario and seed serves it too, never the reverse.
     """
     for hook in on_ask:
         hook()
-    key = cache_key(scenario, seed)
-    hit = cached(scenario, seed)
+    key = cache_key(scenario, seed, light)
+    hit = cached(scenario, seed, light)
     if hit is None:
         with _lock:
-            shared = _inflight.get(key)
+            shared = _inflight.get(cache_key(scenario, seed)) if light else None
+            if shared is None or shared.cancelled():
+                shared = _inflight.get(key)
             if shared is not None and not shared.cancelled():
                 _waiters[id(shared)] = _waiters.get(id(shared), 1) + 1
                 job = getattr(shared, "job", None)
@@ -579,7 +604,7 @@ def submit(scenario: Scenario, seed: int, priority: int = Priority.BULK, owner: 
     fut.early = early  # type: ignore[attr-defined]
     with _lock:
         _early[key] = early
-    job = _enqueue(key, data, int(seed), priority, owner or current_owner())
+    job = _enqueue(key, data, int(seed), priority, owner or current_owner(), LIGHT_TABLES if light else None)
     inner = job.future
 
     def _done(f: Future) -> None:
@@ -632,7 +657,7 @@ def prewarm(names: Sequence[str] = ("baseline",)) -> None:
                 sc = load_scenario(name)
                 submit(sc, sc.seed, Priority.CARDS)
                 if additionality.has_eu_money(sc):
-                    submit(additionality.counterfactual(sc), sc.seed, Priority.EU_CARD)
+                    submit(additionality.counterfactual(sc), sc.seed, Priority.EU_CARD, light=True)
 
     thread = threading.Thread(target=_go, name="wecsim-prewarm", daemon=True)
     thread.current_context = None  # type: ignore[attr-defined] # Solara's thread patch: no tab owns it
@@ -645,21 +670,21 @@ def prefetch_enabled() -> bool:
 
 
 def prefetch(scenario: Scenario, seed: int, *more: Scenario) -> bool:
-    """Run a likely next request (and the runs that go with it, ``more``) on idle workers; return whether started.
+    """Run a likely next request on idle workers, with ``more`` (its runs without EU money, light); say if started.
 
     Nothing is started when prefetching is off, when runs happen in the server's thread, when
     every run is cached or when any run is in flight, so a prefetch never delays a real request
     (a real request for the same run shares it).
     """
-    todo = [sc for sc in (scenario, *more) if cached(sc, seed) is None]
+    todo = [(sc, sc is not scenario) for sc in (scenario, *more) if cached(sc, seed, sc is not scenario) is None]
     if not prefetch_enabled() or n_workers() == 0 or not todo:
         return False
     with _lock:
         busy = bool(_inflight)
     if busy:
         return False
-    for sc in todo[: n_workers()]:
-        submit(sc, seed, Priority.LOOKAHEAD)
+    for sc, light in todo[: n_workers()]:
+        submit(sc, seed, Priority.LOOKAHEAD, light=light)
     trace(f"prefetch started ({len(todo[: n_workers()])} runs)")
     return True
 

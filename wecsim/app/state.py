@@ -182,6 +182,8 @@ class Requests:
         self.clock = clock
         self.last_used = clock()
         self.put_away = False
+        #: Cards written straight into the card row ahead of :data:`cards` (see :func:`cards_view`).
+        self.headline: Shown | None = None
         ctx = _current_context()
         self._context = weakref.ref(ctx) if ctx is not None else None  # the tab owns this object, not the reverse
 
@@ -233,6 +235,19 @@ _requests: solara.Reactive[Requests | None] = solara.reactive(None)
 _requests_lock = threading.Lock()
 #: Every open tab's :class:`Requests` (weakly: a closed tab's go with its Solara context).
 _tabs: weakref.WeakSet[Requests] = weakref.WeakSet()
+
+
+def cards_view() -> Shown:
+    """Return the runs the headline cards show: those written ahead into the card row, else :data:`cards`.
+
+    When headline tables land, the cards are written into the card row's widget at once and
+    remembered on the tab (:attr:`Requests.headline`), without a redraw of the page; :data:`cards`
+    follows with the tables, status and charts in one redraw when every run has landed. A
+    redraw of the cards in between (another year, say) shows what is on screen, not older cards.
+    """
+    view = cards.value  # read first: the caller redraws when the landed cards are set
+    tab = _requests.peek()
+    return tab.headline if tab is not None and tab.headline is not None else view
 
 
 def requests() -> Requests:
@@ -475,13 +490,14 @@ def compute(
     fut_ref = [runs.submit(ref_sc, s, first_p) for s in seeds]
     main = fut_cur + fut_ref
     todo = [(x, s) for x in (cf_sc, cf_ref) if x is not None for s in seeds]
-    cached = all(runs.cached(x, s) is not None for x, s in todo)
+    cached = all(runs.cached(x, s, light=True) is not None for x, s in todo)
     extra: dict[str, list] = {"cf": [], "cf_ref": []}
 
     def submit_extra() -> None:
         # after the runs the first cards need, so the workers take them first
-        extra["cf"] = [runs.submit(cf_sc, s, eu_p) for s in seeds] if cf_sc is not None else []
-        extra["cf_ref"] = [runs.submit(cf_ref, s, eu_p) for s in seeds] if cf_ref is not None else []
+        # light: without the ledger, refusals and transitions, which nothing shows for these runs
+        extra["cf"] = [runs.submit(cf_sc, s, eu_p, light=True) for s in seeds] if cf_sc is not None else []
+        extra["cf_ref"] = [runs.submit(cf_ref, s, eu_p, light=True) for s in seeds] if cf_ref is not None else []
 
     submitted = cached or eu_alongside(sum(not f.done() for f in main) + len(todo))
     if submitted:
@@ -559,8 +575,12 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "
                 _cards_drawn.pop(id(view), None)
                 return
             if show_at_once(view, headline_year.value):
+                # on screen now; no redraw of the page until every run has landed (one for all)
+                tab.headline = view
+                _cards_drawn.pop(id(view), None)
                 runs.trace("cards written" + (" (EU card waits for its counterfactual)" if view.eu_pending else ""))
-            cards.set(view)  # the regular redraw, which now changes nothing on screen
+                return
+            cards.set(view)  # no card row on this page (yet): the regular redraw
         runs.trace(f"cards drawn in time: {drawn.wait(CARDS_FIRST_S)}")
         _cards_drawn.pop(id(view), None)
 
@@ -596,6 +616,8 @@ def run_explore(sc: Scenario, ref_sc: Scenario, seeds: list[int], scope: str = "
             return
         # the cards are this request's already (headline); tables, status and charts change together
         with one_redraw():
+            tab.headline = None
+            cards.set(view)
             shown.set(view)
             status.set(RunStatus(False, len(seeds), len(seeds), time.perf_counter() - start))
             charts.set(view)
@@ -692,6 +714,7 @@ def put_away(tab: Requests) -> None:
         tab.latest += 1
         tab.put_away = True
         last_request.set(None)
+        tab.headline = None
         for var in (cards, shown, charts):
             var.set(Shown())
         for var, empty in _freeable:

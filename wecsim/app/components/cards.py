@@ -222,7 +222,8 @@ def show_at_once(view: state.Shown, year: int) -> bool:
 
     The regular redraw (``state.cards.set``) walks the whole page before the new numbers go
     out, 30-60 ms on this app's Explore page; writing the row's one widget sends them at once.
-    The redraw that follows computes the same HTML, so it changes nothing on screen.
+    The tab remembers what was written (``state.cards_view``), and the page is redrawn once,
+    when every run of the request has landed.
     """
     widget = state.card_row.value
     if widget is None or view.current is None:
@@ -234,7 +235,7 @@ def show_at_once(view: state.Shown, year: int) -> bool:
 @solara.component
 def HeadlineCards(year: int) -> None:
     """Show the row of headline cards for ``year``, or a placeholder before the first run."""
-    view = state.cards.value
+    view = state.cards_view()
     cur = view.current
     lang = current_language()
     html_text = solara.use_memo(lambda: card_row_html(view, year) if cur is not None else "", [id(view), year, lang])

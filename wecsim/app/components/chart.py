@@ -7,21 +7,27 @@ one at a time, and only while no model run is in flight: neither this tab's, nor
 more of the server than anything else and slowed everyone's cards; issue 14). A chart whose
 figure changes again while it waits is never drawn for the older one. Until a new image is
 ready the previous one stays on screen, marked "updating…", so the page never flashes empty
-while levers move.
+while levers move. A *lazy* chart (the Explore page's) is drawn only while it is on screen
+(:class:`InView`), so results nobody scrolls to cost no drawing.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
 
+import ipyvuetify as v
 import solara
+import traitlets
 from matplotlib.figure import Figure
 
 from wecsim.app import runs, state
 from wecsim.app.charts import DRAW_LOCK, render
 from wecsim.i18n import _
+
+logger = logging.getLogger(__name__)
 
 #: Longest a chart waits for other tabs' card runs before it is drawn anyway [s]. A design
 #: choice: long enough to let a busy room's cards go first, short enough that a tab's charts
@@ -47,6 +53,43 @@ def give_way(cancel: threading.Event, max_s: float = GIVE_WAY_MAX_S) -> bool:
     return False
 
 
+#: The browser side of :class:`InView`: whether the chart's box is on screen, in a page the person sees
+#: (an ``IntersectionObserver`` on the chart, and the page's visibility: another browser tab in front
+#: hides it). Reports changes only.
+IN_VIEW_TEMPLATE = """
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    const box = this.$el.closest(".wecsim-chart") || this.$el.parentElement;
+    let onScreen = true;
+    this.report = () => {
+      const seen = onScreen && document.visibilityState !== "hidden";
+      if (seen !== this.visible) this.visible = seen;
+    };
+    this.observer = new IntersectionObserver((entries) => {
+      onScreen = entries[entries.length - 1].isIntersecting;
+      this.report();
+    });
+    this.observer.observe(box);
+    document.addEventListener("visibilitychange", this.report);
+  },
+  beforeDestroy() {
+    if (this.observer) this.observer.disconnect();
+    document.removeEventListener("visibilitychange", this.report);
+  },
+};
+</script>
+"""
+
+
+class InView(v.VuetifyTemplate):
+    """An invisible widget that says whether the chart around it is on screen (:attr:`visible`, set by the browser)."""
+
+    template = traitlets.Unicode(IN_VIEW_TEMPLATE).tag(sync=True)
+    visible = traitlets.Bool(True).tag(sync=True)
+
+
 def _tab_closed() -> bool:
     """Whether the browser tab of this thread is gone (Solara has closed its context)."""
     try:
@@ -58,7 +101,7 @@ def _tab_closed() -> bool:
 
 
 @solara.component
-def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str = "100%") -> None:
+def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str = "100%", lazy: bool = False) -> None:
     """Show the figure ``build()`` returns; redraw when ``key`` changes; offer PNG/SVG downloads.
 
     Parameters
@@ -71,11 +114,18 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
         File name stem for the downloads.
     width
         CSS width of the image.
+    lazy
+        Draw only while the chart is on screen: a chart scrolled out of view, or in a browser
+        tab behind another, is redrawn when it comes back into view, not on every new result
+        (with 8 tabs on 2 cores, charts nobody looked at took a third of the server; issue 14).
     """
     drawn, set_drawn = solara.use_state((None, None))  # (PNG, key): one state, one redraw when it changes
     image, shown_key = drawn
+    visible, set_visible = solara.use_state(True)  # until the browser says otherwise
+    drawn_key = solara.use_ref(None)
     build_ref = solara.use_ref(build)
     build_ref.current = build
+    wanted = visible or not lazy
 
     def draw(cancel: threading.Event) -> None:
         # give way to model runs: their cards matter more than these charts
@@ -91,25 +141,37 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
             png = render(fig, "png")
         except RuntimeError:
             # a closed tab's chart: Solara's per-tab matplotlib settings are gone with the tab
-            if _tab_closed():
-                return
-            raise
+            if not _tab_closed():
+                logger.exception("chart %s could not be drawn", name)
+            return
         if not cancel.is_set() and not _tab_closed():
+            drawn_key.current = key
             set_drawn((png, key))
 
-    solara.use_thread(draw, dependencies=[key], intrusive_cancel=False)
+    def start() -> Callable[[], None]:
+        # a plain thread, not solara.use_thread: that one redraws the whole page when it starts and
+        # ends (one redraw per chart and result, even for a chart out of view that draws nothing)
+        cancel = threading.Event()
+        if wanted and drawn_key.current != key:
+            threading.Thread(target=draw, args=(cancel,), daemon=True, name=f"wecsim-chart-{name}").start()
+        return cancel.set
+
+    solara.use_effect(start, [key, wanted])
     # download callables that keep their identity while the figure does not change, so the
     # download buttons do not restart their (idle) threads on every redraw
     png = solara.use_memo(lambda: lambda: render(build_ref.current(), "png"), [key])
     svg = solara.use_memo(lambda: lambda: render(build_ref.current(), "svg"), [key])
     stale = shown_key != key
     with solara.Column(gap="0px", classes=["wecsim-chart", f"wecsim-chart-{name}"], style={"position": "relative"}):
+        if lazy:
+            InView.element(visible=visible, on_visible=set_visible)
         if image is None:
             with solara.Row(
                 classes=["wecsim-chart-loading"],
                 style={"height": "240px", "align-items": "center", "justify-content": "center"},
             ):
-                solara.SpinnerSolara(size="60px")
+                if wanted:  # out of view, no animation: it would keep the browser repainting
+                    solara.SpinnerSolara(size="60px")
         else:
             solara.Image(image, width=width, classes=["wecsim-chart-img"])
             if stale:

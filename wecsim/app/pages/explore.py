@@ -112,6 +112,6 @@ def ExplorePage() -> None:
             Prose(_(TOPIC_INTRO[topic]) if topic in TOPIC_INTRO else "")
             with solara.ColumnsResponsive(default=12, large=6, xlarge=6):
                 for spec in [c for c in EXPLORE_CHARTS if c.topic == topic]:
-                    ChartImage(lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key).key(
-                        spec.key
-                    )
+                    ChartImage(
+                        lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key, lazy=True
+                    ).key(spec.key)
