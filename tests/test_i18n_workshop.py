@@ -191,3 +191,24 @@ def test_the_debrief_report_is_written_in_kazakh(tmp_path):
     r = _cli("report", str(db), "-o", str(tmp_path / "en"), key=key)  # English by default, as before
     assert r.exit_code == 0, r.output
     assert "The country, year by year" in (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_facilitator_pages_report_button_writes_the_pages_language(played, tmp_path):
+    import time
+
+    from wecsim.app.components import language
+    from wecsim.app.pages.workshop import FacilitatorPanel
+
+    _ws, made = played
+    with new_tab():
+        language.chosen.set("ru")
+        _box, rc = solara.render(FacilitatorPanel(made.workshop_id, made.facilitator_key), handle_error=False)
+        assert "Сыграть раунд" in text_of(rc) and "Advance" not in text_of(rc)
+        by_class(rc, "ws-report")[0].fire_event("click", {})
+        deadline = time.monotonic() + 120  # the report is made in a thread of the tab
+        while "Записано в" not in text_of(rc) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "Записано в" in text_of(rc), text_of(rc)
+        rc.close()
+    page = (tmp_path / f"w-{made.workshop_id}-report" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in page and "Страна по годам" in page and "повышает реальный тариф на 9%" in page
