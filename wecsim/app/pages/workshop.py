@@ -8,6 +8,10 @@ consequences for its own objectives. The facilitator enters the workshop id and 
 in a link) to open, lock, extend and advance rounds and to inject events. Every action goes
 through :class:`wecsim.workshop.service.Workshops` (codes checked, refusals logged); the page
 holds no state of its own besides what the person typed.
+
+Every page speaks the tab's language, as the planners' app does (the browser's, a link's
+``&lang=``, or the switch at the top); the workshop's own words (roles, objectives, events,
+tables) are translated where shown, by :mod:`wecsim.workshop.shown`.
 """
 
 from __future__ import annotations
