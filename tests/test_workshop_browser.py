@@ -104,3 +104,40 @@ def test_teams_and_facilitator_through_two_rounds_with_a_server_restart(tmp_path
         assert [e["reason"] for e in ws.audit(wid, made.facilitator_key)] == ["a code of another workshop"]
     finally:
         ws.close()
+
+
+def test_a_team_in_a_russian_browser_and_a_projector_linked_in_kazakh(tmp_path):
+    """The page follows the browser's language, a link's ``&lang=`` and the switch, per tab (docs/workshop.md)."""
+    _require_chromium()
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect, sync_playwright
+
+    db = tmp_path / "w.db"
+    ws = Workshops(db, create=True)
+    made = ws.create("baseline", ["utility:KZ-75"], 2, 2)
+    ws.open_round(made.workshop_id, made.facilitator_key)
+    ws.advance(made.workshop_id, made.facilitator_key)
+    ws.close()
+    wid = made.workshop_id
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        ru = browser.new_context(locale="ru-RU", viewport={"width": 1200, "height": 900})
+        en = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 900})
+        try:
+            with workshop_server(db, free_port()) as url:
+                team = ru.new_page()
+                team.goto(f"{url}?w={wid}&code={made.team_codes['utility:KZ-75']}")
+                expect(team.get_by_text("Организация водоснабжения: г. Алматы")).to_be_visible(timeout=TIMEOUT_MS)
+                expect(team.get_by_text("Прошлый раунд: ваши цели")).to_be_visible(timeout=TIMEOUT_MS)
+                assert team.evaluate("document.documentElement.lang") == "ru"
+                projector = en.new_page()
+                projector.goto(f"{url}?w={wid}&projector={made.projector_code}&lang=kk")
+                expect(projector.get_by_text("2 раундтың 1 ойналды.")).to_be_visible(timeout=TIMEOUT_MS)
+                assert projector.evaluate("document.documentElement.lang") == "kk"
+                projector.locator(".wecsim-lang-en").click()  # the switch: this tab only
+                expect(projector.get_by_text("1 of 2 rounds played.")).to_be_visible(timeout=TIMEOUT_MS)
+                expect(team.get_by_text("Прошлый раунд: ваши цели")).to_be_visible()
+        finally:
+            ru.close()
+            en.close()
+            browser.close()

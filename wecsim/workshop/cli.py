@@ -310,9 +310,13 @@ def report_cmd(
     key: KeyOpt = "",
     db: Annotated[Path | None, typer.Option("--db", help="The workshop database.")] = None,
     workshop: WorkshopOpt = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="The report's language: en, ru or kk (the decisions CSV stays as stored).")
+    ] = "en",
 ) -> None:
     """Write the debrief: report.html, report.pdf and decisions.csv (against the same run without the teams)."""
     from wecsim.cli import console
+    from wecsim.i18n import LANGUAGES, use_language
     from wecsim.outputs import write_folder
     from wecsim.workshop.errors import WorkshopError
     from wecsim.workshop.report import REPORT_FILES, write_report
@@ -320,12 +324,16 @@ def report_cmd(
     path = _one_db(db_arg, db)
     if out is None:
         raise WorkshopError("--out: name a new (or empty) folder for the report, e.g. -o debrief")
+    if lang not in LANGUAGES:
+        raise WorkshopError(f"--lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
     ws, wid = _open(path, workshop)
     try:
-        board, rows = ws.debrief(wid, key), ws.decision_rows(wid, key)
+        with use_language(lang):  # the decisions' plain words are written as the board is made
+            board, rows = ws.debrief(wid, key), ws.decision_rows(wid, key)
     finally:
         ws.close()
-    folder = write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
+    with use_language(lang):
+        folder = write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
     console.print(
         f"debrief of workshop {wid} ({board['played']} of {board['rounds']} rounds played) written to {folder}: "
         + ", ".join(sorted(REPORT_FILES)),

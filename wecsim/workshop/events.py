@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from wecsim.datasets import table
+from wecsim.i18n import N_
 from wecsim.scenario import load_scenario
 from wecsim.scenario.levers import registry
 from wecsim.scenario.load import dump_scenario
@@ -37,6 +38,7 @@ class EventKind:
     """One kind of event in the facilitator's list."""
 
     event_id: str
+    #: what happens, in plain words (English; marked for the catalogs, translated where shown)
     label: str
     #: the uncertainty a price shock sets to the top of its range (``None``: a climate event)
     uncertainty: str | None = None
@@ -47,10 +49,12 @@ class EventKind:
 EVENTS: dict[str, EventKind] = {
     e.event_id: e
     for e in (
-        EventKind("drought", "a severe drought in the basins hit in 2021", like_year=2021),
-        EventKind("flood", "spring floods as rare as those of 2024", like_year=2024),
-        EventKind("tenge_devaluation", "the tenge falls to the weakest rate of its range", uncertainty="kzt_per_eur"),
-        EventKind("cost_shock", "cost overruns at the top of their range", uncertainty="cost_overrun_scale"),
+        EventKind("drought", N_("a severe drought in the basins hit in 2021"), like_year=2021),
+        EventKind("flood", N_("spring floods as rare as those of 2024"), like_year=2024),
+        EventKind(
+            "tenge_devaluation", N_("the tenge falls to the weakest rate of its range"), uncertainty="kzt_per_eur"
+        ),
+        EventKind("cost_shock", N_("cost overruns at the top of their range"), uncertainty="cost_overrun_scale"),
     )
 }
 

@@ -7,6 +7,10 @@ each role's score on its own objectives, the charts, and the facilitator's lesso
 are matplotlib PNGs (embedded in the HTML as ``data:`` URIs, so the file stands alone); the
 PDF is made with fpdf2 (LGPL-3.0, a pure-Python library) in DejaVu Sans, the TTF matplotlib
 ships, which has the Cyrillic and Kazakh letters. Nothing is downloaded.
+
+The report is written in the language in use (:func:`wecsim.i18n.use_language`: ``wecsim
+workshop report --lang kk``, or the facilitator page's language); the decisions CSV keeps the
+stored English ids.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from wecsim.i18n import _, current_language
 from wecsim.workshop.scores import NATIONAL_LABELS, targets
+from wecsim.workshop.shown import shown_table
 
 #: The files a report folder holds.
 REPORT_FILES = frozenset({"report.html", "report.pdf", "decisions.csv"})
@@ -62,13 +68,15 @@ def charts(board: dict[str, Any]) -> dict[str, bytes]:
             label, unit = NATIONAL_LABELS[key]
             for run, colour, style in (("without teams", WITHOUT_COLOUR, "--"), ("workshop", WORKSHOP_COLOUR, "-")):
                 d = years[(years["indicator"] == key) & (years["run"] == run)]
-                ax.plot(d["year"], d["value"], style, color=colour, label=run, marker=".")
+                ax.plot(d["year"], d["value"], style, color=colour, label=_(run), marker=".")
             for t in goals[goals["indicator"] == key].to_dict("records"):
                 if t["year"] <= int(years["year"].max()) + board["years_per_round"]:
-                    ax.axhline(t["value"], color=TARGET_COLOUR, lw=0.8, ls=":", label=f"target {t['year']}")
+                    ax.axhline(
+                        t["value"], color=TARGET_COLOUR, lw=0.8, ls=":", label=_("target {year}").format(year=t["year"])
+                    )
             for n in range(1, board["played"]):
                 ax.axvline(int(years["year"].min()) + n * board["years_per_round"] - 0.5, color="#dddddd", lw=0.8)
-            ax.set_title(f"{label} [{unit}]", fontsize=9)
+            ax.set_title(f"{_(label)} [{_(unit)}]", fontsize=9)
             ax.tick_params(labelsize=7)
         axes[0].legend(fontsize=7)
         axes[1].legend(fontsize=7)
@@ -79,9 +87,9 @@ def charts(board: dict[str, Any]) -> dict[str, bytes]:
         ax = fig.subplots()
         shown = totals.iloc[::-1]
         colours = [WORKSHOP_COLOUR if p >= 0 else TARGET_COLOUR for p in shown["points"]]
-        ax.barh(shown["team"], shown["points"], color=colours)
+        ax.barh(shown_table(shown)[_("team")], shown["points"], color=colours)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel("points: what the team's decisions added on its own objectives (vs the run without teams)")
+        ax.set_xlabel(_("points: what the team's decisions added on its own objectives (vs the run without teams)"))
         ax.tick_params(labelsize=8)
         out["scores.png"] = _png(fig)
     return out
@@ -109,27 +117,58 @@ def _tables(board: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
     events = pd.DataFrame(board["events"], columns=["event", "year"])
     year = int(board["national"]["year"].iloc[0]) if len(board["national"]) else None
     tables = [
-        (f"Kazakhstan in {year} against its targets" if year else "Kazakhstan", national),
-        ("Scores: each team on its own objectives", board["totals"][["team", "points"]]),
-        ("The scores in detail", scores),
-        ("Events the facilitator injected", events),
+        (_("Kazakhstan in {year} against its targets").format(year=year) if year else _("Kazakhstan"), national),
+        (_("Scores: each team on its own objectives"), board["totals"][["team", "points"]]),
+        (_("The scores in detail"), scores),
+        (_("Events the facilitator injected"), events),
     ]
     for n, played in enumerate(board["by_round"], start=1):
         years = decisions[decisions["round"] == n]["years"].iloc[0] if (decisions["round"] == n).any() else ""
-        tables.append((f"Round {n}: decisions", decisions[decisions["round"] == n][["team", "decision"]]))
-        tables.append((f"Round {n}: the country at the end of {years}", played["national"]))
-        tables.append((f"Round {n}: each team's objectives at the end of {years}", played["roles"]))
-    return tables
+        tables.append(
+            (_("Round {round}: decisions").format(round=n), decisions[decisions["round"] == n][["team", "decision"]])
+        )
+        tables.append(
+            (_("Round {round}: the country at the end of {years}").format(round=n, years=years), played["national"])
+        )
+        tables.append(
+            (
+                _("Round {round}: each team's objectives at the end of {years}").format(round=n, years=years),
+                played["roles"],
+            )
+        )
+    return [(title, shown_table(df)) for title, df in tables]
 
 
 def _intro(board: dict[str, Any]) -> list[str]:
     last = board["played"]
     return [
-        f"Workshop {board['workshop_id']}: scenario {board['scenario']}, seed {board['seed']}, "
-        f"{board['rounds']} rounds of {board['years_per_round']} years; {last} played.",
-        "Each number is compared with the same scenario run without the teams: the same seed and the same "
-        "events, every agent on its own rule. The change is what the teams' decisions did.",
+        _(
+            "Workshop {workshop}: scenario {scenario}, seed {seed}, {rounds} rounds of {years} years; {played} played."
+        ).format(
+            workshop=board["workshop_id"],
+            scenario=board["scenario"],
+            seed=board["seed"],
+            rounds=board["rounds"],
+            years=board["years_per_round"],
+            played=last,
+        ),
+        _(
+            "Each number is compared with the same scenario run without the teams: the same seed and the same "
+            "events, every agent on its own rule. The change is what the teams' decisions did."
+        ),
     ]
+
+
+def _title(board: dict[str, Any]) -> str:
+    return _("Workshop {workshop}: debrief").format(workshop=board["workshop_id"])
+
+
+def _chart_titles() -> tuple[tuple[str, str], ...]:
+    return (("national.png", _("The country, year by year")), ("scores.png", _("Scores")))
+
+
+def _lesson_where(lesson: dict) -> str:
+    return _("round {round}, ").format(round=lesson["round"]) if lesson["round"] else ""
 
 
 def html_report(board: dict[str, Any], pngs: dict[str, bytes]) -> str:
@@ -137,15 +176,15 @@ def html_report(board: dict[str, Any], pngs: dict[str, bytes]) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Workshop {esc(board['workshop_id'])}: debrief</title>",
+        f'<html lang="{current_language()}"><head><meta charset="utf-8">',
+        f"<title>{esc(_title(board))}</title>",
         "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
         "table{border-collapse:collapse;margin:0.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:2px 6px;"
         "font-size:0.9rem;text-align:left}img{max-width:100%}</style></head><body>",
-        f"<h1>Workshop {esc(board['workshop_id'])}: debrief</h1>",
+        f"<h1>{esc(_title(board))}</h1>",
         *[f"<p>{esc(p)}</p>" for p in _intro(board)],
     ]
-    for name, title in (("national.png", "The country, year by year"), ("scores.png", "Scores")):
+    for name, title in _chart_titles():
         if name in pngs:
             data = base64.b64encode(pngs[name]).decode("ascii")
             parts += [f"<h2>{esc(title)}</h2>", f'<img alt="{esc(title)}" src="data:image/png;base64,{data}">']
@@ -153,12 +192,12 @@ def html_report(board: dict[str, Any], pngs: dict[str, bytes]) -> str:
         parts.append(f"<h2>{esc(title)}</h2>")
         with pd.option_context("display.max_colwidth", None):  # pandas would cut long texts to 50 characters
             parts.append(df.to_html(index=False, escape=True, na_rep="", float_format=_fmt, border=0))
-    parts.append("<h2>The facilitator's lessons</h2>")
+    parts.append(f"<h2>{esc(_("The facilitator's lessons"))}</h2>")
     lessons = board.get("lessons") or []
     if not lessons:
-        parts.append("<p>No lesson was noted.</p>")
+        parts.append(f"<p>{esc(_('No lesson was noted.'))}</p>")
     for lesson in lessons:
-        where = f"round {lesson['round']}, " if lesson["round"] else ""
+        where = _lesson_where(lesson)
         parts.append(f"<p><b>{esc(where + lesson['written_utc'])}</b>: {esc(lesson['text'])}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -172,7 +211,7 @@ def pdf_report(board: dict[str, Any], pngs: dict[str, bytes]) -> bytes:
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
-    pdf.set_title(f"Workshop {board['workshop_id']}: debrief")
+    pdf.set_title(_title(board))
     pdf.set_creator("wecsim")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -188,10 +227,10 @@ def pdf_report(board: dict[str, Any], pngs: dict[str, bytes]) -> bytes:
         pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
 
-    heading(f"Workshop {board['workshop_id']}: debrief", 16)
+    heading(_title(board), 16)
     for p in _intro(board):
         para(p)
-    for name, title in (("national.png", "The country, year by year"), ("scores.png", "Scores")):
+    for name, title in _chart_titles():
         if name in pngs:
             heading(title)
             pdf.image(io.BytesIO(pngs[name]), w=width)
@@ -199,7 +238,7 @@ def pdf_report(board: dict[str, Any], pngs: dict[str, bytes]) -> bytes:
     for title, df in _tables(board):
         heading(title, 11)
         if df.empty:
-            para("none")
+            para(_("none"))
             continue
         pdf.set_font("DejaVu", "", 7)
         with pdf.table(text_align="LEFT", line_height=4) as table:
@@ -207,12 +246,12 @@ def pdf_report(board: dict[str, Any], pngs: dict[str, bytes]) -> bytes:
             for row in df.itertuples(index=False):
                 table.row([_fmt(v) for v in row])
         pdf.ln(2)
-    heading("The facilitator's lessons")
+    heading(_("The facilitator's lessons"))
     lessons = board.get("lessons") or []
     if not lessons:
-        para("No lesson was noted.")
+        para(_("No lesson was noted."))
     for lesson in lessons:
-        where = f"round {lesson['round']}, " if lesson["round"] else ""
+        where = _lesson_where(lesson)
         para(f"{where}{lesson['written_utc']}: {lesson['text']}")
     return bytes(pdf.output())
 

@@ -23,6 +23,7 @@ from wecsim.agents.firm import DEFAULT_MARKUP_POLICY
 from wecsim.agents.policy import DEFAULT_FUNDER_POLICY, use_policy
 from wecsim.agents.region import RegionPolicy
 from wecsim.agents.utility import TariffPolicy
+from wecsim.i18n import N_, _
 from wecsim.model_data import model_data
 from wecsim.projects.market import SECTORS
 from wecsim.scenario.levers import registry
@@ -365,9 +366,12 @@ def _pct(x: float) -> str:
 
 
 def describe_decision(role: Role, payload: Any) -> str:
-    """Return a team's decision in plain words (``None``: it did not submit and its agents kept their rule)."""
+    """Return a team's decision in plain words (``None``: it did not submit and its agents kept their rule).
+
+    The words are in the language in use (:mod:`wecsim.i18n`): the projector's and the report's.
+    """
     if payload is None:
-        return "no decision: the agent's own rule"
+        return _("no decision: the agent's own rule")
     if isinstance(payload, str):
         payload = json.loads(payload)
     if role.kind in ("funder", "delegation"):
@@ -375,22 +379,50 @@ def describe_decision(role: Role, payload: Any) -> str:
         weights = payload.get("sector_weight")
         if weights:
             ranked = sorted(SECTORS, key=lambda s: -float(weights.get(s, 0)))  # stable: ties in SECTORS' order
-            first = [s for s in ranked if float(weights[s]) > 0]
-            none = [s for s in ranked if float(weights[s]) == 0]
-            parts.append("favours " + (", then ".join(first) if first else "no sector"))
+            first = [_(s) for s in ranked if float(weights[s]) > 0]
+            none = [_(s) for s in ranked if float(weights[s]) == 0]
+            parts.append(
+                _("favours {sectors}").format(sectors=_(", then ").join(first)) if first else _("favours no sector")
+            )
             if none:
-                parts.append("finances no " + " or ".join(none))
+                parts.append(_("finances no {sectors}").format(sectors=_(" or ").join(none)))
         share = payload.get("envelope_share")
         if isinstance(share, dict):
-            parts.append("commits " + ", ".join(f"{f} {_pct(v)}" for f, v in share.items()) + " of the envelopes")
+            shares = ", ".join(f"{f} {_pct(v)}" for f, v in share.items())
+            parts.append(_("commits {shares} of the envelopes").format(shares=shares))
         elif share is not None:
-            parts.append(f"commits up to {_pct(share)} of its envelope")
+            parts.append(_("commits up to {share} of its envelope").format(share=_pct(share)))
         return "; ".join(parts)
     if role.kind == "region":
         kinds = payload.get("propose", [])
-        return "proposes " + (", ".join(k.replace("_", " ") for k in kinds) if kinds else "no project")
+        if not kinds:
+            return _("proposes no project")
+        return _("proposes {projects}").format(projects=", ".join(proposal_name(k) for k in kinds))
     if role.kind == "utility":
         growth = float(payload["tariff_growth_pct"])
-        accept = "accepts" if payload["accept_eu_condition"] else "refuses"
-        return f"raises the real tariff {growth:g}% a year; {accept} EU money tied to a faster tariff path"
-    return f"bids at {_pct(payload['markup_share'])} over cost"
+        if payload["accept_eu_condition"]:
+            text = _("raises the real tariff {growth}% a year; accepts EU money tied to a faster tariff path")
+        else:
+            text = _("raises the real tariff {growth}% a year; refuses EU money tied to a faster tariff path")
+        return text.format(growth=f"{growth:g}")
+    return _("bids at {markup} over cost").format(markup=_pct(payload["markup_share"]))
+
+
+#: The projects an akimat may propose, in plain words (:data:`~wecsim.workshop.policies.REGION_PROPOSALS`).
+PROPOSAL_NAMES = {
+    "canal_lining": N_("canal lining"),
+    "hydraulic_rehabilitation": N_("hydraulic rehabilitation"),
+    "reservoir": N_("reservoir"),
+    "drip": N_("drip"),
+    "flood_warning": N_("flood warning"),
+    "flood_protection": N_("flood protection"),
+}
+
+
+def proposal_name(kind: str) -> str:
+    """Return a project an akimat may propose in plain words, in the language in use."""
+    return _(PROPOSAL_NAMES[kind]) if kind in PROPOSAL_NAMES else kind.replace("_", " ")
+
+
+#: The sectors' names in plain words (for the catalogs; :data:`~wecsim.projects.market.SECTORS` are the ids).
+SECTOR_NAMES = (N_("water"), N_("energy"), N_("circular"), N_("resilience"))

@@ -19,21 +19,22 @@ from typing import Any
 import pandas as pd
 
 from wecsim.datasets import parameters
+from wecsim.i18n import N_
 from wecsim.workshop.errors import WorkshopError
 from wecsim.workshop.replay import HEADLINE
 from wecsim.workshop.roles import Role
 
-#: Plain names and units of the national indicators the projector and the report show.
+#: Plain names and units of the national indicators the projector and the report show (translated where shown).
 NATIONAL_LABELS = {
-    "water_deficit_km3": ("Water deficit", "km3/yr"),
-    "recycling_rate": ("Waste recycled", "share"),
-    "res_share": ("Renewable share of power", "share"),
-    "co2_total_mt": ("CO2 (power and waste)", "Mt/yr"),
-    "committed_meur": ("Money committed", "EUR M/yr"),
-    "eu_committed_meur": ("EU money committed", "EUR M/yr"),
-    "water_tariff_eur_per_m3": ("Water tariff", "EUR/m3"),
-    "basins_in_drought": ("Basins in drought", "basins"),
-    "flood_damage_meur": ("Flood damage", "EUR M/yr"),
+    "water_deficit_km3": (N_("Water deficit"), N_("km3/yr")),
+    "recycling_rate": (N_("Waste recycled"), N_("share")),
+    "res_share": (N_("Renewable share of power"), N_("share")),
+    "co2_total_mt": (N_("CO2 (power and waste)"), N_("Mt/yr")),
+    "committed_meur": (N_("Money committed"), N_("EUR M/yr")),
+    "eu_committed_meur": (N_("EU money committed"), N_("EUR M/yr")),
+    "water_tariff_eur_per_m3": (N_("Water tariff"), N_("EUR/m3")),
+    "basins_in_drought": (N_("Basins in drought"), N_("basins")),
+    "flood_damage_meur": (N_("Flood damage"), N_("EUR M/yr")),
 }
 #: Indicators whose yearly values add up over the rounds (money, damage); the others are read in the last year.
 FLOWS = ("committed_meur", "eu_committed_meur", "flood_damage_meur")

@@ -8,6 +8,10 @@ consequences for its own objectives. The facilitator enters the workshop id and 
 in a link) to open, lock, extend and advance rounds and to inject events. Every action goes
 through :class:`wecsim.workshop.service.Workshops` (codes checked, refusals logged); the page
 holds no state of its own besides what the person typed.
+
+Every page speaks the tab's language, as the planners' app does (the browser's, a link's
+``&lang=``, or the switch at the top); the workshop's own words (roles, objectives, events,
+tables) are translated where shown, by :mod:`wecsim.workshop.shown`.
 """
 
 from __future__ import annotations
@@ -23,20 +27,27 @@ from urllib.parse import parse_qs
 import pandas as pd
 import solara
 
+from wecsim import i18n
+from wecsim.app.components import language
+from wecsim.app.components.language import LanguageSwitch
+from wecsim.app.components.layout import BAR_COLOR
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.components.upload import ScenarioUpload
 from wecsim.app.main import configure_offline
 from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shipped_scenarios
 from wecsim.errors import WecsimError
+from wecsim.i18n import _
+from wecsim.i18n import use_language as in_language  # not a Solara hook: a block in one language
 from wecsim.projects.market import SECTORS
 from wecsim.scenario.schema import Scenario
 from wecsim.workshop.cli import DEFAULT_BASE_URL, projector_link, team_link
 from wecsim.workshop.events import EVENTS
 from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
-from wecsim.workshop.roles import all_roles, bounds, delegation_funders
+from wecsim.workshop.roles import all_roles, bounds, delegation_funders, proposal_name
 from wecsim.workshop.service import Created, Workshops
+from wecsim.workshop.shown import role_label, shown_table
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
@@ -127,10 +138,10 @@ def _slider(label: str, value: float, low: float, high: float, step: float, on_v
 def SectorWeights(decision: dict, put) -> None:
     """Show a funder's weight of each sector, one slider each (0: finance none of it, 1: first)."""
     weights = dict(decision.get("sector_weight", {}))
-    Prose("**Weight of each sector** (0: finance none of it, 1: first)")
+    Prose(_("**Weight of each sector** (0: finance none of it, 1: first)"))
     for sector in SECTORS:
         _slider(
-            sector,
+            _(sector),
             weights.get(sector, 0.0),
             0.0,
             1.0,
@@ -152,7 +163,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
         shares = dict(decision.get("envelope_share", {}))
         SectorWeights(decision, put)
         lo, hi = bounds("funder", "envelope_share")
-        Prose("**Share of each instrument's envelope to commit**")
+        Prose(_("**Share of each instrument's envelope to commit**"))
         for f in delegation_funders(role.agent_id):
             _slider(f, shares.get(f, hi), lo, hi, 0.05, lambda v, f=f: put("envelope_share", {**shares, f: v}))
     elif role.kind == "funder":
@@ -160,7 +171,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             SectorWeights(decision, put)
         lo, hi = bounds("funder", "envelope_share")
         _slider(
-            "Share of the envelope to commit",
+            _("Share of the envelope to commit"),
             decision.get("envelope_share", hi),
             lo,
             hi,
@@ -170,7 +181,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     elif role.kind == "utility":
         lo, hi = bounds("utility", "tariff_growth_pct")
         _slider(
-            "Real tariff growth [%/yr]",
+            _("Real tariff growth [%/yr]"),
             decision.get("tariff_growth_pct", lo),
             lo,
             hi,
@@ -178,25 +189,25 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             lambda v: put("tariff_growth_pct", v),
         )
         solara.Checkbox(
-            label="Accept EU money tied to a faster tariff path",
+            label=_("Accept EU money tied to a faster tariff path"),
             value=bool(decision.get("accept_eu_condition", False)),
             on_value=lambda v: put("accept_eu_condition", v),
         )
     elif role.kind == "region":
         chosen = set(decision.get("propose", []))
-        Prose("**Projects the akimat proposes this round**")
+        Prose(_("**Projects the akimat proposes this round**"))
         for kind in REGION_PROPOSALS:
             solara.Checkbox(
-                label=kind.replace("_", " "),
+                label=proposal_name(kind),
                 value=kind in chosen,
                 on_value=lambda v, k=kind: put("propose", sorted(chosen | {k} if v else chosen - {k})),
             )
     else:
         lo, hi = bounds("firm", "markup_share")
         _slider(
-            "Bid markup over cost", decision.get("markup_share", lo), lo, hi, 0.01, lambda v: put("markup_share", v)
+            _("Bid markup over cost"), decision.get("markup_share", lo), lo, hi, 0.01, lambda v: put("markup_share", v)
         )
-    solara.Button("Submit decision", color="primary", on_click=lambda: on_submit(decision), classes=["ws-submit"])
+    solara.Button(_("Submit decision"), color="primary", on_click=lambda: on_submit(decision), classes=["ws-submit"])
 
 
 @solara.component
@@ -212,29 +223,33 @@ def TeamPanel(workshop_id: str, code: str) -> None:
 
     def submit(decision: dict) -> None:
         result, err = _call(lambda ws: ws.submit(workshop_id, code, view["role"], decision))
-        set_message(err or f"Decision {result} saved; the last one before the round locks counts.")
+        set_message(
+            err or _("Decision {number} saved; the last one before the round locks counts.").format(number=result)
+        )
         set_tick(tick + 1)
 
     with solara.Column(classes=["ws-team"]):
-        Heading(view["label"], level=2)
+        Heading(role_label(all_roles()[view["role"]]), level=2)
         Prose(f"`{view['role']}`")
         if view["round"] is None:
-            solara.Info("The workshop is over: every round has been played.")
+            solara.Info(_("The workshop is over: every round has been played."))
         else:
-            deadline = f", closes at {view['deadline_utc']} UTC" if view["deadline_utc"] else ""
-            Prose(f"Round **{view['round']}** is **{view['state']}**{deadline}.", classes=["ws-round"])
+            deadline = _(", closes at {time} UTC").format(time=view["deadline_utc"]) if view["deadline_utc"] else ""
+            text = _("Round **{round}** is **{state}**{deadline}.")
+            Prose(text.format(round=view["round"], state=_(view["state"]), deadline=deadline), classes=["ws-round"])
             if view["state"] == "open":
                 DecisionForm(view["role"], view["my_decision"] or _default_decision(view["role"]), submit)
         if message:
             solara.Info(message, classes=["ws-message"])
-        solara.Button("Refresh", on_click=lambda: set_tick(tick + 1), text=True)
+        solara.Button(_("Refresh"), on_click=lambda: set_tick(tick + 1), text=True)
         outcome = view["last_outcome"]
         if outcome:
-            Heading("Last round: your objectives")
-            Table(pd.DataFrame(outcome["mine"]), name="ws-mine")
+            Heading(_("Last round: your objectives"))
+            Table(shown_table(pd.DataFrame(outcome["mine"])), name="ws-mine")
             last = outcome["national"][-1]
-            Heading(f"Kazakhstan in {last['year']}")
-            Table(pd.DataFrame([{"indicator": k, "value": last[k]} for k in HEADLINE]), name="ws-national")
+            Heading(_("Kazakhstan in {year}").format(year=last["year"]))
+            national = pd.DataFrame([{"indicator": k, "value": last[k]} for k in HEADLINE])
+            Table(shown_table(national), name="ws-national")
 
 
 @solara.component
@@ -251,38 +266,45 @@ def FacilitatorPanel(workshop_id: str, key: str) -> None:
         return
 
     def act(func) -> None:
-        _, err = _call(func)
-        set_message(err or "done")
+        _done, err = _call(func)
+        set_message(err or _("done"))
         set_tick(tick + 1)
 
     with solara.Column(classes=["ws-facilitator"]):
-        Heading(f"Workshop {status['workshop_id']} ({status['scenario']}, seed {status['seed']})", level=2)
+        title = _("Workshop {workshop} ({scenario}, seed {seed})")
+        Heading(title.format(workshop=status["workshop_id"], scenario=status["scenario"], seed=status["seed"]), level=2)
         Prose(
-            f"Current round: **{status['current_round'] or 'finished'}**; refused attempts: "
-            f"{status['refused_attempts']}"
+            _("Current round: **{round}**; refused attempts: {refused}").format(
+                round=status["current_round"] or _("finished"), refused=status["refused_attempts"]
+            )
         )
-        Table(pd.DataFrame(status["rounds"]), name="ws-rounds")
+        Table(shown_table(pd.DataFrame(status["rounds"])), name="ws-rounds")
         done = [role for role, sent in status["teams"].items() if sent]
-        Prose(f"Submitted: {', '.join(done) or 'nobody yet'} ({len(done)} of {len(status['teams'])})")
-        solara.InputFloat("Minutes", value=minutes, on_value=set_minutes)
+        Prose(
+            _("Submitted: {teams} ({done} of {all})").format(
+                teams=", ".join(done) or _("nobody yet"), done=len(done), all=len(status["teams"])
+            )
+        )
+        solara.InputFloat(_("Minutes"), value=minutes, on_value=set_minutes)
         with solara.Row():
             solara.Button(
-                "Open",
+                _("Open"),
                 on_click=lambda: act(lambda ws: ws.open_round(workshop_id, key, minutes or None)),
                 classes=["ws-open"],
             )
-            solara.Button("Extend", on_click=lambda: act(lambda ws: ws.extend(workshop_id, key, minutes)))
-            solara.Button("Lock", on_click=lambda: act(lambda ws: ws.lock(workshop_id, key)), classes=["ws-lock"])
+            solara.Button(_("Extend"), on_click=lambda: act(lambda ws: ws.extend(workshop_id, key, minutes)))
+            solara.Button(_("Lock"), on_click=lambda: act(lambda ws: ws.lock(workshop_id, key)), classes=["ws-lock"])
             solara.Button(
-                "Advance",
+                _("Advance"),
                 color="primary",
                 on_click=lambda: act(lambda ws: ws.advance(workshop_id, key)),
                 classes=["ws-advance"],
             )
         with solara.Row():
-            solara.Select("Event", values=list(EVENTS), value=event, on_value=set_event)
+            solara.Select(_("Event"), values=list(EVENTS), value=event, on_value=set_event)
+            Prose(_(EVENTS[event].label))
             solara.Button(
-                "Inject in the next year it may strike",
+                _("Inject in the next year it may strike"),
                 on_click=lambda: act(lambda ws: ws.inject(workshop_id, key, event)),
             )
         if message:
@@ -303,12 +325,12 @@ def ProjectorLink(workshop_id: str, key: str) -> None:
         set_error(err)
         set_link(projector_link(_base_url(), workshop_id, code) if code else "")
 
-    Heading("Projector")
-    solara.Button("New projector link", on_click=issue, classes=["ws-projector-link"])
+    Heading(_("Projector"))
+    solara.Button(_("New projector link"), on_click=issue, classes=["ws-projector-link"])
     if error:
         solara.Error(error)
     if link:
-        LinkWithQR("projector", link)
+        LinkWithQR(_("projector"), link)
 
 
 def _base_url() -> str:
@@ -333,14 +355,14 @@ def Lessons(workshop_id: str, key: str) -> None:
     lessons, error = _call(lambda ws: ws.lessons(workshop_id, key))
 
     def add() -> None:
-        _, err = _call(lambda ws: ws.add_lesson(workshop_id, key, text))
-        set_message(err or "lesson noted")
+        _done, err = _call(lambda ws: ws.add_lesson(workshop_id, key, text))
+        set_message(err or _("lesson noted"))
         if not err:
             set_text("")
 
-    Heading("Lessons for the debrief")
-    solara.InputTextArea("Lesson", value=text, on_value=set_text, continuous_update=True)
-    solara.Button("Add lesson", on_click=add, classes=["ws-add-lesson"])
+    Heading(_("Lessons for the debrief"))
+    solara.InputTextArea(_("Lesson"), value=text, on_value=set_text, continuous_update=True)
+    solara.Button(_("Add lesson"), on_click=add, classes=["ws-add-lesson"])
     if message or error:
         solara.Info(message or error)
     for lesson in lessons or []:
@@ -353,15 +375,17 @@ def Debrief(workshop_id: str, key: str) -> None:
     made, set_made = solara.use_state(cast(dict, {}))
     error, set_error = solara.use_state("")
     busy, set_busy = solara.use_state(False)
+    lang = i18n.current_language()  # the page's: the thread below has no tab of its own to read it from
 
     def build(ws):
         from wecsim.outputs import next_free, write_folder
         from wecsim.workshop.report import REPORT_FILES, write_report
 
-        board, rows = ws.debrief(workshop_id, key), ws.decision_rows(workshop_id, key)
-        db = _db()
-        out = next_free(db.parent / f"{db.stem}-{workshop_id}-report", REPORT_FILES)
-        return write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
+        with in_language(lang):
+            board, rows = ws.debrief(workshop_id, key), ws.decision_rows(workshop_id, key)
+            db = _db()
+            out = next_free(db.parent / f"{db.stem}-{workshop_id}-report", REPORT_FILES)
+            return write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
 
     def run() -> None:
         try:
@@ -376,19 +400,21 @@ def Debrief(workshop_id: str, key: str) -> None:
         set_busy(True)
         threading.Thread(target=run, name=f"wecsim-workshop-report-{workshop_id}", daemon=True).start()
 
-    Heading("Debrief")
-    solara.Button("Make the debrief report", on_click=make, disabled=busy, classes=["ws-report"])
+    Heading(_("Debrief"))
+    solara.Button(_("Make the debrief report"), on_click=make, disabled=busy, classes=["ws-report"])
     if busy:
-        solara.Info("Writing the report (charts, HTML and PDF)...")
+        solara.Info(_("Writing the report (charts, HTML and PDF)..."))
     if error:
         solara.Error(error)
     if made:
         folder = Path(made["folder"])
-        Prose(f"Written to `{folder}`", classes=["ws-report-done"])
+        Prose(_("Written to `{folder}`").format(folder=folder), classes=["ws-report-done"])
         with solara.Row():
             for name in ("report.pdf", "report.html", "decisions.csv"):
                 solara.FileDownload(
-                    lambda name=name: (folder / name).read_bytes(), filename=name, label=f"Download {name}"
+                    lambda name=name: (folder / name).read_bytes(),
+                    filename=name,
+                    label=_("Download {file}").format(file=name),
                 )
 
 
@@ -400,7 +426,7 @@ def _shown(df: pd.DataFrame) -> pd.DataFrame:
             return "" if pd.isna(x) else f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
         return "" if x is None else x
 
-    return df.map(fmt)
+    return shown_table(df.map(fmt))
 
 
 @solara.component
@@ -412,33 +438,46 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
         solara.Error(error, classes=["ws-error"])
         return
     with solara.Column(classes=["ws-projector"]):
-        state = "finished" if board["current_round"] is None else f"round {board['current_round']}: {board['state']}"
-        deadline = f", closes at {board['deadline_utc']} UTC" if board["deadline_utc"] else ""
-        Heading(f"Workshop {board['workshop_id']} ({board['scenario']}): {state}{deadline}", level=2)
-        Prose(f"{board['played']} of {board['rounds']} rounds played.", classes=["ws-round"])
+        if board["current_round"] is None:
+            state = _("finished")
+        else:
+            state = _("round {round}: {state}").format(round=board["current_round"], state=_(board["state"]))
+        deadline = _(", closes at {time} UTC").format(time=board["deadline_utc"]) if board["deadline_utc"] else ""
+        title = _("Workshop {workshop} ({scenario}): {state}{deadline}")
+        Heading(
+            title.format(workshop=board["workshop_id"], scenario=board["scenario"], state=state, deadline=deadline),
+            level=2,
+        )
+        played = _("{played} of {rounds} rounds played.").format(played=board["played"], rounds=board["rounds"])
+        Prose(played, classes=["ws-round"])
         if board["current_round"] is not None:
-            sent = [t["team"] for t in board["teams"] if t["submitted"]]
-            Prose(f"Submitted this round: {', '.join(sent) or 'nobody yet'} ({len(sent)} of {len(board['teams'])})")
+            roles = all_roles()
+            sent = [role_label(roles[t["role"]]) for t in board["teams"] if t["submitted"]]
+            Prose(
+                _("Submitted this round: {teams} ({done} of {all})").format(
+                    teams=", ".join(sent) or _("nobody yet"), done=len(sent), all=len(board["teams"])
+                )
+            )
         if not board["played"]:
             return
         national = board["national"]
-        Heading(f"Kazakhstan in {int(national['year'].iloc[0])}: with the teams and without them")
+        Heading(_("Kazakhstan in {year}: with the teams and without them").format(year=int(national["year"].iloc[0])))
         Table(
             _shown(national[["label", "unit", "workshop", "without_teams", "change", "target", "target_year"]]),
             name="ws-board-national",
         )
-        Heading("Scores: what each team's decisions added on its own objectives")
+        Heading(_("Scores: what each team's decisions added on its own objectives"))
         Table(_shown(board["totals"][["team", "points"]]), name="ws-board-scores")
         Table(
             _shown(board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]),
             name="ws-board-score-detail",
         )
         last = [d for d in board["decisions"] if d["round"] == board["played"]]
-        Heading(f"What each team did in round {board['played']}")
-        Table(pd.DataFrame(last)[["team", "decision"]], name="ws-board-decisions")
+        Heading(_("What each team did in round {round}").format(round=board["played"]))
+        Table(shown_table(pd.DataFrame(last)[["team", "decision"]]), name="ws-board-decisions")
         if board["events"]:
-            Heading("Events")
-            Table(pd.DataFrame(board["events"]), name="ws-board-events")
+            Heading(_("Events"))
+            Table(shown_table(pd.DataFrame(board["events"])), name="ws-board-events")
 
 
 @solara.component
@@ -483,31 +522,37 @@ def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base
         finally:
             ws.close()
 
-    with solara.Card("Start a workshop" + (f" from the scenario {scenario.name}" if scenario else "")):
+    title = _("Start a workshop from the scenario {scenario}").format(scenario=scenario.name) if scenario else None
+    with solara.Card(title or _("Start a workshop")):
         if scenario is None:
             extra = [uploaded.name] if uploaded is not None and uploaded.name not in names else []
-            solara.Select("Scenario", values=names + extra, value=picked, on_value=set_picked)
-            Prose("or a scenario saved from the planners' app (*Save and share*, scenario YAML):")
+            solara.Select(_("Scenario"), values=names + extra, value=picked, on_value=set_picked)
+            Prose(_("or a scenario saved from the planners' app (*Save and share*, scenario YAML):"))
             ScenarioUpload(upload, MAX_FILE_BYTES)
         solara.SelectMultiple(
-            "Roles in play (one team each)", values=roles, all_values=list(all_roles()), on_value=set_roles
+            _("Roles in play (one team each)"), values=roles, all_values=list(all_roles()), on_value=set_roles
         )
         with solara.Row():
-            solara.InputInt("Rounds", value=rounds, on_value=set_rounds, continuous_update=True)
-            solara.InputInt("Years per round", value=years, on_value=set_years, continuous_update=True)
-        solara.Button("Start the workshop", color="primary", on_click=create, classes=["ws-start"])
+            solara.InputInt(_("Rounds"), value=rounds, on_value=set_rounds, continuous_update=True)
+            solara.InputInt(_("Years per round"), value=years, on_value=set_years, continuous_update=True)
+        solara.Button(_("Start the workshop"), color="primary", on_click=create, classes=["ws-start"])
         if error:
             solara.Error(error, classes=["ws-error"])
     if made is not None:
         base = base_url or _base_url()
-        with solara.Card(f"Workshop {made.workshop_id}", classes=["ws-started"]):
+        with solara.Card(_("Workshop {workshop}").format(workshop=made.workshop_id), classes=["ws-started"]):
             Prose(
-                f"Facilitator key (keep it; it is not stored and is shown only now): `{made.facilitator_key}`. "
-                f"Sign in below with the workshop id `{made.workshop_id}` and this key."
+                _(
+                    "Facilitator key (keep it; it is not stored and is shown only now): `{key}`. "
+                    "Sign in below with the workshop id `{workshop}` and this key."
+                ).format(key=made.facilitator_key, workshop=made.workshop_id)
             )
-            LinkWithQR("projector", projector_link(base, made.workshop_id, made.projector_code))
+            LinkWithQR(_("projector"), projector_link(base, made.workshop_id, made.projector_code))
             for role, code in made.team_codes.items():
-                LinkWithQR(f"{all_roles()[role].label} ({role}), code {code}", team_link(base, made.workshop_id, code))
+                name = _("{team} ({role}), code {code}").format(
+                    team=role_label(all_roles()[role]), role=role, code=code
+                )
+                LinkWithQR(name, team_link(base, made.workshop_id, code))
 
 
 @solara.component
@@ -520,11 +565,16 @@ def Page() -> None:
     key = solara.use_reactive("")
     joined = solara.use_reactive(bool(query.get("w") and query.get("code")))
     signed_in = solara.use_reactive(False)
+    linked = query.get("lang")
+    # a link's ?lang= chooses the tab's language once; the switch changes it after
+    solara.use_effect(lambda: language.chosen.set(linked) if linked in i18n.LANGUAGES else None, [])
+    with solara.Div(classes=["ws-language"], style={"background": BAR_COLOR, "display": "flex"}):
+        LanguageSwitch()
     if query.get("w") and query.get("projector"):
-        solara.Title("wecsim workshop: projector")
+        solara.Title(_("wecsim workshop: projector"))
         ProjectorPanel(query["w"], query["projector"])
         return
-    solara.Title("wecsim workshop")
+    solara.Title(_("wecsim workshop"))
     if joined.value:
         TeamPanel(workshop_id.value, code.value)
         return
@@ -533,14 +583,14 @@ def Page() -> None:
         return
     if os.environ.get(ALLOW_NEW_ENV) == "1":
         StartWorkshop()
-    with solara.Card("Join your team"):
-        solara.InputText("Workshop", value=workshop_id)
-        solara.InputText("Join code", value=code, password=True)
-        solara.Button("Join", on_click=lambda: joined.set(True))
-    with solara.Card("Facilitator"):
-        solara.InputText("Workshop", value=workshop_id)
-        solara.InputText("Facilitator key", value=key, password=True)
-        solara.Button("Sign in", on_click=lambda: signed_in.set(True))
+    with solara.Card(_("Join your team")):
+        solara.InputText(_("Workshop"), value=workshop_id)
+        solara.InputText(_("Join code"), value=code, password=True)
+        solara.Button(_("Join"), on_click=lambda: joined.set(True))
+    with solara.Card(_("Facilitator")):
+        solara.InputText(_("Workshop"), value=workshop_id)
+        solara.InputText(_("Facilitator key"), value=key, password=True)
+        solara.Button(_("Sign in"), on_click=lambda: signed_in.set(True))
 
 
 page = Page

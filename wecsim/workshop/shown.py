@@ -1,0 +1,138 @@
+"""The workshop's words in the language in use: role names, objectives, indicators, events, table headers.
+
+The service and the scores keep their English texts (they are stored, logged and tested as
+such); the page and the debrief report translate them here, where they are shown, with the
+catalogs of :mod:`wecsim.i18n`. A text that has no translation is shown as it is.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from wecsim.i18n import N_, SOURCE_LANGUAGE, _, current_language
+from wecsim.workshop.events import EVENTS
+from wecsim.workshop.roles import Role, all_roles, delegation_funders
+
+#: Table headers as the tables hold them (English ids kept in English, translated in the other languages).
+COLUMN_NAMES = {
+    "label": N_("indicator"),
+    "indicator": N_("indicator"),
+    "unit": N_("unit"),
+    # TRANSLATORS: a table header: the run of the scenario with the teams' decisions
+    "workshop": N_("workshop"),
+    # TRANSLATORS: a table header: the same run with every agent on its own rule
+    "without_teams": N_("without_teams"),
+    "change": N_("change"),
+    "target": N_("target"),
+    "target_year": N_("target_year"),
+    "team": N_("team"),
+    "objective": N_("objective"),
+    "better": N_("better"),
+    "points": N_("points"),
+    "decision": N_("decision"),
+    "event": N_("event"),
+    "year": N_("year"),
+    "value": N_("value"),
+    "round": N_("round"),
+    "years": N_("years"),
+    "state": N_("state"),
+    "deadline_utc": N_("deadline_utc"),
+    "submitted": N_("submitted"),
+}
+#: Words of the tables' cells: which way is better, round states, the two runs.
+CELL_WORDS = (
+    N_("higher"),
+    N_("lower"),
+    N_("open"),
+    N_("locked"),
+    N_("done"),
+    N_("finished"),
+    N_("workshop"),
+    N_("without teams"),
+)
+#: Table columns whose cells are words to translate (the rest are numbers, ids or people's text).
+WORD_COLUMNS = ("label", "indicator", "unit", "team", "objective", "better", "event", "state", "run")
+
+
+def role_label(role: Role) -> str:
+    """Return a role's name in the language in use (``akimat of Almaty city``, ``акимат города Алматы``)."""
+    from wecsim.app.indicators import firm_name, region_name
+
+    if current_language() == SOURCE_LANGUAGE:
+        return role.label
+    if role.kind == "funder":
+        return _(role.label)
+    if role.kind == "delegation":
+        names = "; ".join(_(n) for n in _delegation_names(role.agent_id))
+        return _("{institution} delegation: {funders}").format(institution=role.agent_id.upper(), funders=names)
+    if role.kind == "region":
+        return _("akimat of {region}").format(region=region_name(role.agent_id))
+    if role.kind == "utility":
+        return _("water utility of {region}").format(region=region_name(role.agent_id))
+    return firm_name(role.agent_id) if role.kind == "firm" else role.label
+
+
+def _delegation_names(institution: str) -> list[str]:
+    from wecsim.model_data import model_data
+
+    names = {f["funder_id"]: f["name"] for f in model_data().funder_records}
+    return [names[f] for f in delegation_funders(institution)]
+
+
+def event_label(event_id: str) -> str:
+    """Return an event as the facilitator's list says it (its id in English, where it is the handle)."""
+    kind = EVENTS.get(event_id)
+    if kind is None or current_language() == SOURCE_LANGUAGE:
+        return event_id
+    return _(kind.label)
+
+
+@cache
+def _objective_words() -> tuple[str, ...]:
+    from wecsim.workshop.scores import NATIONAL_LABELS, objectives
+
+    df = objectives()
+    national = [w for label, unit in NATIONAL_LABELS.values() for w in (label, unit)]
+    return tuple(dict.fromkeys([*df["label"], *df["unit"], *national]))
+
+
+@cache
+def id_names() -> dict[str, str]:
+    """Return the English name of each national indicator's and objective's id (``water_deficit_km3``)."""
+    from wecsim.workshop.scores import NATIONAL_LABELS, objectives
+
+    names = {row["objective"]: row["label"] for row in objectives().to_dict("records")}
+    return {**names, **{key: label for key, (label, _unit) in NATIONAL_LABELS.items()}}
+
+
+def cell_words() -> dict[str, str]:
+    """Return the English words the workshop's tables hold, each with its text in the language in use."""
+    from wecsim.workshop.scores import NATIONAL_LABELS
+
+    words = {w: _(w) for w in (*_objective_words(), *CELL_WORDS)}
+    for label, _unit in NATIONAL_LABELS.values():
+        words[f"{label} (sum over the years played)"] = _("{indicator} (sum over the years played)").format(
+            indicator=_(label)
+        )
+    words.update({key: _(label) for key, label in id_names().items()})
+    words.update({r.label: role_label(r) for r in all_roles().values()})
+    words.update({e: event_label(e) for e in EVENTS})
+    return words
+
+
+def shown_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a table of the workshop with its headers and its word cells in the language in use."""
+    if current_language() == SOURCE_LANGUAGE:
+        return df
+    words = cell_words()
+    out = df.copy()
+    for col in out.columns:
+        if col in WORD_COLUMNS and not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(lambda x: words.get(x, x) if isinstance(x, str) else x)
+    names = {key: _(label) for key, label in id_names().items()}
+    names.update({key: _(label) for key, label in COLUMN_NAMES.items()})
+    if "label" in out.columns:  # the label is the indicator's name; its id keeps its own header
+        names.pop("indicator")
+    return out.rename(columns={c: names[c] for c in out.columns if c in names})
