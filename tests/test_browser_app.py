@@ -10,7 +10,6 @@ Skipped when /usr/bin/chromium is missing, unless ``CI=true`` (then it fails).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,10 +19,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from browser_support import require_chromium
 from test_app_batch import write_batch
 
 from wecsim.app.charts import EXPLORE_CHARTS
-from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, app_server, launch_chromium
+from wecsim.app.serve import ROOT, RequestLog, app_server, launch_chromium
 from wecsim.scenario import registry
 from wecsim.scenario.load import MAX_FILE_BYTES
 
@@ -35,14 +35,6 @@ VIEWPORT = {"width": 1500, "height": 1000}
 WATER_CHARTS = sum(c.topic == "Water" for c in EXPLORE_CHARTS)
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it with apt-get)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-
-
 @pytest.fixture(scope="module")
 def batch_root(tmp_path_factory):
     """A folder the server is started with (``WECSIM_RESULTS``): the Batch page may open it."""
@@ -51,7 +43,7 @@ def batch_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(batch_root):
-    _require_chromium()
+    require_chromium()
     pytest.importorskip("playwright")
     with app_server(env={"WECSIM_RESULTS": str(batch_root)}) as url:
         yield url

@@ -10,30 +10,21 @@ Skipped when /usr/bin/chromium is missing, unless ``CI=true`` (then it fails).
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from browser_support import require_chromium
 
-from wecsim.app.serve import CHROMIUM, RequestLog, app_server, launch_chromium
+from wecsim.app.serve import RequestLog, app_server, launch_chromium
 
 pytestmark = pytest.mark.browser
 
 NBSP = "\u00a0"
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it with apt-get)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-
-
 @pytest.fixture(scope="module")
 def server():
-    _require_chromium()
+    require_chromium()
     pytest.importorskip("playwright")
     with app_server() as url:
         yield url

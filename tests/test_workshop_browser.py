@@ -10,28 +10,20 @@ Skipped when /usr/bin/chromium is missing, unless ``CI=true`` (then it fails).
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browser_support import require_chromium
 
-from wecsim.app.serve import CHROMIUM, ROOT, RequestLog, free_port, launch_chromium, server_process
+from wecsim.app.serve import ROOT, RequestLog, free_port, launch_chromium, server_process
 from wecsim.workshop.service import Workshops
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "screenshots"
 TIMEOUT_MS = 60_000
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing on CI")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
 
 
 @contextmanager
@@ -43,7 +35,7 @@ def workshop_server(db: Path, port: int, timeout_s: float = 120, extra: list[str
 
 
 def test_teams_and_facilitator_through_two_rounds_with_a_server_restart(tmp_path):
-    _require_chromium()
+    require_chromium()
     pytest.importorskip("playwright")
     from playwright.sync_api import expect, sync_playwright
 
@@ -108,7 +100,7 @@ def test_teams_and_facilitator_through_two_rounds_with_a_server_restart(tmp_path
 
 def test_a_team_in_a_russian_browser_and_a_projector_linked_in_kazakh(tmp_path):
     """The page follows the browser's language, a link's ``&lang=`` and the switch, per tab (docs/workshop.md)."""
-    _require_chromium()
+    require_chromium()
     pytest.importorskip("playwright")
     from playwright.sync_api import expect, sync_playwright
 

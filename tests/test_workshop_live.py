@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_workshop_browser import SHOTS, TIMEOUT_MS, _require_chromium, workshop_server
+from browser_support import require_chromium
+from test_workshop_browser import SHOTS, TIMEOUT_MS, workshop_server
 
 from wecsim.app.serve import RequestLog, free_port, launch_chromium
 from wecsim.workshop.service import Workshops
@@ -24,7 +25,7 @@ LIVE_MS = 2_000
 
 
 def test_team_and_projector_pages_follow_the_facilitator_without_reload(tmp_path):
-    _require_chromium()
+    require_chromium()
     pytest.importorskip("playwright")
     from playwright.sync_api import expect, sync_playwright
 
@@ -83,7 +84,7 @@ def test_team_and_projector_pages_follow_the_facilitator_without_reload(tmp_path
 
 
 def test_a_workshop_is_started_on_the_page_from_a_scenario_saved_in_the_planners_app(tmp_path):
-    _require_chromium()
+    require_chromium()
     pytest.importorskip("playwright")
     from playwright.sync_api import expect, sync_playwright
 
