@@ -28,6 +28,19 @@ def solara_patched():
         solara.server.patch.patch()
 
 
+@pytest.fixture(scope="module")
+def chromium(server):
+    """One Debian Chromium for a browser test module, started after that module's own ``server``."""
+    from playwright.sync_api import sync_playwright
+
+    from wecsim.app.serve import launch_chromium
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        yield browser
+        browser.close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Let the app's background runs end before Python shuts down.
 

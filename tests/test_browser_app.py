@@ -23,7 +23,7 @@ from browser_support import require_chromium
 from test_app_batch import write_batch
 
 from wecsim.app.charts import EXPLORE_CHARTS
-from wecsim.app.serve import ROOT, RequestLog, app_server, launch_chromium
+from wecsim.app.serve import ROOT, RequestLog, app_server
 from wecsim.scenario import registry
 from wecsim.scenario.load import MAX_FILE_BYTES
 
@@ -47,16 +47,6 @@ def server(batch_root):
     pytest.importorskip("playwright")
     with app_server(env={"WECSIM_RESULTS": str(batch_root)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture

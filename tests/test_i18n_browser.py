@@ -15,7 +15,7 @@ import re
 import pytest
 from browser_support import require_chromium
 
-from wecsim.app.serve import RequestLog, app_server, launch_chromium
+from wecsim.app.serve import RequestLog, app_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,16 +28,6 @@ def server():
     pytest.importorskip("playwright")
     with app_server() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
 
 
 def open_tab(context, url: str):
