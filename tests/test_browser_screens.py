@@ -10,7 +10,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_browser_app import SHOTS, batch_root, chromium, server, set_lever_box  # noqa: F401 (fixtures)
+from test_browser_app import SHOTS, batch_root, server, set_lever_box  # noqa: F401 (fixtures)
 
 from wecsim.app.serve import RequestLog
 
@@ -55,7 +55,7 @@ CARD_BOXES_JS = """(sel) => [...document.querySelectorAll(sel)].map(c => {
 
 
 @pytest.fixture
-def context_at(chromium):  # noqa: F811 (the fixture imported above)
+def context_at(chromium):
     """Return a function making a browser context of a given size; each is checked for outside requests."""
     made = []
 
