@@ -144,6 +144,8 @@ def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
     The Explore page draws a chart only while it is on screen, so each chart still drawing is
     scrolled into view in turn and waited for there, as a person scrolling down would.
     """
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         shown = page.locator(".wecsim-chart-img").count()
@@ -152,7 +154,10 @@ def wait_charts(page, at_least: int = 0, timeout_s: float = 90) -> None:
             return
         for chart in page.locator(".wecsim-chart").all():
             if chart.locator(CHART_BUSY).count():
-                chart.scroll_into_view_if_needed()
+                try:
+                    chart.scroll_into_view_if_needed(timeout=10_000)
+                except PlaywrightError:  # the page redrew and replaced this chart: look again
+                    break
                 while chart.locator(CHART_BUSY).count() and time.monotonic() < deadline:
                     time.sleep(0.2)
         time.sleep(0.2)
