@@ -96,3 +96,20 @@ def test_entry_point_is_the_guarded_main():
 
     data = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
     assert data["project"]["scripts"]["wecsim"] == "wecsim.__main__:main"
+
+
+def test_a_worker_whose_requester_removed_its_semaphore_ends_without_a_traceback():
+    """The fork server's hook: silent for a vanished semaphore (a stopped requester), loud for the rest."""
+    from wecsim.experiments.executors import FORKSERVER_PRELOAD
+
+    assert "wecsim.experiments.forkserver_quiet" in FORKSERVER_PRELOAD
+    vanished = (
+        "import wecsim.experiments.forkserver_quiet\n"
+        "from multiprocessing.synchronize import Lock\n"
+        "Lock.__new__(Lock).__setstate__((0, 1, 1, '/wecsim-test-semaphore-that-is-gone'))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", vanished], capture_output=True, text=True)
+    assert p.returncode == 1 and p.stderr == "", p.stderr
+    other = "import wecsim.experiments.forkserver_quiet\nopen('/wecsim-test-no-such-file')\n"
+    p = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True)
+    assert p.returncode == 1 and "Traceback" in p.stderr and "FileNotFoundError" in p.stderr

@@ -57,8 +57,15 @@ def _init_pool_worker(parent_pid: int) -> None:  # pragma: no cover - runs in wo
     settle_worker()
 
 
-#: Modules the fork server imports once, so that workers forked from it start at once.
-FORKSERVER_PRELOAD = ["wecsim.experiments.worker", "wecsim.runner", "distributed", "pyarrow.parquet"]
+#: Modules the fork server imports once, so that workers forked from it start at once (and
+#: ``forkserver_quiet``, so that a worker whose requester was interrupted ends without a traceback).
+FORKSERVER_PRELOAD = [
+    "wecsim.experiments.forkserver_quiet",
+    "wecsim.experiments.worker",
+    "wecsim.runner",
+    "distributed",
+    "pyarrow.parquet",
+]
 
 
 @contextlib.contextmanager
