@@ -14,7 +14,9 @@ from test_safety import HOSTILE_FILES, SECRET
 from wecsim.app import state
 from wecsim.app.pages import share
 
-#: Handling one hostile upload may hold the server's GIL this long at most [s] (measured: under 0.1 s).
+#: Handling one hostile upload may take this much CPU time at most [s] (measured: under 0.1 s).
+#: CPU time of the handling thread, not wall time: on a 2-core machine shared with other jobs
+#: the wall time measures the other jobs too (it failed at 1.06-3.5 s under a load of 10-14).
 UPLOAD_S = 1.0
 
 
@@ -39,9 +41,9 @@ def test_hostile_upload_gives_a_short_message(name):
     data = _upload_bytes(name)
     with new_tab():
         before = dict(state.uploaded.value)
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         share.handle_upload({"name": name, "data": data})
-        took = time.perf_counter() - t0
+        took = time.thread_time() - t0
         message = share.upload_error.value
         tracemalloc.start()  # again, for memory (tracemalloc slows Python two- to threefold)
         share.handle_upload({"name": name, "data": data})
