@@ -15,11 +15,11 @@ from wecsim.model import WECModel
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 
-#: The sourced share of headline drivers reached (79.8% on 1 Dec 2026, 83 of 104 drivers, after the
-#: auction ceiling and sorting made 16 more parameters drivers; 83.0% of 88 before them), less a
-#: margin for the drivers that enter or leave the set near its threshold (one round's value changes
-#: moved 8 of them); issue 11 aims at 85%.
-SOURCED_SHARE_FLOOR = 0.77
+#: The sourced share of headline drivers reached (83.3% on 1 Dec 2026, 85 of 102 drivers, after a
+#: sourcing round that changed four values; 79.8%, 83 of 104, before it), less a margin for the
+#: drivers that enter or leave the set near its threshold (that round's value changes moved 12 of
+#: them); issue 11 aims at 85%, which would need 87 of the 102.
+SOURCED_SHARE_FLOOR = 0.80
 
 
 @pytest.mark.parametrize(
