@@ -5,8 +5,9 @@ database and drives Debian's Chromium through Playwright: one browser, one conte
 (so each page is its own session, as on its own device). Issue 15, item 9, measures:
 
 - **decision to acknowledgement**: a team presses *Submit decision*; the time until its page
-  shows "Decision N saved". Each round, every team submits twice: all teams at once (a burst:
-  the clicks are sent to every page back to back, the worst case), then one team after another.
+  shows "Decision N saved". Each round, every team submits at once (a burst: the clicks are
+  sent to every page back to back, the worst case), then ``--submits`` times one team after
+  another.
 - **advance to screen**: the facilitator presses *Advance*; the time until each team page
   and the projector show the numbers of the round just played ("Kazakhstan in <last year of
   the round>"). The facilitator's own page (the model's run plus its redraw) is given apart,
@@ -28,7 +29,7 @@ before and after.
 
 Usage::
 
-    uv run python benchmarks/workshop_load.py [--teams 8] [--rounds 3] [--years-per-round 5]
+    uv run python benchmarks/workshop_load.py [--teams 8] [--rounds 3] [--years-per-round 5] [--submits 3]
 """
 
 from __future__ import annotations
@@ -156,8 +157,12 @@ def lags_ms(pages: list, start: float | None = None) -> list[float]:
     return out
 
 
-def run_room(n_teams: int, rounds: int, years: int, db_dir: Path) -> dict[str, list[float]]:
-    """Play ``rounds`` rounds with ``n_teams`` team pages, a projector and a facilitator; return the samples."""
+def run_room(n_teams: int, rounds: int, years: int, submits: int, db_dir: Path) -> dict[str, list[float]]:
+    """Play ``rounds`` rounds with ``n_teams`` team pages, a projector and a facilitator; return the samples.
+
+    Each round: the facilitator opens it, every team submits at once, then ``submits`` times one
+    team after another, and the facilitator advances.
+    """
     from playwright.sync_api import sync_playwright
 
     db = db_dir / f"room-{n_teams}.db"
@@ -219,11 +224,12 @@ def run_room(n_teams: int, rounds: int, years: int, db_dir: Path) -> dict[str, l
                     page.evaluate(CLICK_JS, ".ws-submit")
                 out["burst"] += lags_ms(teams)
                 out["cpu burst"].append(1000 * (cpu_s(pid) - cpu))
-                # one team after another
-                for page in teams:
-                    arm(page, ".ws-submit", ".ws-message", "saved")
-                    page.locator(".ws-submit").click()
-                    out["one by one"] += lags_ms([page])
+                # one team after another, ``submits`` times over
+                for _ in range(submits):
+                    for page in teams:
+                        arm(page, ".ws-submit", ".ws-message", "saved")
+                        page.locator(".ws-submit").click()
+                        out["one by one"] += lags_ms([page])
                 time.sleep(1.0)  # the other pages redraw "submitted"; do not count that against the advance
                 # advance: the model runs the round's years; every screen shows its numbers
                 after = "finished" if r == rounds else f"Current round: {r + 1}"
@@ -264,6 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--teams", type=int, default=8, help=f"team pages in the full room (at most {len(ROLES)})")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--years-per-round", type=int, default=5)
+    ap.add_argument("--submits", type=int, default=3, help="submissions per team and round, one team after another")
     ap.add_argument("--json", type=Path, help="also write every sample to this JSON file")
     args = ap.parse_args(argv)
     if not 1 <= args.teams <= len(ROLES):
@@ -271,9 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"before: {uptime()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="wecsim-workshop-load-") as tmp:
         print("baseline: 1 team, the projector and the facilitator (3 pages)", flush=True)
-        base = run_room(1, args.rounds, args.years_per_round, Path(tmp))
+        base = run_room(1, args.rounds, args.years_per_round, args.submits, Path(tmp))
         print(f"room: {args.teams} teams, the projector and the facilitator ({args.teams + 2} pages)", flush=True)
-        room = run_room(args.teams, args.rounds, args.years_per_round, Path(tmp))
+        room = run_room(args.teams, args.rounds, args.years_per_round, args.submits, Path(tmp))
     print(f"after: {uptime()}; {os.cpu_count()} cores")
     print()
     print(f"{'[ms]':<56} {'n':>4} {'median':>8} {'p90':>8} {'max':>8}   x baseline median")
