@@ -11,6 +11,7 @@ Each benchmark measures its own baseline in the same run and prints ratios again
 - ``app_latency.py`` lever-to-headline-card time in headless Chromium (300 ms target)
 - ``app_load.py``    8 Chromium tabs at once, a move during 50 replicates, server RSS over 100 tabs
 - ``batch_outcomes.py`` peak RSS of the outcomes store and its analysis, 1,000 vs 10,000 runs
+- ``workshop_load.py`` a workshop of 8 teams, a projector and a facilitator in 10 Chromium pages vs 1 team
 
 JSON results go to ``benchmarks/out/``.
 """
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "app_latency": (["app_latency.py"], ["app_latency.py", "--steps", "6"]),
     "app_load": (["app_load.py"], ["app_load.py", "--moves", "2", "--sessions", "20"]),
     "batch_outcomes": (["batch_outcomes.py"], ["batch_outcomes.py", "--quick"]),
+    "workshop_load": (["workshop_load.py"], ["workshop_load.py", "--rounds", "2"]),
 }
 
 
@@ -43,7 +45,8 @@ def main() -> int:
     failed = []
     for name in args.only:
         full, quick = BENCHMARKS[name]
-        if name.startswith("app_") and not Path("/usr/bin/chromium").exists() and not shutil.which("chromium"):
+        no_chromium = not Path("/usr/bin/chromium").exists() and not shutil.which("chromium")
+        if name.startswith(("app_", "workshop_")) and no_chromium:
             print(f"== {name}: skipped, Chromium is not installed (apt-get install -y chromium)")
             continue
         cmd = [sys.executable, str(HERE / (quick if args.quick else full)[0]), *(quick if args.quick else full)[1:]]
