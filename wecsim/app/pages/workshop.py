@@ -151,6 +151,43 @@ def SectorWeights(decision: dict, put) -> None:
 
 
 @solara.component
+def RegionForm(decision: dict, set_decision) -> None:
+    """Show an akimat's decision: the projects it proposes, the order of its needs, its co-finance share."""
+    proposed = decision.get("propose", [])
+    ranked = [k for k in decision.get("priority", []) if k in proposed]
+    chosen = ranked + sorted(k for k in proposed if k not in ranked)
+
+    def pick(kind: str, on: bool) -> None:
+        order = [k for k in chosen if k != kind] + ([kind] if on else [])
+        set_decision({**decision, "propose": sorted(order), "priority": order})
+
+    def up(i: int) -> None:
+        order = [*chosen[: i - 1], chosen[i], chosen[i - 1], *chosen[i + 1 :]]
+        set_decision({**decision, "priority": order})
+
+    Prose(_("**Projects the akimat proposes this round**"))
+    for kind in REGION_PROPOSALS:
+        solara.Checkbox(label=proposal_name(kind), value=kind in chosen, on_value=lambda v, k=kind: pick(k, v))
+    if chosen:
+        Prose(_("**Order of the needs for the akimat's co-finance** (first gets its money first)"))
+        for i, kind in enumerate(chosen):
+            with solara.Row(classes=["ws-priority"]):
+                Prose(f"{i + 1}. {proposal_name(kind)}")
+                if i:
+                    solara.Button("▲", on_click=lambda i=i: up(i), text=True, classes=["ws-up"])
+    lo, hi = bounds("region", "cofinance_share")
+    _slider(
+        _("Co-finance: the most the akimat pays of a project's cost"),
+        decision.get("cofinance_share", hi),
+        lo,
+        hi,
+        0.01,
+        lambda v: set_decision({**decision, "cofinance_share": v}),
+    )
+    Prose(_("Less keeps money in the akimat's reserve for later years; a project may then lack money."))
+
+
+@solara.component
 def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     """Show one input per field of the role's decision (within its range) and the submit button."""
     role = all_roles()[role_id]
@@ -193,15 +230,18 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             value=bool(decision.get("accept_eu_condition", False)),
             on_value=lambda v: put("accept_eu_condition", v),
         )
+        lo, hi = bounds("utility", "renewal_share")
+        _slider(
+            _("Network renewal (maintenance), share of the national path"),
+            decision.get("renewal_share", 1.0),
+            lo,
+            hi,
+            0.1,
+            lambda v: put("renewal_share", v),
+        )
+        Prose(_("0 renews nothing (the pipes wear and lose more water); 1 keeps to the national wear path."))
     elif role.kind == "region":
-        chosen = set(decision.get("propose", []))
-        Prose(_("**Projects the akimat proposes this round**"))
-        for kind in REGION_PROPOSALS:
-            solara.Checkbox(
-                label=proposal_name(kind),
-                value=kind in chosen,
-                on_value=lambda v, k=kind: put("propose", sorted(chosen | {k} if v else chosen - {k})),
-            )
+        RegionForm(decision, set_decision)
     else:
         lo, hi = bounds("firm", "markup_share")
         _slider(
