@@ -344,7 +344,8 @@ class Workshops:
             self.decisions(workshop_id, n),
             self.injections(workshop_id),
         )
-        outcome = play(plan, decisions, injections)[-1]
+        # with what EU money added in the workshop (the same rounds without it), for the projector
+        outcome = play(plan, decisions, injections, eu=True)[-1]
         # the same round without the teams, stored with it so that no screen waits for it (free if no one decided)
         without = play(plan, [{} for _ in decisions], injections)[-1] if any(decisions) else outcome
         with self._change(workshop_id) as c:
@@ -444,7 +445,12 @@ class Workshops:
         stored = self.outcomes(workshop_id)
         if not stored:
             return True
-        again = play(self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id))
+        again = play(
+            self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id), eu=True
+        )
+        for before, now in zip(stored, again, strict=True):
+            if "eu" not in before:  # a round advanced before the EU additionality was stored with it
+                del now["eu"]
         return json.dumps(again) == json.dumps(stored)
 
     # ------------------------------------------------------------------ views
@@ -541,6 +547,8 @@ class Workshops:
             "by_round": round_outcomes(plan.roles, outcomes, without),
             "outcomes": outcomes,
             "without_teams": without,
+            # what EU money added to the last round played (None: played before it was stored)
+            "eu": outcomes[-1].get("eu") if outcomes else None,
         }
 
     def projector_view(self, workshop_id: str, code: str) -> dict:

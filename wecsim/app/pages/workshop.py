@@ -34,6 +34,7 @@ from wecsim.app.components.layout import BAR_COLOR
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.components.upload import ScenarioUpload
+from wecsim.app.indicators import EU_OUTCOMES, fmt, fmt_delta
 from wecsim.app.main import configure_offline
 from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shipped_scenarios
 from wecsim.errors import WecsimError
@@ -512,6 +513,8 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
             _shown(board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]),
             name="ws-board-score-detail",
         )
+        if board["eu"] is not None:
+            EUAdded(board["eu"], int(board["outcomes"][0]["national"][0]["year"]), int(national["year"].iloc[0]))
         last = [d for d in board["decisions"] if d["round"] == board["played"]]
         Heading(_("What each team did in round {round}").format(round=board["played"]))
         Table(shown_table(pd.DataFrame(last)[["team", "decision"]]), name="ws-board-decisions")
@@ -520,11 +523,44 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
             Table(shown_table(pd.DataFrame(board["events"])), name="ws-board-events")
 
 
+def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
+    """Return what EU money added to the workshop up to ``year``, as the planners' app's EU card shows it."""
+    rows = [
+        (_("EU money spent, {first}-{year}").format(first=first, year=year), fmt(eu["eu_money_meur"], 0), _("EUR M")),
+        (
+            _("Other money mobilised, {first}-{year}").format(first=first, year=year),
+            fmt_delta(eu["other_money_added_meur"], 0),
+            _("EUR M"),
+        ),
+        (_("Net mobilisation"), fmt(eu["net_mobilisation"], 2), _("EUR per EUR of EU money")),
+    ]
+    rows += [(f"{_(o.title)}, {o.period(year, first)}", fmt_delta(eu[o.key], o.digits), _(o.unit)) for o in EU_OUTCOMES]
+    return pd.DataFrame(rows, columns=[_("indicator"), _("with EU money − without"), _("unit")])
+
+
 @solara.component
-def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base_url: str | None = None) -> None:
+def EUAdded(eu: dict, first: int, year: int) -> None:
+    """Show the room what EU money added to the workshop: the same rounds (decisions, events, seed) without it."""
+    Heading(_("What EU money added, {first}-{year}").format(first=first, year=year))
+    Table(eu_added_table(eu, first, year), name="ws-board-eu")
+    Prose(
+        _(
+            "Each number: the workshop minus the same rounds without EU money (the same decisions, events "
+            "and seed). Net mobilisation: other funders' money with EU money minus without it, per euro of EU "
+            "money; money it displaces counts against it."
+        ),
+        classes=["ws-eu-explanation"],
+    )
+
+
+@solara.component
+def StartWorkshop(
+    scenario: Scenario | None = None, db: Path | None = None, base_url: str | None = None, seed: int | None = None
+) -> None:
     """Create a workshop (from ``scenario``, or one picked from the shipped ones) and show its key, links and QR codes.
 
-    The planners' app can embed it with its current scenario; the workshop page offers it
+    The planners' app embeds it with its current scenario and seed
+    (:mod:`wecsim.app.components.workshop_start`); the workshop page offers it
     when the server runs with ``wecsim workshop serve --allow-new``, with the shipped
     scenarios and an upload of a scenario YAML saved from the planners' app.
     """
@@ -555,7 +591,7 @@ def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base
             set_error(str(exc))
             return
         try:
-            set_made(ws.create(chosen, list(roles), int(rounds), int(years)))
+            set_made(ws.create(chosen, list(roles), int(rounds), int(years), seed))
             set_error("")
         except WecsimError as exc:
             set_error(str(exc))
