@@ -136,18 +136,22 @@ def parse_roles(role_ids: list[str]) -> list[Role]:
     if unknown:
         kinds = ", ".join(f"{k}:<id>" for k in KINDS)
         raise WorkshopError(
-            f"--roles: unknown role(s) {unknown}; a role is one of {kinds}; `wecsim workshop roles` lists them all"
+            _(
+                "--roles: unknown role(s) {unknown}; a role is one of {kinds}; `wecsim workshop roles` lists them all"
+            ).format(unknown=unknown, kinds=kinds)
         )
     twice = sorted({r for r in role_ids if role_ids.count(r) > 1})
     if twice:
-        raise WorkshopError(f"--roles: {twice} named more than once; each role is one team")
+        raise WorkshopError(_("--roles: {roles} named more than once; each role is one team").format(roles=twice))
     roles = [known[r] for r in role_ids]
     seen: dict[str, str] = {}
     for role in roles:
         for agent in sorted(_agent_keys(role)):
             if agent in seen:
                 raise WorkshopError(
-                    f"--roles: {seen[agent]} and {role.role_id} would both decide for {agent}; keep one of them"
+                    _("--roles: {first} and {second} would both decide for {agent}; keep one of them").format(
+                        first=seen[agent], second=role.role_id, agent=agent
+                    )
                 )
             seen[agent] = role.role_id
     return roles
@@ -193,40 +197,58 @@ class _Problems:
         lo, hi = bounds(kind or self.role.kind, field)
         shown = name or field
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.items.append(f"{shown}: expected a number from {lo:g} to {hi:g}, got {value!r}")
+            self.items.append(
+                _("{field}: expected a number from {low} to {high}, got {value!r}").format(
+                    field=shown, low=f"{lo:g}", high=f"{hi:g}", value=value
+                )
+            )
             return lo
         if not lo <= value <= hi:
-            self.items.append(f"{shown}: {value:g} is outside {lo:g} to {hi:g}")
+            self.items.append(
+                _("{field}: {value} is outside {low} to {high}").format(
+                    field=shown, value=f"{value:g}", low=f"{lo:g}", high=f"{hi:g}"
+                )
+            )
         return float(value)
 
     def check(self) -> None:
         if self.items:
             raise WorkshopError(
-                f"decision for {self.role.role_id}: " + "; ".join(self.items) + f" (expected e.g. {self.role.form})"
+                _("decision for {role}: {problems} (expected e.g. {form})").format(
+                    role=self.role.role_id, problems="; ".join(self.items), form=self.role.form
+                )
             )
 
 
 def _keys(payload: dict, expected: set[str], problems: _Problems, optional: frozenset[str] = frozenset()) -> None:
     missing, extra = sorted(expected - set(payload)), sorted(set(payload) - expected - optional)
     if missing:
-        problems.items.append(f"missing {missing}")
+        problems.items.append(_("missing {fields}").format(fields=missing))
     if extra:
-        problems.items.append(f"unknown field(s) {extra}")
+        problems.items.append(_("unknown field(s) {fields}").format(fields=extra))
 
 
 def parse_decision(role: Role, payload: Any):
     """Return the policy a team's decision (a JSON object or its text) stands for, or a clear error."""
     if isinstance(payload, str | bytes):
         if len(payload) > MAX_PAYLOAD_CHARS:
-            raise WorkshopError(f"decision for {role.role_id}: longer than {MAX_PAYLOAD_CHARS} characters")
+            raise WorkshopError(
+                _("decision for {role}: longer than {most} characters").format(
+                    role=role.role_id, most=MAX_PAYLOAD_CHARS
+                )
+            )
         try:
             payload = json.loads(payload)
         except ValueError as exc:
             raise WorkshopError(
-                f"decision for {role.role_id}: not valid JSON ({exc}); expected e.g. {role.form}"
+                _("decision for {role}: not valid JSON ({error}); expected e.g. {form}").format(
+                    role=role.role_id, error=exc, form=role.form
+                )
             ) from None
     if not isinstance(payload, dict):
-        raise WorkshopError(f"decision for {role.role_id}: expected a JSON object such as {role.form}")
+        raise WorkshopError(
+            _("decision for {role}: expected a JSON object such as {form}").format(role=role.role_id, form=role.form)
+        )
     p = _Problems(role)
     if role.kind == "delegation":
         return _parse_delegation(role, payload, p)
@@ -239,7 +261,11 @@ def parse_decision(role: Role, payload: Any):
         _keys(payload, {"sector_weight", "envelope_share"}, p)
         weights = payload.get("sector_weight")
         if not isinstance(weights, dict) or set(weights) != set(SECTORS):
-            p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+            p.items.append(
+                _("sector_weight: expected a weight for each of {sectors}, got {value!r}").format(
+                    sectors=list(SECTORS), value=weights
+                )
+            )
             weights = {}
         w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}") for s in SECTORS) if weights else ()
         share = p.number(payload.get("envelope_share"), "envelope_share")
@@ -250,7 +276,7 @@ def parse_decision(role: Role, payload: Any):
         kinds = _kinds(payload.get("propose"), "propose", p)
         priority = _kinds(payload.get("priority", []), "priority", p)
         if len(set(priority)) < len(priority):
-            p.items.append("priority: a kind of project is ranked more than once")
+            p.items.append(_("priority: a kind of project is ranked more than once"))
         share = p.number(payload["cofinance_share"], "cofinance_share") if "cofinance_share" in payload else None
         p.check()
         cofinance = TeamCofinance(tuple(priority), share) if REGION_OPTIONAL & set(payload) else None
@@ -260,7 +286,7 @@ def parse_decision(role: Role, payload: Any):
         growth = p.number(payload.get("tariff_growth_pct"), "tariff_growth_pct")
         accept = payload.get("accept_eu_condition")
         if not isinstance(accept, bool):
-            p.items.append(f"accept_eu_condition: expected true or false, got {accept!r}")
+            p.items.append(_("accept_eu_condition: expected true or false, got {value!r}").format(value=accept))
         renewal = p.number(payload["renewal_share"], "renewal_share") if "renewal_share" in payload else None
         p.check()
         return TeamTariff(growth, bool(accept), renewal)
@@ -277,11 +303,19 @@ REGION_OPTIONAL = frozenset({"priority", "cofinance_share"})
 def _kinds(kinds: Any, field: str, p: _Problems) -> list[str]:
     """Return a list of the kinds of project an akimat proposes, noting what is wrong with it."""
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        p.items.append(f"{field}: expected a list of project kinds from {list(REGION_PROPOSALS)}")
+        p.items.append(
+            _("{field}: expected a list of project kinds from {kinds}").format(
+                field=field, kinds=list(REGION_PROPOSALS)
+            )
+        )
         return []
     unknown = sorted(set(kinds) - set(REGION_PROPOSALS))
     if unknown:
-        p.items.append(f"{field}: unknown kind(s) {unknown}; expected some of {list(REGION_PROPOSALS)}")
+        p.items.append(
+            _("{field}: unknown kind(s) {unknown}; expected some of {kinds}").format(
+                field=field, unknown=unknown, kinds=list(REGION_PROPOSALS)
+            )
+        )
     return kinds
 
 
@@ -291,12 +325,20 @@ def _parse_delegation(role: Role, payload: dict, p: _Problems) -> dict[str, Team
     _keys(payload, {"sector_weight", "envelope_share"}, p)
     weights = payload.get("sector_weight")
     if not isinstance(weights, dict) or set(weights) != set(SECTORS):
-        p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+        p.items.append(
+            _("sector_weight: expected a weight for each of {sectors}, got {value!r}").format(
+                sectors=list(SECTORS), value=weights
+            )
+        )
         weights = dict.fromkeys(SECTORS, 0.0)
     w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}", kind="funder") for s in SECTORS)
     shares = payload.get("envelope_share")
     if not isinstance(shares, dict) or set(shares) != set(funders):
-        p.items.append(f"envelope_share: expected a share for each of {list(funders)}, got {shares!r}")
+        p.items.append(
+            _("envelope_share: expected a share for each of {funders}, got {value!r}").format(
+                funders=list(funders), value=shares
+            )
+        )
         shares = dict.fromkeys(funders, 0.0)
     share = {f: p.number(shares.get(f), "envelope_share", f"envelope_share.{f}", kind="funder") for f in funders}
     p.check()
