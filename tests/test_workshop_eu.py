@@ -83,7 +83,8 @@ def test_a_round_stored_before_the_eu_numbers_still_replays_and_the_projector_sh
 def test_the_projector_shows_what_eu_money_added(tmp_path, monkeypatch, solara_patched):
     from test_workshop_page import by_class, text_of
 
-    from wecsim.app.pages.workshop import ProjectorPanel, eu_added_table
+    from wecsim.app.pages.workshop import ProjectorPanel
+    from wecsim.workshop.shown import eu_added_table
 
     ws = Workshops(tmp_path / "w.db", create=True)
     try:
@@ -111,3 +112,15 @@ def test_the_projector_shows_what_eu_money_added(tmp_path, monkeypatch, solara_p
         assert table.iloc[0, 1] != "0" and table.iloc[0, 2] == "EUR M"
     finally:
         ws.close()
+
+
+def test_the_debrief_report_has_what_eu_money_added(ws, tmp_path):
+    from wecsim.workshop.report import write_report
+
+    made = ws.create("baseline", ["funder:ebrd"], 1, 3)
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    ws.advance(wid, key)
+    write_report(ws.debrief(wid, key), ws.decision_rows(wid, key), tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "What EU money added, 2025-2027" in page and "Net mobilisation" in page

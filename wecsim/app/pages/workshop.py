@@ -34,7 +34,6 @@ from wecsim.app.components.layout import BAR_COLOR
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.components.upload import ScenarioUpload
-from wecsim.app.indicators import EU_OUTCOMES, fmt, fmt_delta
 from wecsim.app.main import configure_offline
 from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shipped_scenarios
 from wecsim.errors import WecsimError
@@ -48,7 +47,7 @@ from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
 from wecsim.workshop.roles import all_roles, bounds, delegation_funders, proposal_name
 from wecsim.workshop.service import Created, Workshops
-from wecsim.workshop.shown import role_label, shown_table
+from wecsim.workshop.shown import eu_added_table, role_label, shown_table
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
@@ -521,21 +520,6 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
         if board["events"]:
             Heading(_("Events"))
             Table(shown_table(pd.DataFrame(board["events"])), name="ws-board-events")
-
-
-def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
-    """Return what EU money added to the workshop up to ``year``, as the planners' app's EU card shows it."""
-    rows = [
-        (_("EU money spent, {first}-{year}").format(first=first, year=year), fmt(eu["eu_money_meur"], 0), _("EUR M")),
-        (
-            _("Other money mobilised, {first}-{year}").format(first=first, year=year),
-            fmt_delta(eu["other_money_added_meur"], 0),
-            _("EUR M"),
-        ),
-        (_("Net mobilisation"), fmt(eu["net_mobilisation"], 2), _("EUR per EUR of EU money")),
-    ]
-    rows += [(f"{_(o.title)}, {o.period(year, first)}", fmt_delta(eu[o.key], o.digits), _(o.unit)) for o in EU_OUTCOMES]
-    return pd.DataFrame(rows, columns=[_("indicator"), _("with EU money − without"), _("unit")])
 
 
 @solara.component
