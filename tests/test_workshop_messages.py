@@ -110,3 +110,7 @@ def test_the_command_speaks_kazakh_with_lang_and_russian_from_the_environment(tm
     assert r.exit_code == 2 and "--lang" in r.output
     r = _cli("replay", "--db", str(db), "--key", key)  # no language chosen: English
     assert "replay: identical" in r.output
+    # the lists of roles and events too
+    assert "region:KZ-47                 Әкімдік: Маңғыстау" in _cli("--lang", "kk", "roles").output
+    assert "drought              сильная засуха" in _cli("--lang", "ru", "events").output
+    assert "drought              a severe drought" in _cli("events").output

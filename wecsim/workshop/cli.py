@@ -196,9 +196,10 @@ def roles_cmd() -> None:
     """List the roles a workshop may put in play, and the decision each submits."""
     from wecsim.cli import console
     from wecsim.workshop.roles import all_roles
+    from wecsim.workshop.shown import role_label
 
     for role in all_roles().values():
-        console.print(f"{role.role_id:28} {role.label:55} {role.form}", highlight=False, soft_wrap=True)
+        console.print(f"{role.role_id:28} {role_label(role):55} {role.form}", highlight=False, soft_wrap=True)
 
 
 def events_cmd() -> None:
@@ -207,7 +208,7 @@ def events_cmd() -> None:
     from wecsim.workshop.events import EVENTS
 
     for e in EVENTS.values():
-        console.print(f"{e.event_id:20} {e.label}", highlight=False)
+        console.print(f"{e.event_id:20} {_(e.label)}", highlight=False)
 
 
 def status_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
