@@ -100,7 +100,7 @@ def test_server_restart_mid_round_loses_no_decision(tmp_path):
     outcome = ws.advance(wid, key)
     ws.close()
     plan = Plan(load_scenario("baseline"), 42, tuple(parse_roles(ROLES)), 2, 2)
-    assert json.dumps(outcome) == json.dumps(play(plan, [DECISIONS])[0]), "every decision must have counted"
+    assert json.dumps(outcome) == json.dumps(play(plan, [DECISIONS], eu=True)[0]), "every decision must have counted"
     assert view["last_outcome"] is None
 
 

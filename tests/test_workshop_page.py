@@ -75,7 +75,11 @@ def test_a_team_submits_through_the_page_and_sees_its_own_consequences(workshop)
         sliders = [w for w in walk(rc.container) if getattr(w, "label", None) == "Real tariff growth [%/yr]"]
         sliders[0].v_model = 6.5
         by_class(rc, "ws-submit")[0].fire_event("click", {})
-        assert ws.decisions(wid, 1)[0]["utility:KZ-75"] == {"tariff_growth_pct": 6.5, "accept_eu_condition": True}
+        assert ws.decisions(wid, 1)[0]["utility:KZ-75"] == {
+            "tariff_growth_pct": 6.5,
+            "accept_eu_condition": True,
+            "renewal_share": 1,
+        }
         assert "saved" in text_of(rc)
         rc.close()
     with new_tab():
@@ -91,6 +95,31 @@ def test_a_team_submits_through_the_page_and_sees_its_own_consequences(workshop)
         assert by_class(rc, "wecsim-table-ws-mine"), "the team's own objectives"
         assert not by_class(rc, "ws-submit"), "no form while the round is locked"
         rc.close()
+
+
+def test_an_akimat_ranks_its_needs_and_sets_its_cofinance_through_the_page(tmp_path, monkeypatch):
+    from wecsim.app.pages.workshop import TeamPanel
+
+    ws = Workshops(tmp_path / "w.db", create=True)
+    made = ws.create("baseline", ["region:KZ-47"], 1, 2)
+    ws.open_round(made.workshop_id, made.facilitator_key)
+    monkeypatch.setenv("WECSIM_WORKSHOP_DB", str(tmp_path / "w.db"))
+    wid, code = made.workshop_id, made.team_codes["region:KZ-47"]
+    try:
+        with new_tab():
+            _, rc = solara.render(TeamPanel(wid, code), handle_error=False)
+            boxes = {getattr(w, "label", None): w for w in walk(rc.container)}
+            boxes["reservoir"].v_model = True  # added last: ranked last
+            by_class(rc, "ws-up")[-1].fire_event("click", {})  # reservoir one place up
+            share = [w for w in walk(rc.container) if "co-finance" in str(getattr(w, "label", "")).lower()]
+            share[0].v_model = 0.12
+            by_class(rc, "ws-submit")[0].fire_event("click", {})
+            stored = ws.decisions(wid, 1)[0]["region:KZ-47"]
+            assert stored["priority"] == ["drip", "canal_lining", "reservoir", "flood_warning"]
+            assert stored["propose"] == sorted(stored["priority"]) and stored["cofinance_share"] == 0.12
+            rc.close()
+    finally:
+        ws.close()
 
 
 def test_the_page_refuses_a_wrong_code_or_key_and_logs_it(workshop):
@@ -111,7 +140,14 @@ def test_the_page_refuses_a_wrong_code_or_key_and_logs_it(workshop):
 
 @pytest.mark.parametrize(
     ("role_id", "n_sliders"),
-    [("delegation:eu", 8), ("funder:ebrd", 5), ("funder:eu_blending", 1), ("region:KZ-61", 0), ("firm:intl_epc", 1)],
+    [
+        ("delegation:eu", 8),
+        ("funder:ebrd", 5),
+        ("funder:eu_blending", 1),
+        ("region:KZ-61", 1),
+        ("utility:KZ-75", 2),
+        ("firm:intl_epc", 1),
+    ],
 )
 def test_every_kind_of_form_submits_a_valid_decision(role_id, n_sliders):
     import json

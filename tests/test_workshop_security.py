@@ -14,7 +14,7 @@ import pytest
 
 from wecsim.workshop import codes
 from wecsim.workshop.errors import AccessRefused
-from wecsim.workshop.service import Workshops
+from wecsim.workshop.service import ACTIONS, Workshops
 
 ROLES = ["funder:ebrd", "utility:KZ-75"]
 TARIFF = {"tariff_growth_pct": 4, "accept_eu_condition": True}
@@ -126,7 +126,7 @@ def test_facilitator_actions_need_the_facilitators_key(setup, action, args):
     }[action]
     wrong_keys = [codes.new_code(), b.facilitator_key, a.team_codes["funder:ebrd"], ""]
     for key in wrong_keys:
-        entry = _refused(ws, a, f"{action}: wrong facilitator key", method, a.workshop_id, key, *args)
+        entry = _refused(ws, a, f"{ACTIONS[action]}: wrong facilitator key", method, a.workshop_id, key, *args)
         assert entry["action"] == action
     assert ws.status(a.workshop_id, a.facilitator_key)["current_round"] == 1, "nothing happened"
     assert ws.injections(a.workshop_id) == []

@@ -9,9 +9,11 @@ model: give the agent another object with the same methods (see :func:`use_polic
 agent           method the model calls                       what comes back
 ==============  ===========================================  =====================================
 Funder          ``allocate(funder, book, rows, max_offer)``  EUR M offered to each candidate row
+Akimats' money  ``allocate``, one region's rows at a time    the same (:class:`ByRegion`)
 Support funder  ``choose(funder, candidates, cost)``         EUR M of support given to each one
 Region          ``propose(region)``                          nothing; proposals go to the model
 Water utility   ``tariff_growth(utility)``                   real tariff growth this year [-]
+                ``renewal(utility, asset_id)``               renewal to propose [asset's unit]
 Firm            ``markup(firm, n_bidders)``                  bid markup over the firm's cost [-]
 ==============  ===========================================  =====================================
 
@@ -73,6 +75,26 @@ class RankedFill:
 
 #: The default policy of every funder.
 DEFAULT_FUNDER_POLICY = RankedFill()
+
+
+class ByRegion:
+    """The policy of money that belongs to the regions (the akimats' co-finance): one policy per region.
+
+    :class:`~wecsim.agents.funder.RegionalFunds` asks its policy one region's candidates at a
+    time, with that region's reserve as the money available; a region without a policy of its
+    own here keeps the default rule (F7). So one akimat's decision (a workshop team's) binds
+    only its own money.
+    """
+
+    def __init__(self, by_region: dict[int, FunderPolicy]):
+        self.by_region = dict(by_region)
+
+    def allocate(self, funder: Funder, book: Book, rows: np.ndarray, max_offer: np.ndarray) -> np.ndarray:
+        """Let the policy of the rows' region (one region's rows) share its reserve [EUR M]."""
+        if not len(rows):
+            return np.zeros(0)
+        policy = self.by_region.get(int(book.region[rows[0]]), DEFAULT_FUNDER_POLICY)
+        return policy.allocate(funder, book, rows, max_offer)
 
 
 def use_policy(agent, policy) -> None:

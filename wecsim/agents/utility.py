@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 
 class TariffPolicy:
-    """The default tariff decisions of a water utility (rule U1, with EU conditionality).
+    """The default decisions of a water utility: its tariff (rule U1, with EU conditionality) and its renewal (U3).
 
-    Replaceable by any object with the same two methods.
+    Replaceable by any object with the same three methods.
     """
 
     def tariff_growth(self, utility: WaterUtility) -> float:
@@ -42,6 +42,10 @@ class TariffPolicy:
             return False
         after = utility.tariff * (1 + growth / 100) ** P["eu_condition_years"]
         return after <= utility.affordable_tariff()
+
+    def renewal(self, utility: WaterUtility, asset_id: str) -> float:
+        """Return the renewal of ``asset_id`` to propose this year: what keeps it on the national wear path (U3)."""
+        return utility.model.renewal_gap(asset_id, utility.idx)
 
 
 class WaterUtility(mesa.Agent):
@@ -169,7 +173,7 @@ class WaterUtility(mesa.Agent):
             tech_id = m.assets[asset_id]["renewal_tech"]
             if m.has_pending(tech_id, self.region.region_id):
                 continue
-            size = m.renewal_gap(asset_id, self.idx)
+            size = self.policy.renewal(self, asset_id)
             if size > 0:
                 m.propose(self, tech_id, self.region.region_id, round_size(size, 1), programme=True)
 

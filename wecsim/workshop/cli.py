@@ -37,6 +37,28 @@ KeyOpt = Annotated[
 ]
 
 
+@workshop_app.callback()
+def _language(
+    ctx: typer.Context,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="WECSIM_LANG",
+            help="Language of the messages and the output: en (default), ru or kk.",
+        ),
+    ] = None,
+) -> None:
+    """Workshops: teams of officials play the model's agents in rounds (see docs/workshop.md)."""
+    from wecsim.i18n import LANGUAGES, use_language
+
+    if lang is None:
+        return
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"{lang!r}: expected one of {', '.join(LANGUAGES)}", param_hint="--lang")
+    ctx.with_resource(use_language(lang))  # for the whole command, its messages and errors
+
+
 def register(app: typer.Typer) -> None:
     """Add ``wecsim workshop`` to the main CLI."""
     from wecsim.cli import user_errors
@@ -56,8 +78,19 @@ def _open(db: Path, workshop: str | None, create: bool = False) -> tuple[Worksho
     ids = ws.ids()
     if len(ids) != 1:
         ws.close()
-        raise WorkshopError(f"--workshop: {db} holds {len(ids)} workshops ({', '.join(ids) or 'none'}); name one")
+        raise WorkshopError(
+            _("--workshop: {db} holds {n} workshops ({ids}); name one").format(
+                db=db, n=len(ids), ids=", ".join(ids) or _("none")
+            )
+        )
     return ws, ids[0]
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the language in use (:func:`wecsim.i18n._`, imported only when a command runs)."""
+    from wecsim.i18n import _ as translate
+
+    return translate(message)
 
 
 def _print_json(data) -> None:
@@ -87,7 +120,7 @@ def new_cmd(
 
     role_ids = [r.strip() for r in roles.split(",") if r.strip()]
     # bad input is reported before the database is touched
-    config, _ = check_setup(scenario, role_ids, rounds, years_per_round, seed)
+    config, _roles = check_setup(scenario, role_ids, rounds, years_per_round, seed)
     refuse_special(db, "--db", "file")
     ws = Workshops(db, create=True)
     try:
@@ -95,13 +128,19 @@ def new_cmd(
     finally:
         ws.close()
     console.print(
-        f"workshop [bold]{made.workshop_id}[/] in {db}: {config.name}, {rounds} rounds x {years_per_round} yr"
+        _("workshop [bold]{workshop}[/] in {db}: {scenario}, {rounds} rounds x {years} yr").format(
+            workshop=made.workshop_id, db=db, scenario=config.name, rounds=rounds, years=years_per_round
+        )
     )
-    console.print(f"facilitator key (keep it; it is not stored): [bold]{made.facilitator_key}[/]", highlight=False)
-    console.print(f"projector: {projector_link(base_url, made.workshop_id, made.projector_code)}", highlight=False)
+    console.print(
+        _("facilitator key (keep it; it is not stored): [bold]{key}[/]").format(key=made.facilitator_key),
+        highlight=False,
+    )
+    link = projector_link(base_url, made.workshop_id, made.projector_code)
+    console.print(_("projector: {link}").format(link=link), highlight=False)
     for role, code in made.team_codes.items():
         link = team_link(base_url, made.workshop_id, code)
-        line = f"{role}: code {code}  {link}"
+        line = _("{role}: code {code}  {link}").format(role=role, code=code, link=link)
         if qr:
             line += f"  QR {_write_qr(db, made.workshop_id, role, link)}"
         console.print(line, highlight=False, soft_wrap=True)
@@ -157,9 +196,10 @@ def roles_cmd() -> None:
     """List the roles a workshop may put in play, and the decision each submits."""
     from wecsim.cli import console
     from wecsim.workshop.roles import all_roles
+    from wecsim.workshop.shown import role_label
 
     for role in all_roles().values():
-        console.print(f"{role.role_id:28} {role.label:55} {role.form}", highlight=False, soft_wrap=True)
+        console.print(f"{role.role_id:28} {role_label(role):55} {role.form}", highlight=False, soft_wrap=True)
 
 
 def events_cmd() -> None:
@@ -168,7 +208,7 @@ def events_cmd() -> None:
     from wecsim.workshop.events import EVENTS
 
     for e in EVENTS.values():
-        console.print(f"{e.event_id:20} {e.label}", highlight=False)
+        console.print(f"{e.event_id:20} {_(e.label)}", highlight=False)
 
 
 def status_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
@@ -271,7 +311,7 @@ def replay_cmd(db: DbOpt, key: KeyOpt, workshop: WorkshopOpt = None) -> None:
         same = ws.replay(wid, key)
     finally:
         ws.close()
-    console.print("replay: identical" if same else "[red]replay: the numbers differ[/]")
+    console.print(_("replay: identical") if same else "[red]" + _("replay: the numbers differ") + "[/]")
     if not same:
         raise typer.Exit(code=1)
 
@@ -301,7 +341,7 @@ def export_cmd(
             w.writerows(rows)
 
     path = write_file(out, write, overwrite=overwrite, option="--out")
-    console.print(f"{len(rows)} decisions written to {path}", highlight=False)
+    console.print(_("{n} decisions written to {path}").format(n=len(rows), path=path), highlight=False)
 
 
 def report_cmd(
@@ -311,21 +351,28 @@ def report_cmd(
     db: Annotated[Path | None, typer.Option("--db", help="The workshop database.")] = None,
     workshop: WorkshopOpt = None,
     lang: Annotated[
-        str, typer.Option("--lang", help="The report's language: en, ru or kk (the decisions CSV stays as stored).")
-    ] = "en",
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The report's language: en, ru or kk (default: the command's; the decisions CSV stays as stored).",
+        ),
+    ] = None,
 ) -> None:
     """Write the debrief: report.html, report.pdf and decisions.csv (against the same run without the teams)."""
     from wecsim.cli import console
-    from wecsim.i18n import LANGUAGES, use_language
+    from wecsim.i18n import LANGUAGES, current_language, use_language
     from wecsim.outputs import write_folder
     from wecsim.workshop.errors import WorkshopError
     from wecsim.workshop.report import REPORT_FILES, write_report
 
     path = _one_db(db_arg, db)
     if out is None:
-        raise WorkshopError("--out: name a new (or empty) folder for the report, e.g. -o debrief")
+        raise WorkshopError(_("--out: name a new (or empty) folder for the report, e.g. -o debrief"))
+    lang = lang or current_language()
     if lang not in LANGUAGES:
-        raise WorkshopError(f"--lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        raise WorkshopError(
+            _("--lang {lang!r}: expected one of {languages}").format(lang=lang, languages=", ".join(LANGUAGES))
+        )
     ws, wid = _open(path, workshop)
     try:
         with use_language(lang):  # the decisions' plain words are written as the board is made
@@ -334,21 +381,23 @@ def report_cmd(
         ws.close()
     with use_language(lang):
         folder = write_folder(out, lambda tmp: write_report(board, rows, tmp), REPORT_FILES, overwrite=False)
-    console.print(
-        f"debrief of workshop {wid} ({board['played']} of {board['rounds']} rounds played) written to {folder}: "
-        + ", ".join(sorted(REPORT_FILES)),
-        highlight=False,
-        soft_wrap=True,
-    )
+    with use_language(lang):
+        done = _("debrief of workshop {workshop} ({played} of {rounds} rounds played) written to {folder}: {files}")
+        files = ", ".join(sorted(REPORT_FILES))
+        console.print(
+            done.format(workshop=wid, played=board["played"], rounds=board["rounds"], folder=folder, files=files),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _one_db(db_arg: Path | None, db: Path | None) -> Path:
     from wecsim.workshop.errors import WorkshopError
 
     if db_arg is not None and db is not None and db_arg != db:
-        raise WorkshopError(f"DB {db_arg} and --db {db}: name the database once")
+        raise WorkshopError(_("DB {arg} and --db {db}: name the database once").format(arg=db_arg, db=db))
     if db_arg is None and db is None:
-        raise WorkshopError("DB: name the workshop database (wecsim workshop report FILE -o FOLDER)")
+        raise WorkshopError(_("DB: name the workshop database (wecsim workshop report FILE -o FOLDER)"))
     return db_arg or db  # type: ignore[return-value]
 
 
@@ -383,7 +432,9 @@ def projector_cmd(
         code = ws.new_projector_code(wid, key)
     finally:
         ws.close()
-    console.print(f"projector: {projector_link(base_url, wid, code)}", highlight=False, soft_wrap=True)
+    console.print(
+        _("projector: {link}").format(link=projector_link(base_url, wid, code)), highlight=False, soft_wrap=True
+    )
 
 
 def team_link(base_url: str, workshop_id: str, code: str) -> str:

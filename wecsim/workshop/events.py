@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from wecsim.datasets import table
-from wecsim.i18n import N_
+from wecsim.i18n import N_, _
 from wecsim.scenario import load_scenario
 from wecsim.scenario.levers import registry
 from wecsim.scenario.load import dump_scenario
@@ -70,10 +70,14 @@ class Injection:
 def check_event(event_id: str, year: int, first_year: int, last_year: int) -> Injection:
     """Return the injection, or a clear error if the event is unknown or the year outside ``first..last``."""
     if event_id not in EVENTS:
-        raise WorkshopError(f"event {event_id!r}: unknown; expected one of {list(EVENTS)}")
+        raise WorkshopError(
+            _("event {event!r}: unknown; expected one of {events}").format(event=event_id, events=list(EVENTS))
+        )
     if not first_year <= year <= last_year:
         raise WorkshopError(
-            f"event {event_id} in {year}: the year must lie in the rounds still to play, {first_year}-{last_year}"
+            _("event {event} in {year}: the year must lie in the rounds still to play, {first}-{last}").format(
+                event=event_id, year=year, first=first_year, last=last_year
+            )
         )
     return Injection(event_id, int(year))
 

@@ -65,15 +65,40 @@ class TeamAllocation:
 
 @dataclass(frozen=True)
 class TeamProposals:
-    """A region team's priorities: which kinds of project the akimat proposes in the round's years."""
+    """A region team's priorities: which kinds of project the akimat proposes, and its co-finance (``None``: F7)."""
 
     kinds: frozenset[str]
+    cofinance: TeamCofinance | None = None
 
     def propose(self, region: Region) -> None:
         """Propose the chosen kinds only, each by the region's own sizing rule."""
         for kind in REGION_PROPOSALS:
             if kind in self.kinds:
                 getattr(region, f"propose_{kind}")()
+
+
+@dataclass(frozen=True)
+class TeamCofinance:
+    """An akimat team's co-finance: the order of its needs and the share of a project's cost it pays.
+
+    The akimat's money (its co-finance reserve) goes to the projects of its region in the
+    order the team ranks their kinds (the kinds it did not rank, and the utility's projects,
+    come after, by the funder's own appraisal), each offered at most ``share`` of its cost
+    (``None``: the share cap of ``funders.csv``), until the reserve runs out.
+    """
+
+    priority: tuple[str, ...]
+    share: float | None
+
+    def allocate(self, funder: Funder, book: Book, rows: np.ndarray, max_offer: np.ndarray) -> np.ndarray:
+        """Offer the region's candidates their co-finance, the team's first need first [EUR M]."""
+        kinds = [PROPOSAL_OF_TECH.get(book.projects[r].tech_id) for r in rows.tolist()]
+        rank = np.array([self.priority.index(k) if k in self.priority else len(self.priority) for k in kinds])
+        offer = max_offer if self.share is None else np.minimum(max_offer, self.share * book.cost[rows])
+        order = np.lexsort((rows, -funder.score(book, rows), rank))
+        amounts = np.empty(len(rows))
+        amounts[order] = greedy_fill(order, offer, funder.available_meur)
+        return amounts
 
 
 #: The proposals a region makes (the ``propose_*`` methods of :class:`~wecsim.agents.region.Region`), in its order.
@@ -85,17 +110,29 @@ REGION_PROPOSALS = (
     "flood_warning",
     "flood_protection",
 )
+#: The kind of proposal (:data:`REGION_PROPOSALS`) of each technology an akimat proposes.
+PROPOSAL_OF_TECH = {
+    "canal_lining": "canal_lining",
+    "hydraulic_rehabilitation": "hydraulic_rehabilitation",
+    "reservoir": "reservoir",
+    "drip_irrigation": "drip",
+    "flood_ews": "flood_warning",
+    "flood_protection": "flood_protection",
+}
 
 
 @dataclass(frozen=True)
 class TeamTariff(TariffPolicy):
-    """A utility team's tariff path: its own real tariff growth, and whether it takes EU money's tariff condition.
+    """A utility team's tariff path and maintenance: its real tariff growth, the EU condition, its network renewal.
 
     While an accepted EU condition binds, its extra growth is added (the condition is contractual).
+    ``renewal_share`` scales the renewal the national wear path asks for (0: none; ``None``: the
+    default rule's); the most a year of ``assets.csv`` still binds.
     """
 
     tariff_growth_pct: float
     accept_eu_condition: bool
+    renewal_share: float | None = None
 
     def tariff_growth(self, utility: WaterUtility) -> float:
         """Return this year's real tariff growth: the team's, plus the EU condition while it binds [-]."""
@@ -108,6 +145,16 @@ class TeamTariff(TariffPolicy):
     def accepts_condition(self, utility: WaterUtility, extra_pct: float) -> bool:
         """Accept EU money tied to more tariff growth only if the team said so."""
         return self.accept_eu_condition
+
+    def renewal(self, utility: WaterUtility, asset_id: str) -> float:
+        """Return the team's share of the renewal on the national wear path, within the most a year [asset unit]."""
+        gap = super().renewal(utility, asset_id)
+        if self.renewal_share is None:
+            return gap
+        m, a = utility.model, utility.model.assets[asset_id]
+        most = a["renewal_max_share_per_yr"] * a["tranche_yr"] * float(m.asset_stock[asset_id][utility.idx])
+        size = min(self.renewal_share * gap, most)
+        return size if size >= a["min_renewal"] else 0.0
 
 
 @dataclass(frozen=True)

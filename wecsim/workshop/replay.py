@@ -9,13 +9,16 @@ replay gives the same numbers bit for bit (a full run takes about 0.3 s).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from wecsim.scenario.schema import Scenario
 from wecsim.workshop.errors import WorkshopError
 from wecsim.workshop.events import Injection, impose, shocked_scenario
 from wecsim.workshop.roles import Role, consequences, seat
+
+if TYPE_CHECKING:
+    from wecsim.results import Results
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Plan:
 
 
 def play(
-    plan: Plan, decisions: Sequence[Mapping[str, Any]], injections: Sequence[Injection] = ()
+    plan: Plan, decisions: Sequence[Mapping[str, Any]], injections: Sequence[Injection] = (), eu: bool = False
 ) -> list[dict[str, Any]]:
     """Run rounds 1 to ``len(decisions)`` from the start; return each round's outcome.
 
@@ -43,8 +46,36 @@ def play(
     default rule). A round's outcome is ``{"national": rows, "roles": {role id: rows}}``, a
     row a year: the national indicators, and each role's own objectives
     (:data:`~wecsim.workshop.roles.OBJECTIVES`), as plain numbers (JSON keeps them exactly).
+
+    ``eu``: also run the same rounds without EU money (the same decisions, events and seed)
+    and add to each round ``"eu"``: what EU money added up to the round's last year, as the
+    planners' app's EU card computes it (:func:`wecsim.additionality.outcomes_to`).
     """
+    outcomes, with_eu = _play(plan, decisions, injections, tables=eu)
+    if eu:
+        from wecsim import additionality
+
+        no_eu_plan = replace(plan, scenario=additionality.counterfactual(plan.scenario, EU_SCOPE))
+        _outcomes, no_eu = _play(no_eu_plan, decisions, injections, tables=True)
+        for round_no, outcome in enumerate(outcomes, start=1):
+            last = plan.years(round_no).stop - 1
+            added = additionality.outcomes_to(with_eu, no_eu, last, EU_SCOPE)
+            outcome["eu"] = {k: float(v) for k, v in added.items()}
+    return outcomes
+
+
+#: Whose money the projector's EU additionality counts (the EU budget's instruments, as the app's default).
+EU_SCOPE = "eu"
+#: The tables of a run :func:`wecsim.additionality.outcomes_to` reads.
+EU_TABLES = ("national", "funder")
+
+
+def _play(
+    plan: Plan, decisions: Sequence[Mapping[str, Any]], injections: Sequence[Injection], tables: bool
+) -> tuple[list[dict[str, Any]], Results | None]:
+    """Run the rounds (see :func:`play`); return the outcomes and, if ``tables``, the national and money tables."""
     from wecsim.model import WECModel
+    from wecsim.runner import collect_results
 
     model = WECModel(shocked_scenario(plan.scenario, list(injections)), plan.seed)
     try:
@@ -65,7 +96,7 @@ def play(
                 for r in plan.roles:
                     roles[r.role_id].append({"year": year, **consequences(model, r)})
             outcomes.append({"national": national, "roles": roles})
-        return outcomes
+        return outcomes, collect_results(model, tables=EU_TABLES) if tables else None
     finally:
         model.close()
 

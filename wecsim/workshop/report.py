@@ -26,7 +26,7 @@ import pandas as pd
 
 from wecsim.i18n import _, current_language
 from wecsim.workshop.scores import NATIONAL_LABELS, targets
-from wecsim.workshop.shown import shown_table
+from wecsim.workshop.shown import eu_added_table, shown_table
 
 #: The files a report folder holds.
 REPORT_FILES = frozenset({"report.html", "report.pdf", "decisions.csv"})
@@ -122,6 +122,10 @@ def _tables(board: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
         (_("The scores in detail"), scores),
         (_("Events the facilitator injected"), events),
     ]
+    if board.get("eu") and year:
+        first = int(board["outcomes"][0]["national"][0]["year"])
+        title = _("What EU money added, {first}-{year}").format(first=first, year=year)
+        tables.insert(1, (title, eu_added_table(board["eu"], first, year)))
     for n, played in enumerate(board["by_round"], start=1):
         years = decisions[decisions["round"] == n]["years"].iloc[0] if (decisions["round"] == n).any() else ""
         tables.append(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from wecsim.agents.firm import DEFAULT_MARKUP_POLICY
-from wecsim.agents.policy import DEFAULT_FUNDER_POLICY, use_policy
+from wecsim.agents.policy import DEFAULT_FUNDER_POLICY, ByRegion, use_policy
 from wecsim.agents.region import RegionPolicy
 from wecsim.agents.utility import TariffPolicy
 from wecsim.i18n import N_, _
@@ -28,7 +28,14 @@ from wecsim.model_data import model_data
 from wecsim.projects.market import SECTORS
 from wecsim.scenario.levers import registry
 from wecsim.workshop.errors import WorkshopError
-from wecsim.workshop.policies import REGION_PROPOSALS, TeamAllocation, TeamMarkup, TeamProposals, TeamTariff
+from wecsim.workshop.policies import (
+    REGION_PROPOSALS,
+    TeamAllocation,
+    TeamCofinance,
+    TeamMarkup,
+    TeamProposals,
+    TeamTariff,
+)
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
@@ -44,8 +51,9 @@ MAX_PAYLOAD_CHARS = 4_000
 DECISION_FORMS = {
     "funder": '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0, "resilience": 1}, "envelope_share": 0.9}',
     "support funder": '{"envelope_share": 0.5}',
-    "region": '{"propose": ["canal_lining", "drip", "flood_warning"]}',
-    "utility": '{"tariff_growth_pct": 3, "accept_eu_condition": true}',
+    "region": '{"propose": ["canal_lining", "drip", "flood_warning"], "priority": ["drip", "canal_lining", '
+    '"flood_warning"], "cofinance_share": 0.15}',
+    "utility": '{"tariff_growth_pct": 3, "accept_eu_condition": true, "renewal_share": 1}',
     "firm": '{"markup_share": 0.1}',
 }
 
@@ -128,18 +136,22 @@ def parse_roles(role_ids: list[str]) -> list[Role]:
     if unknown:
         kinds = ", ".join(f"{k}:<id>" for k in KINDS)
         raise WorkshopError(
-            f"--roles: unknown role(s) {unknown}; a role is one of {kinds}; `wecsim workshop roles` lists them all"
+            _(
+                "--roles: unknown role(s) {unknown}; a role is one of {kinds}; `wecsim workshop roles` lists them all"
+            ).format(unknown=unknown, kinds=kinds)
         )
     twice = sorted({r for r in role_ids if role_ids.count(r) > 1})
     if twice:
-        raise WorkshopError(f"--roles: {twice} named more than once; each role is one team")
+        raise WorkshopError(_("--roles: {roles} named more than once; each role is one team").format(roles=twice))
     roles = [known[r] for r in role_ids]
     seen: dict[str, str] = {}
     for role in roles:
         for agent in sorted(_agent_keys(role)):
             if agent in seen:
                 raise WorkshopError(
-                    f"--roles: {seen[agent]} and {role.role_id} would both decide for {agent}; keep one of them"
+                    _("--roles: {first} and {second} would both decide for {agent}; keep one of them").format(
+                        first=seen[agent], second=role.role_id, agent=agent
+                    )
                 )
             seen[agent] = role.role_id
     return roles
@@ -156,7 +168,12 @@ def _fields() -> dict[tuple[str, str], tuple[float, float]]:
     levers = registry()
     out = {}
     for row in df.to_dict("records"):
-        if isinstance(row["range_of"], str):
+        if isinstance(row["range_of"], str) and row["range_of"].startswith("funders.csv:"):
+            # the most is a column of a funder's row (e.g. the akimats' share cap)
+            _file, funder_id, column = row["range_of"].split(":")
+            funder = next(f for f in model_data().funder_records if f["funder_id"] == funder_id)
+            out[(row["kind"], row["field"])] = (float(row["min"]), float(funder[column]))
+        elif isinstance(row["range_of"], str):
             lever = levers[row["range_of"]]
             out[(row["kind"], row["field"])] = (float(lever.low), float(lever.high))
         else:
@@ -180,40 +197,58 @@ class _Problems:
         lo, hi = bounds(kind or self.role.kind, field)
         shown = name or field
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.items.append(f"{shown}: expected a number from {lo:g} to {hi:g}, got {value!r}")
+            self.items.append(
+                _("{field}: expected a number from {low} to {high}, got {value!r}").format(
+                    field=shown, low=f"{lo:g}", high=f"{hi:g}", value=value
+                )
+            )
             return lo
         if not lo <= value <= hi:
-            self.items.append(f"{shown}: {value:g} is outside {lo:g} to {hi:g}")
+            self.items.append(
+                _("{field}: {value} is outside {low} to {high}").format(
+                    field=shown, value=f"{value:g}", low=f"{lo:g}", high=f"{hi:g}"
+                )
+            )
         return float(value)
 
     def check(self) -> None:
         if self.items:
             raise WorkshopError(
-                f"decision for {self.role.role_id}: " + "; ".join(self.items) + f" (expected e.g. {self.role.form})"
+                _("decision for {role}: {problems} (expected e.g. {form})").format(
+                    role=self.role.role_id, problems="; ".join(self.items), form=self.role.form
+                )
             )
 
 
-def _keys(payload: dict, expected: set[str], problems: _Problems) -> None:
-    missing, extra = sorted(expected - set(payload)), sorted(set(payload) - expected)
+def _keys(payload: dict, expected: set[str], problems: _Problems, optional: frozenset[str] = frozenset()) -> None:
+    missing, extra = sorted(expected - set(payload)), sorted(set(payload) - expected - optional)
     if missing:
-        problems.items.append(f"missing {missing}")
+        problems.items.append(_("missing {fields}").format(fields=missing))
     if extra:
-        problems.items.append(f"unknown field(s) {extra}")
+        problems.items.append(_("unknown field(s) {fields}").format(fields=extra))
 
 
 def parse_decision(role: Role, payload: Any):
     """Return the policy a team's decision (a JSON object or its text) stands for, or a clear error."""
     if isinstance(payload, str | bytes):
         if len(payload) > MAX_PAYLOAD_CHARS:
-            raise WorkshopError(f"decision for {role.role_id}: longer than {MAX_PAYLOAD_CHARS} characters")
+            raise WorkshopError(
+                _("decision for {role}: longer than {most} characters").format(
+                    role=role.role_id, most=MAX_PAYLOAD_CHARS
+                )
+            )
         try:
             payload = json.loads(payload)
         except ValueError as exc:
             raise WorkshopError(
-                f"decision for {role.role_id}: not valid JSON ({exc}); expected e.g. {role.form}"
+                _("decision for {role}: not valid JSON ({error}); expected e.g. {form}").format(
+                    role=role.role_id, error=exc, form=role.form
+                )
             ) from None
     if not isinstance(payload, dict):
-        raise WorkshopError(f"decision for {role.role_id}: expected a JSON object such as {role.form}")
+        raise WorkshopError(
+            _("decision for {role}: expected a JSON object such as {form}").format(role=role.role_id, form=role.form)
+        )
     p = _Problems(role)
     if role.kind == "delegation":
         return _parse_delegation(role, payload, p)
@@ -226,35 +261,62 @@ def parse_decision(role: Role, payload: Any):
         _keys(payload, {"sector_weight", "envelope_share"}, p)
         weights = payload.get("sector_weight")
         if not isinstance(weights, dict) or set(weights) != set(SECTORS):
-            p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+            p.items.append(
+                _("sector_weight: expected a weight for each of {sectors}, got {value!r}").format(
+                    sectors=list(SECTORS), value=weights
+                )
+            )
             weights = {}
         w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}") for s in SECTORS) if weights else ()
         share = p.number(payload.get("envelope_share"), "envelope_share")
         p.check()
         return TeamAllocation(w, share)
     if role.kind == "region":
-        _keys(payload, {"propose"}, p)
-        kinds = payload.get("propose")
-        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-            p.items.append(f"propose: expected a list of project kinds from {list(REGION_PROPOSALS)}")
-            kinds = []
-        unknown = sorted(set(kinds) - set(REGION_PROPOSALS))
-        if unknown:
-            p.items.append(f"propose: unknown kind(s) {unknown}; expected some of {list(REGION_PROPOSALS)}")
+        _keys(payload, {"propose"}, p, REGION_OPTIONAL)
+        kinds = _kinds(payload.get("propose"), "propose", p)
+        priority = _kinds(payload.get("priority", []), "priority", p)
+        if len(set(priority)) < len(priority):
+            p.items.append(_("priority: a kind of project is ranked more than once"))
+        share = p.number(payload["cofinance_share"], "cofinance_share") if "cofinance_share" in payload else None
         p.check()
-        return TeamProposals(frozenset(kinds))
+        cofinance = TeamCofinance(tuple(priority), share) if REGION_OPTIONAL & set(payload) else None
+        return TeamProposals(frozenset(kinds), cofinance)
     if role.kind == "utility":
-        _keys(payload, {"tariff_growth_pct", "accept_eu_condition"}, p)
+        _keys(payload, {"tariff_growth_pct", "accept_eu_condition"}, p, frozenset({"renewal_share"}))
         growth = p.number(payload.get("tariff_growth_pct"), "tariff_growth_pct")
         accept = payload.get("accept_eu_condition")
         if not isinstance(accept, bool):
-            p.items.append(f"accept_eu_condition: expected true or false, got {accept!r}")
+            p.items.append(_("accept_eu_condition: expected true or false, got {value!r}").format(value=accept))
+        renewal = p.number(payload["renewal_share"], "renewal_share") if "renewal_share" in payload else None
         p.check()
-        return TeamTariff(growth, bool(accept))
+        return TeamTariff(growth, bool(accept), renewal)
     _keys(payload, {"markup_share"}, p)
     markup = p.number(payload.get("markup_share"), "markup_share")
     p.check()
     return TeamMarkup(markup)
+
+
+#: The parts of an akimat's decision it may leave out (then its money follows the default rule, F7).
+REGION_OPTIONAL = frozenset({"priority", "cofinance_share"})
+
+
+def _kinds(kinds: Any, field: str, p: _Problems) -> list[str]:
+    """Return a list of the kinds of project an akimat proposes, noting what is wrong with it."""
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        p.items.append(
+            _("{field}: expected a list of project kinds from {kinds}").format(
+                field=field, kinds=list(REGION_PROPOSALS)
+            )
+        )
+        return []
+    unknown = sorted(set(kinds) - set(REGION_PROPOSALS))
+    if unknown:
+        p.items.append(
+            _("{field}: unknown kind(s) {unknown}; expected some of {kinds}").format(
+                field=field, unknown=unknown, kinds=list(REGION_PROPOSALS)
+            )
+        )
+    return kinds
 
 
 def _parse_delegation(role: Role, payload: dict, p: _Problems) -> dict[str, TeamAllocation]:
@@ -263,12 +325,20 @@ def _parse_delegation(role: Role, payload: dict, p: _Problems) -> dict[str, Team
     _keys(payload, {"sector_weight", "envelope_share"}, p)
     weights = payload.get("sector_weight")
     if not isinstance(weights, dict) or set(weights) != set(SECTORS):
-        p.items.append(f"sector_weight: expected a weight for each of {list(SECTORS)}, got {weights!r}")
+        p.items.append(
+            _("sector_weight: expected a weight for each of {sectors}, got {value!r}").format(
+                sectors=list(SECTORS), value=weights
+            )
+        )
         weights = dict.fromkeys(SECTORS, 0.0)
     w = tuple(p.number(weights.get(s), "sector_weight", f"sector_weight.{s}", kind="funder") for s in SECTORS)
     shares = payload.get("envelope_share")
     if not isinstance(shares, dict) or set(shares) != set(funders):
-        p.items.append(f"envelope_share: expected a share for each of {list(funders)}, got {shares!r}")
+        p.items.append(
+            _("envelope_share: expected a share for each of {funders}, got {value!r}").format(
+                funders=list(funders), value=shares
+            )
+        )
         shares = dict.fromkeys(funders, 0.0)
     share = {f: p.number(shares.get(f), "envelope_share", f"envelope_share.{f}", kind="funder") for f in funders}
     p.check()
@@ -302,12 +372,17 @@ def default_policy(role: Role):
 
 def seat(model: WECModel, roles: list[Role], decisions: dict[str, Any]) -> None:
     """Give each role's agents the team's policy for the round (``decisions`` by role id) or the default rule."""
+    cofinance = {}
     for role in roles:
         payload = decisions.get(role.role_id)
         policy = default_policy(role) if payload is None else parse_decision(role, payload)
         for agent in agents_of(model, role):
             # a delegation's decision is one policy per instrument
             use_policy(agent, policy[agent.funder_id] if isinstance(policy, dict) else policy)
+        if isinstance(policy, TeamProposals) and policy.cofinance is not None:
+            cofinance[model.region_index[role.agent_id]] = policy.cofinance
+    # the akimats' money is one funder: each team's co-finance binds its own region's reserve only
+    use_policy(model.local, ByRegion(cofinance) if cofinance else DEFAULT_FUNDER_POLICY)
 
 
 #: What each kind of role sees of its own objectives after a round (per year).
@@ -396,15 +471,27 @@ def describe_decision(role: Role, payload: Any) -> str:
     if role.kind == "region":
         kinds = payload.get("propose", [])
         if not kinds:
-            return _("proposes no project")
-        return _("proposes {projects}").format(projects=", ".join(proposal_name(k) for k in kinds))
+            parts = [_("proposes no project")]
+        else:
+            parts = [_("proposes {projects}").format(projects=", ".join(proposal_name(k) for k in kinds))]
+        if payload.get("priority"):
+            first = _(", then ").join(proposal_name(k) for k in payload["priority"])
+            parts.append(_("co-finances {projects} first").format(projects=first))
+        if "cofinance_share" in payload:
+            share = _pct(payload["cofinance_share"])
+            parts.append(_("pays at most {share} of a project's cost").format(share=share))
+        return "; ".join(parts)
     if role.kind == "utility":
         growth = float(payload["tariff_growth_pct"])
         if payload["accept_eu_condition"]:
             text = _("raises the real tariff {growth}% a year; accepts EU money tied to a faster tariff path")
         else:
             text = _("raises the real tariff {growth}% a year; refuses EU money tied to a faster tariff path")
-        return text.format(growth=f"{growth:g}")
+        text = text.format(growth=f"{growth:g}")
+        if "renewal_share" in payload:
+            renewal = _pct(payload["renewal_share"])
+            text += "; " + _("renews its networks at {share} of the national path").format(share=renewal)
+        return text
     return _("bids at {markup} over cost").format(markup=_pct(payload["markup_share"]))
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from wecsim.i18n import N_, _
 from wecsim.scenario import load_scenario
 from wecsim.scenario.load import dump_scenario, load_scenario_text
 from wecsim.scenario.schema import Scenario
@@ -38,6 +39,26 @@ from wecsim.workshop.scores import (
     score_totals,
 )
 from wecsim.workshop.store import Store
+
+#: What someone tried when refused, in plain words (the audit log keeps the ids; ``submit for <role>`` apart).
+ACTIONS = {
+    "open": N_("open a round"),
+    "extend": N_("extend a round"),
+    "lock": N_("lock a round"),
+    "inject": N_("inject an event"),
+    "advance": N_("advance a round"),
+    "projector code": N_("issue a projector code"),
+    "projector view": N_("open the projector"),
+    "lesson": N_("note a lesson"),
+    "lessons": N_("list the lessons"),
+    "replay": N_("replay the workshop"),
+    "status": N_("see the status"),
+    "join": N_("join"),
+    "view": N_("open a team's page"),
+    "report": N_("make the debrief report"),
+    "audit": N_("see the refused attempts"),
+    "export": N_("export the decisions"),
+}
 
 #: Longest a round may stay open [min], most rounds and most teams of a workshop (limits of
 #: input, so a typo cannot make a workshop of thousands of rounds).
@@ -64,21 +85,33 @@ def check_setup(
     """Return the scenario and roles of a new workshop, or a clear error (before anything is written)."""
     config = load_scenario(scenario)
     if not roles:
-        raise WorkshopError("--roles: name at least one role, e.g. funder:ebrd,region:KZ-47 (`wecsim workshop roles`)")
+        raise WorkshopError(
+            _("--roles: name at least one role, e.g. funder:ebrd,region:KZ-47 (`wecsim workshop roles`)")
+        )
     chosen = parse_roles(roles)
     if len(chosen) > MAX_ROLES:
-        raise WorkshopError(f"--roles: {len(chosen)} roles; a workshop has at most {MAX_ROLES} teams")
+        raise WorkshopError(
+            _("--roles: {n} roles; a workshop has at most {most} teams").format(n=len(chosen), most=MAX_ROLES)
+        )
     if not 1 <= rounds <= MAX_ROUNDS:
-        raise WorkshopError(f"--rounds: {rounds}; expected 1 to {MAX_ROUNDS}")
+        raise WorkshopError(_("--rounds: {rounds}; expected 1 to {most}").format(rounds=rounds, most=MAX_ROUNDS))
     n_years = config.end_year - config.start_year + 1
     if years_per_round < 1 or rounds * years_per_round > n_years:
         raise WorkshopError(
-            f"--rounds {rounds} x --years-per-round {years_per_round}: the scenario {config.name!r} simulates "
-            f"{n_years} years ({config.start_year}-{config.end_year}); rounds x years per round must be at most "
-            f"{n_years}"
+            _(
+                "--rounds {rounds} x --years-per-round {years}: the scenario {name!r} simulates "
+                "{n} years ({first}-{last}); rounds x years per round must be at most {n}"
+            ).format(
+                rounds=rounds,
+                years=years_per_round,
+                name=config.name,
+                n=n_years,
+                first=config.start_year,
+                last=config.end_year,
+            )
         )
     if seed is not None and not 0 <= seed < 2**63:
-        raise WorkshopError(f"--seed: {seed}; expected 0 to 2**63 - 1")
+        raise WorkshopError(_("--seed: {seed}; expected 0 to 2**63 - 1").format(seed=seed))
     return config, chosen
 
 
@@ -176,22 +209,37 @@ class Workshops:
     def _workshop(self, workshop_id: str):
         rows = self.store.read("SELECT * FROM workshop WHERE workshop_id = ?", (workshop_id,))
         if not rows:
-            raise WorkshopError(f"workshop {workshop_id!r}: not in {self.store.path} (it holds {self.ids()})")
+            raise WorkshopError(
+                _("workshop {workshop!r}: not in {db} (it holds {ids})").format(
+                    workshop=workshop_id, db=self.store.path, ids=self.ids()
+                )
+            )
         return rows[0]
 
-    def _refuse(self, workshop_id: str | None, actor: str, action: str, reason: str) -> AccessRefused:
+    def _refuse(self, workshop_id: str | None, actor: str, action: str, reason: str, **values: Any) -> AccessRefused:
+        """Log a refused attempt (in English, for the audit) and return the error to raise, in the language in use.
+
+        ``action`` is one of :data:`ACTIONS` (or ``submit for <role>``); ``reason`` a message
+        marked with ``N_`` whose ``{fields}`` are filled from ``values``.
+        """
         with self.store.write() as c:
             c.execute(
                 "INSERT INTO audit (workshop_id, time_utc, actor, action, reason) VALUES (?, ?, ?, ?, ?)",
-                (workshop_id, _iso(self.clock()), actor, action, reason),
+                (workshop_id, _iso(self.clock()), actor, action, reason.format(**values)),
             )
-        return AccessRefused(f"refused: {action}: {reason} (the attempt is logged)")
+        role = action.removeprefix("submit for ")
+        shown = _("submit for {role}").format(role=role) if role != action else _(ACTIONS.get(action, action))
+        return AccessRefused(
+            _("refused: {action}: {reason} (the attempt is logged)").format(
+                action=shown, reason=_(reason).format(**values)
+            )
+        )
 
     def facilitator(self, workshop_id: str, key: str, action: str) -> None:
         """Check the facilitator's key for ``action``; refuse and log otherwise."""
         w = self._workshop(workshop_id)
         if not isinstance(key, str) or not codes.matches(key, w["facilitator_hash"]):
-            raise self._refuse(workshop_id, "unknown", action, "wrong facilitator key")
+            raise self._refuse(workshop_id, "unknown", action, N_("wrong facilitator key"))
 
     def team(self, workshop_id: str, code: str, action: str = "join") -> Team:
         """Return the team whose code this is; refuse and log a code of no team of this workshop."""
@@ -205,8 +253,10 @@ class Workshops:
                 (codes.digest(code), workshop_id),
             )
             if other:
-                raise self._refuse(workshop_id, f"team of workshop {other[0][0]}", action, "a code of another workshop")
-        raise self._refuse(workshop_id, "unknown", action, "no team of this workshop has this code")
+                raise self._refuse(
+                    workshop_id, f"team of workshop {other[0][0]}", action, N_("a code of another workshop")
+                )
+        raise self._refuse(workshop_id, "unknown", action, N_("no team of this workshop has this code"))
 
     # ------------------------------------------------------------------ rounds
     def current_round(self, workshop_id: str) -> int | None:
@@ -217,7 +267,7 @@ class Workshops:
     def _round(self, workshop_id: str):
         n = self.current_round(workshop_id)
         if n is None:
-            raise WorkshopError(f"workshop {workshop_id}: every round has been played")
+            raise WorkshopError(_("workshop {workshop}: every round has been played").format(workshop=workshop_id))
         return self.store.read("SELECT * FROM round WHERE workshop_id = ? AND round = ?", (workshop_id, n))[0]
 
     def open_round(self, workshop_id: str, key: str, minutes: float | None = None) -> dict:
@@ -237,7 +287,9 @@ class Workshops:
         self.facilitator(workshop_id, key, "extend")
         rnd = self._round(workshop_id)
         if rnd["state"] != "open":
-            raise WorkshopError(f"round {rnd['round']} is {rnd['state']}; open it first")
+            raise WorkshopError(
+                _("round {round} is {state}; open it first").format(round=rnd["round"], state=_(rnd["state"]))
+            )
         now = self.clock()
         base = datetime.fromisoformat(rnd["deadline_utc"]) if rnd["deadline_utc"] else now
         deadline = _iso(max(base, now) + self._minutes(minutes))
@@ -251,7 +303,11 @@ class Workshops:
     @staticmethod
     def _minutes(minutes: float) -> timedelta:
         if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes <= MAX_ROUND_MINUTES:
-            raise WorkshopError(f"--minutes: {minutes!r}; expected more than 0 and at most {MAX_ROUND_MINUTES}")
+            raise WorkshopError(
+                _("--minutes: {minutes!r}; expected more than 0 and at most {most}").format(
+                    minutes=minutes, most=MAX_ROUND_MINUTES
+                )
+            )
         return timedelta(minutes=minutes)
 
     def lock(self, workshop_id: str, key: str) -> dict:
@@ -295,15 +351,32 @@ class Workshops:
         team = self.team(workshop_id, code, action)
         if team.role != role:
             raise self._refuse(
-                workshop_id, f"team {team.role}", action, f"this code belongs to {team.role}, not {role}"
+                workshop_id,
+                f"team {team.role}",
+                action,
+                N_("this code belongs to {mine}, not {role}"),
+                mine=team.role,
+                role=role,
             )
         rnd = self._round(workshop_id)
         if rnd["state"] != "open":
-            raise self._refuse(workshop_id, f"team {team.role}", action, f"round {rnd['round']} is {rnd['state']}")
+            raise self._refuse(
+                workshop_id,
+                f"team {team.role}",
+                action,
+                N_("round {round} is {state}"),
+                round=rnd["round"],
+                state=rnd["state"],
+            )
         now = self.clock()
         if rnd["deadline_utc"] and now > datetime.fromisoformat(rnd["deadline_utc"]):
             raise self._refuse(
-                workshop_id, f"team {team.role}", action, f"round {rnd['round']} closed at {rnd['deadline_utc']}"
+                workshop_id,
+                f"team {team.role}",
+                action,
+                N_("round {round} closed at {time}"),
+                round=rnd["round"],
+                time=rnd["deadline_utc"],
             )
         parse_decision(all_roles()[role], payload)  # bad decisions never reach the table
         text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
@@ -313,7 +386,11 @@ class Workshops:
                 "SELECT state FROM round WHERE workshop_id = ? AND round = ?", (workshop_id, rnd["round"])
             ).fetchone()[0]
             if state != "open":
-                raise WorkshopError(f"round {rnd['round']} was {state} before the decision arrived")
+                raise WorkshopError(
+                    _("round {round} was {state} before the decision arrived").format(
+                        round=rnd["round"], state=_(state)
+                    )
+                )
             cur = c.execute(
                 "INSERT INTO decision (workshop_id, round, role, payload_json, submitted_utc) VALUES (?, ?, ?, ?, ?)",
                 (workshop_id, rnd["round"], role, json.dumps(json.loads(text), sort_keys=True), _iso(now)),
@@ -344,7 +421,8 @@ class Workshops:
             self.decisions(workshop_id, n),
             self.injections(workshop_id),
         )
-        outcome = play(plan, decisions, injections)[-1]
+        # with what EU money added in the workshop (the same rounds without it), for the projector
+        outcome = play(plan, decisions, injections, eu=True)[-1]
         # the same round without the teams, stored with it so that no screen waits for it (free if no one decided)
         without = play(plan, [{} for _ in decisions], injections)[-1] if any(decisions) else outcome
         with self._change(workshop_id) as c:
@@ -354,7 +432,7 @@ class Workshops:
                 (json.dumps(outcome), json.dumps(without), workshop_id, n),
             )
             if done.rowcount != 1:
-                raise WorkshopError(f"round {n} was reopened while it ran; advance again")
+                raise WorkshopError(_("round {round} was reopened while it ran; advance again").format(round=n))
         return outcome
 
     def counterfactuals(self, workshop_id: str) -> list[dict[str, Any]]:
@@ -402,19 +480,19 @@ class Workshops:
         """Check a projector code; refuse and log otherwise (a team's code or the key is not a projector code)."""
         w = self._workshop(workshop_id)
         if not isinstance(code, str) or not w["projector_hash"] or not codes.matches(code, w["projector_hash"]):
-            raise self._refuse(workshop_id, "unknown", "projector view", "wrong projector code")
+            raise self._refuse(workshop_id, "unknown", "projector view", N_("wrong projector code"))
 
     def add_lesson(self, workshop_id: str, key: str, text: str, round_no: int | None = None) -> int:
         """Store one of the facilitator's lessons (for the debrief report); return its id."""
         self.facilitator(workshop_id, key, "lesson")
         text = text.strip() if isinstance(text, str) else ""
         if not text:
-            raise WorkshopError("lesson: the text is empty; write what the room learned")
+            raise WorkshopError(_("lesson: the text is empty; write what the room learned"))
         if len(text) > MAX_LESSON_CHARS:
-            raise WorkshopError(f"lesson: {len(text)} characters; at most {MAX_LESSON_CHARS}")
+            raise WorkshopError(_("lesson: {n} characters; at most {most}").format(n=len(text), most=MAX_LESSON_CHARS))
         rounds = int(self._workshop(workshop_id)["rounds"])
         if round_no is not None and not 1 <= round_no <= rounds:
-            raise WorkshopError(f"--round: {round_no}; expected 1 to {rounds}")
+            raise WorkshopError(_("--round: {round}; expected 1 to {rounds}").format(round=round_no, rounds=rounds))
         with self._change(workshop_id) as c:
             cur = c.execute(
                 "INSERT INTO lesson (workshop_id, round, text, written_utc) VALUES (?, ?, ?, ?)",
@@ -444,7 +522,12 @@ class Workshops:
         stored = self.outcomes(workshop_id)
         if not stored:
             return True
-        again = play(self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id))
+        again = play(
+            self.plan(workshop_id), self.decisions(workshop_id, len(stored)), self.injections(workshop_id), eu=True
+        )
+        for before, now in zip(stored, again, strict=True):
+            if "eu" not in before:  # a round advanced before the EU additionality was stored with it
+                del now["eu"]
         return json.dumps(again) == json.dumps(stored)
 
     # ------------------------------------------------------------------ views
@@ -541,6 +624,8 @@ class Workshops:
             "by_round": round_outcomes(plan.roles, outcomes, without),
             "outcomes": outcomes,
             "without_teams": without,
+            # what EU money added to the last round played (None: played before it was stored)
+            "eu": outcomes[-1].get("eu") if outcomes else None,
         }
 
     def projector_view(self, workshop_id: str, code: str) -> dict:

@@ -136,3 +136,24 @@ def shown_table(df: pd.DataFrame) -> pd.DataFrame:
     if "label" in out.columns:  # the label is the indicator's name; its id keeps its own header
         names.pop("indicator")
     return out.rename(columns={c: names[c] for c in out.columns if c in names})
+
+
+def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
+    """Return what EU money added to the workshop up to ``year``, as the planners' app's EU card shows it.
+
+    ``eu`` is a round's ``"eu"`` (:func:`wecsim.workshop.replay.play`); the numbers are formatted
+    for the language in use, as on the EU card. Shown by the projector and the debrief report.
+    """
+    from wecsim.app.indicators import EU_OUTCOMES, fmt, fmt_delta
+
+    rows = [
+        (_("EU money spent, {first}-{year}").format(first=first, year=year), fmt(eu["eu_money_meur"], 0), _("EUR M")),
+        (
+            _("Other money mobilised, {first}-{year}").format(first=first, year=year),
+            fmt_delta(eu["other_money_added_meur"], 0),
+            _("EUR M"),
+        ),
+        (_("Net mobilisation"), fmt(eu["net_mobilisation"], 2), _("EUR per EUR of EU money")),
+    ]
+    rows += [(f"{_(o.title)}, {o.period(year, first)}", fmt_delta(eu[o.key], o.digits), _(o.unit)) for o in EU_OUTCOMES]
+    return pd.DataFrame(rows, columns=[_("indicator"), _("with EU money − without"), _("unit")])

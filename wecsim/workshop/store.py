@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wecsim.i18n import _
 from wecsim.workshop.errors import WorkshopError
 
 SCHEMA_VERSION = 2
@@ -95,9 +96,13 @@ class Store:
     def __init__(self, path: str | Path, *, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.is_file():
-            raise WorkshopError(f"--db {self.path}: no workshop database there (make one with `wecsim workshop new`)")
+            raise WorkshopError(
+                _("--db {db}: no workshop database there (make one with `wecsim workshop new`)").format(db=self.path)
+            )
         if create and self.path.parent and not self.path.parent.is_dir():
-            raise WorkshopError(f"--db {self.path}: the folder {self.path.parent} does not exist")
+            raise WorkshopError(
+                _("--db {db}: the folder {folder} does not exist").format(db=self.path, folder=self.path.parent)
+            )
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
@@ -105,7 +110,9 @@ class Store:
             if "meta" not in tables and (tables or not create):
                 # another program's database, or an empty file where a workshop was expected: never touch it
                 self.conn.close()
-                raise WorkshopError(f"--db {self.path}: not a wecsim workshop database (it has no workshop tables)")
+                raise WorkshopError(
+                    _("--db {db}: not a wecsim workshop database (it has no workshop tables)").format(db=self.path)
+                )
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")
             version = self._version() if "meta" in tables else None
@@ -122,9 +129,15 @@ class Store:
                 self._upgrade_from_1()
                 version = SCHEMA_VERSION
         except sqlite3.DatabaseError as exc:
-            raise WorkshopError(f"--db {self.path}: not a wecsim workshop database ({exc})") from None
+            raise WorkshopError(
+                _("--db {db}: not a wecsim workshop database ({error})").format(db=self.path, error=exc)
+            ) from None
         if int(version) != SCHEMA_VERSION:
-            raise WorkshopError(f"--db {self.path}: schema version {version}; this wecsim reads {SCHEMA_VERSION}")
+            raise WorkshopError(
+                _("--db {db}: schema version {version}; this wecsim reads {expected}").format(
+                    db=self.path, version=version, expected=SCHEMA_VERSION
+                )
+            )
 
     def _version(self) -> str:
         return self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]

@@ -15,6 +15,7 @@ from wecsim.app.components.cards import HeadlineCards
 from wecsim.app.components.chart import ChartImage
 from wecsim.app.components.eu import EUDetail
 from wecsim.app.components.prose import Heading, Prose
+from wecsim.app.components.workshop_start import StartWorkshopFromScenario
 from wecsim.app.indicators import EU_SCOPES, scope_name
 from wecsim.i18n import N_, _, current_language
 
@@ -83,6 +84,7 @@ def ExplorePage() -> None:
                     classes=["wecsim-scope-toggle"],
                 )
         HeadlineCards(year)
+        StartWorkshopFromScenario()  # only when the app is started with WECSIM_APP_WORKSHOPS=FILE
         if cur is None:
             return
         # the language too: the charts' titles and axes are in it

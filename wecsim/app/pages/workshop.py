@@ -47,7 +47,7 @@ from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
 from wecsim.workshop.roles import all_roles, bounds, delegation_funders, proposal_name
 from wecsim.workshop.service import Created, Workshops
-from wecsim.workshop.shown import role_label, shown_table
+from wecsim.workshop.shown import eu_added_table, role_label, shown_table
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
@@ -151,6 +151,43 @@ def SectorWeights(decision: dict, put) -> None:
 
 
 @solara.component
+def RegionForm(decision: dict, set_decision) -> None:
+    """Show an akimat's decision: the projects it proposes, the order of its needs, its co-finance share."""
+    proposed = decision.get("propose", [])
+    ranked = [k for k in decision.get("priority", []) if k in proposed]
+    chosen = ranked + sorted(k for k in proposed if k not in ranked)
+
+    def pick(kind: str, on: bool) -> None:
+        order = [k for k in chosen if k != kind] + ([kind] if on else [])
+        set_decision({**decision, "propose": sorted(order), "priority": order})
+
+    def up(i: int) -> None:
+        order = [*chosen[: i - 1], chosen[i], chosen[i - 1], *chosen[i + 1 :]]
+        set_decision({**decision, "priority": order})
+
+    Prose(_("**Projects the akimat proposes this round**"))
+    for kind in REGION_PROPOSALS:
+        solara.Checkbox(label=proposal_name(kind), value=kind in chosen, on_value=lambda v, k=kind: pick(k, v))
+    if chosen:
+        Prose(_("**Order of the needs for the akimat's co-finance** (first gets its money first)"))
+        for i, kind in enumerate(chosen):
+            with solara.Row(classes=["ws-priority"]):
+                Prose(f"{i + 1}. {proposal_name(kind)}")
+                if i:
+                    solara.Button("▲", on_click=lambda i=i: up(i), text=True, classes=["ws-up"])
+    lo, hi = bounds("region", "cofinance_share")
+    _slider(
+        _("Co-finance: the most the akimat pays of a project's cost"),
+        decision.get("cofinance_share", hi),
+        lo,
+        hi,
+        0.01,
+        lambda v: set_decision({**decision, "cofinance_share": v}),
+    )
+    Prose(_("Less keeps money in the akimat's reserve for later years; a project may then lack money."))
+
+
+@solara.component
 def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     """Show one input per field of the role's decision (within its range) and the submit button."""
     role = all_roles()[role_id]
@@ -193,15 +230,18 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
             value=bool(decision.get("accept_eu_condition", False)),
             on_value=lambda v: put("accept_eu_condition", v),
         )
+        lo, hi = bounds("utility", "renewal_share")
+        _slider(
+            _("Network renewal (maintenance), share of the national path"),
+            decision.get("renewal_share", 1.0),
+            lo,
+            hi,
+            0.1,
+            lambda v: put("renewal_share", v),
+        )
+        Prose(_("0 renews nothing (the pipes wear and lose more water); 1 keeps to the national wear path."))
     elif role.kind == "region":
-        chosen = set(decision.get("propose", []))
-        Prose(_("**Projects the akimat proposes this round**"))
-        for kind in REGION_PROPOSALS:
-            solara.Checkbox(
-                label=proposal_name(kind),
-                value=kind in chosen,
-                on_value=lambda v, k=kind: put("propose", sorted(chosen | {k} if v else chosen - {k})),
-            )
+        RegionForm(decision, set_decision)
     else:
         lo, hi = bounds("firm", "markup_share")
         _slider(
@@ -472,6 +512,8 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
             _shown(board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]),
             name="ws-board-score-detail",
         )
+        if board["eu"] is not None:
+            EUAdded(board["eu"], int(board["outcomes"][0]["national"][0]["year"]), int(national["year"].iloc[0]))
         last = [d for d in board["decisions"] if d["round"] == board["played"]]
         Heading(_("What each team did in round {round}").format(round=board["played"]))
         Table(shown_table(pd.DataFrame(last)[["team", "decision"]]), name="ws-board-decisions")
@@ -481,10 +523,28 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
 
 
 @solara.component
-def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base_url: str | None = None) -> None:
+def EUAdded(eu: dict, first: int, year: int) -> None:
+    """Show the room what EU money added to the workshop: the same rounds (decisions, events, seed) without it."""
+    Heading(_("What EU money added, {first}-{year}").format(first=first, year=year))
+    Table(eu_added_table(eu, first, year), name="ws-board-eu")
+    Prose(
+        _(
+            "Each number: the workshop minus the same rounds without EU money (the same decisions, events "
+            "and seed). Net mobilisation: other funders' money with EU money minus without it, per euro of EU "
+            "money; money it displaces counts against it."
+        ),
+        classes=["ws-eu-explanation"],
+    )
+
+
+@solara.component
+def StartWorkshop(
+    scenario: Scenario | None = None, db: Path | None = None, base_url: str | None = None, seed: int | None = None
+) -> None:
     """Create a workshop (from ``scenario``, or one picked from the shipped ones) and show its key, links and QR codes.
 
-    The planners' app can embed it with its current scenario; the workshop page offers it
+    The planners' app embeds it with its current scenario and seed
+    (:mod:`wecsim.app.components.workshop_start`); the workshop page offers it
     when the server runs with ``wecsim workshop serve --allow-new``, with the shipped
     scenarios and an upload of a scenario YAML saved from the planners' app.
     """
@@ -515,7 +575,7 @@ def StartWorkshop(scenario: Scenario | None = None, db: Path | None = None, base
             set_error(str(exc))
             return
         try:
-            set_made(ws.create(chosen, list(roles), int(rounds), int(years)))
+            set_made(ws.create(chosen, list(roles), int(rounds), int(years), seed))
             set_error("")
         except WecsimError as exc:
             set_error(str(exc))
