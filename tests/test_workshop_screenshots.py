@@ -122,7 +122,7 @@ def test_guide_pictures_of_the_three_pages_in_three_languages(tmp_path):
                         fac.goto(url)  # the browser's language: a facilitator's link carries no key and no lang
                         fac.get_by_label(words["workshop"]).nth(1).fill(wid)
                         fac.get_by_label(words["key"]).fill(made.facilitator_key)
-                        # "Join" and "Sign in" read the same in Russian and Kazakh: the facilitator's card is last
+                        # the facilitator's card is the last one with a "Sign in" button
                         fac.get_by_role("button", name=words["sign_in"], exact=True).last.click()
                         expect(fac.get_by_text(words["facilitator"])).to_be_visible(timeout=TIMEOUT_MS)
 
