@@ -15,11 +15,12 @@ from wecsim.model import WECModel
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 
-#: The sourced share of headline drivers reached (83.3% on 1 Dec 2026, 85 of 102 drivers, after a
-#: sourcing round that changed four values; 79.8%, 83 of 104, before it), less a margin for the
-#: drivers that enter or leave the set near its threshold (that round's value changes moved 12 of
-#: them); issue 11 aims at 85%, which would need 87 of the 102.
-SOURCED_SHARE_FLOOR = 0.80
+#: The sourced share of headline drivers that issue 11 asks for. Reached on 1 Dec 2026: 80 of 91
+#: drivers (87.9%) after a second sourcing round (four values changed, the IFI procurement rule
+#: made strict); 85 of 102 (83.3%) and 83 of 104 (79.8%) before the two rounds. The driver set
+#: moves near its threshold with any value change (the second round's changes took it from 102 to
+#: 91), so the margin above 85% is two sourced drivers at most.
+SOURCED_SHARE_FLOOR = 0.85
 
 
 @pytest.mark.parametrize(

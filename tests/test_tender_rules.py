@@ -111,3 +111,22 @@ def test_a_higher_ceiling_never_awards_less_and_pays_more(ceiling_runs):
 def test_the_retired_ppa_price_names_its_replacement():
     with pytest.raises(ScenarioError, match="res_auction_ceiling_kzt_per_kwh"):
         load_scenario("baseline", overrides=["ppa_price_kzt_per_kwh=17.5"])
+
+
+# ----------------------------------------------------------------- whose procurement rules apply
+def test_any_ifi_share_brings_ifi_rules_and_none_keeps_kazakh_public_procurement():
+    """IFI rules apply to contracts the IFI finances in whole or in part (World Bank Procurement Guidelines, I)."""
+    from wecsim.projects.pipeline import Project
+    from wecsim.projects.tender import _winner
+
+    model = WECModel(load_scenario("baseline"), seed=3)
+    region = model.region_agents[0].region_id
+    project = Project(0, "test plant", "wastewater_treatment", "water", region, "utility", 1.0, 10.0, model.year)
+    firms = [f for f in model.firms if "wastewater_treatment" in f.technologies][:2]
+    low, high = 5.0, 10.0  # the low bid is 50% under the EUR 10 M estimate, past the dumping limit
+    floor = (1 - model.P["dumping_limit_share"]) * project.capex_estimate_meur
+
+    project.commitments = {"local": 10.0}  # no foreign money: Kazakh rules lift the low bid to the floor
+    assert _winner(model, project, firms, [low, high])[1] == pytest.approx(floor)
+    project.commitments = {"local": 9.9, "world_bank": 0.1}  # 1% from an IFI: its rules, no dumping floor
+    assert _winner(model, project, firms, [low, high])[1] == pytest.approx(low)

@@ -101,7 +101,7 @@ def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]
         committed += a
         if model.funder_by_id[f].is_external:
             foreign += a
-    ifi_rules = committed > 0 and foreign / committed >= P["external_procurement_share"]
+    ifi_rules = committed > 0 and foreign / committed > P["external_procurement_share"]
     if not ifi_rules:
         # firms know the dumping limit and bid no lower; among bids at the limit the firm
         # whose own price was lowest wins
