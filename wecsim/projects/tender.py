@@ -1,7 +1,8 @@
 """Tendering and contracts: firms bid for financed projects; the winner's price, overrun and delay (D1-D5).
 
 Who wins depends on the rules of the money behind the project. Where foreign money pays
-at least ``external_procurement_share`` of the cost, the IFIs' procurement rules apply:
+more than ``external_procurement_share`` of the cost (0: any IFI or donor share, as their
+procurement rules cover contracts they finance "in whole or in part"), the IFIs' rules apply:
 bids are scored on price and quality (the technology's ``quality_weight``), and firms of the
 country of a bilateral donor that co-finances the project bid on its concessional terms
 (``tied_finance_advantage``). Otherwise Kazakh public procurement applies: lowest price,
