@@ -7,6 +7,7 @@ import pytest
 import wecsim
 from wecsim.datasets import table
 from wecsim.model import WECModel
+from wecsim.projects.pipeline import Stage
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 from wecsim.stocks import fleet_additions, stocks
@@ -75,6 +76,28 @@ def test_the_feed_in_tariff_builds_wind_and_solar_before_the_first_auction():
     wind_solar = ["generation_wind_twh", "generation_solar_twh"]
     assert with_fit.loc[2020, wind_solar].sum() > without.loc[2020, wind_solar].sum() + 0.2
     assert with_fit.loc[2020, "res_share"] > without.loc[2020, "res_share"]
+
+
+# ----------------------------------------------------------------------------- auction deadlines
+def _auction_lags(parameter_changes: dict[str, float] | None = None) -> dict[str, list[int]]:
+    """Years from auction to operation of every operating auction (and FiT) farm of the history run to 2025."""
+    model = WECModel(_history(2025), seed=1, parameter_changes=parameter_changes)
+    model.run()
+    lags: dict[str, list[int]] = {}
+    for p in model.pipeline.in_stage(Stage.OPERATING):
+        if p.tech_id in ("solar_pv", "wind") and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh:  # has a PPA
+            lags.setdefault(p.tech_id, []).append(p.operating_year - p.proposed_year)
+    return lags
+
+
+def test_auction_farms_run_within_their_ppa_deadline_counted_from_the_auction():
+    """Solar winners must build within 24 months of the auction, wind within 36 (parameters.csv):
+    without delay a solar farm runs two years after its auction, a wind farm three."""
+    lags = _auction_lags()
+    assert min(lags["solar_pv"]) == 2
+    assert min(lags["wind"]) == 3
+    # the deadline is what sets it: a 36-month solar deadline gives solar wind's lag
+    assert min(_auction_lags({"auction_build_deadline_solar_pv_months": 36})["solar_pv"]) == 3
 
 
 # ----------------------------------------------------------------------------- programmes start in their real years

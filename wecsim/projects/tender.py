@@ -143,10 +143,15 @@ def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> N
     build_time = np.array([t.build_time_yr for t in techs])
     ds = P["delay_sigma_log"]
     delay = np.round(build_time * d_mean * np.exp(ds * z2 - ds**2 / 2))
+    # an auction's PPA sets a commissioning deadline counted from the auction, not from this tender
+    deadline_yr = {t: P[f"auction_build_deadline_{t}_months"] / 12 for t in ("solar_pv", "wind")}
     for (p, firm, n_bidders, price), t, over, late in zip(awards, techs, overrun.tolist(), delay.tolist(), strict=True):
         p.firm_id, p.n_bidders = firm.firm_id, n_bidders
         p.contract_cost_meur = float(price * (1 + over))
-        p.build_years = t.build_time_yr + max(int(late), 0)
+        planned = t.build_time_yr
+        if p.tech_id in deadline_yr and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh:  # an auction award (has a PPA)
+            planned = min(planned, max(1, int(deadline_yr[p.tech_id]) - (model.year - p.proposed_year)))
+        p.build_years = planned + max(int(late), 0)
         model.pipeline.move(
             p,
             Stage.TENDERED,
