@@ -144,7 +144,11 @@ def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> N
     ds = P["delay_sigma_log"]
     delay = np.round(build_time * d_mean * np.exp(ds * z2 - ds**2 / 2))
     # an auction's PPA sets a commissioning deadline counted from the auction, not from this tender
-    deadline_yr = {t: P[f"auction_build_deadline_{t}_months"] / 12 for t in ("solar_pv", "wind")}
+    deadline_months = {
+        "solar_pv": P["auction_build_deadline_solar_pv_months"],
+        "wind": P["auction_build_deadline_wind_months"],
+    }
+    deadline_yr = {tech_id: months / 12 for tech_id, months in deadline_months.items()}
     for (p, firm, n_bidders, price), t, over, late in zip(awards, techs, overrun.tolist(), delay.tolist(), strict=True):
         p.firm_id, p.n_bidders = firm.firm_id, n_bidders
         p.contract_cost_meur = float(price * (1 + over))
