@@ -730,7 +730,7 @@ class WECModel(mesa.Model):
         t = self.year - self.base_year
         s.population = self.population0 * self.growth_factor("population_growth_pct")
         self.gdp_factor = self.growth_factor("gdp_growth_pct")
-        s.irrigated_ha = self.irrigated0 * (1 + P["irrigated_area_growth_pct"] / 100) ** t
+        s.irrigated_ha = self.irrigated0 * self._irrigated_factor()
         self._proposed_this_year = 0
         for renewed in self._renewed.values():
             renewed[:] = 0.0
@@ -750,6 +750,24 @@ class WECModel(mesa.Model):
             self.separated_share = new_share
         for r in self.region_agents:
             r.remember(bool(self.last["drought_region"][r.idx]), float(self.last["flood_damage_meur"][r.idx]))
+
+    def _irrigated_factor(self) -> float:
+        """Return the irrigated area over the base year's [-].
+
+        In observed years the official area's path (:func:`observed.observed_irrigated_factor`);
+        after them, or without them, the area grows at ``irrigated_area_growth_pct`` from the
+        last observed year.
+        """
+        first, last = observed.observed_irrigated_years()
+        anchor = min(self.observed_until, last)
+        anchor_factor = 1.0
+        if first <= self.base_year < anchor:
+            if self.year <= anchor:
+                return observed.observed_irrigated_factor(self.year, self.base_year)
+            anchor_factor = observed.observed_irrigated_factor(anchor, self.base_year)
+        else:
+            anchor = self.base_year
+        return anchor_factor * (1 + self.P["irrigated_area_growth_pct"] / 100) ** (self.year - anchor)
 
     def _next_separated_share(self) -> float:
         """W2: EPR revenue reinvested in separate collection raises the separated share.
