@@ -153,7 +153,8 @@ def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> N
         p.firm_id, p.n_bidders = firm.firm_id, n_bidders
         p.contract_cost_meur = float(price * (1 + over))
         planned = t.build_time_yr
-        if p.tech_id in deadline_yr and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh:  # an auction award (has a PPA)
+        # an auction award (a PPA, not pinned: the large deals outside the auctions have their own timetables)
+        if p.tech_id in deadline_yr and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh and not p.pinned:
             planned = min(planned, max(1, int(deadline_yr[p.tech_id]) - (model.year - p.proposed_year)))
         p.build_years = planned + max(int(late), 0)
         model.pipeline.move(
