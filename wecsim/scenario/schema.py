@@ -214,9 +214,11 @@ class Scenario(_Strict):
                     f"observed_weather_until: {until} must lie between start_year {first} and the last observed "
                     f"year {observed[1]} (observed weather covers {observed[0]}-{observed[1]})"
                 )
+        # a project after end_year is simply not reached (a shorter run of a scenario keeps its
+        # parent's projects, as the baseline's wind deals); one before start_year never could be
         for p in self.projects:
-            if not first <= p.year <= last:
-                raise ValueError(f"projects: {p.name!r} is proposed in {p.year}, outside the years {first}-{last}")
+            if p.year < first:
+                raise ValueError(f"projects: {p.name!r} is proposed in {p.year}, before start_year {first}")
         for name, schedule in self.schedules().items():
             outside = [y for y in schedule.years if not first <= y <= last]
             if outside:
