@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 import wecsim
-from wecsim.datasets import table
+from wecsim.datasets import parameters, table
 from wecsim.model import WECModel
+from wecsim.projects.pipeline import Stage
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 from wecsim.stocks import fleet_additions, stocks
@@ -77,6 +78,28 @@ def test_the_feed_in_tariff_builds_wind_and_solar_before_the_first_auction():
     assert with_fit.loc[2020, "res_share"] > without.loc[2020, "res_share"]
 
 
+# ----------------------------------------------------------------------------- auction deadlines
+def _auction_lags(parameter_changes: dict[str, float] | None = None) -> dict[str, list[int]]:
+    """Years from auction to operation of every operating auction (and FiT) farm of the history run to 2025."""
+    model = WECModel(_history(2025), seed=1, parameter_changes=parameter_changes)
+    model.run()
+    lags: dict[str, list[int]] = {}
+    for p in model.pipeline.in_stage(Stage.OPERATING):
+        if p.tech_id in ("solar_pv", "wind") and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh:  # has a PPA
+            lags.setdefault(p.tech_id, []).append(p.operating_year - p.proposed_year)
+    return lags
+
+
+def test_auction_farms_run_within_their_ppa_deadline_counted_from_the_auction():
+    """Solar winners must build within 24 months of the auction, wind within 36 (parameters.csv):
+    without delay a solar farm runs two years after its auction, a wind farm three."""
+    lags = _auction_lags()
+    assert min(lags["solar_pv"]) == 2
+    assert min(lags["wind"]) == 3
+    # the deadline is what sets it: a 36-month solar deadline gives solar wind's lag
+    assert min(_auction_lags({"auction_build_deadline_solar_pv_months": 36})["solar_pv"]) == 3
+
+
 # ----------------------------------------------------------------------------- programmes start in their real years
 def test_a_2015_run_proposes_no_water_concept_reservoir_before_2024(history_projects):
     reservoirs = history_projects[(history_projects["technology"] == "reservoir") & history_projects["programme"]]
@@ -125,6 +148,22 @@ def test_the_2015_irrigated_area_is_on_the_2025_stocks_basis_and_keeps_the_water
     saving = (st.region["water_saving_share"] * area).sum()
     assert saving == pytest.approx(131, rel=0.02)  # the interpolated 2015 drip and sprinkler area
     assert np.all(area <= table("regions")["irrigated_kha"].to_numpy())  # no region irrigated more than in 2025
+
+
+def test_the_irrigated_area_follows_the_official_path_and_arrives_at_the_2025_stock():
+    """In observed years the area moves as the official one (history_drivers.csv); the 2024 area is
+    then the baseline's 2025 stock, and from 2025 it grows at the model's rate."""
+    official = table("history_drivers").query("item == 'irrigated_kha_official'").set_index("year")["value"]
+    history = wecsim.run(_history(2027), seed=1).national.set_index("year")["irrigated_kha"]
+    baseline = wecsim.run(load_scenario("baseline", ["end_year=2026"]), seed=1).national.set_index("year")
+    assert history[2024] / history[2015] == pytest.approx(official[2024] / official[2015], rel=1e-9)
+    expected_2020 = np.interp(2020, official.index, official) / official[2015]
+    assert history[2020] / history[2015] == pytest.approx(expected_2020, rel=1e-9)
+    assert history[2024] == pytest.approx(baseline.loc[2025, "irrigated_kha"], rel=2e-3)
+    growth = 1 + parameters()["irrigated_area_growth_pct"] / 100
+    assert history[2027] == pytest.approx(history[2024] * growth**3, rel=1e-9)
+    # the baseline has no observed years: its area grows from the 2025 stock at the same rate
+    assert baseline.loc[2026, "irrigated_kha"] == pytest.approx(baseline.loc[2025, "irrigated_kha"] * growth, rel=1e-9)
 
 
 # ----------------------------------------------------------------------------- the decade's power plants

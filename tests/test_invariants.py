@@ -118,9 +118,17 @@ def test_lifecycle_transitions_are_legal_and_dated(results):
         assert g["year"].is_monotonic_increasing
     p = results.project
     ops = p[p["operating_year"].notna()]
+    from wecsim.datasets import parameters
     from wecsim.projects.catalog import catalog
 
     build = ops["technology"].map(lambda t: catalog()[t].build_time_yr)
+    # an auction award is planned within its PPA's deadline counted from the auction (parameters.csv)
+    P = parameters()
+    months = {"solar_pv": P["auction_build_deadline_solar_pv_months"], "wind": P["auction_build_deadline_wind_months"]}
+    deadline_yr = ops["technology"].map({t: m / 12 for t, m in months.items()})
+    awarded = (ops["owner"] == "national grid operator") & deadline_yr.notna()
+    left = (deadline_yr.fillna(0).astype(int) - (ops["construction_start_year"] - ops["proposed_year"])).clip(lower=1)
+    build = build.where(~awarded, build.clip(upper=left))
     assert (ops["operating_year"] >= ops["construction_start_year"] + build).all()
 
 

@@ -37,6 +37,7 @@ TABLES: dict[str, str | None] = {
     "observed_events": None,
     "observed_series": None,
     "history_prices": None,
+    "history_drivers": None,
     "fleet_additions": None,
 }
 

@@ -224,6 +224,7 @@ class WECModel(mesa.Model):
         self._renewed = {aid: np.zeros(len(d.regions_df)) for aid in self.assets}
         self.network_km = self.asset_stock["water_network"]
         self.solar_cf, self.wind_cf = d.region_col["solar_cf"], d.region_col["wind_cf"]
+        self._contract_cf = {"solar_pv": self.solar_cf, "wind": self.wind_cf}
         self.tech_focus = d.tech_focus
         self.region_focus = d.region_focus
         self._tech_focus = np.array([self.tech_focus[t] for t in self.catalog], dtype=np.int64)
@@ -730,7 +731,7 @@ class WECModel(mesa.Model):
         t = self.year - self.base_year
         s.population = self.population0 * self.growth_factor("population_growth_pct")
         self.gdp_factor = self.growth_factor("gdp_growth_pct")
-        s.irrigated_ha = self.irrigated0 * (1 + P["irrigated_area_growth_pct"] / 100) ** t
+        s.irrigated_ha = self.irrigated0 * self._irrigated_factor()
         self._proposed_this_year = 0
         for renewed in self._renewed.values():
             renewed[:] = 0.0
@@ -750,6 +751,24 @@ class WECModel(mesa.Model):
             self.separated_share = new_share
         for r in self.region_agents:
             r.remember(bool(self.last["drought_region"][r.idx]), float(self.last["flood_damage_meur"][r.idx]))
+
+    def _irrigated_factor(self) -> float:
+        """Return the irrigated area over the base year's [-].
+
+        In observed years the official area's path (:func:`observed.observed_irrigated_factor`);
+        after them, or without them, the area grows at ``irrigated_area_growth_pct`` from the
+        last observed year.
+        """
+        first, last = observed.observed_irrigated_years()
+        anchor = min(self.observed_until, last)
+        anchor_factor = 1.0
+        if first <= self.base_year < anchor:
+            if self.year <= anchor:
+                return observed.observed_irrigated_factor(self.year, self.base_year)
+            anchor_factor = observed.observed_irrigated_factor(anchor, self.base_year)
+        else:
+            anchor = self.base_year
+        return anchor_factor * (1 + self.P["irrigated_area_growth_pct"] / 100) ** (self.year - anchor)
 
     def _next_separated_share(self) -> float:
         """W2: EPR revenue reinvested in separate collection raises the separated share.
@@ -831,8 +850,17 @@ class WECModel(mesa.Model):
         self._propose_pinned()
 
     def _propose_pinned(self) -> None:
+        """Put the scenario's named projects (and the Aktau plant) into the pipeline in their year.
+
+        A wind or solar project with a contract price is set up as an auction award
+        (:meth:`propose_contract`): it sells at its PPA price, at its region's capacity factor,
+        financed by its private developer at the renewables' cost of capital.
+        """
         v = self.value
-        pinned = [(p.name, p.technology, p.region, p.size, p.year, p.lead_funder) for p in self.config.projects]
+        pinned = [
+            (p.name, p.technology, p.region, p.size, p.year, p.lead_funder, p.ppa_kzt_per_kwh)
+            for p in self.config.projects
+        ]
         if v("aktau_desal_m3_per_day") > 0:
             pinned.append(
                 (
@@ -842,11 +870,52 @@ class WECModel(mesa.Model):
                     float(v("aktau_desal_m3_per_day")),
                     int(self.P["aktau_desal_proposal_year"]),
                     "netherlands",
+                    None,
                 )
             )
-        for name, tech_id, region_id, size, year, lead in pinned:
-            if year == self.year:
+        for name, tech_id, region_id, size, year, lead, ppa_kzt_per_kwh in pinned:
+            if year != self.year:
+                continue
+            if ppa_kzt_per_kwh is None:
                 self.propose("scenario", tech_id, region_id, size, name=name, pinned=True, lead_funder=lead)
+            else:
+                ppa_eur_per_mwh = ppa_kzt_per_kwh * 1e3 / self.P["kzt_per_eur_reference"]
+                self.propose_contract(
+                    "scenario", tech_id, region_id, size, ppa_eur_per_mwh, name=name, pinned=True, lead_funder=lead
+                )
+
+    def propose_contract(
+        self,
+        owner,
+        tech_id: str,
+        region_id: str,
+        size: float,
+        ppa_eur_per_mwh: float,
+        capacity_factor: float | None = None,
+        wacc: float | None = None,
+        **fields,
+    ) -> Project | None:
+        """Propose a wind or solar plant that sells its power under a PPA (an auction award or a pinned deal).
+
+        Its revenue is its PPA price times its output; its developer finances it privately at
+        ``wacc`` (default: the renewables' cost of capital, ``res_wacc_pct``) and it runs at
+        ``capacity_factor`` (default: its region's, ``regions.csv``); the auction passes its
+        site's draw and, for guaranteed bids, the lower cost of capital.
+        """
+        if capacity_factor is None:
+            capacity_factor = float(self._contract_cf[tech_id][self.region_index[region_id]])
+        if wacc is None:
+            wacc = self.P["res_wacc_pct"] / 100
+        return self.propose(
+            owner,
+            tech_id,
+            region_id,
+            size,
+            ppa_eur_per_mwh=ppa_eur_per_mwh,
+            wacc=float(wacc),
+            capacity_factor=capacity_factor,
+            **fields,
+        )
 
     def run_auction(self, operator: GridOperator) -> None:
         """Hold this year's renewables auction (see :class:`~wecsim.agents.utility.GridOperator`).
@@ -912,15 +981,15 @@ class WECModel(mesa.Model):
                 size = min(unit, mw - awarded)
                 awarded += size
                 region_id = self.region_agents[site_[j]].region_id
-                p = self.propose(
+                p = self.propose_contract(
                     operator,
                     tech_id,
                     region_id,
                     float(size),
-                    capex_factor=capex_[j] / reference_capex,
-                    ppa_eur_per_mwh=price_[j],
-                    wacc=float(wacc_guaranteed if guaranteed_[j] else wacc),
+                    price_[j],
                     capacity_factor=cf_[j],
+                    wacc=wacc_guaranteed if guaranteed_[j] else wacc,
+                    capex_factor=capex_[j] / reference_capex,
                 )
                 if p is not None and guaranteed_[j]:
                     used = support_[j] * size / unit

@@ -144,10 +144,20 @@ def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> N
     build_time = np.array([t.build_time_yr for t in techs])
     ds = P["delay_sigma_log"]
     delay = np.round(build_time * d_mean * np.exp(ds * z2 - ds**2 / 2))
+    # an auction's PPA sets a commissioning deadline counted from the auction, not from this tender
+    deadline_months = {
+        "solar_pv": P["auction_build_deadline_solar_pv_months"],
+        "wind": P["auction_build_deadline_wind_months"],
+    }
+    deadline_yr = {tech_id: months / 12 for tech_id, months in deadline_months.items()}
     for (p, firm, n_bidders, price), t, over, late in zip(awards, techs, overrun.tolist(), delay.tolist(), strict=True):
         p.firm_id, p.n_bidders = firm.firm_id, n_bidders
         p.contract_cost_meur = float(price * (1 + over))
-        p.build_years = t.build_time_yr + max(int(late), 0)
+        planned = t.build_time_yr
+        # an auction award (a PPA, not pinned: the large deals outside the auctions have their own timetables)
+        if p.tech_id in deadline_yr and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh and not p.pinned:
+            planned = min(planned, max(1, int(deadline_yr[p.tech_id]) - (model.year - p.proposed_year)))
+        p.build_years = planned + max(int(late), 0)
         model.pipeline.move(
             p,
             Stage.TENDERED,

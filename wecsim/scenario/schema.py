@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     create_model,
@@ -104,8 +105,17 @@ class FunderOverride(_Strict):
     max_share_of_capex: float | None = Field(None, ge=0, le=1, strict=True)
 
 
+#: the technologies whose projects sell their power under a PPA (the renewables auction's)
+PPA_TECHNOLOGIES = ("solar_pv", "wind")
+
+
 class PinnedProject(_Strict):
-    """A named project the scenario puts into the pipeline in a given year."""
+    """A named project the scenario puts into the pipeline in a given year.
+
+    A wind or solar project contracted outside the auctions carries its contract's price
+    (``ppa_kzt_per_kwh``); it is then set up as an auction award is: the region's capacity
+    factor and a private developer's cost of capital.
+    """
 
     name: str = Field(min_length=1, max_length=200)
     technology: str
@@ -113,6 +123,13 @@ class PinnedProject(_Strict):
     size: float = Field(gt=0, strict=True, allow_inf_nan=False, description="capacity in the technology's unit")
     year: int = Field(ge=2015, le=2060, strict=True, description="year the project is proposed")
     lead_funder: str | None = None
+    ppa_kzt_per_kwh: float | None = Field(
+        None,
+        gt=0,
+        strict=True,
+        allow_inf_nan=False,
+        description="price of the project's power purchase agreement, in today's tenge (wind and solar only)",
+    )
 
     @field_validator("technology")
     @classmethod
@@ -138,6 +155,16 @@ class PinnedProject(_Strict):
         funders = known_ids()["funders"]
         if v is not None and v not in funders:
             raise ValueError(f"unknown funder {v!r}; expected one of {sorted(funders)}")
+        return v
+
+    @field_validator("ppa_kzt_per_kwh")
+    @classmethod
+    def _has_ppa(cls, v: float | None, info: ValidationInfo) -> float | None:
+        tech = info.data.get("technology")
+        if v is not None and tech is not None and tech not in PPA_TECHNOLOGIES:
+            raise ValueError(
+                f"a {tech!r} project sells no power under a PPA; ppa_kzt_per_kwh is only for {list(PPA_TECHNOLOGIES)}"
+            )
         return v
 
 
@@ -187,9 +214,11 @@ class Scenario(_Strict):
                     f"observed_weather_until: {until} must lie between start_year {first} and the last observed "
                     f"year {observed[1]} (observed weather covers {observed[0]}-{observed[1]})"
                 )
+        # a project after end_year is simply not reached (a shorter run of a scenario keeps its
+        # parent's projects, as the baseline's wind deals); one before start_year never could be
         for p in self.projects:
-            if not first <= p.year <= last:
-                raise ValueError(f"projects: {p.name!r} is proposed in {p.year}, outside the years {first}-{last}")
+            if p.year < first:
+                raise ValueError(f"projects: {p.name!r} is proposed in {p.year}, before start_year {first}")
         for name, schedule in self.schedules().items():
             outside = [y for y in schedule.years if not first <= y <= last]
             if outside:
