@@ -47,8 +47,6 @@ def tender(model: WECModel) -> None:
     """Tender every project financed last year, then settle the contracts tendered so far."""
     P = model.P
     local_content = model.value("local_content_share")
-    unit_cost = {f: f.unit_cost() for f in model.firms}
-    local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in model.firms_by_tech.items()}
     financed = model.pipeline.in_stage(Stage.FINANCED)
     z = model.project_normals(financed) if financed else np.zeros((0, 3))
     most = int(P["max_bidders_per_tender"])
@@ -58,6 +56,10 @@ def tender(model: WECModel) -> None:
     # a firm that fails the local-content rule never wins here, so whether it has a free slot
     # stays as it is all loop: it counts one exclusion per tender of its technology
     tenders = Counter(p.tech_id for p in financed)
+    # only the technologies tendered this year; a firm's cost per euro stays fixed all loop
+    # (it learns from contracts completed, in ``_build``)
+    local_enough = {t: Firm.split_by_local_content(model.firms_by_tech[t], local_content) for t in tenders}
+    unit_cost = {f: f.unit_cost() for t in tenders for f in local_enough[t][0]}
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
     for p, err in zip(financed, errors, strict=True):
