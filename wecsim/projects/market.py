@@ -278,9 +278,9 @@ class Book:
             refund_tick[fid] = tick
             standing[i] = False
         own_draw = self.own_draw[rows]
-        if np.count_nonzero(own_draw):
+        if np.count_nonzero(own_draw):  # (adding nothing changes nothing: capacities are never -0.0)
             self.debt_tick = tick
-        np.add.at(self.utility_capacity, self.region[rows], own_draw)
+            np.add.at(self.utility_capacity, self.region[rows], own_draw)
         self.own_draw[rows] = 0.0
         self.open[rows] = False
         self.live[rows] = False

@@ -55,7 +55,7 @@ def tender(model: WECModel) -> None:
     most = int(P["max_bidders_per_tender"])
     errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
-    markups: dict[int, float] = {}  # the default policy's markup by number of bidders
+    markups: dict[int, float] = {}  # 1 + the default policy's markup, by number of bidders
     # a firm that fails the local-content rule never wins here, so whether it has a free slot
     # stays as it is all loop: it counts one exclusion per tender of its technology
     tenders = Counter(p.tech_id for p in financed)
@@ -83,13 +83,11 @@ def tender(model: WECModel) -> None:
                 p.last_reason = reason
             continue
         n, estimate = len(bidders), p.capex_estimate_meur
-        if n not in markups:
-            markups[n] = DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
+        markup = markups.get(n)
+        if markup is None:
+            markup = markups[n] = 1 + DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
         price = [
-            unit_cost[f]
-            * (1 + (markups[n] if f.policy is DEFAULT_MARKUP_POLICY else f.policy.markup(f, n)))
-            * e
-            * estimate
+            unit_cost[f] * (markup if f.policy is DEFAULT_MARKUP_POLICY else 1 + f.policy.markup(f, n)) * e * estimate
             for f, e in zip(bidders, err, strict=False)
         ]
         firm, contract = _winner(model, p, bidders, price)
