@@ -308,3 +308,64 @@ def test_a_utility_loan_cuts_its_debt_capacity_the_same_year():
     assert after == pytest.approx(before / 2, rel=1e-6)
     u.borrow(after, tenor, grace)
     assert u.debt_capacity_meur() == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("scenario", "seed"), [("baseline", 7), ("team_europe_accelerated", 1)])
+def test_a_funder_skips_a_later_look_only_when_it_would_find_nothing_again(monkeypatch, scenario, seed):
+    # the finance round lets a funder skip a later pass when its last look found nothing and nothing
+    # it reads has changed since; every table must be the same as when every funder looks every time
+    from wecsim.agents.funder import Funder
+
+    skipped = []
+    finds_nothing_new = Funder.finds_nothing_new
+
+    def counted(self, book):
+        skip = finds_nothing_new(self, book)
+        skipped.append(skip)
+        return skip
+
+    monkeypatch.setattr(Funder, "finds_nothing_new", counted)
+    fast = wecsim.run(scenario, seed=seed)
+    assert sum(skipped) > 100  # the round does skip looks
+    monkeypatch.setattr(Funder, "finds_nothing_new", lambda self, book: False)
+    slow = wecsim.run(scenario, seed=seed)
+    for name in ("refusals", "ledger", "project", "transitions", "funder", "national"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), check_exact=True, obj=name)
+
+
+def test_a_regional_fund_looks_again_when_money_comes_back_to_it(monkeypatch):
+    # an empty look is skipped in later passes only until something it reads changes: here a pledge
+    # withdrawn gives a region's reserve back, and the region's other candidate becomes fundable
+    from wecsim.agents.funder import screen_all
+
+    model = WECModel(load_scenario("baseline"), seed=3)
+    books = []
+    make_book = WECModel._book
+
+    def keep_book(self, candidates):
+        books.append(make_book(self, candidates))
+        return books[-1]
+
+    monkeypatch.setattr(WECModel, "_book", keep_book)
+    model.step()
+    book = make_book(model, books[-1].projects)  # the first year's candidates, before any pledge
+    book.screens = screen_all(model.capex_funders, book)
+    f = model.funder_by_id["local"]
+    rows = book.screens["local"].open_rows
+    region = book.region[rows]
+    two = next(r for r in np.unique(region) if (region == r).sum() >= 2)
+    first, second = rows[region == two][:2]
+    f.reserve_meur[:] = 0.0
+    model._round_refusals = {}
+    assert not len(f.max_offers(book)[0])  # no reserve anywhere: nothing to offer
+    book.empty_since["local"] = book.tick
+    assert f.finds_nothing_new(book)
+    f.reserve_meur[two] = 1.0
+    book.pledge(f, np.array([first]), np.array([1.0]))  # the region's whole reserve to one project ...
+    book.empty_since["local"] = book.tick
+    assert f.finds_nothing_new(book)
+    book.withdraw(np.array([first]), model.funder_by_id)  # ... that cannot close: the money comes back
+    assert f.reserve_meur[two] == pytest.approx(1.0)
+    assert not f.finds_nothing_new(book)
+    offered, _ = f.max_offers(book)
+    assert second in offered and first not in offered

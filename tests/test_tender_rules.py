@@ -130,3 +130,30 @@ def test_any_ifi_share_brings_ifi_rules_and_none_keeps_kazakh_public_procurement
     assert _winner(model, project, firms, [low, high])[1] == pytest.approx(floor)
     project.commitments = {"local": 9.9, "world_bank": 0.1}  # 1% from an IFI: its rules, no dumping floor
     assert _winner(model, project, firms, [low, high])[1] == pytest.approx(low)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_free_firms_kept_in_order_pick_the_bidders_a_fresh_sort_would(seed):
+    # through a year's tenders FreeFirms keeps the free firms least busy first as they win; each tender
+    # must see the same bidders as sorting the firms again (Firm.free_bidders), firms filling up included
+    from wecsim.agents.firm import Firm, FreeFirms
+
+    model = WECModel(load_scenario("baseline"), seed=seed)
+    for _ in range(4):
+        model.step()
+    firms = max(model.firms_by_tech.values(), key=len)
+    rng = np.random.default_rng(seed)
+    for f in firms:
+        f.max_contracts = int(rng.integers(1, 4))
+        f.active_contracts = int(rng.integers(0, f.max_contracts + 1))
+    free = FreeFirms(firms)
+    slots = sum(f.max_contracts - f.active_contracts for f in firms)
+    for most in rng.integers(2, 12, size=slots + 1).tolist():
+        bidders = free.bidders(most)
+        assert bidders == Firm.free_bidders(firms, most)
+        if not bidders:
+            break
+        winner = bidders[int(rng.integers(len(bidders)))]
+        winner.active_contracts += 1
+        free.won(winner, winner.active_contracts - 1)
+    assert not free.bidders(3)  # every slot taken in the end

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from bisect import bisect_left, insort
 from typing import TYPE_CHECKING
 
 import mesa
@@ -132,3 +133,38 @@ class Firm(mesa.Agent):
             self.localisation = min(1.0, self.localisation + P["localisation_step"])
             self.cost_efficiency *= 1 + P["localisation_cost_premium"]
         self.excluded_this_year = 0
+
+
+class FreeFirms:
+    """The firms of one technology with a free contract slot, least busy first, through one year's tenders.
+
+    What :meth:`Firm.free_bidders` gives, kept up to date as firms win (:meth:`won`) instead of
+    worked out again for each tender: a year tenders ~60 projects to up to ~80 firms a technology.
+    """
+
+    def __init__(self, local: list[Firm]):
+        self.local = local
+        self.place = {f: i for i, f in enumerate(local)}
+        #: (contracts in hand over the most a firm can take, place in ``local``) of each free firm, sorted
+        self.order = sorted(
+            (f.active_contracts / f.max_contracts, i)
+            for i, f in enumerate(local)
+            if f.active_contracts < f.max_contracts
+        )
+
+    def bidders(self, most: int) -> list[Firm]:
+        """Return at most ``most`` free firms, the least busy first (all of them, in their order, if few)."""
+        local, order = self.local, self.order
+        if len(order) > most:
+            return [local[i] for _, i in order[:most]]
+        return [local[i] for i in sorted(i for _, i in order)]
+
+    def won(self, firm: Firm, contracts_before: int) -> None:
+        """Move a firm that had ``contracts_before`` contracts and won one more (out, once it is full)."""
+        i = self.place.get(firm)
+        if i is None:
+            return
+        order = self.order
+        del order[bisect_left(order, (contracts_before / firm.max_contracts, i))]
+        if firm.active_contracts < firm.max_contracts:
+            insort(order, (firm.active_contracts / firm.max_contracts, i))

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents.policy import DEFAULT_FUNDER_POLICY
-from wecsim.projects.market import EPS, ROUTES, SECTORS, Book, Screen
+from wecsim.projects.market import EPS, ROUTES, SECTORS, UTILITY, Book, Screen
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
@@ -133,8 +133,8 @@ class Funder(mesa.Agent):
         self._offered = (amounts, total)  # the sum, for refuse_unchosen (None: not known)
         return amounts
 
-    def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
-        """Take pledged money out of what is available (``regions``: of each pledged project)."""
+    def withdraw(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
+        """Take pledged money out of what is available (``rows``: the pledged projects in ``book``)."""
         self.available_meur -= float(amounts.sum())
 
     def commit(self, amount_meur: float) -> None:
@@ -150,7 +150,28 @@ class Funder(mesa.Agent):
         self.available_meur += amount_meur
         self.released_meur += amount_meur
 
+    #: whether the funder's caps follow the money given back to it (a region's reserve: ``_route_caps``)
+    caps_follow_refunds = False
+
     # ------------------------------------------------------------------ gates
+    def finds_nothing_new(self, book: Book) -> bool:
+        """Whether the funder's last look found nothing and nothing it read has changed since.
+
+        Then a new look would find nothing again and record the same refusals: in the round
+        the rows only leave, and the room under every cap only shrinks, except what this
+        checks: grants pledged (the financial test), a utility's debt capacity or blending
+        grant (up when pledges are withdrawn, down when a loan draws on it: a refusal may turn
+        between "no room" and "cannot service more debt") and a region's reserve given back.
+        """
+        since = book.empty_since.get(self.funder_id)
+        if since is None:
+            return False
+        if book.grant_tick > since and self.requires_fnpv:
+            return False
+        if book.debt_tick > since and self.is_loan and self.routes[UTILITY]:
+            return False
+        return not (self.caps_follow_refunds and book.refund_tick.get(self.funder_id, -1) > since)
+
     def max_offers(self, book: Book) -> tuple[np.ndarray, np.ndarray]:
         """Return the candidate rows this funder may finance and the most it may offer each [EUR M].
 
@@ -190,6 +211,8 @@ class Funder(mesa.Agent):
                 minimum(cap, book.gap_room[rows], out=cap)
         if self.is_loan:
             minimum(cap, book.debt_room[rows], out=cap)
+        if self.is_loan and self.routes[UTILITY]:
+            # only a utility's borrowing is limited by what it can service (``Book.borrower_capacity``)
             debt_limit = book.borrower_capacity(rows)
             no_debt = debt_limit <= EPS
             if reason is None:
@@ -316,6 +339,8 @@ class RegionalFunds(Funder):
     reserve; the policy shares each reserve among that region's candidates.
     """
 
+    caps_follow_refunds = True
+
     def __init__(self, model: WECModel, row, overrides: dict | None = None):
         super().__init__(model, row, overrides)
         self.reserve_meur = np.zeros(len(model.region_agents))
@@ -356,10 +381,10 @@ class RegionalFunds(Funder):
         codes = np.where(amounts <= EPS, np.where(used, _USED, _RANK), _NONE)
         self.model.record_refusals(self.funder_id, book, rows, codes)
 
-    def withdraw(self, regions: np.ndarray, amounts: np.ndarray) -> None:
+    def withdraw(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Take pledged money out of each project's region reserve."""
         reserve = self.reserve_meur
-        for r, a in zip(regions.tolist(), amounts.tolist(), strict=True):
+        for r, a in zip(book.region[rows].tolist(), amounts.tolist(), strict=True):
             reserve[r] -= a
         self.available_meur = float(reserve.sum())
 

@@ -126,6 +126,14 @@ class Book:
         (:func:`~wecsim.agents.funder.screen_all`; a funder missing works out its own on its first look).
     looked
         The funders that have looked at the candidates (a first look records the fixed gates' refusals).
+    tick
+        A counter of the changes to the book (each :meth:`pledge` and :meth:`withdraw`) [-].
+    grant_tick, debt_tick, refund_tick
+        The ``tick`` of the last grant pledged, of the last change to the utilities' debt capacity
+        or the blending grants, and of each funder's last refund (pledges given back), by funder id.
+    empty_since
+        The ``tick`` of each funder's last look if it found nothing to offer (``None``: it did);
+        see :meth:`~wecsim.agents.funder.Funder.finds_nothing_new`.
     """
 
     projects: list[Project]
@@ -171,6 +179,11 @@ class Book:
     screens: dict[str, Screen] = field(default_factory=dict)
     looked: set[str] = field(default_factory=set)
     scores: dict[str, np.ndarray] = field(default_factory=dict)
+    tick: int = 0
+    grant_tick: int = -1
+    debt_tick: int = -1
+    refund_tick: dict[str, int] = field(default_factory=dict)
+    empty_since: dict[str, int | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.need = self.cost.copy()
@@ -207,12 +220,17 @@ class Book:
     def pledge(self, funder: Funder, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record a funder's pledges and take them off the shared caps and the funder's money."""
         keep = amounts > EPS
-        rows, amounts = rows[keep], amounts[keep]
-        if not len(rows):
+        n_kept = np.count_nonzero(keep)
+        if not n_kept:
             return
-        self.need[rows] -= amounts
-        self.live[rows] = self.need[rows] > EPS
+        if n_kept < len(rows):
+            rows, amounts = rows[keep], amounts[keep]
+        self.tick += 1
+        need = self.need[rows] - amounts
+        self.need[rows] = need
+        self.live[rows] = need > EPS
         if funder.is_grant:
+            self.grant_tick = self.tick
             self.grants[rows] += amounts
             self.grant_room[rows] -= amounts
             self.gap_room[rows] -= amounts
@@ -221,6 +239,7 @@ class Book:
             self.debt_room[rows] -= amounts
             utility = self.route[rows] == UTILITY
             if utility.any():
+                self.debt_tick = self.tick
                 # a loan draws on the utility's own debt capacity first, then on the blending grant
                 capacity, own_draw, blending = self.utility_capacity, self.own_draw, self.blending
                 for r, region, a in zip(
@@ -238,7 +257,7 @@ class Book:
         self.pledges += [(fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True)]
         self.standing += [True] * len(rows)
         self.pledge_rows.append(rows)
-        funder.withdraw(self.region[rows], amounts)
+        funder.withdraw(self, rows, amounts)
 
     def complete(self) -> np.ndarray:
         """Return whether each row's pledges cover its whole cost."""
@@ -246,17 +265,22 @@ class Book:
 
     def withdraw(self, rows: np.ndarray, funders: dict[str, Funder]) -> None:
         """Give back every pledge to ``rows`` (projects that cannot close) and take them out of the round."""
+        self.tick = tick = self.tick + 1
         out = np.zeros(len(self), dtype=bool)
         out[rows] = True
         if len(self.pledge_rows) > 1:
             self.pledge_rows = [np.concatenate(self.pledge_rows)]
-        pledges, standing, region = self.pledges, self.standing, self.region
+        pledges, standing, region, refund_tick = self.pledges, self.standing, self.region, self.refund_tick
         # a row leaves the round when withdrawn, so every pledge to ``rows`` still stands
         for i in out[self.pledge_rows[0]].nonzero()[0].tolist() if self.pledge_rows else ():
             fid, _, r, amount = pledges[i]
             funders[fid].unpledge(int(region[r]), amount)
+            refund_tick[fid] = tick
             standing[i] = False
-        np.add.at(self.utility_capacity, self.region[rows], self.own_draw[rows])
+        own_draw = self.own_draw[rows]
+        if np.count_nonzero(own_draw):  # (adding nothing changes nothing: capacities are never -0.0)
+            self.debt_tick = tick
+            np.add.at(self.utility_capacity, self.region[rows], own_draw)
         self.own_draw[rows] = 0.0
         self.open[rows] = False
         self.live[rows] = False
@@ -298,7 +322,9 @@ def run_round(book: Book, funders: list[Funder], again: bool = False) -> None:
     """Let every funder, in order, pledge to the candidates still open in the round that it may finance.
 
     ``again``: a later pass of the same year, in which a funder looks again only if money came
-    back to it (pledges withdrawn from projects that could not close).
+    back to it (pledges withdrawn from projects that could not close), and not when its last
+    look found nothing and nothing that look read has changed since (it would find nothing again
+    and give the same refusals).
     """
     if not len(book):
         return
@@ -307,9 +333,13 @@ def run_round(book: Book, funders: list[Funder], again: bool = False) -> None:
             continue
         if not f.has_money():
             continue
+        if again and f.finds_nothing_new(book):
+            continue
         rows, max_offer = f.max_offers(book)
         if not len(rows):
+            book.empty_since[f.funder_id] = book.tick
             continue
+        book.empty_since[f.funder_id] = None
         amounts = f.allocate(book, rows, max_offer)
         f.refuse_unchosen(book, rows, amounts)
         book.pledge(f, rows, amounts)

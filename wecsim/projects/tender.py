@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from wecsim.agents.firm import DEFAULT_MARKUP_POLICY, Firm
+from wecsim.agents.firm import DEFAULT_MARKUP_POLICY, Firm, FreeFirms
 from wecsim.projects.pipeline import Project, Stage
 
 if TYPE_CHECKING:
@@ -42,27 +42,39 @@ def _bid_errors(u: np.ndarray, n: int, sigma: float) -> np.ndarray:
 
 
 _GOLDEN = (5**0.5 - 1) / 2
+#: Tenders of one technology in a year from which keeping its free firms in order (:class:`FreeFirms`)
+#: costs less than sorting them for each tender (measured: 3 tenders on 80 firms cost the same either way).
+_KEEP_ORDER_FROM = 3
 
 
 def tender(model: WECModel) -> None:
     """Tender every project financed last year, then settle the contracts tendered so far."""
     P = model.P
     local_content = model.value("local_content_share")
-    unit_cost = {f: f.unit_cost() for f in model.firms}
-    local_enough = {t: Firm.split_by_local_content(firms, local_content) for t, firms in model.firms_by_tech.items()}
     financed = model.pipeline.in_stage(Stage.FINANCED)
     z = model.project_normals(financed) if financed else np.zeros((0, 3))
     most = int(P["max_bidders_per_tender"])
     errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
-    markups: dict[int, float] = {}  # the default policy's markup by number of bidders
+    markups: dict[int, float] = {}  # 1 + the default policy's markup, by number of bidders
     # a firm that fails the local-content rule never wins here, so whether it has a free slot
     # stays as it is all loop: it counts one exclusion per tender of its technology
     tenders = Counter(p.tech_id for p in financed)
+    # only the technologies tendered this year; a firm's cost per euro stays fixed all loop
+    # (it learns from contracts completed, in ``_build``)
+    local_enough = {t: Firm.split_by_local_content(model.firms_by_tech[t], local_content) for t in tenders}
+    unit_cost = {f: f.unit_cost() for t in tenders for f in local_enough[t][0]}
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
+    # a technology tendered often keeps its free firms in order as they win
+    external = {fid for fid, f in model.funder_by_id.items() if f.is_external}
+    free = {t: FreeFirms(local_enough[t][0]) for t, n_tenders in tenders.items() if n_tenders >= _KEEP_ORDER_FROM}
     for p, err in zip(financed, errors, strict=True):
-        bidders = Firm.free_bidders(local_enough[p.tech_id][0], most)
+        tech_free = free.get(p.tech_id)
+        if tech_free is None:
+            bidders = Firm.free_bidders(local_enough[p.tech_id][0], most)
+        else:
+            bidders = tech_free.bidders(most)
         if len(bidders) < P["min_bidders"]:
             p.tender_failures += 1
             reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
@@ -73,18 +85,18 @@ def tender(model: WECModel) -> None:
                 p.last_reason = reason
             continue
         n, estimate = len(bidders), p.capex_estimate_meur
-        if n not in markups:
-            markups[n] = DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
+        markup = markups.get(n)
+        if markup is None:
+            markup = markups[n] = 1 + DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
         price = [
-            unit_cost[f]
-            * (1 + (markups[n] if f.policy is DEFAULT_MARKUP_POLICY else f.policy.markup(f, n)))
-            * e
-            * estimate
+            unit_cost[f] * (markup if f.policy is DEFAULT_MARKUP_POLICY else 1 + f.policy.markup(f, n)) * e * estimate
             for f, e in zip(bidders, err, strict=False)
         ]
-        firm, contract = _winner(model, p, bidders, price)
+        firm, contract = _winner(model, p, bidders, price, external)
         firm.active_contracts += 1
         firm.won += 1
+        for t in firm.technologies & free.keys():
+            free[t].won(firm, firm.active_contracts - 1)
         awards.append((p, firm, len(bidders), contract))
     if awards:
         _award(model, awards)
@@ -94,13 +106,20 @@ def tender(model: WECModel) -> None:
         settle_contract(model, p)
 
 
-def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]) -> tuple[Firm, float]:
-    """Return the firm that wins a tender under the rules of the money behind it, and its price [EUR M]."""
+def _winner(
+    model: WECModel, p: Project, bidders: list[Firm], price: list[float], external: set[str] | None = None
+) -> tuple[Firm, float]:
+    """Return the firm that wins a tender under the rules of the money behind it, and its price [EUR M].
+
+    ``external``: the ids of the funders whose money is foreign (worked out here if not given).
+    """
     P = model.P
+    if external is None:
+        external = {fid for fid, f in model.funder_by_id.items() if f.is_external}
     committed = foreign = 0.0
     for f, a in p.commitments.items():
         committed += a
-        if model.funder_by_id[f].is_external:
+        if f in external:
             foreign += a
     ifi_rules = committed > 0 and foreign / committed > P["external_procurement_share"]
     if not ifi_rules:
