@@ -227,8 +227,13 @@ def test_a_chart_out_of_view_is_drawn_only_when_it_comes_into_view():
             time.sleep(1.0)
             assert built == [1], "a chart out of view was redrawn"
             assert parts(rc, "wecsim-chart-updating"), "the old image must say it is not up to date"
+            first_png = parts(rc, "wecsim-chart-img")[0].value
             seen[0].visible = True  # scrolled back into view
+            renders = rc.render_count
             wait_until(lambda: built == [1, 2] and not parts(rc, "wecsim-chart-updating"), 30)
+            assert parts(rc, "wecsim-chart-img")[0].value != first_png, "the new image must be on screen"
+            # written straight into the image widget: no redraw of the page for a new image
+            assert rc.render_count == renders
             seen[0].visible = False
             seen[0].visible = True
             time.sleep(0.5)
