@@ -242,6 +242,43 @@ def test_a_chart_out_of_view_is_drawn_only_when_it_comes_into_view():
             rc.close()
 
 
+def test_a_shared_chart_is_drawn_once_for_every_tab_that_shows_it():
+    """Explore's charts are keyed by everything they show: a second tab gets the first tab's PNG, undrawn."""
+    from matplotlib.figure import Figure
+
+    from wecsim.app.components.chart import ChartImage
+
+    built: list[str] = []
+    key = ("test-shared", uuid.uuid4().hex)
+
+    def figure(tab: str) -> Figure:
+        built.append(tab)
+        fig = Figure(figsize=(2, 1))
+        fig.add_subplot().plot([0, 1])
+        return fig
+
+    def image(rc):
+        found = [w for w in walk(rc.container) if "wecsim-chart-img" in getattr(w, "_dom_classes", ())]
+        return found[0].value if found else None
+
+    pngs = []
+    for tab, shared in (("first", True), ("second", True), ("unshared", False)):
+
+        @solara.component
+        def OneChart(tab=tab, shared=shared):
+            ChartImage(lambda: figure(tab), key=key, name="shared-test", shared=shared)
+
+        with new_tab():
+            _box, rc = solara.render(OneChart(), handle_error=False)
+            try:
+                wait_until(lambda rc=rc: image(rc) is not None, 30)
+                pngs.append(image(rc))
+            finally:
+                rc.close()
+    assert built == ["first", "unshared"], "the second tab must show the first tab's drawing"
+    assert pngs[0] == pngs[1]
+
+
 def test_every_page_renders_and_the_map_click_selects_a_region():
     from wecsim.app.pages import map as map_page
 

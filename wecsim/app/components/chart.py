@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import ipyvuetify as v
@@ -35,6 +36,30 @@ logger = logging.getLogger(__name__)
 GIVE_WAY_MAX_S = 3.0
 #: How often a waiting chart looks again [s].
 GIVE_WAY_POLL_S = 0.05
+#: Charts drawn for every tab (``ChartImage(shared=True)``) kept as PNGs, the most recently used
+#: (a design choice: about 35 kB each, so about 2 MB; a room that opens the app at once, or moves
+#: the same lever to the same value, draws each chart once instead of once per tab).
+SHARED_PNGS = 64
+_shared_pngs: OrderedDict[tuple[str, Hashable], bytes] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def shared_png(name: str, key: Hashable) -> bytes | None:
+    """Return the PNG of a shared chart already drawn for some tab (None if not kept)."""
+    with _shared_lock:
+        png = _shared_pngs.get((name, key))
+        if png is not None:
+            _shared_pngs.move_to_end((name, key))
+        return png
+
+
+def keep_shared_png(name: str, key: Hashable, png: bytes) -> None:
+    """Keep a shared chart's PNG for the other tabs (the oldest goes beyond :data:`SHARED_PNGS`)."""
+    with _shared_lock:
+        _shared_pngs[(name, key)] = png
+        _shared_pngs.move_to_end((name, key))
+        while len(_shared_pngs) > SHARED_PNGS:
+            _shared_pngs.popitem(last=False)
 
 
 def give_way(cancel: threading.Event, max_s: float = GIVE_WAY_MAX_S) -> bool:
@@ -119,7 +144,9 @@ def _tab_closed() -> bool:
 
 
 @solara.component
-def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str = "100%", lazy: bool = False) -> None:
+def ChartImage(
+    build: Callable[[], Figure], key: Hashable, name: str, width: str = "100%", lazy: bool = False, shared: bool = False
+) -> None:
     """Show the figure ``build()`` returns; redraw when ``key`` changes; offer PNG/SVG downloads.
 
     Parameters
@@ -136,6 +163,9 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
         Draw only while the chart is on screen: a chart scrolled out of view, or in a browser
         tab behind another, is redrawn when it comes back into view, not on every new result
         (with 8 tabs on 2 cores, charts nobody looked at took a third of the server; issue 14).
+    shared
+        ``(name, key)`` says everything the figure shows, whichever tab asks (scenario hashes,
+        seeds, language): a PNG drawn for one tab serves every tab (see :data:`SHARED_PNGS`).
     """
     first, set_first = solara.use_state(None)  # the first PNG: replaces the placeholder (one redraw, once)
     latest = solara.use_ref((None, None))  # (PNG, key) drawn last, written straight into the image
@@ -152,6 +182,24 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
     if image is None:
         image = first
 
+    def _draw_png(cancel: threading.Event) -> bytes | None:
+        # give way to model runs: their cards matter more than these charts
+        if not give_way(cancel):
+            return None
+        try:
+            with DRAW_LOCK:
+                if cancel.is_set():
+                    return None
+                fig = build_ref.current()
+            if cancel.is_set():
+                return None
+            return render(fig, "png")
+        except RuntimeError:
+            # a closed tab's chart: Solara's per-tab matplotlib settings are gone with the tab
+            if not _tab_closed():
+                logger.exception("chart %s could not be drawn", name)
+            return None
+
     def sync() -> None:
         # the image widget shows the latest PNG and says whether it is that of the figure wanted now
         with lock:
@@ -164,22 +212,13 @@ def ChartImage(build: Callable[[], Figure], key: Hashable, name: str, width: str
             marker.style_ = _marker_style(k != wanted_key.current)
 
     def draw(cancel: threading.Event) -> None:
-        # give way to model runs: their cards matter more than these charts
-        if not give_way(cancel):
-            return
-        try:
-            with DRAW_LOCK:
-                if cancel.is_set():
-                    return
-                fig = build_ref.current()
-            if cancel.is_set():
+        png = shared_png(name, key) if shared else None
+        if png is None:
+            png = _draw_png(cancel)
+            if png is None:
                 return
-            png = render(fig, "png")
-        except RuntimeError:
-            # a closed tab's chart: Solara's per-tab matplotlib settings are gone with the tab
-            if not _tab_closed():
-                logger.exception("chart %s could not be drawn", name)
-            return
+            if shared:
+                keep_shared_png(name, key, png)
         if cancel.is_set() or _tab_closed():
             return
         drawn_key.current = key
