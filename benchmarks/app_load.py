@@ -24,7 +24,11 @@ pessimistic. Latencies are also given as ratios to the one-tab baseline measured
 
 Usage::
 
-    uv run python benchmarks/app_load.py [--tabs 8] [--moves 5] [--pause 2 6] [--sessions 100]
+    uv run python benchmarks/app_load.py [--tabs 8] [--moves 5] [--pause 2 6] [--sessions 100] [--lever coal|eu]
+
+``--lever eu`` moves the EU investment grants instead of the coal retirement start: its run without
+EU money is the same at every step, so it comes from the cache. A one-step move (EUR 1 M/yr) may
+leave every card's shown digits unchanged; such a move is reported as "no change within 20 s".
 """
 
 from __future__ import annotations
