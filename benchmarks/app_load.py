@@ -24,7 +24,11 @@ pessimistic. Latencies are also given as ratios to the one-tab baseline measured
 
 Usage::
 
-    uv run python benchmarks/app_load.py [--tabs 8] [--moves 5] [--pause 2 6] [--sessions 100]
+    uv run python benchmarks/app_load.py [--tabs 8] [--moves 5] [--pause 2 6] [--sessions 100] [--lever coal|eu]
+
+``--lever eu`` moves the EU investment grants instead of the coal retirement start: its run without
+EU money is the same at every step, so it comes from the cache. A one-step move (EUR 1 M/yr) may
+leave every card's shown digits unchanged; such a move is reported as "no change within 20 s".
 """
 
 from __future__ import annotations
@@ -46,6 +50,14 @@ from app_latency import CARDS, GROUP, KEY, MEASURE_JS, SLIDER
 from wecsim.app.serve import CHROMIUM, CHROMIUM_ARGS, _server_pids, app_server, server_rss_mb, workers_rss_mb
 
 VIEWPORT = {"width": 1400, "height": 1000}
+#: The levers the tabs can move (``--lever``): name -> (slider, lever group to open, or None when open
+#: from the start). ``coal`` (the default, as ``app_latency.py``) changes the run without EU money
+#: too; ``eu`` (EU investment grants, one step = EUR 1 M/yr) leaves it unchanged, so its cached run serves.
+LEVERS = {
+    "coal": (SLIDER, GROUP),
+    "eu": (".wecsim-lever-budget_eu_grant_meur [role=slider]", None),
+}
+slider, group = LEVERS["coal"]  # the one moved in this run (set from --lever in main)
 LOAD_TIMEOUT_MS = 180_000
 
 
@@ -146,16 +158,17 @@ async def open_tab(browser, url: str, seed: int | None = None):
         await box.press("Enter")
         await page.locator(".wecsim-status-running").wait_for(state="detached", timeout=LOAD_TIMEOUT_MS)
         await settled(page)
-        await page.locator(".wecsim-lever-panel .v-expansion-panel-header", has_text=GROUP).click()
-        await page.locator(SLIDER).wait_for(state="attached")
-        await page.locator(SLIDER).focus()
+        if group is not None:
+            await page.locator(".wecsim-lever-panel .v-expansion-panel-header", has_text=group).click()
+        await page.locator(slider).wait_for(state="attached")
+        await page.locator(slider).focus()
     return ctx, page
 
 
 async def move(page) -> float:
     """Press the slider key once; return the key-to-card time [ms] (-1 if the cards did not change in 20 s)."""
     await page.evaluate(MEASURE_JS, [CARDS])
-    await page.locator(SLIDER).press(KEY)
+    await page.locator(slider).press(KEY)
     cards_ms, _eu_ms = await page.evaluate("() => window.__wecsimLatency")
     return float(cards_ms)
 
@@ -269,11 +282,14 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1, help="seed of the random pauses")
     ap.add_argument("--part", choices=["all", "latency", "memory"], default="all")
     ap.add_argument("--no-replicates", action="store_true", help="skip the move during another tab's 50 replicates")
+    ap.add_argument("--lever", choices=list(LEVERS), default="coal", help="the slider every tab moves")
     args = ap.parse_args()
+    global slider, group
+    slider, group = LEVERS[args.lever]
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: install it with `apt-get install chromium`", file=sys.stderr)
         return 1
-    print(f"start: {load()}", flush=True)
+    print(f"start: {load()}; lever: {args.lever} ({slider})", flush=True)
     env = {"SOLARA_KERNEL_CULL_TIMEOUT": f"{args.kept_s}s"}
     lat: dict[str, list[float]] = {}
     mem = None

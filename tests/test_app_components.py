@@ -208,10 +208,17 @@ def test_a_chart_out_of_view_is_drawn_only_when_it_comes_into_view():
         fig.add_subplot().plot([0, k])
         return fig
 
+    other = solara.reactive(0)
+
+    @solara.component
+    def Elsewhere():
+        solara.Text(str(other.value))  # another part of the page, redrawn on its own
+
     @solara.component
     def OneChart():
         k = key.value
         ChartImage(lambda: figure(k), key=k, name="one", lazy=True)
+        Elsewhere()
 
     def parts(rc, token: str) -> list:
         return [w for w in walk(rc.container) if token in getattr(w, "_dom_classes", ()) or w in by_class(rc, token)]
@@ -227,14 +234,59 @@ def test_a_chart_out_of_view_is_drawn_only_when_it_comes_into_view():
             time.sleep(1.0)
             assert built == [1], "a chart out of view was redrawn"
             assert parts(rc, "wecsim-chart-updating"), "the old image must say it is not up to date"
+            first_png = parts(rc, "wecsim-chart-img")[0].value
             seen[0].visible = True  # scrolled back into view
             wait_until(lambda: built == [1, 2] and not parts(rc, "wecsim-chart-updating"), 30)
+            assert parts(rc, "wecsim-chart-img")[0].value != first_png, "the new image must be on screen"
+            new_png = parts(rc, "wecsim-chart-img")[0].value
+            renders = rc.render_count
+            other.set(1)  # a redraw of the page that does not touch the chart keeps its new image
+            assert rc.render_count > renders
+            assert parts(rc, "wecsim-chart-img")[0].value == new_png, "a redraw put the older image back"
+            assert not parts(rc, "wecsim-chart-updating")
             seen[0].visible = False
             seen[0].visible = True
             time.sleep(0.5)
             assert built == [1, 2], "a chart already drawn for its figure is not drawn again when seen again"
         finally:
             rc.close()
+
+
+def test_a_shared_chart_is_drawn_once_for_every_tab_that_shows_it():
+    """Explore's charts are keyed by everything they show: a second tab gets the first tab's PNG, undrawn."""
+    from matplotlib.figure import Figure
+
+    from wecsim.app.components.chart import ChartImage
+
+    built: list[str] = []
+    key = ("test-shared", uuid.uuid4().hex)
+
+    def figure(tab: str) -> Figure:
+        built.append(tab)
+        fig = Figure(figsize=(2, 1))
+        fig.add_subplot().plot([0, 1])
+        return fig
+
+    def image(rc):
+        found = [w for w in walk(rc.container) if "wecsim-chart-img" in getattr(w, "_dom_classes", ())]
+        return found[0].value if found else None
+
+    pngs = []
+    for tab, shared in (("first", True), ("second", True), ("unshared", False)):
+
+        @solara.component
+        def OneChart(tab=tab, shared=shared):
+            ChartImage(lambda: figure(tab), key=key, name="shared-test", shared=shared)
+
+        with new_tab():
+            _box, rc = solara.render(OneChart(), handle_error=False)
+            try:
+                wait_until(lambda rc=rc: image(rc) is not None, 30)
+                pngs.append(image(rc))
+            finally:
+                rc.close()
+    assert built == ["first", "unshared"], "the second tab must show the first tab's drawing"
+    assert pngs[0] == pngs[1]
 
 
 def test_every_page_renders_and_the_map_click_selects_a_region():

@@ -37,6 +37,26 @@ def test_a_run_is_wecsim_run_and_is_cached():
     assert runs.cached(other, 3) is None
 
 
+def test_moving_an_eu_lever_reuses_the_counterfactual_run_and_its_numbers_are_the_same():
+    """The run without EU money depends on the other levers and the seed only; the cache serves it across EU moves."""
+    from wecsim import additionality
+
+    grants_20, grants_30 = short(budget_eu_grant_meur=20), short(budget_eu_grant_meur=30)
+    other = short(budget_eu_grant_meur=20, coal_retirement_mw_per_yr=400)
+    cf_20, cf_30, cf_other = (runs.counterfactual(sc) for sc in (grants_20, grants_30, other))
+    assert grants_20.scenario_hash() != grants_30.scenario_hash()
+    assert cf_20.scenario_hash() == cf_30.scenario_hash(), "an EU lever's value must not change the counterfactual"
+    assert cf_other.scenario_hash() != cf_20.scenario_hash(), "a non-EU lever must change it"
+    assert not additionality.has_eu_money(cf_20)
+    res = runs.submit(cf_20, 3, light=True).result()
+    assert runs.cached(cf_30, 3, light=True) is res
+    assert runs.cached(cf_other, 3, light=True) is None
+    # the same numbers as the model's own counterfactual of that scenario (only its words differ)
+    direct = wecsim.run(additionality.counterfactual(grants_30), seed=3)
+    for name in runs.LIGHT_TABLES:
+        assert getattr(res, name).equals(getattr(direct, name)), name
+
+
 def test_seeds_and_ensemble_statistics():
     assert runs.seeds_for(42, 3) == [42, 43, 44]
     assert runs.seeds_for(42, 0) == [42]

@@ -99,7 +99,7 @@ def without_eu(ens: Ensemble, scope: str = "eu") -> Ensemble:
     """
     if not additionality.has_eu_money(ens.scenario, scope):
         return ens
-    cf = additionality.counterfactual(ens.scenario, scope)
+    cf = runs.counterfactual(ens.scenario, scope)
     return Ensemble(cf, runs.run_many(cf, ens.seeds), cf.name)
 
 

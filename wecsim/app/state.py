@@ -442,7 +442,7 @@ def counterfactual_for(sc: Scenario, scope: str) -> Scenario | None:
     if key not in _counterfactuals:
         if len(_counterfactuals) > 512:
             _counterfactuals.clear()
-        _counterfactuals[key] = additionality.counterfactual(sc, scope)
+        _counterfactuals[key] = runs.counterfactual(sc, scope)
     return _counterfactuals[key]
 
 

@@ -115,5 +115,9 @@ def ExplorePage() -> None:
             with solara.ColumnsResponsive(default=12, large=6, xlarge=6):
                 for spec in [c for c in EXPLORE_CHARTS if c.topic == topic]:
                     ChartImage(
-                        lambda spec=spec: spec.build(cur, ref), key=(spec.key, *key), name=spec.key, lazy=True
+                        lambda spec=spec: spec.build(cur, ref),
+                        key=(spec.key, *key),
+                        name=spec.key,
+                        lazy=True,
+                        shared=True,  # the key holds the scenarios' hashes, the seeds and the language
                     ).key(spec.key)
