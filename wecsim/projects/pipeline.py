@@ -70,6 +70,9 @@ class Project:
     wacc: float = float("nan")
     #: capacity factor of the project's site (wind and solar) [-]
     capacity_factor: float = float("nan")
+    #: share of a sorting plant's input expected to be recyclables collected apart, the rest
+    #: mixed waste (set when it is proposed; 0 = mixed waste only) [-]
+    separate_input_share: float = 0.0
     #: year a feasibility study to IFI standards was paid for (bankable from that year's finance round)
     prepared_year: int | None = None
     stage: Stage = Stage.PROPOSED
