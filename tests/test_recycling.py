@@ -202,6 +202,60 @@ def test_a_sorting_plant_fed_with_mixed_waste_earns_less_than_one_fed_with_separ
     assert mixed.fnpv_meur < 0 < clean.fnpv_meur
 
 
+def test_a_plan_line_fed_mixed_waste_is_financeable_with_the_msw_tariff_and_not_without(appraisal_model):
+    """The maslikhat's cost-based MSW tariff pays a plan line its cost net of sales; a recycler gets none."""
+    from wecsim.projects.appraisal import annual_flows, appraise, sorting_tariff_eur_per_t
+
+    m, P = appraisal_model, appraisal_model.P
+    ctx, tech = m.appraisal_context(), m.tech("sorting_recycling")
+    market, plan = _sorting_plant(0.0), _sorting_plant(0.0)
+    plan.programme = True
+    appraise(market, tech, ctx, P)
+    appraise(plan, tech, ctx, P)
+    assert market.msw_tariff_eur_per_t == 0.0 and market.fnpv_meur < 0
+    assert plan.msw_tariff_eur_per_t > 0
+    # the fee just covers the cost net of sales: FNPV zero, the financial test of the funders passes
+    assert plan.fnpv_meur == pytest.approx(0.0, abs=1e-9 * plan.capex_estimate_meur)
+    assert plan.fnpv_meur >= -1e-9 * plan.capex_estimate_meur
+    # the tariff is a transfer from households: it does not change what the line is worth to the economy
+    assert plan.enpv_meur == pytest.approx(market.enpv_meur)
+    # appraising again gives the same fee (the fee already set is not counted twice)
+    fee = plan.msw_tariff_eur_per_t
+    appraise(plan, tech, ctx, P)
+    assert plan.msw_tariff_eur_per_t == pytest.approx(fee)
+    # more material sold (recyclables collected apart) needs a smaller fee; enough of it needs none
+    fees = []
+    for s in (0.0, 0.1, 0.2):
+        line = _sorting_plant(s)
+        line.programme = True
+        fees.append(sorting_tariff_eur_per_t(line, tech, ctx, P))
+    assert fees[0] > fees[1] > fees[2] >= 0
+    rich = _sorting_plant(1.0)
+    rich.programme = True
+    assert sorting_tariff_eur_per_t(rich, tech, ctx, P) == 0.0
+    # the fee is per tonne sorted: the revenue it adds is fee x tonnes
+    tonnes = 50_000.0 * P["recycling_utilisation_mature"]
+    added = annual_flows(plan, tech, ctx, P)[1] - annual_flows(market, tech, ctx, P)[1]
+    assert added == pytest.approx(tonnes * fee * 1e-6)
+
+
+def test_households_pay_the_plan_lines_sorting_fee_well_below_the_bundled_msw_tariff():
+    """The MSW tariff money for plan lines, per person, against Almaty's whole-chain tariff (8,622 KZT/yr).
+
+    With the national budget at its lever's maximum the plan lines are built (public money is what
+    holds them back: the tariff pays their running cost net of sales, not their capex up front).
+    """
+    levers = ["budget_national_bn_kzt=1500", "end_year=2035"]
+    nat = wecsim.run("baseline", seed=4, overrides=levers).national.set_index("year")
+    fee = nat["msw_sorting_fee_eur_per_person"]
+    assert (fee >= 0).all() and fee.loc[2035] > 0
+    assert nat.loc[2030, "recycling_rate"] > 0.9 * nat.loc[2030, "recycling_target"]  # the plan is built
+    # Almaty's tariff for collection, transport, sorting and burial of MSW: 718.5 KZT/person/month
+    # (Almaty maslikhat decision no. 111 of 15 Apr 2024, adilet.zan.kz)
+    bundled_eur = 718.5 * 12 / parameters()["kzt_per_eur_reference"]
+    assert fee.max() < 0.25 * bundled_eur
+
+
 def test_more_epr_money_lowers_the_share_of_clean_input_a_sorting_plant_needs(appraisal_model):
     from wecsim.projects.appraisal import sorting_breakeven_separate_share
 

@@ -157,6 +157,8 @@ class WECModel(mesa.Model):
         self._active_techs: set[str] = set()
         #: operating capacity of each technology per region, kept as projects commission and retire
         self._assets: dict[str, np.ndarray] = {t: np.zeros(n_regions) for t in self.catalog}
+        #: what households pay a year through the MSW tariff for the plan's sorting lines operating [EUR/yr]
+        self._msw_sorting_fee_eur = np.zeros(n_regions)
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
         self._pipeline_size: dict[tuple[str, str], float] | None = None
@@ -1326,6 +1328,7 @@ class WECModel(mesa.Model):
                 self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
                 i = self.region_index[p.region_id]
                 self._assets[p.tech_id][i] += p.size
+                self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
                 self._n_built += 1
                 self._built_totals[0] += p.contract_cost_meur
                 self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
@@ -1342,8 +1345,13 @@ class WECModel(mesa.Model):
                 p.retire_year = self.year
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
                 self._assets[p.tech_id][self.region_index[p.region_id]] -= p.size
+                self._msw_sorting_fee_eur[self.region_index[p.region_id]] -= self._msw_fee_eur_per_yr(p)
 
     # 9. operate -------------------------------------------------------------
+    def _msw_fee_eur_per_yr(self, p: Project) -> float:
+        """Yearly MSW tariff money a plan's sorting line earns at mature use [EUR/yr]."""
+        return p.size * self.P["recycling_utilisation_mature"] * p.msw_tariff_eur_per_t
+
     def _operating_size(self, tech_id: str) -> np.ndarray:
         """Operating capacity of one technology per region [the technology's unit]."""
         return self._assets[tech_id]
@@ -1683,6 +1691,7 @@ class WECModel(mesa.Model):
             "recycling_rate": wf.recycling_rate,
             "recycling_target": self.recycling_target(self.year),
             "separated_share": self.separated_share,
+            "msw_sorting_fee_eur_per_person": float(self._msw_sorting_fee_eur.sum() / s.population.sum()),
             "co2_waste_mt": (landfill_co2 + uncollected_co2 - lfg_avoided) / 1e6,
             "co2_total_mt": (co2_power + landfill_co2 + uncollected_co2 - lfg_avoided) / 1e6,
             "flood_return_period_yr": return_period,
@@ -1852,6 +1861,7 @@ NATIONAL_INDICATORS = [
     "recycling_rate",
     "recycling_target",
     "separated_share",
+    "msw_sorting_fee_eur_per_person",
     "co2_waste_mt",
     "co2_total_mt",
     "flood_return_period_yr",

@@ -236,8 +236,9 @@ class WasteUtility(mesa.Agent):
     --------------
     * **Sorting** (W1-W3): propose the sorting capacity a region needs when a plant would
       run (planning horizon): the akimat's plan (the national target path: the Ministry sets
-      regions yearly plans toward 40% by 2030; seven regions missed 2024's 30%), a line at
-      its landfill that waits for public money; or, if larger, a recycler's plant for the
+      regions yearly plans toward 40% by 2030; seven regions missed 2024's 30%), a line of
+      the tariffed MSW service whose operator recovers its cost net of sales through the
+      maslikhat's cost-based tariff; or, if larger, a recycler's plant for the
       recyclables collected apart that no plant will sort, with as much mixed waste as still
       pays (EPR money lowers the clean share a plant needs). The target drives capacity but
       is no ceiling on it; plants are built only if financed.
@@ -290,7 +291,8 @@ class WasteUtility(mesa.Agent):
         if gap_t >= P["recycling_min_plant_t"]:
             size = round_size(min(gap_t / use, P["recycling_max_plant_multiple"] * tech.typical_size), -3)
             share = new_plant_separate_share(separate_t, capacity_t, size * use)
-            # the akimat's line at its landfill is a public service of the state's plan; a
+            # the akimat's line at its landfill is a public service of the state's plan, paid its
+            # cost net of sales through the MSW tariff (appraisal.sorting_tariff_eur_per_t); a
             # recycler's plant is private and may come while a plan line still waits for money
             planned = plan_t > max(separate_t, market_t)
             if _waits(self._market_plant) or (planned and m.has_pending("sorting_recycling", r.region_id)):

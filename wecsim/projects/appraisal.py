@@ -165,7 +165,7 @@ def annual_flows(
         benefit_t, revenue_t = sorting_flows_eur_per_t(
             project.separate_input_share, ctx.epr_multiplier, ctx.gate_fee_eur_per_t, scc, P
         )
-        benefit, revenue = tonnes * benefit_t, tonnes * revenue_t
+        benefit, revenue = tonnes * benefit_t, tonnes * (revenue_t + project.msw_tariff_eur_per_t)
     elif t == "waste_to_energy":
         tonnes = size * ctx.wte_utilisation
         mwh = tonnes * P["wte_mwh_per_t"]
@@ -238,8 +238,35 @@ def sorting_breakeven_separate_share(
     return fnpv[0] / (fnpv[0] - fnpv[1])
 
 
+def sorting_tariff_eur_per_t(project: Project, tech: Technology, ctx: AppraisalContext, P: Parameters) -> float:
+    """Fee per tonne of input that a sorting line of the akimat's plan earns from the MSW tariff [EUR/t].
+
+    Kazakh MSW tariffs (collection, transport, sorting, burial) are set by the maslikhat on the
+    cost of the service (Ecological Code 2021, art. 365(3)(3); the tariff methodology, order
+    of the Minister of Energy no. 404 of 1 Sep 2016): a
+    plan line (route ``utility``, a public line within the tariffed service) recovers its cost
+    net of its sales of material, at the 3% of the recycling loans. So the fee is what brings its
+    FNPV from :func:`annual_flows` without a fee to zero; 0 when sales already pay. A recycler's
+    plant (route ``private``) earns no tariff.
+    """
+    if tech.tech_id != "sorting_recycling" or not project.programme:
+        return 0.0
+    rate = P["concessional_recycling_rate_pct"] / 100
+    _, revenue, opex = annual_flows(project, tech, ctx, P)
+    tonnes = project.size * P["recycling_utilisation_mature"]
+    revenue -= tonnes * project.msw_tariff_eur_per_t * MEUR_PER_EUR  # without a fee already set
+    fnpv = npv(project.capex_estimate_meur, revenue - opex, rate, tech.lifetime_yr, tech.build_time_yr)
+    per_eur_yr = npv(0.0, MEUR_PER_EUR, rate, tech.lifetime_yr, tech.build_time_yr)  # EUR M now per EUR/yr
+    return max(0.0, -fnpv / (tonnes * per_eur_yr)) if tonnes > 0 else 0.0
+
+
 def appraise(project: Project, tech: Technology, ctx: AppraisalContext, P: Parameters) -> None:
-    """Set ``enpv_meur``, ``fnpv_meur`` and ``bcr`` on the project (rules F1, F2)."""
+    """Set ``enpv_meur``, ``fnpv_meur`` and ``bcr`` on the project (rules F1, F2).
+
+    A sorting line of the akimat's plan first gets its MSW tariff fee (:func:`sorting_tariff_eur_per_t`).
+    """
+    if tech.tech_id == "sorting_recycling":
+        project.msw_tariff_eur_per_t = sorting_tariff_eur_per_t(project, tech, ctx, P)
     benefit, revenue, opex = annual_flows(project, tech, ctx, P)
     capex = project.capex_estimate_meur
     rate = project.wacc if project.wacc == project.wacc else ctx.financial_discount_rate
