@@ -291,9 +291,11 @@ class WasteUtility(mesa.Agent):
         if gap_t >= P["recycling_min_plant_t"]:
             size = round_size(min(gap_t / use, P["recycling_max_plant_multiple"] * tech.typical_size), -3)
             share = new_plant_separate_share(separate_t, capacity_t, size * use)
-            # the akimat's line at its landfill is a public service of the state's plan, paid its
-            # cost net of sales through the MSW tariff (appraisal.sorting_tariff_eur_per_t); a
-            # recycler's plant is private and may come while a plan line still waits for money
+            # the akimat's line at its landfill is a public service of the state's plan, run by a
+            # private operator (as Almaty's Green Recycle) and paid its cost net of sales through
+            # the MSW tariff (Ecological Code art. 365; appraisal.sorting_tariff_eur_per_t); a
+            # recycler's plant earns only its sales, EPR and fees, and may come while a plan line
+            # still waits for money
             planned = plan_t > max(separate_t, market_t)
             if _waits(self._market_plant) or (planned and m.has_pending("sorting_recycling", r.region_id)):
                 return
@@ -302,7 +304,6 @@ class WasteUtility(mesa.Agent):
                 "sorting_recycling",
                 r.region_id,
                 size,
-                route="utility" if planned else None,
                 programme=planned,
                 separate_input_share=share,
             )
