@@ -157,6 +157,8 @@ class WECModel(mesa.Model):
         self._active_techs: set[str] = set()
         #: operating capacity of each technology per region, kept as projects commission and retire
         self._assets: dict[str, np.ndarray] = {t: np.zeros(n_regions) for t in self.catalog}
+        #: what households pay a year through the MSW tariff for the plan's sorting lines operating [EUR/yr]
+        self._msw_sorting_fee_eur = np.zeros(n_regions)
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
         self._pipeline_size: dict[tuple[str, str], float] | None = None
@@ -571,12 +573,14 @@ class WECModel(mesa.Model):
         pinned: bool = False,
         lead_funder: str | None = None,
         programme: bool = False,
+        route: str | None = None,
         **fields,
     ) -> Project | None:
         """Put a new proposal into the pipeline (capex estimated from the catalog).
 
         Returns ``None`` when the owner's last proposal of this technology in this region was
         rejected less than ``reproposal_wait_yr`` years ago (pinned projects always go in).
+        ``route`` replaces the technology's financing route (an akimat's sorting line is a utility's).
         """
         rejected = self._rejected_year.get((tech_id, region_id))
         if not pinned and rejected is not None and self.year - rejected < self.P["reproposal_wait_yr"]:
@@ -606,7 +610,7 @@ class WECModel(mesa.Model):
                 ordinal,
                 pinned,
                 lead_funder,
-                t.route,
+                route or t.route,
                 programme or pinned,
                 math.exp(sigma * float(z) - sigma**2 / 2),
                 **fields,
@@ -1393,6 +1397,7 @@ class WECModel(mesa.Model):
                 self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
                 i = self.region_index[p.region_id]
                 self._assets[p.tech_id][i] += p.size
+                self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
                 self._n_built += 1
                 self._built_totals[0] += p.contract_cost_meur
                 self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
@@ -1409,8 +1414,13 @@ class WECModel(mesa.Model):
                 p.retire_year = self.year
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
                 self._assets[p.tech_id][self.region_index[p.region_id]] -= p.size
+                self._msw_sorting_fee_eur[self.region_index[p.region_id]] -= self._msw_fee_eur_per_yr(p)
 
     # 9. operate -------------------------------------------------------------
+    def _msw_fee_eur_per_yr(self, p: Project) -> float:
+        """Yearly MSW tariff money a plan's sorting line earns at mature use [EUR/yr]."""
+        return p.size * self.P["recycling_utilisation_mature"] * p.msw_tariff_eur_per_t
+
     def _operating_size(self, tech_id: str) -> np.ndarray:
         """Operating capacity of one technology per region [the technology's unit]."""
         return self._assets[tech_id]
@@ -1750,6 +1760,7 @@ class WECModel(mesa.Model):
             "recycling_rate": wf.recycling_rate,
             "recycling_target": self.recycling_target(self.year),
             "separated_share": self.separated_share,
+            "msw_sorting_fee_eur_per_person": float(self._msw_sorting_fee_eur.sum() / s.population.sum()),
             "co2_waste_mt": (landfill_co2 + uncollected_co2 - lfg_avoided) / 1e6,
             "co2_total_mt": (co2_power + landfill_co2 + uncollected_co2 - lfg_avoided) / 1e6,
             "flood_return_period_yr": return_period,
@@ -1919,6 +1930,7 @@ NATIONAL_INDICATORS = [
     "recycling_rate",
     "recycling_target",
     "separated_share",
+    "msw_sorting_fee_eur_per_person",
     "co2_waste_mt",
     "co2_total_mt",
     "flood_return_period_yr",

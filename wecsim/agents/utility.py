@@ -9,7 +9,10 @@ import mesa
 import numpy as np
 
 from wecsim.agents.sizes import round_size
+from wecsim.projects.appraisal import sorting_breakeven_separate_share
+from wecsim.projects.pipeline import Project, Stage
 from wecsim.systems.finance import capital_recovery_factor, debt_service_schedule
+from wecsim.systems.waste import new_plant_separate_share
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
@@ -225,18 +228,24 @@ class WaterUtility(mesa.Agent):
                 m.propose(self, "wastewater_reuse", r.region_id, round_size(size, -3))
 
 
+def _waits(project: Project | None) -> bool:
+    """Whether a proposal still waits for finance."""
+    return project is not None and project.stage in (Stage.PROPOSED, Stage.APPRAISED)
+
+
 class WasteUtility(mesa.Agent):
     """A region's waste operator.
 
     Decision rules
     --------------
-    * **Sorting** (W1-W3): propose sorting capacity (a plant or a sorting line at the
-      landfill) for the share of the region's waste the akimat must sort when a plant would
-      reach full use (planning horizon): the national target path (the Ministry sets regions
-      yearly plans toward 40% by 2030; seven regions missed 2024's 30%), or the recyclables
-      collected apart if EPR money makes them more. Plants sort recyclables collected apart
-      first and mixed waste with what is left, so the target drives capacity but is no
-      ceiling on it; plants are built only if financed.
+    * **Sorting** (W1-W3): propose the sorting capacity a region needs when a plant would
+      run (planning horizon): the akimat's plan (the national target path: the Ministry sets
+      regions yearly plans toward 40% by 2030; seven regions missed 2024's 30%), a line of
+      the tariffed MSW service whose operator recovers its cost net of sales through the
+      maslikhat's cost-based tariff; or, if larger, a recycler's plant for the
+      recyclables collected apart that no plant will sort, with as much mixed waste as still
+      pays (EPR money lowers the clean share a plant needs). The target drives capacity but
+      is no ceiling on it; plants are built only if financed.
     * **Waste-to-energy** (W4): propose a plant when enough residual waste is left and a
       landfill ban is coming (or in the three big cities).
     * **Landfill gas**: capture it where much is landfilled.
@@ -246,25 +255,70 @@ class WasteUtility(mesa.Agent):
         super().__init__(model)
         self.region = region
         self.name = f"waste utility {region.region_id}"
+        self._market_plant: Project | None = None
+
+    def _propose_sorting(self) -> None:
+        """W1-W3: propose the sorting capacity the plan or a recycler's business case asks for.
+
+        At the planning horizon: the akimat's plan is the national target path times waste;
+        a recycler builds for the recyclables collected apart that no plant will sort, with as
+        much mixed waste as the plant can take and still pay for itself (FNPV >= 0 at the
+        break-even share of input collected apart); the larger wins, at most the waste collected.
+        """
+        m, P, r = self.model, self.model.P, self.region
+        horizon = int(P["recycling_planning_horizon_yr"])
+        use = P["recycling_utilisation_mature"]
+        expected_t = m.last["msw_generated_t"][r.idx] * (1 + m.msw_growth_rate()) ** horizon
+        collected_t = P["collection_coverage"] * expected_t
+        separate_t = min(
+            (m.separated_share + horizon * m.separated_share_growth) * expected_t,
+            P["recycling_max_recoverable_share"] * collected_t,
+        )
+        capacity_t = m.recycling_capacity_mature_t(r.idx) + m.pipeline_recycling_t(r.region_id)
+        plan_t = m.recycling_target(m.year + horizon) * expected_t
+        unsorted_separate_t = max(0.0, separate_t - capacity_t)
+        tech = m.tech("sorting_recycling")
+        breakeven = sorting_breakeven_separate_share(
+            tech,
+            P,
+            m.value("epr_fee_multiplier"),
+            m.value("landfill_gate_fee_kzt_per_t") / m.kzt_per_eur,
+            m.capex_multiplier("sorting_recycling"),
+        )
+        if unsorted_separate_t <= 0:
+            market_t = capacity_t
+        elif breakeven > 0:
+            market_t = capacity_t + unsorted_separate_t / breakeven
+        else:
+            market_t = collected_t
+        gap_t = min(collected_t, max(plan_t, separate_t, market_t)) - capacity_t
+        if gap_t >= P["recycling_min_plant_t"]:
+            size = round_size(min(gap_t / use, P["recycling_max_plant_multiple"] * tech.typical_size), -3)
+            share = new_plant_separate_share(separate_t, capacity_t, size * use)
+            # the akimat's line at its landfill is a public service of the state's plan, run by a
+            # private operator (as Almaty's Green Recycle) and paid its cost net of sales through
+            # the MSW tariff (Ecological Code art. 365; appraisal.sorting_tariff_eur_per_t); a
+            # recycler's plant earns only its sales, EPR and fees, and may come while a plan line
+            # still waits for money
+            planned = plan_t > max(separate_t, market_t)
+            if _waits(self._market_plant) or (planned and m.has_pending("sorting_recycling", r.region_id)):
+                return
+            p = m.propose(
+                self,
+                "sorting_recycling",
+                r.region_id,
+                size,
+                programme=planned,
+                separate_input_share=share,
+            )
+            if not planned:
+                self._market_plant = p
 
     def propose(self) -> None:
         """Run the waste utility's proposal rules for the year."""
         m, P, r = self.model, self.model.P, self.region
         i = r.idx
-        horizon = int(P["recycling_planning_horizon_yr"])
-        generated = m.last["msw_generated_t"][i]
-        capacity = m.recycling_capacity_mature_t(i)
-        expected_share = max(
-            m.recycling_target(m.year + horizon), m.separated_share + horizon * m.separated_share_growth
-        )
-        expected_t = generated * (1 + m.msw_growth_rate()) ** horizon
-        gap_t = expected_share * expected_t - capacity - m.pipeline_recycling_t(r.region_id)
-        if gap_t >= P["recycling_min_plant_t"] and not m.has_pending("sorting_recycling", r.region_id):
-            size = min(
-                gap_t / P["recycling_utilisation_mature"],
-                P["recycling_max_plant_multiple"] * m.tech("sorting_recycling").typical_size,
-            )
-            m.propose(self, "sorting_recycling", r.region_id, round_size(size, -3))
+        self._propose_sorting()
         residual = m.last["landfilled_t"][i]
         lead = m.tech("waste_to_energy").build_time_yr + P["wte_ban_lead_yr"]
         ban_soon = m.value("landfill_ban_year") <= m.year + lead

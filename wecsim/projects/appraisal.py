@@ -162,10 +162,10 @@ def annual_flows(
         benefit = mwh * (P["value_electricity_eur_per_mwh"] + ef * scc)
     elif t == "sorting_recycling":
         tonnes = size * P["recycling_utilisation_mature"]
-        benefit = tonnes * (P["value_recycled_eur_per_t"] + P["landfill_emission_t_per_t"] * scc)
-        revenue = tonnes * (
-            P["recycled_material_revenue_eur_per_t"] + P["epr_reimbursement_eur_per_t"] * ctx.epr_multiplier
+        benefit_t, revenue_t = sorting_flows_eur_per_t(
+            project.separate_input_share, ctx.epr_multiplier, ctx.gate_fee_eur_per_t, scc, P
         )
+        benefit, revenue = tonnes * benefit_t, tonnes * (revenue_t + project.msw_tariff_eur_per_t)
     elif t == "waste_to_energy":
         tonnes = size * ctx.wte_utilisation
         mwh = tonnes * P["wte_mwh_per_t"]
@@ -181,8 +181,92 @@ def annual_flows(
     return benefit * MEUR_PER_EUR, revenue * MEUR_PER_EUR, opex
 
 
+def sorting_recovered_share(separate_share: float, P: Parameters) -> float:
+    """Share of a sorting plant's input sold as secondary material, by its mix of input [-].
+
+    The recoveries of the waste process (``systems/waste.py``): recyclables collected apart
+    and mixed waste.
+    """
+    return separate_share * P["sorting_recovery_separated"] + (1 - separate_share) * P["sorting_recovery_mixed"]
+
+
+def sorting_flows_eur_per_t(
+    separate_share: float, epr_multiplier: float, gate_fee_eur_per_t: float, scc: float, P: Parameters
+) -> tuple[float, float]:
+    """Return a sorting plant's (economic benefit, financial revenue) per tonne of input [EUR/t].
+
+    Only the material recovered counts: its value (and the landfill emissions it avoids) to the
+    economy, its sale price plus the EPR payment to the plant. The residues are landfilled as in
+    the waste process and pay the landfill gate fee; mixed waste brings the plant the gate fee
+    it would have paid at the landfill (a line at the landfill takes it), recyclables collected
+    apart bring none. Net gate fee per tonne of input: ``fee x (mixed share - residue share)``.
+    """
+    recovered = sorting_recovered_share(separate_share, P)
+    benefit = recovered * (P["value_recycled_eur_per_t"] + P["landfill_emission_t_per_t"] * scc)
+    revenue = recovered * (
+        P["recycled_material_revenue_eur_per_t"] + P["epr_reimbursement_eur_per_t"] * epr_multiplier
+    ) + gate_fee_eur_per_t * ((1 - separate_share) - (1 - recovered))
+    return benefit, revenue
+
+
+def sorting_breakeven_separate_share(
+    tech: Technology, P: Parameters, epr_multiplier: float, gate_fee_eur_per_t: float, capex_multiplier: float
+) -> float:
+    """Smallest share of input collected apart at which a sorting plant pays for itself [-].
+
+    A recycler's plant breaks even (FNPV = 0 at the 3% of the recycling loans) when this share
+    of its input is recyclables collected apart and the rest mixed waste; FNPV is linear in the
+    share. Returns 0 when even a plant on mixed waste alone pays, ``inf`` when none does.
+    """
+    capex = tech.capex_meur_per_unit * capex_multiplier / P["recycling_utilisation_mature"]  # per t/yr of input
+    opex = capex * tech.opex_share_per_yr
+    rate = P["concessional_recycling_rate_pct"] / 100
+    fnpv = [
+        npv(
+            capex,
+            sorting_flows_eur_per_t(s, epr_multiplier, gate_fee_eur_per_t, 0.0, P)[1] * MEUR_PER_EUR - opex,
+            rate,
+            tech.lifetime_yr,
+            tech.build_time_yr,
+        )
+        for s in (0.0, 1.0)
+    ]
+    if fnpv[0] >= 0:
+        return 0.0
+    if fnpv[1] <= 0:
+        return float("inf")
+    return fnpv[0] / (fnpv[0] - fnpv[1])
+
+
+def sorting_tariff_eur_per_t(project: Project, tech: Technology, ctx: AppraisalContext, P: Parameters) -> float:
+    """Fee per tonne of input that a sorting line of the akimat's plan earns from the MSW tariff [EUR/t].
+
+    Kazakh MSW tariffs (collection, transport, sorting, burial) are set by the maslikhat on the
+    cost of the service (Ecological Code 2021, art. 365(3)(3); the tariff methodology, order
+    of the Minister of Energy no. 404 of 1 Sep 2016): a
+    plan line (route ``utility``, a public line within the tariffed service) recovers its cost
+    net of its sales of material, at the 3% of the recycling loans. So the fee is what brings its
+    FNPV from :func:`annual_flows` without a fee to zero; 0 when sales already pay. A recycler's
+    plant (route ``private``) earns no tariff.
+    """
+    if tech.tech_id != "sorting_recycling" or not project.programme:
+        return 0.0
+    rate = P["concessional_recycling_rate_pct"] / 100
+    _, revenue, opex = annual_flows(project, tech, ctx, P)
+    tonnes = project.size * P["recycling_utilisation_mature"]
+    revenue -= tonnes * project.msw_tariff_eur_per_t * MEUR_PER_EUR  # without a fee already set
+    fnpv = npv(project.capex_estimate_meur, revenue - opex, rate, tech.lifetime_yr, tech.build_time_yr)
+    per_eur_yr = npv(0.0, MEUR_PER_EUR, rate, tech.lifetime_yr, tech.build_time_yr)  # EUR M now per EUR/yr
+    return max(0.0, -fnpv / (tonnes * per_eur_yr)) if tonnes > 0 else 0.0
+
+
 def appraise(project: Project, tech: Technology, ctx: AppraisalContext, P: Parameters) -> None:
-    """Set ``enpv_meur``, ``fnpv_meur`` and ``bcr`` on the project (rules F1, F2)."""
+    """Set ``enpv_meur``, ``fnpv_meur`` and ``bcr`` on the project (rules F1, F2).
+
+    A sorting line of the akimat's plan first gets its MSW tariff fee (:func:`sorting_tariff_eur_per_t`).
+    """
+    if tech.tech_id == "sorting_recycling":
+        project.msw_tariff_eur_per_t = sorting_tariff_eur_per_t(project, tech, ctx, P)
     benefit, revenue, opex = annual_flows(project, tech, ctx, P)
     capex = project.capex_estimate_meur
     rate = project.wacc if project.wacc == project.wacc else ctx.financial_discount_rate

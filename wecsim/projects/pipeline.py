@@ -70,6 +70,12 @@ class Project:
     wacc: float = float("nan")
     #: capacity factor of the project's site (wind and solar) [-]
     capacity_factor: float = float("nan")
+    #: share of a sorting plant's input expected to be recyclables collected apart, the rest
+    #: mixed waste (set when it is proposed; 0 = mixed waste only) [-]
+    separate_input_share: float = 0.0
+    #: fee per tonne of input a sorting line of the akimat's plan earns through the regulated MSW
+    #: tariff, set at appraisal to cover its cost net of material sales (0 = none) [EUR/t]
+    msw_tariff_eur_per_t: float = 0.0
     #: year a feasibility study to IFI standards was paid for (bankable from that year's finance round)
     prepared_year: int | None = None
     stage: Stage = Stage.PROPOSED

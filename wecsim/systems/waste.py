@@ -93,3 +93,15 @@ def waste_flows(
         landfilled,
         generated_t - collected,
     )
+
+
+def new_plant_separate_share(separate_t: float, capacity_t: float, plant_input_t: float) -> float:
+    """Share of a new sorting plant's input that is recyclables collected apart [-].
+
+    The same rule as :func:`waste_flows`: plants take the recyclables collected apart before
+    mixed waste, so the capacity already there (``capacity_t``, at its use) takes them first
+    and a new plant of input ``plant_input_t`` gets what is left, topped up with mixed waste.
+    """
+    if plant_input_t <= 0:
+        return 0.0
+    return float(min(1.0, max(0.0, separate_t - capacity_t) / plant_input_t))
