@@ -76,10 +76,17 @@ def test_more_renewable_auctions_raise_res_share_and_cut_co2():
 
 
 def test_early_warning_reduces_flood_damage():
-    base = _nat(wecsim.run("baseline", seed=6))
-    ews = _nat(wecsim.run("baseline", seed=6, overrides=["flood_ews_target_coverage=1"]))
-    assert ews["flood_return_period_yr"].equals(base["flood_return_period_yr"])  # same weather
-    assert ews["flood_damage_meur"].sum() < base["flood_damage_meur"].sum()
+    # warnings cut 1-2% of a run's flood damage, of the order of the knock-on effects of any change on
+    # which other projects get the money, so the damage is compared over three seeds, coverage in each
+    damage = {"base": 0.0, "ews": 0.0}
+    for seed in (4, 5, 6):
+        base = _nat(wecsim.run("baseline", seed=seed))
+        ews = _nat(wecsim.run("baseline", seed=seed, overrides=["flood_ews_target_coverage=1"]))
+        assert ews["flood_return_period_yr"].equals(base["flood_return_period_yr"])  # same weather
+        assert ews["ews_coverage"].iloc[-1] > base["ews_coverage"].iloc[-1]
+        damage["base"] += base["flood_damage_meur"].sum()
+        damage["ews"] += ews["flood_damage_meur"].sum()
+    assert damage["ews"] < damage["base"], damage
 
 
 def test_higher_epr_fees_raise_recycling():

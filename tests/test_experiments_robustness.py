@@ -189,7 +189,12 @@ def test_the_shipped_example_runs_end_to_end_and_policies_act(example_results):
     )
     wide = by_policy.pivot(index="scenario", columns="policy", values="eu_grants_committed_meur")
     assert (wide["grants"] > wide["status_quo"]).all()
-    assert t.set_index("policy").loc["grants", "rank"] == 1
+    # the two policies with EU grants commit the most grant money (with preparation the grants find more
+    # bankable projects, so the smaller grant budget may commit more: preparation is what binds)
+    assert set(t.sort_values("rank")["policy"][:2]) == {"grants", "preparation_grants"}
+    assert (
+        wide[["grants", "preparation_grants"]].min(axis=1) > wide[["status_quo", "blending_guarantees"]].max(axis=1)
+    ).all()
     # policies set only EU levers: the run without EU money is the same for every policy of a scenario,
     # so the additionality of the deficit has the same regrets as the deficit itself
     both = robustness_report(res, ["deficit_cum_km3", "eu_deficit_effect_km3"]).set_index(["outcome", "policy"])
