@@ -244,10 +244,10 @@ def sorting_tariff_eur_per_t(project: Project, tech: Technology, ctx: AppraisalC
     Kazakh MSW tariffs (collection, transport, sorting, burial) are set by the maslikhat on the
     cost of the service (Ecological Code 2021, art. 365(3)(3); the tariff methodology, order
     of the Minister of Energy no. 404 of 1 Sep 2016): a
-    plan line (route ``utility``, a public line within the tariffed service) recovers its cost
-    net of its sales of material, at the 3% of the recycling loans. So the fee is what brings its
-    FNPV from :func:`annual_flows` without a fee to zero; 0 when sales already pay. A recycler's
-    plant (route ``private``) earns no tariff.
+    plan line (a programme project: the akimat's line within the tariffed service, built and run
+    by a private operator) recovers its cost net of its sales of material, at the 3% of the
+    recycling loans. So the fee is what brings its FNPV from :func:`annual_flows` without a fee
+    to zero; 0 when sales already pay. A recycler's own plant (not in the plan) earns no tariff.
     """
     if tech.tech_id != "sorting_recycling" or not project.programme:
         return 0.0
