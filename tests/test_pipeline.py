@@ -108,8 +108,7 @@ def test_the_models_proposals_have_each_field_in_its_place():
     for p in projects:
         t = model.tech(p.tech_id)
         assert p.region_id in regions and p.sector == t.sector
-        # the technology's route, or a utility's for an akimat's planned sorting line
-        assert p.route == t.route or (p.tech_id == "sorting_recycling" and p.programme and p.route == "utility")
+        assert p.route == t.route
         assert p.proposed_year == model.base_year and p.ordinal >= 0
         assert isinstance(p.owner, str) and isinstance(p.name, str) and p.name
         assert isinstance(p.size, float) and p.size > 0 and p.capex_estimate_meur > 0

@@ -573,14 +573,12 @@ class WECModel(mesa.Model):
         pinned: bool = False,
         lead_funder: str | None = None,
         programme: bool = False,
-        route: str | None = None,
         **fields,
     ) -> Project | None:
         """Put a new proposal into the pipeline (capex estimated from the catalog).
 
         Returns ``None`` when the owner's last proposal of this technology in this region was
         rejected less than ``reproposal_wait_yr`` years ago (pinned projects always go in).
-        ``route`` replaces the technology's financing route (an akimat's sorting line is a utility's).
         """
         rejected = self._rejected_year.get((tech_id, region_id))
         if not pinned and rejected is not None and self.year - rejected < self.P["reproposal_wait_yr"]:
@@ -610,7 +608,7 @@ class WECModel(mesa.Model):
                 ordinal,
                 pinned,
                 lead_funder,
-                route or t.route,
+                t.route,
                 programme or pinned,
                 math.exp(sigma * float(z) - sigma**2 / 2),
                 **fields,
