@@ -65,6 +65,7 @@ def test_the_button_starts_a_workshop_in_a_browser(tmp_path):
         log = RequestLog().attach(ctx)
         try:
             page = ctx.new_page()
+            page.set_default_timeout(60_000)  # as the other browser tests: a loaded 2-core machine
             page.goto(url)
             page.locator(".wecsim-start-workshop-button").click(timeout=120_000)
             roles = page.locator(".v-input", has=page.get_by_label("Roles in play (one team each)"))
