@@ -257,6 +257,8 @@ class WECModel(mesa.Model):
         overrides = {k: o.model_dump() for k, o in self.config.funders.items()}
         self.funders = [make_funder(self, row, overrides.get(row["funder_id"])) for row in d.funder_records]
         self.funder_by_id = {f.funder_id: f for f in self.funders}
+        #: funders whose money is foreign (their procurement rules can apply in a tender; fixed for the run)
+        self.external_funder_ids = frozenset(f.funder_id for f in self.funders if f.is_external)
         self.capex_funders = [f for f in self.funders if not isinstance(f, SupportFunder)]
         self.national: NationalBudget = self.funder_by_id["national"]  # type: ignore[assignment]
         self.local: RegionalFunds = self.funder_by_id["local"]  # type: ignore[assignment]

@@ -67,7 +67,6 @@ def tender(model: WECModel) -> None:
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
     # a technology tendered often keeps its free firms in order as they win
-    external = {fid for fid, f in model.funder_by_id.items() if f.is_external}
     free = {t: FreeFirms(local_enough[t][0]) for t, n_tenders in tenders.items() if n_tenders >= _KEEP_ORDER_FROM}
     for p, err in zip(financed, errors, strict=True):
         tech_free = free.get(p.tech_id)
@@ -92,7 +91,7 @@ def tender(model: WECModel) -> None:
             unit_cost[f] * (markup if f.policy is DEFAULT_MARKUP_POLICY else 1 + f.policy.markup(f, n)) * e * estimate
             for f, e in zip(bidders, err, strict=False)
         ]
-        firm, contract = _winner(model, p, bidders, price, external)
+        firm, contract = _winner(model, p, bidders, price)
         firm.active_contracts += 1
         firm.won += 1
         for t in firm.technologies & free.keys():
@@ -106,16 +105,10 @@ def tender(model: WECModel) -> None:
         settle_contract(model, p)
 
 
-def _winner(
-    model: WECModel, p: Project, bidders: list[Firm], price: list[float], external: set[str] | None = None
-) -> tuple[Firm, float]:
-    """Return the firm that wins a tender under the rules of the money behind it, and its price [EUR M].
-
-    ``external``: the ids of the funders whose money is foreign (worked out here if not given).
-    """
+def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]) -> tuple[Firm, float]:
+    """Return the firm that wins a tender under the rules of the money behind it, and its price [EUR M]."""
     P = model.P
-    if external is None:
-        external = {fid for fid, f in model.funder_by_id.items() if f.is_external}
+    external = model.external_funder_ids
     committed = foreign = 0.0
     for f, a in p.commitments.items():
         committed += a
