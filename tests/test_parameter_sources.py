@@ -15,13 +15,13 @@ from wecsim.model import WECModel
 from wecsim.runner import national_table
 from wecsim.scenario import load_scenario
 
-#: The sourced share of headline drivers that issue 11 asks for. On the merged model of 1 Dec 2026:
-#: 85 of 99 (85.9%, no driver to spare). On the second sourcing round's branch: 80 of 91
-#: drivers (87.9%) after a second sourcing round (four values changed, the IFI procurement rule
-#: made strict); 85 of 102 (83.3%) and 83 of 104 (79.8%) before the two rounds. The driver set
-#: moves near its threshold with any value change (the second round's changes took it from 102 to
-#: 91), so the margin above 85% is two sourced drivers at most.
-SOURCED_SHARE_FLOOR = 0.85
+#: The sourced share of headline drivers, kept two drivers below today's (issue 11 asks for 85%).
+#: After the third sourcing round (1 Dec 2026, three values re-sourced): 89 of 100 (89.0%); on
+#: the merged model before it 85 of 99 (85.9%, no driver to spare); on the second round's branch
+#: 80 of 91 (87.9%); 85 of 102 (83.3%) and 83 of 104 (79.8%) before the second and first rounds.
+#: The driver set moves near its threshold with any value change (the third round's changes took
+#: it from 99 to 100, the second's from 102 to 91): at 87% up to two assumptions may enter it.
+SOURCED_SHARE_FLOOR = 0.87
 
 
 @pytest.mark.parametrize(
