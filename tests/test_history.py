@@ -52,7 +52,8 @@ def test_the_decades_ceiling_prices_are_the_nominal_ceilings_in_2024_tenge():
 def test_ceilings_in_todays_money_award_more_of_the_2018_auction_than_the_nominal_ceiling():
     real = _national([])
     nominal = _national(["levers.res_auction_ceiling_kzt_per_kwh.2018=22.67"])
-    assert real.loc[2018, "res_auctioned_mw"] == nominal.loc[2018, "res_auctioned_mw"] == 1000
+    offered = load_scenario(HISTORY).value_in("res_auction_mw_per_yr", 2018)
+    assert real.loc[2018, "res_auctioned_mw"] == nominal.loc[2018, "res_auctioned_mw"] == offered == 910
     assert real.loc[2018, "res_awarded_mw"] > nominal.loc[2018, "res_awarded_mw"] + 200
 
 
@@ -67,20 +68,45 @@ def test_the_2021_to_2024_auctions_award_under_their_ceilings_at_prices_below_th
         assert 0 < price <= sc.value_in("res_auction_ceiling_kzt_per_kwh", y) + 1e-9
 
 
-# ----------------------------------------------------------------------------- feed-in tariffs 2015-2017
-def test_the_feed_in_tariff_builds_wind_and_solar_before_the_first_auction():
+# ----------------------------------------------------------------------------- feed-in tariffs 2015-2019
+def _without_techs(techs: set[str]) -> pd.DataFrame:
+    """The history run to 2025 without the fleet additions of ``techs`` (seed 1)."""
+    model = WECModel(_history(), seed=1)
+    names = {i: t for t, i in model.fleet_index.items()}
+    model.fleet_additions = [(y, i, mw) for y, i, mw in model.fleet_additions if names[i] not in techs]
+    model.run()
+    nat = national_table(model).set_index("year")
+    model.close()
+    return nat
+
+
+def test_the_feed_in_tariff_plants_join_the_fleet_in_their_years_and_no_auction_comes_before_2018():
+    """The FiT wind and solar farms (contracted before the auctions) run from their commissioning year
+    (fleet_additions.csv): the fleet reaches the installed MW of end-2019, and the run holds no
+    auction before the first real one (2018)."""
+    added = fleet_additions(2015)
+    start = stocks(2015).fleet["capacity_mw"]
+    techs = list(table("power_fleet")["tech"])
+    for tech, mw_2019 in (("wind", 280), ("solar", 540)):  # Ember's installed MW at end-2019
+        years = {year for year, t, _ in added if t == tech}
+        assert years and max(years) == 2019, tech  # the auctions build the plants after 2019
+        reached = start[techs.index(tech)] + sum(mw for _, t, mw in added if t == tech)
+        assert reached == pytest.approx(mw_2019, abs=1), tech
     with_fit = _national([])
-    without = _national(["levers.res_auction_mw_per_yr.2015=0"])
-    assert (with_fit.loc[2015:2017, "res_awarded_mw"] > 0).all()
-    assert (without.loc[2015:2017, "res_awarded_mw"] == 0).all()
+    without = _without_techs({"wind", "solar"})
+    assert (with_fit.loc[2015:2017, "res_auctioned_mw"] == 0).all()
+    assert (with_fit.loc[2015:2017, "res_awarded_mw"] == 0).all()
     wind_solar = ["generation_wind_twh", "generation_solar_twh"]
-    assert with_fit.loc[2020, wind_solar].sum() > without.loc[2020, wind_solar].sum() + 0.2
+    gained = with_fit[wind_solar].sum(axis=1) - without[wind_solar].sum(axis=1)
+    assert gained.loc[2015] == 0  # the 2015 stock is the same
+    # 2019's 490 MW add at least 1 TWh a year from 2019 on (their capacity factors, power_fleet.csv)
+    assert gained.loc[2019] > 1.0 and gained.loc[2019] > gained.loc[2018] + 0.7
     assert with_fit.loc[2020, "res_share"] > without.loc[2020, "res_share"]
 
 
 # ----------------------------------------------------------------------------- auction deadlines
 def _auction_lags(parameter_changes: dict[str, float] | None = None) -> dict[str, list[int]]:
-    """Years from auction to operation of every operating auction (and FiT) farm of the history run to 2025."""
+    """Years from auction to operation of every operating auction farm of the history run to 2025."""
     model = WECModel(_history(2025), seed=1, parameter_changes=parameter_changes)
     model.run()
     lags: dict[str, list[int]] = {}
@@ -197,3 +223,28 @@ def test_2015_industrial_water_is_the_2025_figure_run_back_and_grows_to_it():
     industry = _national([])["water_demand_industry_km3"]
     assert industry.loc[2015] == pytest.approx(start.sum() / 1e3, rel=1e-9)
     assert industry.loc[2025] == pytest.approx(regions["industry_withdrawal_mm3"].sum() / 1e3, rel=2e-3)
+
+
+# ----------------------------------------------------------------------------- the irrigation subsidy of 2024
+def _water_saving_gain_kha(subsidy: float, seed: int = 1) -> float:
+    """Water-saving area added 2025-2030 in the baseline at a constant ``subsidy`` [kha]."""
+    nat = wecsim.run(
+        load_scenario("baseline", ["end_year=2030", f"levers.irrigation_subsidy_share={subsidy}"]), seed=seed
+    ).national.set_index("year")
+    area = nat["water_saving_irrigation_share"] * nat["irrigated_kha"]
+    return float(area[2030] - area[2025])
+
+
+def test_the_subsidy_scales_the_whole_water_saving_adoption_not_only_the_innovators():
+    """The 80% subsidy of Dec 2023 lowers the farmer's price, and price multiplies the whole Bass
+    hazard (Robinson & Lakhani 1975; Bass, Krishnan & Jain 1994): raising it from 50% to 80% adds
+    close to 1 + beta x 0.3 = 1.9 times the hectares; the rule that scaled only the innovation
+    term added 7% more."""
+    beta = parameters()["bass_subsidy_beta"]
+    at_80, at_50 = _water_saving_gain_kha(0.8), _water_saving_gain_kha(0.5)
+    assert at_50 > 0
+    assert at_80 / at_50 == pytest.approx(1 + beta * 0.3, rel=0.1)
+    # the decade's 50% subsidy gives a factor of 1: the 2015-2023 history run is the rule's calibration
+    model = WECModel(_history(), seed=1)
+    assert {r.subsidy_response() for r in model.region_agents} == {1.0}
+    model.close()

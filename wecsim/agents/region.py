@@ -41,10 +41,11 @@ class Region(mesa.Agent):
     * **Reservoirs** (Comprehensive Water Plan 2024-28): the region proposes its share of the
       programme's new storage each year until the programme ends; afterwards a region whose
       irrigation went short in a drought proposes storage of its own.
-    * **Drip adoption** (Bass, rule R2): ``dA = (p + q A/M) (M - A)`` with
-      ``p = p0 (1 + beta (s - 0.5)) (1 + gamma (stress - mean stress))``: a higher subsidy ``s`` and scarcer
-      water in the region's basin raise the innovation rate, and a drought in the last
-      ``drought_memory_yr`` years raises it by ``drought_adoption_boost``.
+    * **Drip adoption** (Bass, rule R2): ``dA = x(s) (p + q A/M) (M - A)`` with
+      ``p = p0 (1 + gamma (stress - mean stress))`` and ``x(s) = 1 + beta (s - 0.5)``: scarcer water
+      in the region's basin raises the innovation rate, a drought in the last ``drought_memory_yr``
+      years raises it by ``drought_adoption_boost``, and a higher subsidy ``s`` (a lower price for
+      the farmer) scales the whole adoption, imitators' included (Generalized Bass Model).
     * **Flood early warning** (FEW1): propose a system when coverage is below the target; a
       flood that hit the region raises its own target to ``flood_reaction_ews_target``.
     * **Flood protection**: after a damaging flood the region proposes protection works
@@ -132,14 +133,26 @@ class Region(mesa.Agent):
             m.propose(self, "reservoir", self.region_id, round_size(size, 1))
 
     def bass_innovation(self) -> float:
-        """Return this year's Bass innovation rate ``p`` of drip adoption in the region [1/yr]."""
+        """Return this year's Bass innovation rate ``p`` of drip adoption in the region [1/yr].
+
+        Water stress in the region's basin and a recent drought raise it; the subsidy acts on the
+        whole adoption (:meth:`subsidy_response`), not on ``p`` alone.
+        """
         m, P = self.model, self.model.P
-        subsidy = m.value("irrigation_subsidy_share")
-        p = P["bass_p0"] * (1 + P["bass_subsidy_beta"] * (subsidy - 0.5))
-        p *= 1 + P["bass_stress_gamma"] * (m.basin_stress[self.idx] - m.mean_basin_stress)
+        p = P["bass_p0"] * (1 + P["bass_stress_gamma"] * (m.basin_stress[self.idx] - m.mean_basin_stress))
         if self.recently(self.last_drought_year):
             p *= 1 + P["drought_adoption_boost"]
         return max(p, 0.0)
+
+    def subsidy_response(self) -> float:
+        """Return the factor by which this year's subsidy scales drip adoption [-] (1 at a 50% subsidy).
+
+        The subsidy lowers the farmer's price, and price multiplies the whole adoption hazard,
+        innovators' and imitators' alike (Robinson & Lakhani 1975; the Generalized Bass Model,
+        Bass, Krishnan & Jain 1994): ``x(s) = 1 + beta (s - 0.5)``.
+        """
+        subsidy = self.model.value("irrigation_subsidy_share")
+        return max(1 + self.model.P["bass_subsidy_beta"] * (subsidy - 0.5), 0.0)
 
     def propose_drip(self) -> None:
         """Propose the year's drip/sprinkler adoption from the Bass diffusion rule (R2)."""
@@ -148,7 +161,8 @@ class Region(mesa.Agent):
         adopted = s.saving_ha_total[self.idx]
         if market <= adopted or m.has_pending("drip_irrigation", self.region_id):
             return
-        d_ha = (self.bass_innovation() + P["bass_q"] * adopted / market) * (market - adopted)
+        hazard = self.bass_innovation() + P["bass_q"] * adopted / market
+        d_ha = self.subsidy_response() * hazard * (market - adopted)
         if d_ha >= P["drip_min_ha"]:
             m.propose(self, "drip_irrigation", self.region_id, round_size(d_ha))
 
