@@ -528,6 +528,8 @@ class Workshops:
         for before, now in zip(stored, again, strict=True):
             if "eu" not in before:  # a round advanced before the EU additionality was stored with it
                 del now["eu"]
+            if "regions" not in before:  # a round advanced before the regions were stored with it
+                del now["regions"]
         return json.dumps(again) == json.dumps(stored)
 
     # ------------------------------------------------------------------ views
