@@ -87,6 +87,8 @@ def test_a_firm_decision_in_plain_words():
     words = describe_decision(role, {"markup_share": 0.25, "technologies": ["canal_lining"], "regions": ["KZ-75"]})
     assert words.startswith("bids at 25% over cost; only for ") and "Almaty" in words
     assert describe_decision(role, {"markup_share": 0.1}) == "bids at 10% over cost"
+    every = {"markup_share": 0.1, "technologies": list(firm_technologies("loc_water_1"))}
+    assert describe_decision(role, every) == "bids at 10% over cost", "all it builds: no 'only for'"
 
 
 @pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")

@@ -543,18 +543,18 @@ def describe_decision(role: Role, payload: Any) -> str:
             renewal = _pct(payload["renewal_share"])
             text += "; " + _("renews its networks at {share} of the national path").format(share=renewal)
         return text
-    return _describe_bids(payload)
+    return _describe_bids(role, payload)
 
 
-def _describe_bids(payload: dict) -> str:
-    """Return a firm team's bids in plain words: which tenders, where, at what markup."""
+def _describe_bids(role: Role, payload: dict) -> str:
+    """Return a firm team's bids in plain words: which tenders (if not all it may enter), where, at what markup."""
     from wecsim.app.indicators import region_name, technology_name
 
     techs, regions = payload.get("technologies"), payload.get("regions")
     if techs == [] or regions == []:
         return _("bids for no tender this round")
     parts = [_("bids at {markup} over cost").format(markup=_pct(payload["markup_share"]))]
-    if techs is not None:
+    if techs is not None and set(techs) != set(firm_technologies(role.agent_id)):
         parts.append(_("only for {technologies}").format(technologies=", ".join(technology_name(t) for t in techs)))
     if regions is not None:
         parts.append(_("only in {regions}").format(regions=", ".join(region_name(r) for r in regions)))
