@@ -97,6 +97,7 @@ def test_the_projector_shows_all_20_regions_in_plain_words(played):
         (0.28090000000000004, "0.281", "0,281"),
         (1807.3, "1,807", "1\xa0807"),
         (12.345, "12.3", "12,3"),
+        (0.00994, "0.0099", "0,0099"),
         (-0.00001, "0", "0"),
         (0, "0", "0"),
         (float("nan"), "", ""),
@@ -129,6 +130,6 @@ def test_team_tables_show_named_columns_and_readable_numbers(played, lang):
                 assert not any(w in header for w in ("Revenue", "Cash", "wear", "Contracts", "deficit")), header
         for cell in df.to_numpy().ravel():
             assert isinstance(cell, str)
-            assert not re.search(r"\d[.,]\d{4,}", cell), f"a raw float shown to people: {cell}"
+            assert not re.search(r"\d[.,]\d{5,}", cell), f"a raw float shown to people: {cell}"
     water = tables[0]
     assert len(water) == 2 and water.iloc[:, 0].tolist() == ["2025", "2026"]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from wecsim.i18n import _, current_language
 from wecsim.workshop.scores import NATIONAL_LABELS, regions_against_targets, targets
-from wecsim.workshop.shown import eu_added_table, regions_table, shown_table
+from wecsim.workshop.shown import eu_added_table, figure, regions_table, shown_table
 
 #: The files a report folder holds.
 REPORT_FILES = frozenset({"report.html", "report.pdf", "decisions.csv"})
@@ -103,11 +103,8 @@ def _png(fig) -> bytes:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        if pd.isna(x):
-            return ""
-        return f"{x:,.3g}" if abs(x) < 100 else f"{x:,.0f}"
-    return "" if x is None else str(x)
+    """Return a cell as text: numbers to 3 significant digits in the language's format, blanks for none."""
+    return str(figure(x)) if isinstance(x, float) else "" if x is None else str(x)
 
 
 def _tables(board: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:

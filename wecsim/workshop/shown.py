@@ -162,7 +162,7 @@ def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
 
 
 def figure(x: object) -> object:
-    """Return a number as people read it: 3 significant digits (whole from 100), the language's separators.
+    """Return a number as people read it: 3 significant digits (whole from 100; at most 4 decimals), the language's way.
 
     ``0.28090000000000004`` -> ``0.281`` (``0,281`` in ru and kk); a blank for a missing number;
     anything that is not a number is returned as it is.
@@ -172,7 +172,7 @@ def figure(x: object) -> object:
     if math.isnan(x):
         return ""
     digits = 0 if x == 0 or abs(x) >= 100 else max(0, 2 - math.floor(math.log10(abs(x))))
-    text = number(x, min(digits, 3))
+    text = number(x, min(digits, 4))
     return "0" if text.strip("-−0.,") == "" else text  # no "-0"
 
 
