@@ -116,3 +116,58 @@ def test_a_firm_team_picks_its_tenders_and_regions_on_the_page():
     assert describe_decision(role, got[0]) == "bids for no tender this round"
     assert got[1]["regions"] == ["KZ-47"]
     assert parse_decision(role, got[1]).regions == frozenset({"KZ-47"})
+
+
+def test_the_tenders_shown_are_those_the_model_opens_next_year():
+    from wecsim.projects.pipeline import Stage
+    from wecsim.workshop.roles import open_tenders
+
+    m = WECModel(load_scenario("baseline"), 42)
+    try:
+        for _ in range(2):
+            m.step()
+        shown = open_tenders(m)
+        financed = m.pipeline.in_stage(Stage.FINANCED)
+        m.step()
+        assert financed and sum(t["tenders"] for t in shown) == len(financed)
+        assert {(t["tech_id"], t["region_id"]) for t in shown} == {(p.tech_id, p.region_id) for p in financed}
+        assert sum(t["estimate_meur"] for t in shown) == pytest.approx(sum(p.capex_estimate_meur for p in financed))
+        # the next year tenders every one of them (awarded, or a failed tender counted)
+        assert all(p.stage is not Stage.FINANCED or p.tender_failures > 0 for p in financed)
+    finally:
+        m.close()
+
+
+@pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
+@pytest.mark.usefixtures("solara_patched")
+def test_a_firm_team_sees_the_tenders_of_its_technologies_only(tmp_path, monkeypatch):
+    import solara
+    from test_workshop_page import by_class, new_tab, text_of
+
+    from wecsim.app.pages.workshop import TeamPanel
+    from wecsim.workshop.errors import AccessRefused
+    from wecsim.workshop.service import Workshops
+
+    ws = Workshops(tmp_path / "w.db", create=True)
+    made = ws.create("baseline", [FIRM, "utility:KZ-75"], 2, 2)
+    wid, key, code = made.workshop_id, made.facilitator_key, made.team_codes[FIRM]
+    try:
+        assert ws.open_tenders(wid, code) == [], "nothing is known before the first round is played"
+        ws.open_round(wid, key)
+        ws.advance(wid, key)
+        ws.open_round(wid, key)
+        tenders = ws.open_tenders(wid, code)
+        every = ws.outcomes(wid)[-1]["tenders"]
+        own = set(firm_technologies("loc_water_1"))
+        assert tenders == [t for t in every if t["tech_id"] in own] and len(tenders) < len(every)
+        assert ws.open_tenders(wid, made.team_codes["utility:KZ-75"]) == []
+        with pytest.raises(AccessRefused):
+            ws.open_tenders(wid, "guessed-code")
+        monkeypatch.setenv("WECSIM_WORKSHOP_DB", str(tmp_path / "w.db"))
+        with new_tab():
+            _, rc = solara.render(TeamPanel(wid, code), handle_error=False)
+            assert "Tenders opening at the start of this round" in text_of(rc)
+            assert by_class(rc, "wecsim-table-ws-tenders")
+            rc.close()
+    finally:
+        ws.close()

@@ -487,6 +487,24 @@ def regional_results(model: WECModel) -> dict[str, dict[str, float]]:
     return {r.region_id: {k: float(r.results[k]) for k in REGIONAL} for r in model.region_agents}
 
 
+def open_tenders(model: WECModel) -> list[dict[str, Any]]:
+    """Return the tenders the next year opens: the projects financed and not yet tendered, by technology and region.
+
+    The model tenders at the start of a year what was financed the year before, so at the end
+    of a round these are the first tenders of the next one: what a firm team can see before it
+    decides (the later years' tenders depend on what the round's years finance).
+    """
+    from wecsim.projects.pipeline import Stage
+
+    groups: dict[tuple[str, str], list[float]] = {}
+    for p in model.pipeline.in_stage(Stage.FINANCED):
+        groups.setdefault((p.tech_id, p.region_id), []).append(float(p.capex_estimate_meur))
+    return [
+        {"tech_id": tech, "region_id": region, "tenders": len(costs), "estimate_meur": sum(costs)}
+        for (tech, region), costs in sorted(groups.items())
+    ]
+
+
 def _pct(x: float) -> str:
     return f"{100 * float(x):.0f}%"
 

@@ -249,3 +249,15 @@ def regions_table(df: pd.DataFrame) -> pd.DataFrame:
             name = _(REGION_HEADERS[key]) if key in REGION_HEADERS else label(key)
             out[name] = [figure(_in_units(key, v)) for v in df[key]]
     return out
+
+
+def open_tenders_table(tenders: list[dict]) -> pd.DataFrame:
+    """Return the tenders a round opens (:meth:`~wecsim.workshop.service.Workshops.open_tenders`) for a firm team."""
+    from wecsim.app.indicators import region_name, technology_name
+
+    columns = [_("technology"), _("region"), _("tenders"), _("estimated cost [EUR M]")]
+    rows = [
+        (technology_name(t["tech_id"]), region_name(t["region_id"]), str(t["tenders"]), figure(t["estimate_meur"]))
+        for t in tenders
+    ]
+    return pd.DataFrame(rows, columns=columns)

@@ -54,6 +54,7 @@ from wecsim.workshop.shown import (
     figure,
     national_table,
     objectives_table,
+    open_tenders_table,
     regions_table,
     role_label,
     shown_table,
@@ -198,9 +199,17 @@ def RegionForm(decision: dict, set_decision) -> None:
 
 
 @solara.component
-def FirmForm(kind: str, decision: dict, set_decision) -> None:
-    """Show a firm's bids: the technologies and regions whose tenders it enters this round, and its markup."""
+def FirmForm(kind: str, decision: dict, set_decision, tenders: list[dict] | None = None) -> None:
+    """Show a firm's bids: the technologies and regions whose tenders it enters this round, and its markup.
+
+    ``tenders``: the tenders the round opens in its first year that the firm may bid for
+    (:meth:`~wecsim.workshop.service.Workshops.open_tenders`), shown first.
+    """
     from wecsim.app.indicators import region_name, technology_name
+
+    if tenders:
+        Prose(_("**Tenders opening at the start of this round** (financed in the last round; later ones follow)"))
+        Table(open_tenders_table(tenders), items_per_page=10, name="ws-tenders")
 
     own = firm_technologies(kind)
     techs = decision.get("technologies", list(own))
@@ -241,7 +250,7 @@ def FirmForm(kind: str, decision: dict, set_decision) -> None:
 
 
 @solara.component
-def DecisionForm(role_id: str, start: dict, on_submit) -> None:
+def DecisionForm(role_id: str, start: dict, on_submit, tenders: list[dict] | None = None) -> None:
     """Show one input per field of the role's decision (within its range) and the submit button."""
     role = all_roles()[role_id]
     decision, set_decision = solara.use_state(dict(start), key=role_id)
@@ -296,7 +305,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     elif role.kind == "region":
         RegionForm(decision, set_decision)
     else:
-        FirmForm(role.agent_id, decision, set_decision)
+        FirmForm(role.agent_id, decision, set_decision, tenders)
     solara.Button(_("Submit decision"), color="primary", on_click=lambda: on_submit(decision), classes=["ws-submit"])
 
 
@@ -310,6 +319,8 @@ def TeamPanel(workshop_id: str, code: str) -> None:
     if error:
         solara.Error(error, classes=["ws-error"])
         return
+    firm = view["role"].startswith("firm:") and view["state"] == "open"
+    tenders = _call(lambda ws: ws.open_tenders(workshop_id, code))[0] if firm else None
 
     def submit(decision: dict) -> None:
         result, err = _call(lambda ws: ws.submit(workshop_id, code, view["role"], decision))
@@ -328,7 +339,7 @@ def TeamPanel(workshop_id: str, code: str) -> None:
             text = _("Round **{round}** is **{state}**{deadline}.")
             Prose(text.format(round=view["round"], state=_(view["state"]), deadline=deadline), classes=["ws-round"])
             if view["state"] == "open":
-                DecisionForm(view["role"], view["my_decision"] or _default_decision(view["role"]), submit)
+                DecisionForm(view["role"], view["my_decision"] or _default_decision(view["role"]), submit, tenders)
         if message:
             solara.Info(message, classes=["ws-message"])
         solara.Button(_("Refresh"), on_click=lambda: set_tick(tick + 1), text=True)
