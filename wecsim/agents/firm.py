@@ -13,10 +13,15 @@ from wecsim.systems.finance import bid_price
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
+    from wecsim.projects.pipeline import Project
 
 
 class MarkupPolicy:
-    """The default bidding rule of a firm (D3); replaceable by any object with ``markup(firm, n)``."""
+    """The default bidding rule of a firm (D3); replaceable by any object with ``markup(firm, n)`` and ``bids``."""
+
+    def bids(self, firm: Firm, project: Project) -> bool:
+        """Whether the firm bids for a tender it may enter (its technology, a free slot, local content): always."""
+        return True
 
     def markup(self, firm: Firm, n_bidders: int) -> float:
         """Return the markup over cost for a tender with ``n_bidders`` bidders: ``m0 exp(-k (n - 1))`` [-]."""

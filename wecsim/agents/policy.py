@@ -15,6 +15,7 @@ Region          ``propose(region)``                          nothing; proposals 
 Water utility   ``tariff_growth(utility)``                   real tariff growth this year [-]
                 ``renewal(utility, asset_id)``               renewal to propose [asset's unit]
 Firm            ``markup(firm, n_bidders)``                  bid markup over the firm's cost [-]
+                ``bids(firm, project)``                      whether it bids for this tender
 ==============  ===========================================  =====================================
 
 The default policies are the documented rules of ``docs/model.md`` (F7, R2, U1, D3).

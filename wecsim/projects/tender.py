@@ -66,11 +66,19 @@ def tender(model: WECModel) -> None:
     unit_cost = {f: f.unit_cost() for t in tenders for f in local_enough[t][0]}
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
+    # a firm with a policy of its own (a workshop team) may pass a tender: its technologies are asked per tender
+    picky = {t for f in model.firms if f.policy is not DEFAULT_MARKUP_POLICY for t in f.technologies}
     # a technology tendered often keeps its free firms in order as they win
-    free = {t: FreeFirms(local_enough[t][0]) for t, n_tenders in tenders.items() if n_tenders >= _KEEP_ORDER_FROM}
+    free = {
+        t: FreeFirms(local_enough[t][0])
+        for t, n_tenders in tenders.items()
+        if n_tenders >= _KEEP_ORDER_FROM and t not in picky
+    }
     for p, err in zip(financed, errors, strict=True):
         tech_free = free.get(p.tech_id)
-        if tech_free is None:
+        if p.tech_id in picky:
+            bidders = Firm.free_bidders([f for f in local_enough[p.tech_id][0] if f.policy.bids(f, p)], most)
+        elif tech_free is None:
             bidders = Firm.free_bidders(local_enough[p.tech_id][0], most)
         else:
             bidders = tech_free.bidders(most)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from wecsim.agents.region import Region
     from wecsim.agents.utility import WaterUtility
     from wecsim.projects.market import Book
+    from wecsim.projects.pipeline import Project
 
 
 def _budget(funder: Funder, envelope_share: float) -> float:
@@ -159,10 +160,24 @@ class TeamTariff(TariffPolicy):
 
 @dataclass(frozen=True)
 class TeamMarkup:
-    """A firm team's bid markup over its cost, the same for every tender of the round's years."""
+    """A firm team's bids: its markup over cost, and which tenders of the round's years it bids for.
+
+    ``technologies`` and ``regions`` (``None``: all) narrow the tenders the firms of the kind
+    enter; an empty set of technologies passes every tender of the round. Where the firm bids,
+    the model's rules still decide whether it may (its technologies, a free contract slot,
+    the local-content rule) and who wins.
+    """
 
     markup_share: float
+    technologies: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
 
     def markup(self, firm: Firm, n_bidders: int) -> float:
         """Return the team's markup [-]."""
         return self.markup_share
+
+    def bids(self, firm: Firm, project: Project) -> bool:
+        """Whether the firm bids for this tender: its technology and its region are among the team's."""
+        return (self.technologies is None or project.tech_id in self.technologies) and (
+            self.regions is None or project.region_id in self.regions
+        )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from wecsim.scenario.schema import Scenario
 from wecsim.workshop.errors import WorkshopError
 from wecsim.workshop.events import Injection, impose, shocked_scenario
-from wecsim.workshop.roles import Role, consequences, seat
+from wecsim.workshop.roles import Role, consequences, open_tenders, regional_results, seat
 
 if TYPE_CHECKING:
     from wecsim.results import Results
@@ -43,9 +43,12 @@ def play(
     """Run rounds 1 to ``len(decisions)`` from the start; return each round's outcome.
 
     ``decisions[r]`` holds round ``r + 1``'s decisions by role id (a role without one gets its
-    default rule). A round's outcome is ``{"national": rows, "roles": {role id: rows}}``, a
-    row a year: the national indicators, and each role's own objectives
-    (:data:`~wecsim.workshop.roles.OBJECTIVES`), as plain numbers (JSON keeps them exactly).
+    default rule). A round's outcome is ``{"national": rows, "roles": {role id: rows}, "regions":
+    {region id: numbers}}``, a row a year: the national indicators, and each role's own objectives
+    (:data:`~wecsim.workshop.roles.OBJECTIVES`); and every region's
+    :data:`~wecsim.workshop.roles.REGIONAL` numbers in the round's last year, and ``"tenders"``,
+    the tenders the next year opens (:func:`~wecsim.workshop.roles.open_tenders`); as plain
+    numbers (JSON keeps them exactly).
 
     ``eu``: also run the same rounds without EU money (the same decisions, events and seed)
     and add to each round ``"eu"``: what EU money added up to the round's last year, as the
@@ -95,7 +98,15 @@ def _play(
                 national.append({"year": year, **{k: float(v) for k, v in model.ind.items()}})
                 for r in plan.roles:
                     roles[r.role_id].append({"year": year, **consequences(model, r)})
-            outcomes.append({"national": national, "roles": roles})
+            # every region in the round's last year (the projector's table), and the next year's tenders (firm teams)
+            outcomes.append(
+                {
+                    "national": national,
+                    "roles": roles,
+                    "regions": regional_results(model),
+                    "tenders": open_tenders(model),
+                }
+            )
         return outcomes, collect_results(model, tables=EU_TABLES) if tables else None
     finally:
         model.close()

@@ -1,9 +1,10 @@
 """The debrief report of a workshop: HTML and PDF made on this machine, with the decisions as CSV.
 
 What the report shows comes from :meth:`~wecsim.workshop.service.Workshops.debrief`: every
-round's decisions in plain words, the national indicators against their targets and against
-the same scenario run without the teams (same seed and events, every agent on its own rule),
-each role's score on its own objectives, the charts, and the facilitator's lessons. The charts
+round's decisions in plain words, the national indicators (and every region's) against their
+targets and against the same scenario run without the teams (same seed and events, every agent
+on its own rule), each role's score on its own objectives, the charts, and the facilitator's
+lessons. The charts
 are matplotlib PNGs (embedded in the HTML as ``data:`` URIs, so the file stands alone); the
 PDF is made with fpdf2 (LGPL-3.0, a pure-Python library) in DejaVu Sans, the TTF matplotlib
 ships, which has the Cyrillic and Kazakh letters. Nothing is downloaded.
@@ -25,8 +26,8 @@ from typing import Any
 import pandas as pd
 
 from wecsim.i18n import _, current_language
-from wecsim.workshop.scores import NATIONAL_LABELS, targets
-from wecsim.workshop.shown import eu_added_table, shown_table
+from wecsim.workshop.scores import NATIONAL_LABELS, regions_against_targets, targets
+from wecsim.workshop.shown import eu_added_table, figure, regions_table, shown_table
 
 #: The files a report folder holds.
 REPORT_FILES = frozenset({"report.html", "report.pdf", "decisions.csv"})
@@ -102,11 +103,8 @@ def _png(fig) -> bytes:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        if pd.isna(x):
-            return ""
-        return f"{x:,.3g}" if abs(x) < 100 else f"{x:,.0f}"
-    return "" if x is None else str(x)
+    """Return a cell as text: numbers to 3 significant digits in the language's format, blanks for none."""
+    return str(figure(x)) if isinstance(x, float) else "" if x is None else str(x)
 
 
 def _tables(board: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
@@ -122,6 +120,10 @@ def _tables(board: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
         (_("The scores in detail"), scores),
         (_("Events the facilitator injected"), events),
     ]
+    regions = regions_against_targets(board["outcomes"], board["without_teams"])
+    if not regions.empty and year:
+        title = _("The regions in {year}: the water deficit and the targets").format(year=year)
+        tables.insert(1, (title, regions_table(regions)))
     if board.get("eu") and year:
         first = int(board["outcomes"][0]["national"][0]["year"])
         title = _("What EU money added, {first}-{year}").format(first=first, year=year)

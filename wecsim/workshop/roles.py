@@ -80,6 +80,9 @@ class Role:
             return '{"sector_weight": {"water": 1, "energy": 0.5, "circular": 0.5, "resilience": 1}, ' + (
                 f'"envelope_share": {{{shares}}}}}'
             )
+        if self.kind == "firm":
+            techs = ", ".join(f'"{t}"' for t in firm_technologies(self.agent_id))
+            return DECISION_FORMS["firm"][:-1] + f', "technologies": [{techs}]}}'
         return DECISION_FORMS["support funder" if self.support else self.kind]
 
 
@@ -290,10 +293,41 @@ def parse_decision(role: Role, payload: Any):
         renewal = p.number(payload["renewal_share"], "renewal_share") if "renewal_share" in payload else None
         p.check()
         return TeamTariff(growth, bool(accept), renewal)
-    _keys(payload, {"markup_share"}, p)
+    _keys(payload, {"markup_share"}, p, FIRM_OPTIONAL)
     markup = p.number(payload.get("markup_share"), "markup_share")
+    techs = _some_of(payload, "technologies", firm_technologies(role.agent_id), p)
+    regions = _some_of(payload, "regions", tuple(r["region_id"] for r in model_data().region_records), p)
     p.check()
-    return TeamMarkup(markup)
+    return TeamMarkup(markup, techs, regions)
+
+
+#: The parts of a firm's decision it may leave out (then it bids for every tender it may enter, as its rule).
+FIRM_OPTIONAL = frozenset({"technologies", "regions"})
+
+
+@cache
+def firm_technologies(kind: str) -> tuple[str, ...]:
+    """Return the technologies the firms of one ``firms.csv`` kind build (the tenders they may bid for)."""
+    row = next(f for f in model_data().firm_records if f["firm_id"] == kind)
+    return tuple(str(row["technologies"]).split("|"))
+
+
+def _some_of(payload: dict, field: str, allowed: tuple[str, ...], p: _Problems) -> frozenset[str] | None:
+    """Return the ids a firm team picked for ``field`` (``None``: left out, so all), noting what is wrong."""
+    if field not in payload:
+        return None
+    picked = payload[field]
+    if not isinstance(picked, list) or not all(isinstance(x, str) for x in picked):
+        p.items.append(_("{field}: expected a list of ids from {ids}").format(field=field, ids=list(allowed)))
+        return None
+    unknown = sorted(set(picked) - set(allowed))
+    if unknown:
+        p.items.append(
+            _("{field}: unknown id(s) {unknown}; expected some of {ids}").format(
+                field=field, unknown=unknown, ids=list(allowed)
+            )
+        )
+    return frozenset(picked)
 
 
 #: The parts of an akimat's decision it may leave out (then its money follows the default rule, F7).
@@ -436,6 +470,41 @@ def consequences(model: WECModel, role: Role) -> dict[str, float]:
     }
 
 
+#: What the projector shows of every region after a round (the region table's columns, its last year).
+REGIONAL = (
+    "water_demand_mm3",
+    "water_deficit_mm3",
+    "recycling_rate",
+    "water_saving_irrigation_share",
+    "network_loss_share",
+    "ews_coverage",
+    "flood_damage_meur",
+)
+
+
+def regional_results(model: WECModel) -> dict[str, dict[str, float]]:
+    """Return every region's :data:`REGIONAL` numbers, just after the year ran, by region id."""
+    return {r.region_id: {k: float(r.results[k]) for k in REGIONAL} for r in model.region_agents}
+
+
+def open_tenders(model: WECModel) -> list[dict[str, Any]]:
+    """Return the tenders the next year opens: the projects financed and not yet tendered, by technology and region.
+
+    The model tenders at the start of a year what was financed the year before, so at the end
+    of a round these are the first tenders of the next one: what a firm team can see before it
+    decides (the later years' tenders depend on what the round's years finance).
+    """
+    from wecsim.projects.pipeline import Stage
+
+    groups: dict[tuple[str, str], list[float]] = {}
+    for p in model.pipeline.in_stage(Stage.FINANCED):
+        groups.setdefault((p.tech_id, p.region_id), []).append(float(p.capex_estimate_meur))
+    return [
+        {"tech_id": tech, "region_id": region, "tenders": len(costs), "estimate_meur": sum(costs)}
+        for (tech, region), costs in sorted(groups.items())
+    ]
+
+
 def _pct(x: float) -> str:
     return f"{100 * float(x):.0f}%"
 
@@ -492,7 +561,22 @@ def describe_decision(role: Role, payload: Any) -> str:
             renewal = _pct(payload["renewal_share"])
             text += "; " + _("renews its networks at {share} of the national path").format(share=renewal)
         return text
-    return _("bids at {markup} over cost").format(markup=_pct(payload["markup_share"]))
+    return _describe_bids(role, payload)
+
+
+def _describe_bids(role: Role, payload: dict) -> str:
+    """Return a firm team's bids in plain words: which tenders (if not all it may enter), where, at what markup."""
+    from wecsim.app.indicators import region_name, technology_name
+
+    techs, regions = payload.get("technologies"), payload.get("regions")
+    if techs == [] or regions == []:
+        return _("bids for no tender this round")
+    parts = [_("bids at {markup} over cost").format(markup=_pct(payload["markup_share"]))]
+    if techs is not None and set(techs) != set(firm_technologies(role.agent_id)):
+        parts.append(_("only for {technologies}").format(technologies=", ".join(technology_name(t) for t in techs)))
+    if regions is not None:
+        parts.append(_("only in {regions}").format(regions=", ".join(region_name(r) for r in regions)))
+    return "; ".join(parts)
 
 
 #: The projects an akimat may propose, in plain words (:data:`~wecsim.workshop.policies.REGION_PROPOSALS`).

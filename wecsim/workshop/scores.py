@@ -237,3 +237,55 @@ def round_outcomes(
                 )
         out.append({"national": national, "roles": pd.DataFrame(rows)})
     return out
+
+
+#: The regions' table on the projector: region id, then each region's numbers (see :func:`regions_against_targets`).
+REGION_COLUMNS = [
+    "region_id",
+    "water_deficit_mm3",
+    "deficit_change_mm3",
+    "water_deficit_pct",
+    "recycling_rate",
+    "recycling_gap_pp",
+    "water_saving_irrigation_share",
+    "network_loss_share",
+    "ews_coverage",
+    "flood_damage_meur",
+]
+
+
+def regions_against_targets(
+    outcomes: Sequence[Mapping[str, Any]], without_teams: Sequence[Mapping[str, Any]]
+) -> pd.DataFrame:
+    """Return every region in the last year played: its key numbers, against the run without the teams and the targets.
+
+    The water deficit [million m3/yr] with its change against the run without the teams and its
+    share of the region's demand [%]; recycling [share] and how far it is above (+) or below the
+    national recycling target path of that year [percentage points, the model's
+    ``recycling_target``]; the rest as the region table holds them. Worst deficit share first.
+    Empty when the rounds were played before the regions were stored with them.
+    """
+    if not outcomes or "regions" not in outcomes[-1]:
+        return pd.DataFrame(columns=REGION_COLUMNS)
+    mine, base = outcomes[-1]["regions"], without_teams[-1].get("regions", {})
+    target = float(outcomes[-1]["national"][-1]["recycling_target"])
+    rows = []
+    for region_id, r in mine.items():
+        demand = r["water_demand_mm3"]
+        rows.append(
+            {
+                "region_id": region_id,
+                "water_deficit_mm3": r["water_deficit_mm3"],
+                "deficit_change_mm3": r["water_deficit_mm3"] - base[region_id]["water_deficit_mm3"]
+                if region_id in base
+                else float("nan"),
+                "water_deficit_pct": 100 * r["water_deficit_mm3"] / demand if demand > 0 else 0.0,
+                "recycling_rate": r["recycling_rate"],
+                "recycling_gap_pp": 100 * (r["recycling_rate"] - target),
+                **{k: r[k] for k in REGION_COLUMNS[6:]},
+            }
+        )
+    df = pd.DataFrame(rows, columns=REGION_COLUMNS)
+    return df.sort_values(["water_deficit_pct", "region_id"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )

@@ -30,7 +30,7 @@ from wecsim.workshop import codes
 from wecsim.workshop.errors import AccessRefused, WorkshopError
 from wecsim.workshop.events import Injection, check_event
 from wecsim.workshop.replay import Plan, play
-from wecsim.workshop.roles import Role, all_roles, describe_decision, parse_decision, parse_roles
+from wecsim.workshop.roles import Role, all_roles, describe_decision, firm_technologies, parse_decision, parse_roles
 from wecsim.workshop.scores import (
     national_against_targets,
     national_years,
@@ -528,6 +528,9 @@ class Workshops:
         for before, now in zip(stored, again, strict=True):
             if "eu" not in before:  # a round advanced before the EU additionality was stored with it
                 del now["eu"]
+            for key in ("regions", "tenders"):  # a round advanced before they were stored with it
+                if key not in before:
+                    del now[key]
         return json.dumps(again) == json.dumps(stored)
 
     # ------------------------------------------------------------------ views
@@ -582,6 +585,21 @@ class Workshops:
             # the nation's indicators and the team's own objectives, never another team's
             "last_outcome": {"national": done[-1]["national"], "mine": done[-1]["roles"][team.role]} if done else None,
         }
+
+    def open_tenders(self, workshop_id: str, code: str) -> list[dict]:
+        """Return the tenders the current round opens in its first year that a firm team's firms may bid for.
+
+        From the last round played (``[]`` before the first, for a role that is not a firm, or for
+        a round stored before the tenders were): technology, region, number of tenders and their
+        estimated cost [EUR M]. The code is checked as for :meth:`team_view`.
+        """
+        team = self.team(workshop_id, code, "view")
+        role = all_roles()[team.role]
+        done = self.outcomes(workshop_id)
+        if role.kind != "firm" or not done:
+            return []
+        own = set(firm_technologies(role.agent_id))
+        return [t for t in done[-1].get("tenders", []) if t["tech_id"] in own]
 
     def _board(self, workshop_id: str) -> dict:
         """Return what the projector and the debrief share: rounds, decisions in plain words, indicators, scores."""

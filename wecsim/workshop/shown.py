@@ -7,11 +7,13 @@ catalogs of :mod:`wecsim.i18n`. A text that has no translation is shown as it is
 
 from __future__ import annotations
 
+import math
+import re
 from functools import cache
 
 import pandas as pd
 
-from wecsim.i18n import N_, SOURCE_LANGUAGE, _, current_language
+from wecsim.i18n import N_, SOURCE_LANGUAGE, _, current_language, number
 from wecsim.workshop.events import EVENTS
 from wecsim.workshop.roles import Role, all_roles, delegation_funders
 
@@ -157,3 +159,105 @@ def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
     ]
     rows += [(f"{_(o.title)}, {o.period(year, first)}", fmt_delta(eu[o.key], o.digits), _(o.unit)) for o in EU_OUTCOMES]
     return pd.DataFrame(rows, columns=[_("indicator"), _("with EU money − without"), _("unit")])
+
+
+def figure(x: object) -> object:
+    """Return a number as people read it: 3 significant digits (whole from 100; at most 4 decimals), the language's way.
+
+    ``0.28090000000000004`` -> ``0.281`` (``0,281`` in ru and kk); a blank for a missing number;
+    anything that is not a number is returned as it is.
+    """
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return "" if x is None else x
+    if math.isnan(x):
+        return ""
+    digits = 0 if x == 0 or abs(x) >= 100 else max(0, 2 - math.floor(math.log10(abs(x))))
+    text = number(x, min(digits, 4))
+    return "0" if text.strip("-−0.,") == "" else text  # no "-0"
+
+
+#: Names (with units) of the objectives a team sees year by year that the app's indicator names lack.
+OBJECTIVE_NAMES = {
+    "envelope_meur": N_("Envelope [EUR M/yr]"),
+    "committed_meur": N_("Money committed [EUR M/yr]"),
+    "unused_meur": N_("Money left unused [EUR M/yr]"),
+    "revenue_meur": N_("Revenue [EUR M/yr]"),
+    "cash_meur": N_("Cash [EUR M]"),
+    "water_network_wear": N_("Water network past its service life [%]"),
+    "contracts_won": N_("Contracts won, in all [count]"),
+    "contracts_active": N_("Contracts in hand [count]"),
+    "contracts_completed": N_("Contracts completed, in all [count]"),
+    "localisation_share": N_("Local content [%]"),
+}
+#: Objectives shown in percent (their values are shares).
+PERCENT = re.compile(r"_share$|_coverage$|_wear$|_rate$")
+
+
+def indicator_name(key: str) -> str:
+    """Return an objective's or region indicator's name with its unit, in the language in use."""
+    from wecsim.app.indicators import label
+
+    return _(OBJECTIVE_NAMES[key]) if key in OBJECTIVE_NAMES else label(key)
+
+
+def _in_units(key: str, value: float) -> float:
+    return 100 * value if PERCENT.search(key) else value
+
+
+def objectives_table(rows: list[dict]) -> pd.DataFrame:
+    """Return a team's objectives year by year (``team_view``'s ``mine``), named and formatted for people."""
+    df = pd.DataFrame(rows)
+    out = pd.DataFrame({_("year"): df["year"].astype(int).astype(str)}) if "year" in df else pd.DataFrame()
+    for key in df.columns.drop("year", errors="ignore"):
+        out[indicator_name(key)] = [figure(_in_units(key, v)) for v in df[key]]
+    return out
+
+
+def national_table(last: dict, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Return the national headline indicators of one year (a ``national`` row), named, with units, formatted."""
+    from wecsim.workshop.scores import NATIONAL_LABELS
+
+    rows = []
+    for key in keys:
+        label, unit = NATIONAL_LABELS.get(key, (key, ""))
+        value = float(last[key])
+        if unit == "share":
+            value, unit = 100 * value, "%"
+        rows.append({_("indicator"): _(label), _("value"): figure(value), _("unit"): _(unit) if unit else ""})
+    return pd.DataFrame(rows, columns=[_("indicator"), _("value"), _("unit")])
+
+
+#: The headers of the regions' table (:func:`wecsim.workshop.scores.regions_against_targets`) not named by the app.
+REGION_HEADERS = {
+    "region_id": N_("region"),
+    "deficit_change_mm3": N_("Water deficit: the teams' change [million m³/yr]"),
+    "recycling_gap_pp": N_("Recycling against the national target path [percentage points]"),
+}
+
+
+def regions_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Return the regions' table for the projector and the report: region names, headers with units, numbers."""
+    from wecsim.app.indicators import label, region_name
+
+    out = pd.DataFrame()
+    for key in df.columns:
+        if key == "region_id":
+            out[_(REGION_HEADERS[key])] = [region_name(r) for r in df[key]]
+        elif key == "water_deficit_pct":
+            out[_("Water deficit [% of demand]")] = [figure(v) for v in df[key]]
+        else:
+            name = _(REGION_HEADERS[key]) if key in REGION_HEADERS else label(key)
+            out[name] = [figure(_in_units(key, v)) for v in df[key]]
+    return out
+
+
+def open_tenders_table(tenders: list[dict]) -> pd.DataFrame:
+    """Return the tenders a round opens (:meth:`~wecsim.workshop.service.Workshops.open_tenders`) for a firm team."""
+    from wecsim.app.indicators import region_name, technology_name
+
+    columns = [_("technology"), _("region"), _("tenders"), _("estimated cost [EUR M]")]
+    rows = [
+        (technology_name(t["tech_id"]), region_name(t["region_id"]), str(t["tenders"]), figure(t["estimate_meur"]))
+        for t in tenders
+    ]
+    return pd.DataFrame(rows, columns=columns)

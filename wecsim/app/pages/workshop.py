@@ -39,15 +39,26 @@ from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shi
 from wecsim.errors import WecsimError
 from wecsim.i18n import _
 from wecsim.i18n import use_language as in_language  # not a Solara hook: a block in one language
+from wecsim.model_data import model_data
 from wecsim.projects.market import SECTORS
 from wecsim.scenario.schema import Scenario
 from wecsim.workshop.cli import DEFAULT_BASE_URL, projector_link, team_link
 from wecsim.workshop.events import EVENTS
 from wecsim.workshop.policies import REGION_PROPOSALS
 from wecsim.workshop.replay import HEADLINE
-from wecsim.workshop.roles import all_roles, bounds, delegation_funders, proposal_name
+from wecsim.workshop.roles import all_roles, bounds, delegation_funders, firm_technologies, proposal_name
+from wecsim.workshop.scores import regions_against_targets, targets
 from wecsim.workshop.service import Created, Workshops
-from wecsim.workshop.shown import eu_added_table, role_label, shown_table
+from wecsim.workshop.shown import (
+    eu_added_table,
+    figure,
+    national_table,
+    objectives_table,
+    open_tenders_table,
+    regions_table,
+    role_label,
+    shown_table,
+)
 
 #: The environment variable naming the workshop database the page serves.
 DB_ENV = "WECSIM_WORKSHOP_DB"
@@ -188,7 +199,58 @@ def RegionForm(decision: dict, set_decision) -> None:
 
 
 @solara.component
-def DecisionForm(role_id: str, start: dict, on_submit) -> None:
+def FirmForm(kind: str, decision: dict, set_decision, tenders: list[dict] | None = None) -> None:
+    """Show a firm's bids: the technologies and regions whose tenders it enters this round, and its markup.
+
+    ``tenders``: the tenders the round opens in its first year that the firm may bid for
+    (:meth:`~wecsim.workshop.service.Workshops.open_tenders`), shown first.
+    """
+    from wecsim.app.indicators import region_name, technology_name
+
+    if tenders:
+        Prose(_("**Tenders opening at the start of this round** (financed in the last round; later ones follow)"))
+        Table(open_tenders_table(tenders), items_per_page=10, name="ws-tenders")
+
+    own = firm_technologies(kind)
+    techs = decision.get("technologies", list(own))
+    regions = decision.get("regions")
+    names = {region_name(r["region_id"]): r["region_id"] for r in model_data().region_records}
+
+    def tech(t: str, on: bool) -> None:
+        set_decision({**decision, "technologies": [x for x in own if (x == t and on) or (x != t and x in techs)]})
+
+    def where(picked: list[str]) -> None:
+        rest = {k: v for k, v in decision.items() if k != "regions"}
+        set_decision({**rest, "regions": [names[n] for n in picked]} if picked else rest)
+
+    Prose(_("**Tenders the firm bids for this round** (untick all: it bids for none)"))
+    for t in own:
+        solara.Checkbox(label=technology_name(t), value=t in techs, on_value=lambda v, t=t: tech(t, v))
+    solara.SelectMultiple(
+        _("Only in these regions (none chosen: every region)"),
+        values=[region_name(r) for r in regions or []],
+        all_values=sorted(names),
+        on_value=where,
+    )
+    lo, hi = bounds("firm", "markup_share")
+    _slider(
+        _("Bid markup over cost"),
+        decision.get("markup_share", lo),
+        lo,
+        hi,
+        0.01,
+        lambda v: set_decision({**decision, "markup_share": v}),
+    )
+    Prose(
+        _(
+            "A higher markup earns more on a contract won but wins fewer: the lowest price wins under Kazakh "
+            "procurement; IFI-financed tenders also weigh quality."
+        )
+    )
+
+
+@solara.component
+def DecisionForm(role_id: str, start: dict, on_submit, tenders: list[dict] | None = None) -> None:
     """Show one input per field of the role's decision (within its range) and the submit button."""
     role = all_roles()[role_id]
     decision, set_decision = solara.use_state(dict(start), key=role_id)
@@ -243,10 +305,7 @@ def DecisionForm(role_id: str, start: dict, on_submit) -> None:
     elif role.kind == "region":
         RegionForm(decision, set_decision)
     else:
-        lo, hi = bounds("firm", "markup_share")
-        _slider(
-            _("Bid markup over cost"), decision.get("markup_share", lo), lo, hi, 0.01, lambda v: put("markup_share", v)
-        )
+        FirmForm(role.agent_id, decision, set_decision, tenders)
     solara.Button(_("Submit decision"), color="primary", on_click=lambda: on_submit(decision), classes=["ws-submit"])
 
 
@@ -260,6 +319,8 @@ def TeamPanel(workshop_id: str, code: str) -> None:
     if error:
         solara.Error(error, classes=["ws-error"])
         return
+    firm = view["role"].startswith("firm:") and view["state"] == "open"
+    tenders = _call(lambda ws: ws.open_tenders(workshop_id, code))[0] if firm else None
 
     def submit(decision: dict) -> None:
         result, err = _call(lambda ws: ws.submit(workshop_id, code, view["role"], decision))
@@ -278,18 +339,17 @@ def TeamPanel(workshop_id: str, code: str) -> None:
             text = _("Round **{round}** is **{state}**{deadline}.")
             Prose(text.format(round=view["round"], state=_(view["state"]), deadline=deadline), classes=["ws-round"])
             if view["state"] == "open":
-                DecisionForm(view["role"], view["my_decision"] or _default_decision(view["role"]), submit)
+                DecisionForm(view["role"], view["my_decision"] or _default_decision(view["role"]), submit, tenders)
         if message:
             solara.Info(message, classes=["ws-message"])
         solara.Button(_("Refresh"), on_click=lambda: set_tick(tick + 1), text=True)
         outcome = view["last_outcome"]
         if outcome:
             Heading(_("Last round: your objectives"))
-            Table(shown_table(pd.DataFrame(outcome["mine"])), name="ws-mine")
+            Table(objectives_table(outcome["mine"]), name="ws-mine")
             last = outcome["national"][-1]
             Heading(_("Kazakhstan in {year}").format(year=last["year"]))
-            national = pd.DataFrame([{"indicator": k, "value": last[k]} for k in HEADLINE])
-            Table(shown_table(national), name="ws-national")
+            Table(national_table(last, HEADLINE), name="ws-national")
 
 
 @solara.component
@@ -459,14 +519,8 @@ def Debrief(workshop_id: str, key: str) -> None:
 
 
 def _shown(df: pd.DataFrame) -> pd.DataFrame:
-    """Return a table for the projector: numbers to 3 significant digits as text, blanks for missing ones."""
-
-    def fmt(x):
-        if isinstance(x, float):
-            return "" if pd.isna(x) else f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-        return "" if x is None else x
-
-    return shown_table(df.map(fmt))
+    """Return a table for the projector: numbers to 3 significant digits in the language's way, blanks for none."""
+    return shown_table(df.map(figure))
 
 
 @solara.component
@@ -512,6 +566,7 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
             _shown(board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]),
             name="ws-board-score-detail",
         )
+        RegionsBoard(board)
         if board["eu"] is not None:
             EUAdded(board["eu"], int(board["outcomes"][0]["national"][0]["year"]), int(national["year"].iloc[0]))
         last = [d for d in board["decisions"] if d["round"] == board["played"]]
@@ -520,6 +575,29 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
         if board["events"]:
             Heading(_("Events"))
             Table(shown_table(pd.DataFrame(board["events"])), name="ws-board-events")
+
+
+@solara.component
+def RegionsBoard(board: dict) -> None:
+    """Show the room every region (all 20, not only those in play) in the last year played, against the targets."""
+    regions = regions_against_targets(board["outcomes"], board["without_teams"])
+    if regions.empty:
+        return
+    year = int(board["national"]["year"].iloc[0])
+    target = board["outcomes"][-1]["national"][-1]["recycling_target"]
+    goals = targets()
+    ahead = goals[(goals["indicator"] == "recycling_rate") & (goals["year"] >= year)].sort_values("year")
+    goal = ahead.iloc[0] if len(ahead) else goals[goals["indicator"] == "recycling_rate"].iloc[-1]
+    Heading(_("The regions in {year}: the water deficit and the targets").format(year=year))
+    Prose(
+        _(
+            "Every region, the largest water deficit (as a share of its demand) first. The teams' change: the "
+            "workshop minus the same rounds without the teams. Recycling against the national target path "
+            "({target}% in {year}; {goal}% by {goal_year}): above it (+) or below it (−)."
+        ).format(target=figure(100 * target), year=year, goal=figure(100 * goal["value"]), goal_year=int(goal["year"])),
+        classes=["ws-regions-explanation"],
+    )
+    Table(regions_table(regions), items_per_page=len(regions), name="ws-board-regions")
 
 
 @solara.component
