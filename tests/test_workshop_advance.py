@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,8 @@ from wecsim.workshop.events import Injection
 from wecsim.workshop.replay import SNAPSHOTS, play
 from wecsim.workshop.roles import parse_roles
 from wecsim.workshop.service import COMPARING_GIVE_UP_S, Workshops
+
+pytestmark = pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
 
 ROLES = ["funder:ebrd", "utility:KZ-75", "region:KZ-47"]
 #: a different decision each round, so that a model kept from the wrong round would show
@@ -169,3 +172,68 @@ def test_a_failed_run_leaves_the_round_locked_and_tells_the_screens(ws, monkeypa
     with pytest.raises(RuntimeError):
         ws.advance(wid, key)
     assert ws.status(wid, key)["rounds"][0]["state"] == "locked" and ws.revision(wid) == before + 1
+
+
+def _wait_for(check, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return check()
+
+
+def test_a_team_page_is_not_redrawn_for_another_teams_submission_but_is_for_its_own_round(
+    tmp_path, monkeypatch, solara_patched
+):
+    import solara
+    from test_workshop_page import new_tab, text_of
+
+    from wecsim.app.pages import workshop as page
+
+    draws = []
+    roles = page.all_roles
+    monkeypatch.setattr(page, "all_roles", lambda: draws.append(1) or roles())  # the team's page calls it to draw
+    monkeypatch.setenv(page.DB_ENV, str(tmp_path / "w.db"))
+    ws = Workshops(tmp_path / "w.db", create=True)
+    made = ws.create("baseline", ["utility:KZ-75", "funder:ebrd"], 2, 2)
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    try:
+        with new_tab():
+            _, rc = solara.render(page.TeamPanel(wid, made.team_codes["utility:KZ-75"]), handle_error=False)
+            time.sleep(4 * page.POLL_S)  # its poll has started
+            drawn = len(draws)
+            ws.submit(wid, made.team_codes["funder:ebrd"], "funder:ebrd", DECISIONS[1]["funder:ebrd"])
+            time.sleep(6 * page.POLL_S)
+            assert len(draws) == drawn, "another team's submission changes nothing on this page"
+            ws.lock(wid, key)
+            assert _wait_for(lambda: "<strong>locked</strong>" in text_of(rc)), text_of(rc)
+            assert len(draws) > drawn
+            rc.close()
+    finally:
+        ws.close()
+
+
+def test_the_projector_page_says_the_comparison_is_being_computed_then_shows_it(tmp_path, monkeypatch, solara_patched):
+    import solara
+    from test_workshop_page import by_class, new_tab, text_of
+
+    from wecsim.app.pages import workshop as page
+
+    monkeypatch.setattr(service, "_compare_apart", lambda *args: None)
+    monkeypatch.setenv(page.DB_ENV, str(tmp_path / "w.db"))
+    ws = Workshops(tmp_path / "w.db", create=True)
+    made = ws.create("baseline", ROLES, 2, 2)
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    ws.advance(wid, key, background=True)
+    try:
+        with new_tab():
+            _, rc = solara.render(page.ProjectorPanel(wid, made.projector_code), handle_error=False)
+            assert by_class(rc, "ws-comparing") and "Kazakhstan in 2026" in text_of(rc)
+            assert not by_class(rc, "wecsim-table-ws-board-eu")
+            ws.compare(wid, 1)  # the thread's work: the page follows by itself
+            assert _wait_for(lambda: bool(by_class(rc, "wecsim-table-ws-board-eu"))), text_of(rc)
+            assert not by_class(rc, "ws-comparing")
+            rc.close()
+    finally:
+        ws.close()
