@@ -237,3 +237,30 @@ def test_the_projector_page_says_the_comparison_is_being_computed_then_shows_it(
             rc.close()
     finally:
         ws.close()
+
+
+def test_a_change_made_on_a_page_of_this_server_wakes_the_other_pages_at_once(tmp_path, monkeypatch, solara_patched):
+    import solara
+    from test_workshop_page import by_class, new_tab, text_of
+
+    from wecsim.app.pages import workshop as page
+
+    monkeypatch.setenv(page.DB_ENV, str(tmp_path / "w.db"))
+    ws = Workshops(tmp_path / "w.db", create=True)
+    made = ws.create("baseline", ["utility:KZ-75"], 2, 2)
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    try:
+        with new_tab():
+            _, team = solara.render(page.TeamPanel(wid, made.team_codes["utility:KZ-75"]), handle_error=False)
+            time.sleep(0.5)  # its poll has started
+            monkeypatch.setattr(page, "POLL_S", 60.0)  # from its next wait on, only a wake-up brings the change
+            time.sleep(2 * 0.25)
+            with new_tab():
+                _, fac = solara.render(page.FacilitatorPanel(wid, key), handle_error=False)
+                by_class(fac, "ws-lock")[0].fire_event("click", {})
+                fac.close()
+            assert _wait_for(lambda: "<strong>locked</strong>" in text_of(team), 5.0), text_of(team)
+            team.close()
+    finally:
+        ws.close()

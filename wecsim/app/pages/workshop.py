@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 
 import pandas as pd
 import solara
+from solara.server import kernel_context
 
 from wecsim import i18n
 from wecsim.app.components import language
@@ -70,8 +71,13 @@ def _db() -> Path:
     return Path(path)
 
 
-def _call(func, *args):
-    """Run one action on the workshop database; return ``(result, error message)``."""
+def _call(func, *args, changes: bool = False):
+    """Run one action on the workshop database; return ``(result, error message)``.
+
+    ``changes``: the action may change what screens show (a submission, a facilitator's
+    control): every page of this server asks at once whether its workshop changed, instead of
+    at its next poll.
+    """
     try:
         ws = Workshops(_db())
     except WecsimError as exc:
@@ -82,6 +88,29 @@ def _call(func, *args):
         return None, str(exc)
     finally:
         ws.close()
+        if changes:
+            _wake_other_tabs()
+
+
+#: The poll of each open page of this server, by its tab: woken at once when another tab of this
+#: server changed a workshop (a change made elsewhere, by another process or the projector's
+#: comparison runs, is seen at the next poll). The tab that made the change redraws by itself;
+#: waking its poll too would redraw it at the same moment from a second thread.
+_polls: dict[threading.Event, str] = {}
+_polls_lock = threading.Lock()
+
+
+def _tab() -> str:
+    """Return the id of the tab (Solara's kernel context) this thread works for ("" outside one)."""
+    return kernel_context.get_current_context().id if kernel_context.has_current_context() else ""
+
+
+def _wake_other_tabs() -> None:
+    me = _tab()
+    with _polls_lock:
+        others = [wake for wake, tab in _polls.items() if tab != me]
+    for wake in others:
+        wake.set()
 
 
 def use_revision(
@@ -92,10 +121,11 @@ def use_revision(
     Every action that changes what a screen shows (open, extend, lock, advance, inject, a
     submission, a lesson) moves the counter in SQLite; when it moves, the component that called
     this hook draws again, so every team, projector and facilitator sees it within a second,
-    whichever server process or tab made the change. With ``view`` (what the component shows,
-    read from the service) it draws again only if ``view`` now differs from ``drawn``, what it
-    drew last: a team's page is not redrawn for another team's submission (each redraw of a page
-    costs the server about 0.1 s of CPU). The thread stops when the tab closes;
+    whichever server process or tab made the change (at once when a page of this server made
+    it). With ``view`` (what the component shows, read from the service) it draws again only if
+    ``view`` now differs from ``drawn``, what it drew last: a team's page is not redrawn for
+    another team's submission (each redraw of a page costs the server about 0.1 s of CPU). The
+    thread stops when the tab closes;
     ``enabled=False`` (a page that was refused) starts none, so a refused page is not redrawn
     (and its refusal not logged again) at every change.
     """
@@ -116,16 +146,22 @@ def use_revision(
     def start():
         if not enabled:
             return None
-        cancel = threading.Event()
+        cancel, wake = threading.Event(), threading.Event()
 
         def poll() -> None:
             try:
                 ws = Workshops(_db())
             except WecsimError:
                 return
+            with _polls_lock:
+                _polls[wake] = _tab()
             try:
                 last = ws.revision(workshop_id)  # what the page has just drawn
-                while not cancel.wait(POLL_S):
+                while not cancel.is_set():
+                    wake.wait(POLL_S)
+                    wake.clear()
+                    if cancel.is_set():
+                        break
                     try:
                         rev = ws.revision(workshop_id)
                         if rev == last:
@@ -136,11 +172,17 @@ def use_revision(
                     except sqlite3.Error:  # a busy or briefly unreadable file: ask again at the next tick
                         continue
             finally:
+                with _polls_lock:
+                    _polls.pop(wake, None)
                 ws.close()
+
+        def stop() -> None:
+            cancel.set()
+            wake.set()
 
         # the thread inherits the tab's kernel context (Solara's patch), so the state it sets redraws this tab
         threading.Thread(target=poll, name=f"wecsim-workshop-poll-{workshop_id}", daemon=True).start()
-        return cancel.set
+        return stop
 
     solara.use_effect(start, [workshop_id, enabled])
     return revision
@@ -283,7 +325,7 @@ def TeamPanel(workshop_id: str, code: str) -> None:
         return
 
     def submit(decision: dict) -> None:
-        result, err = _call(lambda ws: ws.submit(workshop_id, code, view["role"], decision))
+        result, err = _call(lambda ws: ws.submit(workshop_id, code, view["role"], decision), changes=True)
         set_message(
             err or _("Decision {number} saved; the last one before the round locks counts.").format(number=result)
         )
@@ -334,7 +376,7 @@ def FacilitatorPanel(workshop_id: str, key: str) -> None:
         return
 
     def act(func) -> None:
-        _done, err = _call(func)
+        _done, err = _call(func, changes=True)
         set_message(err or _("done"))
         set_tick(tick + 1)
 
@@ -390,7 +432,7 @@ def ProjectorLink(workshop_id: str, key: str) -> None:
     error, set_error = solara.use_state("")
 
     def issue() -> None:
-        code, err = _call(lambda ws: ws.new_projector_code(workshop_id, key))
+        code, err = _call(lambda ws: ws.new_projector_code(workshop_id, key), changes=True)
         set_error(err)
         set_link(projector_link(_base_url(), workshop_id, code) if code else "")
 
@@ -424,7 +466,7 @@ def Lessons(workshop_id: str, key: str) -> None:
     lessons, error = _call(lambda ws: ws.lessons(workshop_id, key))
 
     def add() -> None:
-        _done, err = _call(lambda ws: ws.add_lesson(workshop_id, key, text))
+        _done, err = _call(lambda ws: ws.add_lesson(workshop_id, key, text), changes=True)
         set_message(err or _("lesson noted"))
         if not err:
             set_text("")
