@@ -109,7 +109,7 @@ def test_the_screens_get_the_round_before_its_comparison_runs_and_never_an_old_n
         before = ws.revision(wid)
         outcome = ws.advance(wid, key, background=True)
         # one change for the screens: the round done with its own numbers
-        assert ws.revision(wid) == before + 1 and started[-1][1:] == (wid, n)
+        assert ws.revision(wid) == before + 1 and started[-1][1:3] == (wid, n)
         view = ws.team_view(wid, made.team_codes["utility:KZ-75"])
         assert view["last_outcome"]["national"] == outcome["national"]
         board = ws.projector_view(wid, made.projector_code)
@@ -264,3 +264,17 @@ def test_a_change_made_on_a_page_of_this_server_wakes_the_other_pages_at_once(tm
             team.close()
     finally:
         ws.close()
+
+
+def test_the_comparison_thread_stores_the_runs_and_then_says_so(ws):
+    import threading
+
+    made = ws.create("baseline", ROLES, 2, 2)
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    stored = threading.Event()
+    ws.advance(wid, key, background=True, then=stored.set)
+    assert stored.wait(120), "the thread of the comparison runs never finished"
+    board = ws.projector_view(wid, made.projector_code)
+    assert board["comparing"] == [] and board["eu"] is not None and len(board["without_teams"]) == 1
+    assert ws.replay(wid, key)

@@ -80,7 +80,7 @@ COMPARING_GIVE_UP_S = 60
 log = logging.getLogger(__name__)
 
 
-def _compare_apart(db: Path, workshop_id: str, round_no: int) -> None:
+def _compare_apart(db: Path, workshop_id: str, round_no: int, then: Callable[[], None] | None = None) -> None:
     """Compute a round's comparison runs on a connection of their own (a thread of :meth:`Workshops.advance`)."""
     try:
         ws = Workshops(db)
@@ -91,8 +91,11 @@ def _compare_apart(db: Path, workshop_id: str, round_no: int) -> None:
         ws.compare(workshop_id, round_no)
     except Exception:  # the next reader computes them (see Workshops.comparing)
         log.exception("workshop %s round %s: the comparison runs failed", workshop_id, round_no)
+        return
     finally:
         ws.close()
+    if then is not None:
+        then()
 
 
 def _now() -> datetime:
@@ -433,14 +436,17 @@ class Workshops:
         return out
 
     # ------------------------------------------------------------------ the model
-    def advance(self, workshop_id: str, key: str, background: bool = False) -> dict[str, Any]:
+    def advance(
+        self, workshop_id: str, key: str, background: bool = False, then: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         """Lock the current round, run its years for everyone and mark it done; return its outcome (see ``play``).
 
         Two changes, so that no screen waits for what it does not show: the round's own
         outcome first (every team's page and the projector's numbers), then the runs the
         projector compares it with (without the teams, without EU money; :meth:`compare`),
         inline, or with ``background`` in a thread of this process (the outcome returned then
-        lacks ``"eu"``). Until they are stored the projector says they are being computed.
+        lacks ``"eu"``; ``then`` is called once they are stored, e.g. to wake the pages). Until
+        they are stored the projector says they are being computed.
         """
         self.facilitator(workshop_id, key, "advance")
         rnd = self._round(workshop_id)
@@ -469,7 +475,9 @@ class Workshops:
             raise
         if background:
             threading.Thread(
-                target=_compare_apart, args=(self.store.path, workshop_id, n), name=f"wecsim-compare-{workshop_id}"
+                target=_compare_apart,
+                args=(self.store.path, workshop_id, n, then),
+                name=f"wecsim-compare-{workshop_id}",
             ).start()
             return outcome
         self.compare(workshop_id, n)

@@ -408,7 +408,7 @@ def FacilitatorPanel(workshop_id: str, key: str) -> None:
                 _("Advance"),
                 color="primary",
                 # the screens get the round at once; the projector's comparison runs follow in a thread
-                on_click=lambda: act(lambda ws: ws.advance(workshop_id, key, background=True)),
+                on_click=lambda: act(lambda ws: ws.advance(workshop_id, key, background=True, then=_wake_other_tabs)),
                 classes=["ws-advance"],
             )
         with solara.Row():
