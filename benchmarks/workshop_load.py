@@ -12,6 +12,9 @@ database and drives Debian's Chromium through Playwright: one browser, one conte
   and the projector show the numbers of the round just played ("Kazakhstan in <last year of
   the round>"). The facilitator's own page (the model's run plus its redraw) is given apart,
   and so is the slowest screen of each advance (what the room waits for).
+- **advance to the projector's comparison**: the time until the projector also shows the runs
+  the round is compared with (without the teams, without EU money: its EU table), which the
+  server stores after the round's own numbers.
 - **open to screen**: the facilitator presses *Open*; the time until every team has its form.
 - **server CPU**: the CPU time the server used from the facilitator's click (or the burst)
   until every page showed the change, the measure that does not depend on what else runs.
@@ -68,13 +71,13 @@ WAIT_MS = 60_000
 
 #: Arms a page: the next click on ``button`` starts its clock; the clock stops when an element
 #: matching ``target`` has text containing ``text`` that differs from what it showed when armed.
-#: ``window.__wsLag`` then holds ``[click, seen]`` (Date.now(), ms); ``click`` is null on pages
-#: that only watch (their clock starts at the facilitator's click).
+#: ``window[slot]`` (``__wsLag`` unless given) then holds ``[click, seen]`` (Date.now(), ms); ``click``
+#: is null on pages that only watch (their clock starts at the facilitator's click).
 ARM_JS = """
-([button, target, text]) => {
+([button, target, text, slot]) => {
   const shown = () => [...document.querySelectorAll(target)].map(e => e.textContent).join('|');
   const before = shown();
-  const lag = window.__wsLag = {click: null, seen: null};
+  const lag = window[slot || '__wsLag'] = {click: null, seen: null};
   if (button) {
     document.addEventListener('click', (e) => {
       if (lag.click === null && e.target.closest(button)) lag.click = Date.now();
@@ -89,8 +92,12 @@ ARM_JS = """
   obs.observe(document.body, {subtree: true, childList: true, characterData: true});
 }
 """
-SEEN_JS = "() => window.__wsLag && window.__wsLag.seen !== null"
-LAG_JS = "() => [window.__wsLag.click, window.__wsLag.seen]"
+SEEN_JS = "(slot) => window[slot] && window[slot].seen !== null"
+LAG_JS = "(slot) => [window[slot].click, window[slot].seen]"
+#: The projector's second clock: until it shows the comparison runs of the round (stored after the round itself).
+COMPARED = "__wsCompared"
+#: What the projector shows once the comparison runs are stored (the EU table's heading).
+COMPARED_TEXT = "What EU money added"
 CLICK_JS = "(sel) => document.querySelector(sel).click()"
 
 
@@ -143,16 +150,16 @@ def p90(xs: list[float]) -> float:
     return s[min(len(s) - 1, round(0.9 * (len(s) - 1)))]
 
 
-def arm(page, button: str | None, target: str, text: str) -> None:
-    page.evaluate(ARM_JS, [button, target, text])
+def arm(page, button: str | None, target: str, text: str, slot: str = "__wsLag") -> None:
+    page.evaluate(ARM_JS, [button, target, text, slot])
 
 
-def lags_ms(pages: list, start: float | None = None) -> list[float]:
+def lags_ms(pages: list, start: float | None = None, slot: str = "__wsLag") -> list[float]:
     """Wait until every armed page has seen its text; return each page's lag [ms] from its click (or ``start``)."""
     out = []
     for page in pages:
-        page.wait_for_function(SEEN_JS, timeout=WAIT_MS, polling=50)
-        click, seen = page.evaluate(LAG_JS)
+        page.wait_for_function(SEEN_JS, arg=slot, timeout=WAIT_MS, polling=50)
+        click, seen = page.evaluate(LAG_JS, slot)
         out.append(float(seen - (click if start is None else start)))
     return out
 
@@ -170,10 +177,23 @@ def run_room(n_teams: int, rounds: int, years: int, submits: int, db_dir: Path) 
     made = ws.create("baseline", ROLES[:n_teams], rounds, years)
     plan = ws.plan(made.workshop_id)
     last_year = [plan.years(r).stop - 1 for r in range(1, rounds + 1)]
+    first_year = plan.years(1).start
     ws.close()
     wid, key = made.workshop_id, made.facilitator_key
     port = free_port()
-    names = ("burst", "one by one", "open", "advance", "slowest", "facilitator", "cpu open", "cpu burst", "cpu advance")
+    names = (
+        "burst",
+        "one by one",
+        "open",
+        "advance",
+        "slowest",
+        "facilitator",
+        "compared",
+        "cpu open",
+        "cpu burst",
+        "cpu advance",
+        "cpu compared",
+    )
     out: dict[str, list[float]] = {k: [] for k in names}
     memory: list[tuple[str, float]] = []
     cmd = [sys.executable, "-m", "wecsim", "workshop", "serve", "--db", str(db), "--host", "127.0.0.1"]
@@ -236,6 +256,7 @@ def run_room(n_teams: int, rounds: int, years: int, submits: int, db_dir: Path) 
                 arm(fac, ".ws-advance", ".ws-facilitator", after)
                 for page in [*teams, board]:
                     arm(page, None, "body", f"Kazakhstan in {last_year[r - 1]}")
+                arm(board, None, ".ws-projector", f"{COMPARED_TEXT}, {first_year}-{last_year[r - 1]}", COMPARED)
                 cpu = cpu_s(pid)
                 fac.evaluate(CLICK_JS, ".ws-advance")
                 out["facilitator"] += lags_ms([fac])
@@ -244,6 +265,8 @@ def run_room(n_teams: int, rounds: int, years: int, submits: int, db_dir: Path) 
                 out["cpu advance"].append(1000 * (cpu_s(pid) - cpu))
                 out["advance"] += screens
                 out["slowest"].append(max(screens))
+                out["compared"] += lags_ms([board], start, COMPARED)
+                out["cpu compared"].append(1000 * (cpu_s(pid) - cpu))
                 time.sleep(1.0)
                 memory.append((f"round {r}", rss_mb(pid)))
                 print(
@@ -291,9 +314,11 @@ def main(argv: list[str] | None = None) -> None:
         "facilitator": "advance: facilitator's page (model run)",
         "advance": "advance to screen, each team and projector",
         "slowest": "advance to the slowest screen",
+        "compared": "advance to the projector's comparison",
         "cpu open": "server CPU: open until every form shows",
         "cpu burst": "server CPU: burst until every ack shows",
         "cpu advance": "server CPU: advance until every screen",
+        "cpu compared": "server CPU: advance until the comparison",
     }
     for k, name in names.items():
         print(row(f"baseline: {name}", base[k], None))

@@ -18,6 +18,7 @@ from wecsim.scenario import load_scenario
 from wecsim.workshop.errors import AccessRefused, WorkshopError
 from wecsim.workshop.replay import play
 from wecsim.workshop.service import Workshops
+from wecsim.workshop.store import SCHEMA_VERSION
 
 ROLES = "funder:ebrd,utility:KZ-75"
 TARIFF = {"tariff_growth_pct": 9, "accept_eu_condition": False}
@@ -193,7 +194,7 @@ def test_a_file_of_schema_1_is_upgraded_in_place_and_keeps_its_rounds(tmp_path):
     finally:
         ws.close()
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+        assert c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 def test_impose_event_puts_a_drought_or_flood_into_a_future_year_and_refuses_the_rest():

@@ -58,6 +58,17 @@ def test_every_region_is_stored_with_the_round_and_the_projector_table_has_all_2
     assert ws.replay(made.workshop_id, made.facilitator_key) is True
 
 
+def test_while_the_run_without_the_teams_is_computed_the_change_is_blank_not_an_older_rounds(played):
+    ws, made, _db = played
+    outcomes, without = ws.outcomes(made.workshop_id), ws.counterfactuals(made.workshop_id)
+    # a second round stored, its comparison not yet (Workshops.advance stores it in a second step)
+    second = {**outcomes[-1], "regions": {r: dict(v) for r, v in outcomes[-1]["regions"].items()}}
+    df = regions_against_targets([*outcomes, second], without)
+    assert len(df) == 20 and df["deficit_change_mm3"].isna().all()
+    assert df["water_deficit_mm3"].notna().all(), "the round's own numbers are shown at once"
+    assert regions_against_targets(outcomes, [])["deficit_change_mm3"].isna().all()
+
+
 def test_rounds_stored_before_the_regions_still_replay_and_show_no_region_table(played):
     ws, made, db = played
     with sqlite3.connect(db) as c:

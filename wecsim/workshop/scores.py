@@ -263,11 +263,15 @@ def regions_against_targets(
     share of the region's demand [%]; recycling [share] and how far it is above (+) or below the
     national recycling target path of that year [percentage points, the model's
     ``recycling_target``]; the rest as the region table holds them. Worst deficit share first.
-    Empty when the rounds were played before the regions were stored with them.
+    Empty when the rounds were played before the regions were stored with them; the change is
+    blank while the round's run without the teams is still being computed.
     """
     if not outcomes or "regions" not in outcomes[-1]:
         return pd.DataFrame(columns=REGION_COLUMNS)
-    mine, base = outcomes[-1]["regions"], without_teams[-1].get("regions", {})
+    # the same round without the teams; while it is being computed (see Workshops.advance) the change stays blank
+    played = len(outcomes)
+    base = without_teams[played - 1].get("regions", {}) if len(without_teams) >= played else {}
+    mine = outcomes[-1]["regions"]
     target = float(outcomes[-1]["national"][-1]["recycling_target"])
     rows = []
     for region_id, r in mine.items():

@@ -13,8 +13,11 @@ then runs the round's years for everyone (see :mod:`wecsim.workshop.replay`).
 from __future__ import annotations
 
 import json
+import logging
+import math
 import secrets
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ from wecsim.scenario.schema import Scenario
 from wecsim.workshop import codes
 from wecsim.workshop.errors import AccessRefused, WorkshopError
 from wecsim.workshop.events import Injection, check_event
-from wecsim.workshop.replay import Plan, play
+from wecsim.workshop.replay import SNAPSHOTS, Plan, eu_added, play
 from wecsim.workshop.roles import Role, all_roles, describe_decision, firm_technologies, parse_decision, parse_roles
 from wecsim.workshop.scores import (
     national_against_targets,
@@ -69,6 +72,30 @@ MAX_ROLES = 40
 MAX_LESSON_CHARS = 4_000
 #: Characters of a claimed role kept in the audit log (a role id is about 20).
 MAX_ROLE_CHARS = 80
+#: After how long a round's comparison runs still being computed are taken as abandoned (a restart
+#: stopped them) and computed by the next reader [s]. From the start they take at most a few
+#: seconds (two runs of at most the scenario's years, about 0.3 s of CPU each, on a busy machine).
+COMPARING_GIVE_UP_S = 60
+
+log = logging.getLogger(__name__)
+
+
+def _compare_apart(db: Path, workshop_id: str, round_no: int, then: Callable[[], None] | None = None) -> None:
+    """Compute a round's comparison runs on a connection of their own (a thread of :meth:`Workshops.advance`)."""
+    try:
+        ws = Workshops(db)
+    except WorkshopError:
+        log.exception("workshop %s round %s: the comparison runs could not open %s", workshop_id, round_no, db)
+        return
+    try:
+        ws.compare(workshop_id, round_no)
+    except Exception:  # the next reader computes them (see Workshops.comparing)
+        log.exception("workshop %s round %s: the comparison runs failed", workshop_id, round_no)
+        return
+    finally:
+        ws.close()
+    if then is not None:
+        then()
 
 
 def _now() -> datetime:
@@ -409,46 +436,118 @@ class Workshops:
         return out
 
     # ------------------------------------------------------------------ the model
-    def advance(self, workshop_id: str, key: str) -> dict[str, Any]:
-        """Lock the current round, run its years for everyone and mark it done; return its outcome (see ``play``)."""
+    def advance(
+        self, workshop_id: str, key: str, background: bool = False, then: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
+        """Lock the current round, run its years for everyone and mark it done; return its outcome (see ``play``).
+
+        Two changes, so that no screen waits for what it does not show: the round's own
+        outcome first (every team's page and the projector's numbers), then the runs the
+        projector compares it with (without the teams, without EU money; :meth:`compare`),
+        inline, or with ``background`` in a thread of this process (the outcome returned then
+        lacks ``"eu"``; ``then`` is called once they are stored, e.g. to wake the pages). Until
+        they are stored the projector says they are being computed.
+        """
         self.facilitator(workshop_id, key, "advance")
         rnd = self._round(workshop_id)
         n = rnd["round"]
-        with self._change(workshop_id) as c:
+        # locked at once, so that no decision arrives during the run; the screens are redrawn once, when it is done
+        with self.store.write() as c:
             c.execute("UPDATE round SET state = 'locked' WHERE workshop_id = ? AND round = ?", (workshop_id, n))
+        try:
+            plan, decisions, injections = (
+                self.plan(workshop_id),
+                self.decisions(workshop_id, n),
+                self.injections(workshop_id),
+            )
+            outcome = play(plan, decisions, injections, snapshots=SNAPSHOTS)[-1]
+            with self._change(workshop_id) as c:
+                done = c.execute(
+                    "UPDATE round SET state = 'done', outcome_json = ?, comparing_since_utc = ? "
+                    "WHERE workshop_id = ? AND round = ? AND state = 'locked'",
+                    (json.dumps(outcome), _iso(self.clock()), workshop_id, n),
+                )
+                if done.rowcount != 1:
+                    raise WorkshopError(_("round {round} was reopened while it ran; advance again").format(round=n))
+        except BaseException:
+            with self._change(workshop_id):  # the screens show the round locked, as it is
+                pass
+            raise
+        if background:
+            threading.Thread(
+                target=_compare_apart,
+                args=(self.store.path, workshop_id, n, then),
+                name=f"wecsim-compare-{workshop_id}",
+            ).start()
+            return outcome
+        self.compare(workshop_id, n)
+        return self.outcomes(workshop_id)[n - 1]
+
+    def compare(self, workshop_id: str, round_no: int) -> None:
+        """Run and store what the projector compares round ``round_no`` with: the no-team and the no-EU runs.
+
+        The same scenario, seed and events: every agent on its default rule for the first (see
+        :meth:`counterfactuals`); the teams' decisions without EU money for the second, whose
+        difference is stored in the outcome as ``"eu"`` (see ``play``). Nothing happens if they
+        are stored already.
+        """
         plan, decisions, injections = (
             self.plan(workshop_id),
-            self.decisions(workshop_id, n),
+            self.decisions(workshop_id, round_no),
             self.injections(workshop_id),
         )
-        # with what EU money added in the workshop (the same rounds without it), for the projector
-        outcome = play(plan, decisions, injections, eu=True)[-1]
-        # the same round without the teams, stored with it so that no screen waits for it (free if no one decided)
-        without = play(plan, [{} for _ in decisions], injections)[-1] if any(decisions) else outcome
+        eu = eu_added(plan, decisions, injections, snapshots=SNAPSHOTS)
+        # without the teams: the workshop run itself if no one has decided anything yet
+        without = play(plan, [{} for _ in decisions], injections, snapshots=SNAPSHOTS)[-1] if any(decisions) else None
         with self._change(workshop_id) as c:
-            done = c.execute(
-                "UPDATE round SET state = 'done', outcome_json = ?, counterfactual_json = ? "
-                "WHERE workshop_id = ? AND round = ? AND state = 'locked'",
-                (json.dumps(outcome), json.dumps(without), workshop_id, n),
+            row = c.execute(
+                "SELECT outcome_json, counterfactual_json FROM round WHERE workshop_id = ? AND round = ?",
+                (workshop_id, round_no),
+            ).fetchone()
+            outcome = json.loads(row["outcome_json"])
+            if "eu" in outcome and row["counterfactual_json"] is not None:
+                return  # stored since this began (by another thread or process): the same numbers
+            outcome["eu"] = eu
+            c.execute(
+                "UPDATE round SET outcome_json = ?, counterfactual_json = ?, comparing_since_utc = NULL "
+                "WHERE workshop_id = ? AND round = ?",
+                (json.dumps(outcome), json.dumps(outcome if without is None else without), workshop_id, round_no),
             )
-            if done.rowcount != 1:
-                raise WorkshopError(_("round {round} was reopened while it ran; advance again").format(round=n))
-        return outcome
 
-    def counterfactuals(self, workshop_id: str) -> list[dict[str, Any]]:
+    def comparing(self, workshop_id: str) -> list[int]:
+        """Return the rounds whose comparison runs are being computed now (see :meth:`advance`).
+
+        A round whose runs began more than :data:`COMPARING_GIVE_UP_S` ago is not among them:
+        whatever computed them stopped (a server restart), and the next reader computes them.
+        """
+        since = _iso(self.clock() - timedelta(seconds=COMPARING_GIVE_UP_S))
+        rows = self.store.read(
+            "SELECT round FROM round WHERE workshop_id = ? AND comparing_since_utc >= ? ORDER BY round",
+            (workshop_id, since),
+        )
+        return [int(r[0]) for r in rows]
+
+    def counterfactuals(self, workshop_id: str, wait: bool = True) -> list[dict[str, Any]]:
         """Return each round played as it would have gone without the teams (same scenario, seed and events).
 
         Every agent keeps its default rule; the facilitator's events stay in (they are the world,
         not a team's decision), so the difference to :meth:`outcomes` is what the teams' decisions
         did. :meth:`advance` stores it with the round (``counterfactual_json``); rounds of a file
-        written before it did are computed here once and stored.
+        written before it did, or whose computation stopped, are computed here once and stored.
+        ``wait=False``: return only the rounds before the first one still being computed.
         """
         rows = self.store.read(
-            "SELECT round, outcome_json, counterfactual_json FROM round WHERE workshop_id = ? AND state = 'done' "
-            "ORDER BY round",
+            "SELECT round, outcome_json, counterfactual_json, comparing_since_utc FROM round "
+            "WHERE workshop_id = ? AND state = 'done' ORDER BY round",
             (workshop_id,),
         )
-        if any(r["counterfactual_json"] is None for r in rows):
+        busy = [] if wait else self.comparing(workshop_id)
+        if busy:
+            rows = rows[: busy[0] - 1]
+        stopped = [r["round"] for r in rows if r["comparing_since_utc"] is not None]
+        for n in stopped:
+            self.compare(workshop_id, n)
+        if any(r["counterfactual_json"] is None and r["round"] not in stopped for r in rows):
             n = len(rows)
             if not any(self.decisions(workshop_id, n)):
                 # no team has decided anything yet: the workshop run is the no-team run
@@ -461,9 +560,11 @@ class Workshops:
                     "WHERE workshop_id = ? AND round = ? AND counterfactual_json IS NULL",
                     [(json.dumps(o), workshop_id, r["round"]) for o, r in zip(missing, rows, strict=True)],
                 )
+        if stopped or any(r["counterfactual_json"] is None for r in rows):
             rows = self.store.read(
-                "SELECT counterfactual_json FROM round WHERE workshop_id = ? AND state = 'done' ORDER BY round",
-                (workshop_id,),
+                "SELECT counterfactual_json FROM round WHERE workshop_id = ? AND state = 'done' AND round <= ? "
+                "ORDER BY round",
+                (workshop_id, len(rows)),
             )
         return [json.loads(r["counterfactual_json"]) for r in rows]
 
@@ -601,16 +702,28 @@ class Workshops:
         own = set(firm_technologies(role.agent_id))
         return [t for t in done[-1].get("tenders", []) if t["tech_id"] in own]
 
-    def _board(self, workshop_id: str) -> dict:
-        """Return what the projector and the debrief share: rounds, decisions in plain words, indicators, scores."""
+    def _board(self, workshop_id: str, wait: bool = True) -> dict:
+        """Return what the projector and the debrief share: rounds, decisions in plain words, indicators, scores.
+
+        ``wait=False`` (the projector): while the last round's comparison runs are being computed
+        (see :meth:`advance`), ``comparing`` names it and every number that needs them is left
+        out (the no-team column blank, no scores, no EU table), never shown from an earlier round.
+        """
         w, plan = self._workshop(workshop_id), self.plan(workshop_id)
-        outcomes, without = self.outcomes(workshop_id), self.counterfactuals(workshop_id)
+        without = self.counterfactuals(workshop_id, wait=wait)  # first: it may store what was missing
+        outcomes = self.outcomes(workshop_id)
+        compared = outcomes[: len(without)]
         current = self.current_round(workshop_id)
         rnd = self._round(workshop_id) if current else None
         played = len(outcomes)
         decisions = self.decisions(workshop_id, played) if played else []
         submitted = self.decisions(workshop_id, current)[-1] if current else {}
-        scores = role_scores(plan.roles, outcomes, without)
+        complete = len(compared) == played
+        scores = role_scores(plan.roles, outcomes if complete else [], without)
+        if complete:
+            national = national_against_targets(outcomes, without)
+        else:  # the workshop's own numbers now; the comparison when it is stored
+            national = national_against_targets(outcomes, outcomes).assign(without_teams=math.nan, change=math.nan)
         return {
             "workshop_id": workshop_id,
             "scenario": w["scenario_name"],
@@ -635,21 +748,23 @@ class Workshops:
                 for n, chosen in enumerate(decisions, start=1)
                 for r in plan.roles
             ],
-            "national": national_against_targets(outcomes, without),
+            "national": national,
             "national_years": national_years(outcomes, without),
             "scores": scores,
             "totals": score_totals(scores),
-            "by_round": round_outcomes(plan.roles, outcomes, without),
+            "by_round": round_outcomes(plan.roles, compared, without),
             "outcomes": outcomes,
             "without_teams": without,
-            # what EU money added to the last round played (None: played before it was stored)
-            "eu": outcomes[-1].get("eu") if outcomes else None,
+            # what EU money added to the last round played (None: played before it was stored, or being computed)
+            "eu": outcomes[-1].get("eu") if complete and outcomes else None,
+            # the rounds whose comparison runs (without the teams, without EU money) are being computed
+            "comparing": [] if complete else list(range(len(compared) + 1, played + 1)),
         }
 
     def projector_view(self, workshop_id: str, code: str) -> dict:
         """Return the projector's read-only view (see :meth:`_board`); the projector code is checked first."""
         self.projector(workshop_id, code)
-        return self._board(workshop_id)
+        return self._board(workshop_id, wait=False)
 
     def debrief(self, workshop_id: str, key: str) -> dict:
         """Return everything the debrief report shows: the projector's view and the facilitator's lessons."""

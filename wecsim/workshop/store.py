@@ -15,7 +15,7 @@ from pathlib import Path
 from wecsim.i18n import _
 from wecsim.workshop.errors import WorkshopError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS round (
     deadline_utc TEXT,
     outcome_json TEXT,
     counterfactual_json TEXT,
+    comparing_since_utc TEXT,
     PRIMARY KEY (workshop_id, round)
 );
 CREATE TABLE IF NOT EXISTS decision (
@@ -81,13 +82,18 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
-#: Columns schema version 2 added to version 1's tables (the projector's code, the change counter the
-#: pages poll, the no-team run of each round); the ``lesson`` table is new in version 2 too.
-V2_COLUMNS = (
-    ("workshop", "projector_hash", "TEXT"),
-    ("workshop", "revision", "INTEGER NOT NULL DEFAULT 0"),
-    ("round", "counterfactual_json", "TEXT"),
-)
+#: Columns each schema version added to the tables of the one before. Version 2: the projector's
+#: code, the change counter the pages poll, the no-team run of each round (the ``lesson`` table is
+#: new in version 2 too). Version 3: since when a round's comparison runs (without the teams, without
+#: EU money) are being computed, after its own outcome was stored (``NULL``: stored, or not begun).
+NEW_COLUMNS = {
+    2: (
+        ("workshop", "projector_hash", "TEXT"),
+        ("workshop", "revision", "INTEGER NOT NULL DEFAULT 0"),
+        ("round", "counterfactual_json", "TEXT"),
+    ),
+    3: (("round", "comparing_since_utc", "TEXT"),),
+}
 
 
 class Store:
@@ -125,8 +131,8 @@ class Store:
                             c.execute(stmt)
                     c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 version = self._version()
-            if int(version) == 1:
-                self._upgrade_from_1()
+            if int(version) < SCHEMA_VERSION:
+                self._upgrade(int(version))
                 version = SCHEMA_VERSION
         except sqlite3.DatabaseError as exc:
             raise WorkshopError(
@@ -142,10 +148,10 @@ class Store:
     def _version(self) -> str:
         return self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
 
-    def _upgrade_from_1(self) -> None:
-        """Add version 2's columns to a version-1 file in one transaction (nothing of version 1 changes)."""
+    def _upgrade(self, version: int) -> None:
+        """Add the later versions' columns to an older file in one transaction (nothing it holds changes)."""
         with self.write() as c:
-            for table, column, kind in V2_COLUMNS:
+            for table, column, kind in (col for v, cols in NEW_COLUMNS.items() if v > version for col in cols):
                 have = {r[1] for r in c.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
