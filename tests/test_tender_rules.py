@@ -157,3 +157,11 @@ def test_free_firms_kept_in_order_pick_the_bidders_a_fresh_sort_would(seed):
         winner.active_contracts += 1
         free.won(winner, winner.active_contracts - 1)
     assert not free.bidders(3)  # every slot taken in the end
+
+
+def test_exclusions_are_counted_afresh_each_year():
+    # a firm shut out once a year for years never adds those up to a localisation step
+    model = WECModel(load_scenario("baseline", overrides=["local_content_share=0.6"]), seed=3)
+    for _ in range(4):
+        model.step()
+        assert all(f.excluded_this_year == 0 for f in model.firms)
