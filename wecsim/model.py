@@ -162,6 +162,8 @@ class WECModel(mesa.Model):
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
         self._pipeline_size: dict[tuple[str, str], float] | None = None
+        #: tables the proposal rules work out once for all regions, by name (cleared in ``_begin_year``)
+        self.year_tables: dict[str, Any] = {}
         self._retiring: dict[int, list[Project]] = {}
         self._n_built = 0  # projects commissioned so far
         #: cost and reference-price capacity of every project commissioned so far [EUR M]
@@ -483,17 +485,28 @@ class WECModel(mesa.Model):
         the stock, less renewal already in the pipeline; at most ``renewal_max_share_per_yr``
         of the stock a year of the tranche; 0 below ``min_renewal``.
         """
-        a = self.assets[asset_id]
-        stock = float(self.asset_stock[asset_id][idx])
-        if stock <= 0:
+        table = self.year_tables.get(asset_id)
+        if table is None:
+            table = self.year_tables[asset_id] = self._renewal_table(asset_id)
+        stock, gaps, most = table
+        if stock[idx] <= 0:
             return 0.0
+        gap = min(gaps[idx], most[idx])
+        return gap if gap >= self.assets[asset_id]["min_renewal"] else 0.0
+
+    def _renewal_table(self, asset_id: str) -> tuple[list[float], np.ndarray, list[float]]:
+        """Each region's stock, renewal gap before the yearly limit, and that limit (see :meth:`renewal_gap`).
+
+        Worked out for all regions at once, with the same float steps a region's own would take.
+        """
+        a = self.assets[asset_id]
+        stock = self.asset_stock[asset_id]
         lead = self.tech(a["renewal_tech"]).build_time_yr + a["tranche_yr"]
-        expected = self.state.wear[asset_id][idx] + lead / a["service_life_yr"]
-        gap = (expected - self.wear_target(asset_id, self.year + lead)) * stock - self.in_pipeline(
-            a["renewal_tech"], idx
-        )
-        gap = min(gap, a["renewal_max_share_per_yr"] * a["tranche_yr"] * stock)
-        return gap if gap >= a["min_renewal"] else 0.0
+        expected = self.state.wear[asset_id] + lead / a["service_life_yr"]
+        in_pipeline = np.array([self.in_pipeline(a["renewal_tech"], i) for i in range(len(stock))])
+        gaps = (expected - self.wear_target(asset_id, self.year + lead)) * stock - in_pipeline
+        most = a["renewal_max_share_per_yr"] * a["tranche_yr"] * stock
+        return stock.tolist(), gaps, most.tolist()
 
     def treatment_target(self, year: int) -> float:
         """National path of the share treated to standard: held until the programme starts, then to the target [-]."""
@@ -510,6 +523,12 @@ class WECModel(mesa.Model):
         """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
         old = self.treatment_existing0_m3[idx] * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
         new = self._operating_size("wastewater_treatment")[idx] * self.tech("wastewater_treatment").water_m3_per_unit_yr
+        return old + new
+
+    def treatment_capacities_m3(self, year: int) -> np.ndarray:
+        """:meth:`treatment_capacity_m3` of every region at once [m3/yr]."""
+        old = self.treatment_existing0_m3 * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
+        new = self._operating_size("wastewater_treatment") * self.tech("wastewater_treatment").water_m3_per_unit_yr
         return old + new
 
     def unit_cost_of_saving(self, tech_id: str) -> float:
@@ -680,6 +699,7 @@ class WECModel(mesa.Model):
         self._recycling_horizon = None
         self._recycling_pipeline = None
         self._pipeline_size = None
+        self.year_tables = {}
 
     def run(self) -> None:
         """Run every year from the base year to ``end_year``."""
