@@ -148,6 +148,9 @@ class WECModel(mesa.Model):
         )
         #: the same draws, one row per (year, technology, region, ordinal); ``_z_row`` holds each project's row
         self._project_z_rows = self._project_z.reshape(-1, PROJECT_DRAWS)
+        #: the site draw of each row (a view), and the sizes that number the rows (see ``propose``)
+        self._site_z_column = self._project_z_rows[:, SITE_DRAW]
+        self._z_dims = self._project_z.shape[1:4]
         self._z_row: list[int] = []
         self._site_z = project_rng.standard_normal((len(self.years), 2, SITES_PER_YEAR, 2))
         self.pipeline = Pipeline()
@@ -601,23 +604,26 @@ class WECModel(mesa.Model):
         Returns ``None`` when the owner's last proposal of this technology in this region was
         rejected less than ``reproposal_wait_yr`` years ago (pinned projects always go in).
         """
-        rejected = self._rejected_year.get((tech_id, region_id))
+        key = (tech_id, region_id)
+        rejected = self._rejected_year.get(key)
         if not pinned and rejected is not None and self.year - rejected < self.P["reproposal_wait_yr"]:
             return None
-        t = self.tech(tech_id)
-        capex = size * t.capex_meur_per_unit * fields.pop("capex_factor", 1.0) * self.capex_multiplier(tech_id)
-        key = (tech_id, region_id, self.year)
-        ordinal = self._ordinals[key] = self._ordinals.get(key, -1) + 1
+        t = self.catalog[tech_id]
+        factor = fields.pop("capex_factor", 1.0) if fields else 1.0
+        capex = size * t.capex_meur_per_unit * factor * self.capex_multiplier(tech_id)
+        year = self.year
+        ordinal_key = (tech_id, region_id, year)
+        ordinal = self._ordinals[ordinal_key] = self._ordinals.get(ordinal_key, -1) + 1
         # the row of _project_z_rows for (year, technology, region, ordinal)
-        _, n_techs, n_regions, per_key, _ = self._project_z.shape
-        z_row = (self.year - self.base_year) * n_techs + self._tech_order[tech_id]
+        n_techs, n_regions, per_key = self._z_dims
+        z_row = (year - self.base_year) * n_techs + self._tech_order[tech_id]
         z_row = (z_row * n_regions + self.region_index[region_id]) * per_key + ordinal % per_key
-        z = self._project_z_rows[z_row, SITE_DRAW]
         sigma = t.benefit_sigma_log
+        projects = self.pipeline.projects
         # by position, in the order of Project's leading fields (half the cost of keywords, ~2,000 times a run)
         project = self.pipeline.enter(
             Project(
-                len(self.pipeline.projects),
+                len(projects),
                 name or f"{t.name}, {self.region_by_id[region_id].name}",
                 tech_id,
                 t.sector,
@@ -625,13 +631,13 @@ class WECModel(mesa.Model):
                 owner.name if hasattr(owner, "name") else str(owner),
                 float(size),
                 capex,
-                self.year,
+                year,
                 ordinal,
                 pinned,
                 lead_funder,
                 t.route,
                 programme or pinned,
-                math.exp(sigma * float(z) - sigma**2 / 2),
+                math.exp(sigma * self._site_z_column.item(z_row) - sigma**2 / 2),
                 **fields,
             )
         )
@@ -639,9 +645,9 @@ class WECModel(mesa.Model):
             self._z_row.append(z_row)
         self._active.append(project)
         self._proposed_this_year += 1
-        self._active_keys.add((tech_id, region_id))
+        self._active_keys.add(key)
         self._active_techs.add(tech_id)
-        self._pending_keys.add((tech_id, region_id))
+        self._pending_keys.add(key)
         return project
 
     def record_refusals(self, funder_id: str, book: Book, rows: np.ndarray, reasons: np.ndarray | int) -> None:
