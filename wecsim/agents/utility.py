@@ -88,18 +88,20 @@ class WaterUtility(mesa.Agent):
         #: ``(t, largest debt service due after model year t)``, kept until the next loan [EUR M]
         self._debt_peak: tuple[int, float] = (-1, 0.0)
         self.policy = TariffPolicy()
+        # fixed for the run: the region's income relative to the nation's (F5), the water a person
+        # uses [m3/yr] and the yearly payment per euro of a sub-sovereign loan
+        self._income_weight = region.fiscal_capacity ** P["income_fiscal_elasticity"]
+        self._m3_per_person = P["municipal_lpcd_delivered"] * 365 / 1e3
+        self._loan_crf = capital_recovery_factor(
+            P["subsovereign_loan_rate_pct"] / 100, int(P["ifi_loan_tenor_yr"]) - int(P["ifi_loan_grace_yr"])
+        )
 
     # ------------------------------------------------------------------ money
     def affordable_tariff(self) -> float:
         """Return the highest tariff the affordability cap allows this year (F5) [EUR/m3]."""
         m, P = self.model, self.model.P
-        income = (
-            P["income_bottom40_eur_per_capita_yr"]
-            * m.gdp_factor
-            * self.region.fiscal_capacity ** P["income_fiscal_elasticity"]
-        )
-        m3_per_person = P["municipal_lpcd_delivered"] * 365 / 1e3
-        return P["affordability_cap_pct"] / 100 * income / m3_per_person
+        income = P["income_bottom40_eur_per_capita_yr"] * m.gdp_factor * self._income_weight
+        return P["affordability_cap_pct"] / 100 * income / self._m3_per_person
 
     def update_finances(self) -> float:
         """Set this year's tariff, revenue, costs and cash; return the cash left for the reserve [EUR M].
@@ -136,12 +138,7 @@ class WaterUtility(mesa.Agent):
         room = margin / P["utility_min_dscr"] - self._debt_due_peak(t)
         if room <= 0:
             return 0.0
-        rate, tenor, grace = (
-            P["subsovereign_loan_rate_pct"] / 100,
-            int(P["ifi_loan_tenor_yr"]),
-            int(P["ifi_loan_grace_yr"]),
-        )
-        return room / capital_recovery_factor(rate, tenor - grace)
+        return room / self._loan_crf
 
     def _debt_due_peak(self, t: int) -> float:
         """Return the largest yearly debt service due after model year ``t`` [EUR M].
