@@ -279,6 +279,9 @@ class WECModel(mesa.Model):
         #: overruns describe the average firm, so a firm this reliable gets them unchanged (D1)
         self.reliability_ref = float(np.mean([float(row["reliability"]) for row in d.firm_records]))
         self.firms_by_tech = {t: [f for f in self.firms if t in f.technologies] for t in self.catalog}
+        #: each technology's firms split by a local-content rule, by (technology, rule); tendering
+        #: keeps them while no firm localises (``Firm.split_by_local_content``)
+        self.local_content_splits: dict[tuple[str, float], tuple[list[Firm], list[Firm]]] = {}
         horizon = len(self.years) + int(self.P["debt_schedule_padding_yr"])
         #: debt service on sovereign loans due each model year [EUR M]
         self.national_debt_service = np.zeros(horizon)

@@ -63,7 +63,14 @@ def tender(model: WECModel) -> None:
     tenders = Counter(p.tech_id for p in financed)
     # only the technologies tendered this year; a firm's cost per euro stays fixed all loop
     # (it learns from contracts completed, in ``_build``)
-    local_enough = {t: Firm.split_by_local_content(model.firms_by_tech[t], local_content) for t in tenders}
+    # (kept from year to year while the rule stays and no firm localises: see the end of the loop)
+    splits = model.local_content_splits
+    local_enough = {}
+    for t in tenders:
+        split = splits.get((t, local_content))
+        if split is None:
+            split = splits[(t, local_content)] = Firm.split_by_local_content(model.firms_by_tech[t], local_content)
+        local_enough[t] = split
     unit_cost = {f: f.unit_cost() for f in dict.fromkeys(chain.from_iterable(local_enough[t][0] for t in tenders))}
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
@@ -104,7 +111,10 @@ def tender(model: WECModel) -> None:
     anyone = P["localisation_trigger_exclusions"] <= 0
     for f in model.firms:
         if anyone or f.excluded_this_year:
+            before = f.localisation
             f.consider_localising()
+            if f.localisation != before:
+                splits.clear()
     for p in model.pipeline.in_stage(Stage.TENDERED):
         settle_contract(model, p)
 
