@@ -319,6 +319,23 @@ def test_a_utility_loan_cuts_its_debt_capacity_the_same_year():
     assert u.debt_capacity_meur() == pytest.approx(0.0, abs=1e-9)
 
 
+def test_the_proposal_rules_see_each_years_wear_and_waste():
+    # the rules work out their gaps once a year for all regions: a new year must bring new gaps
+    model = WECModel(load_scenario("baseline"), seed=3)
+    model.step()
+    planned = model.year_tables["sorting_recycling"].plan_t  # last year's sorting plan
+    model._begin_year()
+    n = len(model.region_agents)
+    renewal = [model.renewal_gap("water_network", i) for i in range(n)]
+    model.state.wear["water_network"] -= 0.2  # pipes renewed meanwhile
+    model.last["msw_generated_t"] = model.last["msw_generated_t"] * 2  # waste doubles
+    model._begin_year()
+    newer = [model.renewal_gap("water_network", i) for i in range(n)]
+    assert all(w <= r for w, r in zip(newer, renewal, strict=True)) and sum(newer) < sum(renewal)
+    model.waste_utilities[0]._propose_sorting()
+    assert (model.year_tables["sorting_recycling"].plan_t > 1.5 * planned).all()
+
+
 @pytest.mark.parametrize(("scenario", "seed"), [("baseline", 7), ("team_europe_accelerated", 1)])
 def test_a_funder_skips_a_later_look_only_when_it_would_find_nothing_again(monkeypatch, scenario, seed):
     # the finance round lets a funder skip a later pass when its last look found nothing and nothing

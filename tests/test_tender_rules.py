@@ -29,6 +29,18 @@ def test_firms_shut_out_by_the_local_content_rule_localise_and_no_others():
     assert all(before[fid] < after[fid] <= 1.0 for fid in moved)
 
 
+def test_a_firm_stops_localising_once_it_meets_the_rule():
+    # once its local share meets the rule the firm bids, so it is no longer shut out and stops there
+    model = WECModel(load_scenario("baseline", overrides=["local_content_share=0.6"]), seed=3)
+    before = {f.firm_id: f.localisation for f in model.firms}
+    for _ in range(12):
+        model.step()
+    step = model.P["localisation_step"]
+    moved = [f for f in model.firms if f.localisation != before[f.firm_id]]
+    assert moved
+    assert all(f.localisation < 0.6 + step - 1e-9 for f in moved)
+
+
 def test_without_a_local_content_rule_no_firm_localises():
     before, after = _localisation_after(6, 0.0)
     assert after == before
@@ -157,3 +169,11 @@ def test_free_firms_kept_in_order_pick_the_bidders_a_fresh_sort_would(seed):
         winner.active_contracts += 1
         free.won(winner, winner.active_contracts - 1)
     assert not free.bidders(3)  # every slot taken in the end
+
+
+def test_exclusions_are_counted_afresh_each_year():
+    # a firm shut out once a year for years never adds those up to a localisation step
+    model = WECModel(load_scenario("baseline", overrides=["local_content_share=0.6"]), seed=3)
+    for _ in range(4):
+        model.step()
+        assert all(f.excluded_this_year == 0 for f in model.firms)

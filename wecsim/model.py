@@ -148,6 +148,9 @@ class WECModel(mesa.Model):
         )
         #: the same draws, one row per (year, technology, region, ordinal); ``_z_row`` holds each project's row
         self._project_z_rows = self._project_z.reshape(-1, PROJECT_DRAWS)
+        #: the site draw of each row (a view), and the sizes that number the rows (see ``propose``)
+        self._site_z_column = self._project_z_rows[:, SITE_DRAW]
+        self._z_dims = self._project_z.shape[1:4]
         self._z_row: list[int] = []
         self._site_z = project_rng.standard_normal((len(self.years), 2, SITES_PER_YEAR, 2))
         self.pipeline = Pipeline()
@@ -162,6 +165,8 @@ class WECModel(mesa.Model):
         self._recycling_horizon: np.ndarray | None = None
         self._recycling_pipeline: dict[str, float] | None = None
         self._pipeline_size: dict[tuple[str, str], float] | None = None
+        #: tables the proposal rules work out once for all regions, by name (cleared in ``_begin_year``)
+        self.year_tables: dict[str, Any] = {}
         self._retiring: dict[int, list[Project]] = {}
         self._n_built = 0  # projects commissioned so far
         #: cost and reference-price capacity of every project commissioned so far [EUR M]
@@ -274,6 +279,9 @@ class WECModel(mesa.Model):
         #: overruns describe the average firm, so a firm this reliable gets them unchanged (D1)
         self.reliability_ref = float(np.mean([float(row["reliability"]) for row in d.firm_records]))
         self.firms_by_tech = {t: [f for f in self.firms if t in f.technologies] for t in self.catalog}
+        #: each technology's firms split by a local-content rule, by (technology, rule); tendering
+        #: keeps them while no firm localises (``Firm.split_by_local_content``)
+        self.local_content_splits: dict[tuple[str, float], tuple[list[Firm], list[Firm]]] = {}
         horizon = len(self.years) + int(self.P["debt_schedule_padding_yr"])
         #: debt service on sovereign loans due each model year [EUR M]
         self.national_debt_service = np.zeros(horizon)
@@ -483,17 +491,28 @@ class WECModel(mesa.Model):
         the stock, less renewal already in the pipeline; at most ``renewal_max_share_per_yr``
         of the stock a year of the tranche; 0 below ``min_renewal``.
         """
-        a = self.assets[asset_id]
-        stock = float(self.asset_stock[asset_id][idx])
-        if stock <= 0:
+        table = self.year_tables.get(asset_id)
+        if table is None:
+            table = self.year_tables[asset_id] = self._renewal_table(asset_id)
+        stock, gaps, most = table
+        if stock[idx] <= 0:
             return 0.0
+        gap = min(gaps[idx], most[idx])
+        return gap if gap >= self.assets[asset_id]["min_renewal"] else 0.0
+
+    def _renewal_table(self, asset_id: str) -> tuple[list[float], np.ndarray, list[float]]:
+        """Each region's stock, renewal gap before the yearly limit, and that limit (see :meth:`renewal_gap`).
+
+        Worked out for all regions at once, with the same float steps a region's own would take.
+        """
+        a = self.assets[asset_id]
+        stock = self.asset_stock[asset_id]
         lead = self.tech(a["renewal_tech"]).build_time_yr + a["tranche_yr"]
-        expected = self.state.wear[asset_id][idx] + lead / a["service_life_yr"]
-        gap = (expected - self.wear_target(asset_id, self.year + lead)) * stock - self.in_pipeline(
-            a["renewal_tech"], idx
-        )
-        gap = min(gap, a["renewal_max_share_per_yr"] * a["tranche_yr"] * stock)
-        return gap if gap >= a["min_renewal"] else 0.0
+        expected = self.state.wear[asset_id] + lead / a["service_life_yr"]
+        in_pipeline = np.array([self.in_pipeline(a["renewal_tech"], i) for i in range(len(stock))])
+        gaps = (expected - self.wear_target(asset_id, self.year + lead)) * stock - in_pipeline
+        most = a["renewal_max_share_per_yr"] * a["tranche_yr"] * stock
+        return stock.tolist(), gaps, most.tolist()
 
     def treatment_target(self, year: int) -> float:
         """National path of the share treated to standard: held until the programme starts, then to the target [-]."""
@@ -510,6 +529,12 @@ class WECModel(mesa.Model):
         """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
         old = self.treatment_existing0_m3[idx] * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
         new = self._operating_size("wastewater_treatment")[idx] * self.tech("wastewater_treatment").water_m3_per_unit_yr
+        return old + new
+
+    def treatment_capacities_m3(self, year: int) -> np.ndarray:
+        """:meth:`treatment_capacity_m3` of every region at once [m3/yr]."""
+        old = self.treatment_existing0_m3 * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
+        new = self._operating_size("wastewater_treatment") * self.tech("wastewater_treatment").water_m3_per_unit_yr
         return old + new
 
     def unit_cost_of_saving(self, tech_id: str) -> float:
@@ -582,23 +607,26 @@ class WECModel(mesa.Model):
         Returns ``None`` when the owner's last proposal of this technology in this region was
         rejected less than ``reproposal_wait_yr`` years ago (pinned projects always go in).
         """
-        rejected = self._rejected_year.get((tech_id, region_id))
+        key = (tech_id, region_id)
+        rejected = self._rejected_year.get(key)
         if not pinned and rejected is not None and self.year - rejected < self.P["reproposal_wait_yr"]:
             return None
-        t = self.tech(tech_id)
-        capex = size * t.capex_meur_per_unit * fields.pop("capex_factor", 1.0) * self.capex_multiplier(tech_id)
-        key = (tech_id, region_id, self.year)
-        ordinal = self._ordinals[key] = self._ordinals.get(key, -1) + 1
+        t = self.catalog[tech_id]
+        factor = fields.pop("capex_factor", 1.0) if fields else 1.0
+        capex = size * t.capex_meur_per_unit * factor * self.capex_multiplier(tech_id)
+        year = self.year
+        ordinal_key = (tech_id, region_id, year)
+        ordinal = self._ordinals[ordinal_key] = self._ordinals.get(ordinal_key, -1) + 1
         # the row of _project_z_rows for (year, technology, region, ordinal)
-        _, n_techs, n_regions, per_key, _ = self._project_z.shape
-        z_row = (self.year - self.base_year) * n_techs + self._tech_order[tech_id]
+        n_techs, n_regions, per_key = self._z_dims
+        z_row = (year - self.base_year) * n_techs + self._tech_order[tech_id]
         z_row = (z_row * n_regions + self.region_index[region_id]) * per_key + ordinal % per_key
-        z = self._project_z_rows[z_row, SITE_DRAW]
         sigma = t.benefit_sigma_log
+        projects = self.pipeline.projects
         # by position, in the order of Project's leading fields (half the cost of keywords, ~2,000 times a run)
         project = self.pipeline.enter(
             Project(
-                len(self.pipeline.projects),
+                len(projects),
                 name or f"{t.name}, {self.region_by_id[region_id].name}",
                 tech_id,
                 t.sector,
@@ -606,13 +634,13 @@ class WECModel(mesa.Model):
                 owner.name if hasattr(owner, "name") else str(owner),
                 float(size),
                 capex,
-                self.year,
+                year,
                 ordinal,
                 pinned,
                 lead_funder,
                 t.route,
                 programme or pinned,
-                math.exp(sigma * float(z) - sigma**2 / 2),
+                math.exp(sigma * self._site_z_column.item(z_row) - sigma**2 / 2),
                 **fields,
             )
         )
@@ -620,9 +648,9 @@ class WECModel(mesa.Model):
             self._z_row.append(z_row)
         self._active.append(project)
         self._proposed_this_year += 1
-        self._active_keys.add((tech_id, region_id))
+        self._active_keys.add(key)
         self._active_techs.add(tech_id)
-        self._pending_keys.add((tech_id, region_id))
+        self._pending_keys.add(key)
         return project
 
     def record_refusals(self, funder_id: str, book: Book, rows: np.ndarray, reasons: np.ndarray | int) -> None:
@@ -680,6 +708,7 @@ class WECModel(mesa.Model):
         self._recycling_horizon = None
         self._recycling_pipeline = None
         self._pipeline_size = None
+        self.year_tables = {}
 
     def run(self) -> None:
         """Run every year from the base year to ``end_year``."""

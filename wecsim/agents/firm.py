@@ -38,6 +38,11 @@ def _markup(n_bidders: int, m0: float, k: float) -> float:
     return float(bid_price(1.0, n_bidders, m0, k) - 1.0)
 
 
+@functools.cache
+def _learning(completed: int, rate: float) -> float:
+    return (1 + completed) ** math.log2(1 - rate)
+
+
 class Firm(mesa.Agent):
     """A contractor decides whether to bid, at what price, and whether to localise.
 
@@ -117,8 +122,7 @@ class Firm(mesa.Agent):
 
     def learning(self) -> float:
         """Return the firm's cost multiplier from completed contracts (D4) [-]."""
-        lr = self.model.P["local_learning_rate_pct"] / 100
-        return (1 + self.completed) ** math.log2(1 - lr)
+        return _learning(self.completed, self.model.P["local_learning_rate_pct"] / 100)
 
     def unit_cost(self) -> float:
         """Return the firm's cost per euro of estimated cost: efficiency x learning [-]."""

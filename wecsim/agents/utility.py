@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
@@ -88,18 +88,20 @@ class WaterUtility(mesa.Agent):
         #: ``(t, largest debt service due after model year t)``, kept until the next loan [EUR M]
         self._debt_peak: tuple[int, float] = (-1, 0.0)
         self.policy = TariffPolicy()
+        # fixed for the run: the region's income relative to the nation's (F5), the water a person
+        # uses [m3/yr] and the yearly payment per euro of a sub-sovereign loan
+        self._income_weight = region.fiscal_capacity ** P["income_fiscal_elasticity"]
+        self._m3_per_person = P["municipal_lpcd_delivered"] * 365 / 1e3
+        self._loan_crf = capital_recovery_factor(
+            P["subsovereign_loan_rate_pct"] / 100, int(P["ifi_loan_tenor_yr"]) - int(P["ifi_loan_grace_yr"])
+        )
 
     # ------------------------------------------------------------------ money
     def affordable_tariff(self) -> float:
         """Return the highest tariff the affordability cap allows this year (F5) [EUR/m3]."""
         m, P = self.model, self.model.P
-        income = (
-            P["income_bottom40_eur_per_capita_yr"]
-            * m.gdp_factor
-            * self.region.fiscal_capacity ** P["income_fiscal_elasticity"]
-        )
-        m3_per_person = P["municipal_lpcd_delivered"] * 365 / 1e3
-        return P["affordability_cap_pct"] / 100 * income / m3_per_person
+        income = P["income_bottom40_eur_per_capita_yr"] * m.gdp_factor * self._income_weight
+        return P["affordability_cap_pct"] / 100 * income / self._m3_per_person
 
     def update_finances(self) -> float:
         """Set this year's tariff, revenue, costs and cash; return the cash left for the reserve [EUR M].
@@ -136,12 +138,7 @@ class WaterUtility(mesa.Agent):
         room = margin / P["utility_min_dscr"] - self._debt_due_peak(t)
         if room <= 0:
             return 0.0
-        rate, tenor, grace = (
-            P["subsovereign_loan_rate_pct"] / 100,
-            int(P["ifi_loan_tenor_yr"]),
-            int(P["ifi_loan_grace_yr"]),
-        )
-        return room / capital_recovery_factor(rate, tenor - grace)
+        return room / self._loan_crf
 
     def _debt_due_peak(self, t: int) -> float:
         """Return the largest yearly debt service due after model year ``t`` [EUR M].
@@ -185,14 +182,7 @@ class WaterUtility(mesa.Agent):
         m, P = self.model, self.model.P
         if m.has_pending("wastewater_treatment", self.region.region_id):
             return
-        lead = m.tech("wastewater_treatment").build_time_yr + 1
-        generated = m.last["wastewater_generated_m3"][self.idx] * (1 + m.municipal_growth_rate()) ** lead
-        capacity = (
-            m.treatment_capacity_m3(self.idx, m.year + lead)
-            + m.in_pipeline("wastewater_treatment", self.idx) * m.tech("wastewater_treatment").water_m3_per_unit_yr
-        )
-        gap_m3 = m.treatment_target(m.year + lead) * generated - capacity
-        size = gap_m3 / m.tech("wastewater_treatment").water_m3_per_unit_yr
+        size = _treatment_gaps(m)[self.idx]
         if size >= P["wastewater_min_m3_per_day"]:
             size = min(size, P["wastewater_max_plant_multiple"] * m.tech("wastewater_treatment").typical_size)
             m.propose(self, "wastewater_treatment", self.region.region_id, round_size(size, -3), programme=True)
@@ -226,6 +216,60 @@ class WaterUtility(mesa.Agent):
             size = min(gap_m3, room) / m.tech("wastewater_reuse").water_m3_per_unit_yr
             if size >= P["reuse_min_m3_per_day"]:
                 m.propose(self, "wastewater_reuse", r.region_id, round_size(size, -3))
+
+
+class _SortingOutlook(NamedTuple):
+    """Waste at the planning horizon in every region and the recycler's break-even (worked out once a year)."""
+
+    expected_t: np.ndarray  # municipal waste generated [t/yr]
+    collected_t: np.ndarray  # of it collected [t/yr]
+    separate_t: np.ndarray  # recyclables collected apart [t/yr]
+    plan_t: np.ndarray  # sorting the national target path asks for [t/yr]
+    breakeven: float  # share of input collected apart at which a recycler's plant pays [-]
+
+
+def _sorting_outlook(m: WECModel) -> _SortingOutlook:
+    """Return this year's :class:`_SortingOutlook` (the same float steps as one region's own)."""
+    outlook = m.year_tables.get("sorting_recycling")
+    if outlook is None:
+        P = m.P
+        horizon = int(P["recycling_planning_horizon_yr"])
+        expected_t = m.last["msw_generated_t"] * (1 + m.msw_growth_rate()) ** horizon
+        collected_t = P["collection_coverage"] * expected_t
+        separate_t = np.minimum(
+            (m.separated_share + horizon * m.separated_share_growth) * expected_t,
+            P["recycling_max_recoverable_share"] * collected_t,
+        )
+        breakeven = sorting_breakeven_separate_share(
+            m.tech("sorting_recycling"),
+            P,
+            m.value("epr_fee_multiplier"),
+            m.value("landfill_gate_fee_kzt_per_t") / m.kzt_per_eur,
+            m.capex_multiplier("sorting_recycling"),
+        )
+        plan_t = m.recycling_target(m.year + horizon) * expected_t
+        outlook = m.year_tables["sorting_recycling"] = _SortingOutlook(
+            expected_t, collected_t, separate_t, plan_t, breakeven
+        )
+    return outlook
+
+
+def _treatment_gaps(m: WECModel) -> np.ndarray:
+    """Treatment capacity each region lacks when a plant proposed now would run [m3/day] (worked out once a year).
+
+    Wastewater expected then (``lead`` years of growth) times the national target share,
+    less the plants still in service then and those in the pipeline.
+    """
+    gaps = m.year_tables.get("wastewater_treatment")
+    if gaps is None:
+        tech = m.tech("wastewater_treatment")
+        lead = tech.build_time_yr + 1
+        generated = m.last["wastewater_generated_m3"] * (1 + m.municipal_growth_rate()) ** lead
+        in_pipeline = np.array([m.in_pipeline("wastewater_treatment", i) for i in range(len(generated))])
+        capacity = m.treatment_capacities_m3(m.year + lead) + in_pipeline * tech.water_m3_per_unit_yr
+        gap_m3 = m.treatment_target(m.year + lead) * generated - capacity
+        gaps = m.year_tables["wastewater_treatment"] = gap_m3 / tech.water_m3_per_unit_yr
+    return gaps
 
 
 def _waits(project: Project | None) -> bool:
@@ -266,25 +310,14 @@ class WasteUtility(mesa.Agent):
         break-even share of input collected apart); the larger wins, at most the waste collected.
         """
         m, P, r = self.model, self.model.P, self.region
-        horizon = int(P["recycling_planning_horizon_yr"])
+        i = r.idx
         use = P["recycling_utilisation_mature"]
-        expected_t = m.last["msw_generated_t"][r.idx] * (1 + m.msw_growth_rate()) ** horizon
-        collected_t = P["collection_coverage"] * expected_t
-        separate_t = min(
-            (m.separated_share + horizon * m.separated_share_growth) * expected_t,
-            P["recycling_max_recoverable_share"] * collected_t,
-        )
-        capacity_t = m.recycling_capacity_mature_t(r.idx) + m.pipeline_recycling_t(r.region_id)
-        plan_t = m.recycling_target(m.year + horizon) * expected_t
+        outlook = _sorting_outlook(m)
+        collected_t, separate_t, plan_t = outlook.collected_t[i], outlook.separate_t[i], outlook.plan_t[i]
+        capacity_t = m.recycling_capacity_mature_t(i) + m.pipeline_recycling_t(r.region_id)
         unsorted_separate_t = max(0.0, separate_t - capacity_t)
         tech = m.tech("sorting_recycling")
-        breakeven = sorting_breakeven_separate_share(
-            tech,
-            P,
-            m.value("epr_fee_multiplier"),
-            m.value("landfill_gate_fee_kzt_per_t") / m.kzt_per_eur,
-            m.capex_multiplier("sorting_recycling"),
-        )
+        breakeven = outlook.breakeven
         if unsorted_separate_t <= 0:
             market_t = capacity_t
         elif breakeven > 0:

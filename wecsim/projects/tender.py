@@ -15,6 +15,7 @@ always win.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -62,8 +63,15 @@ def tender(model: WECModel) -> None:
     tenders = Counter(p.tech_id for p in financed)
     # only the technologies tendered this year; a firm's cost per euro stays fixed all loop
     # (it learns from contracts completed, in ``_build``)
-    local_enough = {t: Firm.split_by_local_content(model.firms_by_tech[t], local_content) for t in tenders}
-    unit_cost = {f: f.unit_cost() for t in tenders for f in local_enough[t][0]}
+    # (kept from year to year while the rule stays and no firm localises: see the end of the loop)
+    splits = model.local_content_splits
+    local_enough = {}
+    for t in tenders:
+        split = splits.get((t, local_content))
+        if split is None:
+            split = splits[(t, local_content)] = Firm.split_by_local_content(model.firms_by_tech[t], local_content)
+        local_enough[t] = split
+    unit_cost = {f: f.unit_cost() for f in dict.fromkeys(chain.from_iterable(local_enough[t][0] for t in tenders))}
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
     # a firm with a policy of its own (a workshop team) may pass a tender: its technologies are asked per tender
@@ -107,8 +115,14 @@ def tender(model: WECModel) -> None:
         awards.append((p, firm, len(bidders), contract))
     if awards:
         _award(model, awards)
+    # a firm kept out by no tender this year has nothing to consider (unless no exclusion is needed)
+    anyone = P["localisation_trigger_exclusions"] <= 0
     for f in model.firms:
-        f.consider_localising()
+        if anyone or f.excluded_this_year:
+            before = f.localisation
+            f.consider_localising()
+            if f.localisation != before:
+                splits.clear()
     for p in model.pipeline.in_stage(Stage.TENDERED):
         settle_contract(model, p)
 
