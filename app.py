@@ -5,13 +5,22 @@ charts, the region map, project tables and comparisons follow. Everything is ser
 this machine: no CDN, no map tiles, no web fonts (see :func:`wecsim.app.main.configure_offline`).
 """
 
-from wecsim.app.main import PAGES, Layout, Page, configure_language, configure_offline, configure_sessions
+from wecsim.app.main import (
+    PAGES,
+    Layout,
+    Page,
+    configure_language,
+    configure_offline,
+    configure_renderer,
+    configure_sessions,
+)
 from wecsim.app.runs import prewarm
 
 #: Shown in the title bar and the browser tab.
 title = "wecsim · water, energy and circular economy investment in Kazakhstan"
 
 configure_offline()
+configure_renderer()
 configure_sessions()
 configure_language()
 prewarm(["baseline"])

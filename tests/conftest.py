@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import wecsim
@@ -15,8 +17,12 @@ def baseline():
 
 @pytest.fixture
 def app_in_thread(monkeypatch):
-    """The app's model runs in the test's own thread (no worker processes)."""
+    """The app's model runs in the test's own thread (no worker processes), drawn by the server's renderer."""
+    from wecsim.app.main import RENDERER_ENV
+
     monkeypatch.setenv("WECSIM_APP_WORKERS", "0")
+    for name, value in RENDERER_ENV.items():
+        monkeypatch.setenv(name, os.environ.get(name, value))
 
 
 @pytest.fixture(scope="module")

@@ -581,3 +581,43 @@ def test_an_older_run_landing_late_never_covers_a_newer_one(monkeypatch):
             assert _shows(rc, 900.0), "status or cards are those of an older request"
         finally:
             rc.close()
+
+
+def test_cards_written_straight_into_their_row_stay_when_the_page_is_redrawn():
+    """Cards written into their row ahead of the page's redraw are not put back by a redraw elsewhere.
+
+    The headline cards of a request are written straight into the card row's widget when its
+    headline tables land (:func:`~wecsim.app.components.cards.show_at_once`); the page follows
+    when every run has landed. A redraw of another part of the page in between (the status
+    line, a lever) must leave them: with reacton's default renderer, which sets every widget's
+    properties from its element at every redraw, the previous request's cards came back.
+    """
+    from wecsim.app.components.cards import card_row_html, show_at_once
+
+    with new_tab():
+        _box, rc = render_app()
+        try:
+            wait_until(landed)
+            before = card_row(rc)
+            year = state.headline_year.value
+            newer = state.compute(
+                state.scenario_for({**state.current_values(), LEVER: 900.0}),
+                state.lookup(state.reference_label.value),
+                runs.seeds_for(state.seed.value, 1),
+            )
+            tab = state.requests()
+            with tab.lock:  # as a request's headline does (state.run_explore)
+                assert show_at_once(newer, year)
+                tab.headline = newer
+            written = card_row(rc)
+            assert written == card_row_html(newer, year) and written != before
+            renders = rc.render_count
+            # other parts of the page are redrawn: the status line, a lever and its group
+            state.status.set(state.RunStatus(True, 0, 0, 0.2))
+            state.values[LEVER].set(905.0)
+            state.status.set(state.RunStatus(True, 1, 2, 0.2))
+            wait_until(lambda: rc.render_count > renders, 10)
+            time.sleep(0.3)
+            assert card_row(rc) == written, "a redraw elsewhere put the previous request's cards back"
+        finally:
+            rc.close()

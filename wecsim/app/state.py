@@ -54,7 +54,8 @@ IDLE_CHECK_S = 60.0
 CARDS_FIRST_S = 0.5
 #: A request's status says "Running" at once (until it lands the page shows older results), but
 #: counts runs done only once it has taken this long [s]: each status redraw costs the server
-#: 40-55 ms (it walks the whole page), and a single fresh run lands in 0.2-0.3 s. Half a second
+#: 40-55 ms with reacton's default renderer (it walks the whole page; a few ms with the fast one the
+#: app uses, :data:`wecsim.app.main.RENDERER_ENV`), and a single fresh run lands in 0.2-0.3 s. Half a second
 #: is well inside the 1 s within which people expect to see progress (Nielsen 1993, Usability
 #: Engineering, ch. 5: response-time limits).
 RUNNING_AFTER_S = 0.5
@@ -209,9 +210,10 @@ class Requests:
 def one_redraw():
     """Redraw this tab's page once for all the state set inside, instead of once per value.
 
-    Each value set outside a redraw makes Solara walk the tab's whole page (30-60 ms of the
-    server's one Python thread, more under load); with 8 tabs those walks queued behind each
-    other and delayed everyone's cards (issue 14). Outside a Solara server it does nothing.
+    Each value set outside a redraw makes Solara redraw the tab's page (with reacton's default
+    renderer a walk of the whole page, 30-60 ms of the server's one Python thread, more under
+    load); with 8 tabs those walks queued behind each other and delayed everyone's cards (issue 14).
+    Outside a Solara server it does nothing.
     """
     ctx = _current_context()
     rc = getattr(ctx, "app_object", None) if ctx is not None else None

@@ -220,8 +220,9 @@ def card_row_html(view: state.Shown, year: int) -> str:
 def show_at_once(view: state.Shown, year: int) -> bool:
     """Write new cards straight into this tab's card row; return whether there was one to write to.
 
-    The regular redraw (``state.cards.set``) walks the whole page before the new numbers go
-    out, 30-60 ms on this app's Explore page; writing the row's one widget sends them at once.
+    The regular redraw (``state.cards.set``) waits for the page's redraw before the new numbers
+    go out (30-60 ms on the Explore page with reacton's default renderer, which walks the whole
+    page); writing the row's one widget sends them at once.
     The tab remembers what was written (``state.cards_view``), and the page is redrawn once,
     when every run of the request has landed.
     """
