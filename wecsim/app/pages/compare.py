@@ -83,20 +83,20 @@ def run_compare(items: list[tuple[str, Scenario]], seeds: list[int]) -> None:
     """Run every chosen scenario over the seeds in the background, with progress."""
     start = time.perf_counter()
     futures = [(lab, sc, [runs.submit(sc, s) for s in seeds]) for lab, sc in items]
-    total = sum(len(fs) for _, _, fs in futures)
-    last = -1
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if done != last[0]:
+            last[0] = done
+            cmp_status.set(state.RunStatus(True, done, total))
+
     try:
-        while True:
-            if not run_compare.is_current():
-                runs.release([f for _, _, fs in futures for f in fs])
-                raise Stale()
-            done = sum(f.done() for _, _, fs in futures for f in fs)
-            if done != last:
-                last = done
-                cmp_status.set(state.RunStatus(True, done, total))
-            if done == total:
-                break
-            time.sleep(0.02)
+        # gives up (Stale) when a newer request replaces this one or the server stops
+        runs.wait_for(
+            [f for _, _, fs in futures for f in fs],
+            is_stale=lambda: not run_compare.is_current(),
+            on_progress=progress,
+        )
         result = [Ensemble(sc, [f.result() for f in fs], lab) for lab, sc, fs in futures]
     except Stale:
         return
@@ -106,7 +106,8 @@ def run_compare(items: list[tuple[str, Scenario]], seeds: list[int]) -> None:
         return
     if run_compare.is_current():
         cmp_result.set(result)
-        cmp_status.set(state.RunStatus(False, total, total, time.perf_counter() - start))
+        n = sum(len(fs) for _, _, fs in futures)
+        cmp_status.set(state.RunStatus(False, n, n, time.perf_counter() - start))
 
 
 @solara.component
