@@ -122,12 +122,19 @@ def test_a_team_in_a_russian_browser_and_a_projector_linked_in_kazakh(tmp_path):
                 expect(team.get_by_text("Организация водоснабжения: г. Алматы")).to_be_visible(timeout=TIMEOUT_MS)
                 expect(team.get_by_text("Прошлый раунд: ваши цели")).to_be_visible(timeout=TIMEOUT_MS)
                 assert team.evaluate("document.documentElement.lang") == "ru"
+                # the words Vuetify writes under a table follow the tab's language too
+                expect(team.locator(".v-data-footer").first).to_contain_text("Строк на странице:")
+                assert "Rows per page" not in team.locator(".v-data-footer").first.inner_text()
                 projector = en.new_page()
                 projector.goto(f"{url}?w={wid}&projector={made.projector_code}&lang=kk")
                 expect(projector.get_by_text("2 раундтың 1 ойналды.")).to_be_visible(timeout=TIMEOUT_MS)
                 assert projector.evaluate("document.documentElement.lang") == "kk"
+                expect(projector.locator(".v-data-footer").first).to_contain_text("Беттегі жолдар саны:")
+                expect(projector.locator(".v-data-footer").first).to_contain_text("ішінен")
                 projector.locator(".wecsim-lang-en").click()  # the switch: this tab only
                 expect(projector.get_by_text("1 of 2 rounds played.")).to_be_visible(timeout=TIMEOUT_MS)
+                expect(projector.locator(".v-data-footer").first).to_contain_text("Rows per page:")
+                expect(team.locator(".v-data-footer").first).to_contain_text("Строк на странице:")
                 expect(team.get_by_text("Прошлый раунд: ваши цели")).to_be_visible()
         finally:
             ru.close()

@@ -38,24 +38,47 @@ def tab_language() -> str | None:
 
 i18n.set_session_language(tab_language)
 
-#: The browser side: set ``<html lang>`` whenever :attr:`PageLanguage.lang` changes.
+#: The browser side: set ``<html lang>`` whenever :attr:`PageLanguage.lang` changes, and the words
+#: Vuetify writes itself under every table (its footer: "Rows per page:", "1-10 of 33"), which
+#: Solara's table does not let its caller set. Vuetify's texts live in its (reactive) locale
+#: table, one per browser tab, so the footers shown change with it.
 LANG_TEMPLATE = """
 <template><span style="display: none"></span></template>
 <script>
 module.exports = {
   watch: {
     lang: { immediate: true, handler(value) { if (value) document.documentElement.lang = value; } },
+    footer: {
+      immediate: true,
+      handler(words) {
+        const lang = this.$vuetify && this.$vuetify.lang;
+        const texts = lang && lang.locales[lang.current];
+        if (!texts || !words || !words.rows) return;
+        texts.dataFooter.itemsPerPageText = words.rows;
+        texts.dataFooter.pageText = words.page;
+        texts.dataTable.itemsPerPageText = words.rows;
+      },
+    },
   },
 };
 </script>
 """
 
 
+def footer_words() -> dict[str, str]:
+    """Return the words of a table's footer in the tab's language (Vuetify's ``{0}-{1} of {2}`` form)."""
+    return {"rows": _("Rows per page:"), "page": _("{0}-{1} of {2}")}
+
+
 class PageLanguage(v.VuetifyTemplate):
-    """An invisible widget that declares the tab's language on the page's ``<html>`` element."""
+    """An invisible widget that declares the tab's language on the page's ``<html>`` element.
+
+    It also hands the browser the words of the tables' footers (:func:`footer_words`).
+    """
 
     template = traitlets.Unicode(LANG_TEMPLATE).tag(sync=True)
     lang = traitlets.Unicode("").tag(sync=True)
+    footer = traitlets.Dict({}).tag(sync=True)
 
 
 @solara.component
@@ -68,7 +91,7 @@ def LanguageSwitch() -> None:
         attributes={"role": "group", "aria-label": _("Language")},
         style={"display": "flex", "gap": "0px", "margin-left": "auto", "padding-right": "8px"},
     ):
-        PageLanguage.element(lang=lang)
+        PageLanguage.element(lang=lang, footer=footer_words())
         for code, name in i18n.LANGUAGES.items():
             solara.Button(
                 code.upper(),
