@@ -108,8 +108,9 @@ def NumberLever(control: Control, value, set_value) -> None:
         try:
             v = control.parse(text)
         except BadValue as exc:
-            set_error(_("{problem}; kept {value}").format(problem=exc, value=control.box_text(value)))
+            # the box first: the message's redraw may reach the page before a later write would
             widget.v_model = control.box_text(value)  # the typed text goes; the last valid value shows
+            set_error(_("{problem}; kept {value}").format(problem=exc, value=control.box_text(value)))
             return
         set_error("")
         if v != value:

@@ -109,8 +109,8 @@ def RunCountBox(
         try:
             n = state.parse_count(text, low, high)
         except BadValue as exc:
+            widget.v_model = str(value)  # before the message, which may be drawn at once
             set_error(_("{problem}; kept {value}").format(problem=exc, value=value))
-            widget.v_model = str(value)
             return
         set_error("")
         widget.v_model = str(n)
