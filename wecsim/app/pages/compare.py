@@ -83,19 +83,14 @@ def run_compare(items: list[tuple[str, Scenario]], seeds: list[int]) -> None:
     """Run every chosen scenario over the seeds in the background, with progress."""
     start = time.perf_counter()
     futures = [(lab, sc, [runs.submit(sc, s) for s in seeds]) for lab, sc in items]
-    last = [-1]
-
-    def progress(done: int, total: int) -> None:
-        if done != last[0]:
-            last[0] = done
-            cmp_status.set(state.RunStatus(True, done, total))
-
+    every = [f for _, _, fs in futures for f in fs]
     try:
-        # gives up (Stale) when a newer request replaces this one or the server stops
+        # gives up (Stale) when a newer request replaces this one or the server stops; an unchanged
+        # count sets an equal status, which Solara does not redraw
         runs.wait_for(
-            [f for _, _, fs in futures for f in fs],
+            every,
             is_stale=lambda: not run_compare.is_current(),
-            on_progress=progress,
+            on_progress=lambda done, total: cmp_status.set(state.RunStatus(True, done, total)),
         )
         result = [Ensemble(sc, [f.result() for f in fs], lab) for lab, sc, fs in futures]
     except Stale:
@@ -106,8 +101,7 @@ def run_compare(items: list[tuple[str, Scenario]], seeds: list[int]) -> None:
         return
     if run_compare.is_current():
         cmp_result.set(result)
-        n = sum(len(fs) for _, _, fs in futures)
-        cmp_status.set(state.RunStatus(False, n, n, time.perf_counter() - start))
+        cmp_status.set(state.RunStatus(False, len(every), len(every), time.perf_counter() - start))
 
 
 @solara.component
