@@ -42,6 +42,7 @@ from wecsim.projects.appraisal import AppraisalContext, appraise
 from wecsim.projects.catalog import Technology, catalog
 from wecsim.projects.market import EPS, FOCUS, ROUTES, SECTORS, Book, run_round
 from wecsim.projects.pipeline import Pipeline, Project, Stage
+from wecsim.projects.purchase import buy_farmer_systems
 from wecsim.projects.tender import tender
 from wecsim.scenario.schema import Scenario
 from wecsim.stocks import data_year, fleet_additions, stock_of_field, stocks
@@ -687,6 +688,7 @@ class WECModel(mesa.Model):
         self._begin_year()
         self._drivers()
         self._open_budgets()
+        buy_farmer_systems(self)
         tender(self)
         self._build()
         self._begin_year()  # tendering and building moved projects: refresh what is active
@@ -1419,21 +1421,10 @@ class WECModel(mesa.Model):
         for p in self.pipeline.in_stage(Stage.UNDER_CONSTRUCTION):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
-                p.operating_year = self.year
                 firm = self.firm_by_id[p.firm_id]
                 firm.active_contracts -= 1
                 firm.completed += 1
-                self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
-                i = self.region_index[p.region_id]
-                self._assets[p.tech_id][i] += p.size
-                self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
-                self._n_built += 1
-                self._built_totals[0] += p.contract_cost_meur
-                self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
-                end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
-                self._retiring.setdefault(end_of_life, []).append(p)
-                if p.tech_id in self.asset_of_tech:
-                    self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
+                self.commission(p)
                 continue
             paid = self.pipeline.disburse(p, p.schedule_meur[k], self.year)
             for funder_id, amount in paid.items():
@@ -1444,6 +1435,21 @@ class WECModel(mesa.Model):
                 self.pipeline.move(p, Stage.RETIRED, self.year, "end of technical life")
                 self._assets[p.tech_id][self.region_index[p.region_id]] -= p.size
                 self._msw_sorting_fee_eur[self.region_index[p.region_id]] -= self._msw_fee_eur_per_yr(p)
+
+    def commission(self, p: Project) -> None:
+        """Put a built project into operation this year: its capacity joins the region's assets."""
+        p.operating_year = self.year
+        self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
+        i = self.region_index[p.region_id]
+        self._assets[p.tech_id][i] += p.size
+        self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
+        self._n_built += 1
+        self._built_totals[0] += p.contract_cost_meur
+        self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
+        end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
+        self._retiring.setdefault(end_of_life, []).append(p)
+        if p.tech_id in self.asset_of_tech:
+            self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
 
     # 9. operate -------------------------------------------------------------
     def _msw_fee_eur_per_yr(self, p: Project) -> float:

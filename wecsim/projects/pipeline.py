@@ -29,7 +29,8 @@ class Stage(StrEnum):
 ALLOWED: dict[Stage, set[Stage]] = {
     Stage.PROPOSED: {Stage.APPRAISED, Stage.REJECTED},
     Stage.APPRAISED: {Stage.FINANCED, Stage.CANCELLED, Stage.REJECTED},
-    Stage.FINANCED: {Stage.TENDERED, Stage.CANCELLED},
+    # a farmer buys his system from a supplier: no tender (wecsim.projects.purchase)
+    Stage.FINANCED: {Stage.TENDERED, Stage.UNDER_CONSTRUCTION, Stage.CANCELLED},
     Stage.TENDERED: {Stage.UNDER_CONSTRUCTION, Stage.CANCELLED},
     Stage.UNDER_CONSTRUCTION: {Stage.OPERATING},
     Stage.OPERATING: {Stage.RETIRED},
