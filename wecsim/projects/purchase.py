@@ -5,7 +5,7 @@ himself; the state then reimburses a share of the costs he has incurred (the inv
 subsidy: 50% of the cost of modern irrigation systems until 2023, Vice-Minister of
 Agriculture Sultanov, el.kz 108497, Feb 2024) on an application filed once the investment is
 made: Rules of subsidising the reimbursement of part of the costs of agro-industrial
-investments (Order of the Acting Minister of Agriculture No. 317 of 23 July 2018,
+investments (Order of the Acting Minister of Agriculture No. 317 of 23 July 2018, adilet.zan.kz V1800017320,
 applications through the qoldau.kz portal) and, since 2025, the Rules of subsidising the
 reimbursement of part of the costs of investments in water-saving irrigation (Order of the
 Minister of Water Resources and Irrigation No. 100-НҚ of 28 May 2025, cis-legislation.com
