@@ -36,7 +36,7 @@ def debt_service_schedule(principal: float, rate: float, tenor_yr: int, grace_yr
     return _unit_debt_service(rate, tenor_yr, grace_yr) * principal
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # bounded: a sweep over loan rates makes a new key per rate
 def _unit_debt_service(rate: float, tenor_yr: int, grace_yr: int) -> np.ndarray:
     """Return the yearly debt service of a loan of 1 (see :func:`debt_service_schedule`), read-only [-/yr]."""
     grace_yr = min(grace_yr, tenor_yr - 1)
