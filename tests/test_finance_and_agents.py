@@ -395,3 +395,32 @@ def test_a_regional_fund_looks_again_when_money_comes_back_to_it(monkeypatch):
     assert not f.finds_nothing_new(book)
     offered, _ = f.max_offers(book)
     assert second in offered and first not in offered
+
+
+def test_the_funders_score_table_gives_each_funder_its_own_scores(monkeypatch):
+    # merit_all works out every funder's ranking score as one funders x candidates table; each funder's
+    # own rule (sector priority, BCR or FNPV per euro, focus bonus) must give the same numbers, bit for bit
+    from wecsim.agents.funder import merit_all
+
+    model = WECModel(load_scenario("baseline"), seed=2)
+    books = []
+    make_book = WECModel._book
+
+    def keep_book(self, candidates):
+        books.append(make_book(self, candidates))
+        return books[-1]
+
+    monkeypatch.setattr(WECModel, "_book", keep_book)
+    for _ in range(6):
+        model.step()
+    book = make_book(model, books[-1].projects)
+    table = merit_all(model.capex_funders, book)
+    plain = [f for f in model.capex_funders if f.funder_id in table]
+    assert {f.rank_by for f in plain} >= {"bcr", "fnpv"} and any(f.focus for f in plain)
+    assert "national" not in table  # a funder kind with its own rule keeps it
+    rows = np.arange(len(book))
+    for f in plain:
+        own = f.score(book, rows)  # book.scores is empty: the funder works out its own
+        assert own.tobytes() == table[f.funder_id].tobytes(), f.funder_id
+        if f.focus:  # the bonus does apply to some candidates and not to others
+            assert 0 < book.has_focus(f.focus).sum() < len(book), f.funder_id

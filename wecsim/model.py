@@ -33,7 +33,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents import Firm, Region
-from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, screen_all
+from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, merit_all, screen_all
 from wecsim.agents.utility import GridOperator, WasteUtility, WaterUtility, auction_bids
 from wecsim.datasets import Parameters, parameters
 from wecsim.errors import DataError, WecsimError
@@ -1274,6 +1274,7 @@ class WECModel(mesa.Model):
             return
         book = self._book(candidates)
         book.screens = screen_all(self.capex_funders, book)
+        book.scores = merit_all(self.capex_funders, book)
         self._reserve_blending(book)
         reserved = book.blending.copy()
         self._round_refusals = {}
@@ -1289,11 +1290,14 @@ class WECModel(mesa.Model):
         funders, year, projects = self.funder_by_id, self.year, book.projects
         loans_sum = [0.0] * len(book)
         pledges = book.standing_pledges()
+        # a pledge is positive: a commitment (Funder.commit), added to each funder's count in pledge order
+        committed = {fid: f.committed_meur for fid, f in funders.items()}
         for fid, instrument, row, amount in pledges:
-            # a pledge is positive: a commitment (see _commit)
-            funders[fid].commit(amount)
+            committed[fid] += amount
             if instrument == "loan":
                 loans_sum[row] += amount
+        for fid, f in funders.items():
+            f.committed_meur = committed[fid]
         if pledges:
             fids, instruments, rows, amounts = zip(*pledges, strict=True)
             self.pipeline.commit_all([projects[r] for r in rows], fids, amounts, instruments, year)
@@ -1317,7 +1321,8 @@ class WECModel(mesa.Model):
             if used > EPS:
                 self.pipeline.add_support(p, blending.funder_id, used, year, "blending")
                 blending.commit(used)
-            self._record_debt(p, route[row], float64(loans_sum[row]), used)
+            if loans_sum[row] > EPS and route[row] <= utility:  # (private sponsors repay their own loans)
+                self._record_debt(p, route[row], float64(loans_sum[row]), used)
             commitments = p.commitments
             if condition and p.route == "utility":
                 if any(conditional_of.get(f, False) for f in commitments) or (used > EPS and blending.conditional):

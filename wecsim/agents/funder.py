@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents.policy import DEFAULT_FUNDER_POLICY
-from wecsim.projects.market import EPS, ROUTES, SECTORS, UTILITY, Book, Screen
+from wecsim.projects.market import EPS, FOCUS, ROUTES, SECTORS, UTILITY, Book, Screen
 
 if TYPE_CHECKING:
     from wecsim.model import WECModel
@@ -36,6 +36,9 @@ REFUSAL_REASONS = (
 _ENPV, _PREP, _FNPV, _SIZE, _DEBT, _COND, _ROOM, _USED, _RANK = range(len(REFUSAL_REASONS))
 #: code of a candidate the funder did pledge to (no refusal)
 _NONE = -1
+
+#: the code of a candidate the policy gave something (first) or nothing (second), by whether the envelope is used up
+_UNCHOSEN = (np.array([_NONE, _RANK], dtype=np.int8), np.array([_NONE, _USED], dtype=np.int8))
 
 #: Instruments whose money pays for a project's capex (the others support it: see ``SupportFunder``).
 CAPEX_INSTRUMENTS = ("grant", "loan", "budget", "cofinance", "own_funds", "equity", "farm_equity")
@@ -265,8 +268,8 @@ class Funder(mesa.Agent):
         offered, total = self._offered
         if offered is not amounts or total is None:
             total = amounts.sum()
-        codes = np.full(len(rows), _NONE, dtype=np.int8)
-        codes[amounts <= EPS] = _USED if self.available_meur - total <= EPS else _RANK
+        # -1 (pledged) or the reason of those offered nothing
+        codes = _UNCHOSEN[int(self.available_meur - total <= EPS)][(amounts <= EPS).view(np.uint8)]
         self.model.record_refusals(self.funder_id, book, rows, codes)
 
     # ------------------------------------------------------------------ preferences
@@ -383,10 +386,9 @@ class RegionalFunds(Funder):
 
     def withdraw(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Take pledged money out of each project's region reserve."""
-        reserve = self.reserve_meur
-        for r, a in zip(book.region[rows].tolist(), amounts.tolist(), strict=True):
-            reserve[r] -= a
-        self.available_meur = float(reserve.sum())
+        # one pledge after another, as a loop would (two pledges may share a region)
+        np.subtract.at(self.reserve_meur, book.region[rows], amounts)
+        self.available_meur = float(self.reserve_meur.sum())
 
     def unpledge(self, region: int, amount_meur: float) -> None:
         """Give a pledge back to its region's reserve."""
@@ -458,6 +460,27 @@ def screen_all(funders: list[Funder], book: Book) -> dict[str, Screen]:
         )
         for i, f in enumerate(funders)
     }
+
+
+def merit_all(funders: list[Funder], book: Book) -> dict[str, np.ndarray]:
+    """Return each funder's score of every candidate (:meth:`Funder.score` before ``rows``), by funder id.
+
+    Worked out for all funders at once, as one table of funders x candidates, with the same
+    steps as :meth:`Funder._merit`; a funder kind with its own ``_merit`` works out its own.
+    """
+    plain = [f for f in funders if type(f)._merit is Funder._merit]
+    if not plain or not len(book):
+        return {}
+    weight = np.array([f.priority for f in plain])[:, book.sector]
+    by_fnpv = np.array([f.rank_by == "fnpv" for f in plain])
+    per_euro = 1.0 + book.fnpv / np.maximum(book.cost, EPS)
+    merit = weight * np.where(by_fnpv[:, None], per_euro, book.bcr_score)
+    focused = np.array([bool(f.focus) for f in plain])
+    if focused.any():
+        bits = np.array([FOCUS[f.focus] for f in plain if f.focus])[:, None]
+        bonus = plain[0].model.P["funder_focus_bonus"] * ((book.focus & bits) > 0)
+        merit[focused] = merit[focused] * (1.0 + bonus)
+    return {f.funder_id: merit[i] for i, f in enumerate(plain)}
 
 
 #: Which class implements each instrument.

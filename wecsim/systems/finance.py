@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -30,9 +32,17 @@ def debt_service_schedule(principal: float, rate: float, tenor_yr: int, grace_yr
     Interest only during the grace period, then an annuity over the remaining
     ``tenor - grace`` years; the present value at ``rate`` equals the principal.
     """
+    # the schedule of a loan of 1 scaled: the same products as ``principal * rate`` and ``principal * crf``
+    return _unit_debt_service(rate, tenor_yr, grace_yr) * principal
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: a sweep over loan rates makes a new key per rate
+def _unit_debt_service(rate: float, tenor_yr: int, grace_yr: int) -> np.ndarray:
+    """Return the yearly debt service of a loan of 1 (see :func:`debt_service_schedule`), read-only [-/yr]."""
     grace_yr = min(grace_yr, tenor_yr - 1)
-    out = np.full(tenor_yr, principal * rate)
-    out[grace_yr:] = principal * capital_recovery_factor(rate, tenor_yr - grace_yr)
+    out = np.full(tenor_yr, rate)
+    out[grace_yr:] = capital_recovery_factor(rate, tenor_yr - grace_yr)
+    out.flags.writeable = False
     return out
 
 
