@@ -206,6 +206,11 @@ class WECModel(mesa.Model):
         self.region_index = d.region_index
         self.basin_ids = d.basin_ids
         self.basin_of_region, self.basin_masks = d.basin_of_region, d.basin_masks
+        #: the regions in basin order (stable) and where each basin's regions start and end in it
+        self._regions_by_basin = (
+            np.argsort(d.basin_of_region, kind="stable"),
+            np.searchsorted(np.sort(d.basin_of_region), np.arange(len(d.basin_ids) + 1)).tolist(),
+        )
         self.flow_change_2050, self.drought_multiplier_2050, self.flood_multiplier_2050 = climate_data(
             v("climate_pathway")
         )
@@ -525,14 +530,8 @@ class WECModel(mesa.Model):
             self._treatment_targets[year] = float(np.interp(year, *points))
         return self._treatment_targets[year]
 
-    def treatment_capacity_m3(self, idx: int, year: int) -> float:
-        """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
-        old = self.treatment_existing0_m3[idx] * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
-        new = self._operating_size("wastewater_treatment")[idx] * self.tech("wastewater_treatment").water_m3_per_unit_yr
-        return old + new
-
     def treatment_capacities_m3(self, year: int) -> np.ndarray:
-        """:meth:`treatment_capacity_m3` of every region at once [m3/yr]."""
+        """Treatment capacity in service in each region in a given year: surviving old plants plus new ones [m3/yr]."""
         old = self.treatment_existing0_m3 * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
         new = self._operating_size("wastewater_treatment") * self.tech("wastewater_treatment").water_m3_per_unit_yr
         return old + new
@@ -1516,7 +1515,7 @@ class WECModel(mesa.Model):
         s.network_loss_share = ratio / (1 + ratio)
         # --- wastewater: treated by old plants that fail one by one, and by new ones
         generated_ww = muni_net * P["wastewater_return_share"]
-        capacity_ww = np.array([self.treatment_capacity_m3(i, self.year) for i in range(len(s.population))])
+        capacity_ww = self.treatment_capacities_m3(self.year)
         # worn sewers lose wastewater before it reaches a plant
         collected_ww = generated_ww * (1 - P["sewer_leak_at_full_wear"] * s.wear["sewer_network"])
         treated_ww = np.minimum(collected_ww, capacity_ww)
@@ -1844,9 +1843,13 @@ class WECModel(mesa.Model):
             "cofinance_reserve_meur": self.local.reserve_meur,
             "utility_reserve_meur": self.utility_funds.reserve_meur,
         }
-        self.datacollector.add_table_row("national", {"year": self.year, **self.ind})
+        # Mesa's add_table_row, column by column without its name checks (81 columns a year)
+        national = self.datacollector.tables["national"]
+        national["year"].append(self.year)
+        for k in NATIONAL_INDICATORS:
+            national[k].append(self.ind[k])
         # the region table grows a column at a time (20 rows a year), as Python floats
-        columns = {k: np.asarray(c, dtype=float).tolist() for k, c in region_cols.items()}
+        columns = dict(zip(region_cols, np.array(list(region_cols.values()), dtype=float).tolist(), strict=True))
         table = self.datacollector.tables["region"]
         table["year"].extend([self.year] * len(self.region_agents))
         for key in ("region_id", "region", "basin_id"):
@@ -1855,23 +1858,40 @@ class WECModel(mesa.Model):
             table[k].extend(values)
         for r, row in zip(self.region_agents, zip(*columns.values(), strict=True), strict=True):
             r.results = dict(zip(columns, row, strict=True))
-        for j, bid in enumerate(self.basin_ids):
-            mask = self.basin_masks[j]
+        # the region columns summed per basin, the regions of each basin side by side in a row:
+        # each row's sum is the sum of the basin's regions in their order, as the 1-D sum of a masked column
+        order, bounds = self._regions_by_basin
+        by_basin = np.ascontiguousarray(
+            np.array([tot["demand"], tot["supplied"], tot["deficit"], tot["losses"], *wb.from_local.values()])[:, order]
+        )
+        basin_columns = zip(
+            self.basin_ids,
+            surface.tolist(),
+            drought.tolist(),
+            available.tolist(),
+            wb.basin_withdrawn.tolist(),
+            wb.basin_unallocated.tolist(),
+            storage_m3.tolist(),
+            itertools.pairwise(bounds),
+            strict=True,
+        )
+        for bid, surface_b, drought_b, available_b, withdrawn_b, unallocated_b, storage_b, (a, b) in basin_columns:
+            demand_b, supplied_b, deficit_b, losses_b, *local_b = by_basin[:, a:b].sum(axis=1).tolist()
             self.basin_records.append(
                 {
                     "year": self.year,
                     "basin_id": bid,
-                    "surface_flow_km3": surface[j],
-                    "drought": bool(drought[j]),
-                    "available_km3": available[j] / KM3,
-                    "withdrawn_km3": wb.basin_withdrawn[j] / KM3,
-                    "unallocated_km3": wb.basin_unallocated[j] / KM3,
-                    "demand_km3": tot["demand"][mask].sum() / KM3,
-                    "supplied_km3": tot["supplied"][mask].sum() / KM3,
-                    "local_supply_km3": sum(wb.from_local[k][mask].sum() for k in water.SECTORS) / KM3,
-                    "deficit_km3": tot["deficit"][mask].sum() / KM3,
-                    "losses_km3": tot["losses"][mask].sum() / KM3,
-                    "reservoir_storage_mcm": storage_m3[j] / 1e6,
+                    "surface_flow_km3": surface_b,
+                    "drought": drought_b,
+                    "available_km3": available_b / KM3,
+                    "withdrawn_km3": withdrawn_b / KM3,
+                    "unallocated_km3": unallocated_b / KM3,
+                    "demand_km3": demand_b / KM3,
+                    "supplied_km3": supplied_b / KM3,
+                    "local_supply_km3": sum(local_b) / KM3,
+                    "deficit_km3": deficit_b / KM3,
+                    "losses_km3": losses_b / KM3,
+                    "reservoir_storage_mcm": storage_b / 1e6,
                 }
             )
         for f in self.funders:
