@@ -700,10 +700,10 @@ class WECModel(mesa.Model):
 
     def _begin_year(self) -> None:
         self._active = self.pipeline.in_stage(*ACTIVE)
+        # one (technology, region) key per project; the waiting ones are the two first stages' projects
         self._active_keys = {(p.tech_id, p.region_id) for p in self._active}
-        self._active_techs = {p.tech_id for p in self._active}
-        waiting = (Stage.PROPOSED, Stage.APPRAISED)
-        self._pending_keys = {(p.tech_id, p.region_id) for p in self._active if p.stage in waiting}
+        self._active_techs = {tech_id for tech_id, _ in self._active_keys}
+        self._pending_keys = {(p.tech_id, p.region_id) for p in self.pipeline.in_stage(Stage.PROPOSED, Stage.APPRAISED)}
         self._recycling_horizon = None
         self._recycling_pipeline = None
         self._pipeline_size = None
