@@ -177,6 +177,8 @@ class WECModel(mesa.Model):
         self._wear_targets: dict[tuple[str, int], float] = {}
         self._capex_multipliers: dict[tuple[str, int], float] = {}
         self._ordinals: dict[tuple, int] = {}
+        #: a proposal's default name by (technology, region): "<technology>, <region>"
+        self._project_names: dict[tuple[str, str], str] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
         self.auction_record = {"offered_mw": 0.0, "awarded_mw": 0.0, "guaranteed_mw": 0.0, "price_eur_per_mwh": 0.0}
@@ -612,8 +614,15 @@ class WECModel(mesa.Model):
             return None
         t = self.catalog[tech_id]
         factor = fields.pop("capex_factor", 1.0) if fields else 1.0
-        capex = size * t.capex_meur_per_unit * factor * self.capex_multiplier(tech_id)
         year = self.year
+        multiplier = self._capex_multipliers.get((tech_id, year))
+        if multiplier is None:
+            multiplier = self.capex_multiplier(tech_id)
+        capex = size * t.capex_meur_per_unit * factor * multiplier
+        if not name:
+            name = self._project_names.get(key)
+            if name is None:
+                name = self._project_names[key] = f"{t.name}, {self.region_by_id[region_id].name}"
         ordinal_key = (tech_id, region_id, year)
         ordinal = self._ordinals[ordinal_key] = self._ordinals.get(ordinal_key, -1) + 1
         # the row of _project_z_rows for (year, technology, region, ordinal)
@@ -626,7 +635,7 @@ class WECModel(mesa.Model):
         project = self.pipeline.enter(
             Project(
                 len(projects),
-                name or f"{t.name}, {self.region_by_id[region_id].name}",
+                name,
                 tech_id,
                 t.sector,
                 region_id,

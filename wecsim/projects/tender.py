@@ -54,7 +54,7 @@ def tender(model: WECModel) -> None:
     local_content = model.value("local_content_share")
     financed = model.pipeline.in_stage(Stage.FINANCED)
     z = model.project_normals(financed) if financed else np.zeros((0, 3))
-    most = int(P["max_bidders_per_tender"])
+    most, min_bidders = int(P["max_bidders_per_tender"]), P["min_bidders"]
     errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
     markups: dict[int, float] = {}  # 1 + the default policy's markup, by number of bidders
@@ -95,7 +95,7 @@ def tender(model: WECModel) -> None:
             bidders = Firm.free_bidders([f for f in local_enough[tech_id][0] if f.policy.bids(f, p)], most)
         else:
             bidders = Firm.free_bidders(local_enough[tech_id][0], most)
-        if len(bidders) < P["min_bidders"]:
+        if len(bidders) < min_bidders:
             p.tender_failures += 1
             reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
             if p.tender_failures >= P["tender_max_failures"]:
@@ -230,7 +230,8 @@ def settle_contract(model: WECModel, p: Project) -> None:
     budget otherwise), before any new project is financed this year; a cheaper contract
     releases the surplus to every funder pro rata.
     """
-    diff = p.contract_cost_meur - p.committed_meur
+    committed = p.committed_meur
+    diff = p.contract_cost_meur - committed
     if diff > EPS:
         backer = model.backer_of(p)
         if backer.available_meur + EPS >= diff:
@@ -247,7 +248,7 @@ def settle_contract(model: WECModel, p: Project) -> None:
                 p.wait("waiting for %.1f M EUR of overrun financing from %s", diff, backer.funder_id)
             return
     elif diff < -EPS:
-        share = p.contract_cost_meur / p.committed_meur
+        share = p.contract_cost_meur / committed
         for funder_id, amount in list(p.commitments.items()):
             model._commit(p, funder_id, -amount * (1 - share), "release")
     cost = p.contract_cost_meur
