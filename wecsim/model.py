@@ -1423,7 +1423,8 @@ class WECModel(mesa.Model):
 
     # 4. build ---------------------------------------------------------------
     def _build(self) -> None:
-        funder_by_id = self.funder_by_id
+        building: list[Project] = []  # the projects paid this year, and what each is paid
+        payments: list[float] = []
         for p in self.pipeline.in_stage(Stage.UNDER_CONSTRUCTION):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
@@ -1443,9 +1444,12 @@ class WECModel(mesa.Model):
                 if p.tech_id in self.asset_of_tech:
                     self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
                 continue
-            paid = self.pipeline.disburse(p, p.schedule_meur[k], self.year)
-            for funder_id, amount in paid.items():
-                funder_by_id[funder_id].disbursed_meur += amount
+            building.append(p)
+            payments.append(p.schedule_meur[k])
+        # commissioning writes no ledger row and no funder's sum: the payments keep their order
+        funder_by_id = self.funder_by_id
+        for funder_id, amount in self.pipeline.disburse_all(building, payments, self.year):
+            funder_by_id[funder_id].disbursed_meur += amount
         for p in sorted(self._retiring.pop(self.year, []), key=lambda p: p.project_id):
             if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
