@@ -69,6 +69,28 @@ def test_the_ledger_rows_columns_and_table_agree():
     assert columns_frame(Pipeline().ledger_columns(), LEDGER_COLUMNS).empty
 
 
+def test_a_years_payments_at_once_are_the_payments_one_at_a_time():
+    """disburse_all: the same ledger rows, payments and project totals as disburse per project, in order."""
+    pipes = Pipeline(), Pipeline()
+    for pipe in pipes:
+        for n, commitments in enumerate(({"eib": 8.0, "national": 2.0}, {"national": 3.0}, {"adb": 1.0, "eib": 2.0})):
+            p = proposal(pipe)
+            for funder_id, amount in commitments.items():
+                pipe.commit(p, funder_id, amount, 2027 + n, "loan")
+    amounts = [5.0, 0.7, 1.3]
+    one_at_a_time = [
+        pair for p, a in zip(pipes[0].projects, amounts, strict=True) for pair in pipes[0].disburse(p, a, 2030).items()
+    ]
+    at_once = pipes[1].disburse_all(pipes[1].projects, amounts, 2030)
+    assert (
+        at_once
+        == one_at_a_time
+        == [("eib", 4.0), ("national", 1.0), ("national", 0.7), ("adb", 1.3 / 3), ("eib", 1.3 * 2 / 3)]
+    )
+    assert pipes[1].ledger == pipes[0].ledger
+    assert [p.disbursed_meur for p in pipes[1].projects] == amounts
+
+
 def test_the_logs_hold_nothing_the_cycle_collector_tracks():
     # ~40,000 log rows a run: kept as tuples they made the collector run ~2x as often (issue 11 item 8)
     model = WECModel(load_scenario("baseline"), seed=2)

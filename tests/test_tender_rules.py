@@ -144,6 +144,22 @@ def test_any_ifi_share_brings_ifi_rules_and_none_keeps_kazakh_public_procurement
     assert _winner(model, project, firms, [low, high])[1] == pytest.approx(low)
 
 
+def test_under_kazakh_rules_the_lowest_own_price_wins_at_the_dumping_limit_the_first_of_equals():
+    """Bids below the dumping limit are lifted to it; among them the firm with the lowest own price wins."""
+    from wecsim.projects.pipeline import Project
+    from wecsim.projects.tender import _winner
+
+    model = WECModel(load_scenario("baseline"), seed=3)
+    region = model.region_agents[0].region_id
+    project = Project(0, "test plant", "wastewater_treatment", "water", region, "utility", 1.0, 10.0, model.year)
+    project.commitments = {"local": 10.0}
+    firms = [f for f in model.firms if "wastewater_treatment" in f.technologies][:4]
+    floor = (1 - model.P["dumping_limit_share"]) * project.capex_estimate_meur
+    assert _winner(model, project, firms, [8.5, 7.0, 7.0, 12.0]) == (firms[1], floor)
+    assert _winner(model, project, firms, [12.0, 9.5, 11.0, 9.5]) == (firms[1], 9.5)
+    assert _winner(model, project, firms, [8.0, 9.2, 8.5, 8.0]) == (firms[0], floor)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_free_firms_kept_in_order_pick_the_bidders_a_fresh_sort_would(seed):
     # through a year's tenders FreeFirms keeps the free firms least busy first as they win; each tender

@@ -178,6 +178,8 @@ class WECModel(mesa.Model):
         self._wear_targets: dict[tuple[str, int], float] = {}
         self._capex_multipliers: dict[tuple[str, int], float] = {}
         self._ordinals: dict[tuple, int] = {}
+        #: a proposal's default name by (technology, region): "<technology>, <region>"
+        self._project_names: dict[tuple[str, str], str] = {}
         self._profiles: dict[tuple[str, int], np.ndarray] = {}
         self._rejected_year: dict[tuple[str, str], int] = {}
         self.auction_record = {"offered_mw": 0.0, "awarded_mw": 0.0, "guaranteed_mw": 0.0, "price_eur_per_mwh": 0.0}
@@ -207,6 +209,11 @@ class WECModel(mesa.Model):
         self.region_index = d.region_index
         self.basin_ids = d.basin_ids
         self.basin_of_region, self.basin_masks = d.basin_of_region, d.basin_masks
+        #: the regions in basin order (stable) and where each basin's regions start and end in it
+        self._regions_by_basin = (
+            np.argsort(d.basin_of_region, kind="stable"),
+            np.searchsorted(np.sort(d.basin_of_region), np.arange(len(d.basin_ids) + 1)).tolist(),
+        )
         self.flow_change_2050, self.drought_multiplier_2050, self.flood_multiplier_2050 = climate_data(
             v("climate_pathway")
         )
@@ -526,14 +533,8 @@ class WECModel(mesa.Model):
             self._treatment_targets[year] = float(np.interp(year, *points))
         return self._treatment_targets[year]
 
-    def treatment_capacity_m3(self, idx: int, year: int) -> float:
-        """Treatment capacity in service in a region in a given year: surviving old plants plus new ones [m3/yr]."""
-        old = self.treatment_existing0_m3[idx] * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
-        new = self._operating_size("wastewater_treatment")[idx] * self.tech("wastewater_treatment").water_m3_per_unit_yr
-        return old + new
-
     def treatment_capacities_m3(self, year: int) -> np.ndarray:
-        """:meth:`treatment_capacity_m3` of every region at once [m3/yr]."""
+        """Treatment capacity in service in each region in a given year: surviving old plants plus new ones [m3/yr]."""
         old = self.treatment_existing0_m3 * max(0.0, 1 - (year - self.base_year) / self.P["wwtp_existing_life_yr"])
         new = self._operating_size("wastewater_treatment") * self.tech("wastewater_treatment").water_m3_per_unit_yr
         return old + new
@@ -614,8 +615,15 @@ class WECModel(mesa.Model):
             return None
         t = self.catalog[tech_id]
         factor = fields.pop("capex_factor", 1.0) if fields else 1.0
-        capex = size * t.capex_meur_per_unit * factor * self.capex_multiplier(tech_id)
         year = self.year
+        multiplier = self._capex_multipliers.get((tech_id, year))
+        if multiplier is None:
+            multiplier = self.capex_multiplier(tech_id)
+        capex = size * t.capex_meur_per_unit * factor * multiplier
+        if not name:
+            name = self._project_names.get(key)
+            if name is None:
+                name = self._project_names[key] = f"{t.name}, {self.region_by_id[region_id].name}"
         ordinal_key = (tech_id, region_id, year)
         ordinal = self._ordinals[ordinal_key] = self._ordinals.get(ordinal_key, -1) + 1
         # the row of _project_z_rows for (year, technology, region, ordinal)
@@ -628,7 +636,7 @@ class WECModel(mesa.Model):
         project = self.pipeline.enter(
             Project(
                 len(projects),
-                name or f"{t.name}, {self.region_by_id[region_id].name}",
+                name,
                 tech_id,
                 t.sector,
                 region_id,
@@ -703,10 +711,10 @@ class WECModel(mesa.Model):
 
     def _begin_year(self) -> None:
         self._active = self.pipeline.in_stage(*ACTIVE)
+        # one (technology, region) key per project; the waiting ones are the two first stages' projects
         self._active_keys = {(p.tech_id, p.region_id) for p in self._active}
-        self._active_techs = {p.tech_id for p in self._active}
-        waiting = (Stage.PROPOSED, Stage.APPRAISED)
-        self._pending_keys = {(p.tech_id, p.region_id) for p in self._active if p.stage in waiting}
+        self._active_techs = {tech_id for tech_id, _ in self._active_keys}
+        self._pending_keys = {(p.tech_id, p.region_id) for p in self.pipeline.in_stage(Stage.PROPOSED, Stage.APPRAISED)}
         self._recycling_horizon = None
         self._recycling_pipeline = None
         self._pipeline_size = None
@@ -1422,7 +1430,8 @@ class WECModel(mesa.Model):
 
     # 4. build ---------------------------------------------------------------
     def _build(self) -> None:
-        funder_by_id = self.funder_by_id
+        building: list[Project] = []  # the projects paid this year, and what each is paid
+        payments: list[float] = []
         for p in self.pipeline.in_stage(Stage.UNDER_CONSTRUCTION):
             k = self.year - p.construction_start_year
             if k >= p.build_years:
@@ -1431,9 +1440,12 @@ class WECModel(mesa.Model):
                 firm.completed += 1
                 self.commission(p)
                 continue
-            paid = self.pipeline.disburse(p, p.schedule_meur[k], self.year)
-            for funder_id, amount in paid.items():
-                funder_by_id[funder_id].disbursed_meur += amount
+            building.append(p)
+            payments.append(p.schedule_meur[k])
+        # commissioning writes no ledger row and no funder's sum: the payments keep their order
+        funder_by_id = self.funder_by_id
+        for funder_id, amount in self.pipeline.disburse_all(building, payments, self.year):
+            funder_by_id[funder_id].disbursed_meur += amount
         for p in sorted(self._retiring.pop(self.year, []), key=lambda p: p.project_id):
             if p.stage == Stage.OPERATING:
                 p.retire_year = self.year
@@ -1527,7 +1539,7 @@ class WECModel(mesa.Model):
         s.network_loss_share = ratio / (1 + ratio)
         # --- wastewater: treated by old plants that fail one by one, and by new ones
         generated_ww = muni_net * P["wastewater_return_share"]
-        capacity_ww = np.array([self.treatment_capacity_m3(i, self.year) for i in range(len(s.population))])
+        capacity_ww = self.treatment_capacities_m3(self.year)
         # worn sewers lose wastewater before it reaches a plant
         collected_ww = generated_ww * (1 - P["sewer_leak_at_full_wear"] * s.wear["sewer_network"])
         treated_ww = np.minimum(collected_ww, capacity_ww)
@@ -1855,9 +1867,13 @@ class WECModel(mesa.Model):
             "cofinance_reserve_meur": self.local.reserve_meur,
             "utility_reserve_meur": self.utility_funds.reserve_meur,
         }
-        self.datacollector.add_table_row("national", {"year": self.year, **self.ind})
+        # Mesa's add_table_row, column by column without its name checks (81 columns a year)
+        national = self.datacollector.tables["national"]
+        national["year"].append(self.year)
+        for k in NATIONAL_INDICATORS:
+            national[k].append(self.ind[k])
         # the region table grows a column at a time (20 rows a year), as Python floats
-        columns = {k: np.asarray(c, dtype=float).tolist() for k, c in region_cols.items()}
+        columns = dict(zip(region_cols, np.array(list(region_cols.values()), dtype=float).tolist(), strict=True))
         table = self.datacollector.tables["region"]
         table["year"].extend([self.year] * len(self.region_agents))
         for key in ("region_id", "region", "basin_id"):
@@ -1866,23 +1882,40 @@ class WECModel(mesa.Model):
             table[k].extend(values)
         for r, row in zip(self.region_agents, zip(*columns.values(), strict=True), strict=True):
             r.results = dict(zip(columns, row, strict=True))
-        for j, bid in enumerate(self.basin_ids):
-            mask = self.basin_masks[j]
+        # the region columns summed per basin, the regions of each basin side by side in a row:
+        # each row's sum is the sum of the basin's regions in their order, as the 1-D sum of a masked column
+        order, bounds = self._regions_by_basin
+        by_basin = np.ascontiguousarray(
+            np.array([tot["demand"], tot["supplied"], tot["deficit"], tot["losses"], *wb.from_local.values()])[:, order]
+        )
+        basin_columns = zip(
+            self.basin_ids,
+            surface.tolist(),
+            drought.tolist(),
+            available.tolist(),
+            wb.basin_withdrawn.tolist(),
+            wb.basin_unallocated.tolist(),
+            storage_m3.tolist(),
+            itertools.pairwise(bounds),
+            strict=True,
+        )
+        for bid, surface_b, drought_b, available_b, withdrawn_b, unallocated_b, storage_b, (a, b) in basin_columns:
+            demand_b, supplied_b, deficit_b, losses_b, *local_b = by_basin[:, a:b].sum(axis=1).tolist()
             self.basin_records.append(
                 {
                     "year": self.year,
                     "basin_id": bid,
-                    "surface_flow_km3": surface[j],
-                    "drought": bool(drought[j]),
-                    "available_km3": available[j] / KM3,
-                    "withdrawn_km3": wb.basin_withdrawn[j] / KM3,
-                    "unallocated_km3": wb.basin_unallocated[j] / KM3,
-                    "demand_km3": tot["demand"][mask].sum() / KM3,
-                    "supplied_km3": tot["supplied"][mask].sum() / KM3,
-                    "local_supply_km3": sum(wb.from_local[k][mask].sum() for k in water.SECTORS) / KM3,
-                    "deficit_km3": tot["deficit"][mask].sum() / KM3,
-                    "losses_km3": tot["losses"][mask].sum() / KM3,
-                    "reservoir_storage_mcm": storage_m3[j] / 1e6,
+                    "surface_flow_km3": surface_b,
+                    "drought": drought_b,
+                    "available_km3": available_b / KM3,
+                    "withdrawn_km3": withdrawn_b / KM3,
+                    "unallocated_km3": unallocated_b / KM3,
+                    "demand_km3": demand_b / KM3,
+                    "supplied_km3": supplied_b / KM3,
+                    "local_supply_km3": sum(local_b) / KM3,
+                    "deficit_km3": deficit_b / KM3,
+                    "losses_km3": losses_b / KM3,
+                    "reservoir_storage_mcm": storage_b / 1e6,
                 }
             )
         for f in self.funders:

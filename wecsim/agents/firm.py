@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from bisect import bisect_left, insort
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -127,6 +128,12 @@ class Firm(mesa.Agent):
     def unit_cost(self) -> float:
         """Return the firm's cost per euro of estimated cost: efficiency x learning [-]."""
         return self.cost_efficiency * self.learning()
+
+    @staticmethod
+    def unit_costs(firms: Iterable[Firm], learning_rate_pct: float) -> dict[Firm, float]:
+        """Return :meth:`unit_cost` of each of ``firms`` (``local_learning_rate_pct`` read once for all)."""
+        rate = learning_rate_pct / 100
+        return {f: f.cost_efficiency * _learning(f.completed, rate) for f in firms}
 
     def bid(self, cost_meur: float, n_bidders: int, error: float = 1.0) -> float:
         """Return the firm's price for a job whose estimated cost is ``cost_meur`` [EUR M].

@@ -309,17 +309,28 @@ class Pipeline:
 
         Returns the amount paid by each funder [EUR M].
         """
-        shares = project._shares
-        if shares is None:  # worked out once: a project's commitments stay fixed while it is built
-            total = project.committed_meur
-            shares = project._shares = tuple(
-                (funder_id, committed / total if total > 0 else 0.0)
-                for funder_id, committed in project.commitments.items()
-            )
-        pid, sector, region_id = project.project_id, project.sector, project.region_id
-        paid = {funder_id: amount_meur * share for funder_id, share in shares}
+        return dict(self.disburse_all([project], [amount_meur], year))
+
+    def disburse_all(self, projects: list[Project], amounts_meur: list[float], year: int) -> list[tuple[str, float]]:
+        """Pay each project its amount of the year, in order, as :meth:`disburse` one at a time.
+
+        Returns ``(funder_id, amount)`` for every payment, in the ledger's order [EUR M]. One call
+        a year keeps ~120 projects' payments off the per-call cost (and no dict per project).
+        """
         log = self._ledger_log
-        for funder_id, amount in paid.items():
-            log += (year, pid, funder_id, "disbursement", "", amount, sector, region_id)
-        project.disbursed_meur += amount_meur
+        paid: list[tuple[str, float]] = []
+        for project, amount_meur in zip(projects, amounts_meur, strict=True):
+            shares = project._shares
+            if shares is None:  # worked out once: a project's commitments stay fixed while it is built
+                total = project.committed_meur
+                shares = project._shares = tuple(
+                    (funder_id, committed / total if total > 0 else 0.0)
+                    for funder_id, committed in project.commitments.items()
+                )
+            pid, sector, region_id = project.project_id, project.sector, project.region_id
+            for funder_id, share in shares:
+                amount = amount_meur * share
+                log += (year, pid, funder_id, "disbursement", "", amount, sector, region_id)
+                paid.append((funder_id, amount))
+            project.disbursed_meur += amount_meur
         return paid

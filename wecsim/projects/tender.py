@@ -54,7 +54,7 @@ def tender(model: WECModel) -> None:
     local_content = model.value("local_content_share")
     financed = model.pipeline.in_stage(Stage.FINANCED)
     z = model.project_normals(financed) if financed else np.zeros((0, 3))
-    most = int(P["max_bidders_per_tender"])
+    most, min_bidders = int(P["max_bidders_per_tender"]), P["min_bidders"]
     errors = _bid_errors(ndtr(z[:, 2]), most, P["bid_sigma_log"]).tolist()
     awards: list[tuple[Project, Firm, int, float]] = []
     markups: dict[int, float] = {}  # 1 + the default policy's markup, by number of bidders
@@ -71,7 +71,9 @@ def tender(model: WECModel) -> None:
         if split is None:
             split = splits[(t, local_content)] = Firm.split_by_local_content(model.firms_by_tech[t], local_content)
         local_enough[t] = split
-    unit_cost = {f: f.unit_cost() for f in dict.fromkeys(chain.from_iterable(local_enough[t][0] for t in tenders))}
+    unit_cost = Firm.unit_costs(
+        dict.fromkeys(chain.from_iterable(local_enough[t][0] for t in tenders)), P["local_learning_rate_pct"]
+    )
     for tech_id, n_tenders in tenders.items():
         Firm.count_exclusions(local_enough[tech_id][1], n_tenders)
     # a firm with a policy of its own (a workshop team) may pass a tender: its technologies are asked per tender
@@ -82,15 +84,18 @@ def tender(model: WECModel) -> None:
         for t, n_tenders in tenders.items()
         if n_tenders >= _KEEP_ORDER_FROM and t not in picky
     }
+    # the free-firm lists each firm is in (its technologies tendered often), found at its first win
+    trackers: dict[Firm, list[FreeFirms]] = {}
     for p, err in zip(financed, errors, strict=True):
-        tech_free = free.get(p.tech_id)
-        if p.tech_id in picky:
-            bidders = Firm.free_bidders([f for f in local_enough[p.tech_id][0] if f.policy.bids(f, p)], most)
-        elif tech_free is None:
-            bidders = Firm.free_bidders(local_enough[p.tech_id][0], most)
-        else:
+        tech_id = p.tech_id
+        tech_free = free.get(tech_id)
+        if tech_free is not None:
             bidders = tech_free.bidders(most)
-        if len(bidders) < P["min_bidders"]:
+        elif tech_id in picky:
+            bidders = Firm.free_bidders([f for f in local_enough[tech_id][0] if f.policy.bids(f, p)], most)
+        else:
+            bidders = Firm.free_bidders(local_enough[tech_id][0], most)
+        if len(bidders) < min_bidders:
             p.tender_failures += 1
             reason = f"tender failed: {len(bidders)} eligible bidder(s), {int(P['min_bidders'])} needed"
             if p.tender_failures >= P["tender_max_failures"]:
@@ -103,15 +108,24 @@ def tender(model: WECModel) -> None:
         markup = markups.get(n)
         if markup is None:
             markup = markups[n] = 1 + DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
-        price = [
-            unit_cost[f] * (markup if f.policy is DEFAULT_MARKUP_POLICY else 1 + f.policy.markup(f, n)) * e * estimate
-            for f, e in zip(bidders, err, strict=False)
-        ]
+        if tech_id in picky:
+            price = [
+                unit_cost[f]
+                * (markup if f.policy is DEFAULT_MARKUP_POLICY else 1 + f.policy.markup(f, n))
+                * e
+                * estimate
+                for f, e in zip(bidders, err, strict=False)
+            ]
+        else:  # every firm of the technology bids by the default policy
+            price = [unit_cost[f] * markup * e * estimate for f, e in zip(bidders, err, strict=False)]
         firm, contract = _winner(model, p, bidders, price)
         firm.active_contracts += 1
         firm.won += 1
-        for t in firm.technologies & free.keys():
-            free[t].won(firm, firm.active_contracts - 1)
+        tracked = trackers.get(firm)
+        if tracked is None:
+            tracked = trackers[firm] = [free[t] for t in firm.technologies if t in free]
+        for firms in tracked:
+            firms.won(firm, firm.active_contracts - 1)
         awards.append((p, firm, len(bidders), contract))
     if awards:
         _award(model, awards)
@@ -139,11 +153,10 @@ def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]
     ifi_rules = committed > 0 and foreign / committed > P["external_procurement_share"]
     if not ifi_rules:
         # firms know the dumping limit and bid no lower; among bids at the limit the firm
-        # whose own price was lowest wins
+        # whose own price was lowest wins: the first of the lowest prices, at the limit or above
         floor = (1 - P["dumping_limit_share"]) * p.capex_estimate_meur
-        bids = [(max(pr, floor), pr) for pr in price]
-        best = bids.index(min(bids))  # the first of the lowest
-        return bidders[best], bids[best][0]
+        best = price.index(min(price))
+        return bidders[best], max(price[best], floor)
     donors = {model.funder_by_id[f].institution for f, a in p.commitments.items() if a > EPS}
     tied = 1 - P["tied_finance_advantage"]
     effective = [pr * tied if f.country in donors else pr for f, pr in zip(bidders, price, strict=True)]
@@ -169,7 +182,13 @@ def _award(model: WECModel, awards: list[tuple[Project, Firm, int, float]]) -> N
     z2 = rho * z1 + np.sqrt(1 - rho**2) * z[:, 1]
     reliability = np.array([f.reliability for _, f, _, _ in awards])
     quality = 1 + P["quality_overrun_slope"] * (model.reliability_ref - reliability)
-    mean_overrun = np.array([model.contingency(p) for p in projects]) * quality
+    # the financed contingency depends on the technology and whether the project was prepared only
+    contingency = {}
+    for p in projects:
+        key = (p.tech_id, p.prepared_year is None)
+        if key not in contingency:
+            contingency[key] = model.contingency(p)
+    mean_overrun = np.array([contingency[p.tech_id, p.prepared_year is None] for p in projects]) * quality
     sigma = np.array([t.overrun_sigma_log for t in techs])
     overrun = (1 + mean_overrun) * np.exp(sigma * z1 - sigma**2 / 2) - 1
     prepared = np.array([p.prepared_year is not None for p in projects])
@@ -211,7 +230,8 @@ def settle_contract(model: WECModel, p: Project) -> None:
     budget otherwise), before any new project is financed this year; a cheaper contract
     releases the surplus to every funder pro rata.
     """
-    diff = p.contract_cost_meur - p.committed_meur
+    committed = p.committed_meur
+    diff = p.contract_cost_meur - committed
     if diff > EPS:
         backer = model.backer_of(p)
         if backer.available_meur + EPS >= diff:
@@ -228,10 +248,11 @@ def settle_contract(model: WECModel, p: Project) -> None:
                 p.wait("waiting for %.1f M EUR of overrun financing from %s", diff, backer.funder_id)
             return
     elif diff < -EPS:
-        share = p.contract_cost_meur / p.committed_meur
+        share = p.contract_cost_meur / committed
         for funder_id, amount in list(p.commitments.items()):
             model._commit(p, funder_id, -amount * (1 - share), "release")
-    p.schedule_meur = tuple((p.contract_cost_meur * model.profile(p.tech_id, p.build_years)).tolist())
+    cost = p.contract_cost_meur
+    p.schedule_meur = tuple([cost * share for share in model.profile(p.tech_id, p.build_years).tolist()])
     p.construction_start_year = model.year
     model.pipeline.move(
         p, Stage.UNDER_CONSTRUCTION, model.year, "construction starts; %s years planned with delay", p.build_years
