@@ -36,7 +36,7 @@ from wecsim.app.components.layout import BAR_COLOR
 from wecsim.app.components.prose import Heading, Prose
 from wecsim.app.components.tables import Table
 from wecsim.app.components.upload import ScenarioUpload
-from wecsim.app.main import configure_offline
+from wecsim.app.main import configure_offline, configure_renderer
 from wecsim.app.scenario_io import MAX_FILE_BYTES, UploadError, read_upload, shipped_scenarios
 from wecsim.errors import WecsimError
 from wecsim.i18n import _
@@ -73,6 +73,9 @@ BASE_URL_ENV = "WECSIM_WORKSHOP_URL"
 ALLOW_NEW_ENV = "WECSIM_WORKSHOP_ALLOW_NEW"
 
 configure_offline()  # served on its own (``wecsim workshop serve``): no CDN, no telemetry
+# reacton's fast renderer, as the planners' app: a redraw walks only the parts whose state changed (a page's poll,
+# a table's paging) instead of every widget of the page (docs/workshop.md, Load: 0.4 s less server CPU per advance)
+configure_renderer()
 
 
 def _db() -> Path:
