@@ -110,3 +110,25 @@ def test_the_projector_draws_for_a_submission_only_who_submitted_and_for_the_com
         assert drawn["ws-board-decisions"] == played["ws-board-decisions"], "the decisions did not change"
         assert _widgets(rc, "ws-board-decisions")[0] == decisions[0], "the same table, updated in place"
         rc.close()
+
+
+def test_a_table_drawn_with_new_numbers_keeps_its_csv_button_and_the_csv_holds_the_new_numbers():
+    import pandas as pd
+
+    from wecsim.app.components.tables import Table
+
+    before, after = pd.DataFrame({"x": [1, 2]}), pd.DataFrame({"x": [3, 4, 5]})
+
+    def button(rc):
+        return next(w for w in walk(rc.container) if type(w).__name__ == "FileDownloadWidget")
+
+    with new_tab():
+        _, rc = solara.render(Table(before, name="t"), handle_error=False)
+        download = button(rc)
+        rc.render(Table(after, name="t"))
+        assert "3 rows" in text_of(rc)
+        assert button(rc) is download
+        download.request_download = True  # what the browser sets when the button is pressed
+        assert _wait_for(lambda: download.bytes is not None)
+        assert download.bytes.decode() == after.to_csv(index=False)
+        rc.close()
