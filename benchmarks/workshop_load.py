@@ -271,7 +271,8 @@ def run_room(n_teams: int, rounds: int, years: int, submits: int, db_dir: Path) 
                 memory.append((f"round {r}", rss_mb(pid)))
                 print(
                     f"  {n_teams} team(s), round {r}: advance {out['facilitator'][-1]:.0f} ms on the facilitator's "
-                    f"page, slowest screen {max(screens):.0f} ms; server {memory[-1][1]:.0f} MB",
+                    f"page, slowest screen {max(screens):.0f} ms; server CPU {out['cpu advance'][-1]:.0f} ms until "
+                    f"every screen; server {memory[-1][1]:.0f} MB",
                     flush=True,
                 )
         finally:

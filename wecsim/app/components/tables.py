@@ -30,12 +30,21 @@ def Table(df: pd.DataFrame, items_per_page: int = 15, name: str = "table") -> No
 
     A table wider than its column scrolls sideways, header and rows together.
     """
+    # the CSV is made from what the table holds when the button is pressed: one download function for the
+    # table's life, so a table drawn with new numbers leaves its button as it is (Solara's FileDownload starts a
+    # thread and draws again whenever its data argument changes)
+    held = solara.use_ref(df)
+
+    def csv() -> str:
+        return held.current.to_csv(index=False)
+
     with solara.Column(gap="2px", classes=["wecsim-table", f"wecsim-table-{name}"]):
         if df.empty:
             solara.Text(_("Nothing to show."), style={"color": "#757575"})
             return
         # headers are written in English where the table is made (marked for the catalogs); shown translated
         df = df.rename(columns=lambda c: _(c) if isinstance(c, str) else c)
+        held.current = df
         rows = next((n for n in ROWS_PER_PAGE_OPTIONS if n >= items_per_page), ROWS_PER_PAGE_OPTIONS[-1])
         solara.DataFrame(df.reset_index(drop=True), items_per_page=rows, scrollable=True)
         abbr = table_abbreviations(df)
@@ -51,7 +60,7 @@ def Table(df: pd.DataFrame, items_per_page: int = 15, name: str = "table") -> No
                 style={"font-size": "12px", "color": "#757575"},
             )
             solara.FileDownload(
-                lambda: df.to_csv(index=False),
+                csv,
                 filename=f"{name}.csv",
                 label="CSV",
                 mime_type="text/csv",
