@@ -701,7 +701,8 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
                 return
             national, first, year = None, years.start, years.stop - 1
         waiting = BEING_COMPUTED if played else AFTER_FIRST_ROUND  # what a table without its numbers says
-        Heading(_("Kazakhstan in {year}: with the teams and without them").format(year=year)).key("ws-national-title")
+        title = _("Kazakhstan in {year}: with the teams and without them").format(year=year) if played else None
+        Heading(title or _("Kazakhstan")).key("ws-national-title")
         columns = ["label", "unit", "workshop", "without_teams", "change", "target", "target_year"]
         numbers = national[columns] if national is not None else waiting_table(columns, AFTER_FIRST_ROUND)
         KeptTable(_shown_frame, Frame(numbers), "ws-board-national").key("ws-board-national")
