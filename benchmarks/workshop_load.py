@@ -96,8 +96,9 @@ SEEN_JS = "(slot) => window[slot] && window[slot].seen !== null"
 LAG_JS = "(slot) => [window[slot].click, window[slot].seen]"
 #: The projector's second clock: until it shows the comparison runs of the round (stored after the round itself).
 COMPARED = "__wsCompared"
-#: What the projector shows once the comparison runs are stored (the EU table's heading).
-COMPARED_TEXT = "What EU money added"
+#: What the projector shows once the comparison runs are stored (the EU table's first row; its heading is there
+#: before, the table waiting for its numbers).
+COMPARED_TEXT = "EU money spent"
 CLICK_JS = "(sel) => document.querySelector(sel).click()"
 
 

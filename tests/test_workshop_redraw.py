@@ -80,6 +80,52 @@ def test_a_team_page_keeps_its_tables_when_its_form_comes_and_goes_and_redraws_t
         rc.close()
 
 
+def test_the_first_advance_updates_the_tables_a_team_page_drew_when_it_opened(counted):
+    page, drawn, ws, _ = counted
+    made = ws.create("baseline", [TEAM, OTHER], 3, 2)  # a second workshop: no round played yet
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    with new_tab():
+        _, rc = solara.render(page.TeamPanel(wid, made.team_codes[TEAM]), handle_error=False)
+        assert drawn == {"ws-mine": 1, "ws-national": 1}, "both tables are there before any round is played"
+        mine, national = _widgets(rc, "ws-mine"), _widgets(rc, "ws-national")
+        grid = _data_table(rc, "ws-mine")
+        assert "after the first round" in str(grid.items)
+
+        ws.advance(wid, key)
+        assert _wait_for(lambda: "Kazakhstan in 2026" in text_of(rc)), text_of(rc)
+        assert drawn == {"ws-mine": 2, "ws-national": 2}
+        assert _widgets(rc, "ws-mine")[0] == mine[0] and _widgets(rc, "ws-national")[0] == national[0]
+        assert _data_table(rc, "ws-mine") is grid, "the first advance puts its numbers into the same table widget"
+        assert "2026" in str(grid.items) and "after the first round" not in str(grid.items), "it holds round 1 now"
+        rc.close()
+
+
+def test_the_projector_draws_its_tables_before_the_first_round_and_the_first_advance_updates_them(counted):
+    page, drawn, ws, _ = counted
+    made = ws.create("baseline", [TEAM, OTHER], 3, 2)  # no round played yet
+    wid, key = made.workshop_id, made.facilitator_key
+    ws.open_round(wid, key)
+    tables = ("ws-board-national", "ws-board-scores", "ws-board-regions", "ws-board-eu", "ws-board-decisions")
+    with new_tab():
+        _, rc = solara.render(page.ProjectorPanel(wid, made.projector_code), handle_error=False)
+        assert set(tables) <= set(drawn), "every table is there before any round is played"
+        grids = {t: _data_table(rc, t) for t in tables}
+        assert all("after the first round" in str(grids[t].items) for t in tables if t != "ws-board-national")
+
+        ws.advance(wid, key)  # round 1 and its comparison runs, at once
+        assert _wait_for(lambda: "EU money spent" in str(grids["ws-board-eu"].items)), text_of(rc)
+        assert "Kazakhstan in 2026" in text_of(rc)
+        assert {t: _data_table(rc, t) for t in tables} == grids, "the same table widgets, holding round 1 now"
+        assert not any("after the first round" in str(g.items) for g in grids.values())
+        rc.close()
+
+
+def _data_table(rc, table: str):
+    """Return the widget of the grid of rows of the table ``table``."""
+    return next(w for w in walk(by_class(rc, f"wecsim-table-{table}")[0]) if hasattr(w, "items"))
+
+
 def test_the_projector_draws_for_a_submission_only_who_submitted_and_for_the_comparison_only_what_needs_it(
     counted, monkeypatch
 ):

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,16 @@ class Team:
     role: str
 
 
+@lru_cache(maxsize=32)
+def _stored_scenario(text: str, workshop_id: str) -> Scenario:
+    """Return a workshop's scenario from its stored YAML, parsed and checked once per text (a few ms each time).
+
+    Every screen's redraw asks for the workshop's plan; the text is the key, so a workshop whose
+    scenario were stored anew would be parsed anew. Callers get a copy (:meth:`Workshops.plan`).
+    """
+    return load_scenario_text(text, f"workshop {workshop_id} (scenario)")
+
+
 class Workshops:
     """The workshops of one SQLite file."""
 
@@ -213,7 +224,7 @@ class Workshops:
     def plan(self, workshop_id: str) -> Plan:
         """Return what the workshop runs (scenario, seed, roles, rounds)."""
         w = self._workshop(workshop_id)
-        scenario = load_scenario_text(w["scenario_yaml"], f"workshop {workshop_id} (scenario)")
+        scenario = _stored_scenario(w["scenario_yaml"], workshop_id).model_copy(deep=True)  # the caller's own
         roles = [
             r["role"]
             for r in self.store.read("SELECT role FROM team WHERE workshop_id = ? ORDER BY rowid", (workshop_id,))
@@ -707,7 +718,9 @@ class Workshops:
 
         ``wait=False`` (the projector): while the last round's comparison runs are being computed
         (see :meth:`advance`), ``comparing`` names it and every number that needs them is left
-        out (the no-team column blank, no scores, no EU table), never shown from an earlier round.
+        out (the no-team column blank, no scores, no EU table), never shown from an earlier round;
+        and ``by_round``, each round's own table that only the debrief report shows, is ``None``
+        (a third of the projector's redraw at every submission, for nothing on its screen).
         """
         w, plan = self._workshop(workshop_id), self.plan(workshop_id)
         without = self.counterfactuals(workshop_id, wait=wait)  # first: it may store what was missing
@@ -752,7 +765,7 @@ class Workshops:
             "national_years": national_years(outcomes, without),
             "scores": scores,
             "totals": score_totals(scores),
-            "by_round": round_outcomes(plan.roles, compared, without),
+            "by_round": round_outcomes(plan.roles, compared, without) if wait else None,
             "outcomes": outcomes,
             "without_teams": without,
             # what EU money added to the last round played (None: played before it was stored, or being computed)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from wecsim.i18n import N_, SOURCE_LANGUAGE, _, current_language, number
 from wecsim.workshop.events import EVENTS
-from wecsim.workshop.roles import Role, all_roles, delegation_funders
+from wecsim.workshop.roles import OBJECTIVES, Role, all_roles, delegation_funders
 
 #: Table headers as the tables hold them (English ids kept in English, translated in the other languages).
 COLUMN_NAMES = {
@@ -140,6 +140,10 @@ def shown_table(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={c: names[c] for c in out.columns if c in names})
 
 
+#: The headers of :func:`eu_added_table`.
+EU_COLUMNS = (N_("indicator"), N_("with EU money − without"), N_("unit"))
+
+
 def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
     """Return what EU money added to the workshop up to ``year``, as the planners' app's EU card shows it.
 
@@ -158,7 +162,7 @@ def eu_added_table(eu: dict, first: int, year: int) -> pd.DataFrame:
         (_("Net mobilisation"), fmt(eu["net_mobilisation"], 2), _("EUR per EUR of EU money")),
     ]
     rows += [(f"{_(o.title)}, {o.period(year, first)}", fmt_delta(eu[o.key], o.digits), _(o.unit)) for o in EU_OUTCOMES]
-    return pd.DataFrame(rows, columns=[_("indicator"), _("with EU money − without"), _("unit")])
+    return pd.DataFrame(rows, columns=[_(c) for c in EU_COLUMNS])
 
 
 def figure(x: object) -> object:
@@ -213,14 +217,35 @@ def objectives_table(rows: list[dict]) -> pd.DataFrame:
     return out
 
 
-def national_table(last: dict, keys: tuple[str, ...]) -> pd.DataFrame:
-    """Return the national headline indicators of one year (a ``national`` row), named, with units, formatted."""
+#: What a table's one row says before its numbers exist: a page draws its tables when it opens, so that the
+#: first advance updates their widgets instead of making every table of every page at once (issue 15: every
+#: screen within 2 s of the advance).
+AFTER_FIRST_ROUND = N_("after the first round")
+#: ... and while the round's comparison runs (without the teams, without EU money) are being computed.
+BEING_COMPUTED = N_("being computed")
+
+
+def waiting_table(columns: list[str], why: str = AFTER_FIRST_ROUND) -> pd.DataFrame:
+    """Return a table of these columns with one row saying why it has no numbers yet (``why``, translated)."""
+    return pd.DataFrame([[_(why)] + [""] * (len(columns) - 1)], columns=columns)
+
+
+def objectives_waiting(kind: str) -> pd.DataFrame:
+    """Return a team's objectives table (:func:`objectives_table`'s columns) before the first round is played."""
+    return waiting_table([_("year"), *(indicator_name(key) for key in OBJECTIVES[kind])])
+
+
+def national_table(last: dict | None, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Return the national headline indicators of one year (a ``national`` row), named, with units, formatted.
+
+    ``last=None`` (no round played yet): the same rows with the values blank.
+    """
     from wecsim.workshop.scores import NATIONAL_LABELS
 
     rows = []
     for key in keys:
         label, unit = NATIONAL_LABELS.get(key, (key, ""))
-        value = float(last[key])
+        value = float(last[key]) if last is not None else math.nan
         if unit == "share":
             value, unit = 100 * value, "%"
         rows.append({_("indicator"): _(label), _("value"): figure(value), _("unit"): _(unit) if unit else ""})

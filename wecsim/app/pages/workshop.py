@@ -52,14 +52,19 @@ from wecsim.workshop.roles import all_roles, bounds, delegation_funders, firm_te
 from wecsim.workshop.scores import regions_against_targets, targets
 from wecsim.workshop.service import Created, Workshops
 from wecsim.workshop.shown import (
+    AFTER_FIRST_ROUND,
+    BEING_COMPUTED,
+    EU_COLUMNS,
     eu_added_table,
     figure,
     national_table,
     objectives_table,
+    objectives_waiting,
     open_tenders_table,
     regions_table,
     role_label,
     shown_table,
+    waiting_table,
 )
 
 #: The environment variable naming the workshop database the page serves.
@@ -440,21 +445,22 @@ def TeamPanel(workshop_id: str, code: str) -> None:
         if message:
             solara.Info(message, classes=["ws-message"]).key("ws-message")
         solara.Button(_("Refresh"), on_click=lambda: set_tick(tick + 1), text=True).key("ws-refresh")
-        if view["last_outcome"]:
-            TeamOutcome(view["last_outcome"]).key("ws-outcome")
+        TeamOutcome(view["last_outcome"], all_roles()[view["role"]].kind).key("ws-outcome")
 
 
 @solara.component
-def TeamOutcome(outcome: dict) -> None:
+def TeamOutcome(outcome: dict | None, kind: str) -> None:
     """Show a team the last round's consequences: its own objectives year by year, the nation's headline numbers.
 
     Drawn again only when they change (a round played, the language switched), not when the
-    team's page redraws for its round's state or its own submission.
+    team's page redraws for its round's state or its own submission. Before the first round
+    (``outcome=None``) the same tables, their numbers blank: made when the page opens, so the
+    first advance updates them as the later ones do instead of making every page's tables at once.
     """
+    last = outcome["national"][-1] if outcome else None
     Heading(_("Last round: your objectives"))
-    Table(objectives_table(outcome["mine"]), name="ws-mine")
-    last = outcome["national"][-1]
-    Heading(_("Kazakhstan in {year}").format(year=last["year"]))
+    Table(objectives_table(outcome["mine"]) if outcome else objectives_waiting(kind), name="ws-mine")
+    Heading(_("Kazakhstan in {year}").format(year=last["year"]) if last else _("Kazakhstan"))
     Table(national_table(last, HEADLINE), name="ws-national")
 
 
@@ -642,6 +648,8 @@ def _shown_frame(frame: Frame) -> pd.DataFrame:
 
 
 def _decisions_table(decisions: list[dict]) -> pd.DataFrame:
+    if not decisions:  # before the first round
+        return shown_table(waiting_table(["team", "decision"]))
     return shown_table(pd.DataFrame(decisions)[["team", "decision"]])
 
 
@@ -683,13 +691,21 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
                     teams=", ".join(sent) or _("nobody yet"), done=len(sent), all=len(board["teams"])
                 )
             ).key("ws-submitted")
-        if not board["played"]:
-            return
-        national = board["national"]
-        year = int(national["year"].iloc[0])
-        Heading(_("Kazakhstan in {year}: with the teams and without them").format(year=year)).key("ws-national-title")
+        played = board["played"]
+        if played:
+            national = board["national"]
+            first, year = int(board["outcomes"][0]["national"][0]["year"]), int(national["year"].iloc[0])
+        else:  # the tables are drawn already, with round 1's years, so that the first advance only updates them
+            years, _error = _call(lambda ws: ws.plan(workshop_id).years(1))
+            if years is None:
+                return
+            national, first, year = None, years.start, years.stop - 1
+        waiting = BEING_COMPUTED if played else AFTER_FIRST_ROUND  # what a table without its numbers says
+        title = _("Kazakhstan in {year}: with the teams and without them").format(year=year) if played else None
+        Heading(title or _("Kazakhstan")).key("ws-national-title")
         columns = ["label", "unit", "workshop", "without_teams", "change", "target", "target_year"]
-        KeptTable(_shown_frame, Frame(national[columns]), "ws-board-national").key("ws-board-national")
+        numbers = national[columns] if national is not None else waiting_table(columns, AFTER_FIRST_ROUND)
+        KeptTable(_shown_frame, Frame(numbers), "ws-board-national").key("ws-board-national")
         if board["comparing"]:  # the numbers that need the comparison runs are left out until they are stored
             solara.Info(
                 _(
@@ -699,18 +715,22 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
                 classes=["ws-comparing"],
             ).key("ws-comparing")
         Heading(_("Scores: what each team's decisions added on its own objectives")).key("ws-scores-title")
-        KeptTable(_shown_frame, Frame(board["totals"][["team", "points"]]), "ws-board-scores").key("ws-board-scores")
-        detail = board["scores"][["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]
+        totals, detail = board["totals"][["team", "points"]], board["scores"]
+        detail = detail[["team", "objective", "unit", "workshop", "without_teams", "change", "points"]]
+        if totals.empty:  # before the first round, or while the comparison runs: the same tables, waiting
+            totals, detail = waiting_table(list(totals.columns), waiting), waiting_table(list(detail.columns), waiting)
+        KeptTable(_shown_frame, Frame(totals), "ws-board-scores").key("ws-board-scores")
         KeptTable(_shown_frame, Frame(detail), "ws-board-score-detail").key("ws-board-score-detail")
         regions = regions_against_targets(board["outcomes"], board["without_teams"])
-        if not regions.empty:
+        if not played:
+            RegionsBoard(Frame(regions), year, None).key("ws-board-regions")
+        elif not regions.empty:  # empty: rounds stored before the regions were
             target = board["outcomes"][-1]["national"][-1]["recycling_target"]
             RegionsBoard(Frame(regions), year, target).key("ws-board-regions")
-        if board["eu"] is not None:
-            first = int(board["outcomes"][0]["national"][0]["year"])
-            EUAdded(board["eu"], first, year).key("ws-board-eu")
-        last = [d for d in board["decisions"] if d["round"] == board["played"]]
-        Heading(_("What each team did in round {round}").format(round=board["played"])).key("ws-decisions-title")
+        if board["eu"] is not None or not played or board["comparing"]:  # none: rounds stored before it was
+            EUAdded(board["eu"], first, year, waiting).key("ws-board-eu")
+        last = [d for d in board["decisions"] if d["round"] == played]
+        Heading(_("What each team did in round {round}").format(round=played or 1)).key("ws-decisions-title")
         KeptTable(_decisions_table, last, "ws-board-decisions").key("ws-board-decisions")
         if board["events"]:
             Heading(_("Events")).key("ws-events-title")
@@ -718,32 +738,41 @@ def ProjectorPanel(workshop_id: str, code: str) -> None:
 
 
 @solara.component
-def RegionsBoard(regions: Frame, year: int, target: float) -> None:
+def RegionsBoard(regions: Frame, year: int, target: float | None) -> None:
     """Show the room every region (all 20, not only those in play) in the last year played, against the targets.
 
     ``regions``: :func:`~wecsim.workshop.scores.regions_against_targets`; ``target``: the national
-    recycling target of ``year`` (the model's path). Drawn again only when they change.
+    recycling target of ``year`` (the model's path; ``None`` before the first round: the table
+    waits for its numbers). Drawn again only when they change.
     """
-    goals = targets()
-    ahead = goals[(goals["indicator"] == "recycling_rate") & (goals["year"] >= year)].sort_values("year")
-    goal = ahead.iloc[0] if len(ahead) else goals[goals["indicator"] == "recycling_rate"].iloc[-1]
     Heading(_("The regions in {year}: the water deficit and the targets").format(year=year))
-    Prose(
-        _(
+    if target is None:
+        explanation = ""
+    else:
+        goals = targets()
+        ahead = goals[(goals["indicator"] == "recycling_rate") & (goals["year"] >= year)].sort_values("year")
+        goal = ahead.iloc[0] if len(ahead) else goals[goals["indicator"] == "recycling_rate"].iloc[-1]
+        explanation = _(
             "Every region, the largest water deficit (as a share of its demand) first. The teams' change: the "
             "workshop minus the same rounds without the teams. Recycling against the national target path "
             "({target}% in {year}; {goal}% by {goal_year}): above it (+) or below it (−)."
-        ).format(target=figure(100 * target), year=year, goal=figure(100 * goal["value"]), goal_year=int(goal["year"])),
-        classes=["ws-regions-explanation"],
-    )
-    Table(regions_table(regions.df), items_per_page=len(regions.df), name="ws-board-regions")
+        ).format(target=figure(100 * target), year=year, goal=figure(100 * goal["value"]), goal_year=int(goal["year"]))
+    Prose(explanation, classes=["ws-regions-explanation"])
+    shown = regions_table(regions.df)
+    if regions.df.empty:
+        shown = waiting_table(list(shown.columns))
+    Table(shown, items_per_page=len(regions.df), name="ws-board-regions")
 
 
 @solara.component
-def EUAdded(eu: dict, first: int, year: int) -> None:
-    """Show the room what EU money added to the workshop: the same rounds (decisions, events, seed) without it."""
+def EUAdded(eu: dict | None, first: int, year: int, waiting: str = AFTER_FIRST_ROUND) -> None:
+    """Show the room what EU money added to the workshop: the same rounds (decisions, events, seed) without it.
+
+    ``eu=None``: not played or not computed yet; the table says so (``waiting``) until its numbers come.
+    """
     Heading(_("What EU money added, {first}-{year}").format(first=first, year=year))
-    Table(eu_added_table(eu, first, year), name="ws-board-eu")
+    shown = eu_added_table(eu, first, year) if eu is not None else waiting_table([_(c) for c in EU_COLUMNS], waiting)
+    Table(shown, name="ws-board-eu")
     Prose(
         _(
             "Each number: the workshop minus the same rounds without EU money (the same decisions, events "
