@@ -359,12 +359,9 @@ def test_a_funder_skips_a_later_look_only_when_it_would_find_nothing_again(monke
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), check_exact=True, obj=name)
 
 
-def test_a_regional_fund_looks_again_when_money_comes_back_to_it(monkeypatch):
-    # an empty look is skipped in later passes only until something it reads changes: here a pledge
-    # withdrawn gives a region's reserve back, and the region's other candidate becomes fundable
-    from wecsim.agents.funder import screen_all
-
-    model = WECModel(load_scenario("baseline"), seed=3)
+def _model_and_last_years_book(monkeypatch, seed: int, years: int):
+    """Step the baseline ``years`` years; return the model and a fresh book of the last year's candidates."""
+    model = WECModel(load_scenario("baseline"), seed=seed)
     books = []
     make_book = WECModel._book
 
@@ -373,8 +370,17 @@ def test_a_regional_fund_looks_again_when_money_comes_back_to_it(monkeypatch):
         return books[-1]
 
     monkeypatch.setattr(WECModel, "_book", keep_book)
-    model.step()
-    book = make_book(model, books[-1].projects)  # the first year's candidates, before any pledge
+    for _ in range(years):
+        model.step()
+    return model, make_book(model, books[-1].projects)
+
+
+def test_a_regional_fund_looks_again_when_money_comes_back_to_it(monkeypatch):
+    # an empty look is skipped in later passes only until something it reads changes: here a pledge
+    # withdrawn gives a region's reserve back, and the region's other candidate becomes fundable
+    from wecsim.agents.funder import screen_all
+
+    model, book = _model_and_last_years_book(monkeypatch, seed=3, years=1)  # before any pledge
     book.screens = screen_all(model.capex_funders, book)
     f = model.funder_by_id["local"]
     rows = book.screens["local"].open_rows
@@ -402,18 +408,7 @@ def test_the_funders_score_table_gives_each_funder_its_own_scores(monkeypatch):
     # own rule (sector priority, BCR or FNPV per euro, focus bonus) must give the same numbers, bit for bit
     from wecsim.agents.funder import merit_all
 
-    model = WECModel(load_scenario("baseline"), seed=2)
-    books = []
-    make_book = WECModel._book
-
-    def keep_book(self, candidates):
-        books.append(make_book(self, candidates))
-        return books[-1]
-
-    monkeypatch.setattr(WECModel, "_book", keep_book)
-    for _ in range(6):
-        model.step()
-    book = make_book(model, books[-1].projects)
+    model, book = _model_and_last_years_book(monkeypatch, seed=2, years=6)
     table = merit_all(model.capex_funders, book)
     plain = [f for f in model.capex_funders if f.funder_id in table]
     assert {f.rank_by for f in plain} >= {"bcr", "fnpv"} and any(f.focus for f in plain)
