@@ -189,9 +189,10 @@ def _runs_files(root: Path) -> int:
 def test_interrupted_batch_resumes_without_loss_or_duplicates(tmp_path, how):
     """Start `wecsim batch` in a subprocess, stop it mid-way, rerun it, compare with a clean run."""
     data = {**SMALL, "name": f"resume_{how}", "design": {"kind": "latin_hypercube", "n": 30}, "replicates": 1}
-    # runs long enough (6 years) that the batch is still running when the signal lands: at 2 years a
-    # run, the serial batch's last 26 runs took less time than the signal (0.8 s for all 30)
-    end_year = 2030
+    # runs long enough (16 years) that the batch is still running when the signal lands: at 2 years a
+    # run, the serial batch's last 26 runs took less time than the signal (0.8 s for all 30), and at 6
+    # years, after the model got faster, once again (1.6 s for all 30, fresh clone, 1 Dec 2026)
+    end_year = 2040
     data["overrides"] = {"end_year": end_year}
     path = write(tmp_path / "resume.yaml", data)
     out = tmp_path / "out"
