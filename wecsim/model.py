@@ -1329,8 +1329,7 @@ class WECModel(mesa.Model):
             if used > EPS:
                 self.pipeline.add_support(p, blending.funder_id, used, year, "blending")
                 blending.commit(used)
-            if loans_sum[row] > EPS and route[row] <= utility:  # (private sponsors repay their own loans)
-                self._record_debt(p, route[row], float64(loans_sum[row]), used)
+            self._record_debt(p, route[row], float64(loans_sum[row]), used)
             commitments = p.commitments
             if condition and p.route == "utility":
                 if any(conditional_of.get(f, False) for f in commitments) or (used > EPS and blending.conditional):
