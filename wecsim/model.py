@@ -51,6 +51,8 @@ from wecsim.systems.finance import debt_service_schedule, lcoe, learning_factor,
 
 #: Index of each route and sector name (in the Book's columns).
 ROUTE_INDEX = {r: i for i, r in enumerate(ROUTES)}
+#: The routes whose IFI loans someone else repays: the state (public) or the region's water utility.
+_PUBLIC, _UTILITY = ROUTE_INDEX["public"], ROUTE_INDEX["utility"]
 SECTOR_INDEX = {s: i for i, s in enumerate(SECTORS)}
 ACTIVE = (Stage.PROPOSED, Stage.APPRAISED, Stage.FINANCED, Stage.TENDERED, Stage.UNDER_CONSTRUCTION)
 KM3 = 1e9  # m3 per km3
@@ -65,6 +67,7 @@ SITES_PER_YEAR = 64
 EU_INSTITUTION = "eu"
 
 
+@functools.cache
 @functools.cache
 def _financed_reason(n_offers: int) -> str:
     """Return the ``%``-format of a financing reason naming ``n_offers`` offers (funder, EUR M, instrument)."""
@@ -1297,32 +1300,30 @@ class WECModel(mesa.Model):
         blending = self.funder_by_id["eu_blending"]
         funders, year, projects = self.funder_by_id, self.year, book.projects
         loans_sum = [0.0] * len(book)
-        pledges = book.standing_pledges()
+        fids, instruments, rows, amounts = book.standing_pledges()
         # a pledge is positive: a commitment (Funder.commit), added to each funder's count in pledge order
         committed = {fid: f.committed_meur for fid, f in funders.items()}
-        for fid, instrument, row, amount in pledges:
+        for fid, instrument, row, amount in zip(fids, instruments, rows, amounts, strict=True):
             committed[fid] += amount
             if instrument == "loan":
                 loans_sum[row] += amount
         for fid, f in funders.items():
             f.committed_meur = committed[fid]
-        if pledges:
-            fids, instruments, rows, amounts = zip(*pledges, strict=True)
+        if fids:
             self.pipeline.commit_all([projects[r] for r in rows], fids, amounts, instruments, year)
         instrument_of = {fid: f.instrument for fid, f in funders.items()}
         conditional_of = {fid: f.conditional for fid, f in funders.items()}
         condition = self.value("eu_tariff_condition_pct") > 0
         condition_until = year + int(P["eu_condition_years"])
         max_blending = P["blending_max_share_of_loan"]
-        utility = ROUTES.index("utility")
         route, reserved_, unused = book.route.tolist(), reserved.tolist(), book.blending.tolist()
-        float64 = np.float64
+        float64, move, financed = np.float64, self.pipeline.move, Stage.FINANCED
         for row in complete.nonzero()[0].tolist():
             p = projects[row]
             # blending used: on utility loans what the loans drew beyond the utility's own capacity,
             # on sovereign loans the buy-down reserved for them (the state's debt service falls);
             # a NumPy float, as it always was: Python's sum() of plain floats rounds otherwise
-            if route[row] == utility:
+            if route[row] == _UTILITY:
                 used = float64(reserved_[row] - unused[row])
             else:
                 used = float64(min(reserved_[row], max_blending * loans_sum[row]))
@@ -1336,7 +1337,7 @@ class WECModel(mesa.Model):
                     u = self.water_utilities[self.region_index[p.region_id]]
                     u.condition_until = max(u.condition_until, condition_until)
             words = [x for fid, a in commitments.items() for x in (fid, a, instrument_of.get(fid, "cofinance"))]
-            self.pipeline.move(p, Stage.FINANCED, year, _financed_reason(len(commitments)), *words)
+            move(p, financed, year, _financed_reason(len(commitments)), *words)
         # what the blending instrument reserved but did not use goes back to its envelope
         blending.available_meur += float(reserved.sum()) - blending.committed_meur + self._blending_committed_before
         need, max_wait = book.need.tolist(), P["proposal_max_wait_yr"]
@@ -1359,15 +1360,16 @@ class WECModel(mesa.Model):
         blending grant pays down every loan of the project in proportion. A utility borrows on-lent
         money at the sub-sovereign rate, on the lender's tenor and grace.
         """
-        if loans_meur <= EPS or route not in (ROUTES.index("public"), ROUTES.index("utility")):
+        if loans_meur <= EPS or (route != _PUBLIC and route != _UTILITY):
             return  # private sponsors repay their own loans
         kept = max(loans_meur - blending_meur, 0.0) / loans_meur
         start = self.year - self.base_year + 1
+        funder_by_id = self.funder_by_id
         for fid, amount in p.commitments.items():
-            f = self.funder_by_id.get(fid)
+            f = funder_by_id.get(fid)
             if f is None or not f.is_loan or amount <= EPS:
                 continue
-            if route == ROUTES.index("utility"):
+            if route == _UTILITY:
                 self.water_utilities[self.region_index[p.region_id]].borrow(amount * kept, f.tenor_yr, f.grace_yr)
                 continue
             ds = debt_service_schedule(amount * kept, f.loan_rate, f.tenor_yr, f.grace_yr)

@@ -138,7 +138,10 @@ class Funder(mesa.Agent):
 
     def withdraw(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Take pledged money out of what is available (``rows``: the pledged projects in ``book``)."""
-        self.available_meur -= float(amounts.sum())
+        offered, total = self._offered
+        if offered is not amounts or total is None:  # (the sum of the last offers, if these are they)
+            total = amounts.sum()
+        self.available_meur -= float(total)
 
     def commit(self, amount_meur: float) -> None:
         """Count a commitment; the money already left ``available_meur`` when it was pledged."""
@@ -205,7 +208,8 @@ class Funder(mesa.Agent):
         if screen.after is not None:
             # the financial test (grants pledged so far count), then the fixed gates after it
             fails = ~(book.fnpv[rows] + book.grants[rows] >= book.fnpv_floor[rows])
-            reason = np.where(fails, _FNPV, screen.after[rows])
+            reason = screen.after[rows]
+            reason[fails] = _FNPV
         cap = screen.cap[rows]
         minimum = np.minimum
         if self.is_grant:
@@ -353,7 +357,7 @@ class RegionalFunds(Funder):
 
     def has_money(self) -> bool:
         """Whether any region has money left."""
-        return bool((self.reserve_meur > EPS).any())
+        return bool(self.reserve_meur.max() > EPS)
 
     def allocate(self, book: Book, rows: np.ndarray, cap: np.ndarray) -> np.ndarray:
         """Share each region's reserve among its own candidates with the funder's policy."""

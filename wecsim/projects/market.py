@@ -114,13 +114,13 @@ class Book:
         The part of each row's loans drawn on its utility's own debt capacity [EUR M].
     grants, loans, external
         Grants, loans and foreign money pledged so far [EUR M].
-    pledges
-        ``(funder_id, instrument, row, EUR M)`` in the order they were made, withdrawn ones
-        included (:meth:`standing_pledges` leaves those out).
+    pledged_by, pledged_as, pledged_to, pledged_meur
+        The pledges as columns, in the order they were made, withdrawn ones included
+        (:meth:`standing_pledges` leaves those out): funder id, instrument, row and amount [EUR M].
     standing
         Whether each pledge still stands (it was not withdrawn).
     pledge_rows
-        The rows of ``pledges``, an array per call of :meth:`pledge` (joined when read).
+        The rows of the pledges, an array per call of :meth:`pledge` (joined when read).
     screens, scores
         Each funder's gates and scores that do not change during the round, by funder id
         (:func:`~wecsim.agents.funder.screen_all`; a funder missing works out its own on its first look).
@@ -173,7 +173,10 @@ class Book:
     grants: np.ndarray = field(init=False)
     loans: np.ndarray = field(init=False)
     external: np.ndarray = field(init=False)
-    pledges: list[tuple[str, str, int, float]] = field(default_factory=list)
+    pledged_by: list[str] = field(default_factory=list)
+    pledged_as: list[str] = field(default_factory=list)
+    pledged_to: list[int] = field(default_factory=list)
+    pledged_meur: list[float] = field(default_factory=list)
     standing: list[bool] = field(default_factory=list)
     pledge_rows: list[np.ndarray] = field(default_factory=list)
     screens: dict[str, Screen] = field(default_factory=dict)
@@ -195,7 +198,12 @@ class Book:
         self.ids = np.fromiter((p.project_id for p in self.projects), dtype=np.int64, count=len(self.projects))
         self.own_draw = np.zeros(len(self.cost))
         self.pledged = np.zeros(len(self.cost), dtype=bool)
-        self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
+        # np.nan_to_num(bcr, nan=0.0), without its cost when no BCR is infinite
+        missing = np.isnan(self.bcr)
+        self.bcr_score = self.bcr.copy()
+        self.bcr_score[missing] = 0.0
+        if np.isinf(self.bcr_score).any():
+            self.bcr_score = np.nan_to_num(self.bcr, nan=0.0)
         self.fnpv_floor = -EPS * self.cost
         self.close_tol = EPS * np.maximum(1.0, self.cost)
         self.leads = {fid: self.lead == fid for fid in set(self.lead.tolist()) if fid}
@@ -252,10 +260,13 @@ class Book:
         if funder.is_external:
             self.external[rows] += amounts
             self.external_room[rows] -= amounts
-        fid, instrument = funder.funder_id, funder.instrument
+        n = len(rows)
         self.pledged[rows] = True
-        self.pledges += [(fid, instrument, r, a) for r, a in zip(rows.tolist(), amounts.tolist(), strict=True)]
-        self.standing += [True] * len(rows)
+        self.pledged_by += [funder.funder_id] * n
+        self.pledged_as += [funder.instrument] * n
+        self.pledged_to += rows.tolist()
+        self.pledged_meur += amounts.tolist()
+        self.standing += [True] * n
         self.pledge_rows.append(rows)
         funder.withdraw(self, rows, amounts)
 
@@ -270,11 +281,12 @@ class Book:
         out[rows] = True
         if len(self.pledge_rows) > 1:
             self.pledge_rows = [np.concatenate(self.pledge_rows)]
-        pledges, standing, region, refund_tick = self.pledges, self.standing, self.region, self.refund_tick
+        by, to, meur, standing = self.pledged_by, self.pledged_to, self.pledged_meur, self.standing
+        region, refund_tick = self.region, self.refund_tick
         # a row leaves the round when withdrawn, so every pledge to ``rows`` still stands
         for i in out[self.pledge_rows[0]].nonzero()[0].tolist() if self.pledge_rows else ():
-            fid, _, r, amount = pledges[i]
-            funders[fid].unpledge(int(region[r]), amount)
+            fid = by[i]
+            funders[fid].unpledge(int(region[to[i]]), meur[i])
             refund_tick[fid] = tick
             standing[i] = False
         own_draw = self.own_draw[rows]
@@ -285,9 +297,17 @@ class Book:
         self.open[rows] = False
         self.live[rows] = False
 
-    def standing_pledges(self) -> list[tuple[str, str, int, float]]:
-        """Return the pledges that were not withdrawn, in the order they were made."""
-        return list(compress(self.pledges, self.standing))
+    def standing_pledges(self) -> tuple[list[str], list[str], list[int], list[float]]:
+        """Return the pledges that were not withdrawn, in the order they were made, as columns.
+
+        Funder ids, instruments, rows and amounts [EUR M].
+        """
+        standing = self.standing
+        by, instrument, row, meur = (
+            list(compress(column, standing))
+            for column in (self.pledged_by, self.pledged_as, self.pledged_to, self.pledged_meur)
+        )
+        return by, instrument, row, meur
 
     def stuck(self) -> np.ndarray:
         """Return the rows still in the round that have pledges but not enough to close."""
