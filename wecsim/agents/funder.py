@@ -39,6 +39,8 @@ _NONE = -1
 
 #: the code of a candidate the policy gave something (first) or nothing (second), by whether the envelope is used up
 _UNCHOSEN = (np.array([_NONE, _RANK], dtype=np.int8), np.array([_NONE, _USED], dtype=np.int8))
+#: the code of a candidate of a region's money: pledged, offered nothing, offered nothing with the reserve used up
+_REGION_CODES = np.array([_NONE, _RANK, _USED], dtype=np.int8)
 
 #: Instruments whose money pays for a project's capex (the others support it: see ``SupportFunder``).
 CAPEX_INSTRUMENTS = ("grant", "loan", "budget", "cofinance", "own_funds", "equity", "farm_equity")
@@ -385,7 +387,8 @@ class RegionalFunds(Funder):
     def refuse_unchosen(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
         """Record the candidates that got nothing (their region's reserve ran out, or they ranked lower)."""
         used = self.reserve_meur[book.region[rows]] <= EPS
-        codes = np.where(amounts <= EPS, np.where(used, _USED, _RANK), _NONE)
+        # nothing given: 1 + whether the region's reserve is used up; pledged: 0
+        codes = _REGION_CODES[(amounts <= EPS) * (used + 1)]
         self.model.record_refusals(self.funder_id, book, rows, codes)
 
     def withdraw(self, book: Book, rows: np.ndarray, amounts: np.ndarray) -> None:
