@@ -419,3 +419,24 @@ def test_the_funders_score_table_gives_each_funder_its_own_scores(monkeypatch):
         assert own.tobytes() == table[f.funder_id].tobytes(), f.funder_id
         if f.focus:  # the bonus does apply to some candidates and not to others
             assert 0 < book.has_focus(f.focus).sum() < len(book), f.funder_id
+
+
+def test_pledges_withdrawn_from_a_project_leave_the_standing_ones_in_order_and_refund_the_funders(monkeypatch):
+    # the book keeps its pledges as columns; withdrawing a project that cannot close gives each of its
+    # pledges back to its funder and leaves the other pledges standing, in the order they were made
+    from wecsim.agents.funder import Funder
+
+    model, book = _model_and_last_years_book(monkeypatch, seed=3, years=1)
+    assert len(book) >= 3
+    first, second = [f for f in model.capex_funders if type(f) is Funder][:2]
+    before = first.available_meur, second.available_meur
+    book.pledge(first, np.array([0, 1, 2]), np.array([1.0, 2.0, 3.0]))
+    book.pledge(second, np.array([1]), np.array([0.5]))
+    assert first.available_meur == pytest.approx(before[0] - 6.0)
+    book.withdraw(np.array([1]), model.funder_by_id)
+    fids, instruments, rows, amounts = book.standing_pledges()
+    assert fids == [first.funder_id, first.funder_id] and rows == [0, 2] and amounts == [1.0, 3.0]
+    assert instruments == [first.instrument] * 2
+    assert first.available_meur == pytest.approx(before[0] - 4.0)
+    assert second.available_meur == pytest.approx(before[1])
+    assert not book.open[1] and book.open[0] and book.open[2]
