@@ -68,7 +68,6 @@ EU_INSTITUTION = "eu"
 
 
 @functools.cache
-@functools.cache
 def _financed_reason(n_offers: int) -> str:
     """Return the ``%``-format of a financing reason naming ``n_offers`` offers (funder, EUR M, instrument)."""
     return "financed: " + ", ".join(["%s %.1f (%s)"] * n_offers) + " (M EUR)"
