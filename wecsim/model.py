@@ -693,13 +693,13 @@ class WECModel(mesa.Model):
     def step(self) -> None:
         """Simulate one year."""
         self._set_year_values()
-        self._begin_year()
         self._drivers()
         self._open_budgets()
         buy_farmer_systems(self)
         tender(self)
         self._build()
-        self._begin_year()  # tendering and building moved projects: refresh what is active
+        # what is active, once the year's tendering and building have moved projects (read by the proposals only)
+        self._begin_year()
         self._propose()
         self._appraise()
         self._prepare()
@@ -710,6 +710,7 @@ class WECModel(mesa.Model):
             self.running = False
 
     def _begin_year(self) -> None:
+        """Note the projects active now (for this year's proposals) and forget last year's proposal tables."""
         self._active = self.pipeline.in_stage(*ACTIVE)
         # one (technology, region) key per project; the waiting ones are the two first stages' projects
         self._active_keys = {(p.tech_id, p.region_id) for p in self._active}
