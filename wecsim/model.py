@@ -867,7 +867,9 @@ class WECModel(mesa.Model):
         self.utility_funds.open_year(float(cash.sum()))
         self.utility_funds.available_meur = float(self.utility_funds.reserve_meur.sum())
         self.state.tariff_eur_per_m3 = np.array([u.tariff for u in self.water_utilities])
-        self.water_tariff = float(np.average(self.state.tariff_eur_per_m3, weights=self.state.population))
+        # np.average(tariff, weights=population), without its checks: the same products, sums and division
+        population = self.state.population
+        self.water_tariff = float((self.state.tariff_eur_per_m3 * population).sum() / population.sum())
         self.topups_meur = 0.0
 
     # 5. propose -------------------------------------------------------------
@@ -1072,7 +1074,9 @@ class WECModel(mesa.Model):
         # each candidate's columns, laid out once for both funds
         route = np.array([ROUTE_INDEX[p.route] for p in waiting], dtype=np.int64)
         sector_all = np.array([SECTOR_INDEX[p.sector] for p in waiting], dtype=np.int64)
-        bcr_all = np.nan_to_num(np.array([p.bcr for p in waiting], dtype=float), nan=0.0)
+        bcr_all = np.array([p.bcr for p in waiting], dtype=float)
+        if not np.isfinite(bcr_all).all():
+            bcr_all = np.nan_to_num(bcr_all, nan=0.0)
         focus_all = np.array([self._focus_flags(p) for p in waiting], dtype=np.int64)
         unprepared = np.ones(len(waiting), dtype=bool)
         for f in (self.funder_by_id["eu_preparation"], self.funder_by_id["ifi_preparation"]):
