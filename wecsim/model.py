@@ -1463,11 +1463,13 @@ class WECModel(mesa.Model):
         self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
         i = self.region_index[p.region_id]
         self._assets[p.tech_id][i] += p.size
-        self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
+        if p.msw_tariff_eur_per_t:  # only a plan's sorting line earns MSW tariff money (adding 0 changes nothing)
+            self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
         self._n_built += 1
         self._built_totals[0] += p.contract_cost_meur
-        self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
-        end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
+        tech = self.catalog[p.tech_id]
+        self._built_totals[1] += p.size * tech.capex_meur_per_unit
+        end_of_life = self.year + tech.lifetime_yr
         self._retiring.setdefault(end_of_life, []).append(p)
         if p.tech_id in self.asset_of_tech:
             self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size
