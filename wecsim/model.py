@@ -695,13 +695,13 @@ class WECModel(mesa.Model):
     def step(self) -> None:
         """Simulate one year."""
         self._set_year_values()
-        self._begin_year()
         self._drivers()
         self._open_budgets()
         buy_farmer_systems(self)
         tender(self)
         self._build()
-        self._begin_year()  # tendering and building moved projects: refresh what is active
+        # what is active, once the year's tendering and building have moved projects (read by the proposals only)
+        self._begin_year()
         self._propose()
         self._appraise()
         self._prepare()
@@ -712,6 +712,7 @@ class WECModel(mesa.Model):
             self.running = False
 
     def _begin_year(self) -> None:
+        """Note the projects active now (for this year's proposals) and forget last year's proposal tables."""
         self._active = self.pipeline.in_stage(*ACTIVE)
         # one (technology, region) key per project; the waiting ones are the two first stages' projects
         self._active_keys = {(p.tech_id, p.region_id) for p in self._active}
@@ -868,7 +869,9 @@ class WECModel(mesa.Model):
         self.utility_funds.open_year(float(cash.sum()))
         self.utility_funds.available_meur = float(self.utility_funds.reserve_meur.sum())
         self.state.tariff_eur_per_m3 = np.array([u.tariff for u in self.water_utilities])
-        self.water_tariff = float(np.average(self.state.tariff_eur_per_m3, weights=self.state.population))
+        # np.average(tariff, weights=population), without its checks: the same products, sums and division
+        population = self.state.population
+        self.water_tariff = float((self.state.tariff_eur_per_m3 * population).sum() / population.sum())
         self.topups_meur = 0.0
 
     # 5. propose -------------------------------------------------------------
@@ -1073,7 +1076,9 @@ class WECModel(mesa.Model):
         # each candidate's columns, laid out once for both funds
         route = np.array([ROUTE_INDEX[p.route] for p in waiting], dtype=np.int64)
         sector_all = np.array([SECTOR_INDEX[p.sector] for p in waiting], dtype=np.int64)
-        bcr_all = np.nan_to_num(np.array([p.bcr for p in waiting], dtype=float), nan=0.0)
+        bcr_all = np.array([p.bcr for p in waiting], dtype=float)
+        if not np.isfinite(bcr_all).all():
+            bcr_all = np.nan_to_num(bcr_all, nan=0.0)
         focus_all = np.array([self._focus_flags(p) for p in waiting], dtype=np.int64)
         unprepared = np.ones(len(waiting), dtype=bool)
         for f in (self.funder_by_id["eu_preparation"], self.funder_by_id["ifi_preparation"]):
@@ -1459,11 +1464,13 @@ class WECModel(mesa.Model):
         self.pipeline.move(p, Stage.OPERATING, self.year, "commissioned after %s years", p.build_years)
         i = self.region_index[p.region_id]
         self._assets[p.tech_id][i] += p.size
-        self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
+        if p.msw_tariff_eur_per_t:  # only a plan's sorting line earns MSW tariff money (adding 0 changes nothing)
+            self._msw_sorting_fee_eur[i] += self._msw_fee_eur_per_yr(p)
         self._n_built += 1
         self._built_totals[0] += p.contract_cost_meur
-        self._built_totals[1] += p.size * self.catalog[p.tech_id].capex_meur_per_unit
-        end_of_life = self.year + self.tech(p.tech_id).lifetime_yr
+        tech = self.catalog[p.tech_id]
+        self._built_totals[1] += p.size * tech.capex_meur_per_unit
+        end_of_life = self.year + tech.lifetime_yr
         self._retiring.setdefault(end_of_life, []).append(p)
         if p.tech_id in self.asset_of_tech:
             self._renewed[self.asset_of_tech[p.tech_id]][i] += p.size

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -156,15 +158,41 @@ def _refusal_frame(
     ).to_pandas()
 
 
+def _number_column(values: list) -> np.ndarray | list:
+    """Return a column of numbers as the array pandas makes of it (a list of anything else as it is)."""
+    if not values:
+        return values
+    array = np.array(values)
+    return array if array.dtype.kind in "fib" else values
+
+
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """Return ``pd.DataFrame(records)``, built column by column when all records have the same keys (~1.3 x faster)."""
+    n_keys = len(records[0]) if records else 0
+    if n_keys and all(len(r) == n_keys for r in records):
+        try:  # as many keys as the first and each of its keys: the same keys
+            return pd.DataFrame({key: _number_column([r[key] for r in records]) for key in records[0]})
+        except KeyError:
+            pass
+    return pd.DataFrame(records)
+
+
 def national_table(model: WECModel) -> pd.DataFrame:
-    """Return the national indicators of a finished run, one row per year."""
-    national = model.datacollector.get_table_dataframe("national")
+    """Return the national indicators of a finished run, one row per year.
+
+    The DataCollector's table as ``get_table_dataframe`` makes it, each column of numbers
+    given to pandas as an array (pandas infers a list's dtype more slowly: ~1.5 x the time).
+    """
+    table = model.datacollector.tables["national"]
+    national = pd.DataFrame({name: _number_column(values) for name, values in table.items()})
     national["year"] = national["year"].astype("int64")
     return national
 
 
 def _region_table(model: WECModel) -> pd.DataFrame:
-    region = model.datacollector.get_table_dataframe("region")
+    # through Arrow: for its 520 rows of 31 columns ~1.7 x faster than pandas' own, the same dtypes
+    table = model.datacollector.tables["region"]
+    region = columns_frame(list(table.values()), list(table))
     region["year"] = region["year"].astype("int64")
     return region
 
@@ -172,9 +200,9 @@ def _region_table(model: WECModel) -> pd.DataFrame:
 #: How each table of :class:`~wecsim.results.Results` is built from a finished model.
 TABLE_BUILDERS: dict[str, Callable[[WECModel], pd.DataFrame]] = {
     "national": national_table,
-    "basin": lambda m: pd.DataFrame(m.basin_records),
+    "basin": lambda m: records_frame(m.basin_records),
     "region": _region_table,
-    "funder": lambda m: pd.DataFrame(m.money_records),
+    "funder": lambda m: records_frame(m.money_records),
     "project": _project_table,
     "transitions": transition_table,
     "ledger": lambda m: columns_frame(m.pipeline.ledger_columns(), LEDGER_COLUMNS),
@@ -253,13 +281,43 @@ def run(
 
     check_number("seed", seed, 0, 2**63 - 1)
     config = load_scenario(scenario, overrides)
-    start = time.perf_counter()
-    model = WECModel(config, seed=seed)
-    model.run()
-    # the project, transitions, ledger and refusals tables are built when first read (most runs never read them)
-    res = collect_results(model, elapsed_s=time.perf_counter() - start, defer=True)
-    model.close()
+    with cycle_collector_paused():
+        start = time.perf_counter()
+        model = WECModel(config, seed=seed)
+        model.run()
+        # the project, transitions, ledger and refusals tables are built when first read (most runs never read them)
+        res = collect_results(model, elapsed_s=time.perf_counter() - start, defer=True)
+        model.close()
     return res
+
+
+_pause_lock = threading.Lock()
+#: runs in progress in :func:`cycle_collector_paused`, and whether the collector was on before the first
+_pause_state = {"runs": 0, "was_enabled": False}
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a model runs and is closed (the run's own objects need none of it).
+
+    A run makes ~50,000 objects that the collector would scan again and again (~4% of a
+    run's time, and a full collection of ~70 ms every few runs in a long-lived process);
+    ``WECModel.close()`` breaks the model-agent cycles, so reference counting frees the run and
+    it leaves no cyclic garbage behind. Runs in several threads share one pause: the
+    collector is switched back on (if it was on) when the last of them ends.
+    """
+    with _pause_lock:
+        if _pause_state["runs"] == 0:
+            _pause_state["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _pause_state["runs"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause_state["runs"] -= 1
+            if _pause_state["runs"] == 0 and _pause_state["was_enabled"]:
+                gc.enable()
 
 
 def settle_worker() -> None:
@@ -278,10 +336,11 @@ def run_national(scenario: Scenario, seed: int) -> pd.DataFrame:
 
     Identical to ``run(scenario, seed).national`` without building the other tables.
     """
-    model = WECModel(scenario, seed=seed)
-    model.run()
-    national = national_table(model)
-    model.close()
+    with cycle_collector_paused():
+        model = WECModel(scenario, seed=seed)
+        model.run()
+        national = national_table(model)
+        model.close()
     return national
 
 

@@ -104,7 +104,8 @@ def tender(model: WECModel) -> None:
             else:
                 p.last_reason = reason
             continue
-        n, estimate = len(bidders), p.capex_estimate_meur
+        # a Python float: an estimate kept as a NumPy scalar would make every price and score one (~5x slower)
+        n, estimate = len(bidders), float(p.capex_estimate_meur)
         markup = markups.get(n)
         if markup is None:
             markup = markups[n] = 1 + DEFAULT_MARKUP_POLICY.markup(bidders[0], n)
@@ -157,13 +158,18 @@ def _winner(model: WECModel, p: Project, bidders: list[Firm], price: list[float]
         floor = (1 - P["dumping_limit_share"]) * p.capex_estimate_meur
         best = price.index(min(price))
         return bidders[best], max(price[best], floor)
-    donors = {model.funder_by_id[f].institution for f, a in p.commitments.items() if a > EPS}
-    tied = 1 - P["tied_finance_advantage"]
-    effective = [pr * tied if f.country in donors else pr for f, pr in zip(bidders, price, strict=True)]
-    w = model.tech(p.tech_id).quality_weight
-    lowest = min(effective)
-    score = [(1 - w) * lowest / e + w * f.reliability for f, e in zip(bidders, effective, strict=True)]
-    best = max(range(len(score)), key=score.__getitem__)
+    funder_by_id = model.funder_by_id
+    donors = {funder_by_id[f].institution for f, a in p.commitments.items() if a > EPS}
+    if donors.isdisjoint([f.country for f in bidders]):
+        effective = price  # no bidder comes from a donor's country
+    else:
+        tied = 1 - P["tied_finance_advantage"]
+        effective = [pr * tied if f.country in donors else pr for f, pr in zip(bidders, price, strict=True)]
+    w = model.catalog[p.tech_id].quality_weight
+    price_part = (1 - w) * min(effective)  # (1 - w) * lowest / e, as ((1 - w) * lowest) / e
+    score = [price_part / e + w * f.reliability for f, e in zip(bidders, effective, strict=True)]
+    # the first of the best scores (scores are finite: prices are positive)
+    best = score.index(max(score))
     return bidders[best], price[best]
 
 
