@@ -43,7 +43,7 @@ import pandas as pd
 import wecsim
 from wecsim.model import WECModel
 from wecsim.results import TABLE_NAMES, Results
-from wecsim.runner import collect_results, settle_worker
+from wecsim.runner import collect_results, cycle_collector_paused, settle_worker
 from wecsim.scenario import Scenario, load_scenario
 
 #: Finished runs kept in memory (about 3 MB each).
@@ -240,18 +240,19 @@ def _run_in_worker(
     if _worker_early_queue is None or key is None:
         return wecsim.run(scenario, seed=seed)
     trace("worker: started")
-    config = load_scenario(scenario)
-    start = time.perf_counter()
-    model = WECModel(config, seed=seed)
-    model.run()
-    elapsed = time.perf_counter() - start
-    trace("worker: model run done")
-    headline = collect_results(model, elapsed, HEADLINE_TABLES)
-    _worker_early_queue.put((key, headline))  # pickled and sent here and now (a SimpleQueue)
-    trace("worker: headline tables sent")
-    wanted = TABLE_NAMES if tables is None else tuple(tables)
-    rest = collect_results(model, elapsed, [n for n in wanted if n not in HEADLINE_TABLES])
-    model.close()
+    with cycle_collector_paused():  # the run needs no cycle collection (see wecsim.runner)
+        config = load_scenario(scenario)
+        start = time.perf_counter()
+        model = WECModel(config, seed=seed)
+        model.run()
+        elapsed = time.perf_counter() - start
+        trace("worker: model run done")
+        headline = collect_results(model, elapsed, HEADLINE_TABLES)
+        _worker_early_queue.put((key, headline))  # pickled and sent here and now (a SimpleQueue)
+        trace("worker: headline tables sent")
+        wanted = TABLE_NAMES if tables is None else tuple(tables)
+        rest = collect_results(model, elapsed, [n for n in wanted if n not in HEADLINE_TABLES])
+        model.close()
     # the whole result reuses the headline tables instead of building them twice
     meta = {k: v for k, v in rest.meta.items() if k != "partial"}
     if set(wanted) | set(HEADLINE_TABLES) != set(TABLE_NAMES):

@@ -158,13 +158,14 @@ def _wecsim_model(context: RunContext) -> Callable[..., Any]:
 def _run_tables(scenario, seed: int, extra: dict[str, tuple[str, ...]], scope: str) -> RunTables:
     """Run once and return the national table and the other tables kept (additionality: a second run)."""
     from wecsim.model import WECModel
-    from wecsim.runner import collect_results, run_national
+    from wecsim.runner import collect_results, cycle_collector_paused, run_national
 
-    model = WECModel(scenario, seed=seed)
-    model.run()
     built = [name for name in extra if name in {"region", "basin", "funder"}]
-    res = collect_results(model, tables=("national", *built))
-    model.close()
+    with cycle_collector_paused():
+        model = WECModel(scenario, seed=seed)
+        model.run()
+        res = collect_results(model, tables=("national", *built))
+        model.close()
     tables = {name: getattr(res, name) for name in built}
     if "additionality" in extra:
         from wecsim.additionality import counterfactual
