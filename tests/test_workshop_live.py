@@ -102,7 +102,7 @@ def test_a_workshop_is_started_on_the_page_from_a_scenario_saved_in_the_planners
                 page.goto(url)
                 expect(page.get_by_text("Start a workshop")).to_be_visible(timeout=TIMEOUT_MS)
                 page.locator("input[type=file]").first.set_input_files(str(saved))
-                expect(page.get_by_text("planners_choice")).to_be_visible(timeout=TIMEOUT_MS)
+                expect(page.get_by_text("planners_choice", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
                 page.screenshot(path=str(SHOTS / "workshop-start.png"))
         finally:
             ctx.close()
