@@ -1879,8 +1879,8 @@ class WECModel(mesa.Model):
             table[key].extend(self._region_keys[key])
         for k, values in columns.items():
             table[k].extend(values)
-        for r, row in zip(self.region_agents, zip(*columns.values(), strict=True), strict=True):
-            r.results = dict(zip(columns, row, strict=True))
+        # each region reads its row when asked (Region.results): few runs ever ask
+        self.region_columns = columns
         # the region columns summed per basin, the regions of each basin side by side in a row:
         # each row's sum is the sum of the basin's regions in their order, as the 1-D sum of a masked column
         order, bounds = self._regions_by_basin
