@@ -410,13 +410,22 @@ class WECModel(mesa.Model):
 
     def in_pipeline(self, tech_id: str, idx: int) -> float:
         """Size of this technology proposed, financed or being built in a region (start of year) [unit]."""
+        return float(self._pipeline_sizes().get((tech_id, self.region_agents[idx].region_id), 0.0))
+
+    def in_pipeline_by_region(self, tech_id: str) -> np.ndarray:
+        """:meth:`in_pipeline` of every region, in region order [unit] (one call, not one per region)."""
+        sizes = self._pipeline_sizes()
+        return np.array([sizes.get((tech_id, r.region_id), 0.0) for r in self.region_agents], dtype=float)
+
+    def _pipeline_sizes(self) -> dict[tuple[str, str], float]:
+        """Size in the pipeline by ``(technology, region)``, summed once a year over the active projects."""
         if self._pipeline_size is None:
             sizes: dict[tuple[str, str], float] = {}
             for p in self._active:
                 key = (p.tech_id, p.region_id)
                 sizes[key] = sizes.get(key, 0.0) + p.size
             self._pipeline_size = sizes
-        return float(self._pipeline_size.get((tech_id, self.region_agents[idx].region_id), 0.0))
+        return self._pipeline_size
 
     def msw_growth_rate(self) -> float:
         """Yearly growth of municipal waste from population and income [-/yr]."""
@@ -519,7 +528,7 @@ class WECModel(mesa.Model):
         stock = self.asset_stock[asset_id]
         lead = self.tech(a["renewal_tech"]).build_time_yr + a["tranche_yr"]
         expected = self.state.wear[asset_id] + lead / a["service_life_yr"]
-        in_pipeline = np.array([self.in_pipeline(a["renewal_tech"], i) for i in range(len(stock))])
+        in_pipeline = self.in_pipeline_by_region(a["renewal_tech"])
         gaps = (expected - self.wear_target(asset_id, self.year + lead)) * stock - in_pipeline
         most = a["renewal_max_share_per_yr"] * a["tranche_yr"] * stock
         return stock.tolist(), gaps, most.tolist()
@@ -879,7 +888,7 @@ class WECModel(mesa.Model):
         P, s = self.P, self.state
         # conveyance losses still removable by lining, net of lining already in the pipeline
         saved_per_km = self.tech("canal_lining").water_m3_per_unit_yr
-        in_pipeline_km = np.array([self.in_pipeline("canal_lining", i) for i in range(len(self.region_agents))])
+        in_pipeline_km = self.in_pipeline_by_region("canal_lining")
         # losses work on the loss-to-delivery ratio L/(1-L) (see _operate): lining can remove
         # field x (L/(1-L) - floor/(1-floor)), with field = gross demand x (1 - L)
         loss, floor = s.conveyance_loss_share, P["conveyance_loss_floor"]
@@ -1887,8 +1896,8 @@ class WECModel(mesa.Model):
             table[key].extend(self._region_keys[key])
         for k, values in columns.items():
             table[k].extend(values)
-        for r, row in zip(self.region_agents, zip(*columns.values(), strict=True), strict=True):
-            r.results = dict(zip(columns, row, strict=True))
+        # each region reads its row when asked (Region.results): few runs ever ask
+        self.region_columns = columns
         # the region columns summed per basin, the regions of each basin side by side in a row:
         # each row's sum is the sum of the basin's regions in their order, as the 1-D sum of a masked column
         order, bounds = self._regions_by_basin

@@ -67,7 +67,19 @@ class Region(mesa.Agent):
         self.last_drought_year: int | None = None
         self.last_flood_year: int | None = None
         self.policy = RegionPolicy()
-        self.results: dict[str, float] = {}
+
+    @property
+    def results(self) -> dict[str, float]:
+        """The region's indicators of the latest recorded year, by name (empty before the first).
+
+        Read from the model's region columns of that year when asked: the workshop and a few
+        tests ask, a run itself never does (no dict of ~27 items per region and year).
+        """
+        columns = getattr(self.model, "region_columns", None)
+        if columns is None:
+            return {}
+        i = self.idx
+        return {k: values[i] for k, values in columns.items()}
 
     @property
     def population(self) -> float:

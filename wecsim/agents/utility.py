@@ -265,7 +265,7 @@ def _treatment_gaps(m: WECModel) -> np.ndarray:
         tech = m.tech("wastewater_treatment")
         lead = tech.build_time_yr + 1
         generated = m.last["wastewater_generated_m3"] * (1 + m.municipal_growth_rate()) ** lead
-        in_pipeline = np.array([m.in_pipeline("wastewater_treatment", i) for i in range(len(generated))])
+        in_pipeline = m.in_pipeline_by_region("wastewater_treatment")
         capacity = m.treatment_capacities_m3(m.year + lead) + in_pipeline * tech.water_m3_per_unit_yr
         gap_m3 = m.treatment_target(m.year + lead) * generated - capacity
         gaps = m.year_tables["wastewater_treatment"] = gap_m3 / tech.water_m3_per_unit_yr
