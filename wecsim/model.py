@@ -408,12 +408,8 @@ class WECModel(mesa.Model):
         """Whether a project of this technology in this region still waits for finance."""
         return (tech_id, region_id) in self._pending_keys
 
-    def in_pipeline(self, tech_id: str, idx: int) -> float:
-        """Size of this technology proposed, financed or being built in a region (start of year) [unit]."""
-        return float(self._pipeline_sizes().get((tech_id, self.region_agents[idx].region_id), 0.0))
-
     def in_pipeline_by_region(self, tech_id: str) -> np.ndarray:
-        """:meth:`in_pipeline` of every region, in region order [unit] (one call, not one per region)."""
+        """Size of this technology proposed, financed or being built in each region (start of year) [unit]."""
         sizes = self._pipeline_sizes()
         return np.array([sizes.get((tech_id, r.region_id), 0.0) for r in self.region_agents], dtype=float)
 
