@@ -11,14 +11,13 @@ funding gap that brings FNPV to zero (ECA SR 16/2014); private money needs FNPV 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from wecsim.datasets import Parameters
 from wecsim.projects.catalog import Technology
 from wecsim.projects.pipeline import Project
 from wecsim.systems.energy import HOURS_PER_YEAR
-from wecsim.systems.finance import annuity_factor, npv
+from wecsim.systems.finance import npv
 
 MWH_PER_KWH = 1e-3
 MEUR_PER_EUR = 1e-6
@@ -273,18 +272,6 @@ def appraise(project: Project, tech: Technology, ctx: AppraisalContext, P: Param
     rate = project.wacc if project.wacc == project.wacc else ctx.financial_discount_rate
     if tech.tech_id == "sorting_recycling":
         rate = P["concessional_recycling_rate_pct"] / 100  # recyclers borrow from the state at 3%
-    # npv(capex, net, rate, life, build), its factors looked up: -capex + net * annuity / (1 + rate)^build
-    annuity, discount = _npv_factors(ctx.social_discount_rate, tech.lifetime_yr, tech.build_time_yr)
-    project.enpv_meur = -capex + (benefit - opex) * annuity / discount
-    annuity, discount = _npv_factors(rate, tech.lifetime_yr, tech.build_time_yr)
-    project.fnpv_meur = -capex + (revenue - opex) * annuity / discount
+    project.enpv_meur = npv(capex, benefit - opex, ctx.social_discount_rate, tech.lifetime_yr, tech.build_time_yr)
+    project.fnpv_meur = npv(capex, revenue - opex, rate, tech.lifetime_yr, tech.build_time_yr)
     project.bcr = (project.enpv_meur + capex) / capex if capex > 0 else 0.0
-
-
-@functools.lru_cache(maxsize=4096)  # bounded: a sweep over discount rates makes new keys
-def _npv_factors(rate: float, years: int, build_years: int) -> tuple[float, float]:
-    """Return the two factors of :func:`~wecsim.systems.finance.npv`: the annuity factor and ``(1 + rate)^build``.
-
-    A year's ~75 appraisals use a few (rate, lifetime, build time) triples, so each pair is worked out once.
-    """
-    return annuity_factor(rate, years), (1.0 + rate) ** build_years

@@ -77,7 +77,17 @@ def lcoe(
 
 def npv(capex: float, annual_net: float, rate: float, years: int, build_years: int = 0) -> float:
     """Return the net present value of a project: ``-capex + annual_net * A / (1+r)^build``."""
-    return -capex + annual_net * annuity_factor(rate, years) / (1.0 + rate) ** build_years
+    annuity, discount = _npv_factors(rate, years, build_years)
+    return -capex + annual_net * annuity / discount
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: a sweep over discount rates makes new keys
+def _npv_factors(rate: float, years: int, build_years: int) -> tuple[float, float]:
+    """Return the two factors of :func:`npv`: the annuity factor and ``(1 + rate)^build``.
+
+    A year's ~75 appraisals use a few (rate, lifetime, build time) triples, so each pair is worked out once.
+    """
+    return annuity_factor(rate, years), (1.0 + rate) ** build_years
 
 
 def funding_gap(fnpv: float) -> float:
