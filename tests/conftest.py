@@ -47,6 +47,21 @@ def chromium(server):
         browser.close()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Browser tests share one pytest-xdist worker, one module after another.
+
+    Each browser module starts its own app server and Chromium; two at once on a 2-core machine
+    starved each other's pages past their waits (two such failures in the parallel suite, never
+    alone). Grouped (``--dist loadgroup`` in pyproject), the other workers run everything else.
+    Runs before xdist's own hook, which reads the group from the marker.
+    """
+    group = pytest.mark.xdist_group("browser")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(group)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Let the app's background runs end before Python shuts down.
 
