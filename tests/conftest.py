@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config, items):
     can starve each other's page waits. Grouped (``--dist loadgroup`` in pyproject), the other
     workers run everything else. The marker is added before xdist's own hook reads it; after
     it, a worker checks that the group took (pytest 9.2 silently broke it: pytest-xdist issue
-    #1386, hence pyproject's ``pytest<9.2``) and stops the run if not.
+    #1386, hence pyproject's ``pytest<9.2``); if not, every browser test fails saying why.
     """
     group = pytest.mark.xdist_group("browser")
     for item in items:
