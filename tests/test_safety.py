@@ -27,7 +27,7 @@ from wecsim.results import Results
 #: A guard against runaway work, not a speed target: unchecked, an alias bomb expands to gigabytes
 #: and a deep file recurses for minutes. The answers measured are 5-400 ms alone (the slowest, a
 #: file refused at its 10,001st value, 0.34-0.41 s on a slow 2-core machine) and up to 1.06 s in
-#: the parallel test suite, where two workers share the cores' caches. CPU time of this thread,
+#: the parallel test suite, with the other worker busy. CPU time of this thread,
 #: not wall time: on a shared machine the wall time measures the other jobs too.
 REJECT_S = 5.0
 SECRET = "hunter2-do-not-leak"
