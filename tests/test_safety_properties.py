@@ -14,7 +14,7 @@ from wecsim.errors import OutputError, ScenarioError
 from wecsim.names import is_safe_name, slug
 from wecsim.outputs import check_run_target, refuse_special, write_folder
 from wecsim.results import RUN_FILES
-from wecsim.scenario import SCENARIO_DIR
+from wecsim.scenario import SCENARIO_DIR, load
 from wecsim.scenario.load import find_parent, parse_override, parse_yaml, validate
 
 #: Text shaped like paths: separators, dots, tildes, drive letters, NULs, unicode.
@@ -140,8 +140,53 @@ def test_any_set_item_is_parsed_or_refused_with_a_scenario_error(item):
     assert 1 <= len(parts) <= 7
 
 
+YAML_TEXT = st.text(alphabet=st.sampled_from(list("[]{}:,-&*!|>'\"#\n ab1?")), max_size=400)
+
+
+def _answer(text: str) -> tuple[str, object]:
+    try:
+        return "read", parse_yaml(text, "t.yaml")
+    except ScenarioError as exc:
+        return "refused", str(exc)
+
+
+def _composer_answer(text: str) -> tuple[str, object]:
+    """The answer without libyaml's pre-scan (``load._prescan``): PyYAML's composer checks alone."""
+    original = load._prescan
+    load._prescan = lambda text: None
+    try:
+        return _answer(text)
+    finally:
+        load._prescan = original
+
+
 @settings(max_examples=300, deadline=1000)
-@given(st.text(alphabet=st.sampled_from(list("[]{}:,-&*!|>'\"#\n ab1?")), max_size=400))
+@given(YAML_TEXT)
+def test_the_fast_prescan_answers_as_the_composer_alone(text):
+    """libyaml's pre-scan never changes an answer: the same value, or the same words."""
+    assert _answer(text) == _composer_answer(text)
+
+
+#: Files at each limit of load.py and one past it: a mapping, its key and a list hold 3 values.
+AT_THE_LIMITS = {
+    "values": ("a: [" + ",".join(["1"] * (load.MAX_NODES - 3)) + "]", "more than 10,000 values"),
+    "depth": ("[" * load.MAX_DEPTH + "]" * load.MAX_DEPTH, f"nested deeper than {load.MAX_DEPTH}"),
+    "text": ("a: " + "x" * load.MAX_SCALAR_CHARS, "characters (at most"),
+}
+
+
+@pytest.mark.parametrize("limit", sorted(AT_THE_LIMITS))
+def test_a_file_at_a_limit_is_read_and_one_past_it_refused_with_or_without_the_prescan(limit):
+    text, refusal = AT_THE_LIMITS[limit]
+    past = {"values": text.replace("[", "[1,", 1), "depth": "[" + text + "]", "text": text + "x"}[limit]
+    assert _answer(text) == _composer_answer(text)
+    assert _answer(text)[0] == "read"
+    assert _answer(past) == _composer_answer(past)
+    assert _answer(past)[0] == "refused" and refusal in _answer(past)[1]
+
+
+@settings(max_examples=300, deadline=1000)
+@given(YAML_TEXT)
 def test_any_yaml_text_is_read_or_refused_with_a_scenario_error(text):
     try:
         parse_yaml(text, "t.yaml")
