@@ -456,8 +456,8 @@ def _dispatch() -> None:
             executor = _pool
             try:
                 inner = executor.submit(_run_in_worker, job.scenario, job.key[1], job.key, job.tables)
-            except Exception as exc:  # the pool is shut down or broken
-                job.future.set_exception(exc)
+            except Exception as exc:  # the pool is shut down (the server is exiting: the request gives up) or broken
+                job.future.set_exception(Stale() if _closing.is_set() else exc)
                 continue
             _count_busy(inner)
             if job.priority <= Priority.EU_CARD:
