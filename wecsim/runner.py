@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from operator import attrgetter
@@ -331,13 +331,14 @@ def settle_worker() -> None:
     gc.freeze()
 
 
-def run_national(scenario: Scenario, seed: int) -> pd.DataFrame:
+def run_national(scenario: Scenario, seed: int, parameter_changes: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Run a validated scenario and return only its national table (the fast path for batches).
 
     Identical to ``run(scenario, seed).national`` without building the other tables.
+    ``parameter_changes``: fixed parameters changed for this run, as :class:`WECModel` takes them.
     """
     with cycle_collector_paused():
-        model = WECModel(scenario, seed=seed)
+        model = WECModel(scenario, seed=seed, parameter_changes=parameter_changes)
         model.run()
         national = national_table(model)
         model.close()

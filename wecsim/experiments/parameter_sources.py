@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from wecsim.datasets import table
-from wecsim.model import WECModel
-from wecsim.runner import national_table
+from wecsim.runner import run_national
 from wecsim.scenario import load_scenario
 
 #: Headline indicators and the smallest change a planner would notice (as in the lever sweep).
@@ -54,10 +53,7 @@ def source_kind(text: str) -> str:
 
 
 def _headlines(scenario, seed: int, changes: dict[str, float] | None) -> dict[str, np.ndarray]:
-    model = WECModel(scenario, seed=seed, parameter_changes=changes)
-    model.run()
-    nat = national_table(model).set_index("year")
-    model.close()
+    nat = run_national(scenario, seed, changes).set_index("year")
     return {c: nat[c].to_numpy(float) for c in VISIBLE}
 
 
