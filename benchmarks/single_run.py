@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import mesa
+import numpy as np
 
 import wecsim
 from wecsim.model import WECModel
@@ -116,6 +117,23 @@ class _Worker:
         self.proc.wait()
 
 
+#: Bootstrap resamples for the interval of the median ratio, and their seed (the same pairs give the same interval).
+BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED = 10_000, 0
+
+
+def _median_interval(ratios: list[float]) -> tuple[float, float]:
+    """Return a 95% bootstrap (percentile) interval of the median of ``ratios``.
+
+    Resampling the pairs says how far the median could move by which pairs happened to be
+    measured: an interval that spans 1 means these pairs cannot tell the two apart.
+    """
+    x = np.asarray(ratios)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    medians = np.median(x[rng.integers(0, len(x), size=(BOOTSTRAP_RESAMPLES, len(x)))], axis=1)
+    low, high = np.percentile(medians, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int, restarts: int = 4) -> dict:
     """Run the reference and this checkout one run each in turn; print and return medians and new / old.
 
@@ -145,12 +163,19 @@ def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int, restart
             new_w.close()
     ratios = sorted(n / o for o, n in zip(old, new, strict=True))
     ratio = statistics.median(ratios)
+    low, high = _median_interval(ratios)
+    if high <= 1:
+        verdict = "not slower than the reference"
+    elif low > 1:
+        verdict = "SLOWER than the reference"
+    else:
+        verdict = "no difference from the reference that these pairs can show (the interval spans 1)"
     o, n = statistics.median(old) * 1e3, statistics.median(new) * 1e3
     print(
         f"{scenario}: old {o:.1f} ms, new {n:.1f} ms CPU per run (medians of {pairs} alternating runs, "
         f"seeds 0-{seeds - 1}, load {os.getloadavg()[0]:.1f})\n"
         f"new / old = {ratio:.3f} (median of paired ratios; quartiles {ratios[len(ratios) // 4]:.3f}-"
-        f"{ratios[3 * len(ratios) // 4]:.3f}): {'not slower' if ratio <= 1 else 'SLOWER'} than the reference"
+        f"{ratios[3 * len(ratios) // 4]:.3f}; 95% interval of the median {low:.3f}-{high:.3f}): {verdict}"
     )
     return {
         "scenario": scenario,
@@ -158,6 +183,7 @@ def side_by_side(reference: Path, scenario: str, pairs: int, seeds: int, restart
         "old_ms": o,
         "new_ms": n,
         "new_over_old": ratio,
+        "new_over_old_95": [low, high],
         "pairs": pairs,
     }
 
