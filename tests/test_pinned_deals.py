@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import wecsim
 from wecsim.datasets import parameters, table
 from wecsim.errors import ScenarioError
 from wecsim.model import WECModel
@@ -107,3 +108,20 @@ def test_the_shipped_scenarios_validate():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("ok") == len(files)
+
+
+@pytest.mark.parametrize("ceiling", [None, 30.0])
+def test_the_signed_deals_are_financed_first_whatever_the_auctions_win(ceiling):
+    """The three 1 GW wind deals (PPAs signed, agreements in force) are never cancelled for lack of money.
+
+    Before every funder ranked signed deals first, auction winners took the lenders' money in
+    their year and one deal or two was cancelled in 9 of 10 baseline seeds (the Masdar deal,
+    ratified by law, in 7), more often the higher the auction ceiling.
+    """
+    overrides = ["end_year=2034"] + ([] if ceiling is None else [f"res_auction_ceiling_kzt_per_kwh={ceiling}"])
+    for seed in (1, 3, 4):
+        projects = wecsim.run("baseline", seed=seed, overrides=overrides).project
+        deals = projects[projects["name"].str.contains("TotalEnergies|Masdar|ACWA")]
+        assert len(deals) == 3
+        assert (deals["stage"] == Stage.OPERATING.value).all(), deals[["name", "stage"]]
+        assert (deals["operating_year"] <= 2033).all(), deals[["name", "operating_year"]]

@@ -1271,6 +1271,8 @@ class WECModel(mesa.Model):
             blending=np.zeros(n),
             condition_ok=np.where(route == ROUTES.index("utility"), accepts[region], True),
             lead=np.array([p.lead_funder or "" for p in candidates], dtype=object),
+            # a pinned project with a contract price (NaN when none) is a signed deal
+            signed=np.array([p.pinned and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh for p in candidates], dtype=bool),
         )
 
     def _reserve_blending(self, book: Book) -> None:

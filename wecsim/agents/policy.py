@@ -53,15 +53,20 @@ class SupportPolicy(Protocol):
 class RankedFill:
     """Rule F7: rank the candidates by the funder's own score, then fill the envelope greedily.
 
-    A scenario's pinned project comes first with its ``lead_funder``. Ties go to the older
-    project (lower project id), so the rule is deterministic.
+    A scenario's pinned project comes first with its ``lead_funder``, then the signed deals
+    (``Book.signed``: pinned with a contract price, their financing arranged), then the rest by
+    score. Ties go to the older project (lower project id), so the rule is deterministic.
     """
 
     def allocate(self, funder: Funder, book: Book, rows: np.ndarray, max_offer: np.ndarray) -> np.ndarray:
         """Give the best-scored candidates their whole ``max_offer`` until the envelope runs out."""
         score = funder.score(book, rows)
         led = book.leads.get(funder.funder_id)
-        order = np.lexsort((rows, -score)) if led is None else np.lexsort((rows, -score, ~led[rows]))
+        unsigned = ~book.signed[rows]
+        if led is None:
+            order = np.lexsort((rows, -score, unsigned))
+        else:
+            order = np.lexsort((rows, -score, unsigned, ~led[rows]))
         amounts = np.empty(len(rows))
         amounts[order] = greedy_fill(order, max_offer, funder.available_meur)
         return amounts

@@ -100,6 +100,10 @@ class Book:
     lead
         The funder a scenario named to lead each pinned project (``""`` for none); it ranks
         that project ahead of its other candidates.
+    signed
+        Whether the project is a signed deal: pinned with a contract price (a PPA), its
+        financing arranged before the year's other candidates come, so every funder ranks it
+        ahead of them (after the projects it leads itself).
     leads
         The funders named in ``lead``, each with the rows it leads (a mask).
     ids
@@ -160,6 +164,7 @@ class Book:
     blending: np.ndarray
     condition_ok: np.ndarray
     lead: np.ndarray
+    signed: np.ndarray
     need: np.ndarray = field(init=False)
     ids: np.ndarray = field(init=False)
     open: np.ndarray = field(init=False)
