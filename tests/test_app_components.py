@@ -340,7 +340,9 @@ def test_lever_labels_carry_unit_help_range_and_source():
 def rows_shown(rc, table: str) -> int:
     """Return the row count a :func:`~wecsim.app.components.tables.Table` states under itself."""
     (box,) = by_class(rc, f"wecsim-table-{table}")
-    text = next(w.children[0] for w in walk(box) if type(w).__name__ == "Html" and w.children[0].endswith(" rows"))
+    text = next(
+        w.children[0] for w in walk(box) if type(w).__name__ == "Html" and w.children[0].endswith((" rows", " row"))
+    )  # "1 row": ngettext
     return int(text.split()[0].replace(",", ""))
 
 
