@@ -122,6 +122,14 @@ def per_money(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{f"{c}_per_100meur": 100 * df[c] / money for c in PER_MONEY})
 
 
+def shown_mobilisation(df: pd.DataFrame) -> pd.DataFrame:
+    """Leave out the net mobilisation (money per euro of the same money) of seeds under :data:`MIN_MONEY_MEUR`.
+
+    For the tables only: the CSV files keep every value.
+    """
+    return df.assign(net_mobilisation=df["net_mobilisation"].where(df["eu_money_meur"] >= MIN_MONEY_MEUR))
+
+
 def _provenance() -> str:
     try:
         commit = subprocess.run(
@@ -167,14 +175,14 @@ def main() -> None:
     removed = per_money(removed)
     removed.to_csv(out / "removal.csv", index=False)
     regions.to_csv(out / "regions.csv", index=False)
-    every = removed[removed["counterfactual"] == "all"]
+    every = shown_mobilisation(removed[removed["counterfactual"] == "all"])
     emit(f"### All EU money removed, by scenario ({n} seeds: mean and 10-90% band)\n")
     emit(markdown(every, "scenario", SHOWN))
     per = {f"{c}_per_100meur": (SHOWN[c][0] + " per EUR 100 M", SHOWN[c][1], max(SHOWN[c][2], 1)) for c in PER_MONEY}
     inst_cols = {"eu_money_meur": SHOWN["eu_money_meur"]} | per
     inst_cols |= {k: SHOWN[k] for k in ("res_share_added_end", "net_mobilisation")}
     for scenario in SCENARIOS:
-        one = removed[(removed["scenario"] == scenario) & (removed["counterfactual"] != "all")]
+        one = shown_mobilisation(removed[(removed["scenario"] == scenario) & (removed["counterfactual"] != "all")])
         emit(f"\n### {scenario}: each EU instrument removed alone ({n} seeds, per EUR 100 M of its money)\n")
         emit(markdown(one, "counterfactual", inst_cols))
     base = regions[regions["scenario"] == "baseline"]
