@@ -893,6 +893,9 @@ class WECModel(mesa.Model):
         self.canal_removable_km = np.maximum(removable_m3 / saved_per_km - in_pipeline_km, 0)
         total = self.canal_removable_km.sum()
         self.canal_km_share = self.canal_removable_km / total if total > 0 else self.canal_removable_km
+        # the scenario's named projects first: their random draws (site, bids, overrun, delay) then
+        # do not depend on how many projects of their technology and region the agents propose
+        self._propose_pinned()
         for r in self.region_agents:
             r.policy.propose(r)
         for u in self.water_utilities:
@@ -900,7 +903,6 @@ class WECModel(mesa.Model):
         for u in self.waste_utilities:
             u.propose()
         self.grid_operator.propose()
-        self._propose_pinned()
 
     def _propose_pinned(self) -> None:
         """Put the scenario's named projects (and the Aktau plant) into the pipeline in their year.
