@@ -209,14 +209,20 @@ def test_the_facilitator_notes_a_lesson_and_makes_the_report_from_the_page(works
         by_class(rc, "ws-add-lesson")[0].fire_event("click", {})
         assert [x["text"] for x in ws.lessons(wid, key)] == ["Funders held back: the deficit stayed"]
         by_class(rc, "ws-report")[0].fire_event("click", {})
-        deadline = time.monotonic() + 120  # the report is made in a thread of the tab
-        while "Written to" not in text_of(rc) and time.monotonic() < deadline:
+        # the report is made in a thread of the tab: wait until it has shown all it shows (its
+        # last redraws could otherwise land on the click below, seen once in the parallel suite)
+        done = ("Written to", "Download report.html", "Download decisions.csv")
+        deadline = time.monotonic() + 120
+        while not all(x in text_of(rc) for x in done) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert "Written to" in text_of(rc), text_of(rc)
+        assert all(x in text_of(rc) for x in done), text_of(rc)
         folder = tmp_path / f"w-{wid}-report"
         assert sorted(p.name for p in folder.iterdir()) == ["decisions.csv", "report.html", "report.pdf"]
         assert "Funders held back" in (folder / "report.html").read_text(encoding="utf-8")
         by_class(rc, "ws-projector-link")[0].fire_event("click", {})
+        deadline = time.monotonic() + 30
+        while "projector=" not in text_of(rc) and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert "projector=" in text_of(rc) and text_of(rc).count("<svg") == 1, "the link and its QR code"
         rc.close()
 
