@@ -1228,12 +1228,14 @@ class WECModel(mesa.Model):
                     ROUTE_INDEX[p.route],
                     p.prepared_year is not None,
                     p.programme,
+                    # a signed deal: pinned with a contract price (NaN when none)
+                    p.pinned and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh,
                 )
                 for p in candidates
             ]
         )
-        tech, region, sector, route, prepared, programme = (
-            np.fromiter(indices, dtype=np.int64, count=6 * n).reshape(n, 6).T
+        tech, region, sector, route, prepared, programme, signed = (
+            np.fromiter(indices, dtype=np.int64, count=7 * n).reshape(n, 7).T
         )
         # the contingency of each candidate (see contingency), as arrays
         base = self._tech_overrun[tech] * v("cost_overrun_scale")
@@ -1273,8 +1275,7 @@ class WECModel(mesa.Model):
             blending=np.zeros(n),
             condition_ok=np.where(route == ROUTES.index("utility"), accepts[region], True),
             lead=np.array([p.lead_funder or "" for p in candidates], dtype=object),
-            # a pinned project with a contract price (NaN when none) is a signed deal
-            signed=np.array([p.pinned and p.ppa_eur_per_mwh == p.ppa_eur_per_mwh for p in candidates], dtype=bool),
+            signed=signed > 0,
         )
 
     def _reserve_blending(self, book: Book) -> None:
