@@ -256,16 +256,22 @@ def test_households_pay_the_plan_lines_sorting_fee_well_below_the_bundled_msw_ta
     assert fee.max() < 0.25 * bundled_eur
 
 
-def test_more_epr_money_lowers_the_share_of_clean_input_a_sorting_plant_needs(appraisal_model):
-    from wecsim.projects.appraisal import sorting_breakeven_separate_share
+def test_more_epr_money_or_a_cheaper_plant_makes_more_sites_pay_for_sorting_mixed_waste(appraisal_model):
+    from wecsim.projects.appraisal import sorting_paying_sites
 
     m, P = appraisal_model, appraisal_model.P
     tech = m.tech("sorting_recycling")
-    shares = [sorting_breakeven_separate_share(tech, P, epr, 2.9, 1.0) for epr in (0.0, 0.5, 1.0, 2.0, 3.0)]
-    assert all(0 < s < 1 for s in shares) and all(np.diff(shares) < 0)
-    # cheaper plants need less clean input; a plant that costs nothing pays on mixed waste alone
-    assert sorting_breakeven_separate_share(tech, P, 1.0, 2.9, 0.5) < shares[2]
-    assert sorting_breakeven_separate_share(tech, P, 1.0, 2.9, 0.0) == 0.0
+    eprs = np.array([0.0, 0.5, 1.0, 2.0, 3.0])
+    sites = [sorting_paying_sites(tech, P, epr, 2.9, 1.0) for epr in eprs]
+    shares = [share for share, _ in sites]
+    assert all(0 < s < 1 for s in shares) and all(np.diff(shares) > 0)
+    assert (np.diff(shares) / np.diff(eprs)).max() < 0.15  # smooth: no step of the fee flips every site
+    # the paying sites are the cheap ones: their mean capex is below the catalogue's, and rises as more pay
+    factors = [factor for _, factor in sites]
+    assert all(0 < f < 1 for f in factors) and all(np.diff(factors) > 0)
+    assert sorting_paying_sites(tech, P, 1.0, 2.9, 0.5)[0] > shares[2]
+    assert sorting_paying_sites(tech, P, 1.0, 20.0, 1.0)[0] > shares[2]  # a higher landfill gate fee
+    assert sorting_paying_sites(tech, P, 1.0, 2.9, 0.0) == (1.0, 1.0)
 
 
 @settings(max_examples=100, deadline=None)

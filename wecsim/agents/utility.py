@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 
 from wecsim.agents.sizes import round_size
-from wecsim.projects.appraisal import sorting_breakeven_separate_share
+from wecsim.projects.appraisal import sorting_paying_sites
 from wecsim.projects.pipeline import Project, Stage
 from wecsim.systems.finance import capital_recovery_factor, debt_service_schedule
 from wecsim.systems.waste import new_plant_separate_share
@@ -225,7 +225,8 @@ class _SortingOutlook(NamedTuple):
     collected_t: np.ndarray  # of it collected [t/yr]
     separate_t: np.ndarray  # recyclables collected apart [t/yr]
     plan_t: np.ndarray  # sorting the national target path asks for [t/yr]
-    breakeven: float  # share of input collected apart at which a recycler's plant pays [-]
+    mixed_paying_share: float  # share of mixed waste whose sorting pays a recycler [-]
+    paying_capex_factor: float  # mean capex of those sites over the catalogue's [-]
 
 
 def _sorting_outlook(m: WECModel) -> _SortingOutlook:
@@ -240,7 +241,7 @@ def _sorting_outlook(m: WECModel) -> _SortingOutlook:
             (m.separated_share + horizon * m.separated_share_growth) * expected_t,
             P["recycling_max_recoverable_share"] * collected_t,
         )
-        breakeven = sorting_breakeven_separate_share(
+        mixed_paying_share, paying_capex_factor = sorting_paying_sites(
             m.tech("sorting_recycling"),
             P,
             m.value("epr_fee_multiplier"),
@@ -249,7 +250,7 @@ def _sorting_outlook(m: WECModel) -> _SortingOutlook:
         )
         plan_t = m.recycling_target(m.year + horizon) * expected_t
         outlook = m.year_tables["sorting_recycling"] = _SortingOutlook(
-            expected_t, collected_t, separate_t, plan_t, breakeven
+            expected_t, collected_t, separate_t, plan_t, mixed_paying_share, paying_capex_factor
         )
     return outlook
 
@@ -287,8 +288,8 @@ class WasteUtility(mesa.Agent):
       regions yearly plans toward 40% by 2030; seven regions missed 2024's 30%), a line of
       the tariffed MSW service whose operator recovers its cost net of sales through the
       maslikhat's cost-based tariff; or, if larger, a recycler's plant for the
-      recyclables collected apart that no plant will sort, with as much mixed waste as still
-      pays (EPR money lowers the clean share a plant needs). The target drives capacity but
+      recyclables collected apart and the mixed waste of the sites where sorting it pays
+      (EPR money and gate fees make more sites pay). The target drives capacity but
       is no ceiling on it; plants are built only if financed.
     * **Waste-to-energy** (W4): propose a plant when enough residual waste is left and a
       landfill ban is coming (or in the three big cities).
@@ -305,9 +306,9 @@ class WasteUtility(mesa.Agent):
         """W1-W3: propose the sorting capacity the plan or a recycler's business case asks for.
 
         At the planning horizon: the akimat's plan is the national target path times waste;
-        a recycler builds for the recyclables collected apart that no plant will sort, with as
-        much mixed waste as the plant can take and still pay for itself (FNPV >= 0 at the
-        break-even share of input collected apart); the larger wins, at most the waste collected.
+        recyclers' business case is the recyclables collected apart plus the mixed waste of the
+        sites where a plant on it pays for itself (``sorting_paying_sites``); the larger
+        wins, at most the waste collected, less the capacity operating or in the pipeline.
         """
         m, P, r = self.model, self.model.P, self.region
         i = r.idx
@@ -315,16 +316,9 @@ class WasteUtility(mesa.Agent):
         outlook = _sorting_outlook(m)
         collected_t, separate_t, plan_t = outlook.collected_t[i], outlook.separate_t[i], outlook.plan_t[i]
         capacity_t = m.recycling_capacity_mature_t(i) + m.pipeline_recycling_t(r.region_id)
-        unsorted_separate_t = max(0.0, separate_t - capacity_t)
         tech = m.tech("sorting_recycling")
-        breakeven = outlook.breakeven
-        if unsorted_separate_t <= 0:
-            market_t = capacity_t
-        elif breakeven > 0:
-            market_t = capacity_t + unsorted_separate_t / breakeven
-        else:
-            market_t = collected_t
-        gap_t = min(collected_t, max(plan_t, separate_t, market_t)) - capacity_t
+        market_t = separate_t + outlook.mixed_paying_share * max(0.0, collected_t - separate_t)
+        gap_t = min(collected_t, max(plan_t, market_t)) - capacity_t
         if gap_t >= P["recycling_min_plant_t"]:
             size = round_size(min(gap_t / use, P["recycling_max_plant_multiple"] * tech.typical_size), -3)
             share = new_plant_separate_share(separate_t, capacity_t, size * use)
@@ -333,7 +327,7 @@ class WasteUtility(mesa.Agent):
             # the MSW tariff (Ecological Code art. 365; appraisal.sorting_tariff_eur_per_t); a
             # recycler's plant earns only its sales, EPR and fees, and may come while a plan line
             # still waits for money
-            planned = plan_t > max(separate_t, market_t)
+            planned = plan_t > market_t
             if _waits(self._market_plant) or (planned and m.has_pending("sorting_recycling", r.region_id)):
                 return
             p = m.propose(
@@ -343,6 +337,7 @@ class WasteUtility(mesa.Agent):
                 size,
                 programme=planned,
                 separate_input_share=share,
+                **({} if planned else {"capex_factor": outlook.paying_capex_factor}),
             )
             if not planned:
                 self._market_plant = p

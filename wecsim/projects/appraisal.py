@@ -11,7 +11,10 @@ funding gap that brings FNPV to zero (ECA SR 16/2014); private money needs FNPV 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from scipy.special import ndtr
 
 from wecsim.datasets import Parameters
 from wecsim.projects.catalog import Technology
@@ -209,33 +212,34 @@ def sorting_flows_eur_per_t(
     return benefit, revenue
 
 
-def sorting_breakeven_separate_share(
+def sorting_paying_sites(
     tech: Technology, P: Parameters, epr_multiplier: float, gate_fee_eur_per_t: float, capex_multiplier: float
-) -> float:
-    """Smallest share of input collected apart at which a sorting plant pays for itself [-].
+) -> tuple[float, float]:
+    """Return the share of mixed waste whose sorting pays a recycler, and the mean capex factor of its sites [-, -].
 
-    A recycler's plant breaks even (FNPV = 0 at the 3% of the recycling loans) when this share
-    of its input is recyclables collected apart and the rest mixed waste; FNPV is linear in the
-    share. Returns 0 when even a plant on mixed waste alone pays, ``inf`` when none does.
+    Sites differ in what a sorting plant costs against what their waste earns (land, hall,
+    hand or machine picking, how much of the waste is recyclable): a site's capex per tonne is
+    lognormal with mean the catalogue's and log SD ``sorting_site_cost_log_sd``. A plant on
+    mixed waste pays (FNPV >= 0 at the 3% of the recycling loans) where its capex is at most
+    the break-even capex; FNPV is linear in capex, so the share is the lognormal CDF there,
+    and the paying sites' capex is the mean of the lognormal below it, as a factor of the
+    catalogue's. The share rises smoothly with the EPR payment and the gate fee.
     """
     capex = tech.capex_meur_per_unit * capex_multiplier / P["recycling_utilisation_mature"]  # per t/yr of input
-    opex = capex * tech.opex_share_per_yr
+    if capex <= 0:
+        return 1.0, 1.0
     rate = P["concessional_recycling_rate_pct"] / 100
-    fnpv = [
-        npv(
-            capex,
-            sorting_flows_eur_per_t(s, epr_multiplier, gate_fee_eur_per_t, 0.0, P)[1] * MEUR_PER_EUR - opex,
-            rate,
-            tech.lifetime_yr,
-            tech.build_time_yr,
-        )
-        for s in (0.0, 1.0)
-    ]
-    if fnpv[0] >= 0:
-        return 0.0
-    if fnpv[1] <= 0:
-        return float("inf")
-    return fnpv[0] / (fnpv[0] - fnpv[1])
+    revenue = sorting_flows_eur_per_t(0.0, epr_multiplier, gate_fee_eur_per_t, 0.0, P)[1] * MEUR_PER_EUR
+    at_no_cost = npv(0.0, revenue, rate, tech.lifetime_yr, tech.build_time_yr)
+    at_capex = npv(capex, revenue - capex * tech.opex_share_per_yr, rate, tech.lifetime_yr, tech.build_time_yr)
+    if at_no_cost <= 0:
+        return 0.0, 1.0
+    sigma = P["sorting_site_cost_log_sd"]
+    # the site's capex over the catalogue's is exp(sigma z - sigma^2 / 2), z standard normal
+    z = (math.log(at_no_cost / (at_no_cost - at_capex)) + sigma**2 / 2) / sigma
+    share = float(ndtr(z))
+    factor = float(ndtr(z - sigma)) / share if share > 0 else 1.0
+    return share, factor
 
 
 def sorting_tariff_eur_per_t(project: Project, tech: Technology, ctx: AppraisalContext, P: Parameters) -> float:
