@@ -260,7 +260,7 @@ def test_more_bidders_never_raise_the_price(n1, n2):
 def test_drought_index_has_the_persistence_and_correlation_asked_for():
     rng = np.random.default_rng(0)
     shared = np.array([True, True, False])
-    z = climate.drought_latent(rng, 60_000, shared, persistence=0.4, correlation=0.6)
+    z = climate.drought_latent(rng.standard_normal((60_000, 4)), shared, persistence=0.4, correlation=0.6)
     assert z.mean(axis=0) == pytest.approx([0, 0, 0], abs=0.02)
     assert z.std(axis=0) == pytest.approx([1, 1, 1], abs=0.02)
     lag1 = [np.corrcoef(z[1:, b], z[:-1, b])[0, 1] for b in range(3)]

@@ -25,12 +25,13 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
+from scipy.special import ndtr
 
 from wecsim.agents import Firm, Region
 from wecsim.agents.funder import NationalBudget, RegionalFunds, SupportFunder, make_funder, merit_all, screen_all
@@ -93,6 +94,20 @@ class State:
     tariff_eur_per_m3: np.ndarray
 
 
+def yearly_normals(stream: np.random.SeedSequence, years: Sequence[int], shape: tuple[int, ...]) -> np.ndarray:
+    """Return standard normals ``(len(years), *shape)``, each year's from its own child of ``stream``.
+
+    The child is keyed by the calendar year (``spawn_key`` + year), so a year's draws are the
+    same in a run to 2030 as in one to 2050, and the same whether the year comes first or
+    tenth: runs of one seed share their random numbers year for year.
+    """
+    out = np.empty((len(years), *shape))
+    for k, year in enumerate(years):
+        child = np.random.SeedSequence(stream.entropy, spawn_key=(*stream.spawn_key, int(year)))
+        np.random.default_rng(child).standard_normal(out=out[k])
+    return out
+
+
 class WECModel(mesa.Model):
     """Kazakhstan's water, energy and circular-economy investment system, year by year.
 
@@ -103,8 +118,10 @@ class WECModel(mesa.Model):
     seed
         Random seed; defaults to the scenario's. Three independent streams are spawned from
         it with ``numpy.random.SeedSequence``: climate, projects and the agents' ``rng``.
-        Climate, site and project draws are made up front, so scenarios run with one seed
-        share their weather and sites (common random numbers) and differ only by policy.
+        Climate, site and project draws are made up front, each year's from its own stream
+        keyed by the calendar year (:func:`yearly_normals`), so scenarios run with one seed share
+        their weather and sites year for year, whatever years they cover (common random
+        numbers), and differ only by policy.
     parameter_changes
         New values for some fixed parameters of ``parameters.csv`` (for sensitivity studies
         of the parameters themselves; scenarios change levers and uncertainties only).
@@ -144,10 +161,11 @@ class WECModel(mesa.Model):
         # technology columns the finance round reads, in catalog order
         self._tech_overrun = np.array([t.overrun_mean for t in self.catalog.values()])
         self._tech_national_loan = np.array([t in NATIONAL_LOAN_TECHS for t in self.catalog])
-        project_rng = np.random.default_rng(project_ss)
         n_regions = len(model_data().regions_df)
-        self._project_z = project_rng.standard_normal(
-            (len(self.years), len(self.catalog), n_regions, PROJECTS_PER_KEY, PROJECT_DRAWS)
+        # each year's project and auction-site draws come from that year's own stream (yearly_normals)
+        project_ss, site_ss = project_ss.spawn(2)
+        self._project_z = yearly_normals(
+            project_ss, self.years, (len(self.catalog), n_regions, PROJECTS_PER_KEY, PROJECT_DRAWS)
         )
         #: the same draws, one row per (year, technology, region, ordinal); ``_z_row`` holds each project's row
         self._project_z_rows = self._project_z.reshape(-1, PROJECT_DRAWS)
@@ -155,7 +173,7 @@ class WECModel(mesa.Model):
         self._site_z_column = self._project_z_rows[:, SITE_DRAW]
         self._z_dims = self._project_z.shape[1:4]
         self._z_row: list[int] = []
-        self._site_z = project_rng.standard_normal((len(self.years), 2, SITES_PER_YEAR, 2))
+        self._site_z = yearly_normals(site_ss, self.years, (2, SITES_PER_YEAR, 2))
         self.pipeline = Pipeline()
         self._active: list[Project] = []
         self._active_keys: set[tuple[str, str]] = set()
@@ -186,7 +204,7 @@ class WECModel(mesa.Model):
         self._rejected_year: dict[tuple[str, str], int] = {}
         self.auction_record = {"offered_mw": 0.0, "awarded_mw": 0.0, "guaranteed_mw": 0.0, "price_eur_per_mwh": 0.0}
         self._setup_tables()
-        self._draw_climate(np.random.default_rng(climate_ss))
+        self._draw_climate(climate_ss)
         self._setup_agents()
         self._setup_state()
         self.basin_records: list[dict] = []
@@ -246,13 +264,14 @@ class WECModel(mesa.Model):
         self.region_focus = d.region_focus
         self._tech_focus = np.array([self.tech_focus[t] for t in self.catalog], dtype=np.int64)
 
-    def _draw_climate(self, rng: np.random.Generator) -> None:
+    def _draw_climate(self, stream: np.random.SeedSequence) -> None:
+        """Draw each year's droughts (a dryness index by basin) and worst flood (a uniform), year by year."""
         P = self.P
-        n_years = len(self.years)
+        shocks = yearly_normals(stream, self.years, (1 + len(self.basin_south) + 1,))
         self.drought_z = climate.drought_latent(
-            rng, n_years, self.basin_south, P["drought_persistence"], P["drought_south_correlation"]
+            shocks[:, :-1], self.basin_south, P["drought_persistence"], P["drought_south_correlation"]
         )
-        self.flood_u = rng.random(n_years)
+        self.flood_u = ndtr(shocks[:, -1])
         #: last year whose droughts and floods are the observed ones (before the base year: none)
         until = self.config.observed_weather_until
         self.observed_until = self.base_year - 1 if until is None else int(until)

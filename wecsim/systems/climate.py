@@ -47,17 +47,14 @@ def upstream_factor(
     return 1.0 - transboundary_share * growth_pct_2050 / 100.0 * frac * (1.0 - cooperation)
 
 
-def drought_latent(
-    rng: np.random.Generator, n_years: int, shared: np.ndarray, persistence: float, correlation: float
-) -> np.ndarray:
+def drought_latent(shocks: np.ndarray, shared: np.ndarray, persistence: float, correlation: float) -> np.ndarray:
     """Draw each basin's yearly dryness index: standard normal, persistent in time, shared across a region.
 
     Parameters
     ----------
-    rng
-        The climate stream of the run.
-    n_years
-        Years to draw.
+    shocks
+        Independent standard normals ``(n_years, 1 + n_basins)``: each year's common signal,
+        then each basin's own.
     shared
         True for the basins that share a common climate signal (the southern basins) [-].
     persistence
@@ -78,11 +75,10 @@ def drought_latent(
     factor, the usual way to give synthetic annual flows their persistence and spatial
     coherence (e.g. Salas et al. 1980, *Applied Modeling of Hydrologic Time Series*).
     """
-    n_basins = len(shared)
+    n_years, n_basins = len(shocks), len(shared)
     c = np.where(shared, correlation, 0.0)
-    common = rng.standard_normal(n_years)
-    own = rng.standard_normal((n_years, n_basins))
-    e = np.sqrt(c) * common[:, None] + np.sqrt(1.0 - c) * own
+    common, own = shocks[:, :1], shocks[:, 1 : 1 + n_basins]
+    e = np.sqrt(c) * common + np.sqrt(1.0 - c) * own
     z = np.empty_like(e)
     z[0] = e[0]
     innovation = np.sqrt(1.0 - persistence**2)
