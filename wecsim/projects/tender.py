@@ -233,18 +233,22 @@ def settle_contract(model: WECModel, p: Project) -> None:
 
     An overrun beyond the financed contingency is topped up by the owner's backer of last
     resort (private equity for private projects, the farmers for theirs, the national
-    budget otherwise), before any new project is financed this year; a cheaper contract
-    releases the surplus to every funder pro rata.
+    budget otherwise), before any new project is financed this year, with what the backer
+    has this year and the rest in the next years (an overrun larger than one year's envelope
+    can be raised over the wait); a cheaper contract releases the surplus to every funder
+    pro rata.
     """
     committed = p.committed_meur
     diff = p.contract_cost_meur - committed
     if diff > EPS:
         backer = model.backer_of(p)
-        if backer.available_meur + EPS >= diff:
-            backer.available_meur -= diff
-            model._commit(p, backer.funder_id, diff, "overrun_topup")
-            model.topups_meur += diff
-        else:
+        paid = min(diff, max(0.0, backer.available_meur))
+        if paid > EPS:
+            backer.available_meur -= paid
+            model._commit(p, backer.funder_id, paid, "overrun_topup")
+            model.topups_meur += paid
+            diff -= paid
+        if diff > EPS:
             p.overrun_waited_yr += 1
             if p.overrun_waited_yr > model.P["overrun_max_wait_yr"]:
                 model.release_all(p)
