@@ -30,13 +30,14 @@ def shipped(name: str, tmp_path: Path, **design) -> Path:
 
 
 def test_water_sobol_ranks_water_and_climate_first(tmp_path):
-    """The full example (n = 64, 2,048 runs) gives drought probability (ST 0.77) then canal lining (0.34)."""
+    """The full example (n = 64, 2,048 runs) gives canal lining (ST 0.64) and drought probability (0.37) far ahead
+    of the rest; their order is within the indices' intervals (it was the other way round on other weather draws)."""
     out = tmp_path / "out"
     run_batch(shipped("water_sobol", tmp_path, n=8), out, executor="pool", workers=2)  # 256 runs
     rep = sensitivity_report(out, "water_deficit_km3", 2030)
     assert rep.crn and rep.replicates == 4
     t = rep.table
-    assert list(t.index[:2]) == ["drought_probability_south", "canal_lining_km_per_yr"], t
+    assert set(t.index[:2]) == {"drought_probability_south", "canal_lining_km_per_yr"}, t
     assert (t.loc[~t.index.isin(WATER_CLIMATE), "ST"] < 0.05).all(), t
     assert not [c for c in rep.warnings if c.kind in {"impossible", "noise"}], [c.text for c in rep.warnings]
     recycling = sensitivity_report(out, "recycling_rate", 2030).table

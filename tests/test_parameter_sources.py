@@ -14,13 +14,14 @@ from wecsim.experiments.parameter_sources import VISIBLE, driver_summary, source
 from wecsim.runner import run_national
 from wecsim.scenario import load_scenario
 
-#: The sourced share of headline drivers, kept two drivers below today's (issue 11 asks for 85%).
-#: After the third sourcing round (1 Dec 2026, three values re-sourced): 89 of 100 (89.0%); on
-#: the merged model before it 85 of 99 (85.9%, no driver to spare); on the second round's branch
-#: 80 of 91 (87.9%); 85 of 102 (83.3%) and 83 of 104 (79.8%) before the second and first rounds.
-#: The driver set moves near its threshold with any value change (the third round's changes took
-#: it from 99 to 100, the second's from 102 to 91): at 87% up to two assumptions may enter it.
-SOURCED_SHARE_FLOOR = 0.87
+#: The sourced share of headline drivers: issue 11's bar, 85%. Measured: 86 of 100 (86.0%) on
+#: 2 Dec 2026 (recyclers' site costs, year-by-year draws, overruns raised over the wait,
+#: `canal_min_km` sourced); 89 of 100 (89.0%) after the third sourcing round (1 Dec 2026); 85
+#: of 99 before it; 80 of 91, 85 of 102 and 83 of 104 before. The floor was 87% (two drivers
+#: below the 1 Dec count) until the driver set, measured on one seed, showed how far it moves
+#: near its threshold with any change: 100 -> 110 drivers (93 sourced, 84.5%) with the new
+#: draws and site costs, back to 100 when one value (`canal_min_km`) was re-sourced.
+SOURCED_SHARE_FLOOR = 0.85
 
 
 @pytest.mark.parametrize(
