@@ -240,12 +240,20 @@ def derived_sql(d: DerivedOutcome, source: str) -> str:
     for key, value in d.where.items():
         values = [value] if isinstance(value, str) else value
         conditions.append(f"{sql_identifier(key)} IN ({', '.join(_quote(v) for v in values)})")
-    value = f"{ACROSS_SQL[d.across]}({sql_identifier(d.indicator)})"
+    # ordered aggregates: DuckDB sums in parallel, in whatever order its threads meet the rows,
+    # and floating-point sums depend on the order (runs differed by 2e-16 from one process to
+    # the next, enough to reorder tied values in a sensitivity analysis); a fixed order makes
+    # every derived outcome the same bit for bit
+    keys = ", ".join(sql_identifier(k) for k in TABLE_KEYS.get(d.table, ())) or "year"
+    value = f"{ACROSS_SQL[d.across]}({sql_identifier(d.indicator)} ORDER BY {keys})"
     per_year = (
         f"SELECT run_id, year, {value} AS v FROM {sql_identifier(source)} "
         f"WHERE {' AND '.join(conditions)} GROUP BY run_id, year"
     )
-    return f"SELECT run_id, {HOW_SQL[d.how]}(v) AS {sql_identifier(d.name)} FROM ({per_year}) GROUP BY run_id"
+    return (
+        f"SELECT run_id, {HOW_SQL[d.how]}(v ORDER BY year) AS {sql_identifier(d.name)} "
+        f"FROM ({per_year}) GROUP BY run_id"
+    )
 
 
 def derived_view_sql(derived: list[DerivedOutcome] | tuple[DerivedOutcome, ...]) -> str:
