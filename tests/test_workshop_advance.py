@@ -174,7 +174,8 @@ def test_a_failed_run_leaves_the_round_locked_and_tells_the_screens(ws, monkeypa
     assert ws.status(wid, key)["rounds"][0]["state"] == "locked" and ws.revision(wid) == before + 1
 
 
-def _wait_for(check, seconds: float = 10.0) -> bool:
+def _wait_for(check, seconds: float = 30.0) -> bool:
+    """Poll ``check`` until it holds or ``seconds`` pass (a redraw once took over 10 s on a loaded 2-core machine)."""
     deadline = time.monotonic() + seconds
     while not check() and time.monotonic() < deadline:
         time.sleep(0.05)
