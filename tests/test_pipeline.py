@@ -136,3 +136,24 @@ def test_the_models_proposals_have_each_field_in_its_place():
         assert isinstance(p.size, float) and p.size > 0 and p.capex_estimate_meur > 0
         assert isinstance(p.pinned, bool) and p.site_factor > 0
         assert p.lead_funder is None or p.lead_funder in model.funder_by_id
+
+
+def test_columns_read_later_are_the_rows_logged_when_asked():
+    pipe = Pipeline()
+    p = pipe.add(
+        2025,
+        name="x",
+        tech_id="solar_pv",
+        sector="energy",
+        region_id="r",
+        owner="o",
+        size=1.0,
+        capex_estimate_meur=10.0,
+    )
+    pipe.commit(p, "eu_grant", 2.0, 2025, "grant")
+    transitions, ledger = pipe.transition_columns_later(), pipe.ledger_columns_later()
+    before = pipe.transition_columns(), pipe.ledger_columns()
+    pipe.move(p, Stage.APPRAISED, 2026, "appraised")
+    pipe.commit(p, "national", 8.0, 2026, "budget")
+    assert (transitions(), ledger()) == before  # what was logged when asked, not what came after
+    assert len(pipe.ledger_columns()[0]) == 2

@@ -59,3 +59,41 @@ def test_overlapping_pauses_switch_the_collector_back_on_when_the_last_ends():
         t.join(10)
     assert seen == {"while_second_runs": False}
     assert gc.isenabled()
+
+
+def test_a_run_hands_back_its_results_without_a_young_collection_to_scan_them(monkeypatch):
+    """The results' ~20,000 objects go to the oldest generation: no collection falls on the run's end to scan them."""
+    sc = short()
+    events = []
+    close = WECModel.close
+    monkeypatch.setattr(WECModel, "close", lambda self: (close(self), events.append("closed"))[0])
+
+    def note(phase, info):
+        if phase == "start":
+            events.append(f"collection of generation {info['generation']}")
+
+    gc.callbacks.append(note)
+    try:
+        res = wecsim.run(sc, seed=1)
+        young, _, _ = gc.get_count()
+    finally:
+        gc.callbacks.remove(note)
+    assert gc.isenabled()
+    assert "closed" in events
+    assert events[events.index("closed") + 1 :] == []  # nothing scanned the results as the run ended
+    assert young < 100  # the run's objects are not counted as young
+    assert len(res.project) > 0  # and the results are whole
+
+
+def test_objects_the_caller_froze_stay_frozen():
+    sc = short()
+    marker = [object()]  # a container the collector tracks
+    gc.collect()
+    gc.freeze()
+    try:
+        wecsim.run(sc, seed=1)
+        # frozen objects are in no generation: the marker is not back in one
+        assert not any(o is marker for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert any(o is marker for o in gc.get_objects())

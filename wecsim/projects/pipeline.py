@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from itertools import chain
 
 
@@ -139,9 +140,10 @@ LEDGER_COLUMNS = ("year", "project_id", "funder_id", "kind", "instrument", "amou
 TRANSITION_FIELDS = ("project_id", "year", "from_stage", "to_stage", "reason", "reason_args")
 
 
-def _columns(log: list, width: int) -> list[list]:
-    """Return the columns of a flat log of rows of ``width`` fields."""
-    return [log[i::width] for i in range(width)]
+def _columns(log: list, width: int, rows: int | None = None) -> list[list]:
+    """Return the columns of a flat log of rows of ``width`` fields (its first ``rows`` rows, or all)."""
+    stop = len(log) if rows is None else rows * width
+    return [log[i:stop:width] for i in range(width)]
 
 
 @dataclass
@@ -215,6 +217,20 @@ class Pipeline:
     def ledger_columns(self) -> list[list]:
         """Return the money ledger as columns, in :data:`LEDGER_COLUMNS` order."""
         return _columns(self._ledger_log, len(LEDGER_COLUMNS))
+
+    def transition_columns_later(self) -> partial[list[list]]:
+        """Return a call that gives the transition log's columns as they are now, split when called.
+
+        The log only grows, so the call reads the rows logged so far without copying them now
+        (deferred result tables: most runs never read them).
+        """
+        width = len(TRANSITION_FIELDS)
+        return partial(_columns, self._transition_log, width, len(self._transition_log) // width)
+
+    def ledger_columns_later(self) -> partial[list[list]]:
+        """Return a call that gives the ledger's columns as they are now (as :meth:`transition_columns_later`)."""
+        width = len(LEDGER_COLUMNS)
+        return partial(_columns, self._ledger_log, width, len(self._ledger_log) // width)
 
     def transition_rows(self) -> list[tuple]:
         """Return the transition log with each reason in words, in :data:`TRANSITION_COLUMNS` order."""
