@@ -30,8 +30,8 @@ TABLE_NAMES = ("national", "basin", "region", "funder", "project", "transitions"
 RUN_FILES = run_file_names(TABLE_NAMES)
 #: Columns of the ``refusals`` table.
 REFUSAL_COLUMNS = ("year", "funder_id", "project_id", "sector", "region_id", "reason")
-#: The tables that may be built on first read (thousands of rows, that most runs never read).
-DEFERRABLE = ("project", "transitions", "ledger", "refusals")
+#: The tables that may be built on first read (all but ``national``: most runs read only that one).
+DEFERRABLE = ("basin", "region", "funder", "project", "transitions", "ledger", "refusals")
 
 
 class Deferred:
@@ -65,15 +65,15 @@ class _Table:
 class Results:
     """Tidy output tables of one run and the metadata that reproduces it.
 
-    ``project``, ``transitions``, ``ledger`` and ``refusals`` may be given as :class:`Deferred` (as
-    :func:`wecsim.run` does): each is built the first time it is read, and always before the
-    results are pickled, compared or written, so readers see plain DataFrames.
+    Every table but ``national`` may be given as :class:`Deferred` (as :func:`wecsim.run` does):
+    each is built the first time it is read, and always before the results are pickled,
+    compared or written, so readers see plain DataFrames.
     """
 
     national: pd.DataFrame
-    basin: pd.DataFrame
-    region: pd.DataFrame
-    funder: pd.DataFrame
+    basin: pd.DataFrame = _Table()
+    region: pd.DataFrame = _Table()
+    funder: pd.DataFrame = _Table()
     project: pd.DataFrame = _Table()
     transitions: pd.DataFrame = _Table()
     ledger: pd.DataFrame = _Table()

@@ -187,7 +187,10 @@ def _collector_table(model: WECModel, name: str) -> pd.DataFrame:
     ~1.5 x the time; for the region table's 520 rows of 31 columns ~2 x faster than through Arrow,
     the same dtypes and values).
     """
-    table = model.datacollector.tables[name]
+    return _table_frame(model.datacollector.tables[name])
+
+
+def _table_frame(table: dict[str, list]) -> pd.DataFrame:
     frame = pd.DataFrame({column: _number_column(values) for column, values in table.items()})
     frame["year"] = frame["year"].astype("int64")
     return frame
@@ -226,6 +229,13 @@ def _deferred(model: WECModel, name: str) -> Deferred:
     The logs are read as they are now (they only grow); the project and refusal tables read the
     projects themselves: the model must not run on (:func:`run` closes it).
     """
+    if name == "basin":
+        return Deferred(partial(records_frame, list(model.basin_records)))
+    if name == "funder":
+        return Deferred(partial(records_frame, list(model.money_records)))
+    if name == "region":
+        table = model.datacollector.tables["region"]
+        return Deferred(partial(_table_frame, {column: list(values) for column, values in table.items()}))
     if name == "project":
         return Deferred(partial(_project_frame, list(model.pipeline.projects), *_project_names(model)))
     if name == "transitions":
@@ -242,8 +252,8 @@ def collect_results(
 
     ``tables`` names the tables to build; the others are left empty and ``meta["partial"]``
     lists what was built (the app's headline cards need only a few, and need them fast).
-    ``defer``: build the heavy tables (:data:`~wecsim.results.DEFERRABLE`) only when first
-    read; the results keep a copy of the rows they need, not the model.
+    ``defer``: build every table but ``national`` (:data:`~wecsim.results.DEFERRABLE`) only when
+    first read; the results keep the rows they need, not the model.
     """
     frames = {
         name: (_deferred(model, name) if defer and name in DEFERRABLE else TABLE_BUILDERS[name](model))
