@@ -7,6 +7,7 @@ work costs; the absolute figure is checked against the 1-second budget of issue 
     uv run python benchmarks/single_run.py [--repeats 10]
     uv run python benchmarks/single_run.py --reference PATH [--pairs 40] [--seeds 10] [--scenario baseline]
         [--restarts 4]
+    uv run python benchmarks/single_run.py --reference PATH --instructions [--seeds 10]
 
 With ``--reference PATH`` (a checkout of an earlier wecsim, e.g. the model before a rewrite) it
 measures one scenario side by side instead (issue 11: not slower than before). Two worker
@@ -17,6 +18,14 @@ It prints both medians and new / old as the median of the pairs' ratios, which s
 machine shared with other work (load that comes and goes hits both runs of a pair). Both workers
 run with one hash seed, and fresh workers are started ``--restarts`` times (a process's memory
 layout alone moved the same code 2% against itself).
+
+With ``--instructions`` it counts the CPU instructions of the same runs instead, under valgrind
+(``cachegrind``, no cache simulation; ~50 x slower): a count that no other load on the machine
+moves, where CPU time on a shared 2-core machine moves by 10-30% from run to run. Each checkout
+runs its warm-up and then ``--seeds`` runs, and again the warm-up alone; the difference over the
+seeds is the instructions of one run. Fewer instructions is not less time (a NumPy call or a
+cache miss costs more time per instruction than the interpreter's own work), so this complements
+the timing, it does not replace it.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -117,6 +127,55 @@ class _Worker:
         self.proc.wait()
 
 
+#: Runs ``wecsim.run`` for seeds 0 (warm-up) to ``argv[2]`` in one process: counted under valgrind.
+_COUNTED = """
+import sys
+import wecsim
+from wecsim.scenario import load_scenario
+sc = load_scenario(sys.argv[1])
+for seed in range(int(sys.argv[2]) + 1):
+    wecsim.run(sc, seed=seed)
+"""
+
+
+def _instructions(checkout: Path, scenario: str, runs: int) -> int:
+    """Return the instructions valgrind counts for the warm-up and ``runs`` runs in ``checkout``."""
+    venv_python = checkout / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
+    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    done = subprocess.run(
+        [*cmd, python, "-c", _COUNTED, scenario, str(runs)], cwd=checkout, env=env, capture_output=True, text=True
+    )
+    for line in done.stderr.splitlines():
+        if "I   refs:" in line:
+            return int(line.rsplit(":", 1)[1].replace(",", ""))
+    raise SystemExit(f"{checkout}: valgrind counted no instructions (exit {done.returncode}): {done.stderr[-500:]}")
+
+
+def instructions_side_by_side(reference: Path, scenario: str, seeds: int) -> dict:
+    """Count the instructions of one run (mean of seeds 1 to ``seeds``) in the reference and here; print new / old."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind on PATH (Debian: apt-get install valgrind)")
+    here = Path(__file__).resolve().parent.parent
+    per_run = {}
+    for name, checkout in (("old", reference), ("new", here)):
+        per_run[name] = (_instructions(checkout, scenario, seeds) - _instructions(checkout, scenario, 0)) / seeds
+    ratio = per_run["new"] / per_run["old"]
+    print(
+        f"{scenario}: old {per_run['old'] / 1e9:.3f}, new {per_run['new'] / 1e9:.3f} billion instructions per run "
+        f"(seeds 1-{seeds}, valgrind cachegrind)\nnew / old = {ratio:.3f}"
+    )
+    return {
+        "scenario": scenario,
+        "reference": str(reference),
+        "old_instructions": per_run["old"],
+        "new_instructions": per_run["new"],
+        "new_over_old": ratio,
+        "seeds": seeds,
+    }
+
+
 #: Bootstrap resamples for the interval of the median ratio, and their seed (the same pairs give the same interval).
 BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED = 10_000, 0
 
@@ -197,7 +256,16 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10, help="seeds cycled through with --reference")
     ap.add_argument("--scenario", default="baseline", help="scenario measured with --reference")
     ap.add_argument("--restarts", type=int, default=4, help="fresh pairs of workers with --reference")
+    ap.add_argument("--instructions", action="store_true", help="with --reference: count instructions (valgrind)")
     args = ap.parse_args()
+    if args.instructions:
+        if args.reference is None:
+            raise SystemExit("--instructions compares with a reference: give --reference PATH")
+        res = instructions_side_by_side(args.reference, args.scenario, args.seeds)
+        out = Path(__file__).parent / "out"
+        out.mkdir(exist_ok=True)
+        (out / "single_run_instructions.json").write_text(json.dumps(res, indent=2))
+        return
     if args.reference is not None:
         res = side_by_side(args.reference, args.scenario, args.pairs, args.seeds, args.restarts)
         out = Path(__file__).parent / "out"
