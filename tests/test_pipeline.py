@@ -140,20 +140,11 @@ def test_the_models_proposals_have_each_field_in_its_place():
 
 def test_columns_read_later_are_the_rows_logged_when_asked():
     pipe = Pipeline()
-    p = pipe.add(
-        2025,
-        name="x",
-        tech_id="solar_pv",
-        sector="energy",
-        region_id="r",
-        owner="o",
-        size=1.0,
-        capex_estimate_meur=10.0,
-    )
-    pipe.commit(p, "eu_grant", 2.0, 2025, "grant")
+    p = proposal(pipe)
+    pipe.commit(p, "eu_grant", 2.0, 2026, "grant")
     transitions, ledger = pipe.transition_columns_later(), pipe.ledger_columns_later()
     before = pipe.transition_columns(), pipe.ledger_columns()
-    pipe.move(p, Stage.APPRAISED, 2026, "appraised")
-    pipe.commit(p, "national", 8.0, 2026, "budget")
+    pipe.move(p, Stage.APPRAISED, 2027, "appraised")
+    pipe.commit(p, "national", 8.0, 2027, "budget")
     assert (transitions(), ledger()) == before  # what was logged when asked, not what came after
     assert len(pipe.ledger_columns()[0]) == 2
