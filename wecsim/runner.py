@@ -354,10 +354,12 @@ def _age_young_objects() -> None:
     run). ``gc.freeze()`` then ``gc.unfreeze()`` moves them into the oldest generation at no
     cost: they are freed by reference counting when dropped (a run leaves no cyclic garbage:
     ``tests/test_runner_gc.py``), and anything cyclic is still found by the next full collection.
-    Skipped when more objects are frozen than Python itself freezes (by :func:`settle_worker`,
-    or by the caller): unfreezing would thaw them.
+    Only in a process of one thread (a script, the command line, a batch worker): other threads
+    (a web server's, a notebook's) allocate while the collector is paused, and their young
+    garbage would then wait for a full collection. Skipped too when more objects are frozen than
+    Python itself freezes (by :func:`settle_worker`, or by the caller): unfreezing would thaw them.
     """
-    if gc.get_freeze_count() > _FROZEN_BY_PYTHON:
+    if threading.active_count() > 1 or gc.get_freeze_count() > _FROZEN_BY_PYTHON:
         return
     gc.freeze()
     gc.unfreeze()
