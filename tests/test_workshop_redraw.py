@@ -178,3 +178,26 @@ def test_a_table_drawn_with_new_numbers_keeps_its_csv_button_and_the_csv_holds_t
         assert _wait_for(lambda: download.bytes is not None)
         assert download.bytes.decode() == after.to_csv(index=False)
         rc.close()
+
+
+def test_a_change_made_before_the_page_poll_starts_reading_is_not_missed(counted, monkeypatch):
+    """A change between the page's draw and its poll thread's first read (a slow start under load) still redraws it."""
+    import threading
+
+    page, _, ws, made = counted
+    wid, key = made.workshop_id, made.facilitator_key
+    late = threading.Event()
+    real = Workshops.revision
+
+    def revision(self, workshop_id):  # the poll thread reads only once the change below is made
+        if threading.current_thread() is not threading.main_thread():
+            late.wait(10)
+        return real(self, workshop_id)
+
+    monkeypatch.setattr(Workshops, "revision", revision)
+    with new_tab():
+        _, rc = solara.render(page.TeamPanel(wid, made.team_codes[TEAM]), handle_error=False)
+        ws.open_round(wid, key)  # before the poll thread has read the counter
+        late.set()
+        assert _wait_for(lambda: bool(by_class(rc, "ws-submit")), seconds=10), text_of(rc)
+        rc.close()

@@ -165,17 +165,23 @@ def use_revision(
     def start():
         if not enabled:
             return None
+        # the counter the page has just drawn, read here and not in the thread: a change made
+        # before the thread got to read it (a slow start on a loaded machine) would be missed
+        try:
+            ws = Workshops(_db())
+        except WecsimError:
+            return None
+        try:
+            last: int | None = ws.revision(workshop_id)
+        except sqlite3.Error:  # unreadable for a moment: the first poll that reads it draws again
+            last = None
         cancel, wake = threading.Event(), threading.Event()
 
         def poll() -> None:
-            try:
-                ws = Workshops(_db())
-            except WecsimError:
-                return
+            nonlocal last
             with _polls_lock:
                 _polls[wake] = _tab()
             try:
-                last = ws.revision(workshop_id)  # what the page has just drawn
                 while not cancel.is_set():
                     wake.wait(POLL_S)
                     wake.clear()
