@@ -18,6 +18,7 @@ import atexit
 import concurrent.futures as cf
 import contextlib
 import functools
+import logging
 import multiprocessing as mp
 import os
 import re
@@ -362,12 +363,18 @@ def _close_clusters_quietly_at_exit() -> None:
     A Ctrl-C while a ``LocalCluster`` is still starting leaves a cluster this executor never
     received; Dask's exit hook then closes it and, if that is interrupted too, prints a
     traceback. This hook runs first (exit hooks run last-registered first) and forgets each
-    cluster it has tried, so Dask's hook finds nothing left to close.
+    cluster it has tried, so Dask's hook finds nothing left to close. A worker process still
+    starting then fails (Python is shutting down: no new thread), and Dask's nanny logs that
+    with a traceback: Dask's own log is silenced first, as the batch is ending anyway.
     """
 
     def close_all() -> None:
         from distributed.deploy.spec import SpecCluster
 
+        if SpecCluster._instances:
+            for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+            logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
         for cluster in list(SpecCluster._instances):
             with contextlib.suppress(BaseException):
                 cluster.close(timeout=10)
