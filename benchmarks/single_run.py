@@ -95,14 +95,21 @@ for line in sys.stdin:
 """
 
 
+def _python_of(checkout: Path) -> tuple[str, dict[str, str]]:
+    """Return the Python that runs ``checkout`` (its own ``.venv``'s, if it has one) and its environment.
+
+    One hash seed for every checkout: set and dict layouts (and so their speed) then match.
+    """
+    venv_python = checkout / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
+    return python, {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
+
+
 class _Worker:
     """A Python process that imports ``checkout``'s wecsim (its own ``.venv`` Python if it has one)."""
 
     def __init__(self, checkout: Path, scenario: str):
-        venv_python = checkout / ".venv" / "bin" / "python"
-        python = str(venv_python) if venv_python.exists() else sys.executable
-        # one hash seed for both checkouts: set and dict layouts (and so their speed) then match
-        env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
+        python, env = _python_of(checkout)
         self.proc = subprocess.Popen(
             [python, "-c", _WORKER, scenario],
             cwd=checkout,
@@ -140,9 +147,7 @@ for seed in range(int(sys.argv[2]) + 1):
 
 def _instructions(checkout: Path, scenario: str, runs: int) -> int:
     """Return the instructions valgrind counts for the warm-up and ``runs`` runs in ``checkout``."""
-    venv_python = checkout / ".venv" / "bin" / "python"
-    python = str(venv_python) if venv_python.exists() else sys.executable
-    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
+    python, env = _python_of(checkout)
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     done = subprocess.run(
         [*cmd, python, "-c", _COUNTED, scenario, str(runs)], cwd=checkout, env=env, capture_output=True, text=True

@@ -180,17 +180,13 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _collector_table(model: WECModel, name: str) -> pd.DataFrame:
-    """Return one of the DataCollector's tables as ``get_table_dataframe`` makes it, with ``year`` as int64.
+def _table_frame(table: dict[str, list]) -> pd.DataFrame:
+    """Return a DataCollector table (its columns) as ``get_table_dataframe`` makes it, with ``year`` as int64.
 
     Each column of numbers goes to pandas as an array (pandas infers a list's dtype more slowly:
     ~1.5 x the time; for the region table's 520 rows of 31 columns ~2 x faster than through Arrow,
     the same dtypes and values).
     """
-    return _table_frame(model.datacollector.tables[name])
-
-
-def _table_frame(table: dict[str, list]) -> pd.DataFrame:
     frame = pd.DataFrame({column: _number_column(values) for column, values in table.items()})
     frame["year"] = frame["year"].astype("int64")
     return frame
@@ -198,14 +194,14 @@ def _table_frame(table: dict[str, list]) -> pd.DataFrame:
 
 def national_table(model: WECModel) -> pd.DataFrame:
     """Return the national indicators of a finished run, one row per year."""
-    return _collector_table(model, "national")
+    return _table_frame(model.datacollector.tables["national"])
 
 
 #: How each table of :class:`~wecsim.results.Results` is built from a finished model.
 TABLE_BUILDERS: dict[str, Callable[[WECModel], pd.DataFrame]] = {
     "national": national_table,
     "basin": lambda m: records_frame(m.basin_records),
-    "region": lambda m: _collector_table(m, "region"),
+    "region": lambda m: _table_frame(m.datacollector.tables["region"]),
     "funder": lambda m: records_frame(m.money_records),
     "project": _project_table,
     "transitions": transition_table,

@@ -372,9 +372,9 @@ def _close_clusters_quietly_at_exit() -> None:
         from distributed.deploy.spec import SpecCluster
 
         if SpecCluster._instances:
+            # every logger of Dask's (its config gives some their own levels, so the parent's is not enough)
             for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]:
                 logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-            logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
         for cluster in list(SpecCluster._instances):
             with contextlib.suppress(BaseException):
                 cluster.close(timeout=10)
